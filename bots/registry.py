@@ -1,0 +1,27 @@
+"""Platform packages are found, not listed: a new one under ``bots/`` is all MAX would need.
+
+Each platform package has a ``platform`` module with ``NAME``, ``REQUIRED`` (the variables
+to set), ``build(services)`` returning a runtime or None when not configured, and
+``check(settings)`` proving its credentials.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from types import ModuleType
+
+import bots
+
+
+def platform_modules() -> list[ModuleType]:
+    found = []
+    for info in sorted(pkgutil.iter_modules(bots.__path__), key=lambda i: i.name):
+        if not info.ispkg:
+            continue
+        try:
+            found.append(importlib.import_module(f"bots.{info.name}.platform"))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"bots.{info.name}.platform":
+                raise
+    return found

@@ -1,0 +1,113 @@
+"""The Telegram platform: aiogram polling in, the outbox's Telegram sender out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
+
+from bots.telegram.client import make_bot
+from bots.telegram.handlers import routers
+from bots.telegram.middleware import CallbackTokenMiddleware
+from bots.telegram.moderators import Moderators
+from bots.telegram.sender import TelegramSender, chat_ref
+from config.settings import Settings
+from shared.platform import CheckResult
+from shared.services import Services
+
+log = logging.getLogger(__name__)
+
+NAME = "telegram"
+REQUIRED = "GLASHATAI_TELEGRAM__TOKEN"
+
+
+class TelegramRuntime:
+    name = NAME
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.bot = make_bot(services.settings.telegram)
+        self.sender = TelegramSender(self.bot, services.db, services.settings.outbox)
+        self.moderators = Moderators(self.bot, services.settings.telegram)
+        self.dp = Dispatcher(name="glashatai")
+        self.dp["services"] = services
+        self.dp["moderators"] = self.moderators
+        self.dp.callback_query.outer_middleware(CallbackTokenMiddleware())
+        self.dp.include_routers(*routers())
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(
+            self.dp.start_polling(
+                self.bot,
+                handle_signals=False,
+                close_bot_session=False,
+                allowed_updates=self.dp.resolve_used_update_types(),
+                polling_timeout=20,
+            ),
+            name="telegram-polling",
+        )
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        with contextlib.suppress(RuntimeError):
+            await self.dp.stop_polling()
+        try:
+            await asyncio.wait_for(self._task, 5)
+        except (TimeoutError, asyncio.CancelledError):
+            self._task.cancel()
+
+    async def close(self) -> None:
+        await self.bot.session.close()
+
+
+def build(services: Services) -> TelegramRuntime | None:
+    if not services.settings.telegram.enabled:
+        log.info("Telegram: skipped, %s is not set", REQUIRED)
+        return None
+    return TelegramRuntime(services)
+
+
+async def check(settings: Settings) -> list[CheckResult]:
+    tg = settings.telegram
+    if not tg.enabled:
+        return [CheckResult(False, "Telegram", f"not configured: set {REQUIRED}")]
+    results: list[CheckResult] = []
+    bot: Bot = make_bot(tg)
+    try:
+        try:
+            me = await bot.get_me()
+        except TelegramNetworkError as exc:
+            return [CheckResult(False, "Telegram: getMe", f"not reachable: {exc.message}")]
+        except TelegramAPIError as exc:
+            return [CheckResult(False, "Telegram: getMe", f"token rejected: {exc.message}")]
+        results.append(CheckResult(True, "Telegram: getMe", f"@{me.username} (id {me.id})"))
+        for what, chat in (("admin chat", tg.admin_chat_id), ("channel", tg.channel_id)):
+            if chat is None:
+                results.append(CheckResult(False, f"Telegram: {what}", "not set"))
+                continue
+            try:
+                info = await bot.get_chat(chat_ref(str(chat)))
+                member = await bot.get_chat_member(info.id, me.id)
+            except TelegramAPIError as exc:
+                results.append(CheckResult(False, f"Telegram: {what}", exc.message))
+                continue
+            admin = member.status in {"administrator", "creator"}
+            results.append(
+                CheckResult(
+                    admin or what == "admin chat",
+                    f"Telegram: {what}",
+                    f"{info.title or info.username or info.id}: bot is {member.status}",
+                )
+            )
+        if not tg.moderator_ids:
+            results.append(
+                CheckResult(True, "Telegram: moderators", "none listed: the admin chat's admins")
+            )
+    finally:
+        await bot.session.close()
+    return results

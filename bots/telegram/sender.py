@@ -1,0 +1,354 @@
+"""The Telegram half of the outbox: neutral rows to Bot API calls, errors to outcomes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    RestartingTelegram,
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import (
+    BufferedInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaDocument,
+    InputMediaPhoto,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+)
+from aiohttp import ClientConnectorError
+
+from bots.telegram.render import CAPTION_LIMIT, chunks, to_html
+from config.settings import OutboxSettings
+from shared.domain import OutboxAction, Platform
+from shared.outbox.dispatcher import Delivery
+from shared.outbox.model import OutboxItem
+from shared.outbox.outcomes import (
+    OutcomeUnknown,
+    PermanentFailure,
+    RetryLater,
+    TransientFailure,
+)
+from shared.outbox.payload import Button, MessagePayload
+from shared.outbox.ratelimit import Rate, RateKey
+from shared.richtext import utf16_len, visible_length
+from shared.storage import media as media_repo
+from shared.storage.engine import Database
+from shared.storage.media import Media
+
+log = logging.getLogger(__name__)
+
+FILE_ID = "telegram_file_id"
+
+
+def chat_ref(destination: str) -> int | str:
+    """Numeric chat ids as ints, ``@channel`` names as they are."""
+    try:
+        return int(destination)
+    except ValueError:
+        return destination
+
+
+def is_private(chat: int | str) -> bool:
+    return isinstance(chat, int) and chat > 0
+
+
+def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text=b.label, url=b.url)
+                if b.url
+                else InlineKeyboardButton(text=b.label, callback_data=b.token)
+                for b in row
+            ]
+            for row in rows
+        ]
+    )
+
+
+async def outcome_of(call: Awaitable[Any], chat: int | str) -> Any:
+    """Await a Bot API call; translate its failure into the outbox's vocabulary."""
+    try:
+        return await call
+    except TelegramRetryAfter as exc:
+        raise RetryLater(exc.message, float(exc.retry_after), scope=f"tg:chat:{chat}") from None
+    except TelegramForbiddenError as exc:
+        raise PermanentFailure(exc.message, unreachable=is_private(chat)) from None
+    except (TelegramServerError, RestartingTelegram) as exc:
+        raise TransientFailure(exc.message) from None
+    except TelegramNetworkError as exc:
+        if isinstance(exc.__cause__, ClientConnectorError):
+            raise TransientFailure(f"connection failed: {exc.message}") from None
+        raise OutcomeUnknown(f"no answer after sending: {exc.message}") from None
+    except TelegramBadRequest as exc:
+        raise PermanentFailure(exc.message) from None
+    except TelegramAPIError as exc:
+        raise PermanentFailure(exc.message) from None
+
+
+class TelegramSender:
+    platform = Platform.TELEGRAM.value
+
+    def __init__(self, bot: Bot, db: Database, settings: OutboxSettings) -> None:
+        self.bot = bot
+        self.db = db
+        self.global_rate = RateKey(
+            "tg:global",
+            Rate.per_second(
+                settings.telegram_global_per_second, int(settings.telegram_global_per_second)
+            ),
+        )
+        self.private_rate = Rate.per_second(
+            settings.telegram_private_per_second, settings.telegram_private_burst
+        )
+        self.group_rate = Rate.per_minute(settings.telegram_group_per_minute)
+
+    def idempotent(self, item: OutboxItem) -> bool:
+        return item.action is OutboxAction.DELETE
+
+    def rates(self, chat: int | str) -> list[RateKey]:
+        per_chat = self.private_rate if is_private(chat) else self.group_rate
+        return [self.global_rate, RateKey(f"tg:chat:{chat}", per_chat)]
+
+    async def deliver(self, item: OutboxItem, delivery: Delivery) -> dict[str, Any]:
+        chat = chat_ref(item.destination)
+        payload = MessagePayload.from_dict(item.payload)
+        if item.action is OutboxAction.SEND:
+            return await self._send(chat, payload, delivery)
+        if item.action is OutboxAction.EDIT:
+            return await self._edit(chat, payload, delivery)
+        if item.action is OutboxAction.DELETE:
+            return await self._delete(chat, payload, delivery)
+        raise PermanentFailure(f"unsupported action {item.action}")
+
+    async def _media(self, ids: Sequence[int]) -> list[Media]:
+        async with self.db.read() as conn:
+            found = [await media_repo.get(conn, i) for i in ids]
+        return [m for m in found if m is not None]
+
+    async def _remember(self, items: Sequence[Media], messages: Sequence[Message]) -> None:
+        async with self.db.write() as conn:
+            for item, message in zip(items, messages, strict=False):
+                file_id = (
+                    message.photo[-1].file_id
+                    if message.photo
+                    else message.document.file_id
+                    if message.document
+                    else None
+                )
+                if file_id and item.refs.get(FILE_ID) != file_id:
+                    await media_repo.set_ref(conn, item.id, FILE_ID, file_id)
+
+    @staticmethod
+    def _input(item: Media) -> str | BufferedInputFile:
+        if item.refs.get(FILE_ID):
+            return str(item.refs[FILE_ID])
+        if item.data is None:
+            raise PermanentFailure(f"media {item.id} has neither data nor a Telegram file id")
+        return BufferedInputFile(item.data, filename=item.filename)
+
+    async def _call(
+        self,
+        delivery: Delivery,
+        name: str,
+        chat: int | str,
+        call: Callable[[], Awaitable[Any]],
+        cost: int = 1,
+    ) -> Any:
+        return await delivery.step(
+            name, lambda: outcome_of(call(), chat), rates=self.rates(chat), cost=cost
+        )
+
+    async def _send(self, chat: int | str, p: MessagePayload, delivery: Delivery) -> dict[str, Any]:
+        markup = keyboard(p.buttons)
+        reply = (
+            ReplyParameters(message_id=p.reply_to, allow_sending_without_reply=True)
+            if p.reply_to
+            else None
+        )
+        preview = LinkPreviewOptions(is_disabled=not p.preview)
+        items = await self._media(p.media)
+        photos = [m for m in items if m.kind == "photo"]
+        documents = [m for m in items if m.kind != "photo"]
+        has_text = not p.doc.is_empty()
+        fits_caption = has_text and visible_length(p.doc, utf16_len) <= CAPTION_LIMIT
+        ids: list[int] = []
+        text_ids: list[int] = []
+        caption_used = False
+
+        async def send_group(name: str, group: list[Media], kind: str) -> None:
+            nonlocal caption_used
+            caption = None
+            solo_markup = None
+            if not caption_used and fits_caption and (len(group) == 1 or not p.buttons):
+                caption = to_html(p.doc)
+                caption_used = True
+                solo_markup = markup if len(group) == 1 else None
+            if len(group) == 1:
+
+                async def one() -> list[int]:
+                    common: dict[str, Any] = {
+                        "chat_id": chat,
+                        "caption": caption,
+                        "parse_mode": "HTML" if caption else None,
+                        "reply_markup": solo_markup,
+                        "reply_parameters": reply if not ids else None,
+                        "message_thread_id": p.thread_id,
+                    }
+                    if kind == "photo":
+                        msg = await self.bot.send_photo(photo=self._input(group[0]), **common)
+                    else:
+                        msg = await self.bot.send_document(document=self._input(group[0]), **common)
+                    await self._remember(group, [msg])
+                    return [msg.message_id]
+
+                ids.extend(await self._call(delivery, name, chat, one))
+                return
+
+            async def album() -> list[int]:
+                media: list[InputMediaPhoto | InputMediaDocument] = []
+                for index, m in enumerate(group):
+                    cap = caption if index == 0 else None
+                    mode = "HTML" if cap else None
+                    if kind == "photo":
+                        media.append(
+                            InputMediaPhoto(media=self._input(m), caption=cap, parse_mode=mode)
+                        )
+                    else:
+                        media.append(
+                            InputMediaDocument(media=self._input(m), caption=cap, parse_mode=mode)
+                        )
+                sent = await self.bot.send_media_group(
+                    chat_id=chat,
+                    media=media,  # type: ignore[arg-type]
+                    reply_parameters=reply if not ids else None,
+                    message_thread_id=p.thread_id,
+                )
+                await self._remember(group, sent)
+                return [m.message_id for m in sent]
+
+            ids.extend(await self._call(delivery, name, chat, album, cost=len(group)))
+
+        for start in range(0, len(photos), 10):
+            await send_group(f"photos{start}", photos[start : start + 10], "photo")
+        for start in range(0, len(documents), 10):
+            await send_group(f"docs{start}", documents[start : start + 10], "document")
+
+        if has_text and not caption_used:
+            parts = chunks(p.doc)
+            for index, html in enumerate(parts):
+                last = index == len(parts) - 1
+
+                async def text(html: str = html, last: bool = last) -> list[int]:
+                    msg = await self.bot.send_message(
+                        chat_id=chat,
+                        text=html,
+                        parse_mode="HTML",
+                        link_preview_options=preview,
+                        reply_markup=markup if last else None,
+                        reply_parameters=reply if not ids else None,
+                        message_thread_id=p.thread_id,
+                    )
+                    return [msg.message_id]
+
+                sent = await self._call(delivery, f"text{index}", chat, text)
+                ids.extend(sent)
+                text_ids.extend(sent)
+        elif markup is not None and not caption_used:
+            raise PermanentFailure("buttons need a text to go with")
+        return {
+            "chat_id": chat,
+            "message_ids": ids,
+            "text_message_ids": text_ids,
+            "caption": caption_used,
+        }
+
+    async def _edit(self, chat: int | str, p: MessagePayload, delivery: Delivery) -> dict[str, Any]:
+        """Edit a message (or a post's messages) in place; extra parts are sent or deleted."""
+        markup = keyboard(p.buttons)
+        old = list(p.message_ids)
+        first_limit = CAPTION_LIMIT if p.caption else None
+        parts = chunks(p.doc, first_limit) if not p.doc.is_empty() else [""]
+        kept: list[int] = []
+        for index, html in enumerate(parts):
+            last = index == len(parts) - 1
+            if index < len(old):
+                message_id = old[index]
+
+                async def edit(
+                    html: str = html,
+                    message_id: int = message_id,
+                    last: bool = last,
+                    index: int = index,
+                ) -> list[int]:
+                    try:
+                        if p.caption and index == 0:
+                            await self.bot.edit_message_caption(
+                                chat_id=chat,
+                                message_id=message_id,
+                                caption=html or None,
+                                parse_mode="HTML" if html else None,
+                                reply_markup=markup if last else None,
+                            )
+                        else:
+                            await self.bot.edit_message_text(
+                                chat_id=chat,
+                                message_id=message_id,
+                                text=html,
+                                parse_mode="HTML",
+                                link_preview_options=LinkPreviewOptions(is_disabled=not p.preview),
+                                reply_markup=markup if last else None,
+                            )
+                    except TelegramBadRequest as exc:
+                        if "message is not modified" not in exc.message:
+                            raise
+                    return [message_id]
+
+                kept.extend(await self._call(delivery, f"edit{index}", chat, edit))
+            else:
+
+                async def extra(html: str = html, last: bool = last) -> list[int]:
+                    msg = await self.bot.send_message(
+                        chat_id=chat,
+                        text=html,
+                        parse_mode="HTML",
+                        link_preview_options=LinkPreviewOptions(is_disabled=not p.preview),
+                        reply_markup=markup if last else None,
+                    )
+                    return [msg.message_id]
+
+                kept.extend(await self._call(delivery, f"extra{index}", chat, extra))
+        for index, message_id in enumerate(old[len(parts) :]):
+            await self._call(delivery, f"drop{index}", chat, self._deleter(chat, message_id))
+        return {"chat_id": chat, "message_ids": kept}
+
+    def _deleter(self, chat: int | str, message_id: int) -> Callable[[], Awaitable[list[int]]]:
+        return lambda: self._delete_one(chat, message_id)
+
+    async def _delete_one(self, chat: int | str, message_id: int) -> list[int]:
+        try:
+            await self.bot.delete_message(chat_id=chat, message_id=message_id)
+        except TelegramBadRequest as exc:
+            if "not found" not in exc.message:
+                raise
+        return [message_id]
+
+    async def _delete(
+        self, chat: int | str, p: MessagePayload, delivery: Delivery
+    ) -> dict[str, Any]:
+        for index, message_id in enumerate(p.message_ids):
+            await self._call(delivery, f"delete{index}", chat, self._deleter(chat, message_id))
+        return {"chat_id": chat, "deleted": list(p.message_ids)}

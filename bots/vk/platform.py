@@ -1,0 +1,122 @@
+"""The VK platform: Bots Long Poll in, the outbox's VK sender out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from vk_api.exceptions import ApiError
+
+from bots.vk.client import VkClient
+from bots.vk.handlers import handle_event
+from bots.vk.longpoll import LongPoller
+from bots.vk.sender import VkSender
+from config.settings import Settings
+from shared.platform import CheckResult
+from shared.services import Services
+
+log = logging.getLogger(__name__)
+
+NAME = "vk"
+REQUIRED = "GLASHATAI_VK__GROUP_TOKEN and GLASHATAI_VK__GROUP_ID"
+
+
+class VkRuntime:
+    name = NAME
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.client = VkClient(services.settings.vk)
+        self.sender = VkSender(self.client, services.db, services.settings.outbox)
+        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._poller: LongPoller | None = None
+        self._task: asyncio.Task[None] | None = None
+        if self.client.user is None:
+            log.warning("VK: GLASHATAI_VK__USER_TOKEN is not set: wall posts are not possible")
+
+    async def start(self) -> None:
+        self._poller = LongPoller(self.client, self.queue)
+        self._poller.start()
+        self._task = asyncio.create_task(self._consume(), name="vk-events")
+
+    async def _consume(self) -> None:
+        while True:
+            event = await self.queue.get()
+            try:
+                await handle_event(self.services, event)
+            except Exception:
+                log.exception("VK: failed to handle an event of type %s", event.get("type"))
+            finally:
+                self.queue.task_done()
+
+    async def stop(self) -> None:
+        if self._poller is not None:
+            self._poller.stop()
+        if self._task is not None:
+            # Events already received are handled before the stop, not dropped.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.queue.join(), 5)
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def close(self) -> None:
+        self.client.close()
+
+
+def build(services: Services) -> VkRuntime | None:
+    if not services.settings.vk.enabled:
+        log.info("VK: skipped, %s are not set", REQUIRED)
+        return None
+    return VkRuntime(services)
+
+
+def _first_group(response: Any) -> dict[str, Any]:
+    """groups.getById answers ``{"groups": [...]}`` since 5.194, a bare list before."""
+    groups = response.get("groups", []) if isinstance(response, dict) else response
+    return dict(groups[0])
+
+
+async def check(settings: Settings) -> list[CheckResult]:
+    vk = settings.vk
+    if not vk.enabled:
+        return [CheckResult(False, "VK", f"not configured: set {REQUIRED}")]
+    client = VkClient(vk)
+    results: list[CheckResult] = []
+    try:
+        try:
+            groups = await client.group_call("groups.getById", group_id=vk.group_id)
+            group = _first_group(groups)
+            results.append(
+                CheckResult(True, "VK: community token", f"{group.get('name')} (id {group['id']})")
+            )
+        except ApiError as exc:
+            results.append(CheckResult(False, "VK: community token", str(exc)))
+        except Exception as exc:
+            results.append(CheckResult(False, "VK: community token", type(exc).__name__))
+        if client.user is None:
+            results.append(
+                CheckResult(False, "VK: user token", "not set: wall posts will not be possible")
+            )
+        else:
+            try:
+                groups = await client.user_call(
+                    "groups.getById", group_id=vk.group_id, fields="is_admin,admin_level"
+                )
+                group = _first_group(groups)
+                admin = bool(group.get("is_admin")) and int(group.get("admin_level", 0)) >= 2
+                detail = (
+                    "can post to the wall"
+                    if admin
+                    else "the token's user is not an editor or admin of the community"
+                )
+                results.append(CheckResult(admin, "VK: user token", detail))
+            except ApiError as exc:
+                results.append(CheckResult(False, "VK: user token", str(exc)))
+            except Exception as exc:
+                results.append(CheckResult(False, "VK: user token", type(exc).__name__))
+    finally:
+        client.close()
+    return results

@@ -1,0 +1,341 @@
+"""The VK half of the outbox: wall posts with the user token, messages with the community's.
+
+Every VK send is idempotent on VK's side: a message carries a ``random_id`` and a wall
+post a ``guid`` derived from the outbox row, so a retry after a timeout can't duplicate.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import requests
+from vk_api import VkUpload
+from vk_api.exceptions import ApiError, ApiHttpError, Captcha
+
+from bots.vk.client import VkClient
+from bots.vk.render import keyboard_json, plain_chunks, wall_text
+from config.settings import OutboxSettings
+from shared.domain import OutboxAction, Platform
+from shared.outbox.dispatcher import Delivery
+from shared.outbox.model import OutboxItem
+from shared.outbox.outcomes import (
+    HoldForAction,
+    PermanentFailure,
+    RetryLater,
+    TransientFailure,
+)
+from shared.outbox.payload import MessagePayload
+from shared.outbox.ratelimit import Rate, RateKey
+from shared.storage import media as media_repo
+from shared.storage.engine import Database
+from shared.storage.media import Media
+
+WALL = "wall"
+UNREACHABLE = {900, 901, 902}
+TRANSIENT = {1, 10, 603}
+
+
+def random_id(item_id: int, step: int) -> int:
+    """A per-row, per-message id that VK uses to drop a repeated send."""
+    return (item_id * 64 + step) % 2_147_483_647 or 1
+
+
+def guid(item_id: int) -> str:
+    return f"glashatai-outbox-{item_id}"
+
+
+def classify(exc: BaseException) -> BaseException:
+    """A vk_api or requests failure as an outbox outcome."""
+    if isinstance(exc, Captcha):
+        return HoldForAction(
+            "VK asks for a captcha",
+            "captcha",
+            {"sid": str(exc.sid), "img": exc.get_url() or ""},
+        )
+    if isinstance(exc, ApiError):
+        code = exc.code
+        message = f"VK error {code}: {exc.error.get('error_msg', '')}"
+        if code == 6:
+            return RetryLater(message, 1.0)
+        if code == 9:
+            return RetryLater(message, 30.0)
+        if code in UNREACHABLE:
+            return PermanentFailure(message, unreachable=True)
+        if code in TRANSIENT:
+            return TransientFailure(message)
+        return PermanentFailure(message)
+    if isinstance(exc, ApiHttpError):
+        return TransientFailure(f"VK HTTP {exc.response.status_code}")
+    if isinstance(exc, requests.RequestException):
+        # Safe to repeat: VK drops a repeated random_id or guid.
+        return TransientFailure(f"VK unreachable: {type(exc).__name__}")
+    return exc
+
+
+class VkSender:
+    platform = Platform.VK.value
+
+    def __init__(self, client: VkClient, db: Database, settings: OutboxSettings) -> None:
+        self.client = client
+        self.db = db
+        self.group_rate = RateKey(
+            "vk:group",
+            Rate.per_second(
+                settings.vk_group_token_per_second, int(settings.vk_group_token_per_second)
+            ),
+        )
+        self.user_rate = RateKey(
+            "vk:user",
+            Rate.per_second(
+                settings.vk_user_token_per_second, int(settings.vk_user_token_per_second)
+            ),
+        )
+
+    def idempotent(self, item: OutboxItem) -> bool:
+        return True
+
+    async def deliver(self, item: OutboxItem, delivery: Delivery) -> dict[str, Any]:
+        payload = MessagePayload.from_dict(item.payload)
+        wall = item.destination == WALL
+        if item.action is OutboxAction.SEND:
+            if wall:
+                return await self._wall_post(item, payload, delivery)
+            return await self._message(item, payload, delivery)
+        if item.action is OutboxAction.EDIT:
+            if wall:
+                return await self._wall_edit(item, payload, delivery)
+            return await self._message_edit(item, payload, delivery)
+        if item.action is OutboxAction.DELETE:
+            return await self._delete(item, payload, delivery, wall)
+        raise PermanentFailure(f"unsupported action {item.action}")
+
+    async def _call(
+        self,
+        delivery: Delivery,
+        name: str,
+        func: Callable[..., Any],
+        *args: Any,
+        rate: RateKey,
+    ) -> Any:
+        captcha = delivery.progress.get("captcha")
+
+        async def run() -> Any:
+            extra: dict[str, Any] = {}
+            if captcha and captcha.get("step") == name and captcha.get("key"):
+                extra = {"captcha_sid": captcha["sid"], "captcha_key": captcha["key"]}
+            try:
+                return await self.client.run(func, *args, **extra)
+            except Exception as exc:
+                outcome = classify(exc)
+                if isinstance(outcome, HoldForAction):
+                    outcome.data["step"] = name
+                raise outcome from None
+
+        result = await delivery.step(name, run, rates=[rate])
+        if captcha and captcha.get("step") == name:
+            delivery.progress.pop("captcha", None)
+            delivery.progress.pop("hold", None)
+        return result
+
+    async def _media(self, ids: Sequence[int]) -> list[Media]:
+        async with self.db.read() as conn:
+            found = [await media_repo.get(conn, i) for i in ids]
+        return [m for m in found if m is not None]
+
+    def _user(self) -> Any:
+        if self.client.user is None:
+            raise PermanentFailure(
+                "VK accepts wall posts only with a user token: set GLASHATAI_VK__USER_TOKEN"
+            )
+        return self.client.user
+
+    @staticmethod
+    def _file(item: Media) -> io.BytesIO:
+        if item.data is None:
+            raise PermanentFailure(f"media {item.id} has no data to upload to VK")
+        stream = io.BytesIO(item.data)
+        stream.name = item.filename
+        return stream
+
+    async def _wall_attachments(self, items: Sequence[Media], delivery: Delivery) -> list[str]:
+        user = self._user()
+        upload = VkUpload(user)
+        group_id = self.client.group_id
+        out: list[str] = []
+        for index, item in enumerate(items):
+            if item.kind == "photo":
+
+                def photo(item: Media = item, **captcha: Any) -> str:
+                    saved = upload.photo_wall([self._file(item)], group_id=group_id)
+                    return f"photo{saved[0]['owner_id']}_{saved[0]['id']}"
+
+                out.append(await self._call(delivery, f"upload{index}", photo, rate=self.user_rate))
+            else:
+
+                def document(item: Media = item, **captcha: Any) -> str:
+                    saved = upload.document_wall(
+                        self._file(item), title=item.filename, group_id=group_id
+                    )
+                    doc = saved["doc"]
+                    return f"doc{doc['owner_id']}_{doc['id']}"
+
+                out.append(
+                    await self._call(delivery, f"upload{index}", document, rate=self.user_rate)
+                )
+        return out
+
+    async def _wall_post(
+        self, item: OutboxItem, p: MessagePayload, delivery: Delivery
+    ) -> dict[str, Any]:
+        user = self._user()
+        attachments = await self._wall_attachments(await self._media(p.media), delivery)
+        values: dict[str, Any] = {
+            "owner_id": -self.client.group_id,
+            "from_group": 1,
+            "message": wall_text(p.doc),
+            "guid": guid(item.id),
+        }
+        if attachments:
+            values["attachments"] = ",".join(attachments)
+
+        def post(**captcha: Any) -> int:
+            return int(user.method("wall.post", {**values, **captcha})["post_id"])
+
+        post_id = await self._call(delivery, "post", post, rate=self.user_rate)
+        return {
+            "post_id": post_id,
+            "attachments": attachments,
+            "url": f"https://vk.com/wall-{self.client.group_id}_{post_id}",
+        }
+
+    async def _wall_edit(
+        self, item: OutboxItem, p: MessagePayload, delivery: Delivery
+    ) -> dict[str, Any]:
+        user = self._user()
+        post_id = p.message_ids[0]
+        values: dict[str, Any] = {
+            "owner_id": -self.client.group_id,
+            "post_id": post_id,
+            "message": wall_text(p.doc),
+        }
+        if p.extra.get("attachments"):
+            values["attachments"] = ",".join(p.extra["attachments"])
+
+        def edit(**captcha: Any) -> int:
+            user.method("wall.edit", {**values, **captcha})
+            return post_id
+
+        await self._call(delivery, "edit", edit, rate=self.user_rate)
+        return {"post_id": post_id}
+
+    async def _message_attachments(
+        self, peer_id: int, items: Sequence[Media], delivery: Delivery
+    ) -> list[str]:
+        upload = VkUpload(self.client.group)
+        out: list[str] = []
+        for index, item in enumerate(items):
+            if item.kind == "photo":
+
+                def photo(item: Media = item, **captcha: Any) -> str:
+                    saved = upload.photo_messages([self._file(item)], peer_id=peer_id)
+                    return f"photo{saved[0]['owner_id']}_{saved[0]['id']}"
+
+                out.append(
+                    await self._call(delivery, f"upload{index}", photo, rate=self.group_rate)
+                )
+            else:
+
+                def document(item: Media = item, **captcha: Any) -> str:
+                    saved = upload.document(
+                        self._file(item), title=item.filename, message_peer_id=peer_id
+                    )
+                    doc = saved["doc"]
+                    return f"doc{doc['owner_id']}_{doc['id']}"
+
+                out.append(
+                    await self._call(delivery, f"upload{index}", document, rate=self.group_rate)
+                )
+        return out
+
+    async def _message(
+        self, item: OutboxItem, p: MessagePayload, delivery: Delivery
+    ) -> dict[str, Any]:
+        peer_id = int(item.destination)
+        attachments = await self._message_attachments(peer_id, await self._media(p.media), delivery)
+        parts = plain_chunks(p.doc) or [""]
+        ids: list[int] = []
+        for index, text in enumerate(parts):
+            last = index == len(parts) - 1
+            values: dict[str, Any] = {
+                "peer_id": peer_id,
+                "random_id": random_id(item.id, index),
+                "message": text,
+                "dont_parse_links": 0 if p.preview else 1,
+            }
+            if last and attachments:
+                values["attachment"] = ",".join(attachments)
+            if last and p.buttons:
+                values["keyboard"] = keyboard_json(p.buttons)
+            if index == 0 and p.reply_to:
+                values["reply_to"] = p.reply_to
+
+            def send(values: dict[str, Any] = values, **captcha: Any) -> int:
+                return int(self.client.group.method("messages.send", {**values, **captcha}))
+
+            ids.append(await self._call(delivery, f"text{index}", send, rate=self.group_rate))
+        return {"peer_id": peer_id, "message_ids": ids}
+
+    async def _message_edit(
+        self, item: OutboxItem, p: MessagePayload, delivery: Delivery
+    ) -> dict[str, Any]:
+        peer_id = int(item.destination)
+        values: dict[str, Any] = {
+            "peer_id": peer_id,
+            "message_id": p.message_ids[0],
+            "message": (plain_chunks(p.doc) or [""])[0],
+        }
+        if p.buttons:
+            values["keyboard"] = keyboard_json(p.buttons)
+
+        def edit(**captcha: Any) -> Any:
+            return self.client.group.method("messages.edit", {**values, **captcha})
+
+        await self._call(delivery, "edit", edit, rate=self.group_rate)
+        return {"peer_id": peer_id, "message_ids": list(p.message_ids)}
+
+    async def _delete(
+        self, item: OutboxItem, p: MessagePayload, delivery: Delivery, wall: bool
+    ) -> dict[str, Any]:
+        if wall:
+            user = self._user()
+            for index, post_id in enumerate(p.message_ids):
+
+                def drop(post_id: int = post_id, **captcha: Any) -> int:
+                    try:
+                        user.method(
+                            "wall.delete",
+                            {"owner_id": -self.client.group_id, "post_id": post_id, **captcha},
+                        )
+                    except ApiError as exc:
+                        if exc.code != 100:
+                            raise
+                    return post_id
+
+                await self._call(delivery, f"delete{index}", drop, rate=self.user_rate)
+        else:
+
+            def drop_messages(**captcha: Any) -> Any:
+                return self.client.group.method(
+                    "messages.delete",
+                    {
+                        "peer_id": int(item.destination),
+                        "message_ids": ",".join(str(i) for i in p.message_ids),
+                        "delete_for_all": 1,
+                        **captcha,
+                    },
+                )
+
+            await self._call(delivery, "delete", drop_messages, rate=self.group_rate)
+        return {"deleted": list(p.message_ids)}

@@ -1,0 +1,170 @@
+"""Glashatai's settings, read from the environment and an optional ``.env``.
+
+The variable names (``GLASHATAI_TELEGRAM__TOKEN`` and so on) are part of the product's
+contract: the docs and ``.env.example`` name them.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def _int_list(value: Any) -> Any:
+    """Accept ``[1, 2]``, ``"[1,2]"``, ``"1, 2"`` and ``""`` for a list of ids."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return []
+        if text.startswith("["):
+            return json.loads(text)
+        return [part.strip() for part in text.split(",") if part.strip()]
+    if isinstance(value, int):
+        return [value]
+    return value
+
+
+class TelegramSettings(BaseModel):
+    token: SecretStr | None = None
+    api_base: str = "https://api.telegram.org"
+    admin_chat_id: int | None = None
+    channel_id: str | None = None
+    moderator_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    request_timeout: float = 30.0
+
+    @field_validator("moderator_ids", mode="before")
+    @classmethod
+    def _parse_ids(cls, value: Any) -> Any:
+        return _int_list(value)
+
+    @field_validator("token", mode="before")
+    @classmethod
+    def _empty_token(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("api_base")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def enabled(self) -> bool:
+        return self.token is not None
+
+
+class VkSettings(BaseModel):
+    group_id: int | None = None
+    group_token: SecretStr | None = None
+    user_token: SecretStr | None = None
+    api_base: str = "https://api.vk.ru"
+    api_version: str = "5.199"
+    request_timeout: float = 30.0
+    longpoll_wait: int = 25
+
+    @field_validator("group_token", "user_token", mode="before")
+    @classmethod
+    def _empty_token(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("api_base")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def enabled(self) -> bool:
+        return self.group_token is not None and self.group_id is not None
+
+
+class DatabaseSettings(BaseModel):
+    url: str = "sqlite+aiosqlite:///data/glashatai.db"
+    echo: bool = False
+
+
+class OutboxSettings(BaseModel):
+    """Pacing and retry policy of the outbox. Defaults follow the platforms' published limits."""
+
+    telegram_global_per_second: float = 30.0
+    telegram_private_per_second: float = 1.0
+    telegram_private_burst: int = 3
+    telegram_group_per_minute: float = 20.0
+    vk_group_token_per_second: float = 20.0
+    vk_user_token_per_second: float = 3.0
+    max_attempts: int = 8
+    backoff_base: float = 1.0
+    backoff_max: float = 300.0
+    workers: int = 8
+    poll_interval: float = 1.0
+
+
+class PublishingSettings(BaseModel):
+    missed_window_minutes: int = 60
+    quiet_hours_start: time | None = time(22, 0)
+    quiet_hours_end: time | None = time(7, 0)
+    feed_url: str | None = None
+    feed_poll_minutes: int = 15
+    feed_autoschedule: bool = False
+
+
+class HotlineSettings(BaseModel):
+    policy_url: str = ""
+    show_first_name_only: bool = True
+    throttle_messages: int = 5
+    throttle_window_seconds: int = 60
+    throttle_silence_seconds: int = 300
+    max_question_length: int = 4000
+    card_backlog_threshold: int = 15
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="GLASHATAI_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        hide_input_in_errors=True,
+    )
+
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    vk: VkSettings = Field(default_factory=VkSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    outbox: OutboxSettings = Field(default_factory=OutboxSettings)
+    publishing: PublishingSettings = Field(default_factory=PublishingSettings)
+    hotline: HotlineSettings = Field(default_factory=HotlineSettings)
+    timezone: str = "Asia/Krasnoyarsk"
+    log_level: str = "INFO"
+    texts_file: Path | None = None
+    health_file: Path = Path("data/heartbeat")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def secrets(self) -> list[str]:
+        """Every configured secret value, for the log masking filter."""
+        values = [self.telegram.token, self.vk.group_token, self.vk.user_token]
+        return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]

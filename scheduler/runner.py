@@ -1,0 +1,79 @@
+"""APScheduler only wakes us up; what is due is always read from our tables.
+
+Each planner answers two questions from the database: what is due now (it acts on it) and
+when the next things fall due. A sync job re-asks both every ``sync_seconds`` (so posts and
+hotlines created by the CLI in another process are picked up), and one-off date jobs wake
+the planner exactly at each upcoming time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from shared.clock import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class Planner(Protocol):
+    name: str
+
+    async def run_due(self, now: datetime) -> None:
+        """Act on everything due at ``now`` (idempotent: it may be called again)."""
+
+    async def upcoming(self, now: datetime, until: datetime) -> Sequence[datetime]:
+        """Times in (now, until] when something falls due."""
+        ...
+
+
+class Scheduler:
+    def __init__(
+        self, planners: Sequence[Planner], timezone: ZoneInfo, sync_seconds: float = 30.0
+    ) -> None:
+        self.planners = list(planners)
+        self.sync_seconds = sync_seconds
+        self.aps = AsyncIOScheduler(
+            timezone=timezone,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+
+    async def start(self) -> None:
+        self.aps.start()
+        self.aps.add_job(
+            self.sync, "interval", seconds=self.sync_seconds, id="sync", replace_existing=True
+        )
+        await self.sync()
+
+    async def sync(self) -> None:
+        now = utcnow()
+        until = now + timedelta(seconds=self.sync_seconds * 2)
+        for planner in self.planners:
+            try:
+                await planner.run_due(now)
+                for when in await planner.upcoming(now, until):
+                    self.aps.add_job(
+                        self._wake,
+                        "date",
+                        run_date=when,
+                        args=[planner],
+                        id=f"{planner.name}@{when.isoformat()}",
+                        replace_existing=True,
+                    )
+            except Exception:
+                log.exception("scheduler: planner %s failed; next sync retries", planner.name)
+
+    async def _wake(self, planner: Planner) -> None:
+        try:
+            await planner.run_due(utcnow())
+        except Exception:
+            log.exception("scheduler: planner %s failed", planner.name)
+
+    def shutdown(self) -> None:
+        if self.aps.running:
+            self.aps.shutdown(wait=False)

@@ -1,0 +1,195 @@
+"""Repository functions for the outbox table. Each takes the caller's connection, so a
+send is enqueued in the same transaction as the record it belongs to."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.clock import utcnow
+from shared.domain import OutboxState
+from shared.outbox.model import OutboxItem, OutboxMessage
+from shared.storage.schema import outbox
+
+
+async def enqueue(conn: AsyncConnection, message: OutboxMessage) -> int:
+    """Add a send; with a ``dedupe_key`` already present, return the existing row's id."""
+    now = utcnow()
+    values: dict[str, Any] = {
+        "platform": message.platform,
+        "action": message.action.value,
+        "destination": message.destination,
+        "payload": message.payload,
+        "state": OutboxState.PENDING.value,
+        "priority": message.priority,
+        "attempts": 0,
+        "next_attempt_at": message.not_before or now,
+        "progress": {},
+        "dedupe_key": message.dedupe_key,
+        "ref_type": message.ref_type,
+        "ref_id": message.ref_id,
+        "citizen_id": message.citizen_id,
+        "created_at": now,
+        "updated_at": now,
+    }
+    if message.dedupe_key is None:
+        result = await conn.execute(outbox.insert().values(**values).returning(outbox.c.id))
+        return int(result.scalar_one())
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(outbox).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    inserted = await conn.execute(stmt.returning(outbox.c.id))
+    new_id = inserted.scalar_one_or_none()
+    if new_id is not None:
+        return int(new_id)
+    existing = await conn.execute(
+        select(outbox.c.id).where(outbox.c.dedupe_key == message.dedupe_key)
+    )
+    return int(existing.scalar_one())
+
+
+async def get(conn: AsyncConnection, item_id: int) -> OutboxItem | None:
+    row = (await conn.execute(select(outbox).where(outbox.c.id == item_id))).first()
+    return OutboxItem.from_row(row) if row else None
+
+
+async def by_ref(conn: AsyncConnection, ref_type: str, ref_id: int) -> list[OutboxItem]:
+    rows = await conn.execute(
+        select(outbox)
+        .where(outbox.c.ref_type == ref_type, outbox.c.ref_id == ref_id)
+        .order_by(outbox.c.id)
+    )
+    return [OutboxItem.from_row(r) for r in rows]
+
+
+async def list_by_state(
+    conn: AsyncConnection, states: Sequence[OutboxState], limit: int = 100
+) -> list[OutboxItem]:
+    rows = await conn.execute(
+        select(outbox)
+        .where(outbox.c.state.in_([s.value for s in states]))
+        .order_by(outbox.c.id)
+        .limit(limit)
+    )
+    return [OutboxItem.from_row(r) for r in rows]
+
+
+async def counts(conn: AsyncConnection) -> dict[str, int]:
+    rows = await conn.execute(select(outbox.c.state, func.count()).group_by(outbox.c.state))
+    return {state: int(n) for state, n in rows}
+
+
+async def due_destinations(
+    conn: AsyncConnection,
+    platforms: Sequence[str],
+    busy: set[tuple[str, str]],
+    now: datetime,
+    limit: int,
+) -> list[int]:
+    """The next row for each destination that has one due, best priority first.
+
+    One row per destination: a chat gets its messages in order and one slow chat (a
+    group paced at 20 a minute) never holds up the others.
+    """
+    due = and_(
+        outbox.c.state == OutboxState.PENDING.value,
+        outbox.c.next_attempt_at <= now,
+        outbox.c.platform.in_(list(platforms)),
+    )
+    heads = await conn.execute(
+        select(outbox.c.platform, outbox.c.destination, func.max(outbox.c.priority))
+        .where(due)
+        .group_by(outbox.c.platform, outbox.c.destination)
+        .order_by(func.max(outbox.c.priority).desc(), func.min(outbox.c.id))
+        .limit(limit + len(busy))
+    )
+    ids: list[int] = []
+    for platform, destination, priority in heads:
+        if (platform, destination) in busy:
+            continue
+        row = await conn.execute(
+            select(outbox.c.id)
+            .where(
+                due,
+                outbox.c.platform == platform,
+                outbox.c.destination == destination,
+                outbox.c.priority == priority,
+            )
+            .order_by(outbox.c.id)
+            .limit(1)
+        )
+        first = row.scalar_one_or_none()
+        if first is not None:
+            ids.append(int(first))
+        if len(ids) >= limit:
+            break
+    return ids
+
+
+async def claim(conn: AsyncConnection, item_id: int) -> OutboxItem | None:
+    """Move a pending row to ``sending``; None if somebody else took it."""
+    result = await conn.execute(
+        update(outbox)
+        .where(outbox.c.id == item_id, outbox.c.state == OutboxState.PENDING.value)
+        .values(state=OutboxState.SENDING.value, updated_at=utcnow())
+    )
+    if result.rowcount != 1:
+        return None
+    return await get(conn, item_id)
+
+
+async def save_progress(conn: AsyncConnection, item_id: int, progress: dict[str, Any]) -> None:
+    await conn.execute(
+        update(outbox).where(outbox.c.id == item_id).values(progress=progress, updated_at=utcnow())
+    )
+
+
+async def finish(
+    conn: AsyncConnection,
+    item_id: int,
+    state: OutboxState,
+    *,
+    result: dict[str, Any] | None = None,
+    error: str | None = None,
+    attempts: int | None = None,
+    next_attempt_at: datetime | None = None,
+    progress: dict[str, Any] | None = None,
+) -> None:
+    now = utcnow()
+    values: dict[str, Any] = {"state": state.value, "updated_at": now, "error": error}
+    if result is not None:
+        values["result"] = result
+    if attempts is not None:
+        values["attempts"] = attempts
+    if next_attempt_at is not None:
+        values["next_attempt_at"] = next_attempt_at
+    if progress is not None:
+        values["progress"] = progress
+    if state is OutboxState.SENT:
+        values["sent_at"] = now
+    await conn.execute(update(outbox).where(outbox.c.id == item_id).values(**values))
+
+
+async def stranded(conn: AsyncConnection) -> list[OutboxItem]:
+    """Rows left in ``sending`` by a process that stopped mid-send."""
+    rows = await conn.execute(
+        select(outbox).where(outbox.c.state == OutboxState.SENDING.value).order_by(outbox.c.id)
+    )
+    return [OutboxItem.from_row(r) for r in rows]
+
+
+async def next_due_in(conn: AsyncConnection, platforms: Sequence[str]) -> timedelta | None:
+    row = await conn.execute(
+        select(func.min(outbox.c.next_attempt_at)).where(
+            outbox.c.state == OutboxState.PENDING.value,
+            outbox.c.platform.in_(list(platforms)),
+        )
+    )
+    first: datetime | None = row.scalar_one_or_none()
+    if first is None:
+        return None
+    return first - utcnow()

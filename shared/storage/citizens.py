@@ -1,0 +1,86 @@
+"""Citizens: one row per person per platform."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.clock import utcnow
+from shared.storage.schema import citizens
+
+
+@dataclass(frozen=True)
+class Citizen:
+    id: int
+    platform: str
+    platform_user_id: str
+    display_name: str | None
+    consent_at: datetime | None
+    reachable: bool
+    banned: bool
+    state: str | None
+    state_data: dict[str, Any]
+
+    @classmethod
+    def from_row(cls, row: Any) -> Citizen:
+        m = row._mapping
+        return cls(
+            id=m["id"],
+            platform=m["platform"],
+            platform_user_id=m["platform_user_id"],
+            display_name=m["display_name"],
+            consent_at=m["consent_at"],
+            reachable=m["reachable"],
+            banned=m["banned"],
+            state=m["state"],
+            state_data=dict(m["state_data"] or {}),
+        )
+
+
+async def get(conn: AsyncConnection, citizen_id: int) -> Citizen | None:
+    row = (await conn.execute(select(citizens).where(citizens.c.id == citizen_id))).first()
+    return Citizen.from_row(row) if row else None
+
+
+async def find(conn: AsyncConnection, platform: str, platform_user_id: str) -> Citizen | None:
+    row = (
+        await conn.execute(
+            select(citizens).where(
+                citizens.c.platform == platform,
+                citizens.c.platform_user_id == platform_user_id,
+            )
+        )
+    ).first()
+    return Citizen.from_row(row) if row else None
+
+
+async def get_or_create(
+    conn: AsyncConnection, platform: str, platform_user_id: str, display_name: str | None = None
+) -> Citizen:
+    """The citizen's row; a new one stores no name until the citizen consents."""
+    found = await find(conn, platform, platform_user_id)
+    if found is not None:
+        return found
+    await conn.execute(
+        citizens.insert().values(
+            platform=platform,
+            platform_user_id=platform_user_id,
+            display_name=None,
+            reachable=True,
+            banned=False,
+            state_data={},
+            throttle_count=0,
+            created_at=utcnow(),
+        )
+    )
+    created = await find(conn, platform, platform_user_id)
+    assert created is not None
+    return created
+
+
+async def set_fields(conn: AsyncConnection, citizen_id: int, **values: Any) -> None:
+    await conn.execute(update(citizens).where(citizens.c.id == citizen_id).values(**values))

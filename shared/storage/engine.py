@@ -1,0 +1,96 @@
+"""Engines and transactions for SQLite (the embedded default) and PostgreSQL.
+
+On SQLite every connection gets WAL, ``synchronous=NORMAL``, a ``busy_timeout`` and a
+journal size limit, and writes open with ``BEGIN IMMEDIATE``: a deferred transaction that
+upgrades to a write fails at once with "database is locked", ignoring ``busy_timeout``.
+
+On PostgreSQL a write transaction takes one transaction-scoped advisory lock, so the same
+read-modify-write code is serialised there exactly as on SQLite (READ COMMITTED alone
+would let two writers read the same row and lose one update).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+WRITE_LOCK_KEY = 0x676C6173  # "glas": one lock for all of Glashatai's write transactions
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA busy_timeout=10000",
+    "PRAGMA journal_size_limit=67108864",
+    "PRAGMA foreign_keys=ON",
+)
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def _prepare_sqlite_file(url: str) -> None:
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _install_sqlite_hooks(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the driver so that BEGIN is ours to emit.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = "IMMEDIATE" if conn.get_execution_options().get("glashatai_write") else "DEFERRED"
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    """One engine and the two ways the code uses it: read and read-modify-write."""
+
+    def __init__(
+        self, url: str, *, echo: bool = False, connect_args: dict[str, Any] | None = None
+    ) -> None:
+        self.url = url
+        self.sqlite = is_sqlite(url)
+        kwargs: dict[str, Any] = {"echo": echo, "connect_args": dict(connect_args or {})}
+        if self.sqlite:
+            _prepare_sqlite_file(url)
+            kwargs["connect_args"].setdefault("timeout", 10)
+        else:
+            kwargs["pool_pre_ping"] = True
+        self.engine = create_async_engine(url, **kwargs)
+        if self.sqlite:
+            _install_sqlite_hooks(self.engine)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """A transaction that may write: ``BEGIN IMMEDIATE`` on SQLite."""
+        async with self.engine.connect() as conn:
+            conn = await conn.execution_options(glashatai_write=True)
+            async with conn.begin():
+                if not self.sqlite:
+                    await conn.execute(
+                        text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY}
+                    )
+                yield conn
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,96 @@
+"""Photos and documents of posts, questions and answers, with each platform's reference."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.clock import utcnow
+from shared.storage.schema import media
+
+
+@dataclass(frozen=True)
+class Media:
+    id: int
+    owner_type: str
+    owner_id: int
+    position: int
+    kind: str
+    filename: str
+    mime: str
+    data: bytes | None
+    refs: dict[str, Any]
+
+    @classmethod
+    def from_row(cls, row: Any) -> Media:
+        m = row._mapping
+        return cls(
+            id=m["id"],
+            owner_type=m["owner_type"],
+            owner_id=m["owner_id"],
+            position=m["position"],
+            kind=m["kind"],
+            filename=m["filename"],
+            mime=m["mime"],
+            data=m["data"],
+            refs=dict(m["refs"] or {}),
+        )
+
+
+async def add(
+    conn: AsyncConnection,
+    *,
+    owner_type: str,
+    owner_id: int,
+    kind: str,
+    filename: str,
+    mime: str,
+    data: bytes | None,
+    position: int = 0,
+    refs: dict[str, Any] | None = None,
+) -> int:
+    result = await conn.execute(
+        media.insert()
+        .values(
+            owner_type=owner_type,
+            owner_id=owner_id,
+            position=position,
+            kind=kind,
+            filename=filename,
+            mime=mime,
+            data=data,
+            refs=refs or {},
+            created_at=utcnow(),
+        )
+        .returning(media.c.id)
+    )
+    return int(result.scalar_one())
+
+
+async def get(conn: AsyncConnection, media_id: int) -> Media | None:
+    row = (await conn.execute(select(media).where(media.c.id == media_id))).first()
+    return Media.from_row(row) if row else None
+
+
+async def of(conn: AsyncConnection, owner_type: str, owner_id: int) -> list[Media]:
+    rows = await conn.execute(
+        select(media)
+        .where(media.c.owner_type == owner_type, media.c.owner_id == owner_id)
+        .order_by(media.c.position, media.c.id)
+    )
+    return [Media.from_row(r) for r in rows]
+
+
+async def set_ref(conn: AsyncConnection, media_id: int, key: str, value: Any) -> None:
+    """Remember a platform's id for the file (a Telegram file_id, a VK attachment)."""
+    row = (await conn.execute(select(media.c.refs).where(media.c.id == media_id))).first()
+    refs = dict(row[0] or {}) if row else {}
+    refs[key] = value
+    await conn.execute(update(media).where(media.c.id == media_id).values(refs=refs))
+
+
+async def set_data(conn: AsyncConnection, media_id: int, data: bytes) -> None:
+    await conn.execute(update(media).where(media.c.id == media_id).values(data=data))

@@ -1,0 +1,69 @@
+"""Apply and inspect Alembic migrations programmatically (no alembic.ini needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from sqlalchemy.engine import Connection
+
+from shared.storage.engine import Database
+from shared.storage.schema import metadata
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+async def upgrade(db: Database, revision: str = "head") -> None:
+    def _run(connection: Connection) -> None:
+        command.upgrade(alembic_config(connection), revision)
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(_run)
+
+
+async def drift(db: Database) -> list[Any]:
+    """Differences between the tables in the database and the models (empty means none)."""
+
+    def _compare(connection: Connection) -> list[Any]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, metadata))
+
+    async with db.engine.connect() as conn:
+        return await conn.run_sync(_compare)
+
+
+async def revision(db: Database, message: str) -> None:
+    """Autogenerate a new revision (a developer's tool: `python -m shared.storage.migrate`)."""
+
+    def _run(connection: Connection) -> None:
+        command.revision(alembic_config(connection), message=message, autogenerate=True)
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(_run)
+
+
+if __name__ == "__main__":
+    import asyncio
+    import sys
+    import tempfile
+
+    async def _main(message: str) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Database(f"sqlite+aiosqlite:///{tmp}/rev.db")
+            await upgrade(db)
+            await revision(db, message)
+            await db.dispose()
+
+    asyncio.run(_main(sys.argv[1] if len(sys.argv) > 1 else "change"))

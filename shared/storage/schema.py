@@ -1,0 +1,234 @@
+"""The tables, as SQLAlchemy Core metadata. Alembic migrations are checked against this."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every engine (SQLite keeps no zone, so we put it back)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _ts(name: str, nullable: bool = True) -> Column[datetime]:
+    return Column(name, UtcDateTime(), nullable=nullable)
+
+
+posts = Table(
+    "posts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("title", Text, nullable=True),
+    Column("body", Text, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("platforms", JSON, nullable=False),
+    _ts("scheduled_at"),
+    Column("created_by", String(64), nullable=False),
+    Column("source_url", Text, nullable=True),
+    Column("source_guid", String(512), nullable=True, unique=True),
+    Column("version", Integer, nullable=False, default=1),
+    Column("preview_message_id", BigInteger, nullable=True),
+    _ts("created_at", nullable=False),
+    _ts("updated_at", nullable=False),
+    _ts("published_at"),
+    Index(None, "status", "scheduled_at"),
+)
+
+media = Table(
+    "media",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("owner_type", String(16), nullable=False),
+    Column("owner_id", BigInteger, nullable=False),
+    Column("position", Integer, nullable=False, default=0),
+    Column("kind", String(16), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("mime", String(128), nullable=False),
+    Column("data", LargeBinary, nullable=True),
+    Column("refs", JSON, nullable=False, default=dict),
+    _ts("created_at", nullable=False),
+    Index(None, "owner_type", "owner_id", "position"),
+)
+
+publications = Table(
+    "publications",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    Column("platform", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("remote_ids", JSON, nullable=False, default=list),
+    Column("url", Text, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("outbox_id", BigInteger, nullable=True),
+    _ts("updated_at", nullable=False),
+    UniqueConstraint("post_id", "platform"),
+)
+
+hotlines = Table(
+    "hotlines",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("topic", Text, nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    _ts("starts_at", nullable=False),
+    _ts("ends_at", nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("announced", Boolean, nullable=False, default=False),
+    Column("summary_sent", Boolean, nullable=False, default=False),
+    Column("created_by", String(64), nullable=False),
+    _ts("created_at", nullable=False),
+    Index(None, "status", "starts_at"),
+)
+
+citizens = Table(
+    "citizens",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("platform", String(16), nullable=False),
+    Column("platform_user_id", String(64), nullable=False),
+    Column("display_name", Text, nullable=True),
+    _ts("consent_at"),
+    Column("reachable", Boolean, nullable=False, default=True),
+    Column("banned", Boolean, nullable=False, default=False),
+    Column("state", String(64), nullable=True),
+    Column("state_data", JSON, nullable=False, default=dict),
+    _ts("throttle_window_start"),
+    Column("throttle_count", Integer, nullable=False, default=0),
+    _ts("silenced_until"),
+    _ts("created_at", nullable=False),
+    UniqueConstraint("platform", "platform_user_id"),
+)
+
+questions = Table(
+    "questions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("citizen_id", ForeignKey("citizens.id"), nullable=False),
+    Column("hotline_id", ForeignKey("hotlines.id"), nullable=True),
+    Column("text", Text, nullable=False),
+    Column("attachments", JSON, nullable=False, default=list),
+    Column("status", String(16), nullable=False),
+    Column("assigned_to", BigInteger, nullable=True),
+    Column("publishable", Boolean, nullable=False, default=False),
+    Column("reject_reason", Text, nullable=True),
+    Column("card_message_id", BigInteger, nullable=True),
+    Column("carded", Boolean, nullable=False, default=False),
+    _ts("created_at", nullable=False),
+    _ts("answered_at"),
+    Index(None, "status", "id"),
+    Index(None, "citizen_id", "id"),
+    Index(None, "hotline_id", "status"),
+)
+
+answers = Table(
+    "answers",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("question_id", ForeignKey("questions.id"), nullable=False),
+    Column("moderator_id", BigInteger, nullable=False),
+    Column("moderator_name", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("attachments", JSON, nullable=False, default=list),
+    Column("is_correction", Boolean, nullable=False, default=False),
+    Column("outbox_id", BigInteger, nullable=True),
+    _ts("created_at", nullable=False),
+    Index(None, "question_id"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    _ts("at", nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target_type", String(32), nullable=True),
+    Column("target_id", String(64), nullable=True),
+    Column("details", JSON, nullable=False, default=dict),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("platform", String(16), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("destination", String(64), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("priority", Integer, nullable=False, default=0),
+    Column("attempts", Integer, nullable=False, default=0),
+    _ts("next_attempt_at", nullable=False),
+    Column("progress", JSON, nullable=False, default=dict),
+    Column("result", JSON, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("dedupe_key", String(128), nullable=True, unique=True),
+    Column("ref_type", String(32), nullable=True),
+    Column("ref_id", BigInteger, nullable=True),
+    Column("citizen_id", BigInteger, nullable=True),
+    _ts("created_at", nullable=False),
+    _ts("updated_at", nullable=False),
+    _ts("sent_at"),
+    Index(None, "state", "next_attempt_at"),
+    Index(None, "ref_type", "ref_id"),
+)
+
+callback_tokens = Table(
+    "callback_tokens",
+    metadata,
+    Column("token", String(32), primary_key=True),
+    Column("action", String(32), nullable=False),
+    Column("target_id", BigInteger, nullable=True),
+    Column("data", JSON, nullable=False, default=dict),
+    _ts("created_at", nullable=False),
+)

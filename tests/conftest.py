@@ -1,0 +1,79 @@
+"""Shared fixtures: databases on both engines, settings isolated from the machine's env."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from shared.storage.engine import Database
+from shared.storage.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parents[1]
+SPECS = ROOT.parent / "shared" / "specs"
+POSTGRES_URL = os.environ.get("GLASHATAI_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No GLASHATAI_* from the machine and no stray .env: each test says what it sets."""
+    for key in list(os.environ):
+        if key.startswith("GLASHATAI_") and not key.startswith("GLASHATAI_TEST_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+
+
+async def _postgres(schema: str) -> Database:
+    assert POSTGRES_URL is not None
+    admin = create_async_engine(POSTGRES_URL)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    await admin.dispose()
+    return Database(POSTGRES_URL, connect_args={"server_settings": {"search_path": schema}})
+
+
+async def _drop_schema(schema: str) -> None:
+    assert POSTGRES_URL is not None
+    admin = create_async_engine(POSTGRES_URL)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    await admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A database with no tables yet, on each engine (PostgreSQL only when configured)."""
+    if request.param == "sqlite":
+        db = Database(f"sqlite+aiosqlite:///{tmp_path}/glashatai.db")
+        yield db
+        await db.dispose()
+        return
+    if not POSTGRES_URL:
+        pytest.skip("GLASHATAI_TEST_POSTGRES_URL is not set")
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    db = await _postgres(schema)
+    try:
+        yield db
+    finally:
+        await db.dispose()
+        await _drop_schema(schema)
+
+
+@pytest.fixture
+async def db(empty_db: Database) -> Database:
+    """A migrated database on each engine."""
+    await upgrade(empty_db)
+    return empty_db
+
+
+@pytest.fixture
+async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/glashatai.db")
+    await upgrade(db)
+    yield db
+    await db.dispose()
