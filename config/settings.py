@@ -96,6 +96,7 @@ class OutboxSettings(BaseModel):
     telegram_group_per_minute: float = 20.0
     vk_group_token_per_second: float = 20.0
     vk_user_token_per_second: float = 3.0
+    vk_flood_retry_seconds: float = 30.0
     max_attempts: int = 8
     backoff_base: float = 1.0
     backoff_max: float = 300.0

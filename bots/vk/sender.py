@@ -12,7 +12,7 @@ from typing import Any
 
 import requests
 from vk_api import VkUpload
-from vk_api.exceptions import ApiError, ApiHttpError, Captcha
+from vk_api.exceptions import ApiError, ApiHttpError
 
 from bots.vk.client import VkClient
 from bots.vk.render import keyboard_json, plain_chunks, wall_text
@@ -46,21 +46,24 @@ def guid(item_id: int) -> str:
     return f"glashatai-outbox-{item_id}"
 
 
-def classify(exc: BaseException) -> BaseException:
+def classify(exc: BaseException, flood_retry: float = 30.0) -> BaseException:
     """A vk_api or requests failure as an outbox outcome."""
-    if isinstance(exc, Captcha):
-        return HoldForAction(
-            "VK asks for a captcha",
-            "captcha",
-            {"sid": str(exc.sid), "img": exc.get_url() or ""},
-        )
     if isinstance(exc, ApiError):
         code = exc.code
         message = f"VK error {code}: {exc.error.get('error_msg', '')}"
+        if code == 14:
+            return HoldForAction(
+                "VK asks for a captcha",
+                "captcha",
+                {
+                    "sid": str(exc.error.get("captcha_sid", "")),
+                    "img": str(exc.error.get("captcha_img", "")),
+                },
+            )
         if code == 6:
             return RetryLater(message, 1.0)
         if code == 9:
-            return RetryLater(message, 30.0)
+            return RetryLater(message, flood_retry)
         if code in UNREACHABLE:
             return PermanentFailure(message, unreachable=True)
         if code in TRANSIENT:
@@ -80,6 +83,7 @@ class VkSender:
     def __init__(self, client: VkClient, db: Database, settings: OutboxSettings) -> None:
         self.client = client
         self.db = db
+        self.flood_retry = settings.vk_flood_retry_seconds
         self.group_rate = RateKey(
             "vk:group",
             Rate.per_second(
@@ -128,7 +132,7 @@ class VkSender:
             try:
                 return await self.client.run(func, *args, **extra)
             except Exception as exc:
-                outcome = classify(exc)
+                outcome = classify(exc, self.flood_retry)
                 if isinstance(outcome, HoldForAction):
                     outcome.data["step"] = name
                 raise outcome from None

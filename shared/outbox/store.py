@@ -193,3 +193,34 @@ async def next_due_in(conn: AsyncConnection, platforms: Sequence[str]) -> timede
     if first is None:
         return None
     return first - utcnow()
+
+
+async def resume_held(conn: AsyncConnection, item_id: int, answer: dict[str, Any]) -> bool:
+    """A person answered what a held row waited for (a captcha code): send it again."""
+    item = await get(conn, item_id)
+    if item is None or item.state is not OutboxState.HELD:
+        return False
+    hold = dict(item.progress.pop("hold", {}))
+    item.progress[hold.get("kind", "answer")] = {**hold, **answer}
+    await finish(
+        conn, item_id, OutboxState.PENDING, progress=item.progress, next_attempt_at=utcnow()
+    )
+    return True
+
+
+async def resolve_unknown(conn: AsyncConnection, item_id: int, *, delivered: bool) -> bool:
+    """A moderator looked: the send is there (mark it sent) or it is not (send it again)."""
+    item = await get(conn, item_id)
+    if item is None or item.state is not OutboxState.UNKNOWN:
+        return False
+    item.progress.pop("_inflight", None)
+    if delivered:
+        await finish(
+            conn, item_id, OutboxState.SENT, result={"confirmed_by_moderator": True},
+            progress=item.progress,
+        )
+    else:
+        await finish(
+            conn, item_id, OutboxState.PENDING, progress=item.progress, next_attempt_at=utcnow()
+        )
+    return True

@@ -1,0 +1,56 @@
+"""Run the fake by hand: ``python -m tests.fakes.telegram --port 8081``."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+
+from .fake import DEFAULT_TOKEN, FakeTelegram
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Fake Telegram Bot API server")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8081)
+    parser.add_argument("--token", default=DEFAULT_TOKEN)
+    parser.add_argument("--no-limits", action="store_true", help="turn flood limits off")
+    parser.add_argument(
+        "--chat",
+        action="append",
+        default=[],
+        metavar="ID:TYPE[:TITLE]",
+        help="register a chat, e.g. -1001234567890:supergroup:Admins (repeatable)",
+    )
+    parser.add_argument(
+        "--user", action="append", default=[], metavar="ID:NAME", help="register a user"
+    )
+    parser.add_argument(
+        "--auto-chats", action="store_true", help="accept any chat_id (creates the chat)"
+    )
+    args = parser.parse_args(argv)
+    fake = FakeTelegram(
+        token=args.token, limits=not args.no_limits, auto_create_chats=args.auto_chats
+    )
+    for spec in args.user:
+        user_id, _, name = spec.partition(":")
+        fake.add_user(int(user_id), name or f"User{user_id}")
+    for spec in args.chat:
+        chat_id, chat_type, *title = spec.split(":", 2)
+        fake.add_chat(int(chat_id), chat_type, title=title[0] if title else None)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop cleanly on SIGTERM too
+    url = fake.start(port=args.port, host=args.host)
+    print(url, flush=True)
+    print(f"token: {args.token}", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,339 @@
+"""``FakeTelegram``: the test-facing API of the fake Bot API server."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from . import inject
+from .limits import LimitConfig
+from .server import BotApiServer
+from .state import Fault, State
+
+DEFAULT_TOKEN = "123456:TEST-token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+FAULT_KINDS = frozenset({"400", "403", "429", "500", "502", "timeout_after_accept"})
+T = TypeVar("T")
+
+
+class FakeTelegram(BotApiServer):
+    """A strict fake of the Telegram Bot API (see the package docstring)."""
+
+    def __init__(
+        self,
+        token: str = DEFAULT_TOKEN,
+        limits: bool = True,
+        bot_username: str = "glashatai_test_bot",
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        limit_config: LimitConfig | None = None,
+        strict_amp: bool = True,
+        auto_create_chats: bool = False,
+    ) -> None:
+        super().__init__(
+            State(
+                token,
+                bot_username,
+                limits,
+                clock,
+                limit_config or LimitConfig(),
+                strict_amp,
+                auto_create_chats,
+            )
+        )
+
+    # --- set-up ------------------------------------------------------------
+
+    @property
+    def token(self) -> str:
+        return self._st.token
+
+    @property
+    def bot_id(self) -> int:
+        return self._st.bot_id
+
+    @property
+    def bot_user(self) -> dict[str, Any]:
+        return dict(self._st.bot)
+
+    @property
+    def limits(self) -> bool:
+        with self._lock:
+            return self._st.limits
+
+    @limits.setter
+    def limits(self, value: bool) -> None:
+        with self._lock:
+            self._st.limits = value
+
+    @property
+    def strict_amp(self) -> bool:
+        with self._lock:
+            return self._st.strict_amp
+
+    @strict_amp.setter
+    def strict_amp(self, value: bool) -> None:
+        with self._lock:
+            self._st.strict_amp = value
+
+    def add_user(
+        self,
+        user_id: int,
+        first_name: str,
+        last_name: str | None = None,
+        username: str | None = None,
+    ) -> dict[str, Any]:
+        """Register a person (and their private chat with the bot); returns the User."""
+        with self._lock:
+            return dict(self._st.add_user(user_id, first_name, last_name, username))
+
+    def add_chat(
+        self,
+        chat_id: int,
+        type: str,
+        title: str | None = None,
+        username: str | None = None,
+        is_forum: bool = False,
+    ) -> dict[str, Any]:
+        """Register a chat; returns its Chat object."""
+        with self._lock:
+            return self._st.add_chat(chat_id, type, title, username, is_forum).obj()
+
+    def add_topic(self, chat_id: int, name: str, creator_id: int | None = None) -> int:
+        """Create a topic in a forum supergroup; returns its ``message_thread_id``."""
+        with self._lock:
+            return inject.add_topic(self._st, chat_id, name, creator_id)
+
+    def set_admins(self, chat_id: int, user_ids: list[int], owner_id: int | None = None) -> None:
+        """Set a chat's administrators (users are registered if unknown)."""
+        with self._lock:
+            chat = self._st.chats.get(chat_id)
+            if chat is None or chat.type == "private":
+                raise ValueError(f"{chat_id} is not a registered group or channel")
+            for user_id in [*user_ids, *([owner_id] if owner_id is not None else [])]:
+                self._st.ensure_user(user_id)
+            chat.admins = list(user_ids)
+            chat.owner = owner_id
+
+    def block(self, user_id: int) -> dict[str, Any]:
+        """The user blocks the bot: sends to them answer 403; returns the my_chat_member Update."""
+        with self._lock:
+            user = self._st.ensure_user(user_id)
+            self._st.blocked.add(user_id)
+            chat = self._st.chats[user_id]
+            update = inject.bot_status_changed(self._st, chat, user, "member", "kicked")
+        self._wake()
+        return update
+
+    def unblock(self, user_id: int) -> dict[str, Any]:
+        """The user restarts the bot; returns the my_chat_member Update."""
+        with self._lock:
+            user = self._st.ensure_user(user_id)
+            self._st.blocked.discard(user_id)
+            chat = self._st.chats[user_id]
+            update = inject.bot_status_changed(self._st, chat, user, "kicked", "member")
+        self._wake()
+        return update
+
+    def kick_bot(self, chat_id: int, by_user_id: int | None = None) -> dict[str, Any]:
+        """The bot is removed from a group/channel (sends there answer 403); returns the
+        my_chat_member Update."""
+        with self._lock:
+            chat = self._st.chats.get(chat_id)
+            if chat is None or chat.type == "private":
+                raise ValueError(f"{chat_id} is not a registered group or channel")
+            actor = (
+                self._st.ensure_user(by_user_id)
+                if by_user_id is not None
+                else inject.TELEGRAM_SERVICE_USER
+            )
+            old = "administrator" if self._st.bot_id in chat.admins else "member"
+            if chat.type == "channel":
+                old = "administrator"
+            self._st.kicked.add(chat_id)
+            update = inject.bot_status_changed(self._st, chat, actor, old, "left")
+        self._wake()
+        return update
+
+    # --- injection ---------------------------------------------------------
+
+    def user_message(
+        self,
+        user_id: int,
+        chat_id: int | None = None,
+        text: str | None = None,
+        entities: list[dict[str, Any]] | None = None,
+        photo: bytes | None = None,
+        document: tuple[str, bytes] | None = None,
+        caption: str | None = None,
+        reply_to_message_id: int | None = None,
+        media_group_id: str | None = None,
+        message_thread_id: int | None = None,
+        voice: bool = False,
+        sticker: bool = False,
+        video_note: bool = False,
+        forward_from_chat: int | None = None,
+    ) -> dict[str, Any]:
+        """A person writes to the bot (or in a group); returns the queued Update."""
+        with self._lock:
+            update = inject.user_message(
+                self._st,
+                user_id,
+                chat_id,
+                text=text,
+                entities=entities,
+                photo=photo,
+                document=document,
+                caption=caption,
+                reply_to_message_id=reply_to_message_id,
+                media_group_id=media_group_id,
+                message_thread_id=message_thread_id,
+                voice=voice,
+                sticker=sticker,
+                video_note=video_note,
+                forward_from_chat=forward_from_chat,
+            )
+        self._wake()
+        return update
+
+    def callback(
+        self,
+        user_id: int,
+        message_id: int,
+        chat_id: int,
+        data: str,
+        *,
+        check_button: bool = True,
+    ) -> dict[str, Any]:
+        """A person presses an inline button; returns the queued CallbackQuery Update."""
+        with self._lock:
+            update = inject.callback(self._st, user_id, message_id, chat_id, data, check_button)
+        self._wake()
+        return update
+
+    def channel_post(
+        self, chat_id: int, text: str | None = None, photo: bytes | None = None
+    ) -> dict[str, Any]:
+        """A post appears in a channel the bot is in; returns the queued Update."""
+        with self._lock:
+            update = inject.channel_post(self._st, chat_id, text, photo)
+        self._wake()
+        return update
+
+    # --- faults ------------------------------------------------------------
+
+    def fail(
+        self,
+        method: str,
+        kind: str,
+        times: int = 1,
+        chat_id: int | str | None = None,
+        retry_after: int = 5,
+        delay: float = 30.0,
+        description: str | None = None,
+    ) -> None:
+        """Make the next ``times`` calls of ``method`` (``"*"`` = any) fail with ``kind``."""
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}; one of {sorted(FAULT_KINDS)}")
+        with self._lock:
+            self._st.faults.append(
+                Fault(method.lower(), kind, times, chat_id, retry_after, delay, description)
+            )
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._st.faults.clear()
+
+    # --- accessors ---------------------------------------------------------
+
+    def messages(
+        self, chat_id: int | None = None, *, include_incoming: bool = False
+    ) -> list[dict[str, Any]]:
+        """Messages the bot sent (and edited/deleted), oldest first, as copies."""
+        with self._lock:
+            stored = sorted(self._st.messages.values(), key=lambda m: m.seq)
+            return [
+                m.record()
+                for m in stored
+                if (chat_id is None or m.chat_id == chat_id) and (m.outgoing or include_incoming)
+            ]
+
+    def message(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
+        """One message (bot's or person's) by id, or None."""
+        with self._lock:
+            stored = self._st.messages.get((chat_id, message_id))
+            return stored.record() if stored is not None else None
+
+    def requests(self, method: str | None = None) -> list[dict[str, Any]]:
+        """All API calls: method, params, time, status, ok, description, fault."""
+        with self._lock:
+            return [
+                copy.deepcopy(entry)
+                for entry in self._st.request_log
+                if method is None or entry["method"].lower() == method.lower()
+            ]
+
+    def answered_callbacks(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return copy.deepcopy(self._st.answers)
+
+    def chat_actions(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return copy.deepcopy(self._st.chat_actions)
+
+    def commands(self, language_code: str = "") -> dict[str, list[dict[str, str]]]:
+        """Commands set by setMyCommands, by scope JSON, for a language."""
+        with self._lock:
+            return {
+                scope: copy.deepcopy(cmds)
+                for (scope, lang), cmds in self._st.commands.items()
+                if lang == language_code
+            }
+
+    def file_bytes(self, file_id: str) -> bytes | None:
+        """Content of a file the bot uploaded or a person sent."""
+        with self._lock:
+            record = self._st.files.get(file_id)
+            return record.data if record is not None else None
+
+    def pending_updates(self) -> list[dict[str, Any]]:
+        """Updates not yet confirmed by getUpdates."""
+        with self._lock:
+            return copy.deepcopy(self._st.updates)
+
+    def stats(self) -> dict[str, int]:
+        """Counters: requests, errors, too_many_requests (all 429s), rate_limited, faults."""
+        with self._lock:
+            counters = self._st.counters
+            keys = ("requests", "errors", "too_many_requests", "rate_limited", "faults_injected")
+            return {key: counters[key] for key in keys}
+
+    # --- waiting -----------------------------------------------------------
+
+    async def wait_for(
+        self, predicate: Callable[[], T], timeout: float = 5.0, interval: float = 0.01
+    ) -> T:
+        """Poll ``predicate`` until truthy (returned) or raise TimeoutError."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"condition not met within {timeout} s")
+            await asyncio.sleep(interval)
+
+    def wait_for_sync(
+        self, predicate: Callable[[], T], timeout: float = 5.0, interval: float = 0.01
+    ) -> T:
+        """Blocking ``wait_for`` for sync code."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"condition not met within {timeout} s")
+            time.sleep(interval)

@@ -1,0 +1,320 @@
+"""The HTTP side of the fake: an aiohttp app on its own loop in a daemon thread.
+
+So async tests, sync code and subprocesses can all talk to it. ``FakeTelegram``
+(``fake.py``) adds the test-facing API on top.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import json
+import logging
+import threading
+import time
+import traceback
+import urllib.parse
+from types import TracebackType
+from typing import Any, Self
+
+from aiohttp import BodyPartReader, hdrs, web
+
+from .errors import NOT_FOUND, UNAUTHORIZED, ApiError, bad_request, forbidden, retry_after
+from .media import Upload
+from .methods import METHODS, MethodSpec
+from .params import Params
+from .state import UPDATE_TYPES, Fault, State
+
+CONFLICT = (
+    "Conflict: terminated by other getUpdates request; "
+    "make sure that only one bot instance is running"
+)
+log = logging.getLogger(__name__)
+
+
+async def read_request(request: web.Request) -> tuple[dict[str, str], dict[str, Upload]]:
+    """Query string plus a urlencoded, multipart or JSON body."""
+    values: dict[str, str] = dict(request.query)
+    files: dict[str, Upload] = {}
+    if request.method != "POST" or not request.body_exists:
+        return values, files
+    if request.content_type.startswith("multipart/"):
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader) or part.name is None:
+                continue
+            if part.filename is not None:
+                data = await part.read(decode=False)
+                kind = part.headers.get(hdrs.CONTENT_TYPE, "")
+                files[part.name] = Upload(part.filename, bytes(data), kind)
+            else:
+                values[part.name] = await part.text()
+    elif request.content_type == "application/json":
+        try:
+            body = await request.json()
+        except ValueError:
+            raise bad_request("can't parse JSON encoded request") from None
+        if isinstance(body, dict):
+            for key, value in body.items():
+                values[key] = value if isinstance(value, str) else json.dumps(value)
+    else:
+        raw = await request.text()
+        values.update(urllib.parse.parse_qsl(raw, keep_blank_values=True))
+    return values, files
+
+
+class BotApiServer:
+    """Serves the Bot API over a ``State``; start()/stop() or use as a context manager."""
+
+    def __init__(self, state: State) -> None:
+        self._st = state
+        self._lock = state.lock
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping: asyncio.Event | None = None
+        self._pollers: set[asyncio.Event] = set()  # woken by new updates and by stop()
+        self._sleepers: set[asyncio.Event] = set()  # delayed answers: woken by stop() only
+        self.base_url: str | None = None
+        self.internal_errors: list[str] = []
+
+    # --- lifecycle ---------------------------------------------------------
+
+    def start(self, port: int = 0, host: str = "127.0.0.1") -> str:
+        """Serve in a background thread; return the base URL (``http://host:port``)."""
+        if self._thread is not None:
+            raise RuntimeError("FakeTelegram is already started")
+        loop = asyncio.new_event_loop()
+        started: concurrent.futures.Future[str] = concurrent.futures.Future()
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self._serve(host, port, started))
+            except BaseException as error:  # reported to start()
+                if not started.done():
+                    started.set_exception(error)
+            finally:
+                pending = asyncio.all_tasks(loop)
+                for task in pending:
+                    task.cancel()
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+                loop.run_until_complete(loop.shutdown_asyncgens())
+                loop.close()
+
+        self._loop = loop
+        self._thread = threading.Thread(target=run, name="fake-telegram", daemon=True)
+        self._thread.start()
+        try:
+            self.base_url = started.result(timeout=15)
+        except BaseException:
+            self._thread.join(5)
+            self._thread = self._loop = None
+            raise
+        return self.base_url
+
+    def stop(self) -> None:
+        """Stop serving: pending long polls and delayed answers end at once."""
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        with contextlib.suppress(RuntimeError):  # the loop is already closed
+            loop.call_soon_threadsafe(self._begin_stop)
+        thread.join(timeout=30)
+        self._loop = self._thread = None
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    async def _serve(self, host: str, port: int, started: concurrent.futures.Future[str]) -> None:
+        self._stopping = asyncio.Event()
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
+        app.router.add_route("GET", "/file/bot{token}/{path:.+}", self._handle_file)
+        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, host, port)
+            await site.start()
+            bound = runner.addresses[0]
+            started.set_result(f"http://{host}:{bound[1]}")
+            await self._stopping.wait()
+        finally:
+            await runner.cleanup()
+
+    def _begin_stop(self) -> None:
+        if self._stopping is not None:
+            self._stopping.set()
+        for event in (*self._pollers, *self._sleepers):
+            event.set()
+
+    def _wake_pollers(self) -> None:
+        for event in self._pollers:
+            event.set()
+
+    def _wake(self) -> None:
+        """Wake long polls (callable from any thread)."""
+        loop = self._loop
+        if loop is not None:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._wake_pollers)
+
+    async def _pause(self, seconds: float, waiters: set[asyncio.Event]) -> None:
+        """Sleep up to ``seconds``, or less if woken (via ``waiters``) or stopping."""
+        if seconds <= 0 or (self._stopping is not None and self._stopping.is_set()):
+            return
+        event = asyncio.Event()
+        waiters.add(event)
+        try:
+            await asyncio.wait_for(event.wait(), seconds)
+        except TimeoutError:
+            pass
+        finally:
+            waiters.discard(event)
+
+    # --- HTTP --------------------------------------------------------------
+
+    async def _handle_api(self, request: web.Request) -> web.Response:
+        name = request.match_info["method"]
+        spec = METHODS.get(name.lower())
+        entry: dict[str, Any] = {
+            "method": spec.name if spec else name,
+            "params": {},
+            "time": time.time(),
+            "status": None,
+            "ok": None,
+            "description": None,
+            "fault": None,
+        }
+        with self._lock:
+            self._st.request_log.append(entry)
+            self._st.counters["requests"] += 1
+        delay = 0.0
+        try:
+            if request.match_info["token"] != self._st.token:
+                raise UNAUTHORIZED
+            values, files = await read_request(request)
+            params = Params(entry["method"], spec.fields if spec else frozenset(), values, files)
+            with self._lock:
+                entry["params"] = params.logged()
+            if spec is None:
+                raise NOT_FOUND
+            fault = self._take_fault(spec.name, values)
+            if fault is not None:
+                entry["fault"] = fault.kind
+                delay = fault.delay if fault.kind == "timeout_after_accept" else 0.0
+                if not delay:
+                    raise self._fault_error(fault)
+            status, body = 200, await self._call(spec, params)
+        except ApiError as error:
+            status, body = error.code, json.dumps(error.body(), ensure_ascii=False)
+        except Exception as error:  # a bug of the fake: answer 500, keep it
+            detail = "".join(traceback.format_exception(error))
+            log.error("fake Telegram failed on %s:\n%s", name, detail)
+            with self._lock:
+                self.internal_errors.append(detail)
+            status = 500
+            body = json.dumps(
+                {"ok": False, "error_code": 500, "description": f"Internal Server Error: {error}"}
+            )
+        self._finish(entry, status, body)
+        await self._pause(delay, self._sleepers)
+        return web.Response(text=body, status=status, content_type="application/json")
+
+    async def _call(self, spec: MethodSpec, params: Params) -> str:
+        if spec.handler is None:
+            return await self._get_updates(params)
+        with self._lock:
+            result = spec.handler(self._st, params)
+            return json.dumps({"ok": True, "result": result}, ensure_ascii=False)
+
+    def _finish(self, entry: dict[str, Any], status: int, body: str) -> None:
+        with self._lock:
+            entry["status"] = status
+            entry["ok"] = status == 200
+            counters = self._st.counters
+            if status != 200:
+                entry["description"] = json.loads(body).get("description")
+                counters["errors"] += 1
+            if status == 429:
+                counters["too_many_requests"] += 1
+
+    async def _handle_file(self, request: web.Request) -> web.StreamResponse:
+        if request.match_info["token"] != self._st.token:
+            return web.json_response(UNAUTHORIZED.body(), status=401)
+        with self._lock:
+            record = self._st.file_paths.get(request.match_info["path"])
+            data = record.data if record is not None else None
+            mime = (record.mime_type if record else None) or "application/octet-stream"
+        if data is None:
+            return web.json_response(NOT_FOUND.body(), status=404)
+        return web.Response(body=data, content_type=mime)
+
+    # --- faults ------------------------------------------------------------
+
+    def _take_fault(self, method: str, values: dict[str, str]) -> Fault | None:
+        with self._lock:
+            for fault in self._st.faults:
+                if fault.method not in ("*", method.lower()):
+                    continue
+                if fault.chat_id is not None and str(fault.chat_id) != values.get("chat_id"):
+                    continue
+                fault.remaining -= 1
+                if fault.remaining <= 0:
+                    self._st.faults.remove(fault)
+                self._st.counters["faults_injected"] += 1
+                return fault
+        return None
+
+    @staticmethod
+    def _fault_error(fault: Fault) -> ApiError:
+        if fault.kind == "429":
+            return retry_after(fault.retry_after)
+        if fault.kind == "403":
+            return forbidden(fault.description or "bot was blocked by the user")
+        if fault.kind == "400":
+            return bad_request(fault.description or "fault injected by the test")
+        if fault.kind == "502":
+            return ApiError(502, fault.description or "Bad Gateway")
+        return ApiError(500, fault.description or "Internal Server Error")
+
+    # --- getUpdates --------------------------------------------------------
+
+    async def _get_updates(self, p: Params) -> str:
+        st = self._st
+        with self._lock:
+            offset = p.integer("offset")
+            limit = min(max(p.integer("limit") or 100, 1), 100)
+            timeout = max(p.integer("timeout") or 0, 0)
+            allowed = p.parsed("allowed_updates", "can't parse allowed_updates JSON object")
+            if allowed is not None:
+                if not isinstance(allowed, list):
+                    raise bad_request("can't parse allowed_updates JSON object")
+                known = [kind for kind in allowed if kind in UPDATE_TYPES]
+                st.allowed_updates = frozenset(known) if known else None
+            st.poll_generation += 1
+            generation = st.poll_generation
+            st.confirm(offset)
+        self._wake_pollers()  # an older poll still waiting gets its 409
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            with self._lock:
+                if st.poll_generation != generation:
+                    raise ApiError(409, CONFLICT)
+                batch = st.pending(limit)
+                if batch:
+                    return json.dumps({"ok": True, "result": batch}, ensure_ascii=False)
+            remaining = deadline - loop.time()
+            if remaining <= 0 or (self._stopping is not None and self._stopping.is_set()):
+                return json.dumps({"ok": True, "result": []})
+            await self._pause(remaining, self._pollers)

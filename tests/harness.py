@@ -1,0 +1,120 @@
+"""Building blocks for end-to-end tests: settings pointed at the fakes, a running outbox."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from bots.telegram.client import make_bot
+from bots.telegram.sender import TelegramSender
+from bots.vk.client import VkClient
+from bots.vk.sender import VkSender
+from config import Settings
+from shared.domain import OutboxState
+from shared.outbox import store
+from shared.outbox.dispatcher import Dispatcher, Sender
+from shared.outbox.model import OutboxItem
+from shared.storage.engine import Database
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.vk import FakeVK
+
+ADMIN_CHAT = -1001234567890
+CHANNEL = "@town_news"
+CHANNEL_ID = -1009876543210
+MODERATOR = 5001
+FINAL = {OutboxState.SENT, OutboxState.FAILED, OutboxState.UNKNOWN, OutboxState.HELD}
+
+
+def settings_for(
+    tmp_path: Path,
+    tg: FakeTelegram | None = None,
+    vk: FakeVK | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Settings:
+    values: dict[str, Any] = {
+        "database": {"url": f"sqlite+aiosqlite:///{tmp_path}/glashatai.db"},
+        "outbox": {"poll_interval": 0.2, "backoff_base": 0.05, "backoff_max": 1.0},
+    }
+    if tg is not None:
+        values["telegram"] = {
+            "token": tg.token,
+            "api_base": tg.base_url,
+            "admin_chat_id": ADMIN_CHAT,
+            "channel_id": CHANNEL,
+            "moderator_ids": [MODERATOR],
+            "request_timeout": 3,
+        }
+    if vk is not None:
+        values["vk"] = {
+            "group_id": vk.group_id,
+            "group_token": vk.group_token,
+            "user_token": vk.user_token,
+            "api_base": vk.base_url,
+            "request_timeout": 3,
+            "longpoll_wait": 1,
+        }
+    for key, value in (overrides or {}).items():
+        if isinstance(value, dict) and isinstance(values.get(key), dict):
+            values[key] = {**values[key], **value}
+        else:
+            values[key] = value
+    return Settings(_env_file=None, **values)
+
+
+def prepare_telegram(tg: FakeTelegram) -> None:
+    """The office's chats as they exist in production."""
+    tg.add_chat(ADMIN_CHAT, "supergroup", title="Пресс-служба")
+    tg.add_chat(CHANNEL_ID, "channel", title="Новости города", username=CHANNEL.lstrip("@"))
+    tg.add_user(MODERATOR, "Мария")
+
+
+@contextlib.asynccontextmanager
+async def running_outbox(
+    db: Database,
+    settings: Settings,
+    platforms: Sequence[str] = ("telegram", "vk"),
+) -> AsyncIterator[Dispatcher]:
+    """A dispatcher with real senders for the fakes, running until the block ends."""
+    senders: dict[str, Sender] = {}
+    closers: list[Callable[[], Any]] = []
+    if "telegram" in platforms and settings.telegram.enabled:
+        bot = make_bot(settings.telegram)
+        senders["telegram"] = TelegramSender(bot, db, settings.outbox)
+        closers.append(bot.session.close)
+    if "vk" in platforms and settings.vk.enabled:
+        client = VkClient(settings.vk)
+        senders["vk"] = VkSender(client, db, settings.outbox)
+        closers.append(client.close)
+    dispatcher = Dispatcher(db, senders, settings.outbox)
+    await dispatcher.recover()
+    task = asyncio.create_task(dispatcher.run())
+    try:
+        yield dispatcher
+    finally:
+        await dispatcher.stop(2)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        for close in closers:
+            result = close()
+            if asyncio.iscoroutine(result):
+                await result
+
+
+async def settle(db: Database, item_ids: Sequence[int], timeout: float = 15.0) -> list[OutboxItem]:
+    """Wait until every row is in a final state; return them."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        async with db.read() as conn:
+            items = [await store.get(conn, i) for i in item_ids]
+        done = [i for i in items if i is not None and i.state in FINAL]
+        if len(done) == len(item_ids):
+            return done
+        if loop.time() > deadline:
+            states = {i.id: (i.state, i.error) for i in items if i is not None}
+            raise AssertionError(f"outbox did not settle: {states}")
+        await asyncio.sleep(0.05)

@@ -1,0 +1,255 @@
+"""`glashatai` as a real process: start, stop on SIGTERM, refuse to start unconfigured,
+check the tokens, and survive SIGKILL in the middle of delivering without losing or
+duplicating anything."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from shared.domain import OutboxAction, OutboxState
+from shared.outbox import store
+from shared.outbox.model import OutboxMessage
+from shared.outbox.payload import message
+from shared.richtext import from_plain
+from shared.storage.engine import Database
+from shared.storage.migrate import upgrade
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.vk import FakeVK
+from tests.harness import ADMIN_CHAT, CHANNEL, MODERATOR, prepare_telegram
+
+GLASHATAI = str(Path(sys.executable).parent / "glashatai")
+
+
+@pytest.fixture
+def tg() -> Iterator[FakeTelegram]:
+    with FakeTelegram() as fake:
+        prepare_telegram(fake)
+        yield fake
+
+
+@pytest.fixture
+def vk() -> Iterator[FakeVK]:
+    with FakeVK() as fake:
+        yield fake
+
+
+def env_for(tmp_path: Path, tg: FakeTelegram | None, vk: FakeVK | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GLASHATAI_")}
+    env["GLASHATAI_DATABASE__URL"] = f"sqlite+aiosqlite:///{tmp_path}/glashatai.db"
+    env["GLASHATAI_HEALTH_FILE"] = str(tmp_path / "heartbeat")
+    env["GLASHATAI_LOG_LEVEL"] = "INFO"
+    env["GLASHATAI_OUTBOX__POLL_INTERVAL"] = "0.2"
+    if tg is not None:
+        env["GLASHATAI_TELEGRAM__TOKEN"] = tg.token
+        env["GLASHATAI_TELEGRAM__API_BASE"] = str(tg.base_url)
+        env["GLASHATAI_TELEGRAM__ADMIN_CHAT_ID"] = str(ADMIN_CHAT)
+        env["GLASHATAI_TELEGRAM__CHANNEL_ID"] = CHANNEL
+        env["GLASHATAI_TELEGRAM__MODERATOR_IDS"] = str(MODERATOR)
+        env["GLASHATAI_TELEGRAM__REQUEST_TIMEOUT"] = "5"
+    if vk is not None:
+        env["GLASHATAI_VK__GROUP_ID"] = str(vk.group_id)
+        env["GLASHATAI_VK__GROUP_TOKEN"] = vk.group_token
+        env["GLASHATAI_VK__USER_TOKEN"] = vk.user_token
+        env["GLASHATAI_VK__API_BASE"] = vk.base_url
+        env["GLASHATAI_VK__LONGPOLL_WAIT"] = "1"
+        env["GLASHATAI_VK__REQUEST_TIMEOUT"] = "5"
+    return env
+
+
+def start(tmp_path: Path, env: dict[str, str], name: str = "run") -> subprocess.Popen[bytes]:
+    with (tmp_path / f"{name}.log").open("w") as log:
+        return subprocess.Popen(
+            [GLASHATAI, "run"], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+
+
+async def wait_log(path: Path, needle: str, timeout: float = 20.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = path.read_text() if path.exists() else ""
+        if needle in text:
+            return text
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{needle!r} not in log:\n{path.read_text()}")
+
+
+async def test_run_starts_both_platforms_and_stops_on_sigterm(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
+) -> None:
+    env = env_for(tmp_path, tg, vk)
+    proc = start(tmp_path, env)
+    try:
+        log = await wait_log(tmp_path / "run.log", "Glashatai is running")
+        assert "telegram, vk" in log
+        await tg.wait_for(lambda: tg.requests("getUpdates"), timeout=10)
+        await vk.wait_for(lambda: vk.calls("groups.getLongPollServer"), timeout=10)
+        assert (tmp_path / "heartbeat").exists()
+        tg.user_message(9001, text="/start")
+        await tg.wait_for(lambda: tg.messages(9001), timeout=10)
+        vk.add_user(9002, "Олег", "Петров")
+        vk.user_message(9002, text="Начать")
+        await vk.wait_for(lambda: vk.messages(9002), timeout=10)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        code = await asyncio.to_thread(proc.wait, 15)
+        assert time.monotonic() - started < 8
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert code == 0
+    log = (tmp_path / "run.log").read_text()
+    assert "stopped" in log
+    assert "Traceback" not in log
+    for secret in (tg.token, vk.group_token, vk.user_token):
+        assert secret not in log
+
+
+def test_run_with_nothing_configured_names_the_variables(tmp_path: Path) -> None:
+    env = env_for(tmp_path, None, None)
+    done = subprocess.run(
+        [GLASHATAI, "run"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode != 0
+    assert "GLASHATAI_TELEGRAM__TOKEN" in done.stderr
+    assert "GLASHATAI_VK__GROUP_TOKEN" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_bad_setting_is_one_clear_line(tmp_path: Path) -> None:
+    env = env_for(tmp_path, None, None)
+    env["GLASHATAI_TELEGRAM__ADMIN_CHAT_ID"] = "not-a-number"
+    done = subprocess.run(
+        [GLASHATAI, "check"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 2
+    assert "GLASHATAI_TELEGRAM__ADMIN_CHAT_ID" in done.stderr
+    assert "not-a-number" not in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[], ["run"], ["check"], ["db"], ["db", "upgrade"], ["health"]],
+)
+def test_every_subcommand_has_help(args: list[str]) -> None:
+    done = subprocess.run([GLASHATAI, *args, "--help"], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0
+    assert "usage: glashatai" in done.stdout
+
+
+def test_check_proves_the_tokens(tmp_path: Path, tg: FakeTelegram, vk: FakeVK) -> None:
+    tg.set_admins(ADMIN_CHAT, [MODERATOR, tg.bot_id])
+    tg.set_admins(-1009876543210, [tg.bot_id])
+    env = env_for(tmp_path, tg, vk)
+    done = subprocess.run(
+        [GLASHATAI, "check"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    out = done.stdout
+    assert "✓ Telegram: getMe: @glashatai_test_bot" in out, out + done.stderr
+    assert "✓ Telegram: channel" in out
+    assert "✓ VK: community token" in out
+    assert "✓ VK: user token: can post to the wall" in out
+    assert done.returncode == 0, out + done.stderr
+    for secret in (tg.token, vk.group_token, vk.user_token):
+        assert secret not in out + done.stderr
+
+    vk.set_user_admin(1)
+    done = subprocess.run(
+        [GLASHATAI, "check"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert "✗ VK: user token" in done.stdout
+
+
+def test_db_upgrade_creates_the_sqlite_file(tmp_path: Path) -> None:
+    env = env_for(tmp_path, None, None)
+    env["GLASHATAI_DATABASE__URL"] = f"sqlite+aiosqlite:///{tmp_path}/new/dir/g.db"
+    done = subprocess.run(
+        [GLASHATAI, "db", "upgrade"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "new" / "dir" / "g.db").exists()
+
+
+async def test_sigkill_mid_delivery_loses_nothing_and_duplicates_nothing(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
+) -> None:
+    """200 messages to 200 chats and 5 wall posts; the process is killed twice mid-way."""
+    chats = list(range(700000, 700200))
+    for chat in chats:
+        tg.add_user(chat, f"Житель {chat}")
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/glashatai.db")
+    await upgrade(db)
+    ids: dict[int, str] = {}
+    async with db.write() as conn:
+        for chat in chats:
+            item_id = await store.enqueue(
+                conn,
+                OutboxMessage(
+                    "telegram", OutboxAction.SEND, str(chat), message(from_plain(f"Ответ {chat}"))
+                ),
+            )
+            ids[item_id] = str(chat)
+        for n in range(5):
+            item_id = await store.enqueue(
+                conn,
+                OutboxMessage("vk", OutboxAction.SEND, "wall", message(from_plain(f"Пост {n}"))),
+            )
+            ids[item_id] = "wall"
+    # One send hangs after Telegram accepted it: the kill lands while it is out.
+    tg.fail("sendMessage", "timeout_after_accept", chat_id=chats[5], delay=60)
+    vk.fail_timeout_after_accept("wall.post", delay=60)
+
+    env = env_for(tmp_path, tg, vk)
+    for round_ in range(2):
+        proc = start(tmp_path, env, f"run{round_}")
+        await wait_log(tmp_path / f"run{round_}.log", "Glashatai is running")
+        await asyncio.sleep(1.5)
+        proc.send_signal(signal.SIGKILL)
+        await asyncio.to_thread(proc.wait, 10)
+
+    proc = start(tmp_path, env, "final")
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            async with db.read() as conn:
+                items = [await store.get(conn, i) for i in ids]
+            if all(
+                i is not None and i.state in {OutboxState.SENT, OutboxState.UNKNOWN} for i in items
+            ):
+                break
+            await asyncio.sleep(0.5)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.to_thread(proc.wait, 15)
+    await db.dispose()
+
+    states = {i.id: i.state for i in items if i is not None}
+    assert set(states.values()) <= {OutboxState.SENT, OutboxState.UNKNOWN}, states
+    assert list(states.values()).count(OutboxState.UNKNOWN) >= 1
+    for item_id, state in states.items():
+        chat = ids[item_id]
+        if chat == "wall":
+            assert state is OutboxState.SENT  # VK de-duplicates on guid: always resumable
+            continue
+        delivered = len(tg.messages(int(chat)))
+        if state is OutboxState.SENT:
+            assert delivered == 1, (chat, delivered)
+        else:
+            assert delivered <= 1, (chat, delivered)
+    live_posts = [p for p in vk.wall_posts() if not p["deleted"]]
+    assert sorted(p["message"] for p in live_posts) == [f"Пост {n}" for n in range(5)]
