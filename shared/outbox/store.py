@@ -216,7 +216,10 @@ async def resolve_unknown(conn: AsyncConnection, item_id: int, *, delivered: boo
     item.progress.pop("_inflight", None)
     if delivered:
         await finish(
-            conn, item_id, OutboxState.SENT, result={"confirmed_by_moderator": True},
+            conn,
+            item_id,
+            OutboxState.SENT,
+            result={"confirmed_by_moderator": True},
             progress=item.progress,
         )
     else:
