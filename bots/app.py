@@ -7,11 +7,11 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import Sequence
+from collections.abc import Callable
 
 from bots.registry import platform_modules
 from config import ConfigError, Settings
-from scheduler.runner import Planner, Scheduler
+from scheduler.runner import Scheduler
 from shared.outbox.dispatcher import Dispatcher
 from shared.platform import PlatformRuntime
 from shared.services import Services
@@ -20,6 +20,9 @@ from shared.storage import migrate
 log = logging.getLogger("glashatai")
 
 STOP_GRACE = 5.0
+
+# Each feature's install(services) registers its planners and outbox hooks.
+FEATURES: list[Callable[[Services], None]] = []
 HEARTBEAT_SECONDS = 30
 
 
@@ -27,13 +30,12 @@ class App:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.services = Services.build(settings)
+        for install in FEATURES:
+            install(self.services)
         self.runtimes: list[PlatformRuntime] = []
         self.dispatcher: Dispatcher | None = None
         self.scheduler: Scheduler | None = None
         self._stop = asyncio.Event()
-
-    def planners(self) -> Sequence[Planner]:
-        return []
 
     async def start(self) -> None:
         modules = platform_modules()
@@ -50,13 +52,16 @@ class App:
             {r.name: r.sender for r in self.runtimes},
             self.settings.outbox,
         )
+        for ref_type, hooks in self.services.hooks.items():
+            for hook in hooks:
+                self.dispatcher.on_outcome(ref_type, hook)
         self.services.wake_outbox = self.dispatcher.wake
         await self.dispatcher.recover()
         self._dispatch_task = asyncio.create_task(self.dispatcher.run(), name="outbox")
         for runtime in self.runtimes:
             await runtime.start()
             log.info("%s: started", runtime.name)
-        self.scheduler = Scheduler(self.planners(), self.settings.tz)
+        self.scheduler = Scheduler(self.services.planners, self.settings.tz)
         await self.scheduler.start()
         self.scheduler.aps.add_job(self._heartbeat, "interval", seconds=HEARTBEAT_SECONDS)
         self._heartbeat()

@@ -107,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Each feature's bots.commands.<feature>.register(subparsers) adds its subcommands.
 EXTENSIONS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
 
 

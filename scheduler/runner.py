@@ -10,26 +10,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta
-from typing import Protocol
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from shared.clock import utcnow
+from shared.planning import Planner
 
 log = logging.getLogger(__name__)
-
-
-class Planner(Protocol):
-    name: str
-
-    async def run_due(self, now: datetime) -> None:
-        """Act on everything due at ``now`` (idempotent: it may be called again)."""
-
-    async def upcoming(self, now: datetime, until: datetime) -> Sequence[datetime]:
-        """Times in (now, until] when something falls due."""
-        ...
 
 
 class Scheduler:

@@ -1,11 +1,18 @@
-"""The services every handler, job and command needs, built once and passed in."""
+"""The services every handler, job and command needs, built once and passed in.
+
+Features (press releases, hotlines) install themselves here: they add their planners for
+the scheduler and their hooks on outbox outcomes, and the app wires both in.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from config.settings import Settings
+from shared.outbox.dispatcher import Hook
+from shared.planning import Planner
 from shared.storage.engine import Database
 from shared.texts import Texts
 
@@ -16,6 +23,9 @@ class Services:
     db: Database
     texts: Texts
     wake_outbox: Callable[[], None] = field(default=lambda: None)
+    hooks: dict[str, list[Hook]] = field(default_factory=dict)
+    planners: list[Planner] = field(default_factory=list)
+    features: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -24,3 +34,10 @@ class Services:
             db=Database(settings.database.url, echo=settings.database.echo),
             texts=Texts.load(settings.texts_file),
         )
+
+    def on_outcome(self, ref_type: str, hook: Hook) -> None:
+        """Run ``hook`` in the transaction that records an outbox row's final state."""
+        self.hooks.setdefault(ref_type, []).append(hook)
+
+    def add_planner(self, planner: Planner) -> None:
+        self.planners.append(planner)

@@ -13,7 +13,14 @@ from pathlib import Path
 from string import Formatter
 from typing import Any
 
-from shared.errors import InvalidInput
+from shared.errors import (
+    Conflict,
+    GlashataiError,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    PlatformNotConfigured,
+)
 
 
 def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
@@ -70,3 +77,17 @@ class Texts:
 
     def keys(self) -> list[str]:
         return sorted(self._texts)
+
+    def explain(self, error: GlashataiError) -> str:
+        """A domain error as the Russian text a person sees (each bot calls this in one place)."""
+        if isinstance(error, PlatformNotConfigured):
+            return self("errors.platform_not_configured", platform=str(error))
+        if isinstance(error, InvalidInput):
+            return self("errors.invalid_input", reason=str(error))
+        if isinstance(error, NotFound):
+            return self("errors.not_found")
+        if isinstance(error, NotAllowed):
+            return self("errors.not_allowed")
+        if isinstance(error, Conflict):
+            return self("errors.conflict")
+        return self("errors.internal")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bots.telegram.handlers import start
+from bots.telegram.handlers import errors, start
 
 
 def routers() -> list[Router]:
-    return [start.router]
+    return [errors.router, start.router]

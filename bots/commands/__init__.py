@@ -1,0 +1,2 @@
+"""Subcommands of ``glashatai`` beyond run/check/db: one module per feature, each with
+``register(subparsers)``."""

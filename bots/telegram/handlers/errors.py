@@ -1,0 +1,32 @@
+"""The one place Telegram turns a domain error into Russian text for the person."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Router
+from aiogram.filters import ExceptionTypeFilter
+from aiogram.types import ErrorEvent
+
+from shared.domain import Platform
+from shared.errors import GlashataiError
+from shared.replies import send_text
+from shared.services import Services
+
+router = Router(name=__name__)
+log = logging.getLogger(__name__)
+
+
+@router.error(ExceptionTypeFilter(GlashataiError))
+async def domain_error(event: ErrorEvent, services: Services) -> None:
+    error = event.exception
+    assert isinstance(error, GlashataiError)
+    update = event.update
+    chat = None
+    if update.message is not None:
+        chat = update.message.chat.id
+    elif update.callback_query is not None and update.callback_query.message is not None:
+        chat = update.callback_query.message.chat.id
+    log.info("domain error shown to chat %s: %s", chat, type(error).__name__)
+    if chat is not None:
+        await send_text(services, Platform.TELEGRAM, chat, services.texts.explain(error))
