@@ -110,11 +110,12 @@ async def settle(db: Database, item_ids: Sequence[int], timeout: float = 15.0) -
     deadline = loop.time() + timeout
     while True:
         async with db.read() as conn:
-            items = [await store.get(conn, i) for i in item_ids]
+            found = {i.id: i for i in await store.get_many(conn, item_ids)}
+        items = [found.get(i) for i in item_ids]
         done = [i for i in items if i is not None and i.state in FINAL]
         if len(done) == len(item_ids):
             return done
         if loop.time() > deadline:
             states = {i.id: (i.state, i.error) for i in items if i is not None}
             raise AssertionError(f"outbox did not settle: {states}")
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05 if len(item_ids) < 100 else 0.5)

@@ -78,7 +78,12 @@ class Delivery:
         rates: Sequence[RateKey] = (),
         cost: int = 1,
     ) -> T:
-        """Run one platform call once: a finished step returns its recorded result."""
+        """Run one platform call once: a finished step returns its recorded result.
+
+        The step is written down as in flight before the call. Its result is written with
+        the next step's mark, or with the row's final state: a crash before either leaves
+        the step in flight, which is exactly what is known about it.
+        """
         if name in self.item.progress:
             return self.item.progress[name]  # type: ignore[no-any-return]
         await self.dispatcher.limiter.acquire(rates, cost)
@@ -96,7 +101,6 @@ class Delivery:
         self.inflight = False
         self.item.progress.pop(INFLIGHT, None)
         self.item.progress[name] = result
-        await self.dispatcher.save_progress(self.item)
         return result
 
 

@@ -57,6 +57,11 @@ async def get(conn: AsyncConnection, item_id: int) -> OutboxItem | None:
     return OutboxItem.from_row(row) if row else None
 
 
+async def get_many(conn: AsyncConnection, item_ids: Sequence[int]) -> list[OutboxItem]:
+    rows = await conn.execute(select(outbox).where(outbox.c.id.in_(list(item_ids))))
+    return [OutboxItem.from_row(r) for r in rows]
+
+
 async def by_ref(conn: AsyncConnection, ref_type: str, ref_id: int) -> list[OutboxItem]:
     rows = await conn.execute(
         select(outbox)
@@ -90,41 +95,32 @@ async def due_destinations(
     now: datetime,
     limit: int,
 ) -> list[int]:
-    """The next row for each destination that has one due, best priority first.
+    """The next due row of up to ``limit`` destinations not busy now, best priority first.
 
-    One row per destination: a chat gets its messages in order and one slow chat (a
+    One row per destination: a chat gets its messages in order, and one slow chat (a
     group paced at 20 a minute) never holds up the others.
     """
-    due = and_(
-        outbox.c.state == OutboxState.PENDING.value,
-        outbox.c.next_attempt_at <= now,
-        outbox.c.platform.in_(list(platforms)),
-    )
-    heads = await conn.execute(
-        select(outbox.c.platform, outbox.c.destination, func.max(outbox.c.priority))
-        .where(due)
-        .group_by(outbox.c.platform, outbox.c.destination)
-        .order_by(func.max(outbox.c.priority).desc(), func.min(outbox.c.id))
-        .limit(limit + len(busy))
-    )
-    ids: list[int] = []
-    for platform, destination, priority in heads:
-        if (platform, destination) in busy:
-            continue
-        row = await conn.execute(
-            select(outbox.c.id)
-            .where(
-                due,
-                outbox.c.platform == platform,
-                outbox.c.destination == destination,
-                outbox.c.priority == priority,
-            )
-            .order_by(outbox.c.id)
-            .limit(1)
+    query = (
+        select(outbox.c.id, outbox.c.platform, outbox.c.destination)
+        .where(
+            outbox.c.state == OutboxState.PENDING.value,
+            outbox.c.next_attempt_at <= now,
+            outbox.c.platform.in_(list(platforms)),
         )
-        first = row.scalar_one_or_none()
-        if first is not None:
-            ids.append(int(first))
+        .order_by(outbox.c.priority.desc(), outbox.c.id)
+        .limit(limit * 4 + 16)
+    )
+    for platform, destination in busy:
+        query = query.where(
+            ~and_(outbox.c.platform == platform, outbox.c.destination == destination)
+        )
+    ids: list[int] = []
+    taken: set[tuple[str, str]] = set()
+    for item_id, platform, destination in await conn.execute(query):
+        if (platform, destination) in taken:
+            continue
+        taken.add((platform, destination))
+        ids.append(int(item_id))
         if len(ids) >= limit:
             break
     return ids

@@ -11,6 +11,7 @@ would let two writers read the same row and lose one update).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -72,13 +73,16 @@ class Database:
         else:
             kwargs["pool_pre_ping"] = True
         self.engine = create_async_engine(url, **kwargs)
+        # Writers in this process queue here rather than in SQLite's busy handler, which
+        # sleeps in growing steps and would cut throughput many times over.
+        self._write_lock = asyncio.Lock()
         if self.sqlite:
             _install_sqlite_hooks(self.engine)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """A transaction that may write: ``BEGIN IMMEDIATE`` on SQLite."""
-        async with self.engine.connect() as conn:
+        async with self._write_lock, self.engine.connect() as conn:
             conn = await conn.execution_options(glashatai_write=True)
             async with conn.begin():
                 if not self.sqlite:

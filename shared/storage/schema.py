@@ -220,6 +220,7 @@ outbox = Table(
     _ts("updated_at", nullable=False),
     _ts("sent_at"),
     Index(None, "state", "next_attempt_at"),
+    Index(None, "state", "priority", "id"),
     Index(None, "ref_type", "ref_id"),
 )
 

@@ -164,6 +164,9 @@ def upgrade() -> None:
             ["state", "next_attempt_at"],
             unique=False,
         )
+        batch_op.create_index(
+            batch_op.f("ix_outbox_state_priority_id"), ["state", "priority", "id"], unique=False
+        )
 
     op.create_table(
         "posts",
@@ -308,6 +311,7 @@ def downgrade() -> None:
 
     op.drop_table("posts")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbox_state_priority_id"))
         batch_op.drop_index(batch_op.f("ix_outbox_state_next_attempt_at"))
         batch_op.drop_index(batch_op.f("ix_outbox_ref_type_ref_id"))
 

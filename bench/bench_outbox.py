@@ -1,0 +1,122 @@
+"""Outbox throughput against the fake Telegram server.
+
+1. Limits off (the fake's and ours): messages/s of the outbox, beside a bare aiogram bot
+   sending the same messages with the same concurrency and no database (the baseline).
+2. Real limits on: 1,000 messages to 1,000 private chats; the rate as a share of the
+   30/s limit, and how many 429s the fake returned and how many rows ended `failed`.
+
+Run: python -m bench.bench_outbox [--messages 2000] [--limited 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+
+from aiogram import Bot
+
+from bots.telegram.client import make_bot
+from config import Settings
+from shared.domain import OutboxAction, OutboxState
+from shared.outbox import store
+from shared.outbox.model import OutboxMessage
+from shared.outbox.payload import message
+from shared.richtext import from_plain
+from shared.storage.engine import Database
+from shared.storage.migrate import upgrade
+from tests.fakes.telegram import FakeTelegram
+from tests.harness import running_outbox, settings_for, settle
+
+WORKERS = 8
+
+
+async def bare_bot(bot: Bot, chats: list[int]) -> float:
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for chat in chats:
+        queue.put_nowait(chat)
+
+    async def worker() -> None:
+        while not queue.empty():
+            chat = queue.get_nowait()
+            await bot.send_message(chat_id=chat, text=f"Ответ {chat}")
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(WORKERS)))
+    return len(chats) / (time.perf_counter() - started)
+
+
+async def outbox_run(settings: Settings, db: Database, chats: list[int]) -> tuple[float, dict]:
+    async with db.write() as conn:
+        ids = [
+            await store.enqueue(
+                conn,
+                OutboxMessage(
+                    "telegram", OutboxAction.SEND, str(c), message(from_plain(f"Ответ {c}"))
+                ),
+            )
+            for c in chats
+        ]
+    started = time.perf_counter()
+    async with running_outbox(db, settings, ["telegram"]):
+        items = await settle(db, ids, timeout=3600)
+    elapsed = time.perf_counter() - started
+    states: dict[str, int] = {}
+    for item in items:
+        states[item.state.value] = states.get(item.state.value, 0) + 1
+    return len(chats) / elapsed, states
+
+
+async def main(messages: int, limited: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp, FakeTelegram(limits=False) as tg:
+        chats = list(range(800000, 800000 + messages))
+        for chat in chats:
+            tg.add_user(chat, "Житель")
+        fast = {
+            "outbox": {
+                "telegram_global_per_second": 100000,
+                "telegram_private_per_second": 1000,
+                "telegram_private_burst": 1000,
+                "workers": WORKERS,
+                "poll_interval": 0.05,
+            }
+        }
+        settings = settings_for(Path(tmp), tg=tg, overrides=fast)
+        bot = make_bot(settings.telegram)
+        try:
+            baseline = await bare_bot(bot, chats)
+        finally:
+            await bot.session.close()
+        db = Database(f"sqlite+aiosqlite:///{tmp}/fast.db")
+        await upgrade(db)
+        rate, states = await outbox_run(settings, db, chats)
+        await db.dispose()
+        print(f"limits off, {messages} messages, {WORKERS} workers:")
+        print(f"  bare aiogram bot   {baseline:8.1f} msg/s")
+        print(f"  outbox (SQLite)    {rate:8.1f} msg/s  ({rate / baseline:.0%} of bare)  {states}")
+
+    with tempfile.TemporaryDirectory() as tmp, FakeTelegram(limits=True) as tg:
+        chats = list(range(900000, 900000 + limited))
+        for chat in chats:
+            tg.add_user(chat, "Житель")
+        settings = settings_for(Path(tmp), tg=tg, overrides={"outbox": {"poll_interval": 0.05}})
+        db = Database(f"sqlite+aiosqlite:///{tmp}/limited.db")
+        await upgrade(db)
+        rate, states = await outbox_run(settings, db, chats)
+        await db.dispose()
+        stats = tg.stats()
+        limit = settings.outbox.telegram_global_per_second
+        print(f"limits on, {limited} messages to {limited} private chats:")
+        print(f"  outbox             {rate:8.1f} msg/s  ({rate / limit:.0%} of the {limit:.0f}/s limit)")
+        print(f"  429s from the fake {stats['too_many_requests']}, rows {states}")
+        assert states.get(OutboxState.FAILED.value, 0) == 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--limited", type=int, default=1000)
+    args = parser.parse_args()
+    asyncio.run(main(args.messages, args.limited))
