@@ -109,7 +109,8 @@ async def main(messages: int, limited: int) -> None:
         stats = tg.stats()
         limit = settings.outbox.telegram_global_per_second
         print(f"limits on, {limited} messages to {limited} private chats:")
-        print(f"  outbox             {rate:8.1f} msg/s  ({rate / limit:.0%} of the {limit:.0f}/s limit)")
+        share = rate / limit
+        print(f"  outbox             {rate:8.1f} msg/s  ({share:.0%} of the {limit:.0f}/s limit)")
         print(f"  429s from the fake {stats['too_many_requests']}, rows {states}")
         assert states.get(OutboxState.FAILED.value, 0) == 0
 
