@@ -163,38 +163,41 @@ class VkSender:
         stream.name = item.filename
         return stream
 
-    async def _wall_attachments(self, items: Sequence[Media], delivery: Delivery) -> list[str]:
-        user = self._user()
-        upload = VkUpload(user)
+    async def _attachments(
+        self, items: Sequence[Media], delivery: Delivery, *, peer_id: int | None = None
+    ) -> list[str]:
+        """Upload media to the community wall (user token), or for a message to ``peer_id``."""
+        wall = peer_id is None
+        upload = VkUpload(self._user() if wall else self.client.group)
+        rate = self.user_rate if wall else self.group_rate
         group_id = self.client.group_id
         out: list[str] = []
         for index, item in enumerate(items):
-            if item.kind == "photo":
 
-                def photo(item: Media = item, **captcha: Any) -> str:
-                    saved = upload.photo_wall([self._file(item)], group_id=group_id)
-                    return f"photo{saved[0]['owner_id']}_{saved[0]['id']}"
-
-                out.append(await self._call(delivery, f"upload{index}", photo, rate=self.user_rate))
-            else:
-
-                def document(item: Media = item, **captcha: Any) -> str:
-                    saved = upload.document_wall(
-                        self._file(item), title=item.filename, group_id=group_id
+            def send(item: Media = item, **captcha: Any) -> str:
+                file = self._file(item)
+                if item.kind == "photo":
+                    photos = (
+                        upload.photo_wall([file], group_id=group_id)
+                        if wall
+                        else upload.photo_messages([file], peer_id=peer_id)
                     )
-                    doc = saved["doc"]
-                    return f"doc{doc['owner_id']}_{doc['id']}"
-
-                out.append(
-                    await self._call(delivery, f"upload{index}", document, rate=self.user_rate)
+                    return f"photo{photos[0]['owner_id']}_{photos[0]['id']}"
+                saved = (
+                    upload.document_wall(file, title=item.filename, group_id=group_id)
+                    if wall
+                    else upload.document(file, title=item.filename, message_peer_id=peer_id)
                 )
+                return f"doc{saved['doc']['owner_id']}_{saved['doc']['id']}"
+
+            out.append(await self._call(delivery, f"upload{index}", send, rate=rate))
         return out
 
     async def _wall_post(
         self, item: OutboxItem, p: MessagePayload, delivery: Delivery
     ) -> dict[str, Any]:
         user = self._user()
-        attachments = await self._wall_attachments(await self._media(p.media), delivery)
+        attachments = await self._attachments(await self._media(p.media), delivery)
         values: dict[str, Any] = {
             "owner_id": -self.client.group_id,
             "from_group": 1,
@@ -234,40 +237,13 @@ class VkSender:
         await self._call(delivery, "edit", edit, rate=self.user_rate)
         return {"post_id": post_id}
 
-    async def _message_attachments(
-        self, peer_id: int, items: Sequence[Media], delivery: Delivery
-    ) -> list[str]:
-        upload = VkUpload(self.client.group)
-        out: list[str] = []
-        for index, item in enumerate(items):
-            if item.kind == "photo":
-
-                def photo(item: Media = item, **captcha: Any) -> str:
-                    saved = upload.photo_messages([self._file(item)], peer_id=peer_id)
-                    return f"photo{saved[0]['owner_id']}_{saved[0]['id']}"
-
-                out.append(
-                    await self._call(delivery, f"upload{index}", photo, rate=self.group_rate)
-                )
-            else:
-
-                def document(item: Media = item, **captcha: Any) -> str:
-                    saved = upload.document(
-                        self._file(item), title=item.filename, message_peer_id=peer_id
-                    )
-                    doc = saved["doc"]
-                    return f"doc{doc['owner_id']}_{doc['id']}"
-
-                out.append(
-                    await self._call(delivery, f"upload{index}", document, rate=self.group_rate)
-                )
-        return out
-
     async def _message(
         self, item: OutboxItem, p: MessagePayload, delivery: Delivery
     ) -> dict[str, Any]:
         peer_id = int(item.destination)
-        attachments = await self._message_attachments(peer_id, await self._media(p.media), delivery)
+        attachments = await self._attachments(
+            await self._media(p.media), delivery, peer_id=peer_id
+        )
         parts = plain_chunks(p.doc) or [""]
         ids: list[int] = []
         for index, text in enumerate(parts):
