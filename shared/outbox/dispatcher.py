@@ -153,19 +153,27 @@ class Dispatcher:
         """Drain the outbox until :meth:`stop`."""
         platforms = list(self.senders)
         while not self._stopping:
-            free = self.settings.workers - len(self._active)
-            claimed = 0
-            if free > 0 and platforms:
-                busy = {dest for _, dest in self._active.values()}
-                async with self.db.write() as conn:
-                    ids = await store.due_destinations(conn, platforms, busy, utcnow(), free)
-                    items = [item for i in ids if (item := await store.claim(conn, i))]
-                for item in items:
-                    self._start(item)
-                    claimed += 1
-            if claimed and len(self._active) < self.settings.workers:
-                continue
-            await self._sleep(platforms)
+            try:
+                claimed = await self._claim(platforms)
+                if claimed and len(self._active) < self.settings.workers:
+                    continue
+                await self._sleep(platforms)
+            except Exception:
+                # The database went away for a moment: nothing is lost, try again shortly.
+                log.exception("outbox: dispatch loop error; retrying")
+                await asyncio.sleep(self.settings.poll_interval)
+
+    async def _claim(self, platforms: Sequence[str]) -> int:
+        free = self.settings.workers - len(self._active)
+        if free <= 0 or not platforms:
+            return 0
+        busy = {dest for _, dest in self._active.values()}
+        async with self.db.write() as conn:
+            ids = await store.due_destinations(conn, platforms, busy, utcnow(), free)
+            items = [item for i in ids if (item := await store.claim(conn, i))]
+        for item in items:
+            self._start(item)
+        return len(items)
 
     async def _sleep(self, platforms: Sequence[str]) -> None:
         timeout = self.settings.poll_interval
