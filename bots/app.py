@@ -12,6 +12,8 @@ from collections.abc import Callable
 from bots.registry import platform_modules
 from config import ConfigError, Settings
 from scheduler.runner import Scheduler
+from shared import hotlines as hotlines_feature
+from shared import posts as posts_feature
 from shared.outbox.dispatcher import Dispatcher
 from shared.platform import PlatformRuntime
 from shared.services import Services
@@ -22,7 +24,7 @@ log = logging.getLogger("glashatai")
 STOP_GRACE = 5.0
 
 # Each feature's install(services) registers its planners and outbox hooks.
-FEATURES: list[Callable[[Services], None]] = []
+FEATURES: list[Callable[[Services], None]] = [posts_feature.install, hotlines_feature.install]
 HEARTBEAT_SECONDS = 30
 
 
@@ -61,7 +63,9 @@ class App:
         for runtime in self.runtimes:
             await runtime.start()
             log.info("%s: started", runtime.name)
-        self.scheduler = Scheduler(self.services.planners, self.settings.tz)
+        self.scheduler = Scheduler(
+            self.services.planners, self.settings.tz, self.settings.scheduler.sync_seconds
+        )
         await self.scheduler.start()
         self.scheduler.aps.add_job(self._heartbeat, "interval", seconds=HEARTBEAT_SECONDS)
         self._heartbeat()

@@ -7,6 +7,8 @@ import asyncio
 import sys
 from collections.abc import Callable, Sequence
 
+from bots.commands import hotlines as hotline_commands
+from bots.commands import posts as posts_commands
 from config import ConfigError, Settings, load_settings
 from shared.errors import GlashataiError
 from shared.logs import setup_logging
@@ -108,7 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Each feature's bots.commands.<feature>.register(subparsers) adds its subcommands.
-EXTENSIONS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
+EXTENSIONS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
+    posts_commands.register,
+    hotline_commands.register,
+]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,8 +12,13 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def _none_if_empty(value: Any) -> Any:
+    """An empty variable (``TOKEN=`` in .env) means "not configured"."""
+    return None if value == "" else value
 
 
 def _int_list(value: Any) -> Any:
@@ -30,11 +35,17 @@ def _int_list(value: Any) -> Any:
     return value
 
 
+ApiBase = Annotated[str, AfterValidator(lambda value: value.rstrip("/"))]
+Secret = Annotated[SecretStr | None, BeforeValidator(_none_if_empty)]
+OptionalInt = Annotated[int | None, BeforeValidator(_none_if_empty)]
+OptionalStr = Annotated[str | None, BeforeValidator(_none_if_empty)]
+
+
 class TelegramSettings(BaseModel):
-    token: SecretStr | None = None
-    api_base: str = "https://api.telegram.org"
-    admin_chat_id: int | None = None
-    channel_id: str | None = None
+    token: Secret = None
+    api_base: ApiBase = "https://api.telegram.org"
+    admin_chat_id: OptionalInt = None
+    channel_id: OptionalStr = None
     moderator_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     request_timeout: float = 30.0
 
@@ -43,39 +54,19 @@ class TelegramSettings(BaseModel):
     def _parse_ids(cls, value: Any) -> Any:
         return _int_list(value)
 
-    @field_validator("token", mode="before")
-    @classmethod
-    def _empty_token(cls, value: Any) -> Any:
-        return None if value == "" else value
-
-    @field_validator("api_base")
-    @classmethod
-    def _strip_slash(cls, value: str) -> str:
-        return value.rstrip("/")
-
     @property
     def enabled(self) -> bool:
         return self.token is not None
 
 
 class VkSettings(BaseModel):
-    group_id: int | None = None
-    group_token: SecretStr | None = None
-    user_token: SecretStr | None = None
-    api_base: str = "https://api.vk.ru"
+    group_id: OptionalInt = None
+    group_token: Secret = None
+    user_token: Secret = None
+    api_base: ApiBase = "https://api.vk.ru"
     api_version: str = "5.199"
     request_timeout: float = 30.0
     longpoll_wait: int = 25
-
-    @field_validator("group_token", "user_token", mode="before")
-    @classmethod
-    def _empty_token(cls, value: Any) -> Any:
-        return None if value == "" else value
-
-    @field_validator("api_base")
-    @classmethod
-    def _strip_slash(cls, value: str) -> str:
-        return value.rstrip("/")
 
     @property
     def enabled(self) -> bool:
@@ -109,8 +100,20 @@ class PublishingSettings(BaseModel):
     quiet_hours_start: time | None = time(22, 0)
     quiet_hours_end: time | None = time(7, 0)
     feed_url: str | None = None
-    feed_poll_minutes: int = 15
+    feed_poll_minutes: float = 15
     feed_autoschedule: bool = False
+    topic_id: int | None = None
+    album_wait_seconds: float = 1.0
+
+    @field_validator("quiet_hours_start", "quiet_hours_end", "feed_url", "topic_id", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        """An empty variable switches the feature off (no quiet hours, no feed)."""
+        return None if value == "" else value
+
+
+class SchedulerSettings(BaseModel):
+    sync_seconds: float = 30.0
 
 
 class HotlineSettings(BaseModel):
@@ -121,6 +124,7 @@ class HotlineSettings(BaseModel):
     throttle_silence_seconds: int = 300
     max_question_length: int = 4000
     card_backlog_threshold: int = 15
+    queue_page_size: int = 10
 
 
 class Settings(BaseSettings):
@@ -138,6 +142,7 @@ class Settings(BaseSettings):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     publishing: PublishingSettings = Field(default_factory=PublishingSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     hotline: HotlineSettings = Field(default_factory=HotlineSettings)
     timezone: str = "Asia/Krasnoyarsk"
     log_level: str = "INFO"

@@ -59,6 +59,7 @@ class QuestionStatus(StrEnum):
     ASSIGNED = "assigned"
     ANSWERED = "answered"
     REJECTED = "rejected"
+    BANNED = "banned"  # from a banned citizen: kept, never carded or queued
 
 
 class OutboxAction(StrEnum):

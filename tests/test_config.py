@@ -123,3 +123,14 @@ def test_texts_override_rejects_unknown_keys_and_placeholders(tmp_path: Path) ->
     bad.write_text('[errors]\ninvalid_input = "{oops}"\n')
     with pytest.raises(InvalidInput, match="oops"):
         Texts.load(bad)
+
+
+def test_env_made_from_the_example_loads(tmp_path: Path) -> None:
+    """The README's first command copies .env.example as it is: empty values mean "not set"."""
+    example = Path(__file__).resolve().parents[1] / ".env.example"
+    (tmp_path / ".env").write_text(example.read_text())
+    s = load_settings()
+    assert not s.telegram.enabled
+    assert not s.vk.enabled
+    assert s.telegram.admin_chat_id is None
+    assert s.vk.group_id is None

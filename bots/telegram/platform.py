@@ -63,6 +63,11 @@ class TelegramRuntime:
 
     async def close(self) -> None:
         await self.bot.session.close()
+        # The routers are module-level: free them for a later runtime in this process
+        # (a restart in tests); aiogram has no public way to detach a router.
+        for router in self.dp.sub_routers:
+            router._parent_router = None
+        self.dp.sub_routers.clear()
 
 
 def build(services: Services) -> TelegramRuntime | None:

@@ -1,25 +1,122 @@
-"""VK events to neutral calls into ``shared/``."""
+"""VK events to neutral calls into ``shared/``: the hotline conversation.
+
+``message_new`` is a citizen's message (text, photos, or something we can't take);
+``message_event`` is a press of one of our callback buttons, acknowledged with
+``messages.sendMessageEventAnswer``. Domain errors become Russian text here, in one place.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
+from bots.vk.client import VkClient
+from bots.vk.media import photos_of
+from shared import callbacks
 from shared.domain import Platform
+from shared.errors import GlashataiError
+from shared.hotlines import conversation
+from shared.hotlines.model import Incoming
 from shared.replies import send_text
 from shared.services import Services
 
 log = logging.getLogger(__name__)
 
-START_WORDS = {"начать", "start", "/start", "старт"}
+UNSUPPORTED = {"audio_message", "sticker", "video", "audio", "graffiti"}
 
 
-async def handle_event(services: Services, event: dict[str, Any]) -> None:
-    if event.get("type") != "message_new":
-        return
-    message = event["object"]["message"]
-    text = str(message.get("text", "")).strip().lower()
-    if text in START_WORDS:
-        await send_text(
-            services, Platform.VK, int(message["peer_id"]), services.texts("citizen.greeting")
+def _payload(raw: Any) -> dict[str, Any]:
+    if isinstance(raw, dict):
+        return raw
+    if isinstance(raw, str) and raw:
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+    return {}
+
+
+def name_lookup(client: VkClient, user_id: int) -> Any:
+    async def name() -> str | None:
+        try:
+            users = await client.group_call("users.get", user_ids=user_id)
+        except Exception as exc:
+            log.warning("VK: users.get failed: %s", type(exc).__name__)
+            return None
+        if not users:
+            return None
+        first, last = users[0].get("first_name", ""), users[0].get("last_name", "")
+        return f"{first} {last}".strip() or None
+
+    return name
+
+
+async def handle_event(services: Services, event: dict[str, Any], client: VkClient) -> None:
+    peer: int | None = None
+    try:
+        kind = event.get("type")
+        if kind == "message_new":
+            message = event["object"]["message"]
+            peer = int(message["peer_id"])
+            await _message(services, client, message)
+        elif kind == "message_event":
+            obj = event["object"]
+            peer = int(obj["peer_id"])
+            await _press(services, client, obj)
+    except GlashataiError as error:
+        log.info("VK: domain error shown to %s: %s", peer, type(error).__name__)
+        if peer is not None:
+            await send_text(services, Platform.VK, peer, services.texts.explain(error))
+
+
+async def _message(services: Services, client: VkClient, message: dict[str, Any]) -> None:
+    from_id = int(message["from_id"])
+    peer = int(message["peer_id"])
+    if from_id <= 0 or peer != from_id:
+        return  # a community or a group chat: not a citizen's private conversation
+    payload = _payload(message.get("payload"))
+    attachments = message.get("attachments") or []
+    kinds = {a.get("type") for a in attachments}
+    photos = await photos_of(client, attachments)
+    if payload.get("t"):
+        # A text button carrying one of our tokens works like the callback button.
+        async with services.db.read() as conn:
+            token = await callbacks.resolve(conn, str(payload["t"]))
+        if await conversation(services).press(
+            Platform.VK.value, str(from_id), token, name_lookup(client, from_id)
+        ):
+            return
+    incoming = Incoming(
+        platform=Platform.VK.value,
+        user_id=str(from_id),
+        peer=str(peer),
+        text=str(message.get("text") or ""),
+        attachments=photos,
+        unsupported=bool(kinds & UNSUPPORTED) and not photos,
+        start=payload.get("command") == "start",
+        name=name_lookup(client, from_id),
+    )
+    await conversation(services).message(incoming)
+
+
+async def _press(services: Services, client: VkClient, obj: dict[str, Any]) -> None:
+    user_id = int(obj["user_id"])
+    payload = _payload(obj.get("payload"))
+    async with services.db.read() as conn:
+        token = await callbacks.resolve(conn, str(payload.get("t") or ""))
+    try:
+        await conversation(services).press(
+            Platform.VK.value, str(user_id), token, name_lookup(client, user_id)
         )
+    finally:
+        try:
+            await client.group_call(
+                "messages.sendMessageEventAnswer",
+                event_id=obj["event_id"],
+                user_id=user_id,
+                peer_id=int(obj["peer_id"]),
+            )
+        except Exception as exc:
+            log.warning("VK: could not acknowledge a button press: %s", type(exc).__name__)

@@ -45,7 +45,7 @@ class VkRuntime:
         while True:
             event = await self.queue.get()
             try:
-                await handle_event(self.services, event)
+                await handle_event(self.services, event, self.client)
             except Exception:
                 log.exception("VK: failed to handle an event of type %s", event.get("type"))
             finally:

@@ -241,9 +241,7 @@ class VkSender:
         self, item: OutboxItem, p: MessagePayload, delivery: Delivery
     ) -> dict[str, Any]:
         peer_id = int(item.destination)
-        attachments = await self._attachments(
-            await self._media(p.media), delivery, peer_id=peer_id
-        )
+        attachments = await self._attachments(await self._media(p.media), delivery, peer_id=peer_id)
         parts = plain_chunks(p.doc) or [""]
         ids: list[int] = []
         for index, text in enumerate(parts):

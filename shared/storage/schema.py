@@ -114,6 +114,21 @@ publications = Table(
     UniqueConstraint("post_id", "platform"),
 )
 
+# Our own messages in the admin chat about a post (its preview, a question asking for a
+# time or a captcha code): a reply to one of them is meant for the post, nothing else.
+post_messages = Table(
+    "post_messages",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("message_id", BigInteger, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("outbox_id", BigInteger, nullable=True),
+    _ts("created_at", nullable=False),
+    UniqueConstraint("chat_id", "message_id"),
+)
+
 hotlines = Table(
     "hotlines",
     metadata,
@@ -159,6 +174,7 @@ questions = Table(
     Column("attachments", JSON, nullable=False, default=list),
     Column("status", String(16), nullable=False),
     Column("assigned_to", BigInteger, nullable=True),
+    Column("assigned_name", Text, nullable=True),
     Column("publishable", Boolean, nullable=False, default=False),
     Column("reject_reason", Text, nullable=True),
     Column("card_message_id", BigInteger, nullable=True),
@@ -183,6 +199,29 @@ answers = Table(
     Column("outbox_id", BigInteger, nullable=True),
     _ts("created_at", nullable=False),
     Index(None, "question_id"),
+)
+
+# Hotlines: each message of a question's card in the admin chat (a reply to any of them
+# answers the question), and a moderator's unfinished "new hotline" dialogue.
+card_messages = Table(
+    "card_messages",
+    metadata,
+    Column("chat_id", BigInteger, primary_key=True),
+    Column("message_id", BigInteger, primary_key=True),
+    Column("question_id", ForeignKey("questions.id"), nullable=False),
+    Column("card_outbox_id", BigInteger, nullable=False),
+    Column("role", String(8), nullable=False),
+    Index(None, "question_id"),
+)
+
+hotline_drafts = Table(
+    "hotline_drafts",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("step", String(16), nullable=False),
+    Column("data", JSON, nullable=False, default=dict),
+    _ts("updated_at", nullable=False),
 )
 
 audit_log = Table(

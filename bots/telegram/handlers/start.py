@@ -1,4 +1,4 @@
-"""/start in a private chat: who the bot is."""
+"""/start in a private chat: the greeting, consent and the open hotlines."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from aiogram import F, Router
 from aiogram.filters import CommandStart
 from aiogram.types import Message
 
-from shared.domain import Platform
-from shared.replies import send_text
+from bots.telegram.handlers.citizen import incoming
+from shared.hotlines import conversation
 from shared.services import Services
 
 router = Router(name=__name__)
@@ -15,6 +15,4 @@ router = Router(name=__name__)
 
 @router.message(CommandStart(), F.chat.type == "private")
 async def start(message: Message, services: Services) -> None:
-    await send_text(
-        services, Platform.TELEGRAM, message.chat.id, services.texts("citizen.greeting")
-    )
+    await conversation(services).message(incoming(message, start=True))

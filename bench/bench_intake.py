@@ -1,0 +1,150 @@
+"""Hotline intake rate through the fake Telegram server, beside a bare aiogram bot.
+
+Ours: getUpdates → aiogram → the hotline conversation → question stored, confirmation and
+card queued in the outbox (the outbox itself is not running: this measures intake).
+Bare: the same number of updates to an aiogram bot whose one handler replies with
+``message.answer`` (one sendMessage per update), polled from the same fake in the same run.
+Every citizen has consented beforehand and one hotline is open.
+
+Run: python -m bench.bench_intake [--updates 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from aiogram import Dispatcher, Router
+from aiogram.types import Message
+from sqlalchemy import func, select
+
+from bots.telegram.client import make_bot
+from bots.telegram.platform import TelegramRuntime
+from shared import hotlines
+from shared.clock import utcnow
+from shared.hotlines import campaigns
+from shared.services import Services
+from shared.storage import citizens
+from shared.storage.migrate import upgrade
+from shared.storage.schema import outbox, questions
+from tests.fakes.telegram import FakeTelegram
+from tests.harness import prepare_telegram, settings_for
+
+BASE = 700000
+
+
+async def bare(tg: FakeTelegram, users: list[int]) -> float:
+    bot = make_bot(settings_for(Path("/nonexistent"), tg).telegram)
+    router = Router(name="bare")
+    done = asyncio.Event()
+    seen = 0
+
+    @router.message()
+    async def reply(message: Message) -> None:
+        nonlocal seen
+        await message.answer("Спасибо, вопрос принят")
+        seen += 1
+        if seen == len(users):
+            done.set()
+
+    dp = Dispatcher()
+    dp.include_router(router)
+    task = asyncio.create_task(
+        dp.start_polling(bot, handle_signals=False, close_bot_session=False, polling_timeout=1)
+    )
+    await asyncio.sleep(0.3)
+    started = time.perf_counter()
+    for uid in users:
+        tg.user_message(uid, text=f"Вопрос {uid}")
+    await done.wait()
+    elapsed = time.perf_counter() - started
+    await dp.stop_polling()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await bot.session.close()
+    return len(users) / elapsed
+
+
+async def ours(
+    tg: FakeTelegram, tmp: Path, users: list[int], threshold: int
+) -> tuple[float, int, int]:
+    tmp.mkdir()
+    settings = settings_for(
+        tmp,
+        tg,
+        overrides={"hotline": {"throttle_messages": 10**6, "card_backlog_threshold": threshold}},
+    )
+    services = Services.build(settings)
+    hotlines.install(services)
+    await upgrade(services.db)
+    now = utcnow()
+    async with services.db.write() as conn:
+        hotline = await campaigns.create(
+            conn, topic="Отопление", starts_at=now - timedelta(minutes=1),
+            ends_at=now + timedelta(hours=2), created_by="bench",
+        )  # fmt: skip
+        for uid in users:
+            c = await citizens.get_or_create(conn, "telegram", str(uid))
+            await citizens.set_fields(conn, c.id, consent_at=now, display_name="Житель")
+    for planner in services.planners:
+        await planner.run_due(utcnow())
+    assert hotline.id
+    runtime = TelegramRuntime(services)
+    await runtime.start()
+    await asyncio.sleep(0.3)
+    started = time.perf_counter()
+    for uid in users:
+        tg.user_message(uid, text=f"Вопрос {uid}")
+    while True:
+        # Done when every question is stored and either carded or counted in the summary.
+        async with services.db.read() as conn:
+            stored = (await conn.execute(select(func.count()).select_from(questions))).scalar_one()
+            cards = (
+                await conn.execute(select(func.count()).where(outbox.c.ref_type == "card"))
+            ).scalar_one()
+            summary = (
+                await conn.execute(select(outbox.c.payload).where(outbox.c.ref_type == "backlog"))
+            ).scalar_one_or_none()
+        summarised = int((summary or {}).get("extra", {}).get("count", 0))
+        if stored >= len(users) and cards + summarised >= len(users):
+            break
+        await asyncio.sleep(0.01)
+    elapsed = time.perf_counter() - started
+    await runtime.stop()
+    await runtime.close()
+    await services.db.dispose()
+    return len(users) / elapsed, int(stored), int(cards)
+
+
+async def main(updates: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp, FakeTelegram(limits=False) as tg:
+        prepare_telegram(tg)
+        users = [BASE + n for n in range(updates)]
+        for uid in users:
+            tg.add_user(uid, "Житель")
+        bare_rate = await bare(tg, users)
+        print(f"updates: {updates}")
+        print(f"bare aiogram bot (reply only): {bare_rate:,.0f} updates/s")
+        for label, threshold, offset in (
+            ("default backlog threshold (15): cards, then one summary", 15, 0),
+            ("every question carded (threshold off)", 10**9, updates),
+        ):
+            batch = [uid + offset for uid in users]
+            for uid in batch:
+                tg.add_user(uid, "Житель")
+            rate, stored, cards = await ours(tg, Path(tmp) / str(threshold), batch, threshold)
+            print(
+                f"hotline intake, {label}: {rate:,.0f} updates/s = {rate / bare_rate:.2f}"
+                f" of bare (stored {stored}, cards {cards})"
+            )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--updates", type=int, default=2000)
+    asyncio.run(main(parser.parse_args().updates))

@@ -1,0 +1,112 @@
+"""``glashatai hotline …``: create, list and close hotlines from the terminal.
+
+Times are wall-clock times in the office's time zone (``GLASHATAI_TIMEZONE``). A running
+``glashatai run`` picks new hotlines up at its next scheduler sync.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from config import Settings
+from shared.hotlines import campaigns, drafts
+from shared.hotlines.planner import HotlinePlanner
+from shared.services import Services
+from shared.storage import audit
+from shared.storage.migrate import upgrade
+
+
+def _settings() -> Settings:
+    from bots.cli import _settings as load
+
+    return load()
+
+
+def _run(work: Callable[[Services], Awaitable[int]]) -> int:
+    settings = _settings()
+
+    async def go() -> int:
+        services = Services.build(settings)
+        try:
+            await upgrade(services.db)
+            return await work(services)
+        finally:
+            await services.db.dispose()
+
+    return asyncio.run(go())
+
+
+def cmd_create(args: argparse.Namespace) -> int:
+    async def go(services: Services) -> int:
+        tz = services.settings.tz
+        start = campaigns.parse_local(args.start, tz)
+        end = campaigns.parse_local(args.end, tz)
+        async with services.db.write() as conn:
+            hotline = await campaigns.create(
+                conn,
+                topic=args.topic,
+                description=args.description or "",
+                starts_at=start,
+                ends_at=end,
+                created_by="cli",
+            )
+            await audit.record(conn, "cli", "hotline.create", "hotline", hotline.id)
+        print(
+            f"hotline {hotline.id}: scheduled {campaigns.local(hotline.starts_at, tz)}"
+            f" – {campaigns.local(hotline.ends_at, tz)} ({services.settings.timezone})"
+        )
+        return 0
+
+    return _run(go)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    async def go(services: Services) -> int:
+        tz = services.settings.tz
+        async with services.db.read() as conn:
+            found = await campaigns.listing(conn)
+            if not found:
+                print("no hotlines")
+            for h in found:
+                t = await campaigns.tally(conn, h.id)
+                print(
+                    f"{h.id}\t{h.status.value}\t{campaigns.local(h.starts_at, tz)}"
+                    f" – {campaigns.local(h.ends_at, tz)}\t{h.topic}"
+                    f"\t(received {t.received}, answered {t.answered}, waiting {t.waiting})"
+                )
+        return 0
+
+    return _run(go)
+
+
+def cmd_close(args: argparse.Namespace) -> int:
+    async def go(services: Services) -> int:
+        services.add_planner(HotlinePlanner(services))
+        hotline = await drafts.close(services, "cli", args.id)
+        print(f"hotline {hotline.id}: closed")
+        return 0
+
+    return _run(go)
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    hotline = sub.add_parser("hotline", help="hotlines: create, list, close")
+    commands = hotline.add_subparsers(dest="hotline_command", required=True, metavar="COMMAND")
+
+    create = commands.add_parser(
+        "create", help="schedule a hotline (times in the office's time zone)"
+    )
+    create.add_argument("--topic", required=True, help="what the hotline is about")
+    create.add_argument("--start", required=True, help='start, e.g. "2026-12-01 10:00"')
+    create.add_argument("--end", required=True, help='end, e.g. "2026-12-01 12:00"')
+    create.add_argument("--description", default="", help="a short description for citizens")
+    create.set_defaults(func=cmd_create)
+
+    listing = commands.add_parser("list", help="every hotline with its status and counts")
+    listing.set_defaults(func=cmd_list)
+
+    close = commands.add_parser("close", help="close a hotline now (posts its summary)")
+    close.add_argument("id", type=int, help="the hotline's id")
+    close.set_defaults(func=cmd_close)

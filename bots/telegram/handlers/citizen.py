@@ -1,0 +1,106 @@
+"""Citizens in private chats: each message becomes a neutral call into the hotline core.
+
+Photos are downloaded here (the card and a VK delivery need the bytes) and their
+``file_id`` is kept so Telegram never receives the same bytes twice.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, F, Router
+from aiogram.types import CallbackQuery, Message
+
+from bots.telegram.middleware import Action
+from shared.callbacks import CallbackToken
+from shared.domain import Platform
+from shared.hotlines import conversation
+from shared.hotlines.model import Attachment, Incoming
+from shared.services import Services
+
+router = Router(name=__name__)
+log = logging.getLogger(__name__)
+
+FILE_ID = "telegram_file_id"
+MAX_DOWNLOAD = 20 * 1024 * 1024
+
+
+def _name(message: Message) -> str | None:
+    user = message.from_user
+    return user.full_name if user is not None else None
+
+
+def incoming(
+    message: Message, *, start: bool = False, attachments: tuple[Attachment, ...] = ()
+) -> Incoming:
+    full = _name(message)
+
+    async def name() -> str | None:
+        return full
+
+    unsupported = any(
+        getattr(message, kind) is not None
+        for kind in ("voice", "sticker", "video_note", "video", "audio", "animation")
+    )
+    return Incoming(
+        platform=Platform.TELEGRAM.value,
+        user_id=str(message.from_user.id if message.from_user else message.chat.id),
+        peer=str(message.chat.id),
+        text=message.text or message.caption or "",
+        attachments=attachments,
+        unsupported=unsupported and not attachments,
+        start=start,
+        album=message.media_group_id,
+        name=name,
+        known_name=full,
+    )
+
+
+async def download(bot: Bot, message: Message) -> tuple[Attachment, ...]:
+    """The photo (largest size) or document of a message, bytes and file_id."""
+    if message.photo:
+        size = message.photo[-1]
+        data = await bot.download(size.file_id)
+        raw = data.read() if data is not None else None
+        return (
+            Attachment(
+                kind="photo",
+                filename=f"{size.file_unique_id}.jpg",
+                mime="image/jpeg",
+                data=raw,
+                refs={FILE_ID: size.file_id},
+            ),
+        )
+    if message.document and (message.document.file_size or 0) <= MAX_DOWNLOAD:
+        doc = message.document
+        data = await bot.download(doc.file_id)
+        raw = data.read() if data is not None else None
+        return (
+            Attachment(
+                kind="document",
+                filename=doc.file_name or "file",
+                mime=doc.mime_type or "application/octet-stream",
+                data=raw,
+                refs={FILE_ID: doc.file_id},
+            ),
+        )
+    return ()
+
+
+@router.message(F.chat.type == "private")
+async def on_message(message: Message, services: Services, bot: Bot) -> None:
+    attachments = await download(bot, message)
+    await conversation(services).message(incoming(message, attachments=attachments))
+
+
+@router.callback_query(Action("citizen."))
+async def on_press(query: CallbackQuery, services: Services, token: CallbackToken | None) -> None:
+    full = query.from_user.full_name
+
+    async def name() -> str | None:
+        return full
+
+    await conversation(services).press(
+        Platform.TELEGRAM.value, str(query.from_user.id), token, name
+    )
+    await query.answer()

@@ -1,0 +1,27 @@
+"""Hotlines: citizens' questions from every platform into one moderation queue.
+
+``install(services)`` registers the planner (opens and closes campaigns), the outbox hooks
+(cards remembered, delivery shown on the card) and ``services.features["hotlines"]``.
+"""
+
+from __future__ import annotations
+
+from shared.hotlines.conversation import Conversation
+from shared.hotlines.moderation import hooks
+from shared.hotlines.planner import HotlinePlanner
+from shared.services import Services
+
+
+def install(services: Services) -> None:
+    services.add_planner(HotlinePlanner(services))
+    for ref_type, hook in hooks(services).items():
+        services.on_outcome(ref_type, hook)
+    services.features["hotlines"] = Conversation(services)
+
+
+def conversation(services: Services) -> Conversation:
+    feature = services.features.get("hotlines")
+    if not isinstance(feature, Conversation):
+        feature = Conversation(services)
+        services.features["hotlines"] = feature
+    return feature

@@ -1,0 +1,87 @@
+"""Group commit: intake work that arrives while a write transaction runs shares the next one.
+
+Citizens' messages arrive in bursts, and each is a small write transaction serialised
+through the one writer; committing many in one transaction saves the per-transaction cost
+(the lock, a connection, BEGIN and COMMIT). If any piece of a batch fails, the batch is
+rolled back and each piece is run again in a transaction of its own, so one bad message
+never takes the others with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.storage.engine import Database
+
+Work = Callable[[AsyncConnection], Awaitable[None]]
+
+
+class GroupCommit:
+    def __init__(self, db: Database, limit: int = 64) -> None:
+        self.db = db
+        self.limit = limit
+        self._queue: list[tuple[Work, asyncio.Future[None]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def run(self, work: Work) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.append((work, future))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain(), name="intake-group-commit")
+        await future
+
+    async def _drain(self) -> None:
+        batch: list[tuple[Work, asyncio.Future[None]]] = []
+        try:
+            while self._queue:
+                batch, self._queue = self._queue[: self.limit], self._queue[self.limit :]
+                await self._commit(batch)
+        except BaseException as exc:
+            # Cancelled (the app is stopping): nobody may wait for ever.
+            for _, future in [*batch, *self._queue]:
+                if not future.done():
+                    future.set_exception(exc)
+            self._queue.clear()
+            raise
+
+    async def _commit(self, batch: list[tuple[Work, asyncio.Future[None]]]) -> None:
+        if len(batch) > 1:
+            try:
+                async with self.db.write() as conn:
+                    for work, _ in batch:
+                        await work(conn)
+            except Exception:
+                for one in batch:
+                    await self._commit([one])
+                return
+            for _, future in batch:
+                future.set_result(None)
+            return
+        work, future = batch[0]
+        try:
+            async with self.db.write() as conn:
+                await work(conn)
+        except Exception as exc:
+            future.set_exception(exc)
+        else:
+            future.set_result(None)
+
+
+def tx_cache(conn: AsyncConnection) -> dict[str, Any]:
+    """A scratch dict that lives as long as the connection's current transaction.
+
+    Within one (group-committed) transaction the open hotlines and the backlog don't
+    change behind our back: the writer lock is ours. So they are read once per batch.
+    """
+    sync = conn.sync_connection
+    tx = sync.get_transaction() if sync is not None else None
+    current = conn.info.get("glashatai_tx_cache")
+    if current is None or current[0] is not tx:
+        current = (tx, {})
+        conn.info["glashatai_tx_cache"] = current
+    cache: dict[str, Any] = current[1]
+    return cache

@@ -1,0 +1,322 @@
+"""A question's card in the admin chat: rendered from the database, never from memory.
+
+Every change (taken, answered, delivered, rejected) re-renders the card and edits each
+copy of it in place through the outbox; the card's messages are remembered so a reply
+to any of them answers the question.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from config.settings import Settings
+from shared import callbacks
+from shared.domain import OutboxAction, OutboxState, Platform, QuestionStatus
+from shared.hotlines import questions as repo
+from shared.hotlines.model import PRIORITY_CARD, PRIORITY_MODERATOR
+from shared.outbox import store
+from shared.outbox.model import OutboxItem, OutboxMessage
+from shared.outbox.payload import Button, edit, message
+from shared.richtext import Block, Document, Span, from_plain, paragraph
+from shared.storage import citizens
+from shared.storage.schema import card_messages, outbox
+from shared.texts import Texts
+
+REASONS = ("offtopic", "rude", "duplicate", "spam")
+
+
+def admin_chat(settings: Settings) -> str | None:
+    chat = settings.telegram.admin_chat_id
+    return None if chat is None or not settings.telegram.enabled else str(chat)
+
+
+def shown_name(settings: Settings, texts: Texts, name: str | None) -> str:
+    if not name:
+        return texts("moderation.no_name")
+    if settings.hotline.show_first_name_only:
+        return name.split()[0]
+    return name
+
+
+async def render(
+    conn: AsyncConnection,
+    settings: Settings,
+    texts: Texts,
+    question: repo.Question,
+    *,
+    reasons: bool = False,
+    known: tuple[citizens.Citizen, str | None] | None = None,
+) -> tuple[Document, list[list[Button]]]:
+    """The card's text and buttons; ``known`` (citizen, topic) spares a fresh card lookups."""
+    if known is not None:
+        citizen: citizens.Citizen | None = known[0]
+        topic = known[1]
+    else:
+        citizen = await citizens.get(conn, question.citizen_id)
+        topic = await repo.topic_of(conn, question.hotline_id)
+    platform = texts(f"moderation.platform_{citizen.platform if citizen else 'telegram'}")
+    head = texts("moderation.card_title", ticket=question.id)
+    where = topic if topic is not None else texts("moderation.general")
+    blocks: list[Block] = [
+        paragraph(Span(head, bold=True), " · ", where),
+        paragraph(
+            texts(
+                "moderation.card_meta",
+                platform=platform,
+                name=shown_name(settings, texts, citizen.display_name if citizen else None),
+            )
+        ),
+    ]
+    if len(question.text) > settings.hotline.max_question_length:
+        note = texts("moderation.long_question", length=len(question.text))
+        blocks.append(paragraph(Span(note, italic=True)))
+    body = from_plain(question.text)
+    if body.is_empty():
+        body = Document((paragraph(Span(texts("moderation.photos_only"), italic=True)),))
+    blocks.extend(body.blocks)
+    if known is None:
+        blocks.extend(await _status(conn, texts, settings, question, citizen))
+    buttons = await _buttons(conn, texts, question, reasons)
+    return Document(tuple(blocks)), buttons
+
+
+async def _status(
+    conn: AsyncConnection,
+    texts: Texts,
+    settings: Settings,
+    question: repo.Question,
+    citizen: citizens.Citizen | None,
+) -> list[Block]:
+    lines: list[Block] = []
+    tz = settings.tz
+    if question.publishable:
+        lines.append(paragraph(texts("moderation.status_publishable")))
+    if question.status is QuestionStatus.ASSIGNED and question.assigned_to is not None:
+        taker = question.assigned_name or str(question.assigned_to)
+        lines.append(paragraph(texts("moderation.status_taken", name=taker)))
+    if question.status is QuestionStatus.REJECTED:
+        reason = texts(f"moderation.reason_{question.reject_reason or 'offtopic'}")
+        lines.append(paragraph(Span(texts("moderation.status_rejected", reason=reason), bold=True)))
+    if question.status is QuestionStatus.BANNED:
+        lines.append(paragraph(texts("moderation.status_banned")))
+    for answer in await repo.answers_of(conn, question.id):
+        when = answer.created_at.astimezone(tz).strftime("%d.%m %H:%M")
+        key = f"moderation.status_{'corrected' if answer.is_correction else 'answered'}"
+        lines.append(paragraph(Span(texts(key, name=answer.moderator_name, time=when), bold=True)))
+        lines.extend(from_plain(answer.text).blocks)
+        delivery = await _delivery(conn, texts, answer.outbox_id)
+        if delivery:
+            lines.append(paragraph(Span(delivery, italic=True)))
+    if citizen is not None and not citizen.reachable:
+        lines.append(paragraph(Span(texts("moderation.status_unreachable"), bold=True)))
+    return lines
+
+
+async def _delivery(conn: AsyncConnection, texts: Texts, outbox_id: int | None) -> str | None:
+    if outbox_id is None:
+        return None
+    item = await store.get(conn, outbox_id)
+    if item is None:
+        return None
+    if item.state is OutboxState.SENT:
+        return texts("moderation.delivery_sent")
+    if item.state is OutboxState.FAILED:
+        if item.progress.get("unreachable"):
+            return texts("moderation.delivery_unreachable")
+        return texts("moderation.delivery_failed", reason=item.error or "")
+    if item.state is OutboxState.UNKNOWN:
+        return texts("moderation.delivery_unknown")
+    if item.state is OutboxState.HELD:
+        return texts("moderation.delivery_held")
+    return texts("moderation.delivery_pending")
+
+
+async def _buttons(
+    conn: AsyncConnection, texts: Texts, question: repo.Question, reasons: bool
+) -> list[list[Button]]:
+    qid = question.id
+    if question.status in (QuestionStatus.REJECTED, QuestionStatus.BANNED):
+        return []
+    if reasons:
+        rows = [
+            [await callbacks.button(conn, texts(f"moderation.reason_{r}"), "mod.reject", qid, r=r)]
+            for r in REASONS
+        ]
+        rows.append([await callbacks.button(conn, texts("moderation.btn_back"), "mod.back", qid)])
+        return rows
+    mark = "moderation.btn_unpublishable" if question.publishable else "moderation.btn_publishable"
+    publish = await callbacks.button(conn, texts(mark), "mod.publishable", qid)
+    if question.status is QuestionStatus.ANSWERED:
+        return [[publish]]
+    take = await callbacks.button(conn, texts("moderation.btn_take"), "mod.take", qid)
+    reject = await callbacks.button(conn, texts("moderation.btn_reject"), "mod.reject_menu", qid)
+    return [[take, publish], [reject]]
+
+
+async def enqueue_card(
+    conn: AsyncConnection,
+    settings: Settings,
+    texts: Texts,
+    question: repo.Question,
+    *,
+    priority: int = PRIORITY_CARD,
+    reply_to: int | None = None,
+    known: tuple[citizens.Citizen, str | None] | None = None,
+) -> int | None:
+    chat = admin_chat(settings)
+    if chat is None:
+        return None
+    doc, buttons = await render(conn, settings, texts, question, known=known)
+    item_id = await store.enqueue(
+        conn,
+        OutboxMessage(
+            platform=Platform.TELEGRAM.value,
+            action=OutboxAction.SEND,
+            destination=chat,
+            payload=message(doc, buttons=buttons, media=question.attachments, reply_to=reply_to),
+            priority=priority,
+            ref_type="card",
+            ref_id=question.id,
+        ),
+    )
+    if not question.carded:
+        await repo.set_fields(conn, question.id, carded=True)
+    return item_id
+
+
+async def refresh(
+    conn: AsyncConnection,
+    settings: Settings,
+    texts: Texts,
+    question_id: int,
+    *,
+    reasons: bool = False,
+) -> None:
+    """Edit every copy of the question's card to show its current state."""
+    chat = admin_chat(settings)
+    question = await repo.get(conn, question_id)
+    if chat is None or question is None:
+        return
+    rows = await conn.execute(
+        select(card_messages)
+        .where(card_messages.c.question_id == question_id)
+        .order_by(card_messages.c.message_id)
+    )
+    cards: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        if row.role in ("text", "caption"):
+            cards[row.card_outbox_id].append(row)
+    if not cards:
+        return
+    doc, buttons = await render(conn, settings, texts, question, reasons=reasons)
+    for card_id, parts in cards.items():
+        caption = any(p.role == "caption" for p in parts)
+        await store.enqueue(
+            conn,
+            OutboxMessage(
+                platform=Platform.TELEGRAM.value,
+                action=OutboxAction.EDIT,
+                destination=str(parts[0].chat_id),
+                payload=edit(
+                    [p.message_id for p in parts],
+                    doc,
+                    buttons=buttons,
+                    caption=caption,
+                    extra={"card": card_id},
+                ),
+                priority=PRIORITY_MODERATOR,
+                ref_type="card_edit",
+                ref_id=question_id,
+            ),
+        )
+
+
+async def question_of_message(conn: AsyncConnection, chat_id: int, message_id: int) -> int | None:
+    row = await conn.execute(
+        select(card_messages.c.question_id).where(
+            card_messages.c.chat_id == chat_id, card_messages.c.message_id == message_id
+        )
+    )
+    value = row.scalar_one_or_none()
+    return int(value) if value is not None else None
+
+
+async def remember(conn: AsyncConnection, item: OutboxItem) -> None:
+    """A card went out: map each of its messages to the question."""
+    result = item.result or {}
+    chat = int(result.get("chat_id", item.destination))
+    ids = [int(i) for i in result.get("message_ids", [])]
+    text_ids = {int(i) for i in result.get("text_message_ids", [])}
+    for index, message_id in enumerate(ids):
+        if message_id in text_ids:
+            role = "text"
+        elif result.get("caption") and index == 0:
+            role = "caption"
+        else:
+            role = "media"
+        await conn.execute(
+            card_messages.insert().values(
+                chat_id=chat,
+                message_id=message_id,
+                question_id=item.ref_id,
+                card_outbox_id=item.id,
+                role=role,
+            )
+        )
+
+
+async def remember_edit(conn: AsyncConnection, item: OutboxItem) -> None:
+    """An edit may split the card differently: keep the messages it left."""
+    card_id = item.payload.get("extra", {}).get("card")
+    result = item.result or {}
+    if card_id is None or "message_ids" not in result:
+        return
+    chat = int(result.get("chat_id", item.destination))
+    caption = bool(item.payload.get("caption"))
+    await conn.execute(
+        delete(card_messages).where(
+            card_messages.c.card_outbox_id == card_id,
+            card_messages.c.role.in_(["text", "caption"]),
+        )
+    )
+    for index, message_id in enumerate(int(i) for i in result["message_ids"]):
+        await conn.execute(
+            card_messages.insert().values(
+                chat_id=chat,
+                message_id=message_id,
+                question_id=item.ref_id,
+                card_outbox_id=card_id,
+                role="caption" if caption and index == 0 else "text",
+            )
+        )
+
+
+async def pending_cards(conn: AsyncConnection, chat: str, limit: int | None = None) -> int:
+    """Cards queued for the admin chat and not yet sent: the backlog (counted up to ``limit``,
+    which is all the threshold check needs)."""
+    rows = select(outbox.c.id).where(
+        outbox.c.state == OutboxState.PENDING.value,
+        outbox.c.ref_type == "card",
+        outbox.c.destination == chat,
+    )
+    if limit is not None:
+        rows = rows.limit(limit)
+    result = await conn.execute(select(func.count()).select_from(rows.subquery()))
+    return int(result.scalar_one())
+
+
+async def cancel_pending_cards(conn: AsyncConnection, question_id: int) -> None:
+    """A card handed out by /next makes the queued one for the same question redundant."""
+    await conn.execute(
+        update(outbox)
+        .where(
+            outbox.c.ref_type == "card",
+            outbox.c.ref_id == question_id,
+            outbox.c.state == OutboxState.PENDING.value,
+        )
+        .values(state=OutboxState.CANCELLED.value)
+    )

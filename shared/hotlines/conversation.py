@@ -1,0 +1,509 @@
+"""The citizen's side of a hotline, the same on every platform.
+
+The conversation is a small state machine kept in ``citizens.state``/``state_data``, so a
+restart in the middle of it changes nothing. States: ``consent`` (asked, not answered),
+``refused`` (said no: nothing personal is kept), ``choose`` (several hotlines are open;
+``state_data["draft"]`` may hold a question written before choosing), ``ask`` (writing to
+``state_data["hotline_id"]``) and ``idle``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared import callbacks
+from shared.callbacks import CallbackToken
+from shared.clock import utcnow
+from shared.domain import OutboxState, QuestionStatus
+from shared.hotlines import campaigns
+from shared.hotlines import questions as repo
+from shared.hotlines.batching import GroupCommit, tx_cache
+from shared.hotlines.campaigns import Hotline
+from shared.hotlines.model import Attachment, Incoming, NameLookup
+from shared.hotlines.moderation import card_or_summary, to_citizen
+from shared.outbox.payload import Button
+from shared.richtext import Document, from_plain
+from shared.services import Services
+from shared.storage import citizens, media
+from shared.storage.citizens import Citizen
+from shared.storage.schema import citizens as citizens_table
+from shared.storage.schema import media as media_table
+from shared.storage.schema import outbox
+
+log = logging.getLogger(__name__)
+
+START_WORDS = {"/start", "start", "начать", "старт", "привет", "здравствуйте", "меню"}
+MINE_WORDS = {"мои вопросы", "/my", "/mine"}
+YES_WORDS = {"да", "согласен", "согласна", "согласен(на)", "согласие"}
+NO_WORDS = {"нет", "не согласен", "не согласна", "не согласен(на)"}
+
+
+class Conversation:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.texts = services.texts
+        self.settings = services.settings
+        self.intake = GroupCommit(services.db)
+
+    # --- entry points ------------------------------------------------------------------
+
+    async def message(self, incoming: Incoming) -> None:
+        """A citizen wrote something: text, photos, or something we can't take."""
+        name = incoming.known_name or await self._name_if_needed(incoming)
+
+        async def work(conn: AsyncConnection) -> None:
+            row = await self._load(conn, incoming.platform, incoming.user_id)
+            citizen = Citizen.from_row(row)
+            if await self._throttle(conn, citizen, row):
+                await self._message(conn, citizen, incoming, name)
+
+        await self.intake.run(work)
+        self.services.wake_outbox()
+
+    async def press(
+        self,
+        platform: str,
+        user_id: str,
+        token: CallbackToken | None,
+        name: NameLookup | None = None,
+    ) -> bool:
+        """A citizen pressed one of our buttons; False when the token is not theirs."""
+        if token is None or not token.action.startswith("citizen."):
+            return False
+        wants_name = token.action == "citizen.consent" and bool(token.data.get("yes"))
+        resolved = await name() if name is not None and wants_name else None
+        async with self.services.db.write() as conn:
+            citizen = await citizens.find(conn, platform, user_id)
+            if citizen is None or token.target_id != citizen.id:
+                log.info("citizen %s/%s pressed a button that is not theirs", platform, user_id)
+                return False
+            if citizen.banned and token.action != "citizen.mine":
+                return True
+            if token.action == "citizen.consent":
+                await self._consent(conn, citizen, bool(token.data.get("yes")), resolved)
+            elif token.action == "citizen.choose":
+                await self._choose(conn, citizen, int(token.data["hotline_id"]))
+            elif token.action == "citizen.mine":
+                await self._mine(conn, citizen)
+        self.services.wake_outbox()
+        return True
+
+    # --- the state machine -------------------------------------------------------------
+
+    async def _name_if_needed(self, incoming: Incoming) -> str | None:
+        """The name is looked up only for a citizen who has consented and has none yet."""
+        if incoming.name is None:
+            return None
+        text = incoming.text.strip().lower()
+        async with self.services.db.read() as conn:
+            citizen = await citizens.find(conn, incoming.platform, incoming.user_id)
+        needs = (citizen is not None and citizen.consent_at is not None) and not (
+            citizen.display_name
+        )
+        if needs or text in YES_WORDS:
+            return await incoming.name()
+        return None
+
+    async def _message(
+        self, conn: AsyncConnection, citizen: Citizen, incoming: Incoming, name: str | None
+    ) -> None:
+        text = incoming.text.strip()
+        word = text.lower()
+        if citizen.consent_at is None:
+            if word in YES_WORDS:
+                await self._consent(conn, citizen, True, name)
+            elif word in NO_WORDS:
+                await self._consent(conn, citizen, False, name)
+            elif citizen.state == "refused" and not incoming.start:
+                await self._refused(conn, citizen)
+            else:
+                await self._ask_consent(conn, citizen, again=citizen.state == "consent")
+            return
+        if name and not citizen.display_name:
+            await citizens.set_fields(conn, citizen.id, display_name=name)
+        if citizen.banned:
+            if (text or incoming.attachments) and not incoming.unsupported:
+                await self._store(conn, citizen, None, text, incoming.attachments, banned=True)
+            return
+        command = word.startswith("/") and word not in MINE_WORDS
+        if incoming.start or command or (word in START_WORDS and not incoming.attachments):
+            await self._greet(conn, citizen)
+            return
+        if incoming.unsupported:
+            await self._say(conn, citizen, self.texts("citizen.text_only"))
+            return
+        if word in MINE_WORDS:
+            await self._mine(conn, citizen)
+            return
+        album = incoming.album and incoming.attachments and not text
+        if album and await self._add_to_album(conn, citizen, incoming):
+            return
+        if not text and not incoming.attachments:
+            await self._greet(conn, citizen)
+            return
+        if citizen.state == "choose" and word.isdigit() and not incoming.attachments:
+            # Choosing by number, for VK clients without callback buttons.
+            open_ = await self._open(conn)
+            if 1 <= int(word) <= len(open_):
+                await self._choose(conn, citizen, open_[int(word) - 1].id)
+                return
+        await self._question(conn, citizen, text, incoming.attachments, incoming.album)
+
+    async def _ask_consent(self, conn: AsyncConnection, citizen: Citizen, again: bool) -> None:
+        url = self.settings.hotline.policy_url
+        parts = [] if again else [self.texts("citizen.greeting")]
+        parts.append(self.texts("citizen.consent"))
+        if url:
+            parts.append(self.texts("citizen.consent_policy", url=url))
+        buttons: list[list[Button]] = [
+            [
+                await callbacks.button(
+                    conn, self.texts("citizen.btn_agree"), "citizen.consent", citizen.id, yes=True
+                ),
+                await callbacks.button(
+                    conn,
+                    self.texts("citizen.btn_disagree"),
+                    "citizen.consent",
+                    citizen.id,
+                    yes=False,
+                ),
+            ]
+        ]
+        if url:
+            buttons.append([Button(self.texts("citizen.btn_policy"), url=url)])
+        await citizens.set_fields(conn, citizen.id, state="consent")
+        await self._say(conn, citizen, "\n\n".join(parts), buttons)
+
+    async def _refused(self, conn: AsyncConnection, citizen: Citizen) -> None:
+        button = await callbacks.button(
+            conn, self.texts("citizen.btn_agree"), "citizen.consent", citizen.id, yes=True
+        )
+        await self._say(conn, citizen, self.texts("citizen.consent_refused"), [[button]])
+
+    async def _consent(
+        self, conn: AsyncConnection, citizen: Citizen, yes: bool, name: str | None
+    ) -> None:
+        if not yes:
+            # Without consent nothing personal is kept: no name, no draft.
+            await citizens.set_fields(
+                conn, citizen.id, state="refused", state_data={}, display_name=None, consent_at=None
+            )
+            await self._refused(conn, citizen)
+            return
+        if citizen.consent_at is None:
+            await citizens.set_fields(
+                conn, citizen.id, consent_at=utcnow(), display_name=name, state="idle"
+            )
+        fresh = await citizens.get(conn, citizen.id)
+        assert fresh is not None
+        await self._greet(conn, fresh, first=self.texts("citizen.consent_thanks"))
+
+    async def _greet(
+        self, conn: AsyncConnection, citizen: Citizen, first: str | None = None
+    ) -> None:
+        open_ = await self._open(conn)
+        parts = [first if first is not None else self.texts("citizen.greeting")]
+        mine = await self._mine_button(conn, citizen)
+        if not open_:
+            parts.append(await self._outside(conn))
+            await citizens.set_fields(conn, citizen.id, state="idle", state_data={})
+            await self._say(conn, citizen, "\n\n".join(parts), [[mine]])
+            return
+        if len(open_) == 1:
+            hotline = open_[0]
+            parts.append(self._describe(hotline))
+            parts.append(self.texts("citizen.write_question"))
+            await citizens.set_fields(
+                conn, citizen.id, state="ask", state_data={"hotline_id": hotline.id}
+            )
+            await self._say(conn, citizen, "\n\n".join(parts), [[mine]])
+            return
+        parts.append(self.texts("citizen.several_open"))
+        parts.extend(f"{n}. {self._describe(h)}" for n, h in enumerate(open_, 1))
+        parts.append(self.texts("citizen.choose"))
+        await citizens.set_fields(conn, citizen.id, state="choose", state_data={})
+        rows = await self._choices(conn, citizen, open_)
+        await self._say(conn, citizen, "\n\n".join(parts), [*rows, [mine]])
+
+    def _describe(self, hotline: Hotline) -> str:
+        tz = self.settings.tz
+        until = hotline.ends_at.astimezone(tz).strftime("%d.%m %H:%M")
+        text = self.texts("citizen.hotline_line", topic=hotline.topic, until=until)
+        if hotline.description:
+            text += "\n" + hotline.description
+        return text
+
+    async def _choices(
+        self, conn: AsyncConnection, citizen: Citizen, open_: list[Hotline]
+    ) -> list[list[Button]]:
+        return [
+            [await callbacks.button(conn, h.topic, "citizen.choose", citizen.id, hotline_id=h.id)]
+            for h in open_
+        ]
+
+    async def _mine_button(self, conn: AsyncConnection, citizen: Citizen) -> Button:
+        label = self.texts("citizen.btn_mine")
+        return await callbacks.button(conn, label, "citizen.mine", citizen.id)
+
+    async def _outside(self, conn: AsyncConnection) -> str:
+        parts = [self.texts("citizen.none_open")]
+        upcoming = await campaigns.next_scheduled(conn)
+        if upcoming is not None:
+            when = campaigns.local(upcoming.starts_at, self.settings.tz)
+            parts.append(self.texts("citizen.next_hotline", topic=upcoming.topic, when=when))
+        parts.append(self.texts("citizen.formal_appeals"))
+        return "\n\n".join(parts)
+
+    async def _choose(self, conn: AsyncConnection, citizen: Citizen, hotline_id: int) -> None:
+        topics = {h.id: h.topic for h in await self._open(conn)}
+        if hotline_id not in topics:
+            await self._greet(conn, citizen, first=self.texts("citizen.hotline_closed"))
+            return
+        draft = citizen.state_data.get("draft")
+        await citizens.set_fields(
+            conn, citizen.id, state="ask", state_data={"hotline_id": hotline_id}
+        )
+        if draft is None:
+            topic = topics[hotline_id]
+            await self._say(conn, citizen, self.texts("citizen.write_to", topic=topic))
+            return
+        question = await self._store(conn, citizen, hotline_id, str(draft.get("text", "")), ())
+        ids = [int(i) for i in draft.get("media", [])]
+        if ids:
+            await self._adopt(conn, question.id, ids)
+            question = replace(question, attachments=ids)
+        await self._confirm(conn, citizen, question.id, general=False)
+        await card_or_summary(conn, self.services, question, (citizen, topics[hotline_id]))
+
+    async def _question(
+        self,
+        conn: AsyncConnection,
+        citizen: Citizen,
+        text: str,
+        attachments: tuple[Attachment, ...],
+        album: str | None,
+    ) -> None:
+        open_ = await self._open(conn)
+        chosen = citizen.state_data.get("hotline_id")
+        hotline_id: int | None
+        if chosen is not None and chosen in {h.id for h in open_}:
+            hotline_id = int(chosen)
+        elif len(open_) == 1:
+            hotline_id = open_[0].id
+        elif len(open_) > 1:
+            ids = await self._keep_media(conn, "draft", citizen.id, attachments)
+            await citizens.set_fields(
+                conn, citizen.id, state="choose", state_data={"draft": {"text": text, "media": ids}}
+            )
+            rows = await self._choices(conn, citizen, open_)
+            listing = [f"{n}. {h.topic}" for n, h in enumerate(open_, 1)]
+            text = "\n".join([self.texts("citizen.choose_for_draft"), *listing])
+            await self._say(conn, citizen, text, rows)
+            return
+        else:
+            hotline_id = None
+        question = await self._store(conn, citizen, hotline_id, text, attachments)
+        data: dict[str, Any] = {}
+        if hotline_id is not None:
+            data["hotline_id"] = hotline_id
+        if album:
+            data["album"] = {"id": album, "question_id": question.id}
+        state = "ask" if hotline_id else "idle"
+        if citizen.state != state or citizen.state_data != data:
+            await citizens.set_fields(conn, citizen.id, state=state, state_data=data)
+        await self._confirm(conn, citizen, question.id, general=hotline_id is None)
+        topic = next((h.topic for h in open_ if h.id == hotline_id), None)
+        await card_or_summary(conn, self.services, question, (citizen, topic))
+
+    async def _store(
+        self,
+        conn: AsyncConnection,
+        citizen: Citizen,
+        hotline_id: int | None,
+        text: str,
+        attachments: tuple[Attachment, ...],
+        banned: bool = False,
+    ) -> repo.Question:
+        status = QuestionStatus.BANNED if banned else QuestionStatus.NEW
+        question_id = await repo.add(
+            conn, citizen_id=citizen.id, hotline_id=hotline_id, text=text, status=status
+        )
+        ids = await self._keep_media(conn, "question", question_id, attachments)
+        if ids:
+            await repo.set_fields(conn, question_id, attachments=ids)
+        return repo.Question(
+            id=question_id,
+            citizen_id=citizen.id,
+            hotline_id=hotline_id,
+            text=text,
+            attachments=ids,
+            status=status,
+            assigned_to=None,
+            assigned_name=None,
+            publishable=False,
+            reject_reason=None,
+            carded=False,
+            created_at=utcnow(),
+            answered_at=None,
+        )
+
+    async def _keep_media(
+        self, conn: AsyncConnection, owner: str, owner_id: int, items: tuple[Attachment, ...]
+    ) -> list[int]:
+        ids = []
+        for position, item in enumerate(items):
+            ids.append(
+                await media.add(
+                    conn,
+                    owner_type=owner,
+                    owner_id=owner_id,
+                    kind=item.kind,
+                    filename=item.filename,
+                    mime=item.mime,
+                    data=item.data,
+                    position=position,
+                    refs=item.refs,
+                )
+            )
+        return ids
+
+    async def _adopt(self, conn: AsyncConnection, question_id: int, ids: list[int]) -> None:
+        await conn.execute(
+            update(media_table)
+            .where(media_table.c.id.in_(ids))
+            .values(owner_type="question", owner_id=question_id)
+        )
+        await repo.set_fields(conn, question_id, attachments=ids)
+
+    async def _add_to_album(
+        self, conn: AsyncConnection, citizen: Citizen, incoming: Incoming
+    ) -> bool:
+        """The rest of a Telegram album joins its question while the card is still queued."""
+        album = citizen.state_data.get("album") or {}
+        if album.get("id") != incoming.album:
+            return False
+        question = await repo.get(conn, int(album["question_id"]))
+        if question is None:
+            return False
+        start = len(question.attachments)
+        ids = await self._keep_media(conn, "question", question.id, incoming.attachments)
+        for offset, media_id in enumerate(ids):
+            await conn.execute(
+                update(media_table)
+                .where(media_table.c.id == media_id)
+                .values(position=start + offset)
+            )
+        every = [*question.attachments, *ids]
+        await repo.set_fields(conn, question.id, attachments=every)
+        rows = await conn.execute(
+            select(outbox.c.id, outbox.c.payload).where(
+                outbox.c.ref_type == "card",
+                outbox.c.ref_id == question.id,
+                outbox.c.state == OutboxState.PENDING.value,
+            )
+        )
+        for row_id, payload in rows.all():
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id == row_id, outbox.c.state == OutboxState.PENDING.value)
+                .values(payload={**payload, "media": every})
+            )
+        return True
+
+    async def _confirm(
+        self, conn: AsyncConnection, citizen: Citizen, question_id: int, general: bool
+    ) -> None:
+        text = self.texts("citizen.accepted", ticket=question_id)
+        if general:
+            text = "\n\n".join(
+                [
+                    self.texts("citizen.accepted_general", ticket=question_id),
+                    await self._outside(conn),
+                ]
+            )
+        button = await self._mine_button(conn, citizen)
+        await self._say(conn, citizen, text, [[button]])
+
+    async def _mine(self, conn: AsyncConnection, citizen: Citizen) -> None:
+        found = await repo.of_citizen(conn, citizen.id)
+        if not found:
+            await self._say(conn, citizen, self.texts("citizen.mine_empty"))
+            return
+        lines = [self.texts("citizen.mine_title")]
+        for q in found:
+            preview = " ".join(q.text.split())
+            if len(preview) > 60:
+                preview = preview[:59] + "…"
+            status = self.texts(f"citizen.status_{q.status.value}")
+            lines.append(
+                self.texts("citizen.mine_line", ticket=q.id, status=status, text=preview or "📷")
+            )
+        await self._say(conn, citizen, "\n".join(lines))
+
+    async def _say(
+        self,
+        conn: AsyncConnection,
+        citizen: Citizen,
+        text: str,
+        buttons: list[list[Button]] | None = None,
+    ) -> None:
+        doc: Document = from_plain(text)
+        await to_citizen(conn, citizen, doc, ref_type="citizen", buttons=buttons)
+
+    # --- anti-abuse ---------------------------------------------------------------------
+
+    async def _open(self, conn: AsyncConnection) -> list[Hotline]:
+        cache = tx_cache(conn)
+        if "open" not in cache:
+            cache["open"] = await campaigns.open_now(conn)
+        found: list[Hotline] = cache["open"]
+        return found
+
+    async def _load(self, conn: AsyncConnection, platform: str, user_id: str) -> Any:
+        """The citizen's whole row (the conversation and the throttle's counters at once)."""
+        query = select(citizens_table).where(
+            citizens_table.c.platform == platform, citizens_table.c.platform_user_id == user_id
+        )
+        row = (await conn.execute(query)).first()
+        if row is None:
+            await citizens.get_or_create(conn, platform, user_id)
+            row = (await conn.execute(query)).one()
+        return row
+
+    async def _throttle(self, conn: AsyncConnection, citizen: Citizen, row: Any) -> bool:
+        """Count the message; a flood gets one warning, then silence for a while."""
+        cfg = self.settings.hotline
+        now = utcnow()
+        start: datetime | None = row.throttle_window_start
+        silenced: datetime | None = row.silenced_until
+        if silenced is not None and now < silenced:
+            return False
+        count = int(row.throttle_count)
+        if start is None or now - start > timedelta(seconds=cfg.throttle_window_seconds):
+            start, count = now, 0
+        count += 1
+        if count > cfg.throttle_messages:
+            await conn.execute(
+                update(citizens_table)
+                .where(citizens_table.c.id == citizen.id)
+                .values(
+                    throttle_window_start=None,
+                    throttle_count=0,
+                    silenced_until=now + timedelta(seconds=cfg.throttle_silence_seconds),
+                )
+            )
+            minutes = max(1, round(cfg.throttle_silence_seconds / 60))
+            await self._say(conn, citizen, self.texts("citizen.slow_down", minutes=minutes))
+            return False
+        await conn.execute(
+            update(citizens_table)
+            .where(citizens_table.c.id == citizen.id)
+            .values(throttle_window_start=start, throttle_count=count, silenced_until=None)
+        )
+        return True

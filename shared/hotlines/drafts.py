@@ -1,0 +1,153 @@
+"""A moderator creates a hotline in the admin chat with a short dialogue.
+
+The dialogue's state is a row in ``hotline_drafts`` (one per moderator), so a restart in
+the middle of it loses nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.clock import utcnow
+from shared.domain import HotlineStatus
+from shared.errors import InvalidInput
+from shared.hotlines import campaigns
+from shared.hotlines.model import Moderator
+from shared.hotlines.moderation import notify
+from shared.services import Services
+from shared.storage import audit
+from shared.storage.schema import hotline_drafts
+
+STEPS = ("topic", "description", "start", "end")
+
+
+async def active(services: Services, user_id: int) -> bool:
+    async with services.db.read() as conn:
+        row = await conn.execute(
+            select(hotline_drafts.c.step).where(hotline_drafts.c.user_id == user_id)
+        )
+        return row.first() is not None
+
+
+async def _save(
+    conn: AsyncConnection, user_id: int, chat_id: int, step: str, data: dict[str, Any]
+) -> None:
+    await conn.execute(delete(hotline_drafts).where(hotline_drafts.c.user_id == user_id))
+    await conn.execute(
+        hotline_drafts.insert().values(
+            user_id=user_id, chat_id=chat_id, step=step, data=data, updated_at=utcnow()
+        )
+    )
+
+
+async def begin(services: Services, mod: Moderator, chat_id: int) -> None:
+    async with services.db.write() as conn:
+        await _save(conn, mod.id, chat_id, "topic", {})
+        await notify(conn, services, services.texts("hotline.ask_topic"))
+    services.wake_outbox()
+
+
+async def cancel(services: Services, mod: Moderator) -> None:
+    async with services.db.write() as conn:
+        await conn.execute(delete(hotline_drafts).where(hotline_drafts.c.user_id == mod.id))
+        await notify(conn, services, services.texts("hotline.cancelled"))
+    services.wake_outbox()
+
+
+async def step(services: Services, mod: Moderator, text: str, reply_to: int | None) -> None:
+    """The moderator's answer to the current question of the dialogue."""
+    texts, tz = services.texts, services.settings.tz
+    value = text.strip()
+    async with services.db.write() as conn:
+        row = (
+            await conn.execute(select(hotline_drafts).where(hotline_drafts.c.user_id == mod.id))
+        ).first()
+        if row is None:
+            return
+        current, data, chat_id = row.step, dict(row.data or {}), row.chat_id
+        try:
+            if current == "topic":
+                if not value:
+                    raise InvalidInput(texts("hotline.ask_topic"))
+                data["topic"] = value
+                nxt, prompt = "description", texts("hotline.ask_description")
+            elif current == "description":
+                data["description"] = "" if value == "-" else value
+                nxt, prompt = "start", texts("hotline.ask_start")
+            elif current == "start":
+                data["start"] = campaigns.parse_local(value, tz).isoformat()
+                nxt, prompt = "end", texts("hotline.ask_end")
+            else:
+                start = datetime.fromisoformat(data["start"])
+                end = campaigns.parse_local(value, tz)
+                hotline = await campaigns.create(
+                    conn,
+                    topic=data["topic"],
+                    description=data.get("description", ""),
+                    starts_at=start,
+                    ends_at=end,
+                    created_by=mod.actor,
+                )
+                await audit.record(conn, mod.actor, "hotline.create", "hotline", hotline.id)
+                await conn.execute(delete(hotline_drafts).where(hotline_drafts.c.user_id == mod.id))
+                await notify(
+                    conn,
+                    services,
+                    texts(
+                        "hotline.created",
+                        id=hotline.id,
+                        topic=hotline.topic,
+                        start=campaigns.local(hotline.starts_at, tz),
+                        end=campaigns.local(hotline.ends_at, tz),
+                    ),
+                    reply_to=reply_to,
+                )
+                services.wake_outbox()
+                return
+        except InvalidInput as exc:
+            await notify(conn, services, texts.explain(exc), reply_to=reply_to)
+            services.wake_outbox()
+            return
+        await _save(conn, mod.id, chat_id, nxt, data)
+        await notify(conn, services, prompt, reply_to=reply_to)
+    services.wake_outbox()
+
+
+async def listing(services: Services) -> str:
+    texts, tz = services.texts, services.settings.tz
+    async with services.db.read() as conn:
+        found = await campaigns.listing(conn)
+    if not found:
+        return texts("hotline.list_empty")
+    return "\n".join(
+        texts(
+            "hotline.list_line",
+            id=h.id,
+            topic=h.topic,
+            status=texts(f"hotline.status_{h.status.value}"),
+            start=campaigns.local(h.starts_at, tz),
+            end=campaigns.local(h.ends_at, tz),
+        )
+        for h in found
+    )
+
+
+async def close(services: Services, actor: str, hotline_id: int) -> campaigns.Hotline:
+    """Close a hotline now; the planner posts its summary."""
+    async with services.db.write() as conn:
+        hotline = await campaigns.get(conn, hotline_id)
+        if hotline.status is HotlineStatus.CLOSED:
+            raise InvalidInput(f"горячая линия №{hotline_id} уже закрыта")
+        now = utcnow()
+        await campaigns.mark(conn, hotline_id, ends_at=min(hotline.ends_at, now))
+        if hotline.starts_at > now:
+            await campaigns.mark(conn, hotline_id, starts_at=now)
+        await audit.record(conn, actor, "hotline.close", "hotline", hotline_id)
+    planner = next((p for p in services.planners if p.name == "hotlines"), None)
+    if planner is not None:
+        await planner.run_due(utcnow())
+    return hotline

@@ -1,0 +1,515 @@
+"""What moderators do with questions: take, reject, mark publishable, answer, queue, ban.
+
+Each action is one ``db.write()`` transaction: the status change (conditional, so the
+first of two moderators wins), the audit entry, the citizen's message and the card edit
+are committed together or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared import callbacks
+from shared.clock import utcnow
+from shared.domain import OutboxAction, OutboxState, Platform, QuestionStatus
+from shared.errors import InvalidInput, NotFound
+from shared.hotlines import cards
+from shared.hotlines import questions as repo
+from shared.hotlines.batching import tx_cache
+from shared.hotlines.campaigns import open_now, tally
+from shared.hotlines.model import (
+    PRIORITY_CITIZEN,
+    PRIORITY_MODERATOR,
+    PRIORITY_SUMMARY,
+    Attachment,
+    Moderator,
+)
+from shared.outbox import store
+from shared.outbox.dispatcher import Hook
+from shared.outbox.model import OutboxItem, OutboxMessage
+from shared.outbox.payload import Button, message
+from shared.richtext import Document, Span, from_plain, join, paragraph
+from shared.services import Services
+from shared.storage import audit, citizens, media
+from shared.storage.schema import answers, outbox
+
+
+class AnswerResult(StrEnum):
+    ANSWERED = "answered"
+    CORRECTED = "corrected"
+    TAKEN_BY_OTHER = "taken_by_other"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    result: AnswerResult
+    winner: str | None = None
+
+
+async def notify(
+    conn: AsyncConnection,
+    services: Services,
+    text: str | Document,
+    *,
+    reply_to: int | None = None,
+    buttons: list[list[Button]] | None = None,
+) -> int | None:
+    """A reply to moderators in the admin chat, ahead of the card backlog."""
+    chat = cards.admin_chat(services.settings)
+    if chat is None:
+        return None
+    doc = from_plain(text) if isinstance(text, str) else text
+    return await store.enqueue(
+        conn,
+        OutboxMessage(
+            platform=Platform.TELEGRAM.value,
+            action=OutboxAction.SEND,
+            destination=chat,
+            payload=message(doc, buttons=buttons or [], reply_to=reply_to),
+            priority=PRIORITY_MODERATOR,
+            ref_type="moderation",
+        ),
+    )
+
+
+async def to_citizen(
+    conn: AsyncConnection,
+    citizen: citizens.Citizen,
+    doc: Document,
+    *,
+    ref_type: str,
+    ref_id: int | None = None,
+    media_ids: list[int] | None = None,
+    buttons: list[list[Button]] | None = None,
+) -> int:
+    return await store.enqueue(
+        conn,
+        OutboxMessage(
+            platform=citizen.platform,
+            action=OutboxAction.SEND,
+            destination=str(citizen.state_data.get("peer") or citizen.platform_user_id),
+            payload=message(doc, media=media_ids or [], buttons=buttons or []),
+            priority=PRIORITY_CITIZEN,
+            ref_type=ref_type,
+            ref_id=ref_id,
+            citizen_id=citizen.id,
+        ),
+    )
+
+
+async def _question(conn: AsyncConnection, question_id: int) -> repo.Question:
+    question = await repo.get(conn, question_id)
+    if question is None:
+        raise NotFound(f"question {question_id}")
+    return question
+
+
+async def card_or_summary(
+    conn: AsyncConnection,
+    services: Services,
+    question: repo.Question,
+    known: tuple[citizens.Citizen, str | None] | None = None,
+) -> None:
+    """Card a new question, or, past the backlog threshold, count it in one summary.
+
+    At most one summary waits in the outbox at a time; each new question past the
+    threshold bumps its count instead of adding a message to the admin chat.
+    """
+    settings, texts = services.settings, services.texts
+    chat = cards.admin_chat(settings)
+    if chat is None:
+        return
+    threshold = settings.hotline.card_backlog_threshold
+    cache = tx_cache(conn)
+    if "backlog" not in cache:
+        cache["backlog"] = await cards.pending_cards(conn, chat, limit=threshold)
+    if cache["backlog"] < threshold:
+        await cards.enqueue_card(conn, settings, texts, question, known=known)
+        cache["backlog"] += 1
+        return
+    if "summary" not in cache:
+        row = (
+            await conn.execute(
+                select(outbox.c.id, outbox.c.payload).where(
+                    outbox.c.ref_type == "backlog",
+                    outbox.c.state == OutboxState.PENDING.value,
+                    outbox.c.destination == chat,
+                )
+            )
+        ).first()
+        if row is not None:
+            count = int(dict(row.payload).get("extra", {}).get("count", 0))
+            cache["summary"] = (row.id, count)
+    if "summary" in cache:
+        summary_id, count = cache["summary"]
+        count += 1
+        doc = from_plain(texts("moderation.backlog", count=count))
+        await conn.execute(
+            update(outbox)
+            .where(outbox.c.id == summary_id, outbox.c.state == OutboxState.PENDING.value)
+            .values(payload=message(doc, extra={"count": count}))
+        )
+        cache["summary"] = (summary_id, count)
+        return
+    count = await repo.count_uncarded_new(conn)
+    doc = from_plain(texts("moderation.backlog", count=count))
+    cache["summary"] = (
+        await store.enqueue(
+            conn,
+            OutboxMessage(
+                platform=Platform.TELEGRAM.value,
+                action=OutboxAction.SEND,
+                destination=chat,
+                payload=message(doc, extra={"count": count}),
+                priority=PRIORITY_SUMMARY,
+                ref_type="backlog",
+            ),
+        ),
+        count,
+    )
+
+
+async def take(services: Services, mod: Moderator, question_id: int) -> str:
+    texts = services.texts
+    async with services.db.write() as conn:
+        question = await _question(conn, question_id)
+        mine = question.assigned_to in (None, mod.id)
+        if question.status is QuestionStatus.ASSIGNED and not mine:
+            return texts("moderation.already_taken")
+        won = await repo.transition(
+            conn,
+            question_id,
+            (QuestionStatus.NEW, QuestionStatus.ASSIGNED),
+            status=QuestionStatus.ASSIGNED.value,
+            assigned_to=mod.id,
+            assigned_name=mod.name,
+        )
+        if not won:
+            return texts("moderation.already_closed")
+        await audit.record(conn, mod.actor, "question.take", "question", question_id, name=mod.name)
+        await cards.refresh(conn, services.settings, texts, question_id)
+    services.wake_outbox()
+    return texts("moderation.taken", ticket=question_id)
+
+
+async def toggle_publishable(services: Services, mod: Moderator, question_id: int) -> str:
+    texts = services.texts
+    async with services.db.write() as conn:
+        question = await _question(conn, question_id)
+        value = not question.publishable
+        await repo.set_fields(conn, question_id, publishable=value)
+        await audit.record(
+            conn, mod.actor, "question.publishable", "question", question_id, value=value
+        )
+        await cards.refresh(conn, services.settings, texts, question_id)
+    services.wake_outbox()
+    return texts("moderation.publishable_on" if value else "moderation.publishable_off")
+
+
+async def reject_menu(services: Services, mod: Moderator, question_id: int, show: bool) -> None:
+    async with services.db.write() as conn:
+        await _question(conn, question_id)
+        await cards.refresh(conn, services.settings, services.texts, question_id, reasons=show)
+    services.wake_outbox()
+
+
+async def reject(services: Services, mod: Moderator, question_id: int, reason: str) -> str:
+    texts = services.texts
+    if reason not in cards.REASONS:
+        raise InvalidInput(reason)
+    async with services.db.write() as conn:
+        question = await _question(conn, question_id)
+        won = await repo.transition(
+            conn,
+            question_id,
+            (QuestionStatus.NEW, QuestionStatus.ASSIGNED),
+            status=QuestionStatus.REJECTED.value,
+            reject_reason=reason,
+        )
+        if not won:
+            return texts("moderation.already_closed")
+        await audit.record(
+            conn, mod.actor, "question.reject", "question", question_id, reason=reason
+        )
+        citizen = await citizens.get(conn, question.citizen_id)
+        if citizen is not None:
+            doc = from_plain(
+                texts(
+                    "citizen.rejected",
+                    ticket=question_id,
+                    reason=texts(f"citizen.reason_{reason}"),
+                )
+            )
+            await to_citizen(conn, citizen, doc, ref_type="rejection", ref_id=question_id)
+        await cards.cancel_pending_cards(conn, question_id)
+        await cards.refresh(conn, services.settings, texts, question_id)
+    services.wake_outbox()
+    return texts("moderation.rejected", ticket=question_id)
+
+
+async def answer(
+    services: Services,
+    mod: Moderator,
+    question_id: int,
+    text: str,
+    attachments: tuple[Attachment, ...] = (),
+    reply_to: int | None = None,
+) -> Outcome:
+    """The first answer wins; the winner's later replies are corrections."""
+    texts = services.texts
+    async with services.db.write() as conn:
+        question = await _question(conn, question_id)
+        if question.status is QuestionStatus.REJECTED:
+            await notify(conn, services, texts("moderation.answer_rejected"), reply_to=reply_to)
+            services.wake_outbox()
+            return Outcome(AnswerResult.REJECTED)
+        won = await repo.transition(
+            conn,
+            question_id,
+            (QuestionStatus.NEW, QuestionStatus.ASSIGNED, QuestionStatus.BANNED),
+            status=QuestionStatus.ANSWERED.value,
+            answered_at=utcnow(),
+            assigned_to=question.assigned_to or mod.id,
+        )
+        correction = False
+        if not won:
+            first = next(
+                (a for a in await repo.answers_of(conn, question_id) if not a.is_correction), None
+            )
+            if first is None or first.moderator_id != mod.id:
+                winner = first.moderator_name if first else "?"
+                await notify(
+                    conn,
+                    services,
+                    texts("moderation.answer_lost", ticket=question_id, name=winner),
+                    reply_to=reply_to,
+                )
+                await audit.record(
+                    conn, mod.actor, "question.answer_lost", "question", question_id, winner=winner
+                )
+                services.wake_outbox()
+                return Outcome(AnswerResult.TAKEN_BY_OTHER, winner)
+            correction = True
+        answer_id = await repo.add_answer(
+            conn,
+            question_id=question_id,
+            moderator_id=mod.id,
+            moderator_name=mod.name,
+            text=text,
+            attachments=[],
+            is_correction=correction,
+        )
+        media_ids = []
+        for position, item in enumerate(attachments):
+            media_ids.append(
+                await media.add(
+                    conn,
+                    owner_type="answer",
+                    owner_id=answer_id,
+                    kind=item.kind,
+                    filename=item.filename,
+                    mime=item.mime,
+                    data=item.data,
+                    position=position,
+                    refs=item.refs,
+                )
+            )
+        if media_ids:
+            await conn.execute(
+                update(answers).where(answers.c.id == answer_id).values(attachments=media_ids)
+            )
+        citizen = await citizens.get(conn, question.citizen_id)
+        if citizen is not None:
+            key = "citizen.correction_header" if correction else "citizen.answer_header"
+            head = Document((paragraph(Span(texts(key, ticket=question_id), bold=True)),))
+            outbox_id = await to_citizen(
+                conn,
+                citizen,
+                join(head, from_plain(text)),
+                ref_type="answer",
+                ref_id=answer_id,
+                media_ids=media_ids,
+            )
+            await repo.set_answer_outbox(conn, answer_id, outbox_id)
+        action = "question.correct" if correction else "question.answer"
+        await audit.record(conn, mod.actor, action, "question", question_id, answer_id=answer_id)
+        await cards.cancel_pending_cards(conn, question_id)
+        await cards.refresh(conn, services.settings, texts, question_id)
+    services.wake_outbox()
+    return Outcome(AnswerResult.CORRECTED if correction else AnswerResult.ANSWERED)
+
+
+async def queue(services: Services, after_id: int = 0) -> tuple[Document, list[list[Button]]]:
+    """A page of unanswered questions, oldest first, with a button for the next page."""
+    texts, settings = services.texts, services.settings
+    size = settings.hotline.queue_page_size
+    async with services.db.write() as conn:
+        page = await repo.waiting_page(conn, after_id, size + 1)
+        more = len(page) > size
+        page = page[:size]
+        if not page:
+            return from_plain(texts("moderation.queue_empty")), []
+        blocks = [paragraph(Span(texts("moderation.queue_title"), bold=True))]
+        topics: dict[int | None, str] = {}
+        for q in page:
+            if q.hotline_id not in topics:
+                topic = await repo.topic_of(conn, q.hotline_id)
+                topics[q.hotline_id] = topic or texts("moderation.general")
+            status = texts(f"moderation.queue_{q.status.value}")
+            preview = " ".join(q.text.split())
+            if len(preview) > 80:
+                preview = preview[:79] + "…"
+            blocks.append(
+                paragraph(
+                    texts(
+                        "moderation.queue_line",
+                        ticket=q.id,
+                        topic=topics[q.hotline_id],
+                        status=status,
+                        text=preview,
+                    )
+                )
+            )
+        buttons: list[list[Button]] = []
+        if more:
+            more_button = await callbacks.button(
+                conn, texts("moderation.btn_more"), "mod.queue", page[-1].id
+            )
+            buttons.append([more_button])
+    return Document(tuple(blocks)), buttons
+
+
+async def next_question(services: Services, mod: Moderator, reply_to: int | None = None) -> None:
+    """Hand the moderator the oldest question nobody has taken, as a fresh card."""
+    texts = services.texts
+    async with services.db.write() as conn:
+        after = 0
+        while True:
+            question = await repo.oldest_new(conn, after)
+            if question is None:
+                await notify(conn, services, texts("moderation.next_empty"), reply_to=reply_to)
+                break
+            won = await repo.transition(
+                conn,
+                question.id,
+                (QuestionStatus.NEW,),
+                status=QuestionStatus.ASSIGNED.value,
+                assigned_to=mod.id,
+                assigned_name=mod.name,
+            )
+            if not won:
+                after = question.id
+                continue
+            await audit.record(
+                conn, mod.actor, "question.next", "question", question.id, name=mod.name
+            )
+            await cards.cancel_pending_cards(conn, question.id)
+            await cards.refresh(conn, services.settings, texts, question.id)
+            fresh = await repo.get(conn, question.id)
+            assert fresh is not None
+            await cards.enqueue_card(
+                conn,
+                services.settings,
+                texts,
+                fresh,
+                priority=PRIORITY_MODERATOR,
+                reply_to=reply_to,
+            )
+            break
+    services.wake_outbox()
+
+
+async def stats(services: Services) -> str:
+    texts = services.texts
+    async with services.db.read() as conn:
+        by = await repo.count_by_status(conn)
+        lines = [
+            texts(
+                "moderation.stats_total",
+                new=by.get(QuestionStatus.NEW.value, 0),
+                assigned=by.get(QuestionStatus.ASSIGNED.value, 0),
+                answered=by.get(QuestionStatus.ANSWERED.value, 0),
+                rejected=by.get(QuestionStatus.REJECTED.value, 0),
+                banned=by.get(QuestionStatus.BANNED.value, 0),
+            )
+        ]
+        for hotline in await open_now(conn):
+            t = await tally(conn, hotline.id)
+            lines.append(
+                texts(
+                    "moderation.stats_hotline",
+                    topic=hotline.topic,
+                    received=t.received,
+                    answered=t.answered,
+                    rejected=t.rejected,
+                    waiting=t.waiting,
+                )
+            )
+        chat = cards.admin_chat(services.settings)
+        backlog = await cards.pending_cards(conn, chat) if chat else 0
+        lines.append(
+            texts(
+                "moderation.stats_backlog",
+                backlog=backlog,
+                uncarded=await repo.count_uncarded_new(conn),
+                banned=await repo.citizens_banned(conn),
+            )
+        )
+    return "\n".join(lines)
+
+
+async def set_ban(services: Services, mod: Moderator, question_id: int, banned: bool) -> str:
+    """Ban (or unban) whoever asked the question: their messages are kept, not carded."""
+    texts = services.texts
+    async with services.db.write() as conn:
+        question = await _question(conn, question_id)
+        await citizens.set_fields(conn, question.citizen_id, banned=banned)
+        action = "citizen.ban" if banned else "citizen.unban"
+        await audit.record(
+            conn, mod.actor, action, "citizen", question.citizen_id, question=question_id
+        )
+    key = "moderation.banned" if banned else "moderation.unbanned"
+    return texts(key, ticket=question_id)
+
+
+async def question_for_reply(services: Services, chat_id: int, message_id: int) -> int | None:
+    async with services.db.read() as conn:
+        return await cards.question_of_message(conn, chat_id, message_id)
+
+
+async def denied(services: Services, user_id: int | None, what: str) -> None:
+    """Somebody who is not a moderator tried to act: ignored, but written down."""
+    async with services.db.write() as conn:
+        await audit.record(conn, f"tg:{user_id}", "denied", None, None, what=what)
+
+
+# --- outbox hooks ---------------------------------------------------------------------
+
+
+def hooks(services: Services) -> dict[str, Hook]:
+    async def on_card(conn: AsyncConnection, item: OutboxItem) -> None:
+        if item.state is OutboxState.SENT and item.ref_id is not None:
+            await cards.remember(conn, item)
+            question = await repo.get(conn, item.ref_id)
+            if question is not None and question.status is not QuestionStatus.NEW:
+                await cards.refresh(conn, services.settings, services.texts, item.ref_id)
+        elif item.ref_id is not None:
+            await repo.set_fields(conn, item.ref_id, carded=False)
+
+    async def on_card_edit(conn: AsyncConnection, item: OutboxItem) -> None:
+        if item.state is OutboxState.SENT:
+            await cards.remember_edit(conn, item)
+
+    async def on_answer(conn: AsyncConnection, item: OutboxItem) -> None:
+        if item.ref_id is None:
+            return
+        found = await repo.get_answer(conn, item.ref_id)
+        if found is not None:
+            await cards.refresh(conn, services.settings, services.texts, found.question_id)
+
+    return {"card": on_card, "card_edit": on_card_edit, "answer": on_answer}

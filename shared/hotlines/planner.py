@@ -1,0 +1,134 @@
+"""Opens and closes hotlines on time; the truth is the ``hotlines`` table.
+
+Opening publishes an announcement to the channel and the wall through the press-release
+pipeline; closing posts a summary to the admin chat. Both are idempotent: the status moves
+conditionally and the flags ``announced``/``summary_sent`` say what was already done.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.domain import HotlineStatus, PostKind
+from shared.errors import GlashataiError
+from shared.hotlines import campaigns
+from shared.hotlines.campaigns import Hotline
+from shared.hotlines.moderation import notify
+from shared.richtext import Document, Span, from_plain, join, paragraph
+from shared.services import Services
+from shared.storage import audit
+from shared.storage.schema import hotlines
+
+log = logging.getLogger(__name__)
+
+
+class HotlinePlanner:
+    name = "hotlines"
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def run_due(self, now: datetime) -> None:
+        db = self.services.db
+        async with db.write() as conn:
+            rows = await conn.execute(
+                select(hotlines).where(
+                    hotlines.c.status != HotlineStatus.CLOSED.value, hotlines.c.ends_at <= now
+                )
+            )
+            for hotline in [Hotline.from_row(r) for r in rows]:
+                await self._close(conn, hotline)
+            rows = await conn.execute(
+                select(hotlines).where(
+                    hotlines.c.status == HotlineStatus.SCHEDULED.value,
+                    hotlines.c.starts_at <= now,
+                    hotlines.c.ends_at > now,
+                )
+            )
+            for hotline in [Hotline.from_row(r) for r in rows]:
+                if await campaigns.set_status(
+                    conn, hotline.id, HotlineStatus.OPEN, HotlineStatus.SCHEDULED
+                ):
+                    await audit.record(conn, "scheduler", "hotline.open", "hotline", hotline.id)
+                    log.info("hotline %s: open", hotline.id)
+            pending = [h for h in await campaigns.open_now(conn) if not h.announced]
+        self.services.wake_outbox()
+        for hotline in pending:
+            await self._announce(hotline)
+
+    async def _close(self, conn: AsyncConnection, hotline: Hotline) -> None:
+        if not await campaigns.set_status(conn, hotline.id, HotlineStatus.CLOSED, hotline.status):
+            return
+        await audit.record(conn, "scheduler", "hotline.close", "hotline", hotline.id)
+        log.info("hotline %s: closed", hotline.id)
+        if hotline.summary_sent:
+            return
+        t = await campaigns.tally(conn, hotline.id)
+        texts = self.services.texts
+        title = paragraph(Span(texts("hotline.summary_title"), bold=True), " ", hotline.topic)
+        doc = join(
+            Document((title,)),
+            from_plain(
+                texts(
+                    "hotline.summary",
+                    received=t.received,
+                    answered=t.answered,
+                    rejected=t.rejected,
+                    waiting=t.waiting,
+                )
+            ),
+        )
+        await notify(conn, self.services, doc)
+        await campaigns.mark(conn, hotline.id, summary_sent=True)
+
+    async def _announce(self, hotline: Hotline) -> None:
+        """Announce through the press-release pipeline (there is one publishing path)."""
+        try:
+            from shared.posts.service import create_post
+        except ImportError:
+            log.warning("hotline %s: press releases are not installed; no announcement", hotline.id)
+            return
+        texts, tz = self.services.texts, self.services.settings.tz
+        body = from_plain(
+            texts(
+                "hotline.announcement",
+                topic=hotline.topic,
+                description=hotline.description,
+                until=hotline.ends_at.astimezone(tz).strftime("%H:%M"),
+            )
+        )
+        try:
+            await create_post(
+                self.services,
+                body=body,
+                title=texts("hotline.announcement_title", topic=hotline.topic),
+                kind=PostKind.ANNOUNCEMENT,
+                platforms=None,
+                at=None,
+                created_by=f"hotline:{hotline.id}",
+            )
+        except GlashataiError as exc:
+            log.warning("hotline %s: announcement not published: %s", hotline.id, exc)
+        async with self.services.db.write() as conn:
+            await campaigns.mark(conn, hotline.id, announced=True)
+
+    async def upcoming(self, now: datetime, until: datetime) -> Sequence[datetime]:
+        async with self.services.db.read() as conn:
+            rows = await conn.execute(
+                select(hotlines.c.starts_at, hotlines.c.ends_at).where(
+                    hotlines.c.status != HotlineStatus.CLOSED.value,
+                    or_(
+                        hotlines.c.starts_at.between(now, until),
+                        hotlines.c.ends_at.between(now, until),
+                    ),
+                )
+            )
+            times: list[datetime] = []
+            for starts_at, ends_at in rows:
+                times.extend(t for t in (starts_at, ends_at) if now < t <= until)
+        return sorted(set(times))

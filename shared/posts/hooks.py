@@ -1,0 +1,174 @@
+"""Outbox outcomes of publications and admin-chat notices, recorded on the post.
+
+These run inside the transaction that records the outbox row's final state, so a
+publication's ids and link are stored exactly when the platform accepted the post.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+import aiohttp
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.domain import OutboxAction, OutboxState, Platform
+from shared.domain import PublicationState as PubState
+from shared.outbox.model import OutboxItem
+from shared.posts import notices, repo
+from shared.services import Services
+
+log = logging.getLogger(__name__)
+CAPTCHA_TIMEOUT = 15.0
+
+
+def telegram_link(chat: Any, message_id: int) -> str:
+    """``https://t.me/name/id`` for a public channel, ``https://t.me/c/…`` for a private one."""
+    text = str(chat)
+    if text.startswith("@"):
+        return f"https://t.me/{text[1:]}/{message_id}"
+    if text.startswith("-100"):
+        return f"https://t.me/c/{text[4:]}/{message_id}"
+    return f"https://t.me/c/{text.lstrip('-')}/{message_id}"
+
+
+def _telegram_remote(result: dict[str, Any]) -> dict[str, Any]:
+    ids = [int(i) for i in result.get("message_ids", [])]
+    text_ids = [int(i) for i in result.get("text_message_ids", [])]
+    return {
+        "chat_id": result.get("chat_id"),
+        "message_ids": ids,
+        "text_ids": text_ids,
+        "media_ids": [i for i in ids if i not in text_ids],
+        "caption": bool(result.get("caption")),
+    }
+
+
+class PublicationHooks:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def _later(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Work that must not run inside the outbox's transaction (a download)."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _captcha(self, post_id: int, outbox_id: int, url: str) -> None:
+        """Fetch VK's captcha image and show it in the admin chat (a link if it won't load)."""
+        image: bytes | None = None
+        if url:
+            try:
+                timeout = aiohttp.ClientTimeout(total=CAPTCHA_TIMEOUT)
+                async with (
+                    aiohttp.ClientSession(timeout=timeout) as session,
+                    session.get(url) as response,
+                ):
+                    response.raise_for_status()
+                    image = await response.read()
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                log.warning("captcha image for outbox %s not loaded: %s", outbox_id, exc)
+        try:
+            async with self.services.db.write() as conn:
+                post = await repo.get(conn, post_id)
+                await notices.ask_captcha(self.services, conn, post, outbox_id, url, image)
+        except Exception:
+            log.exception("captcha notice for outbox %s failed", outbox_id)
+            return
+        self.services.wake_outbox()
+
+    async def on_publication(self, conn: AsyncConnection, item: OutboxItem) -> None:
+        pub = await repo.publication(conn, item.ref_id or 0)
+        if pub is None:
+            return
+        if item.action is OutboxAction.SEND:
+            await self._sent(conn, item, pub.id)
+        elif item.action is OutboxAction.EDIT:
+            await self._edited(conn, item, pub.id)
+        else:
+            await self._deleted(conn, item, pub.id)
+        post = await repo.get(conn, pub.post_id)
+        current = await repo.publication(conn, pub.id)
+        if item.state is OutboxState.UNKNOWN and current is not None:
+            await notices.ask_unknown(self.services, conn, post, current, item.id)
+        if item.state is OutboxState.HELD:
+            hold = item.progress.get("hold", {})
+            self._later(self._captcha(post.id, item.id, str(hold.get("img", ""))))
+        await notices.settle_post(self.services, conn, pub.post_id)
+
+    async def _sent(self, conn: AsyncConnection, item: OutboxItem, pub_id: int) -> None:
+        if item.state is OutboxState.SENT:
+            result = item.result or {}
+            if item.platform == Platform.TELEGRAM.value:
+                remote = _telegram_remote(result)
+                first = remote["message_ids"][0] if remote["message_ids"] else None
+                url = telegram_link(remote["chat_id"], first) if first else None
+            else:
+                remote = {
+                    "post_id": result.get("post_id"),
+                    "attachments": result.get("attachments", []),
+                }
+                url = result.get("url")
+            await repo.set_publication(
+                conn, pub_id, state=PubState.PUBLISHED, remote=remote, url=url, error=None
+            )
+        elif item.state is OutboxState.FAILED:
+            await repo.set_publication(conn, pub_id, state=PubState.FAILED, error=item.error)
+        elif item.state is OutboxState.UNKNOWN:
+            await repo.set_publication(conn, pub_id, state=PubState.UNKNOWN, error=item.error)
+        elif item.state is OutboxState.HELD:
+            await repo.set_publication(conn, pub_id, state=PubState.HELD, error=item.error)
+
+    async def _edited(self, conn: AsyncConnection, item: OutboxItem, pub_id: int) -> None:
+        pub = await repo.publication(conn, pub_id)
+        if pub is None:
+            return
+        if item.state is OutboxState.SENT:
+            if item.platform == Platform.TELEGRAM.value:
+                kept = [int(i) for i in (item.result or {}).get("message_ids", [])]
+                remote = dict(pub.remote)
+                media_ids = list(remote.get("media_ids", []))
+                text_ids = kept[1:] if remote.get("caption") else kept
+                remote["text_ids"] = text_ids
+                remote["message_ids"] = media_ids + text_ids
+                await repo.set_publication(conn, pub_id, remote=remote, error=None)
+            else:
+                await repo.set_publication(conn, pub_id, error=None)
+        elif item.state in {OutboxState.FAILED, OutboxState.UNKNOWN}:
+            await repo.set_publication(conn, pub_id, error=item.error)
+
+    async def _deleted(self, conn: AsyncConnection, item: OutboxItem, pub_id: int) -> None:
+        if item.state is OutboxState.SENT:
+            await repo.set_publication(conn, pub_id, state=PubState.DELETED, error=None)
+        elif item.state in {OutboxState.FAILED, OutboxState.UNKNOWN}:
+            await repo.set_publication(conn, pub_id, error=item.error)
+
+    async def on_notice(self, conn: AsyncConnection, item: OutboxItem) -> None:
+        """Remember our admin-chat messages, so replies to them find their post."""
+        extra = dict(item.payload.get("extra", {}))
+        if item.state is not OutboxState.SENT or item.action is not OutboxAction.SEND:
+            return
+        post_id = int(extra.get("post") or item.ref_id or 0)
+        post = await repo.find(conn, post_id)
+        if post is None:
+            return
+        result = item.result or {}
+        chat = int(result.get("chat_id") or item.destination)
+        role = str(extra.get("role", "notice"))
+        ids = [int(i) for i in result.get("message_ids", [])]
+        for message_id in ids:
+            outbox_id = extra.get("outbox_id")
+            await repo.remember_message(
+                conn, post_id, chat, message_id, role, int(outbox_id) if outbox_id else None
+            )
+        if role == "preview" and ids:
+            await repo.set_fields(conn, post_id, preview_message_id=ids[-1])
+            changed = (post.status.value, post.version) != (
+                extra.get("status"),
+                extra.get("version"),
+            )
+            if changed:
+                await notices.refresh_preview(self.services, conn, post)

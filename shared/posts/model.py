@@ -1,0 +1,81 @@
+"""A post and its publications as the rest of the code sees them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from shared.domain import PostKind, PostStatus, PublicationState
+from shared.richtext import Document
+
+OWNER = "post"
+REF_PUBLICATION = "publication"
+REF_NOTICE = "post_notice"
+MAX_PHOTOS = 10
+WALL = "wall"
+
+
+@dataclass(frozen=True)
+class Post:
+    id: int
+    title: str | None
+    body: Document
+    kind: PostKind
+    status: PostStatus
+    platforms: list[str]
+    scheduled_at: datetime | None
+    created_by: str
+    source_url: str | None
+    version: int
+    preview_message_id: int | None
+    published_at: datetime | None
+
+    @property
+    def urgent(self) -> bool:
+        return self.kind is PostKind.URGENT
+
+    @classmethod
+    def from_row(cls, row: Any) -> Post:
+        m = row._mapping
+        return cls(
+            id=m["id"],
+            title=m["title"],
+            body=Document.from_json(m["body"]),
+            kind=PostKind(m["kind"]),
+            status=PostStatus(m["status"]),
+            platforms=list(m["platforms"] or []),
+            scheduled_at=m["scheduled_at"],
+            created_by=m["created_by"],
+            source_url=m["source_url"],
+            version=m["version"],
+            preview_message_id=m["preview_message_id"],
+            published_at=m["published_at"],
+        )
+
+
+@dataclass(frozen=True)
+class Publication:
+    id: int
+    post_id: int
+    platform: str
+    state: PublicationState
+    remote: dict[str, Any] = field(default_factory=dict)
+    url: str | None = None
+    error: str | None = None
+    outbox_id: int | None = None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Publication:
+        m = row._mapping
+        remote = m["remote_ids"]
+        return cls(
+            id=m["id"],
+            post_id=m["post_id"],
+            platform=m["platform"],
+            state=PublicationState(m["state"]),
+            remote=dict(remote) if isinstance(remote, dict) else {},
+            url=m["url"],
+            error=m["error"],
+            outbox_id=m["outbox_id"],
+        )

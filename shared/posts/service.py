@@ -1,0 +1,517 @@
+"""Press releases: create, schedule, publish, edit, delete and cancel posts.
+
+Every change is one transaction that also queues what the platforms must do (the
+channel post, the wall post, the preview in the admin chat) in the outbox, so nothing
+is ever sent twice or lost when the process stops halfway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from config.settings import Settings
+from shared.clock import utcnow
+from shared.domain import OutboxAction, OutboxState, Platform, PostKind, PostStatus
+from shared.domain import PublicationState as PubState
+from shared.errors import Conflict, InvalidInput, NotFound, PlatformNotConfigured
+from shared.outbox import store
+from shared.outbox.model import OutboxMessage
+from shared.outbox.payload import delete as delete_payload
+from shared.outbox.payload import edit as edit_payload
+from shared.outbox.payload import message
+from shared.posts import notices, repo
+from shared.posts.model import MAX_PHOTOS, OWNER, REF_PUBLICATION, WALL, Post, Publication
+from shared.posts.quiet import quiet_until
+from shared.richtext import Block, Document, Span, join
+from shared.services import Services
+from shared.storage import audit
+from shared.storage import media as media_repo
+
+URGENT_PRIORITY = 50
+PAST_TOLERANCE = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class NewMedia:
+    """A photo or document to attach; ``refs`` keeps a platform's id (a Telegram file_id)."""
+
+    kind: str
+    filename: str
+    mime: str
+    data: bytes | None
+    refs: dict[str, Any] = field(default_factory=dict)
+
+
+def configured_platforms(settings: Settings) -> list[str]:
+    """Platforms a post can go to: Telegram with a channel, VK with a user token."""
+    out: list[str] = []
+    if settings.telegram.enabled and settings.telegram.channel_id:
+        out.append(Platform.TELEGRAM.value)
+    if settings.vk.enabled and settings.vk.user_token is not None:
+        out.append(Platform.VK.value)
+    return out
+
+
+def check_platforms(services: Services, platforms: Sequence[str] | None) -> list[str]:
+    configured = configured_platforms(services.settings)
+    if platforms is None:
+        if not configured:
+            raise PlatformNotConfigured("telegram, vk")
+        return configured
+    chosen: list[str] = []
+    known = {p.value for p in Platform}
+    for name in platforms:
+        name = name.strip().lower()
+        if name not in known:
+            raise InvalidInput(services.texts("posts.errors.unknown_platform", platform=name))
+        if name not in configured:
+            raise PlatformNotConfigured(name)
+        if name not in chosen:
+            chosen.append(name)
+    if not chosen:
+        raise InvalidInput(services.texts("posts.errors.no_platforms"))
+    return chosen
+
+
+def full_doc(post: Post) -> Document:
+    """What readers see: the title as a heading, then the body."""
+    if not post.title:
+        return post.body
+    return join(Document((Block("heading", (Span(post.title),)),)), post.body)
+
+
+def check_time(services: Services, at: datetime, now: datetime | None = None) -> None:
+    if at.tzinfo is None:
+        raise InvalidInput("naive datetime")
+    if at < (now or utcnow()) - PAST_TOLERANCE:
+        raise InvalidInput(services.texts("posts.errors.time_in_past"))
+
+
+def check_media(services: Services, media: Sequence[NewMedia]) -> None:
+    photos = sum(1 for m in media if m.kind == "photo")
+    if photos > MAX_PHOTOS:
+        raise InvalidInput(services.texts("posts.errors.too_many_photos", limit=MAX_PHOTOS))
+
+
+async def create_post(
+    services: Services,
+    *,
+    body: Document,
+    title: str | None = None,
+    kind: PostKind = PostKind.ANNOUNCEMENT,
+    platforms: Sequence[str] | None = None,
+    at: datetime | None = None,
+    created_by: str,
+    media: Sequence[tuple[str, str, str, bytes]] = (),
+) -> int:
+    """Create a post and schedule it (``at`` None: publish now). Returns the post id."""
+    return await create(
+        services,
+        body=body,
+        title=title,
+        kind=kind,
+        platforms=platforms,
+        at=at,
+        created_by=created_by,
+        media=[NewMedia(k, f, m, d) for k, f, m, d in media],
+    )
+
+
+async def create(
+    services: Services,
+    *,
+    body: Document,
+    title: str | None = None,
+    kind: PostKind = PostKind.ANNOUNCEMENT,
+    platforms: Sequence[str] | None = None,
+    at: datetime | None = None,
+    created_by: str,
+    media: Sequence[NewMedia] = (),
+    draft: bool = False,
+    source_url: str | None = None,
+    source_guid: str | None = None,
+    conn: AsyncConnection | None = None,
+) -> int:
+    """The full form: drafts (admin chat, feed) and media with platform references."""
+    chosen = check_platforms(services, platforms)
+    check_media(services, media)
+    now = utcnow()
+    if at is not None:
+        check_time(services, at, now)
+    if body.is_empty() and not title and not media:
+        raise InvalidInput(services.texts("posts.errors.empty"))
+    if conn is None:
+        async with services.db.write() as own:
+            post_id = await _create(
+                services, own, body, title, kind, chosen, at, created_by, media, draft,
+                source_url, source_guid, now,
+            )  # fmt: skip
+    else:
+        post_id = await _create(
+            services, conn, body, title, kind, chosen, at, created_by, media, draft,
+            source_url, source_guid, now,
+        )  # fmt: skip
+    services.wake_outbox()
+    return post_id
+
+
+async def _create(
+    services: Services,
+    conn: AsyncConnection,
+    body: Document,
+    title: str | None,
+    kind: PostKind,
+    platforms: list[str],
+    at: datetime | None,
+    created_by: str,
+    media: Sequence[NewMedia],
+    draft: bool,
+    source_url: str | None,
+    source_guid: str | None,
+    now: datetime,
+) -> int:
+    status = PostStatus.DRAFT if draft else PostStatus.SCHEDULED
+    post_id = await repo.insert(
+        conn,
+        title=title,
+        body=body,
+        kind=kind,
+        status=status,
+        platforms=platforms,
+        scheduled_at=None if draft else (at or now),
+        created_by=created_by,
+        source_url=source_url,
+        source_guid=source_guid,
+    )
+    await attach(conn, post_id, media)
+    await audit.record(conn, created_by, "post.create", "post", post_id, status=status.value)
+    post = await repo.get(conn, post_id)
+    if not draft and post.scheduled_at is not None and post.scheduled_at <= now:
+        post = await release(services, conn, post, now)
+    await notices.refresh_preview(services, conn, post)
+    return post_id
+
+
+async def attach(conn: AsyncConnection, post_id: int, media: Sequence[NewMedia]) -> None:
+    existing = await media_repo.of(conn, OWNER, post_id)
+    start = (existing[-1].position + 1) if existing else 0
+    for index, item in enumerate(media):
+        await media_repo.add(
+            conn,
+            owner_type=OWNER,
+            owner_id=post_id,
+            kind=item.kind,
+            filename=item.filename,
+            mime=item.mime,
+            data=item.data,
+            position=start + index,
+            refs=item.refs,
+        )
+
+
+async def release(services: Services, conn: AsyncConnection, post: Post, now: datetime) -> Post:
+    """A post falls due: publish it, or hold it until quiet hours end (urgent never waits)."""
+    if not post.urgent:
+        until = quiet_until(services.settings, now)
+        if until is not None:
+            await repo.set_fields(conn, post.id, scheduled_at=until)
+            await audit.record(conn, "system", "post.quiet_hold", "post", post.id)
+            return await repo.get(conn, post.id)
+    await publish(services, conn, post)
+    return await repo.get(conn, post.id)
+
+
+async def publish(services: Services, conn: AsyncConnection, post: Post) -> None:
+    """Queue one send per platform; the dedupe key makes a second call a no-op."""
+    await repo.set_fields(conn, post.id, status=PostStatus.PUBLISHING)
+    ids = [m.id for m in await media_repo.of(conn, OWNER, post.id)]
+    doc = full_doc(post)
+    for platform in post.platforms:
+        pub = await repo.ensure_publication(conn, post.id, platform)
+        if pub.state not in {PubState.PENDING, PubState.FAILED}:
+            continue
+        destination = _destination(services.settings, platform)
+        outbox_id = await store.enqueue(
+            conn,
+            OutboxMessage(
+                platform=platform,
+                action=OutboxAction.SEND,
+                destination=destination,
+                payload=message(doc, media=ids),
+                priority=URGENT_PRIORITY if post.urgent else 0,
+                dedupe_key=f"publication:{pub.id}:send:{await _attempt(conn, pub)}",
+                ref_type=REF_PUBLICATION,
+                ref_id=pub.id,
+            ),
+        )
+        await repo.set_publication(
+            conn, pub.id, state=PubState.PENDING, outbox_id=outbox_id, error=None
+        )
+
+
+async def _attempt(conn: AsyncConnection, pub: Publication) -> int:
+    """Sends of a publication so far: a failed one may be tried again, never twice at once."""
+    sends = [
+        i for i in await store.by_ref(conn, REF_PUBLICATION, pub.id) if i.action.value == "send"
+    ]
+    if sends and sends[-1].state is not OutboxState.FAILED:
+        return len(sends) - 1
+    return len(sends)
+
+
+def _label(services: Services, post: Post) -> str:
+    return services.texts(f"posts.status.{post.status.value}")
+
+
+def _destination(settings: Settings, platform: str) -> str:
+    if platform == Platform.TELEGRAM.value:
+        if not settings.telegram.channel_id:
+            raise PlatformNotConfigured(platform)
+        return settings.telegram.channel_id
+    return WALL
+
+
+# --- what moderators do with a post ------------------------------------------------
+
+
+async def publish_now(services: Services, post_id: int, actor: str) -> None:
+    async with services.db.write() as conn:
+        post = await repo.get(conn, post_id)
+        if post.status not in {
+            PostStatus.DRAFT,
+            PostStatus.SCHEDULED,
+            PostStatus.MISSED,
+            PostStatus.FAILED,
+            PostStatus.PARTLY_PUBLISHED,
+        }:
+            raise Conflict(f"post {post_id} is {post.status}")
+        await audit.record(conn, actor, "post.publish_now", "post", post_id)
+        await publish(services, conn, post)
+        await notices.refresh_preview(services, conn, await repo.get(conn, post_id))
+    services.wake_outbox()
+
+
+async def schedule(services: Services, post_id: int, at: datetime, actor: str) -> None:
+    check_time(services, at)
+    async with services.db.write() as conn:
+        post = await repo.get(conn, post_id)
+        if post.status not in {PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.MISSED}:
+            raise Conflict(f"post {post_id} is {post.status}")
+        await repo.set_fields(conn, post_id, status=PostStatus.SCHEDULED, scheduled_at=at)
+        await audit.record(conn, actor, "post.schedule", "post", post_id, at=at.isoformat())
+        post = await repo.get(conn, post_id)
+        if at <= utcnow():
+            post = await release(services, conn, post, utcnow())
+        await notices.refresh_preview(services, conn, post)
+    services.wake_outbox()
+
+
+async def cancel(services: Services, post_id: int, actor: str) -> None:
+    async with services.db.write() as conn:
+        post = await repo.get(conn, post_id)
+        if post.status not in {PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.MISSED}:
+            raise Conflict(
+                services.texts("posts.errors.cannot_cancel", status=_label(services, post))
+            )
+        await repo.set_fields(conn, post_id, status=PostStatus.CANCELLED)
+        await audit.record(conn, actor, "post.cancel", "post", post_id)
+        await notices.refresh_preview(services, conn, await repo.get(conn, post_id))
+    services.wake_outbox()
+
+
+async def toggle_platform(services: Services, post_id: int, platform: str, actor: str) -> None:
+    async with services.db.write() as conn:
+        post = await repo.get(conn, post_id)
+        if post.status not in {PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.MISSED}:
+            raise Conflict(f"post {post_id} is {post.status}")
+        chosen = list(post.platforms)
+        if platform in chosen:
+            if len(chosen) == 1:
+                raise InvalidInput(services.texts("posts.errors.no_platforms"))
+            chosen.remove(platform)
+        else:
+            chosen = check_platforms(services, [*chosen, platform])
+        await repo.set_fields(conn, post_id, platforms=chosen)
+        await audit.record(conn, actor, "post.platforms", "post", post_id, platforms=chosen)
+        await notices.refresh_preview(services, conn, await repo.get(conn, post_id))
+    services.wake_outbox()
+
+
+async def add_media(
+    services: Services, post_id: int, media: Sequence[NewMedia], actor: str
+) -> None:
+    async with services.db.write() as conn:
+        post = await repo.get(conn, post_id)
+        if post.status not in {PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.MISSED}:
+            raise Conflict(services.texts("posts.errors.media_after_publish"))
+        existing = await media_repo.of(conn, OWNER, post_id)
+        check_media(services, [*(NewMedia(m.kind, "", "", None) for m in existing), *media])
+        await attach(conn, post_id, media)
+        await audit.record(conn, actor, "post.media", "post", post_id, added=len(media))
+        await notices.refresh_preview(services, conn, post, force=True)
+    services.wake_outbox()
+
+
+async def edit(
+    services: Services,
+    post_id: int,
+    body: Document,
+    actor: str,
+    *,
+    append: bool = False,
+    title: str | None = None,
+) -> None:
+    """Change the text; a published post is edited on every platform it is on."""
+    async with services.db.write() as conn:
+        post = await repo.get(conn, post_id)
+        if post.status in {PostStatus.PUBLISHING, PostStatus.CANCELLED}:
+            raise Conflict(
+                services.texts("posts.errors.cannot_edit", status=_label(services, post))
+            )
+        new_body = join(post.body, body) if append else body
+        if new_body.is_empty() and not (title or post.title):
+            raise InvalidInput(services.texts("posts.errors.empty"))
+        values: dict[str, Any] = {"body": new_body, "version": post.version + 1}
+        if title is not None:
+            values["title"] = title or None
+        await repo.set_fields(conn, post_id, **values)
+        await audit.record(conn, actor, "post.edit", "post", post_id, version=post.version + 1)
+        post = await repo.get(conn, post_id)
+        for pub in await repo.publications_of(conn, post_id):
+            if pub.state is PubState.PUBLISHED:
+                await _enqueue_edit(services, conn, post, pub)
+        await notices.refresh_preview(services, conn, post, force=True)
+    services.wake_outbox()
+
+
+async def _enqueue_edit(
+    services: Services, conn: AsyncConnection, post: Post, pub: Publication
+) -> None:
+    doc = full_doc(post)
+    if pub.platform == Platform.TELEGRAM.value:
+        caption = bool(pub.remote.get("caption"))
+        media_ids = list(pub.remote.get("media_ids", []))
+        ids = ([media_ids[0]] if caption and media_ids else []) + list(
+            pub.remote.get("text_ids", [])
+        )
+        payload = edit_payload(ids, doc, caption=caption)
+        destination = str(pub.remote.get("chat_id") or _destination(services.settings, "telegram"))
+    else:
+        payload = edit_payload(
+            [int(pub.remote["post_id"])],
+            doc,
+            extra={"attachments": list(pub.remote.get("attachments", []))},
+        )
+        destination = WALL
+    await store.enqueue(
+        conn,
+        OutboxMessage(
+            platform=pub.platform,
+            action=OutboxAction.EDIT,
+            destination=destination,
+            payload=payload,
+            priority=URGENT_PRIORITY if post.urgent else 0,
+            dedupe_key=f"publication:{pub.id}:edit:{post.version}",
+            ref_type=REF_PUBLICATION,
+            ref_id=pub.id,
+        ),
+    )
+
+
+async def delete(services: Services, post_id: int, actor: str) -> None:
+    """Remove a published post from every platform (the admin chat asks to confirm first)."""
+    async with services.db.write() as conn:
+        post = await repo.get(conn, post_id)
+        pubs = [
+            p
+            for p in await repo.publications_of(conn, post_id)
+            if p.state in {PubState.PUBLISHED, PubState.UNKNOWN}
+        ]
+        if post.status in {PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.MISSED}:
+            await repo.set_fields(conn, post_id, status=PostStatus.CANCELLED)
+        elif not pubs:
+            raise Conflict(services.texts("posts.errors.nothing_to_delete"))
+        for pub in pubs:
+            if pub.platform == Platform.TELEGRAM.value:
+                ids = list(pub.remote.get("message_ids", []))
+                destination = str(
+                    pub.remote.get("chat_id") or _destination(services.settings, "telegram")
+                )
+            else:
+                ids = [int(pub.remote["post_id"])] if pub.remote.get("post_id") else []
+                destination = WALL
+            if not ids:
+                continue
+            await store.enqueue(
+                conn,
+                OutboxMessage(
+                    platform=pub.platform,
+                    action=OutboxAction.DELETE,
+                    destination=destination,
+                    payload=delete_payload(ids),
+                    priority=URGENT_PRIORITY,
+                    dedupe_key=f"publication:{pub.id}:delete",
+                    ref_type=REF_PUBLICATION,
+                    ref_id=pub.id,
+                ),
+            )
+        await repo.set_fields(conn, post_id, status=PostStatus.CANCELLED)
+        await audit.record(conn, actor, "post.delete", "post", post_id)
+        await notices.refresh_preview(services, conn, await repo.get(conn, post_id))
+    services.wake_outbox()
+
+
+async def resolve_unknown(
+    services: Services, outbox_id: int, *, delivered: bool, actor: str
+) -> None:
+    """A moderator looked at the channel or wall: the post is there, or send it again."""
+    async with services.db.write() as conn:
+        item = await store.get(conn, outbox_id)
+        if item is None or item.ref_type != REF_PUBLICATION:
+            raise NotFound(f"outbox {outbox_id}")
+        if not await store.resolve_unknown(conn, outbox_id, delivered=delivered):
+            raise Conflict(f"outbox {outbox_id} is {item.state}")
+        pub = await repo.publication(conn, item.ref_id or 0)
+        if pub is not None:
+            if delivered:
+                await repo.set_publication(conn, pub.id, state=PubState.PUBLISHED, error=None)
+                await notices.settle_post(services, conn, pub.post_id)
+            else:
+                await repo.set_publication(conn, pub.id, state=PubState.PENDING, error=None)
+        await audit.record(
+            conn, actor, "post.unknown_resolved", "outbox", outbox_id, delivered=delivered
+        )
+    services.wake_outbox()
+
+
+async def answer_captcha(services: Services, outbox_id: int, code: str, actor: str) -> None:
+    async with services.db.write() as conn:
+        if not await store.resume_held(conn, outbox_id, {"key": code.strip()}):
+            raise Conflict(f"outbox {outbox_id} is not waiting for a captcha")
+        item = await store.get(conn, outbox_id)
+        if item is not None and item.ref_type == REF_PUBLICATION and item.ref_id:
+            await repo.set_publication(conn, item.ref_id, state=PubState.PENDING, error=None)
+        await audit.record(conn, actor, "post.captcha", "outbox", outbox_id)
+    services.wake_outbox()
+
+
+async def prompt(services: Services, post_id: int, what: str) -> None:
+    """Ask in the admin chat for a time, a new or added text, or a delete confirmation."""
+    async with services.db.write() as conn:
+        post = await repo.get(conn, post_id)
+        if what == "time":
+            if post.status not in notices.EDITABLE:
+                raise Conflict(f"post {post_id} is {post.status}")
+            await notices.ask_time(services, conn, post)
+        elif what in {"text", "append"}:
+            await notices.ask_text(services, conn, post, append=what == "append")
+        elif what == "delete":
+            await notices.ask_delete(services, conn, post)
+        else:
+            raise InvalidInput(what)
+    services.wake_outbox()

@@ -1,0 +1,206 @@
+"""Helpers for the hotline end-to-end tests: the real app against the fakes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+
+from bots.app import App
+from config import Settings
+from shared.clock import utcnow
+from shared.domain import OutboxState
+from shared.hotlines import campaigns
+from shared.storage.engine import Database
+from shared.storage.schema import outbox, questions
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.vk import FakeVK
+from tests.harness import ADMIN_CHAT, MODERATOR, prepare_telegram, settings_for
+
+T = TypeVar("T")
+MODERATOR_2 = 5002
+STRANGER = 6001
+HOSTILE = '<b>жирный</b> <a href="http://evil.example">ссылка</a> A & B {{ x }} {name} *_[ '
+
+FAST: dict[str, Any] = {
+    "outbox": {
+        "poll_interval": 0.05,
+        "backoff_base": 0.05,
+        "backoff_max": 1.0,
+        "telegram_private_per_second": 50.0,
+        "telegram_private_burst": 50,
+        "telegram_global_per_second": 200.0,
+        "telegram_group_per_minute": 6000.0,
+        "vk_group_token_per_second": 200.0,
+    },
+    "hotline": {"policy_url": "https://town.example/privacy", "throttle_messages": 100},
+}
+
+
+def fast_overrides(**extra: Any) -> dict[str, Any]:
+    out = {k: dict(v) for k, v in FAST.items()}
+    for key, value in extra.items():
+        out[key] = {**out.get(key, {}), **value}
+    return out
+
+
+def fake_telegram() -> FakeTelegram:
+    tg = FakeTelegram(limits=False)
+    tg.start()
+    prepare_telegram(tg)
+    tg.add_user(MODERATOR_2, "Пётр")
+    tg.add_user(STRANGER, "Посторонний")
+    return tg
+
+
+def fake_vk() -> FakeVK:
+    vk = FakeVK(limits=False)
+    vk.start()
+    return vk
+
+
+@contextlib.asynccontextmanager
+async def running(
+    tmp_path: Path,
+    tg: FakeTelegram | None,
+    vk: FakeVK | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> AsyncIterator[App]:
+    settings = settings_for(tmp_path, tg, vk, overrides or fast_overrides())
+    app = App(settings)
+    await app.start()
+    try:
+        yield app
+    finally:
+        await app.stop()
+
+
+async def open_hotline(
+    app: App, topic: str = "Отопление", description: str = "Вопросы о тепле"
+) -> int:
+    """A hotline that started a minute ago, opened by the planner."""
+    now = utcnow()
+    async with app.services.db.write() as conn:
+        hotline = await campaigns.create(
+            conn,
+            topic=topic,
+            description=description,
+            starts_at=now - timedelta(minutes=1),
+            ends_at=now + timedelta(hours=2),
+            created_by="test",
+        )
+    assert app.scheduler is not None
+    await app.scheduler.sync()
+    return hotline.id
+
+
+def tg_text(message: dict[str, Any]) -> str:
+    return str(message.get("text") or message.get("caption") or "")
+
+
+def tg_buttons(message: dict[str, Any]) -> dict[str, str]:
+    markup = message.get("reply_markup") or {}
+    return {
+        b["text"]: b.get("callback_data") or b.get("url")
+        for row in markup.get("inline_keyboard", [])
+        for b in row
+    }
+
+
+def vk_buttons(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    keyboard = message.get("keyboard") or {}
+    if isinstance(keyboard, str):
+        keyboard = json.loads(keyboard)
+    out = {}
+    for row in keyboard.get("buttons", []):
+        for b in row:
+            action = b["action"]
+            payload = action.get("payload")
+            out[action["label"]] = json.loads(payload) if payload else action
+    return out
+
+
+async def wait(predicate: Callable[[], T], timeout: float = 10.0) -> T:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError("condition not met")
+        await asyncio.sleep(0.02)
+
+
+async def wait_async(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await predicate()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError("condition not met")
+        await asyncio.sleep(0.02)
+
+
+def containing(messages: list[dict[str, Any]], needle: str, text: Callable[..., str] = tg_text):
+    return [m for m in messages if needle in text(m)]
+
+
+def cards(tg: FakeTelegram) -> list[dict[str, Any]]:
+    """Question cards the bot posted in the admin chat (not deleted)."""
+    return [
+        m
+        for m in tg.messages(ADMIN_CHAT)
+        if tg_text(m).startswith("Вопрос №") and not m.get("deleted")
+    ]
+
+
+def card_for(tg: FakeTelegram, ticket: int) -> dict[str, Any] | None:
+    found = [m for m in cards(tg) if tg_text(m).startswith(f"Вопрос №{ticket} ")]
+    return found[-1] if found else None
+
+
+async def question_rows(db: Database) -> list[dict[str, Any]]:
+    async with db.read() as conn:
+        rows = await conn.execute(select(questions).order_by(questions.c.id))
+        return [dict(r._mapping) for r in rows]
+
+
+async def outbox_rows(db: Database, **where: Any) -> list[dict[str, Any]]:
+    async with db.read() as conn:
+        query = select(outbox).order_by(outbox.c.id)
+        for key, value in where.items():
+            query = query.where(outbox.c[key] == value)
+        return [dict(r._mapping) for r in await conn.execute(query)]
+
+
+async def outbox_idle(db: Database) -> bool:
+    rows = await outbox_rows(db)
+    busy = {OutboxState.PENDING.value, OutboxState.SENDING.value}
+    return not any(r["state"] in busy for r in rows)
+
+
+async def tg_consent(tg: FakeTelegram, user_id: int, name: str = "Анна") -> None:
+    """A Telegram citizen opens the bot and agrees to the processing of their data."""
+    tg.add_user(user_id, name, "Иванова")
+    tg.user_message(user_id, text="/start")
+    prompt = await wait(lambda: [m for m in tg.messages(user_id) if tg_buttons(m)])
+    tg.callback(user_id, prompt[-1]["message_id"], user_id, tg_buttons(prompt[-1])["Согласен(на)"])
+    await wait(lambda: containing(tg.messages(user_id), "Спасибо! Теперь"))
+
+
+async def vk_consent(vk: FakeVK, user_id: int, first: str = "Олег") -> None:
+    vk.add_user(user_id, first, "Сидоров")
+    vk.user_message(user_id, "Начать", payload={"command": "start"}, first_name=first)
+    prompt = await wait(lambda: [m for m in vk.messages(user_id) if vk_buttons(m)])
+    vk.message_event(user_id, vk_buttons(prompt[-1])["Согласен(на)"])
+    await wait(lambda: [m for m in vk.messages(user_id) if "Спасибо! Теперь" in m["message"]])
+
+
+__all__ = ["ADMIN_CHAT", "MODERATOR", "Settings"]

@@ -1,0 +1,63 @@
+"""Creating a hotline from the admin chat: a short dialogue that survives a restart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from shared.hotlines import campaigns
+from tests.fakes.telegram import FakeTelegram
+from tests.harness import ADMIN_CHAT, MODERATOR
+from tests.hotline_harness import STRANGER, containing, fake_telegram, running, tg_text, wait
+
+
+@pytest.fixture
+def tg() -> Iterator[FakeTelegram]:
+    fake = fake_telegram()
+    yield fake
+    fake.stop()
+
+
+def said(tg: FakeTelegram, needle: str) -> list[dict[str, object]]:
+    return containing(tg.messages(ADMIN_CHAT), needle)
+
+
+async def test_dialogue_across_a_restart(tmp_path: Path, tg: FakeTelegram) -> None:
+    async with running(tmp_path, tg):
+        tg.user_message(STRANGER, ADMIN_CHAT, text="/hotline")
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="/hotline")
+        await wait(lambda: said(tg, "Напишите тему"))
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="Вывоз мусора")
+        await wait(lambda: said(tg, "Коротко опишите"))
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="-")
+        await wait(lambda: said(tg, "Когда начало?"))
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="вчера")
+        await wait(lambda: said(tg, "не понимаю время"))
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="2099-12-01 10:00")
+        await wait(lambda: said(tg, "Когда конец?"))
+    async with running(tmp_path, tg) as app:
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="2099-12-01 12:00")
+        created = await wait(lambda: said(tg, "создана"))
+        assert "«Вывоз мусора» создана: с 01.12.2099 10:00 до 01.12.2099 12:00" in tg_text(
+            created[0]
+        )
+        async with app.services.db.read() as conn:
+            found = await campaigns.listing(conn)
+        assert [(h.topic, h.description, h.created_by) for h in found] == [
+            ("Вывоз мусора", "", f"tg:{MODERATOR}")
+        ]
+        assert len(said(tg, "Напишите тему")) == 1, "the stranger's /hotline was ignored"
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="/hotlines")
+        listing = await wait(lambda: said(tg, "запланирована"))
+        assert "№1 «Вывоз мусора»" in tg_text(listing[0])
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="/close_hotline 1")
+        await wait(lambda: said(tg, "Горячая линия №1 «Вывоз мусора» закрыта"))
+        await wait(lambda: said(tg, "Получено вопросов: 0"))
+        # Plain chat afterwards is not taken for the dialogue.
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="Всем привет")
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="/hotline")
+        await wait(lambda: len(said(tg, "Напишите тему")) == 2)
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="/cancel")
+        await wait(lambda: said(tg, "отменено"))

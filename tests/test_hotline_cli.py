@@ -1,0 +1,174 @@
+"""``glashatai hotline …`` and the campaign life cycle: a running app picks CLI-created
+hotlines up, announces them on the channel and the wall, and sums them up at the end."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bots.cli import main
+from shared.clock import utcnow
+from shared.hotlines import campaigns
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.vk import FakeVK
+from tests.harness import ADMIN_CHAT, CHANNEL_ID, MODERATOR
+from tests.hotline_harness import (
+    cards,
+    containing,
+    fake_telegram,
+    fake_vk,
+    fast_overrides,
+    running,
+    tg_consent,
+    tg_text,
+    wait,
+)
+
+CITIZEN = 7201
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.setenv("GLASHATAI_DATABASE__URL", f"sqlite+aiosqlite:///{tmp_path}/glashatai.db")
+    return tmp_path
+
+
+def test_help_for_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["hotline"], ["hotline", "create"], ["hotline", "list"], ["hotline", "close"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main([*argv, "--help"])
+        assert exit_info.value.code == 0
+    assert "--topic" in capsys.readouterr().out
+
+
+def test_create_list_close(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(
+            [
+                "hotline",
+                "create",
+                "--topic",
+                "Отопление «зимой»",
+                "--start",
+                "2099-12-01 10:00",
+                "--end",
+                "2099-12-01 12:00",
+                "--description",
+                "Тепло & свет",
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "hotline 1: scheduled 01.12.2099 10:00 – 01.12.2099 12:00 (Asia/Krasnoyarsk)" in out
+    assert main(["hotline", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "scheduled" in listing
+    assert "Отопление «зимой»" in listing
+    assert main(["hotline", "close", "1"]) == 0
+    assert "hotline 1: closed" in capsys.readouterr().out
+    assert main(["hotline", "list"]) == 0
+    assert "\tclosed\t" in capsys.readouterr().out
+    assert main(["hotline", "close", "1"]) == 1
+    assert "уже закрыта" in capsys.readouterr().err
+    assert main(["hotline", "close", "42"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "error"),
+    [
+        ("завтра", "2099-12-01 12:00", "не понимаю время"),
+        ("2099-12-01 12:00", "2099-12-01 10:00", "конец должен быть позже начала"),
+        ("2000-12-01 10:00", "2000-12-01 12:00", "конец уже прошёл"),
+    ],
+)
+def test_bad_times_create_nothing(
+    env: Path, capsys: pytest.CaptureFixture[str], start: str, end: str, error: str
+) -> None:
+    assert main(["hotline", "create", "--topic", "Т", "--start", start, "--end", end]) == 1
+    assert error in capsys.readouterr().err
+    assert main(["hotline", "list"]) == 0
+    assert "no hotlines" in capsys.readouterr().out
+
+
+@pytest.fixture
+def fakes() -> Iterator[tuple[FakeTelegram, FakeVK]]:
+    tg, vk = fake_telegram(), fake_vk()
+    yield tg, vk
+    vk.stop()
+    tg.stop()
+
+
+async def test_running_app_picks_up_cli_hotline_announces_and_sums_up(
+    tmp_path: Path, fakes: tuple[FakeTelegram, FakeVK], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tg, vk = fakes
+    overrides = fast_overrides(scheduler={"sync_seconds": 0.3})
+    async with running(tmp_path, tg, vk, overrides=overrides) as app:
+        monkeypatch.setenv("GLASHATAI_DATABASE__URL", app.settings.database.url)
+        monkeypatch.setenv("GLASHATAI_TELEGRAM__TOKEN", tg.token)
+        monkeypatch.setenv("GLASHATAI_TELEGRAM__ADMIN_CHAT_ID", str(ADMIN_CHAT))
+        tz = app.settings.tz
+        start = (utcnow() - timedelta(minutes=1)).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        end = (utcnow() + timedelta(hours=1)).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        code = await asyncio.to_thread(
+            main,
+            ["hotline", "create", "--topic", "Дороги", "--start", start, "--end", end,
+             "--description", "Ямы и мосты"],
+        )  # fmt: skip
+        assert code == 0
+        post = await wait(lambda: containing(tg.messages(CHANNEL_ID), "Дороги"), timeout=10)
+        assert "Ямы и мосты" in tg_text(post[0])
+        await wait(lambda: [p for p in vk.wall_posts() if "Дороги" in p["message"]], timeout=10)
+        await tg_consent(tg, CITIZEN)
+        tg.user_message(CITIZEN, text="Когда отремонтируют улицу?")
+        card = (await wait(lambda: cards(tg)))[0]
+        tg.user_message(
+            MODERATOR, ADMIN_CHAT, text="Весной.", reply_to_message_id=card["message_id"]
+        )
+        await wait(lambda: containing(tg.messages(CITIZEN), "Весной."))
+        tg.user_message(CITIZEN, text="А тротуары?")
+        await wait(lambda: len(cards(tg)) == 2)
+        assert await asyncio.to_thread(main, ["hotline", "close", "1"]) == 0
+        summary = await wait(lambda: containing(tg.messages(ADMIN_CHAT), "Горячая линия закрыта"))
+        text = tg_text(summary[0])
+        assert "Получено вопросов: 2" in text
+        assert "Отвечено: 1" in text
+        assert "Отклонено: 0" in text
+        assert "Ждут ответа: 1" in text
+        # After the end the citizen hears so, and the next question is kept as a general one.
+        tg.user_message(CITIZEN, text="Ещё вопрос")
+        general = await wait(lambda: containing(tg.messages(CITIZEN), "Госуслуги"))
+        assert "не работает" in tg_text(general[-1])
+        await wait(lambda: [c for c in cards(tg) if "Общий вопрос" in tg_text(c)])
+        assert len(containing(tg.messages(CHANNEL_ID), "Дороги")) == 1, "announced once"
+
+
+async def test_planner_opens_and_closes_on_time(
+    tmp_path: Path, fakes: tuple[FakeTelegram, FakeVK]
+) -> None:
+    tg, vk = fakes
+    async with running(
+        tmp_path, tg, vk, overrides=fast_overrides(scheduler={"sync_seconds": 0.3})
+    ) as app:
+        now = utcnow()
+        async with app.services.db.write() as conn:
+            await campaigns.create(
+                conn, topic="Скоро", starts_at=now + timedelta(seconds=1),
+                ends_at=now + timedelta(seconds=3), created_by="test",
+            )  # fmt: skip
+            await campaigns.create(
+                conn, topic="Потом", starts_at=now + timedelta(days=1),
+                ends_at=now + timedelta(days=1, hours=2), created_by="test",
+            )  # fmt: skip
+        await tg_consent(tg, CITIZEN)
+        assert containing(tg.messages(CITIZEN), "Ближайшая горячая линия «Скоро»")
+        await wait(lambda: containing(tg.messages(CHANNEL_ID), "Скоро"), timeout=10)
+        await wait(lambda: containing(tg.messages(ADMIN_CHAT), "Горячая линия закрыта"), timeout=10)
+        async with app.services.db.read() as conn:
+            statuses = [h.status.value for h in await campaigns.listing(conn)]
+        assert statuses == ["closed", "scheduled"]

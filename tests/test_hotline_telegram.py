@@ -1,0 +1,400 @@
+"""Hotlines end to end on Telegram: the real app, aiogram and the outbox against the fake."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from shared.domain import OutboxState
+from shared.storage import audit
+from tests.fakes.telegram import FakeTelegram, make_png
+from tests.harness import ADMIN_CHAT, MODERATOR
+from tests.hotline_harness import (
+    HOSTILE,
+    MODERATOR_2,
+    STRANGER,
+    card_for,
+    cards,
+    containing,
+    fake_telegram,
+    open_hotline,
+    outbox_rows,
+    question_rows,
+    running,
+    tg_buttons,
+    tg_consent,
+    tg_text,
+    wait,
+    wait_async,
+)
+
+CITIZEN = 7001
+
+
+@pytest.fixture
+def tg() -> Iterator[FakeTelegram]:
+    fake = fake_telegram()
+    yield fake
+    fake.stop()
+
+
+async def test_whole_loop_exactly_once(tmp_path: Path, tg: FakeTelegram) -> None:
+    async with running(tmp_path, tg) as app:
+        await open_hotline(app)
+        await tg_consent(tg, CITIZEN)
+        greeting = containing(tg.messages(CITIZEN), "Горячая линия «Отопление»")
+        assert greeting, "the open hotline is listed after consent"
+        tg.user_message(CITIZEN, text="Когда дадут тепло на улице Ленина?")
+        confirm = await wait(lambda: containing(tg.messages(CITIZEN), "Номер вопроса: №"))
+        ticket = int(tg_text(confirm[-1]).split("№")[1].split(".")[0])
+        card = await wait(lambda: card_for(tg, ticket))
+        text = tg_text(card)
+        assert "Отопление" in text
+        assert "Telegram" in text
+        assert "Анна" in text
+        assert "Иванова" not in text, "first name only"
+        assert "улице Ленина" in text
+        assert set(tg_buttons(card)) == {"Взять", "Для публикации", "Отклонить"}
+
+        tg.user_message(
+            MODERATOR,
+            ADMIN_CHAT,
+            text="Тепло дадут в среду.",
+            reply_to_message_id=card["message_id"],
+        )
+        answer = await wait(lambda: containing(tg.messages(CITIZEN), "Тепло дадут в среду."))
+        assert f"Ответ на ваш вопрос №{ticket}" in tg_text(answer[0])
+        edited = await wait(
+            lambda: (
+                (c := tg.message(ADMIN_CHAT, card["message_id"]))
+                and "Доставлено." in tg_text(c)
+                and c
+            )
+        )
+        assert "Ответил(а) Мария" in tg_text(edited)
+        rows = await outbox_rows(app.services.db, ref_type="answer")
+        assert [r["state"] for r in rows] == [OutboxState.SENT.value]
+        assert len(containing(tg.messages(CITIZEN), "Тепло дадут в среду.")) == 1
+
+        # A later reply by the same moderator is a correction.
+        tg.user_message(
+            MODERATOR,
+            ADMIN_CHAT,
+            text="Поправка: в четверг.",
+            reply_to_message_id=card["message_id"],
+        )
+        fix = await wait(lambda: containing(tg.messages(CITIZEN), "Поправка: в четверг."))
+        assert "Уточнение" in tg_text(fix[0])
+        async with app.services.db.read() as conn:
+            actions = [e["action"] for e in await audit.entries(conn, "question", ticket)]
+        assert actions == ["question.answer", "question.correct"]
+        tg.user_message(CITIZEN, text="Мои вопросы")
+        mine = await wait(lambda: containing(tg.messages(CITIZEN), "Ваши вопросы"))
+        assert f"№{ticket} — есть ответ" in tg_text(mine[-1])
+
+
+async def test_consent_refused_keeps_nothing(tmp_path: Path, tg: FakeTelegram) -> None:
+    async with running(tmp_path, tg) as app:
+        await open_hotline(app)
+        tg.add_user(CITIZEN, "Анна", "Иванова")
+        tg.user_message(CITIZEN, text="/start")
+        prompt = await wait(lambda: [m for m in tg.messages(CITIZEN) if tg_buttons(m)])
+        buttons = tg_buttons(prompt[-1])
+        assert "152-ФЗ" in tg_text(prompt[-1])
+        assert buttons["Политика обработки данных"] == "https://town.example/privacy"
+        tg.callback(CITIZEN, prompt[-1]["message_id"], CITIZEN, buttons["Не согласен(на)"])
+        await wait(lambda: containing(tg.messages(CITIZEN), "Без вашего согласия"))
+        tg.user_message(CITIZEN, text="Мой личный вопрос про отопление")
+        await wait(lambda: len(containing(tg.messages(CITIZEN), "Без вашего согласия")) >= 2)
+        assert await question_rows(app.services.db) == []
+        async with app.services.db.read() as conn:
+            from shared.storage import citizens
+
+            citizen = await citizens.find(conn, "telegram", str(CITIZEN))
+        assert citizen is not None
+        assert citizen.display_name is None
+        assert citizen.consent_at is None
+        assert not cards(tg)
+
+
+async def test_reject_sends_polite_message(tmp_path: Path, tg: FakeTelegram) -> None:
+    async with running(tmp_path, tg) as app:
+        await open_hotline(app)
+        await tg_consent(tg, CITIZEN)
+        tg.user_message(CITIZEN, text="Купите наши окна!")
+        card = await wait(lambda: cards(tg))
+        card = card[0]
+        tg.callback(MODERATOR, card["message_id"], ADMIN_CHAT, tg_buttons(card)["Отклонить"])
+        reasons = await wait(
+            lambda: (
+                "Спам" in tg_buttons(tg.message(ADMIN_CHAT, card["message_id"]) or {})
+                and tg.message(ADMIN_CHAT, card["message_id"])
+            )
+        )
+        tg.callback(MODERATOR, card["message_id"], ADMIN_CHAT, tg_buttons(reasons)["Спам"])
+        polite = await wait(lambda: containing(tg.messages(CITIZEN), "К сожалению"))
+        assert "реклам" in tg_text(polite[0])
+        final = await wait(
+            lambda: "Отклонён" in tg_text(tg.message(ADMIN_CHAT, card["message_id"]) or {})
+        )
+        assert final
+        rows = await question_rows(app.services.db)
+        assert rows[0]["status"] == "rejected"
+        assert rows[0]["reject_reason"] == "spam"
+        # An answer to a rejected question is refused.
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="Ответ", reply_to_message_id=card["message_id"])
+        await wait(lambda: containing(tg.messages(ADMIN_CHAT), "отклонён — ответ не отправлен"))
+        assert not containing(tg.messages(CITIZEN), "Ответ на ваш вопрос")
+
+
+async def test_first_answer_wins(tmp_path: Path, tg: FakeTelegram) -> None:
+    overrides = {"telegram": {"moderator_ids": [MODERATOR, MODERATOR_2]}}
+    from tests.hotline_harness import fast_overrides
+
+    async with running(tmp_path, tg, overrides=fast_overrides(**overrides)) as app:
+        await open_hotline(app)
+        await tg_consent(tg, CITIZEN)
+        tg.user_message(CITIZEN, text="Вопрос")
+        card = (await wait(lambda: cards(tg)))[0]
+        tg.user_message(
+            MODERATOR, ADMIN_CHAT, text="Ответ Марии", reply_to_message_id=card["message_id"]
+        )
+        tg.user_message(
+            MODERATOR_2, ADMIN_CHAT, text="Ответ Петра", reply_to_message_id=card["message_id"]
+        )
+        # Both replies race; whoever's transaction comes first wins, the other is told.
+        told = await wait(lambda: containing(tg.messages(ADMIN_CHAT), "уже ответил(а)"))
+        winner, loser = ("Марии", "Петра") if "Мария" in tg_text(told[0]) else ("Петра", "Марии")
+        await wait(lambda: containing(tg.messages(CITIZEN), f"Ответ {winner}"))
+        assert not containing(tg.messages(CITIZEN), f"Ответ {loser}")
+        async with app.services.db.read() as conn:
+            actions = [e["action"] for e in await audit.entries(conn, "question", 1)]
+        assert actions == ["question.answer", "question.answer_lost"]
+
+
+async def test_strangers_and_forged_buttons_change_nothing(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    async with running(tmp_path, tg) as app:
+        await open_hotline(app)
+        await tg_consent(tg, CITIZEN)
+        tg.user_message(CITIZEN, text="Вопрос")
+        card = (await wait(lambda: cards(tg)))[0]
+        before = await question_rows(app.services.db)
+
+        tg.user_message(
+            STRANGER, ADMIN_CHAT, text="Ответ чужого", reply_to_message_id=card["message_id"]
+        )
+        tg.callback(STRANGER, card["message_id"], ADMIN_CHAT, tg_buttons(card)["Отклонить"])
+        tg.callback(
+            MODERATOR, card["message_id"], ADMIN_CHAT, "forged-token-xyz", check_button=False
+        )
+        tg.user_message(STRANGER, ADMIN_CHAT, text="/next")
+        await wait(lambda: len(tg.answered_callbacks()) >= 2)
+
+        async def denied() -> list[dict[str, object]]:
+            async with app.services.db.read() as conn:
+                return [e for e in await audit.entries(conn) if e["action"] == "denied"]
+
+        found = await wait_async(lambda: _at_least(denied, 3))
+        assert {e["details"]["what"] for e in found} == {"answer", "mod.reject_menu", "next"}
+        assert await question_rows(app.services.db) == before
+        assert not containing(tg.messages(CITIZEN), "Ответ чужого")
+        assert not containing(tg.messages(CITIZEN), "К сожалению")
+
+
+async def test_throttling_warns_once_then_silence(tmp_path: Path, tg: FakeTelegram) -> None:
+    from tests.hotline_harness import fast_overrides
+
+    overrides = fast_overrides(hotline={"throttle_messages": 4, "throttle_window_seconds": 60})
+    async with running(tmp_path, tg, overrides=overrides) as app:
+        await open_hotline(app)
+        await tg_consent(tg, CITIZEN)
+        for n in range(8):
+            tg.user_message(CITIZEN, text=f"Вопрос {n}")
+        await wait(lambda: containing(tg.messages(CITIZEN), "слишком часто"))
+        await wait(lambda: len(containing(tg.messages(CITIZEN), "Номер вопроса")) >= 3)
+        import asyncio
+
+        await asyncio.sleep(0.5)
+        assert len(containing(tg.messages(CITIZEN), "слишком часто")) == 1
+        # /start and 3 questions fit in the window; the rest are dropped in silence
+        assert len(await question_rows(app.services.db)) == 3
+
+
+async def test_hostile_text_is_shown_literally(tmp_path: Path, tg: FakeTelegram) -> None:
+    async with running(tmp_path, tg) as app:
+        await open_hotline(app, topic="Бюджет <i>&</i>")
+        await tg_consent(tg, CITIZEN, name="<b>Аня</b>&")
+        tg.user_message(CITIZEN, text=HOSTILE)
+        card = (await wait(lambda: cards(tg)))[0]
+        assert HOSTILE.strip() in tg_text(card)
+        assert "Бюджет <i>&</i>" in tg_text(card)
+        assert "<b>Аня</b>&" in tg_text(card)
+        assert not card.get("entities") or all(
+            e["type"] == "bold" for e in card.get("entities", [])
+        )
+        tg.user_message(MODERATOR, ADMIN_CHAT, text=HOSTILE, reply_to_message_id=card["message_id"])
+        answer = await wait(lambda: containing(tg.messages(CITIZEN), "Ответ на ваш вопрос"))
+        assert HOSTILE.strip() in tg_text(answer[0])
+        tg.user_message(CITIZEN, text="Мои вопросы")
+        mine = await wait(lambda: containing(tg.messages(CITIZEN), "Ваши вопросы"))
+        assert "<b>жирный</b>" in tg_text(mine[-1])
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="/queue")
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="/stats")
+        await wait(lambda: containing(tg.messages(ADMIN_CHAT), "Бюджет <i>&</i>»: получено"))
+
+
+async def test_photos_voice_and_card_photo(tmp_path: Path, tg: FakeTelegram) -> None:
+    async with running(tmp_path, tg) as app:
+        await open_hotline(app)
+        await tg_consent(tg, CITIZEN)
+        tg.user_message(CITIZEN, voice=True)
+        await wait(lambda: containing(tg.messages(CITIZEN), "напишите вопрос текстом"))
+        png = make_png()
+        tg.user_message(CITIZEN, photo=png, caption="Яма во дворе")
+        card = await wait(lambda: [m for m in tg.messages(ADMIN_CHAT) if m.get("photo")])
+        assert "Яма во дворе" in tg_text(card[0])
+        rows = await question_rows(app.services.db)
+        assert len(rows) == 1
+        assert len(rows[0]["attachments"]) == 1
+        # Reply to the photo card (its caption) with a photo answer.
+        tg.user_message(
+            MODERATOR,
+            ADMIN_CHAT,
+            photo=make_png(),
+            caption="Засыплем",
+            reply_to_message_id=card[0]["message_id"],
+        )
+        answer = await wait(lambda: [m for m in tg.messages(CITIZEN) if m.get("photo")])
+        assert "Засыплем" in tg_text(answer[0])
+        await wait(
+            lambda: "Доставлено." in tg_text(tg.message(ADMIN_CHAT, card[0]["message_id"]) or {})
+        )
+
+
+async def test_unreachable_citizen_is_shown_on_the_card(tmp_path: Path, tg: FakeTelegram) -> None:
+    async with running(tmp_path, tg) as app:
+        await open_hotline(app)
+        await tg_consent(tg, CITIZEN)
+        tg.user_message(CITIZEN, text="Вопрос")
+        card = (await wait(lambda: cards(tg)))[0]
+        tg.block(CITIZEN)
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="Ответ", reply_to_message_id=card["message_id"])
+        edited = await wait(
+            lambda: (
+                (m := tg.message(ADMIN_CHAT, card["message_id"]))
+                and "Не доставлено: житель заблокировал бота" in tg_text(m)
+                and m
+            )
+        )
+        assert "Житель заблокировал бота" in tg_text(edited)
+        rows = await outbox_rows(app.services.db, ref_type="answer")
+        assert rows[0]["state"] == OutboxState.FAILED.value
+        assert rows[0]["attempts"] == 0
+
+
+async def test_queue_next_stats_ban(tmp_path: Path, tg: FakeTelegram) -> None:
+    from tests.hotline_harness import fast_overrides
+
+    overrides = fast_overrides(hotline={"queue_page_size": 2})
+    async with running(tmp_path, tg, overrides=overrides) as app:
+        await open_hotline(app)
+        await tg_consent(tg, CITIZEN)
+        for n in range(3):
+            tg.user_message(CITIZEN, text=f"Вопрос номер {n}")
+        await wait(lambda: len(cards(tg)) == 3)
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="/queue")
+        page = await wait(lambda: containing(tg.messages(ADMIN_CHAT), "Очередь"))
+        assert "№1 " in tg_text(page[0])
+        assert "№2 " in tg_text(page[0])
+        assert "№3" not in tg_text(page[0])
+        more = tg_buttons(page[0])["Дальше →"]
+        tg.callback(MODERATOR, page[0]["message_id"], ADMIN_CHAT, more)
+        page2 = await wait(lambda: len(containing(tg.messages(ADMIN_CHAT), "Очередь")) == 2)
+        assert page2
+        assert "№3 " in tg_text(containing(tg.messages(ADMIN_CHAT), "Очередь")[1])
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="/next")
+        await wait(lambda: len(containing(tg.messages(ADMIN_CHAT), "Вопрос №1 ")) == 2)
+        rows = await question_rows(app.services.db)
+        assert rows[0]["status"] == "assigned"
+        assert rows[0]["assigned_to"] == MODERATOR
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="/stats")
+        stats = await wait(lambda: containing(tg.messages(ADMIN_CHAT), "Всего:"))
+        assert "новых 2, взятых 1" in tg_text(stats[0])
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="/ban 2")
+        await wait(lambda: containing(tg.messages(ADMIN_CHAT), "Автор вопроса №2 заблокирован"))
+        count = len(cards(tg))
+        tg.user_message(CITIZEN, text="Ещё вопрос от заблокированного")
+        await wait(lambda: len([r for r in []]) == 0)
+        rows = await wait_rows(app, 4)
+        assert rows[-1]["status"] == "banned"
+        assert len(cards(tg)) == count
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="/unban 2")
+        await wait(lambda: containing(tg.messages(ADMIN_CHAT), "Автор вопроса №2 разблокирован"))
+        tg.user_message(CITIZEN, text="Теперь можно")
+        await wait(lambda: len(cards(tg)) == count + 1)
+
+
+async def wait_rows(app, n: int):  # type: ignore[no-untyped-def]
+    from tests.hotline_harness import wait_async
+
+    async def enough():  # type: ignore[no-untyped-def]
+        rows = await question_rows(app.services.db)
+        return rows if len(rows) >= n else None
+
+    return await wait_async(enough)
+
+
+async def _at_least(fetch, n: int):  # type: ignore[no-untyped-def]
+    found = await fetch()
+    return found if len(found) >= n else None
+
+
+async def test_long_question_shown_whole_across_messages(tmp_path: Path, tg: FakeTelegram) -> None:
+    async with running(tmp_path, tg) as app:
+        await open_hotline(app)
+        await tg_consent(tg, CITIZEN)
+        paragraphs = [f"Абзац {n}: " + "очень подробно про отопление. " * 30 for n in range(12)]
+        text = "\n\n".join(paragraphs)
+        assert len(text) > 4096
+        tg.user_message(CITIZEN, text=text[:4096])
+        tg.user_message(CITIZEN, text=text[4096:])
+        await wait(lambda: len(containing(tg.messages(CITIZEN), "Номер вопроса")) == 2)
+        # A long question stored whole (made of one message here, through the core).
+        from shared.hotlines import conversation
+        from shared.hotlines.model import Incoming
+
+        await conversation(app.services).message(
+            Incoming("telegram", str(CITIZEN), str(CITIZEN), text=text, known_name="Анна")
+        )
+
+        def third_card() -> list[dict[str, object]]:
+            sent = tg.messages(ADMIN_CHAT)
+            first = next(
+                (i for i, m in enumerate(sent) if tg_text(m).startswith("Вопрос №3 ")), None
+            )
+            if first is None:
+                return []
+            rest = [m for m in sent[first + 1 :] if tg_text(m).startswith("Абзац")]
+            return [sent[first], *rest] if len(rest) >= 2 else []
+
+        long_parts = await wait(third_card)
+        rows = await question_rows(app.services.db)
+        assert rows[-1]["text"] == text.strip()
+        assert "Длинный вопрос" in tg_text(long_parts[0])
+        shown = " ".join(tg_text(m) for m in long_parts)
+        for paragraph in paragraphs:
+            assert paragraph.strip() in shown
+        tg.user_message(
+            MODERATOR, ADMIN_CHAT, text="Ответим.", reply_to_message_id=long_parts[0]["message_id"]
+        )
+        await wait(lambda: containing(tg.messages(CITIZEN), "Ответим."))
+        await wait(
+            lambda: (
+                "Ответил(а) Мария"
+                in tg_text(tg.message(ADMIN_CHAT, long_parts[-1]["message_id"]) or {})
+            )
+        )

@@ -1,0 +1,228 @@
+"""A published post's life: edits and deletes, hostile text, and what can go wrong."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from shared.domain import PostStatus, PublicationState
+from shared.outbox import store
+from shared.posts import service
+from shared.richtext import from_markdown, from_plain
+from tests.fakes.telegram import FakeTelegram, make_png
+from tests.fakes.vk import FakeVK
+from tests.harness import ADMIN_CHAT, CHANNEL_ID, MODERATOR, prepare_telegram
+from tests.posts_harness import (
+    admin,
+    channel,
+    post_settings,
+    press,
+    remembered,
+    running_app,
+    wait_admin,
+    wait_post,
+)
+
+
+@pytest.fixture
+def tg() -> Iterator[FakeTelegram]:
+    with FakeTelegram() as fake:
+        prepare_telegram(fake)
+        yield fake
+
+
+@pytest.fixture
+def vk() -> Iterator[FakeVK]:
+    with FakeVK() as fake:
+        yield fake
+
+
+def status_is(status: PostStatus):  # type: ignore[no-untyped-def]
+    return lambda post, pubs: post.status is status
+
+
+async def test_edit_and_delete_reach_both_platforms(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
+) -> None:
+    async with running_app(post_settings(tmp_path, tg, vk)) as app:
+        post_id = await service.create_post(
+            app.services,
+            body=from_markdown("Первая **версия** текста."),
+            created_by="test",
+            media=[("photo", "a.png", "image/png", make_png(10, 10))],
+        )
+        await wait_post(app, post_id, status_is(PostStatus.PUBLISHED))
+        [photo] = channel(tg)
+        assert "Первая версия" in photo["caption"]
+        preview = await wait_admin(tg, "опубликован")
+        await remembered(app, preview)
+
+        # A moderator replies to the preview with the new text (bold kept).
+        tg.user_message(
+            MODERATOR,
+            ADMIN_CHAT,
+            text="Вторая версия текста.",
+            entities=[{"type": "bold", "offset": 7, "length": 6}],
+            reply_to_message_id=preview["message_id"],
+        )
+        await tg.wait_for(
+            lambda: (
+                "Вторая" in (tg.message(CHANNEL_ID, photo["message_id"]) or {}).get("caption", "")
+            )
+        )
+        edited = tg.message(CHANNEL_ID, photo["message_id"])
+        assert edited is not None
+        assert edited["raw_caption"] == "Вторая <b>версия</b> текста."
+        await vk.wait_for(lambda: vk.wall_posts()[0]["message"] == "Вторая версия текста.")
+        assert vk.wall_posts()[0]["attachments"], "wall.edit kept the photo"
+
+        # A long edit overflows the caption: the rest follows as a new message.
+        long_text = "\n\n".join(f"Абзац {n}. " + "текст " * 60 for n in range(5))
+        await service.edit(app.services, post_id, from_plain(long_text), "test")
+        await tg.wait_for(lambda: len(channel(tg)) == 2)
+        await vk.wait_for(lambda: "Абзац 4." in vk.wall_posts()[0]["message"])
+
+        preview = await wait_admin(tg, "опубликован")
+        await press(tg, MODERATOR, preview, "Удалить")
+        confirm = await wait_admin(tg, "Удалить пост №1")
+        assert [m for m in channel(tg)] != []
+        await press(tg, MODERATOR, confirm, "Да, удалить везде")
+        await tg.wait_for(lambda: channel(tg) == [], timeout=10)
+        await vk.wait_for(lambda: vk.wall_posts()[0]["deleted"], timeout=10)
+        _, _pubs = await wait_post(
+            app, post_id, lambda p, pubs: all(x.state is PublicationState.DELETED for x in pubs)
+        )
+        assert len(vk.wall_posts()) == 1
+
+
+HOSTILE = (
+    "<script>alert(1)</script> и незакрытый <b>жирный, "
+    "&amp; готовая сущность и голый & амперсанд 🎉👨‍👩‍👧 эмодзи, "
+    "שלום עולם مرحبا بالعالم справа налево.\n\n" + "Ы" * 5000 + "\n\nКонец."
+)
+
+
+async def test_hostile_text_renders_safely_on_both(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
+) -> None:
+    async with running_app(post_settings(tmp_path, tg, vk)) as app:
+        post_id = await service.create_post(
+            app.services, body=from_plain(HOSTILE), title="<b>Заголовок & co", created_by="test"
+        )
+        _, pubs = await wait_post(app, post_id, status_is(PostStatus.PUBLISHED))
+        texts = [m["text"] for m in channel(tg)]
+        joined = "".join(texts)
+        assert "<script>alert(1)</script>" in joined
+        assert "&amp; готовая" in joined
+        assert "голый & амперсанд" in joined
+        assert "🎉👨‍👩‍👧" in joined
+        assert "שלום עולם" in joined
+        assert joined.count("Ы") == 5000
+        assert "Конец." in joined
+        assert "<b>Заголовок & co" in joined
+        raw = "".join(m["raw_text"] for m in channel(tg))
+        assert "<script>" not in raw
+        assert "&lt;script&gt;" in raw
+        [wall] = vk.wall_posts()
+        for piece in (
+            "<script>alert(1)</script>",
+            "&amp; готовая",
+            "голый & амперсанд",
+            "🎉",
+            "مرحبا",
+        ):
+            assert piece in wall["message"]
+        assert wall["message"].count("Ы") == 5000
+        assert all(p.state is PublicationState.PUBLISHED for p in pubs)
+        preview = await wait_admin(tg, "Пост №1")
+        assert "<script>" in preview["text"]
+
+
+async def test_unknown_outcome_buttons(tmp_path: Path, tg: FakeTelegram, vk: FakeVK) -> None:
+    tg.fail("sendMessage", "timeout_after_accept", chat_id="@town_news", delay=10)
+    async with running_app(post_settings(tmp_path, tg, None)) as app:
+        post_id = await service.create_post(
+            app.services, body=from_plain("Пост с неясной судьбой."), created_by="test"
+        )
+        notice = await wait_admin(tg, "неизвестно, опубликован ли он", timeout=20)
+        _, pubs = await wait_post(
+            app, post_id, lambda p, pubs: pubs[0].state is PublicationState.UNKNOWN
+        )
+        await remembered(app, notice)
+        await press(tg, MODERATOR, notice, "Опубликовать снова")
+        _, pubs = await wait_post(app, post_id, status_is(PostStatus.PUBLISHED), timeout=20)
+        assert pubs[0].url is not None
+        assert len(channel(tg)) == 2  # the moderator chose to send it again
+
+        tg.fail("sendMessage", "timeout_after_accept", chat_id="@town_news", delay=10)
+        second = await service.create_post(
+            app.services, body=from_plain("Второй пост."), created_by="test"
+        )
+        notice = await wait_admin(tg, f"Пост №{second} (Telegram): неизвестно", timeout=20)
+        await remembered(app, notice)
+        await press(tg, MODERATOR, notice, "Уже опубликовано")
+        await wait_post(app, second, status_is(PostStatus.PUBLISHED))
+        assert len(channel(tg)) == 3  # nothing was sent again
+
+
+async def test_vk_captcha_parks_the_wall_post_until_a_moderator_answers(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
+) -> None:
+    vk.fail("wall.post", 14)
+    async with running_app(post_settings(tmp_path, tg, vk)) as app:
+        post_id = await service.create_post(
+            app.services, body=from_plain("Пост с капчей."), created_by="test"
+        )
+        prompt = await wait_admin(tg, "код с картинки", timeout=15)
+        assert prompt.get("photo"), "the captcha image is in the admin chat"
+        _, pubs = await wait_post(
+            app, post_id, lambda p, pubs: any(x.state is PublicationState.HELD for x in pubs)
+        )
+        vk_pub = next(p for p in pubs if p.platform == "vk")
+        async with app.services.db.read() as conn:
+            item = await store.get(conn, vk_pub.outbox_id or 0)
+        assert item is not None
+        code = vk.captcha_answer(item.progress["hold"]["sid"])
+        await remembered(app, prompt)
+        tg.user_message(MODERATOR, ADMIN_CHAT, text=code, reply_to_message_id=prompt["message_id"])
+        await wait_post(app, post_id, status_is(PostStatus.PUBLISHED), timeout=15)
+        assert len(vk.wall_posts()) == 1
+
+
+async def test_permanent_failure_reason_is_on_the_preview(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
+) -> None:
+    tg.fail("sendMessage", "400", chat_id="@town_news", description="Bad Request: chat not found")
+    async with running_app(post_settings(tmp_path, tg, vk)) as app:
+        post_id = await service.create_post(
+            app.services, body=from_plain("Пост, который не выйдет в канал."), created_by="test"
+        )
+        await wait_post(app, post_id, status_is(PostStatus.PARTLY_PUBLISHED))
+        preview = await wait_admin(tg, "опубликован частично")
+        assert "chat not found" in preview["text"]
+        assert "Повторить" in str(preview["reply_markup"])
+        await press(tg, MODERATOR, preview, "Повторить")
+        await wait_post(app, post_id, status_is(PostStatus.PUBLISHED))
+        assert len(vk.wall_posts()) == 1
+        assert len(channel(tg)) == 1
+
+
+async def test_only_moderators_author_and_other_replies_fall_through(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    tg.add_user(7777, "Посторонний")
+    async with running_app(post_settings(tmp_path, tg, None)) as app:
+        tg.user_message(7777, ADMIN_CHAT, text="/post Не модератор")
+        await wait_admin(tg, "недоступно")
+        async with app.services.db.read() as conn:
+            from shared.posts import repo
+
+            assert await repo.recent(conn) == []
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="Обычное сообщение")
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="ответ", reply_to_message_id=1)
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="/post Новость *дня*")
+        preview = await wait_admin(tg, "Пост №1")
+        assert "Новость *дня*" in preview["text"]
+        assert len([m for m in admin(tg) if "Пост №" in (m.get("text") or "")]) == 1

@@ -1,0 +1,241 @@
+"""Press releases through the CLI and a real ``glashatai run`` process, killed mid-way."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from shared.clock import utcnow
+from shared.domain import PostStatus, PublicationState
+from shared.posts import repo
+from shared.storage.engine import Database
+from tests.fakes.telegram import FakeTelegram, make_png
+from tests.fakes.vk import FakeVK
+from tests.harness import ADMIN_CHAT, CHANNEL_ID, prepare_telegram
+from tests.test_process import GLASHATAI, env_for, start, wait_log
+
+
+@pytest.fixture
+def tg() -> Iterator[FakeTelegram]:
+    with FakeTelegram() as fake:
+        prepare_telegram(fake)
+        yield fake
+
+
+@pytest.fixture
+def vk() -> Iterator[FakeVK]:
+    with FakeVK() as fake:
+        yield fake
+
+
+def post_env(tmp_path: Path, tg: FakeTelegram, vk: FakeVK) -> dict[str, str]:
+    env = env_for(tmp_path, tg, vk)
+    env["GLASHATAI_SCHEDULER__SYNC_SECONDS"] = "0.5"
+    env["GLASHATAI_PUBLISHING__QUIET_HOURS_START"] = ""
+    env["GLASHATAI_PUBLISHING__QUIET_HOURS_END"] = ""
+    return env
+
+
+def cli(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [GLASHATAI, "post", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+async def wait_posts(
+    db: Database, ids: list[int], statuses: set[PostStatus], timeout: float = 40.0
+) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        async with db.read() as conn:
+            posts = [await repo.get(conn, i) for i in ids]
+        if all(p.status in statuses for p in posts):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError({p.id: p.status for p in posts})
+        await asyncio.sleep(0.2)
+
+
+async def test_cli_post_with_album_and_6000_characters_picked_up_by_a_running_app(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
+) -> None:
+    env = post_env(tmp_path, tg, vk)
+    paragraphs = [
+        f"Абзац {n}: " + " ".join(f"слово{n}_{i}" for i in range(90)) + "." for n in range(7)
+    ]
+    text = (
+        "# ignored heading\n\n**Важно:** [сайт](https://example.org/a?b=1&c=2)\n\n"
+        + "\n\n".join(paragraphs)
+    )
+    assert len(text) > 6000
+    (tmp_path / "release.md").write_text(text)
+    for n in range(3):
+        (tmp_path / f"p{n}.png").write_bytes(make_png(30 + n, 30))
+    (tmp_path / "decree.pdf").write_bytes(b"%PDF-1.4 test decree")
+    proc = start(tmp_path, env)
+    try:
+        await wait_log(tmp_path / "run.log", "Glashatai is running")
+        tz = "Asia/Krasnoyarsk"
+        from zoneinfo import ZoneInfo
+
+        due = (utcnow() + timedelta(seconds=4)).astimezone(ZoneInfo(tz)).replace(microsecond=0)
+        done = cli(
+            tmp_path, env, "create", "--text-file", "release.md", "--title", "Пресс-релиз",
+            "--photo", "p0.png", "--photo", "p1.png", "--photo", "p2.png",
+            "--doc", "decree.pdf", "--at", due.strftime("%Y-%m-%d %H:%M:%S"),
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert "post 1: scheduled" in done.stdout
+        db = Database(env["GLASHATAI_DATABASE__URL"])
+        try:
+            await wait_posts(db, [1], {PostStatus.PUBLISHED})
+            async with db.read() as conn:
+                post = await repo.get(conn, 1)
+                pubs = await repo.publications_of(conn, 1)
+        finally:
+            await db.dispose()
+        assert post.published_at is not None
+        assert post.published_at >= due
+        assert post.published_at - due < timedelta(seconds=5)
+        assert {p.state for p in pubs} == {PublicationState.PUBLISHED}
+        assert all(p.url for p in pubs)
+        listing = cli(tmp_path, env, "list")
+        assert "published" in listing.stdout
+        show = cli(tmp_path, env, "show", "1")
+        assert "https://vk.com/wall-" in show.stdout
+        assert "https://t.me/town_news/" in show.stdout
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.to_thread(proc.wait, 15)
+    channel = tg.messages(CHANNEL_ID)
+    shown = "\n".join(m.get("text") or m.get("caption") or "" for m in channel)
+    for para in paragraphs:
+        assert para in shown
+    assert "Пресс-релиз" in shown
+    assert len([m for m in channel if m.get("photo")]) == 3
+    assert len([m for m in channel if m.get("document")]) == 1
+    wall = vk.wall_posts()
+    assert len(wall) == 1
+    for para in paragraphs:
+        assert para in wall[0]["message"]
+    assert "сайт (https://example.org/a?b=1&c=2)" in wall[0]["message"]
+    assert len(wall[0]["attachments"]) == 4
+    assert "Traceback" not in (tmp_path / "run.log").read_text()
+
+
+def test_cli_refuses_bad_input_and_writes_nothing(tmp_path: Path, tg: FakeTelegram) -> None:
+    env = post_env(tmp_path, tg, None)  # type: ignore[arg-type]
+    (tmp_path / "r.md").write_text("Текст")
+    (tmp_path / "fake.png").write_text("not an image")
+    (tmp_path / "ok.png").write_bytes(make_png())
+    cases = [
+        (["--text-file", "missing.md"], "not found"),
+        (["--text-file", "r.md", "--photo", "fake.png"], "not an image"),
+        (["--text-file", "r.md", *(["--photo", "ok.png"] * 11)], "10"),
+        (["--text-file", "r.md", "--at", "2020-01-01 10:00"], "прошло"),
+        (["--text-file", "r.md", "--to", "facebook"], "facebook"),
+        (["--text-file", "r.md", "--to", "vk"], "vk"),
+        (["--text-file", "r.md", "--at", "someday"], "someday"),
+    ]
+    for args, needle in cases:
+        done = cli(tmp_path, env, "create", *args)
+        assert done.returncode == 1, (args, done.stdout, done.stderr)
+        assert needle in done.stderr, (args, done.stderr)
+        assert "Traceback" not in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    listing = cli(tmp_path, env, "list")
+    assert "no posts" in listing.stdout
+
+
+async def test_killed_mid_publishing_and_restarted_leaves_no_duplicate(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
+) -> None:
+    env = post_env(tmp_path, tg, vk)
+    for n in range(3):
+        (tmp_path / f"r{n}.md").write_text(f"Пресс-релиз номер {n}.")
+        done = cli(tmp_path, env, "create", "--text-file", f"r{n}.md")
+        assert done.returncode == 0, done.stderr
+    # The first channel post and a wall post hang after the platform accepted them.
+    tg.fail("sendMessage", "timeout_after_accept", chat_id="@town_news", delay=60)
+    vk.fail_timeout_after_accept("wall.post", delay=60)
+    for round_ in range(2):
+        proc = start(tmp_path, env, f"run{round_}")
+        await wait_log(tmp_path / f"run{round_}.log", "Glashatai is running")
+        await asyncio.sleep(1.5)
+        proc.send_signal(signal.SIGKILL)
+        await asyncio.to_thread(proc.wait, 10)
+    proc = start(tmp_path, env, "final")
+    db = Database(env["GLASHATAI_DATABASE__URL"])
+    try:
+        await wait_posts(db, [1, 2, 3], {PostStatus.PUBLISHED, PostStatus.PUBLISHING}, 5)
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline:
+            async with db.read() as conn:
+                pubs = [p for i in (1, 2, 3) for p in await repo.publications_of(conn, i)]
+            if all(p.state in {PublicationState.PUBLISHED, PublicationState.UNKNOWN} for p in pubs):
+                break
+            await asyncio.sleep(0.3)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.to_thread(proc.wait, 15)
+        await db.dispose()
+    states = {(p.post_id, p.platform): p.state for p in pubs}
+    assert set(states.values()) <= {PublicationState.PUBLISHED, PublicationState.UNKNOWN}
+    texts = [m.get("text") for m in tg.messages(CHANNEL_ID)]
+    wall = [p["message"] for p in vk.wall_posts() if not p["deleted"]]
+    for n in range(3):
+        body = f"Пресс-релиз номер {n}."
+        assert wall.count(body) == 1, wall  # VK drops a repeated guid
+        on_channel = texts.count(body)
+        if states[(n + 1, "telegram")] is PublicationState.PUBLISHED:
+            assert on_channel == 1, (n, texts)
+        else:
+            assert on_channel <= 1
+            notices = [m.get("text") or "" for m in tg.messages(ADMIN_CHAT)]
+            assert any(f"Пост №{n + 1} (Telegram): неизвестно" in t for t in notices)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["post"], ["post", "create"], ["post", "list"], ["post", "show"], ["post", "cancel"],
+     ["post", "edit"], ["post", "delete"]],
+)  # fmt: skip
+def test_every_post_subcommand_has_help(args: list[str]) -> None:
+    done = subprocess.run([GLASHATAI, *args, "--help"], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0
+    assert "usage: glashatai post" in done.stdout
+
+
+def test_cli_show_edit_and_cancel_a_scheduled_post(tmp_path: Path, tg: FakeTelegram) -> None:
+    env = post_env(tmp_path, tg, None)  # type: ignore[arg-type]
+    (tmp_path / "r.md").write_text("Первый **текст** со [ссылкой](https://example.org).")
+    (tmp_path / "new.md").write_text("- пункт один\n- пункт два")
+    done = cli(tmp_path, env, "create", "--text-file", "r.md", "--at", "через 2 часа")
+    assert done.returncode == 0, done.stderr
+    assert "post 1: scheduled" in done.stdout
+    show = cli(tmp_path, env, "show", "1")
+    assert "Первый текст со ссылкой (https://example.org)." in show.stdout
+    assert cli(tmp_path, env, "edit", "1", "--text-file", "new.md").returncode == 0
+    assert "• пункт два" in cli(tmp_path, env, "show", "1").stdout
+    assert cli(tmp_path, env, "cancel", "1").returncode == 0
+    again = cli(tmp_path, env, "cancel", "1")
+    assert again.returncode == 1
+    assert "отменён" in again.stderr
+    missing = cli(tmp_path, env, "show", "99")
+    assert missing.returncode == 1
+    assert "99" in missing.stderr
+    refused = cli(tmp_path, env, "delete", "1")
+    assert refused.returncode == 1
+    assert "--yes" in refused.stderr
