@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.storage.engine import Database
 from shared.storage.migrate import upgrade
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.vk import FakeVK
+from tests.harness import prepare_telegram
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = ROOT.parent / "shared" / "specs"
@@ -77,3 +80,19 @@ async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
     await upgrade(db)
     yield db
     await db.dispose()
+
+
+@pytest.fixture
+def tg() -> Iterator[FakeTelegram]:
+    """The fake Bot API with the office's admin chat, channel and a moderator."""
+    with FakeTelegram() as fake:
+        prepare_telegram(fake)
+        yield fake
+        assert fake.internal_errors == []
+
+
+@pytest.fixture
+def vk() -> Iterator[FakeVK]:
+    with FakeVK() as fake:
+        yield fake
+        assert fake.stats()["crashes"] == 0

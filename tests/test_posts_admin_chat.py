@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from shared.clock import utcnow
 from shared.domain import PostStatus, PublicationState
@@ -16,7 +13,7 @@ from shared.posts.model import OWNER
 from shared.storage import media as media_repo
 from tests.fakes.telegram import FakeTelegram, make_png
 from tests.fakes.vk import FakeVK
-from tests.harness import ADMIN_CHAT, CHANNEL_ID, MODERATOR, prepare_telegram
+from tests.harness import ADMIN_CHAT, CHANNEL_ID, MODERATOR
 from tests.posts_harness import (
     admin,
     channel,
@@ -27,19 +24,6 @@ from tests.posts_harness import (
     wait_admin,
     wait_post,
 )
-
-
-@pytest.fixture
-def tg() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as fake:
-        prepare_telegram(fake)
-        yield fake
-
-
-@pytest.fixture
-def vk() -> Iterator[FakeVK]:
-    with FakeVK() as fake:
-        yield fake
 
 
 def paragraph(n: int, size: int) -> str:

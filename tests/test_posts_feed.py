@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ from shared.domain import PostStatus
 from shared.posts import repo
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.vk import FakeVK
-from tests.harness import MODERATOR, prepare_telegram
+from tests.harness import MODERATOR
 from tests.posts_harness import (
     channel,
     post_settings,
@@ -44,19 +44,6 @@ class FeedServer:
     async def handle(self, request: web.Request) -> web.Response:
         self.hits += 1
         return web.Response(text=self.body, status=self.status, content_type="application/rss+xml")
-
-
-@pytest.fixture
-def tg() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as fake:
-        prepare_telegram(fake)
-        yield fake
-
-
-@pytest.fixture
-def vk() -> Iterator[FakeVK]:
-    with FakeVK() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from shared.domain import PostStatus, PublicationState
 from shared.outbox import store
@@ -13,7 +10,7 @@ from shared.posts import service
 from shared.richtext import from_markdown, from_plain
 from tests.fakes.telegram import FakeTelegram, make_png
 from tests.fakes.vk import FakeVK
-from tests.harness import ADMIN_CHAT, CHANNEL_ID, MODERATOR, prepare_telegram
+from tests.harness import ADMIN_CHAT, CHANNEL_ID, MODERATOR
 from tests.posts_harness import (
     admin,
     channel,
@@ -24,19 +21,6 @@ from tests.posts_harness import (
     wait_admin,
     wait_post,
 )
-
-
-@pytest.fixture
-def tg() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as fake:
-        prepare_telegram(fake)
-        yield fake
-
-
-@pytest.fixture
-def vk() -> Iterator[FakeVK]:
-    with FakeVK() as fake:
-        yield fake
 
 
 def status_is(status: PostStatus):  # type: ignore[no-untyped-def]

@@ -6,7 +6,6 @@ import asyncio
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,21 +17,8 @@ from shared.posts import repo
 from shared.storage.engine import Database
 from tests.fakes.telegram import FakeTelegram, make_png
 from tests.fakes.vk import FakeVK
-from tests.harness import ADMIN_CHAT, CHANNEL_ID, prepare_telegram
+from tests.harness import ADMIN_CHAT, CHANNEL_ID
 from tests.test_process import GLASHATAI, env_for, start, wait_log
-
-
-@pytest.fixture
-def tg() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as fake:
-        prepare_telegram(fake)
-        yield fake
-
-
-@pytest.fixture
-def vk() -> Iterator[FakeVK]:
-    with FakeVK() as fake:
-        yield fake
 
 
 def post_env(tmp_path: Path, tg: FakeTelegram, vk: FakeVK) -> dict[str, str]:

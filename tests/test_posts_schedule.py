@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-
-import pytest
 
 from shared.clock import utcnow
 from shared.domain import PostKind, PostStatus
@@ -16,7 +13,7 @@ from shared.services import Services
 from shared.storage.migrate import upgrade
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.vk import FakeVK
-from tests.harness import MODERATOR, prepare_telegram
+from tests.harness import MODERATOR
 from tests.posts_harness import (
     channel,
     post_settings,
@@ -26,19 +23,6 @@ from tests.posts_harness import (
     wait_admin,
     wait_post,
 )
-
-
-@pytest.fixture
-def tg() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as fake:
-        prepare_telegram(fake)
-        yield fake
-
-
-@pytest.fixture
-def vk() -> Iterator[FakeVK]:
-    with FakeVK() as fake:
-        yield fake
 
 
 async def test_missed_posts_within_the_window_go_out_others_are_asked_about(

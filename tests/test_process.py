@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,22 +23,9 @@ from shared.storage.engine import Database
 from shared.storage.migrate import upgrade
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.vk import FakeVK
-from tests.harness import ADMIN_CHAT, CHANNEL, MODERATOR, prepare_telegram
+from tests.harness import ADMIN_CHAT, CHANNEL, MODERATOR
 
 GLASHATAI = str(Path(sys.executable).parent / "glashatai")
-
-
-@pytest.fixture
-def tg() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as fake:
-        prepare_telegram(fake)
-        yield fake
-
-
-@pytest.fixture
-def vk() -> Iterator[FakeVK]:
-    with FakeVK() as fake:
-        yield fake
 
 
 def env_for(tmp_path: Path, tg: FakeTelegram | None, vk: FakeVK | None) -> dict[str, str]:

@@ -122,7 +122,9 @@ class VkSender:
         func: Callable[..., Any],
         *args: Any,
         rate: RateKey,
+        calls: int = 1,
     ) -> Any:
+        """One step of ``calls`` API calls on one token, paced and journalled."""
         captcha = delivery.progress.get("captcha")
 
         async def run() -> Any:
@@ -135,9 +137,11 @@ class VkSender:
                 outcome = classify(exc, self.flood_retry)
                 if isinstance(outcome, HoldForAction):
                     outcome.data["step"] = name
+                if isinstance(outcome, RetryLater) and outcome.scope is None:
+                    outcome.scope = rate.name
                 raise outcome from None
 
-        result = await delivery.step(name, run, rates=[rate])
+        result = await delivery.step(name, run, rates=[rate], cost=calls)
         if captcha and captcha.get("step") == name:
             delivery.progress.pop("captcha", None)
             delivery.progress.pop("hold", None)
@@ -190,7 +194,8 @@ class VkSender:
                 )
                 return f"doc{saved['doc']['owner_id']}_{saved['doc']['id']}"
 
-            out.append(await self._call(delivery, f"upload{index}", send, rate=rate))
+            # An upload is two API calls on the token: get the upload server, then save.
+            out.append(await self._call(delivery, f"upload{index}", send, rate=rate, calls=2))
         return out
 
     async def _wall_post(
