@@ -81,5 +81,5 @@ def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    for name in ("aiogram.event", "httpx", "apscheduler.executors.default", "urllib3"):
+    for name in ("aiogram.event", "apscheduler", "urllib3"):
         logging.getLogger(name).setLevel(max(logging.getLevelName(level), logging.WARNING))
