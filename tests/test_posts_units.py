@@ -10,8 +10,8 @@ import pytest
 from aiogram.types import MessageEntity
 
 from bots.telegram.entities import strip_command, to_document
+from bots.telegram.sender import public_link
 from shared.errors import InvalidInput
-from shared.posts.hooks import telegram_link
 from shared.posts.quiet import in_quiet, quiet_until
 from shared.posts.when import parse_when
 from shared.richtext import Span
@@ -92,5 +92,6 @@ def test_quiet_hours_across_midnight(tmp_path: Path) -> None:
 
 
 def test_public_links() -> None:
-    assert telegram_link("@town_news", 5) == "https://t.me/town_news/5"
-    assert telegram_link(-1009876543210, 7) == "https://t.me/c/9876543210/7"
+    assert public_link("@town_news", 5) == "https://t.me/town_news/5"
+    assert public_link(-1009876543210, 7) == "https://t.me/c/9876543210/7"
+    assert public_link(424242, 7) is None

@@ -63,6 +63,18 @@ def is_private(chat: int | str) -> bool:
     return isinstance(chat, int) and chat > 0
 
 
+def public_link(chat: int | str, message_id: int) -> str | None:
+    """``https://t.me/name/id`` for a public channel, ``https://t.me/c/…`` for a private one."""
+    if is_private(chat):
+        return None
+    text = str(chat)
+    if text.startswith("@"):
+        return f"https://t.me/{text[1:]}/{message_id}"
+    if text.startswith("-100"):
+        return f"https://t.me/c/{text[4:]}/{message_id}"
+    return f"https://t.me/c/{text.lstrip('-')}/{message_id}"
+
+
 def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
     if not rows:
         return None
@@ -274,6 +286,7 @@ class TelegramSender:
             "message_ids": ids,
             "text_message_ids": text_ids,
             "caption": caption_used,
+            "url": public_link(chat, ids[0]) if ids else None,
         }
 
     async def _edit(self, chat: int | str, p: MessagePayload, delivery: Delivery) -> dict[str, Any]:

@@ -24,16 +24,6 @@ log = logging.getLogger(__name__)
 CAPTCHA_TIMEOUT = 15.0
 
 
-def telegram_link(chat: Any, message_id: int) -> str:
-    """``https://t.me/name/id`` for a public channel, ``https://t.me/c/…`` for a private one."""
-    text = str(chat)
-    if text.startswith("@"):
-        return f"https://t.me/{text[1:]}/{message_id}"
-    if text.startswith("-100"):
-        return f"https://t.me/c/{text[4:]}/{message_id}"
-    return f"https://t.me/c/{text.lstrip('-')}/{message_id}"
-
-
 def _telegram_remote(result: dict[str, Any]) -> dict[str, Any]:
     ids = [int(i) for i in result.get("message_ids", [])]
     text_ids = [int(i) for i in result.get("text_message_ids", [])]
@@ -104,16 +94,18 @@ class PublicationHooks:
             result = item.result or {}
             if item.platform == Platform.TELEGRAM.value:
                 remote = _telegram_remote(result)
-                first = remote["message_ids"][0] if remote["message_ids"] else None
-                url = telegram_link(remote["chat_id"], first) if first else None
             else:
                 remote = {
                     "post_id": result.get("post_id"),
                     "attachments": result.get("attachments", []),
                 }
-                url = result.get("url")
             await repo.set_publication(
-                conn, pub_id, state=PubState.PUBLISHED, remote=remote, url=url, error=None
+                conn,
+                pub_id,
+                state=PubState.PUBLISHED,
+                remote=remote,
+                url=result.get("url"),
+                error=None,
             )
         elif item.state is OutboxState.FAILED:
             await repo.set_publication(conn, pub_id, state=PubState.FAILED, error=item.error)
