@@ -12,6 +12,7 @@ from aiogram import Bot, F, Router
 from aiogram.types import CallbackQuery, Message
 
 from bots.telegram.middleware import Action
+from bots.telegram.sender import FILE_ID
 from shared.callbacks import CallbackToken
 from shared.domain import Platform
 from shared.hotlines import conversation
@@ -21,7 +22,6 @@ from shared.services import Services
 router = Router(name=__name__)
 log = logging.getLogger(__name__)
 
-FILE_ID = "telegram_file_id"
 MAX_DOWNLOAD = 20 * 1024 * 1024
 
 

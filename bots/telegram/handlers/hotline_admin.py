@@ -9,7 +9,8 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import Message
 
-from bots.telegram.handlers.moderation import InAdminChat, _moderator, _say
+from bots.telegram.filters import InAdminChat
+from bots.telegram.handlers.moderation import _moderator, _say
 from bots.telegram.moderators import Moderators
 from shared.errors import InvalidInput
 from shared.hotlines import drafts

@@ -15,6 +15,7 @@ from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import CallbackQuery, Message
 
+from bots.telegram.filters import InAdminChat
 from bots.telegram.handlers.citizen import download
 from bots.telegram.middleware import Action
 from bots.telegram.moderators import Moderators
@@ -28,11 +29,6 @@ router = Router(name=__name__)
 log = logging.getLogger(__name__)
 
 RECORD_WAIT_STEPS = 10
-
-
-class InAdminChat(Filter):
-    async def __call__(self, message: Message, services: Services) -> bool:
-        return message.chat.id == services.settings.telegram.admin_chat_id
 
 
 class CardReply(Filter):

@@ -18,8 +18,10 @@ from aiogram.filters import Command, Filter
 from aiogram.types import CallbackQuery, Message
 
 from bots.telegram.entities import strip_command, to_document
+from bots.telegram.filters import InAdminChat
 from bots.telegram.middleware import Action
 from bots.telegram.moderators import Moderators
+from bots.telegram.sender import FILE_ID
 from shared.callbacks import CallbackToken
 from shared.clock import utcnow
 from shared.domain import Platform, PostKind
@@ -34,13 +36,7 @@ from shared.services import Services
 router = Router(name=__name__)
 log = logging.getLogger(__name__)
 
-FILE_ID = "telegram_file_id"
 COMMANDS = ("post", "urgent")
-
-
-class InAdminChat(Filter):
-    async def __call__(self, message: Message, services: Services) -> bool:
-        return message.chat.id == services.settings.telegram.admin_chat_id
 
 
 class ReplyToOurs(Filter):
