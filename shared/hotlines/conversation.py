@@ -356,22 +356,7 @@ class Conversation:
     async def _keep_media(
         self, conn: AsyncConnection, owner: str, owner_id: int, items: tuple[Attachment, ...]
     ) -> list[int]:
-        ids = []
-        for position, item in enumerate(items):
-            ids.append(
-                await media.add(
-                    conn,
-                    owner_type=owner,
-                    owner_id=owner_id,
-                    kind=item.kind,
-                    filename=item.filename,
-                    mime=item.mime,
-                    data=item.data,
-                    position=position,
-                    refs=item.refs,
-                )
-            )
-        return ids
+        return await media.add_all(conn, owner, owner_id, items)
 
     async def _adopt(self, conn: AsyncConnection, question_id: int, ids: list[int]) -> None:
         await conn.execute(

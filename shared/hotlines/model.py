@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+
+from shared.storage.media import NewFile
 
 # Outbox priorities in the admin chat and towards citizens: a moderator's own replies go
 # ahead of the card backlog, which waits its turn at 20 messages a minute.
@@ -16,15 +17,8 @@ PRIORITY_MODERATOR = 20
 NameLookup = Callable[[], Awaitable[str | None]]
 
 
-@dataclass(frozen=True)
-class Attachment:
-    """A photo or document a person sent, with its bytes and the platform's own reference."""
-
-    kind: str
-    filename: str
-    mime: str
-    data: bytes | None
-    refs: dict[str, Any] = field(default_factory=dict)
+# A photo or document a person sent, with its bytes and the platform's own reference.
+Attachment = NewFile
 
 
 @dataclass(frozen=True)

@@ -304,21 +304,7 @@ async def answer(
             attachments=[],
             is_correction=correction,
         )
-        media_ids = []
-        for position, item in enumerate(attachments):
-            media_ids.append(
-                await media.add(
-                    conn,
-                    owner_type="answer",
-                    owner_id=answer_id,
-                    kind=item.kind,
-                    filename=item.filename,
-                    mime=item.mime,
-                    data=item.data,
-                    position=position,
-                    refs=item.refs,
-                )
-            )
+        media_ids = await media.add_all(conn, "answer", answer_id, attachments)
         if media_ids:
             await conn.execute(
                 update(answers).where(answers.c.id == answer_id).values(attachments=media_ids)

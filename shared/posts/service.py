@@ -8,7 +8,6 @@ is ever sent twice or lost when the process stops halfway.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,20 +30,13 @@ from shared.richtext import Block, Document, Span, join
 from shared.services import Services
 from shared.storage import audit
 from shared.storage import media as media_repo
+from shared.storage.media import NewFile
 
 URGENT_PRIORITY = 50
 PAST_TOLERANCE = timedelta(minutes=1)
 
 
-@dataclass(frozen=True)
-class NewMedia:
-    """A photo or document to attach; ``refs`` keeps a platform's id (a Telegram file_id)."""
-
-    kind: str
-    filename: str
-    mime: str
-    data: bytes | None
-    refs: dict[str, Any] = field(default_factory=dict)
+NewMedia = NewFile
 
 
 def configured_platforms(settings: Settings) -> list[str]:
@@ -200,18 +192,7 @@ async def _create(
 async def attach(conn: AsyncConnection, post_id: int, media: Sequence[NewMedia]) -> None:
     existing = await media_repo.of(conn, OWNER, post_id)
     start = (existing[-1].position + 1) if existing else 0
-    for index, item in enumerate(media):
-        await media_repo.add(
-            conn,
-            owner_type=OWNER,
-            owner_id=post_id,
-            kind=item.kind,
-            filename=item.filename,
-            mime=item.mime,
-            data=item.data,
-            position=start + index,
-            refs=item.refs,
-        )
+    await media_repo.add_all(conn, OWNER, post_id, media, start)
 
 
 async def release(services: Services, conn: AsyncConnection, post: Post, now: datetime) -> Post:

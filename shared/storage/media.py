@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select, update
@@ -10,6 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import utcnow
 from shared.storage.schema import media
+
+
+@dataclass(frozen=True)
+class NewFile:
+    """A photo or document to store; ``refs`` keeps a platform's id (a Telegram file_id)."""
+
+    kind: str
+    filename: str
+    mime: str
+    data: bytes | None
+    refs: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,30 @@ async def add(
         .returning(media.c.id)
     )
     return int(result.scalar_one())
+
+
+async def add_all(
+    conn: AsyncConnection,
+    owner_type: str,
+    owner_id: int,
+    files: Sequence[NewFile],
+    start: int = 0,
+) -> list[int]:
+    """Store files in order, positions counting from ``start``; returns their ids."""
+    return [
+        await add(
+            conn,
+            owner_type=owner_type,
+            owner_id=owner_id,
+            kind=f.kind,
+            filename=f.filename,
+            mime=f.mime,
+            data=f.data,
+            position=start + index,
+            refs=f.refs,
+        )
+        for index, f in enumerate(files)
+    ]
 
 
 async def get(conn: AsyncConnection, media_id: int) -> Media | None:
