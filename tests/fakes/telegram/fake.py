@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
+
+from tests.fakes.waiting import Waiting
 
 from . import inject
 from .limits import LimitConfig
@@ -18,7 +19,7 @@ FAULT_KINDS = frozenset({"400", "403", "429", "500", "502", "timeout_after_accep
 T = TypeVar("T")
 
 
-class FakeTelegram(BotApiServer):
+class FakeTelegram(BotApiServer, Waiting):
     """A strict fake of the Telegram Bot API (see the package docstring)."""
 
     def __init__(
@@ -309,31 +310,3 @@ class FakeTelegram(BotApiServer):
             counters = self._st.counters
             keys = ("requests", "errors", "too_many_requests", "rate_limited", "faults_injected")
             return {key: counters[key] for key in keys}
-
-    # --- waiting -----------------------------------------------------------
-
-    async def wait_for(
-        self, predicate: Callable[[], T], timeout: float = 5.0, interval: float = 0.01
-    ) -> T:
-        """Poll ``predicate`` until truthy (returned) or raise TimeoutError."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = predicate()
-            if value:
-                return value
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"condition not met within {timeout} s")
-            await asyncio.sleep(interval)
-
-    def wait_for_sync(
-        self, predicate: Callable[[], T], timeout: float = 5.0, interval: float = 0.01
-    ) -> T:
-        """Blocking ``wait_for`` for sync code."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = predicate()
-            if value:
-                return value
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"condition not met within {timeout} s")
-            time.sleep(interval)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import dataclasses
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, TypeVar
+
+from tests.fakes.waiting import Waiting
 
 from .errors import ERROR_MESSAGES
 from .inject import inject_message_event, inject_user_message
@@ -23,7 +23,7 @@ def _dicts(items: Sequence[Any]) -> list[dict[str, Any]]:
     return [dataclasses.asdict(item) for item in items]
 
 
-class FakeVK:
+class FakeVK(Waiting):
     """A strict in-process VK API (v5.199) with Bots Long Poll and uploads.
 
     Runs an aiohttp app in a background thread with its own event loop, so
@@ -355,31 +355,3 @@ class FakeVK:
                 "deduplicated_posts": state.counters.get("deduplicated_posts", 0),
                 "crashes": state.counters.get("crashes", 0),
             }
-
-    # -- waiting ---------------------------------------------------------------------
-
-    async def wait_for(
-        self, predicate: Callable[[], T], timeout: float = 5.0, interval: float = 0.01
-    ) -> T:
-        """Poll ``predicate`` on the caller's loop until truthy; returns its value."""
-        deadline = time.monotonic() + timeout
-        while True:
-            result = predicate()
-            if result:
-                return result
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"condition not met within {timeout} s")
-            await asyncio.sleep(interval)
-
-    def wait_for_sync(
-        self, predicate: Callable[[], T], timeout: float = 5.0, interval: float = 0.01
-    ) -> T:
-        """Blocking twin of ``wait_for`` for sync tests."""
-        deadline = time.monotonic() + timeout
-        while True:
-            result = predicate()
-            if result:
-                return result
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"condition not met within {timeout} s")
-            time.sleep(interval)
