@@ -7,12 +7,14 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
+from shared.clock import utcnow
 from shared.domain import OutboxAction, OutboxState
 from shared.outbox import store
 from shared.outbox.model import OutboxMessage
 from shared.storage import audit, citizens, media
 from shared.storage.engine import Database
 from shared.storage.migrate import drift, upgrade
+from shared.storage.schema import citizens as citizens_table
 from shared.storage.schema import metadata, outbox
 
 
@@ -139,3 +141,28 @@ async def test_citizen_created_without_personal_data(db: Database) -> None:
     assert c.display_name is None
     assert c.consent_at is None
     assert c.reachable
+
+
+async def test_sqlite_uses_one_trip_per_statement(sqlite_db: Database) -> None:
+    """The faster SQLite adapter keeps what SQLAlchemy relies on: rows, rowcount, many."""
+    assert sqlite_db.engine.dialect.driver == "glashatai"
+    now = utcnow()
+    rows = [
+        {"platform": "vk", "platform_user_id": str(n), "reachable": True, "banned": False,
+         "state_data": {}, "throttle_count": 0, "created_at": now}
+        for n in range(5)
+    ]  # fmt: skip
+    table = citizens_table
+
+    async with sqlite_db.write() as conn:
+        await conn.execute(table.insert(), rows)
+        changed = await conn.execute(
+            table.update().where(table.c.platform == "vk").values(banned=True)
+        )
+        assert changed.rowcount == 5
+        inserted = await conn.execute(
+            table.insert().values(**{**rows[0], "platform_user_id": "x"}).returning(table.c.id)
+        )
+        assert inserted.scalar_one() == 6
+        assert (await conn.execute(select(func.count()).select_from(table))).scalar() == 6
+        assert (await conn.execute(text("SELECT 1 WHERE 0"))).first() is None

@@ -21,6 +21,8 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from shared.storage import fastsqlite
+
 WRITE_LOCK_KEY = 0x676C6173  # "glas": one lock for all of Glashatai's write transactions
 
 SQLITE_PRAGMAS = (
@@ -30,6 +32,16 @@ SQLITE_PRAGMAS = (
     "PRAGMA journal_size_limit=67108864",
     "PRAGMA foreign_keys=ON",
 )
+
+
+def fast_sqlite(url: str) -> str:
+    """``sqlite+aiosqlite://`` served by the one-trip-per-statement dialect."""
+    parsed = make_url(url)
+    if parsed.drivername != "sqlite+aiosqlite":
+        return url
+    return parsed.set(drivername=f"sqlite+{fastsqlite.DRIVER}").render_as_string(
+        hide_password=False
+    )
 
 
 def is_sqlite(url: str) -> bool:
@@ -70,6 +82,7 @@ class Database:
         if self.sqlite:
             _prepare_sqlite_file(url)
             kwargs["connect_args"].setdefault("timeout", 10)
+            url = fast_sqlite(url)
         else:
             kwargs["pool_pre_ping"] = True
         self.engine = create_async_engine(url, **kwargs)
