@@ -18,8 +18,18 @@ from shared.outbox import store
 from shared.outbox.dispatcher import Dispatcher, Sender
 from shared.outbox.model import OutboxItem
 from shared.storage.engine import Database
-from tests.fakes.telegram import FakeTelegram
+from shared.storage.media import NewFile
+from tests.fakes.telegram import FakeTelegram, make_png
 from tests.fakes.vk import FakeVK
+
+
+def photo_file(name: str = "p.png") -> NewFile:
+    return NewFile("photo", name, "image/png", make_png())
+
+
+def pdf_file(name: str = "d.pdf") -> NewFile:
+    return NewFile("document", name, "application/pdf", b"%PDF-1.4 test")
+
 
 ADMIN_CHAT = -1001234567890
 CHANNEL = "@town_news"

@@ -18,8 +18,16 @@ from shared.richtext import Document, Span, from_plain, join, paragraph
 from shared.storage import citizens, media
 from shared.storage.engine import Database
 from tests.conftest import SPECS
-from tests.fakes.telegram import FakeTelegram, make_png
-from tests.harness import ADMIN_CHAT, prepare_telegram, running_outbox, settings_for, settle
+from tests.fakes.telegram import FakeTelegram
+from tests.harness import (
+    ADMIN_CHAT,
+    pdf_file,
+    photo_file,
+    prepare_telegram,
+    running_outbox,
+    settings_for,
+    settle,
+)
 
 CITIZEN = 424242
 HOSTILE = "<script>alert(1)</script> <b>unbalanced & bare &amp; {{ x }} *_[ עברית 🎉"
@@ -127,19 +135,7 @@ async def test_bad_request_fails_at_once_with_the_reason(
 
 async def test_album_with_long_hostile_text(outbox: Database, tg: FakeTelegram) -> None:
     async with outbox.write() as conn:
-        photos = [
-            await media.add(
-                conn,
-                owner_type="post",
-                owner_id=1,
-                kind="photo",
-                filename=f"{i}.png",
-                mime="image/png",
-                data=make_png(),
-                position=i,
-            )
-            for i in range(3)
-        ]
+        photos = await media.add_all(conn, "post", 1, [photo_file(f"{i}.png") for i in range(3)])
     body = join(
         Document(
             (
@@ -175,15 +171,7 @@ async def test_photo_with_caption_and_buttons_then_edit_and_delete(
     outbox: Database, tg: FakeTelegram
 ) -> None:
     async with outbox.write() as conn:
-        photo = await media.add(
-            conn,
-            owner_type="question",
-            owner_id=1,
-            kind="photo",
-            filename="p.png",
-            mime="image/png",
-            data=make_png(),
-        )
+        [photo] = await media.add_all(conn, "question", 1, [photo_file()])
     buttons = [[Button("Ответить", token="t1"), Button("Отклонить", token="t2")]]
     first = await enqueue(
         outbox,
@@ -232,24 +220,7 @@ async def test_our_telegram_calls_match_the_spec(outbox: Database, tg: FakeTeleg
         pytest.skip("../shared/specs/telegram-bot-api.json is not there")
     spec = json.loads(spec_path.read_text())["methods"]
     async with outbox.write() as conn:
-        photo = await media.add(
-            conn,
-            owner_type="post",
-            owner_id=1,
-            kind="photo",
-            filename="p.png",
-            mime="image/png",
-            data=make_png(),
-        )
-        doc = await media.add(
-            conn,
-            owner_type="post",
-            owner_id=1,
-            kind="document",
-            filename="d.pdf",
-            mime="application/pdf",
-            data=b"%PDF-1.4",
-        )
+        photo, doc = await media.add_all(conn, "post", 1, [photo_file(), pdf_file()])
     ids = [
         await enqueue(outbox, ADMIN_CHAT, message(from_plain("a"), media=[photo, photo, doc])),
         await enqueue(

@@ -18,9 +18,8 @@ from shared.richtext import from_markdown, from_plain
 from shared.storage import citizens, media
 from shared.storage.engine import Database
 from tests.conftest import SPECS
-from tests.fakes.telegram import make_png
 from tests.fakes.vk import FakeVK
-from tests.harness import running_outbox, settings_for, settle
+from tests.harness import pdf_file, photo_file, running_outbox, settings_for, settle
 
 CITIZEN = 777001
 
@@ -53,23 +52,8 @@ async def enqueue(db: Database, destination: str, payload: dict[str, Any], **kw:
 
 async def test_wall_post_with_photo_and_document(outbox: Database, vk: FakeVK) -> None:
     async with outbox.write() as conn:
-        photo = await media.add(
-            conn,
-            owner_type="post",
-            owner_id=1,
-            kind="photo",
-            filename="a.png",
-            mime="image/png",
-            data=make_png(),
-        )
-        doc = await media.add(
-            conn,
-            owner_type="post",
-            owner_id=1,
-            kind="document",
-            filename="decree.pdf",
-            mime="application/pdf",
-            data=b"%PDF-1.4 test",
+        photo, doc = await media.add_all(
+            conn, "post", 1, [photo_file("a.png"), pdf_file("decree.pdf")]
         )
     text = "**Постановление** о [слушаниях](https://admin.example.ru/news/1)\n\n- пункт"
     item_id = await enqueue(outbox, "wall", message(from_markdown(text), media=[photo, doc]))
@@ -198,15 +182,7 @@ async def test_our_vk_calls_match_the_spec(outbox: Database, vk: FakeVK) -> None
             for m in json.loads(path.read_text())["methods"]:
                 methods[m["name"]] = {p["name"] for p in m.get("parameters", [])}
     async with outbox.write() as conn:
-        photo = await media.add(
-            conn,
-            owner_type="post",
-            owner_id=1,
-            kind="photo",
-            filename="a.png",
-            mime="image/png",
-            data=make_png(),
-        )
+        [photo] = await media.add_all(conn, "post", 1, [photo_file("a.png")])
     ids = [
         await enqueue(outbox, "wall", message(from_plain("Пост"), media=[photo])),
         await enqueue(outbox, str(CITIZEN), message(from_plain("Ответ"), media=[photo])),

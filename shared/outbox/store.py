@@ -71,18 +71,6 @@ async def by_ref(conn: AsyncConnection, ref_type: str, ref_id: int) -> list[Outb
     return [OutboxItem.from_row(r) for r in rows]
 
 
-async def list_by_state(
-    conn: AsyncConnection, states: Sequence[OutboxState], limit: int = 100
-) -> list[OutboxItem]:
-    rows = await conn.execute(
-        select(outbox)
-        .where(outbox.c.state.in_([s.value for s in states]))
-        .order_by(outbox.c.id)
-        .limit(limit)
-    )
-    return [OutboxItem.from_row(r) for r in rows]
-
-
 async def counts(conn: AsyncConnection) -> dict[str, int]:
     rows = await conn.execute(select(outbox.c.state, func.count()).group_by(outbox.c.state))
     return {state: int(n) for state, n in rows}

@@ -126,7 +126,3 @@ async def set_ref(conn: AsyncConnection, media_id: int, key: str, value: Any) ->
     refs = dict(row[0] or {}) if row else {}
     refs[key] = value
     await conn.execute(update(media).where(media.c.id == media_id).values(refs=refs))
-
-
-async def set_data(conn: AsyncConnection, media_id: int, data: bytes) -> None:
-    await conn.execute(update(media).where(media.c.id == media_id).values(data=data))
