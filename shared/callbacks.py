@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import utcnow
 from shared.outbox.payload import Button
+from shared.storage import writebehind
 from shared.storage.schema import callback_tokens
 
 
@@ -30,11 +31,14 @@ async def issue(
     conn: AsyncConnection, action: str, target_id: int | None = None, **data: Any
 ) -> str:
     token = secrets.token_urlsafe(12)
-    await conn.execute(
-        callback_tokens.insert().values(
-            token=token, action=action, target_id=target_id, data=data, created_at=utcnow()
-        )
-    )
+    row = {
+        "token": token,
+        "action": action,
+        "target_id": target_id,
+        "data": data,
+        "created_at": utcnow(),
+    }
+    await writebehind.insert(conn, callback_tokens, row)
     return token
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bots.app import App
 from shared.domain import OutboxState
 from shared.storage import audit
 from tests.fakes.telegram import FakeTelegram, make_png
@@ -328,29 +330,71 @@ async def test_queue_next_stats_ban(tmp_path: Path, tg: FakeTelegram) -> None:
         await wait(lambda: containing(tg.messages(ADMIN_CHAT), "Автор вопроса №2 заблокирован"))
         count = len(cards(tg))
         tg.user_message(CITIZEN, text="Ещё вопрос от заблокированного")
-        await wait(lambda: len([r for r in []]) == 0)
         rows = await wait_rows(app, 4)
         assert rows[-1]["status"] == "banned"
-        assert len(cards(tg)) == count
+        assert not await outbox_rows(app.services.db, ref_type="card", ref_id=4)
+        # The unban returns what was kept during the ban to the queue, carded.
         tg.user_message(MODERATOR, ADMIN_CHAT, text="/unban 2")
-        await wait(lambda: containing(tg.messages(ADMIN_CHAT), "Автор вопроса №2 разблокирован"))
+        done = await wait(lambda: containing(tg.messages(ADMIN_CHAT), "разблокирован"))
+        assert "сохранённых за время блокировки: 1" in tg_text(done[0])
+        held = await wait(lambda: containing(cards(tg), "Ещё вопрос от заблокированного"))
+        assert "Вопрос №4" in tg_text(held[0])
+        assert (await question_rows(app.services.db))[3]["status"] == "new"
         tg.user_message(CITIZEN, text="Теперь можно")
-        await wait(lambda: len(cards(tg)) == count + 1)
+        await wait(lambda: len(cards(tg)) == count + 2)
 
 
-async def wait_rows(app, n: int):  # type: ignore[no-untyped-def]
-    from tests.hotline_harness import wait_async
-
-    async def enough():  # type: ignore[no-untyped-def]
+async def wait_rows(app: App, n: int) -> list[dict[str, Any]]:
+    async def enough() -> list[dict[str, Any]] | None:
         rows = await question_rows(app.services.db)
         return rows if len(rows) >= n else None
 
     return await wait_async(enough)
 
 
-async def _at_least(fetch, n: int):  # type: ignore[no-untyped-def]
-    found = await fetch()
+async def test_album_photos_all_reach_the_moderators(tmp_path: Path, tg: FakeTelegram) -> None:
+    """An album arrives as separate messages; its photos join the question, whether its
+    card is still queued or already in the admin chat."""
+    async with running(tmp_path, tg) as app:
+        await open_hotline(app)
+        await tg_consent(tg, CITIZEN)
+        # Back to back: the second photo finds the card queued or just sent.
+        tg.user_message(CITIZEN, photo=make_png(), caption="Двор", media_group_id="a1")
+        tg.user_message(CITIZEN, photo=make_png(), media_group_id="a1")
+        rows = await wait_async(lambda: _with_photos(app, 1, 2))
+        assert len(rows) == 1
+        await wait(lambda: len(_photos(tg)) == 2)
+        # Well after the card went out: the photo follows it as a reply.
+        tg.user_message(CITIZEN, photo=make_png(), caption="Подъезд", media_group_id="a2")
+        card = await wait(lambda: containing(cards(tg), "Подъезд"))
+        assert card[0].get("photo")
+        tg.user_message(CITIZEN, photo=make_png(), media_group_id="a2")
+        more = await wait(lambda: containing(tg.messages(ADMIN_CHAT), "Ещё фото к вопросу №2"))
+        assert more[0].get("photo")
+        assert more[0]["reply_to_message"]["message_id"] == card[0]["message_id"]
+        assert len((await question_rows(app.services.db))[1]["attachments"]) == 2
+        # A reply to the follow-up photo answers the question.
+        tg.user_message(
+            MODERATOR, ADMIN_CHAT, text="Починим", reply_to_message_id=more[0]["message_id"]
+        )
+        await wait(lambda: containing(tg.messages(CITIZEN), "Починим"))
+        assert (await question_rows(app.services.db))[1]["status"] == "answered"
+
+
+async def _at_least(fetch: Any, n: int) -> list[Any] | None:
+    found: list[Any] = await fetch()
     return found if len(found) >= n else None
+
+
+def _photos(tg: FakeTelegram) -> list[dict[str, Any]]:
+    return [m for m in tg.messages(ADMIN_CHAT) if m.get("photo")]
+
+
+async def _with_photos(app: App, count: int, photos: int) -> list[dict[str, Any]] | None:
+    rows = await question_rows(app.services.db)
+    if len(rows) == count and len(rows[-1]["attachments"]) == photos:
+        return rows
+    return None
 
 
 async def test_long_question_shown_whole_across_messages(tmp_path: Path, tg: FakeTelegram) -> None:

@@ -18,50 +18,57 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shared.storage.engine import Database
 
 Work = Callable[[AsyncConnection], Awaitable[None]]
+Prepare = Callable[[AsyncConnection, list[Any]], Awaitable[None]]
 
 
 class GroupCommit:
-    def __init__(self, db: Database, limit: int = 64) -> None:
+    """``prepare``, if given, runs first in a batch's transaction with the keys its pieces
+    were submitted with, to read in one query what each piece would read alone."""
+
+    def __init__(self, db: Database, limit: int = 64, prepare: Prepare | None = None) -> None:
         self.db = db
         self.limit = limit
-        self._queue: list[tuple[Work, asyncio.Future[None]]] = []
+        self.prepare = prepare
+        self._queue: list[tuple[Work, asyncio.Future[None], Any]] = []
         self._task: asyncio.Task[None] | None = None
 
-    async def run(self, work: Work) -> None:
+    async def run(self, work: Work, key: Any = None) -> None:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.append((work, future))
+        self._queue.append((work, future, key))
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._drain(), name="intake-group-commit")
         await future
 
     async def _drain(self) -> None:
-        batch: list[tuple[Work, asyncio.Future[None]]] = []
+        batch: list[tuple[Work, asyncio.Future[None], Any]] = []
         try:
             while self._queue:
                 batch, self._queue = self._queue[: self.limit], self._queue[self.limit :]
                 await self._commit(batch)
         except BaseException as exc:
             # Cancelled (the app is stopping): nobody may wait for ever.
-            for _, future in [*batch, *self._queue]:
+            for _, future, _ in [*batch, *self._queue]:
                 if not future.done():
                     future.set_exception(exc)
             self._queue.clear()
             raise
 
-    async def _commit(self, batch: list[tuple[Work, asyncio.Future[None]]]) -> None:
+    async def _commit(self, batch: list[tuple[Work, asyncio.Future[None], Any]]) -> None:
         if len(batch) > 1:
             try:
                 async with self.db.write() as conn:
-                    for work, _ in batch:
+                    if self.prepare is not None:
+                        await self.prepare(conn, [key for _, _, key in batch])
+                    for work, _, _ in batch:
                         await work(conn)
             except Exception:
                 for one in batch:
                     await self._commit([one])
                 return
-            for _, future in batch:
+            for _, future, _ in batch:
                 future.set_result(None)
             return
-        work, future = batch[0]
+        work, future, _ = batch[0]
         try:
             async with self.db.write() as conn:
                 await work(conn)

@@ -166,26 +166,67 @@ async def enqueue_card(
     priority: int = PRIORITY_CARD,
     reply_to: int | None = None,
     known: tuple[citizens.Citizen, str | None] | None = None,
+    later: bool = False,
 ) -> int | None:
+    """Queue the question's card; ``later`` when the caller needs no id (intake)."""
     chat = admin_chat(settings)
     if chat is None:
         return None
     doc, buttons = await render(conn, settings, texts, question, known=known)
-    item_id = await store.enqueue(
+    card = OutboxMessage(
+        platform=Platform.TELEGRAM.value,
+        action=OutboxAction.SEND,
+        destination=chat,
+        payload=message(doc, buttons=buttons, media=question.attachments, reply_to=reply_to),
+        priority=priority,
+        ref_type="card",
+        ref_id=question.id,
+    )
+    item_id = None
+    if later:
+        await store.enqueue_later(conn, card)
+    else:
+        item_id = await store.enqueue(conn, card)
+    if not question.carded:
+        await repo.set_fields(conn, question.id, carded=True)
+    return item_id
+
+
+async def enqueue_more_media(
+    conn: AsyncConnection,
+    settings: Settings,
+    texts: Texts,
+    question_id: int,
+    media_ids: list[int],
+) -> None:
+    """Photos that joined a question after its card went out follow it, as a reply to it.
+
+    A Telegram album arrives as separate messages, and the card may leave between them.
+    Replying to these photos answers the question, like replying to the card.
+    """
+    chat = admin_chat(settings)
+    if chat is None or not media_ids:
+        return
+    first = await conn.execute(
+        select(func.min(card_messages.c.message_id)).where(
+            card_messages.c.question_id == question_id,
+            card_messages.c.role.in_(["text", "caption"]),
+        )
+    )
+    reply_to = first.scalar_one_or_none()
+    doc = from_plain(texts("moderation.more_media", ticket=question_id))
+    await store.enqueue(
         conn,
         OutboxMessage(
             platform=Platform.TELEGRAM.value,
             action=OutboxAction.SEND,
             destination=chat,
-            payload=message(doc, buttons=buttons, media=question.attachments, reply_to=reply_to),
-            priority=priority,
-            ref_type="card",
-            ref_id=question.id,
+            payload=message(doc, media=media_ids, reply_to=reply_to),
+            priority=PRIORITY_CARD,
+            ref_type="card_media",
+            ref_id=question_id,
         ),
     )
-    if not question.carded:
-        await repo.set_fields(conn, question.id, carded=True)
-    return item_id
 
 
 async def refresh(
@@ -265,6 +306,22 @@ async def remember(conn: AsyncConnection, item: OutboxItem) -> None:
                 question_id=item.ref_id,
                 card_outbox_id=item.id,
                 role=role,
+            )
+        )
+
+
+async def remember_media(conn: AsyncConnection, item: OutboxItem) -> None:
+    """Photos sent after the card: a reply to any of them answers the question too."""
+    result = item.result or {}
+    chat = int(result.get("chat_id", item.destination))
+    for message_id in (int(i) for i in result.get("message_ids", [])):
+        await conn.execute(
+            card_messages.insert().values(
+                chat_id=chat,
+                message_id=message_id,
+                question_id=item.ref_id,
+                card_outbox_id=item.id,
+                role="media",
             )
         )
 

@@ -21,12 +21,13 @@ from shared import callbacks
 from shared.callbacks import CallbackToken
 from shared.clock import utcnow
 from shared.domain import OutboxState, QuestionStatus
-from shared.hotlines import campaigns
+from shared.hotlines import campaigns, cards
 from shared.hotlines import questions as repo
 from shared.hotlines.batching import GroupCommit, tx_cache
 from shared.hotlines.campaigns import Hotline
 from shared.hotlines.model import Attachment, Incoming, NameLookup
-from shared.hotlines.moderation import card_or_summary, to_citizen
+from shared.hotlines.moderation import card_or_summary, for_citizen
+from shared.outbox import store
 from shared.outbox.payload import Button
 from shared.richtext import Document, from_plain
 from shared.services import Services
@@ -49,7 +50,7 @@ class Conversation:
         self.services = services
         self.texts = services.texts
         self.settings = services.settings
-        self.intake = GroupCommit(services.db)
+        self.intake = GroupCommit(services.db, prepare=self._prefetch)
 
     # --- entry points ------------------------------------------------------------------
 
@@ -63,7 +64,7 @@ class Conversation:
             if await self._throttle(conn, citizen, row):
                 await self._message(conn, citizen, incoming, name)
 
-        await self.intake.run(work)
+        await self.intake.run(work, key=(incoming.platform, incoming.user_id))
         self.services.wake_outbox()
 
     async def press(
@@ -369,7 +370,7 @@ class Conversation:
     async def _add_to_album(
         self, conn: AsyncConnection, citizen: Citizen, incoming: Incoming
     ) -> bool:
-        """The rest of a Telegram album joins its question while the card is still queued."""
+        """The rest of a Telegram album joins its question: its queued card, or after it."""
         album = citizen.state_data.get("album") or {}
         if album.get("id") != incoming.album:
             return False
@@ -393,12 +394,16 @@ class Conversation:
                 outbox.c.state == OutboxState.PENDING.value,
             )
         )
-        for row_id, payload in rows.all():
+        waiting = rows.all()
+        for row_id, payload in waiting:
             await conn.execute(
                 update(outbox)
                 .where(outbox.c.id == row_id, outbox.c.state == OutboxState.PENDING.value)
                 .values(payload={**payload, "media": every})
             )
+        if question.carded and not waiting:
+            settings, texts = self.settings, self.texts
+            await cards.enqueue_more_media(conn, settings, texts, question.id, ids)
         return True
 
     async def _confirm(
@@ -439,7 +444,8 @@ class Conversation:
         buttons: list[list[Button]] | None = None,
     ) -> None:
         doc: Document = from_plain(text)
-        await to_citizen(conn, citizen, doc, ref_type="citizen", buttons=buttons)
+        reply = for_citizen(citizen, doc, ref_type="citizen", buttons=buttons)
+        await store.enqueue_later(conn, reply)
 
     # --- anti-abuse ---------------------------------------------------------------------
 
@@ -450,8 +456,29 @@ class Conversation:
         found: list[Hotline] = cache["open"]
         return found
 
+    async def _prefetch(self, conn: AsyncConnection, keys: list[tuple[str, str]]) -> None:
+        """Read a batch's citizens in one query; each row serves its citizen's first message."""
+        rows: dict[tuple[str, str], Any] = {}
+        for platform in {p for p, _ in keys}:
+            ids = sorted({u for p, u in keys if p == platform})
+            found = await conn.execute(
+                select(citizens_table).where(
+                    citizens_table.c.platform == platform,
+                    citizens_table.c.platform_user_id.in_(ids),
+                )
+            )
+            rows.update({(platform, row.platform_user_id): row for row in found})
+        tx_cache(conn)["citizens"] = rows
+
     async def _load(self, conn: AsyncConnection, platform: str, user_id: str) -> Any:
-        """The citizen's whole row (the conversation and the throttle's counters at once)."""
+        """The citizen's whole row (the conversation and the throttle's counters at once).
+
+        A row read by ``_prefetch`` is used once: a second message from the same citizen
+        in the batch must see what the first one changed.
+        """
+        prefetched = tx_cache(conn).get("citizens", {}).pop((platform, user_id), None)
+        if prefetched is not None:
+            return prefetched
         query = select(citizens_table).where(
             citizens_table.c.platform == platform, citizens_table.c.platform_user_id == user_id
         )
@@ -474,21 +501,17 @@ class Conversation:
             start, count = now, 0
         count += 1
         if count > cfg.throttle_messages:
-            await conn.execute(
-                update(citizens_table)
-                .where(citizens_table.c.id == citizen.id)
-                .values(
-                    throttle_window_start=None,
-                    throttle_count=0,
-                    silenced_until=now + timedelta(seconds=cfg.throttle_silence_seconds),
-                )
+            await citizens.set_fields(
+                conn,
+                citizen.id,
+                throttle_window_start=None,
+                throttle_count=0,
+                silenced_until=now + timedelta(seconds=cfg.throttle_silence_seconds),
             )
             minutes = max(1, round(cfg.throttle_silence_seconds / 60))
             await self._say(conn, citizen, self.texts("citizen.slow_down", minutes=minutes))
             return False
-        await conn.execute(
-            update(citizens_table)
-            .where(citizens_table.c.id == citizen.id)
-            .values(throttle_window_start=start, throttle_count=count, silenced_until=None)
+        await citizens.set_fields(
+            conn, citizen.id, throttle_window_start=start, throttle_count=count, silenced_until=None
         )
         return True

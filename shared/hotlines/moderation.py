@@ -34,7 +34,7 @@ from shared.outbox.model import OutboxItem, OutboxMessage
 from shared.outbox.payload import Button, message
 from shared.richtext import Document, Span, from_plain, join, paragraph
 from shared.services import Services
-from shared.storage import audit, citizens, media
+from shared.storage import audit, citizens, media, writebehind
 from shared.storage.schema import answers, outbox
 
 
@@ -77,6 +77,28 @@ async def notify(
     )
 
 
+def for_citizen(
+    citizen: citizens.Citizen,
+    doc: Document,
+    *,
+    ref_type: str,
+    ref_id: int | None = None,
+    media_ids: list[int] | None = None,
+    buttons: list[list[Button]] | None = None,
+) -> OutboxMessage:
+    """A message to the citizen on the platform they wrote from."""
+    return OutboxMessage(
+        platform=citizen.platform,
+        action=OutboxAction.SEND,
+        destination=str(citizen.state_data.get("peer") or citizen.platform_user_id),
+        payload=message(doc, media=media_ids or [], buttons=buttons or []),
+        priority=PRIORITY_CITIZEN,
+        ref_type=ref_type,
+        ref_id=ref_id,
+        citizen_id=citizen.id,
+    )
+
+
 async def to_citizen(
     conn: AsyncConnection,
     citizen: citizens.Citizen,
@@ -87,19 +109,10 @@ async def to_citizen(
     media_ids: list[int] | None = None,
     buttons: list[list[Button]] | None = None,
 ) -> int:
-    return await store.enqueue(
-        conn,
-        OutboxMessage(
-            platform=citizen.platform,
-            action=OutboxAction.SEND,
-            destination=str(citizen.state_data.get("peer") or citizen.platform_user_id),
-            payload=message(doc, media=media_ids or [], buttons=buttons or []),
-            priority=PRIORITY_CITIZEN,
-            ref_type=ref_type,
-            ref_id=ref_id,
-            citizen_id=citizen.id,
-        ),
+    found = for_citizen(
+        citizen, doc, ref_type=ref_type, ref_id=ref_id, media_ids=media_ids, buttons=buttons
     )
+    return await store.enqueue(conn, found)
 
 
 async def _question(conn: AsyncConnection, question_id: int) -> repo.Question:
@@ -129,7 +142,7 @@ async def card_or_summary(
     if "backlog" not in cache:
         cache["backlog"] = await cards.pending_cards(conn, chat, limit=threshold)
     if cache["backlog"] < threshold:
-        await cards.enqueue_card(conn, settings, texts, question, known=known)
+        await cards.enqueue_card(conn, settings, texts, question, known=known, later=True)
         cache["backlog"] += 1
         return
     if "summary" not in cache:
@@ -149,10 +162,13 @@ async def card_or_summary(
         summary_id, count = cache["summary"]
         count += 1
         doc = from_plain(texts("moderation.backlog", count=count))
-        await conn.execute(
-            update(outbox)
-            .where(outbox.c.id == summary_id, outbox.c.state == OutboxState.PENDING.value)
-            .values(payload=message(doc, extra={"count": count}))
+        payload = message(doc, extra={"count": count})
+        await writebehind.update(
+            conn,
+            outbox,
+            summary_id,
+            {"payload": payload},
+            where={"state": OutboxState.PENDING.value},
         )
         cache["summary"] = (summary_id, count)
         return
@@ -450,17 +466,39 @@ async def stats(services: Services) -> str:
 
 
 async def set_ban(services: Services, mod: Moderator, question_id: int, banned: bool) -> str:
-    """Ban (or unban) whoever asked the question: their messages are kept, not carded."""
+    """Ban (or unban) whoever asked the question: their messages are kept, not carded.
+
+    An unban returns what was kept during the ban to the queue as new questions, carded
+    under the usual backlog rule: a ban lifted is usually a ban regretted.
+    """
     texts = services.texts
+    returned = 0
     async with services.db.write() as conn:
         question = await _question(conn, question_id)
         await citizens.set_fields(conn, question.citizen_id, banned=banned)
         action = "citizen.ban" if banned else "citizen.unban"
+        if not banned:
+            for kept in await repo.held(conn, question.citizen_id):
+                back = (QuestionStatus.BANNED,)
+                if await repo.transition(conn, kept.id, back, status=QuestionStatus.NEW.value):
+                    fresh = await _question(conn, kept.id)
+                    await card_or_summary(conn, services, fresh)
+                    returned += 1
         await audit.record(
-            conn, mod.actor, action, "citizen", question.citizen_id, question=question_id
+            conn,
+            mod.actor,
+            action,
+            "citizen",
+            question.citizen_id,
+            question=question_id,
+            returned=returned,
         )
-    key = "moderation.banned" if banned else "moderation.unbanned"
-    return texts(key, ticket=question_id)
+    services.wake_outbox()
+    if banned:
+        return texts("moderation.banned", ticket=question_id)
+    if returned:
+        return texts("moderation.unbanned_returned", ticket=question_id, count=returned)
+    return texts("moderation.unbanned", ticket=question_id)
 
 
 async def question_for_reply(services: Services, chat_id: int, message_id: int) -> int | None:
@@ -487,6 +525,10 @@ def hooks(services: Services) -> dict[str, Hook]:
         elif item.ref_id is not None:
             await repo.set_fields(conn, item.ref_id, carded=False)
 
+    async def on_card_media(conn: AsyncConnection, item: OutboxItem) -> None:
+        if item.state is OutboxState.SENT and item.ref_id is not None:
+            await cards.remember_media(conn, item)
+
     async def on_card_edit(conn: AsyncConnection, item: OutboxItem) -> None:
         if item.state is OutboxState.SENT:
             await cards.remember_edit(conn, item)
@@ -498,4 +540,9 @@ def hooks(services: Services) -> dict[str, Hook]:
         if found is not None:
             await cards.refresh(conn, services.settings, services.texts, found.question_id)
 
-    return {"card": on_card, "card_edit": on_card_edit, "answer": on_answer}
+    return {
+        "card": on_card,
+        "card_media": on_card_media,
+        "card_edit": on_card_edit,
+        "answer": on_answer,
+    }

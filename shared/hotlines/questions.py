@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import utcnow
 from shared.domain import QuestionStatus
+from shared.storage import writebehind
 from shared.storage.schema import answers, citizens, hotlines, questions
 
 OPEN = (QuestionStatus.NEW, QuestionStatus.ASSIGNED)
@@ -85,6 +86,9 @@ class Answer:
         )
 
 
+_ADD = questions.insert().returning(questions.c.id)  # built once: intake runs it per question
+
+
 async def add(
     conn: AsyncConnection,
     *,
@@ -92,20 +96,20 @@ async def add(
     hotline_id: int | None,
     text: str,
     status: QuestionStatus = QuestionStatus.NEW,
+    carded: bool = False,
 ) -> int:
     result = await conn.execute(
-        questions.insert()
-        .values(
-            citizen_id=citizen_id,
-            hotline_id=hotline_id,
-            text=text,
-            attachments=[],
-            status=status.value,
-            publishable=False,
-            carded=False,
-            created_at=utcnow(),
-        )
-        .returning(questions.c.id)
+        _ADD,
+        {
+            "citizen_id": citizen_id,
+            "hotline_id": hotline_id,
+            "text": text,
+            "attachments": [],
+            "status": status.value,
+            "publishable": False,
+            "carded": carded,
+            "created_at": utcnow(),
+        },
     )
     return int(result.scalar_one())
 
@@ -116,7 +120,7 @@ async def get(conn: AsyncConnection, question_id: int) -> Question | None:
 
 
 async def set_fields(conn: AsyncConnection, question_id: int, **values: Any) -> None:
-    await conn.execute(update(questions).where(questions.c.id == question_id).values(**values))
+    await writebehind.update(conn, questions, question_id, values)
 
 
 async def transition(
@@ -143,6 +147,19 @@ async def of_citizen(conn: AsyncConnection, citizen_id: int, limit: int = 10) ->
         .where(questions.c.citizen_id == citizen_id)
         .order_by(questions.c.id.desc())
         .limit(limit)
+    )
+    return [Question.from_row(r) for r in rows]
+
+
+async def held(conn: AsyncConnection, citizen_id: int) -> list[Question]:
+    """What the citizen sent while banned, oldest first."""
+    rows = await conn.execute(
+        select(questions)
+        .where(
+            questions.c.citizen_id == citizen_id,
+            questions.c.status == QuestionStatus.BANNED.value,
+        )
+        .order_by(questions.c.id)
     )
     return [Question.from_row(r) for r in rows]
 

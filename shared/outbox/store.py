@@ -14,13 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shared.clock import utcnow
 from shared.domain import OutboxState
 from shared.outbox.model import OutboxItem, OutboxMessage
+from shared.storage import writebehind
 from shared.storage.schema import outbox
 
+_ENQUEUE = outbox.insert().returning(outbox.c.id)
 
-async def enqueue(conn: AsyncConnection, message: OutboxMessage) -> int:
-    """Add a send; with a ``dedupe_key`` already present, return the existing row's id."""
+
+def _row(message: OutboxMessage) -> dict[str, Any]:
     now = utcnow()
-    values: dict[str, Any] = {
+    return {
         "platform": message.platform,
         "action": message.action.value,
         "destination": message.destination,
@@ -37,8 +39,13 @@ async def enqueue(conn: AsyncConnection, message: OutboxMessage) -> int:
         "created_at": now,
         "updated_at": now,
     }
+
+
+async def enqueue(conn: AsyncConnection, message: OutboxMessage) -> int:
+    """Add a send; with a ``dedupe_key`` already present, return the existing row's id."""
+    values = _row(message)
     if message.dedupe_key is None:
-        result = await conn.execute(outbox.insert().values(**values).returning(outbox.c.id))
+        result = await conn.execute(_ENQUEUE, values)
         return int(result.scalar_one())
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     stmt = insert(outbox).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
@@ -50,6 +57,13 @@ async def enqueue(conn: AsyncConnection, message: OutboxMessage) -> int:
         select(outbox.c.id).where(outbox.c.dedupe_key == message.dedupe_key)
     )
     return int(existing.scalar_one())
+
+
+async def enqueue_later(conn: AsyncConnection, message: OutboxMessage) -> None:
+    """Add a send whose id nobody needs, with the transaction's other queued writes."""
+    if message.dedupe_key is not None:
+        raise ValueError("a deduplicated send needs enqueue(): it must learn the existing id")
+    await writebehind.insert(conn, outbox, _row(message))
 
 
 async def get(conn: AsyncConnection, item_id: int) -> OutboxItem | None:

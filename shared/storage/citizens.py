@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import utcnow
+from shared.storage import writebehind
 from shared.storage.schema import citizens
 
 
@@ -83,4 +84,4 @@ async def get_or_create(
 
 
 async def set_fields(conn: AsyncConnection, citizen_id: int, **values: Any) -> None:
-    await conn.execute(update(citizens).where(citizens.c.id == citizen_id).values(**values))
+    await writebehind.update(conn, citizens, citizen_id, values)

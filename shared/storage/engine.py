@@ -21,7 +21,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from shared.storage import fastsqlite
+from shared.storage import fastsqlite, writebehind
 
 WRITE_LOCK_KEY = 0x676C6173  # "glas": one lock for all of Glashatai's write transactions
 
@@ -91,10 +91,14 @@ class Database:
         self._write_lock = asyncio.Lock()
         if self.sqlite:
             _install_sqlite_hooks(self.engine)
+        writebehind.install(self.engine)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
-        """A transaction that may write: ``BEGIN IMMEDIATE`` on SQLite."""
+        """A transaction that may write: ``BEGIN IMMEDIATE`` on SQLite.
+
+        Writes queued with :mod:`shared.storage.writebehind` are sent before the commit.
+        """
         async with self._write_lock, self.engine.connect() as conn:
             conn = await conn.execution_options(glashatai_write=True)
             async with conn.begin():
@@ -102,7 +106,12 @@ class Database:
                     await conn.execute(
                         text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY}
                     )
-                yield conn
+                writebehind.begin(conn)
+                try:
+                    yield conn
+                    await writebehind.flush(conn)
+                finally:
+                    writebehind.end(conn)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

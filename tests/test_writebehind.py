@@ -1,0 +1,201 @@
+"""Write-behind keeps a transaction's meaning on both engines: queued writes are seen by
+every later statement that could see them, keep their order, and die with a rollback."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select, text
+
+from shared.callbacks import issue, resolve
+from shared.clock import utcnow
+from shared.domain import OutboxAction
+from shared.hotlines import campaigns
+from shared.hotlines.conversation import Conversation
+from shared.hotlines.model import Incoming
+from shared.outbox import store
+from shared.outbox.model import OutboxMessage
+from shared.outbox.payload import message
+from shared.richtext import from_plain
+from shared.services import Services
+from shared.storage import citizens, writebehind
+from shared.storage.engine import Database
+from shared.storage.schema import callback_tokens, outbox, questions
+from shared.storage.schema import citizens as citizens_table
+from shared.texts import Texts
+from tests.harness import settings_for
+
+
+def _note(n: int) -> OutboxMessage:
+    return OutboxMessage(
+        platform="telegram",
+        action=OutboxAction.SEND,
+        destination="1",
+        payload=message(from_plain(f"#{n}")),
+        ref_type="test",
+        ref_id=n,
+    )
+
+
+def _count_statements(db: Database) -> list[str]:
+    seen: list[str] = []
+
+    @event.listens_for(db.engine.sync_engine, "before_cursor_execute")
+    def _seen(_c: Any, _cur: Any, statement: str, *_rest: Any) -> None:
+        seen.append(statement.split()[0].upper())
+
+    return seen
+
+
+async def test_updates_of_one_row_merge_into_one_statement(db: Database) -> None:
+    async with db.write() as conn:
+        c = await citizens.get_or_create(conn, "telegram", "1")
+    seen = _count_statements(db)
+    async with db.write() as conn:
+        await citizens.set_fields(conn, c.id, state="ask")
+        await citizens.set_fields(conn, c.id, throttle_count=3)
+        await citizens.set_fields(conn, c.id, state="idle", state_data={"x": 1})
+    assert seen.count("UPDATE") == 1
+    async with db.read() as conn:
+        found = await citizens.get(conn, c.id)
+        count = (
+            await conn.execute(
+                select(citizens_table.c.throttle_count).where(citizens_table.c.id == c.id)
+            )
+        ).scalar_one()
+    assert found is not None
+    assert found.state == "idle"
+    assert found.state_data == {"x": 1}
+    assert count == 3
+
+
+async def test_a_read_of_the_table_sees_the_queued_writes(db: Database) -> None:
+    async with db.write() as conn:
+        c = await citizens.get_or_create(conn, "vk", "2")
+        await citizens.set_fields(conn, c.id, display_name="Анна")
+        again = await citizens.get(conn, c.id)
+        token = await issue(conn, "citizen.mine", c.id)
+        resolved = await resolve(conn, token)
+        # Raw SQL names no table the barrier can see: everything is sent first.
+        raw = (
+            await conn.execute(
+                text("SELECT count(*) FROM callback_tokens WHERE token = :t"), {"t": token}
+            )
+        ).scalar_one()
+    assert again is not None
+    assert again.display_name == "Анна"
+    assert resolved is not None
+    assert resolved.target_id == c.id
+    assert raw == 1
+
+
+async def test_queued_and_immediate_inserts_keep_their_order(db: Database) -> None:
+    async with db.write() as conn:
+        await store.enqueue_later(conn, _note(1))
+        await store.enqueue_later(conn, _note(2))
+        middle = await store.enqueue(conn, _note(3))
+        await store.enqueue_later(conn, _note(4))
+    async with db.read() as conn:
+        rows = (
+            await conn.execute(select(outbox.c.id, outbox.c.ref_id).order_by(outbox.c.id))
+        ).all()
+    assert [ref for _, ref in rows] == [1, 2, 3, 4]
+    assert dict((ref, i) for i, ref in rows)[3] == middle
+
+
+async def test_a_rollback_drops_the_queue(db: Database) -> None:
+    async with db.write() as conn:
+        c = await citizens.get_or_create(conn, "telegram", "3")
+
+    async def fails() -> None:
+        async with db.write() as conn:
+            await citizens.set_fields(conn, c.id, banned=True)
+            await issue(conn, "citizen.mine", c.id)
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await fails()
+    async with db.write() as conn:
+        found = await citizens.get(conn, c.id)
+        tokens = (
+            await conn.execute(select(func.count()).select_from(callback_tokens))
+        ).scalar_one()
+    assert found is not None
+    assert not found.banned
+    assert tokens == 0
+
+
+async def test_an_update_with_a_condition_stays_conditional(db: Database) -> None:
+    async with db.write() as conn:
+        item = await store.enqueue(conn, _note(5))
+        await conn.execute(outbox.update().where(outbox.c.id == item).values(state="sent"))
+        await writebehind.update(
+            conn, outbox, item, {"ref_type": "changed"}, where={"state": "pending"}
+        )
+    async with db.read() as conn:
+        got = await store.get(conn, item)
+    assert got is not None
+    assert got.ref_type == "test"
+
+
+async def test_outside_a_write_transaction_writes_happen_at_once(db: Database) -> None:
+    async with db.engine.begin() as conn:
+        await writebehind.insert(
+            conn,
+            callback_tokens,
+            {
+                "token": "t" * 16,
+                "action": "x",
+                "target_id": None,
+                "data": {},
+                "created_at": utcnow(),
+            },
+        )
+        found = (await conn.execute(select(func.count()).select_from(callback_tokens))).scalar_one()
+    assert found == 1
+
+
+async def test_a_batch_reads_citizens_once_and_a_second_message_sees_the_first(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    """Five messages from one citizen in one batch: the throttle counts all five."""
+    settings = settings_for(tmp_path, overrides={"hotline": {"throttle_messages": 2}})
+    services = Services(settings=settings, db=sqlite_db, texts=Texts.load())
+    now = utcnow()
+    async with sqlite_db.write() as conn:
+        await campaigns.create(
+            conn, topic="Дороги", starts_at=now - timedelta(minutes=1),
+            ends_at=now + timedelta(hours=1), created_by="test",
+        )  # fmt: skip
+        c = await citizens.get_or_create(conn, "telegram", "7")
+        await citizens.set_fields(conn, c.id, consent_at=now, display_name="Иван")
+    talk = Conversation(services)
+    prefetched: list[int] = []
+    prefetch = talk.intake.prepare
+    assert prefetch is not None
+
+    async def counting(conn: Any, keys: list[Any]) -> None:
+        prefetched.append(len(keys))
+        await prefetch(conn, keys)
+
+    talk.intake.prepare = counting
+    await asyncio.gather(
+        *(talk.message(Incoming("telegram", "7", "7", text=f"Вопрос {n}")) for n in range(5))
+    )
+    assert prefetched == [5]
+    async with sqlite_db.read() as conn:
+        stored = (await conn.execute(select(func.count()).select_from(questions))).scalar_one()
+        replies = [
+            json.dumps(row.payload, ensure_ascii=False)
+            for row in await conn.execute(
+                select(outbox.c.payload).where(outbox.c.citizen_id == c.id).order_by(outbox.c.id)
+            )
+        ]
+    assert stored == 2
+    assert len(replies) == 3  # two tickets, then one warning, then silence
+    assert "слишком часто" in replies[-1]
