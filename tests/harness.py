@@ -47,6 +47,8 @@ def settings_for(
     values: dict[str, Any] = {
         "database": {"url": f"sqlite+aiosqlite:///{tmp_path}/glashatai.db"},
         "outbox": {"poll_interval": 0.2, "backoff_base": 0.05, "backoff_max": 1.0},
+        # Tests must not depend on the time of day; quiet hours are tested where set.
+        "publishing": {"quiet_hours_start": None, "quiet_hours_end": None},
     }
     if tg is not None:
         values["telegram"] = {

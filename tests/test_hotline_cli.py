@@ -38,7 +38,8 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 def test_help_for_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
-    for argv in (["hotline"], ["hotline", "create"], ["hotline", "list"], ["hotline", "close"]):
+    commands = ("create", "list", "close", "digest")
+    for argv in (["hotline"], *(["hotline", c] for c in commands)):
         with pytest.raises(SystemExit) as exit_info:
             main([*argv, "--help"])
         assert exit_info.value.code == 0

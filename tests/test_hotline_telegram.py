@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -368,6 +369,12 @@ async def test_album_photos_all_reach_the_moderators(tmp_path: Path, tg: FakeTel
         tg.user_message(CITIZEN, photo=make_png(), caption="Подъезд", media_group_id="a2")
         card = await wait(lambda: containing(cards(tg), "Подъезд"))
         assert card[0].get("photo")
+
+        async def card_recorded() -> bool:
+            rows = await outbox_rows(app.services.db, ref_type="card", ref_id=2)
+            return bool(rows) and rows[0]["state"] == OutboxState.SENT.value
+
+        await wait_async(card_recorded)
         tg.user_message(CITIZEN, photo=make_png(), media_group_id="a2")
         more = await wait(lambda: containing(tg.messages(ADMIN_CHAT), "Ещё фото к вопросу №2"))
         assert more[0].get("photo")
@@ -442,3 +449,21 @@ async def test_long_question_shown_whole_across_messages(tmp_path: Path, tg: Fak
                 in tg_text(tg.message(ADMIN_CHAT, long_parts[-1]["message_id"]) or {})
             )
         )
+
+
+async def test_command_menus_for_citizens_and_moderators(tmp_path: Path, tg: FakeTelegram) -> None:
+    async with running(tmp_path, tg):
+        menus = await wait(lambda: len(tg.commands()) == 2 and tg.commands())
+    by_scope = {json.loads(scope)["type"]: cmds for scope, cmds in menus.items()}
+    assert [c["command"] for c in by_scope["all_private_chats"]] == ["start", "my"]
+    admin = {c["command"]: c["description"] for c in by_scope["chat"]}
+    assert {"queue", "next", "stats", "digest", "ban", "unban", "post"} <= admin.keys()
+    assert json.loads(next(s for s in menus if "chat_id" in s))["chat_id"] == ADMIN_CHAT
+    # /my from the menu lists the citizen's questions.
+    async with running(tmp_path, tg) as app:
+        await open_hotline(app)
+        await tg_consent(tg, CITIZEN)
+        tg.user_message(CITIZEN, text="Вопрос про котельную")
+        await wait(lambda: containing(tg.messages(CITIZEN), "№1"))
+        tg.user_message(CITIZEN, text="/my")
+        await wait(lambda: containing(tg.messages(CITIZEN), "Ваши вопросы"))

@@ -94,7 +94,8 @@ async def test_cli_post_with_album_and_6000_characters_picked_up_by_a_running_ap
             await db.dispose()
         assert post.published_at is not None
         assert post.published_at >= due
-        assert post.published_at - due < timedelta(seconds=5)
+        # Picked up at its time, not at some later sync (loose: CI machines are noisy).
+        assert post.published_at - due < timedelta(seconds=20)
         assert {p.state for p in pubs} == {PublicationState.PUBLISHED}
         assert all(p.url for p in pubs)
         listing = cli(tmp_path, env, "list")

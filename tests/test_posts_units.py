@@ -82,7 +82,8 @@ def test_quiet_hours_across_midnight(tmp_path: Path) -> None:
     assert in_quiet(time(22), time(7), time(6, 59))
     assert not in_quiet(time(22), time(7), time(7, 0))
     assert not in_quiet(time(22), time(22), time(23))
-    settings = settings_for(tmp_path)
+    quiet = {"quiet_hours_start": time(22), "quiet_hours_end": time(7)}
+    settings = settings_for(tmp_path, overrides={"publishing": quiet})
     night = datetime(2026, 11, 26, 23, 30, tzinfo=TZ).astimezone(UTC)
     assert quiet_until(settings, night) == datetime(2026, 11, 27, 7, 0, tzinfo=TZ)
     early = datetime(2026, 11, 27, 3, 0, tzinfo=TZ).astimezone(UTC)

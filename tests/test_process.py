@@ -34,6 +34,8 @@ def env_for(tmp_path: Path, tg: FakeTelegram | None, vk: FakeVK | None) -> dict[
     env["GLASHATAI_HEALTH_FILE"] = str(tmp_path / "heartbeat")
     env["GLASHATAI_LOG_LEVEL"] = "INFO"
     env["GLASHATAI_OUTBOX__POLL_INTERVAL"] = "0.2"
+    env["GLASHATAI_PUBLISHING__QUIET_HOURS_START"] = ""  # independent of the time of day
+    env["GLASHATAI_PUBLISHING__QUIET_HOURS_END"] = ""
     if tg is not None:
         env["GLASHATAI_TELEGRAM__TOKEN"] = tg.token
         env["GLASHATAI_TELEGRAM__API_BASE"] = str(tg.base_url)

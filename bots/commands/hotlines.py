@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 from config import Settings
-from shared.hotlines import campaigns, drafts
+from shared.hotlines import campaigns, digest, drafts
 from shared.hotlines.planner import HotlinePlanner
 from shared.services import Services
 from shared.storage import audit
@@ -91,8 +93,47 @@ def cmd_close(args: argparse.Namespace) -> int:
     return _run(go)
 
 
+@dataclass
+class _Digested:
+    text: str = ""
+    count: int = 0
+    docx: bytes | None = None
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    target = Path(args.output) if args.output else None
+    out = _Digested()
+
+    async def go(services: Services) -> int:
+        texts, tz = services.texts, services.settings.tz
+        if args.draft:
+            post_id = await digest.draft_post(services, args.id, "cli")
+            print(f"post {post_id}: draft created (glashatai post show {post_id})")
+            return 0
+        async with services.db.read() as conn:
+            found = await digest.collect(conn, args.id)
+        out.text = f"{digest.title(found, texts)}\n\n{digest.document(found, texts, tz).plain}\n"
+        out.count = len(found.entries)
+        if target is not None and target.suffix.lower() == ".docx":
+            out.docx = digest.docx(found, texts, tz)
+        return 0
+
+    code = _run(go)
+    if code or args.draft:
+        return code
+    if target is None:
+        print(out.text, end="")
+        return 0
+    if out.docx is not None:
+        target.write_bytes(out.docx)
+    else:
+        target.write_text(out.text, encoding="utf-8")
+    print(f"{target}: {out.count} questions with answers")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    hotline = sub.add_parser("hotline", help="hotlines: create, list, close")
+    hotline = sub.add_parser("hotline", help="hotlines: create, list, close, digest")
     commands = hotline.add_subparsers(dest="hotline_command", required=True, metavar="COMMAND")
 
     create = commands.add_parser(
@@ -110,3 +151,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     close = commands.add_parser("close", help="close a hotline now (posts its summary)")
     close.add_argument("id", type=int, help="the hotline's id")
     close.set_defaults(func=cmd_close)
+
+    summary = commands.add_parser(
+        "digest",
+        help="answered questions marked publishable: text, a .docx, or a draft post",
+    )
+    summary.add_argument("id", type=int, help="the hotline's id")
+    summary.add_argument(
+        "--output", "-o", help="write to a file: .docx for Word, anything else for plain text"
+    )
+    summary.add_argument(
+        "--draft",
+        action="store_true",
+        help="create a draft post of it (previewed in the admin chat)",
+    )
+    summary.set_defaults(func=cmd_digest)

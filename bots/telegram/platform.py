@@ -9,6 +9,7 @@ import logging
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
 
+from bots.telegram import menu
 from bots.telegram.client import make_bot
 from bots.telegram.handlers import routers
 from bots.telegram.middleware import CallbackTokenMiddleware
@@ -38,8 +39,10 @@ class TelegramRuntime:
         self.dp.callback_query.outer_middleware(CallbackTokenMiddleware())
         self.dp.include_routers(*routers())
         self._task: asyncio.Task[None] | None = None
+        self._menus: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        self._menus = asyncio.create_task(menu.install(self.bot, self.services), name="tg-menus")
         self._task = asyncio.create_task(
             self.dp.start_polling(
                 self.bot,
@@ -52,6 +55,8 @@ class TelegramRuntime:
         )
 
     async def stop(self) -> None:
+        if self._menus is not None and not self._menus.done():
+            self._menus.cancel()
         if self._task is None:
             return
         with contextlib.suppress(RuntimeError):

@@ -114,7 +114,7 @@ class Conversation:
     async def _message(
         self, conn: AsyncConnection, citizen: Citizen, incoming: Incoming, name: str | None
     ) -> None:
-        text = incoming.text.strip()
+        text = repo.storable(incoming.text).strip()
         word = text.lower()
         if citizen.consent_at is None:
             if word in YES_WORDS:

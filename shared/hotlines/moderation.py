@@ -278,6 +278,7 @@ async def answer(
 ) -> Outcome:
     """The first answer wins; the winner's later replies are corrections."""
     texts = services.texts
+    text = repo.storable(text)
     async with services.db.write() as conn:
         question = await _question(conn, question_id)
         if question.status is QuestionStatus.REJECTED:

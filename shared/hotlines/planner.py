@@ -83,6 +83,8 @@ class HotlinePlanner:
                 )
             ),
         )
+        if t.answered:
+            doc = join(doc, from_plain(texts("hotline.summary_digest", id=hotline.id)))
         await notify(conn, self.services, doc)
         await campaigns.mark(conn, hotline.id, summary_sent=True)
 

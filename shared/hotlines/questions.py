@@ -86,6 +86,12 @@ class Answer:
         )
 
 
+def storable(text: str) -> str:
+    """Text as both engines can keep it: PostgreSQL refuses NUL in text, and a NUL is
+    nothing a person meant to write."""
+    return text.replace("\x00", "")
+
+
 _ADD = questions.insert().returning(questions.c.id)  # built once: intake runs it per question
 
 
@@ -103,7 +109,7 @@ async def add(
         {
             "citizen_id": citizen_id,
             "hotline_id": hotline_id,
-            "text": text,
+            "text": storable(text),
             "attachments": [],
             "status": status.value,
             "publishable": False,
@@ -224,7 +230,7 @@ async def add_answer(
             question_id=question_id,
             moderator_id=moderator_id,
             moderator_name=moderator_name,
-            text=text,
+            text=storable(text),
             attachments=list(attachments),
             is_correction=is_correction,
             created_at=utcnow(),

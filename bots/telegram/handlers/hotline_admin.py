@@ -1,5 +1,6 @@
 """Hotlines from the admin chat: /hotline starts a short dialogue, /hotlines lists them,
-/close_hotline ID closes one now. The dialogue's state lives in the database."""
+/close_hotline ID closes one now, /digest ID sends what may be published. The dialogue's
+state lives in the database."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from bots.telegram.filters import InAdminChat
 from bots.telegram.handlers.moderation import _moderator, _say
 from bots.telegram.moderators import Moderators
 from shared.errors import InvalidInput
-from shared.hotlines import drafts
+from shared.hotlines import digest, drafts
 from shared.services import Services
 
 router = Router(name=__name__)
@@ -65,6 +66,19 @@ async def close(
         services.texts("hotline.closed", id=hotline.id, topic=hotline.topic),
         message.message_id,
     )
+
+
+@router.message(Command("digest"), InAdminChat())
+async def send_digest(
+    message: Message, command: CommandObject, services: Services, moderators: Moderators
+) -> None:
+    mod = await _moderator(message, services, moderators, "digest")
+    if mod is None:
+        return
+    raw = (command.args or "").strip().lstrip("№#")
+    if not raw.isdigit():
+        raise InvalidInput(services.texts("digest.usage"))
+    await digest.to_admin_chat(services, int(raw), mod.actor, reply_to=message.message_id)
 
 
 @router.message(InDialogue(), ~F.text.startswith("/"))

@@ -21,7 +21,7 @@ from bots.telegram.middleware import Action
 from bots.telegram.moderators import Moderators
 from shared.callbacks import CallbackToken
 from shared.errors import InvalidInput
-from shared.hotlines import moderation
+from shared.hotlines import digest, moderation
 from shared.hotlines.model import Moderator
 from shared.services import Services
 
@@ -164,6 +164,9 @@ async def button(
         await moderation.reject_menu(services, mod, target, False)
     elif token.action == "mod.reject":
         reply = await moderation.reject(services, mod, target, str(token.data.get("r")))
+    elif token.action == "mod.digest_post":
+        post_id = await digest.draft_post(services, target, mod.actor)
+        reply = services.texts("digest.draft_created", id=post_id)
     await query.answer(reply or None)
 
 

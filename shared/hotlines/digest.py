@@ -1,0 +1,196 @@
+"""A hotline's digest: the questions marked for publication, with their answers.
+
+Hotline answers end up in print (the weekly municipal newspaper) and on the channel. The
+digest gives the editor a .docx, the admin chat the same file, and the press office a
+draft post that goes through the usual preview, schedule and publish. Citizens are not
+named: consent covered answering them, not printing their names.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from docx import Document as DocxDocument
+from docx.shared import Pt
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared import callbacks
+from shared.domain import OutboxAction, Platform, PostKind, QuestionStatus
+from shared.errors import InvalidInput
+from shared.hotlines import campaigns, cards
+from shared.hotlines.campaigns import Hotline
+from shared.hotlines.model import PRIORITY_MODERATOR
+from shared.outbox import store
+from shared.outbox.model import OutboxMessage
+from shared.outbox.payload import message
+from shared.posts import service as posts
+from shared.richtext import Block, Document, Span, from_plain, paragraph
+from shared.services import Services
+from shared.storage import audit, media
+from shared.storage.schema import answers, questions
+from shared.texts import Texts
+
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+# XML 1.0 forbids most control characters; a citizen may send them all the same.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class Entry:
+    ticket: int
+    question: str
+    answer: str
+    answered_at: datetime
+
+
+@dataclass(frozen=True)
+class Digest:
+    hotline: Hotline
+    entries: list[Entry]
+
+
+async def collect(conn: AsyncConnection, hotline_id: int) -> Digest:
+    """Answered questions marked publishable, oldest first, each with its last answer
+    (a correction replaces what it corrects)."""
+    hotline = await campaigns.get(conn, hotline_id)
+    rows = await conn.execute(
+        select(questions.c.id, questions.c.text, answers.c.text, answers.c.created_at)
+        .join(answers, answers.c.question_id == questions.c.id)
+        .where(
+            questions.c.hotline_id == hotline_id,
+            questions.c.publishable.is_(True),
+            questions.c.status == QuestionStatus.ANSWERED.value,
+        )
+        .order_by(questions.c.id, answers.c.id)
+    )
+    last: dict[int, Entry] = {}
+    for ticket, question, answer, at in rows:
+        last[int(ticket)] = Entry(int(ticket), question, answer, at)
+    return Digest(hotline, list(last.values()))
+
+
+def _period(hotline: Hotline, tz: ZoneInfo) -> str:
+    start, end = hotline.starts_at.astimezone(tz), hotline.ends_at.astimezone(tz)
+    if start.date() == end.date():
+        return f"{start:%d.%m.%Y}, {start:%H:%M}–{end:%H:%M}"
+    return f"{start:%d.%m.%Y %H:%M} – {end:%d.%m.%Y %H:%M}"
+
+
+def title(digest: Digest, texts: Texts) -> str:
+    return texts("digest.title", topic=digest.hotline.topic)
+
+
+def document(digest: Digest, texts: Texts, tz: ZoneInfo) -> Document:
+    """The digest as rich text: the body of a post, or a message."""
+    blocks: list[Block] = [
+        paragraph(
+            texts("digest.intro", period=_period(digest.hotline, tz), count=len(digest.entries))
+        )
+    ]
+    for entry in digest.entries:
+        blocks.append(paragraph(Span(texts("digest.question"), bold=True)))
+        blocks.extend(from_plain(entry.question).blocks)
+        blocks.append(paragraph(Span(texts("digest.answer"), bold=True)))
+        blocks.extend(from_plain(entry.answer).blocks)
+    return Document(tuple(blocks))
+
+
+def _xml_safe(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
+def docx(digest: Digest, texts: Texts, tz: ZoneInfo) -> bytes:
+    """The digest as a Word document for the newspaper's editor."""
+    out = DocxDocument()
+    style = out.styles["Normal"]
+    style.font.name = "Times New Roman"
+    style.font.size = Pt(12)
+    out.add_heading(_xml_safe(title(digest, texts)), level=1)
+    if digest.hotline.description:
+        out.add_paragraph(_xml_safe(digest.hotline.description))
+    intro = texts("digest.intro", period=_period(digest.hotline, tz), count=len(digest.entries))
+    out.add_paragraph(intro)
+    for entry in digest.entries:
+        for label, text in (
+            (texts("digest.question"), entry.question),
+            (texts("digest.answer"), entry.answer),
+        ):
+            lines = _xml_safe(text).splitlines() or [""]
+            first = out.add_paragraph()
+            first.add_run(label + " ").bold = True
+            first.add_run(lines[0])
+            for line in lines[1:]:
+                out.add_paragraph(line)
+    buffer = io.BytesIO()
+    out.save(buffer)
+    return buffer.getvalue()
+
+
+def filename(digest: Digest) -> str:
+    return f"hotline-{digest.hotline.id}-digest.docx"
+
+
+async def to_admin_chat(
+    services: Services, hotline_id: int, actor: str, reply_to: int | None = None
+) -> None:
+    """Send the .docx to the admin chat, with a button that makes a draft post of it."""
+    texts, settings = services.texts, services.settings
+    chat = cards.admin_chat(settings)
+    if chat is None:
+        raise InvalidInput(texts("digest.no_admin_chat"))
+    async with services.db.write() as conn:
+        digest = await collect(conn, hotline_id)
+        if not digest.entries:
+            raise InvalidInput(texts("digest.empty", id=hotline_id, topic=digest.hotline.topic))
+        data = docx(digest, texts, settings.tz)
+        (file_id,) = await media.add_all(
+            conn,
+            "digest",
+            hotline_id,
+            [media.NewFile("document", filename(digest), DOCX_MIME, data)],
+        )
+        button = await callbacks.button(
+            conn, texts("digest.btn_draft"), "mod.digest_post", hotline_id
+        )
+        caption = texts("digest.caption", topic=digest.hotline.topic, count=len(digest.entries))
+        await store.enqueue(
+            conn,
+            OutboxMessage(
+                platform=Platform.TELEGRAM.value,
+                action=OutboxAction.SEND,
+                destination=chat,
+                payload=message(
+                    from_plain(caption), media=[file_id], buttons=[[button]], reply_to=reply_to
+                ),
+                priority=PRIORITY_MODERATOR,
+                ref_type="digest",
+                ref_id=hotline_id,
+            ),
+        )
+        await audit.record(
+            conn, actor, "hotline.digest", "hotline", hotline_id, entries=len(digest.entries)
+        )
+    services.wake_outbox()
+
+
+async def draft_post(services: Services, hotline_id: int, actor: str) -> int:
+    """A draft press release of the digest; its preview appears in the admin chat."""
+    texts = services.texts
+    async with services.db.read() as conn:
+        digest = await collect(conn, hotline_id)
+    if not digest.entries:
+        raise InvalidInput(texts("digest.empty", id=hotline_id, topic=digest.hotline.topic))
+    return await posts.create(
+        services,
+        title=title(digest, texts),
+        body=document(digest, texts, services.settings.tz),
+        kind=PostKind.PRESS_RELEASE,
+        created_by=actor,
+        draft=True,
+    )

@@ -1,0 +1,189 @@
+"""The digest: answered questions marked for publication, as a .docx in the admin chat, a
+draft post, and from the CLI; citizen text stays literal and never breaks the file."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import docx
+import pytest
+from sqlalchemy import select
+
+from bots.cli import main
+from shared.clock import utcnow
+from shared.domain import PostStatus
+from shared.hotlines import campaigns, digest, moderation
+from shared.hotlines import questions as repo
+from shared.hotlines.model import Moderator
+from shared.services import Services
+from shared.storage import citizens
+from shared.storage.engine import Database
+from shared.storage.schema import posts
+from shared.texts import Texts
+from tests.fakes.telegram import FakeTelegram
+from tests.harness import ADMIN_CHAT, MODERATOR, settings_for
+from tests.hotline_harness import (
+    cards,
+    containing,
+    fake_telegram,
+    open_hotline,
+    question_rows,
+    running,
+    tg_buttons,
+    tg_consent,
+    tg_text,
+    wait,
+    wait_async,
+)
+
+CITIZEN = 7301
+HOSTILE = '<b>жирный</b> <a href="x">ссылка</a> & {{ x }} *_[\x0b\x00 конец'
+MOD = Moderator(MODERATOR, "Ольга")
+
+
+def _docx_text(data: bytes) -> str:
+    return "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
+
+
+async def _hotline_with_answers(db: Database, services: Services) -> int:
+    """Three answered questions (one corrected), two marked publishable, one waiting."""
+    now = utcnow()
+    async with db.write() as conn:
+        hotline = await campaigns.create(
+            conn, topic="Дороги", starts_at=now - timedelta(hours=1),
+            ends_at=now + timedelta(hours=1), created_by="test",
+        )  # fmt: skip
+        c = await citizens.get_or_create(conn, "vk", "1")
+        ids = [
+            await repo.add(conn, citizen_id=c.id, hotline_id=hotline.id, text=text)
+            for text in (HOSTILE, "Когда отремонтируют мост?\nИ ещё: тротуар", "Не для газеты", "?")
+        ]
+    await moderation.answer(services, MOD, ids[0], "Первый ответ")
+    await moderation.answer(services, MOD, ids[0], "Исправленный ответ")
+    await moderation.answer(services, MOD, ids[1], "Летом")
+    await moderation.answer(services, MOD, ids[2], "Ответ не для газеты")
+    for marked in (ids[0], ids[1], ids[3]):  # the last one has no answer yet
+        await moderation.toggle_publishable(services, MOD, marked)
+    return hotline.id
+
+
+async def test_collect_keeps_answered_publishable_with_the_last_answer(
+    db: Database, tmp_path: Path
+) -> None:
+    services = Services(settings=settings_for(tmp_path), db=db, texts=Texts.load())
+    hotline_id = await _hotline_with_answers(db, services)
+    async with db.read() as conn:
+        found = await digest.collect(conn, hotline_id)
+    assert [(e.question, e.answer) for e in found.entries] == [
+        (HOSTILE.replace("\x00", ""), "Исправленный ответ"),  # PostgreSQL keeps no NUL
+        ("Когда отремонтируют мост?\nИ ещё: тротуар", "Летом"),
+    ]
+    texts, tz = services.texts, services.settings.tz
+    body = digest.document(found, texts, tz).plain
+    assert "Вопросов с ответами: 2" in body
+    assert HOSTILE.replace("\x00", "") in body
+    assert "Не для газеты" not in body
+    assert "Первый ответ" not in body
+    # The Word file opens and holds the citizen's text literally (less what XML forbids).
+    text = _docx_text(digest.docx(found, texts, tz))
+    assert '<b>жирный</b> <a href="x">ссылка</a> & {{ x }} *_[ конец' in text
+    assert "Исправленный ответ" in text
+    assert "И ещё: тротуар" in text
+
+
+@pytest.fixture
+def tg() -> Iterator[FakeTelegram]:
+    fake = fake_telegram()
+    yield fake
+    fake.stop()
+
+
+async def test_digest_in_the_admin_chat_and_a_draft_post(tmp_path: Path, tg: FakeTelegram) -> None:
+    async with running(tmp_path, tg) as app:
+        hotline_id = await open_hotline(app)
+        await tg_consent(tg, CITIZEN)
+        tg.user_message(CITIZEN, text=HOSTILE)
+        card = (await wait(lambda: cards(tg)))[0]
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="Ответ", reply_to_message_id=card["message_id"])
+        await wait(lambda: containing(tg.messages(CITIZEN), "Ответ"))
+        tg.callback(MODERATOR, card["message_id"], ADMIN_CHAT, tg_buttons(card)["Для публикации"])
+
+        async def marked() -> bool:
+            rows = await question_rows(app.services.db)
+            return bool(rows[0]["publishable"])
+
+        await wait_async(marked)
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="/digest")
+        await wait(lambda: containing(tg.messages(ADMIN_CHAT), "Напишите номер горячей линии"))
+        tg.user_message(MODERATOR, ADMIN_CHAT, text=f"/digest {hotline_id}")
+        sent = await wait(lambda: [m for m in tg.messages(ADMIN_CHAT) if m.get("document")])
+        assert "Дайджест горячей линии «Отопление»: 1" in tg_text(sent[0])
+        data = tg.file_bytes(sent[0]["document"]["file_id"])
+        assert data is not None
+        assert "<b>жирный</b>" in _docx_text(data)
+        # The button makes a draft post; its preview appears in the admin chat.
+        draft = tg_buttons(sent[0])["📝 Черновик публикации"]
+        tg.callback(MODERATOR, sent[0]["message_id"], ADMIN_CHAT, draft)
+        preview = await wait(lambda: containing(tg.messages(ADMIN_CHAT), "Пост №2"))
+        assert "<b>жирный</b>" in tg_text(preview[-1])
+        async with app.services.db.read() as conn:
+            query = select(posts.c.status, posts.c.title).where(posts.c.id == 2)
+            row = (await conn.execute(query)).one()
+        assert row.status == PostStatus.DRAFT.value
+        assert row.title == "Горячая линия «Отопление»: вопросы и ответы"
+
+
+async def test_digest_of_a_hotline_with_nothing_to_publish(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    async with running(tmp_path, tg) as app:
+        hotline_id = await open_hotline(app)
+        tg.user_message(MODERATOR, ADMIN_CHAT, text=f"/digest {hotline_id}")
+        await wait(lambda: containing(tg.messages(ADMIN_CHAT), "пока нет отвеченных вопросов"))
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="/digest 99")
+        await wait(lambda: containing(tg.messages(ADMIN_CHAT), "Не найдено"))
+        assert not [m for m in tg.messages(ADMIN_CHAT) if m.get("document")]
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.setenv("GLASHATAI_DATABASE__URL", f"sqlite+aiosqlite:///{tmp_path}/glashatai.db")
+    return tmp_path
+
+
+async def _seed(env: Path) -> int:
+    db = Database(f"sqlite+aiosqlite:///{env}/glashatai.db")
+    from shared.storage.migrate import upgrade
+
+    await upgrade(db)
+    services = Services(settings=settings_for(env), db=db, texts=Texts.load())
+    try:
+        return await _hotline_with_answers(db, services)
+    finally:
+        await db.dispose()
+
+
+def test_cli_digest_text_docx_and_draft(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    hotline_id = asyncio.run(_seed(env))
+    assert main(["hotline", "digest", str(hotline_id)]) == 0
+    out = capsys.readouterr().out
+    assert "Горячая линия «Дороги»: вопросы и ответы" in out
+    assert "Исправленный ответ" in out
+    target = env / "digest.docx"
+    assert main(["hotline", "digest", str(hotline_id), "--output", str(target)]) == 0
+    assert "Когда отремонтируют мост?" in _docx_text(target.read_bytes())
+    # A draft needs a platform to go to: without one it says so.
+    assert main(["hotline", "digest", str(hotline_id), "--draft"]) == 1
+    assert "telegram" in capsys.readouterr().err
+    monkeypatch.setenv("GLASHATAI_TELEGRAM__TOKEN", "123456:TEST")
+    monkeypatch.setenv("GLASHATAI_TELEGRAM__CHANNEL_ID", "-1001")
+    assert main(["hotline", "digest", str(hotline_id), "--draft"]) == 0
+    assert "draft created" in capsys.readouterr().out
+    assert main(["hotline", "digest", "42"]) != 0
