@@ -47,7 +47,9 @@ class _Queue:
 
     def send(self, conn: Connection, tables: Iterable[Table] | None, inserts_only: bool) -> None:
         """Execute the queued writes for ``tables`` (all when None) on the sync connection."""
-        chosen = list(self.inserts.keys() | self.updates.keys()) if tables is None else tables
+        # Tables in the order first queued (each its inserts, then its updates).
+        every = list(dict.fromkeys([*self.inserts, *self.updates]))
+        chosen = every if tables is None else tables
         self.sending = True
         try:
             for table in chosen:
@@ -72,6 +74,7 @@ def _by_columns(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 
 
 def _send_updates(conn: Connection, table: Table, updates: dict[Any, _Update]) -> None:
+    # Queued updates address rows by a one-column primary key (every table here has one).
     (key_column,) = table.primary_key.columns
     groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[dict[str, Any]]] = {}
     for key, pending in updates.items():
