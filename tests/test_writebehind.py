@@ -199,3 +199,33 @@ async def test_a_batch_reads_citizens_once_and_a_second_message_sees_the_first(
     assert stored == 2
     assert len(replies) == 3  # two tickets, then one warning, then silence
     assert "слишком часто" in replies[-1]
+
+
+async def test_a_cancelled_statement_ends_the_transaction_with_the_cancellation(
+    sqlite_db: Database,
+) -> None:
+    """Cancelling a write mid-statement raises CancelledError, not a cleanup error."""
+    started = asyncio.Event()
+    slow = text(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000)"
+        " SELECT count(*) FROM n"
+    )
+
+    async def long_write() -> None:
+        async with sqlite_db.write() as conn:
+            await issue(conn, "citizen.mine", None)
+            started.set()
+            await conn.execute(slow)
+
+    task = asyncio.create_task(long_write())
+    await started.wait()
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # The database is usable afterwards and the cancelled transaction left nothing.
+    async with sqlite_db.write() as conn:
+        await issue(conn, "citizen.mine", None)
+    async with sqlite_db.read() as conn:
+        count = (await conn.execute(select(func.count()).select_from(callback_tokens))).scalar_one()
+    assert count == 1

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, event
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.elements import ClauseElement
@@ -115,9 +116,17 @@ def begin(conn: AsyncConnection) -> None:
 
 
 def end(conn: AsyncConnection) -> None:
-    """Forget the queue (after commit or rollback)."""
-    if conn.sync_connection is not None:
-        conn.sync_connection.info.pop(_KEY, None)
+    """Forget the queue (after commit or rollback); never raises, so the reason the
+    transaction ended (a cancellation, say) is the one that propagates."""
+    sync = conn.sync_connection
+    if sync is None:
+        return
+    try:
+        sync.info.pop(_KEY, None)
+    except SQLAlchemyError:
+        # A connection left unusable (a statement cancelled mid-way) keeps a stale queue
+        # that no later transaction can match: queues are found by transaction.
+        return
 
 
 async def flush(conn: AsyncConnection) -> None:
