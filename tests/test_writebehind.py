@@ -161,13 +161,13 @@ async def test_outside_a_write_transaction_writes_happen_at_once(db: Database) -
 
 
 async def test_a_batch_reads_citizens_once_and_a_second_message_sees_the_first(
-    sqlite_db: Database, tmp_path: Path
+    db: Database, tmp_path: Path
 ) -> None:
     """Five messages from one citizen in one batch: the throttle counts all five."""
     settings = settings_for(tmp_path, overrides={"hotline": {"throttle_messages": 2}})
-    services = Services(settings=settings, db=sqlite_db, texts=Texts.load())
+    services = Services(settings=settings, db=db, texts=Texts.load())
     now = utcnow()
-    async with sqlite_db.write() as conn:
+    async with db.write() as conn:
         await campaigns.create(
             conn, topic="Дороги", starts_at=now - timedelta(minutes=1),
             ends_at=now + timedelta(hours=1), created_by="test",
@@ -188,7 +188,7 @@ async def test_a_batch_reads_citizens_once_and_a_second_message_sees_the_first(
         *(talk.message(Incoming("telegram", "7", "7", text=f"Вопрос {n}")) for n in range(5))
     )
     assert prefetched == [5]
-    async with sqlite_db.read() as conn:
+    async with db.read() as conn:
         stored = (await conn.execute(select(func.count()).select_from(questions))).scalar_one()
         replies = [
             json.dumps(row.payload, ensure_ascii=False)
