@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from docx import Document as DocxDocument
-from docx.shared import Pt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -107,6 +105,10 @@ def _xml_safe(text: str) -> str:
 
 def docx(digest: Digest, texts: Texts, tz: ZoneInfo) -> bytes:
     """The digest as a Word document for the newspaper's editor."""
+    # Imported here: python-docx brings lxml, ~8 MiB that a running bot rarely needs.
+    from docx import Document as DocxDocument
+    from docx.shared import Pt
+
     out = DocxDocument()
     style = out.styles["Normal"]
     style.font.name = "Times New Roman"
