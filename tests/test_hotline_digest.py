@@ -3,6 +3,7 @@ draft post, and from the CLI; citizen text stays literal and never breaks the fi
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Iterator
 from datetime import timedelta
@@ -21,6 +22,7 @@ from shared.hotlines.model import Moderator
 from shared.services import Services
 from shared.storage import citizens
 from shared.storage.engine import Database
+from shared.storage.migrate import upgrade
 from shared.storage.schema import posts
 from shared.texts import Texts
 from tests.fakes.telegram import FakeTelegram
@@ -156,8 +158,6 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 async def _seed(env: Path) -> int:
     db = Database(f"sqlite+aiosqlite:///{env}/glashatai.db")
-    from shared.storage.migrate import upgrade
-
     await upgrade(db)
     services = Services(settings=settings_for(env), db=db, texts=Texts.load())
     try:
@@ -169,8 +169,6 @@ async def _seed(env: Path) -> int:
 def test_cli_digest_text_docx_and_draft(
     env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import asyncio
-
     hotline_id = asyncio.run(_seed(env))
     assert main(["hotline", "digest", str(hotline_id)]) == 0
     out = capsys.readouterr().out

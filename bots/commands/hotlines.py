@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from config import Settings
@@ -93,17 +92,7 @@ def cmd_close(args: argparse.Namespace) -> int:
     return _run(go)
 
 
-@dataclass
-class _Digested:
-    text: str = ""
-    count: int = 0
-    docx: bytes | None = None
-
-
 def cmd_digest(args: argparse.Namespace) -> int:
-    target = Path(args.output) if args.output else None
-    out = _Digested()
-
     async def go(services: Services) -> int:
         texts, tz = services.texts, services.settings.tz
         if args.draft:
@@ -112,24 +101,19 @@ def cmd_digest(args: argparse.Namespace) -> int:
             return 0
         async with services.db.read() as conn:
             found = await digest.collect(conn, args.id)
-        out.text = f"{digest.title(found, texts)}\n\n{digest.document(found, texts, tz).plain}\n"
-        out.count = len(found.entries)
-        if target is not None and target.suffix.lower() == ".docx":
-            out.docx = digest.docx(found, texts, tz)
+        text = f"{digest.title(found, texts)}\n\n{digest.document(found, texts, tz).plain}\n"
+        if args.output is None:
+            print(text, end="")
+            return 0
+        target = Path(args.output)
+        if target.suffix.lower() == ".docx":
+            await asyncio.to_thread(target.write_bytes, digest.docx(found, texts, tz))
+        else:
+            await asyncio.to_thread(target.write_text, text, encoding="utf-8")
+        print(f"{target}: {len(found.entries)} questions with answers")
         return 0
 
-    code = _run(go)
-    if code or args.draft:
-        return code
-    if target is None:
-        print(out.text, end="")
-        return 0
-    if out.docx is not None:
-        target.write_bytes(out.docx)
-    else:
-        target.write_text(out.text, encoding="utf-8")
-    print(f"{target}: {out.count} questions with answers")
-    return 0
+    return _run(go)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -286,14 +286,17 @@ async def question_of_message(conn: AsyncConnection, chat_id: int, message_id: i
     return int(value) if value is not None else None
 
 
-async def remember(conn: AsyncConnection, item: OutboxItem) -> None:
-    """A card went out: map each of its messages to the question."""
+async def remember(conn: AsyncConnection, item: OutboxItem, only_media: bool = False) -> None:
+    """A card went out: map each of its messages to the question, so a reply to any of
+    them answers it. ``only_media``: photos sent after the card, never edited as one."""
     result = item.result or {}
     chat = int(result.get("chat_id", item.destination))
     ids = [int(i) for i in result.get("message_ids", [])]
     text_ids = {int(i) for i in result.get("text_message_ids", [])}
     for index, message_id in enumerate(ids):
-        if message_id in text_ids:
+        if only_media:
+            role = "media"
+        elif message_id in text_ids:
             role = "text"
         elif result.get("caption") and index == 0:
             role = "caption"
@@ -306,22 +309,6 @@ async def remember(conn: AsyncConnection, item: OutboxItem) -> None:
                 question_id=item.ref_id,
                 card_outbox_id=item.id,
                 role=role,
-            )
-        )
-
-
-async def remember_media(conn: AsyncConnection, item: OutboxItem) -> None:
-    """Photos sent after the card: a reply to any of them answers the question too."""
-    result = item.result or {}
-    chat = int(result.get("chat_id", item.destination))
-    for message_id in (int(i) for i in result.get("message_ids", [])):
-        await conn.execute(
-            card_messages.insert().values(
-                chat_id=chat,
-                message_id=message_id,
-                question_id=item.ref_id,
-                card_outbox_id=item.id,
-                role="media",
             )
         )
 

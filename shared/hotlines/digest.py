@@ -8,6 +8,7 @@ named: consent covered answering them, not printing their names.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 from dataclasses import dataclass
@@ -138,6 +139,16 @@ def filename(digest: Digest) -> str:
     return f"hotline-{digest.hotline.id}-digest.docx"
 
 
+async def _publishable(services: Services, hotline_id: int) -> Digest:
+    """The digest, or a clear message when there is nothing to publish yet."""
+    async with services.db.read() as conn:
+        digest = await collect(conn, hotline_id)
+    if not digest.entries:
+        topic = digest.hotline.topic
+        raise InvalidInput(services.texts("digest.empty", id=hotline_id, topic=topic))
+    return digest
+
+
 async def to_admin_chat(
     services: Services, hotline_id: int, actor: str, reply_to: int | None = None
 ) -> None:
@@ -146,11 +157,11 @@ async def to_admin_chat(
     chat = cards.admin_chat(settings)
     if chat is None:
         raise InvalidInput(texts("digest.no_admin_chat"))
+    digest = await _publishable(services, hotline_id)
+    # Built in a thread, before the write transaction: neither the event loop nor the
+    # writer lock waits for python-docx.
+    data = await asyncio.to_thread(docx, digest, texts, settings.tz)
     async with services.db.write() as conn:
-        digest = await collect(conn, hotline_id)
-        if not digest.entries:
-            raise InvalidInput(texts("digest.empty", id=hotline_id, topic=digest.hotline.topic))
-        data = docx(digest, texts, settings.tz)
         (file_id,) = await media.add_all(
             conn,
             "digest",
@@ -184,10 +195,7 @@ async def to_admin_chat(
 async def draft_post(services: Services, hotline_id: int, actor: str) -> int:
     """A draft press release of the digest; its preview appears in the admin chat."""
     texts = services.texts
-    async with services.db.read() as conn:
-        digest = await collect(conn, hotline_id)
-    if not digest.entries:
-        raise InvalidInput(texts("digest.empty", id=hotline_id, topic=digest.hotline.topic))
+    digest = await _publishable(services, hotline_id)
     return await posts.create(
         services,
         title=title(digest, texts),

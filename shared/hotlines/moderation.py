@@ -7,7 +7,7 @@ are committed together or not at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from sqlalchemy import select, update
@@ -482,8 +482,7 @@ async def set_ban(services: Services, mod: Moderator, question_id: int, banned: 
             for kept in await repo.held(conn, question.citizen_id):
                 back = (QuestionStatus.BANNED,)
                 if await repo.transition(conn, kept.id, back, status=QuestionStatus.NEW.value):
-                    fresh = await _question(conn, kept.id)
-                    await card_or_summary(conn, services, fresh)
+                    await card_or_summary(conn, services, replace(kept, status=QuestionStatus.NEW))
                     returned += 1
         await audit.record(
             conn,
@@ -528,7 +527,7 @@ def hooks(services: Services) -> dict[str, Hook]:
 
     async def on_card_media(conn: AsyncConnection, item: OutboxItem) -> None:
         if item.state is OutboxState.SENT and item.ref_id is not None:
-            await cards.remember_media(conn, item)
+            await cards.remember(conn, item, only_media=True)
 
     async def on_card_edit(conn: AsyncConnection, item: OutboxItem) -> None:
         if item.state is OutboxState.SENT:

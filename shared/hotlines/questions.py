@@ -102,7 +102,6 @@ async def add(
     hotline_id: int | None,
     text: str,
     status: QuestionStatus = QuestionStatus.NEW,
-    carded: bool = False,
 ) -> int:
     result = await conn.execute(
         _ADD,
@@ -113,7 +112,7 @@ async def add(
             "attachments": [],
             "status": status.value,
             "publishable": False,
-            "carded": carded,
+            "carded": False,
             "created_at": utcnow(),
         },
     )

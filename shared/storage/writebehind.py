@@ -46,14 +46,16 @@ class _Queue:
     def __bool__(self) -> bool:
         return bool(self.inserts or self.updates)
 
+    def queued(self) -> list[Table]:
+        """Tables with queued writes, in the order first queued."""
+        return list(dict.fromkeys([*self.inserts, *self.updates]))
+
     def send(self, conn: Connection, tables: Iterable[Table] | None, inserts_only: bool) -> None:
-        """Execute the queued writes for ``tables`` (all when None) on the sync connection."""
-        # Tables in the order first queued (each its inserts, then its updates).
-        every = list(dict.fromkeys([*self.inserts, *self.updates]))
-        chosen = every if tables is None else tables
+        """Execute the queued writes for ``tables`` (all when None) on the sync connection,
+        each table's inserts before its updates."""
         self.sending = True
         try:
-            for table in chosen:
+            for table in self.queued() if tables is None else tables:
                 rows = self.inserts.pop(table, None)
                 if rows:
                     for group in _by_columns(rows):
@@ -170,11 +172,8 @@ async def update(
         await flush(conn)
         queue.updates.setdefault(table, {})[key] = _Update(dict(values), conditions)
         return
-    (key_column,) = table.primary_key.columns
-    stmt = table.update().where(key_column == key)
-    for name, value in conditions:
-        stmt = stmt.where(table.c[name] == value)
-    await conn.execute(stmt.values(**values))
+    now = {key: _Update(dict(values), conditions)}
+    await conn.run_sync(lambda sync: _send_updates(sync, table, now))
 
 
 def _tables(statement: Any) -> set[Table] | None:
@@ -210,7 +209,7 @@ def install(engine: AsyncEngine) -> None:
         if tables is None:
             queue.send(conn, None, inserts_only=False)
             return
-        touched = [t for t in tables if t in queue.inserts or t in queue.updates]
+        touched = [t for t in queue.queued() if t in tables]
         if touched:
             only_ids = isinstance(statement, Insert) and touched == [statement.table]
             queue.send(conn, touched, inserts_only=only_ids)
