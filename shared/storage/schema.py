@@ -129,6 +129,33 @@ post_messages = Table(
     UniqueConstraint("chat_id", "message_id"),
 )
 
+# The website feeds we read (their conditional-GET validators) and the items each one gave
+# us: an item is known by its feed and its guid (or link), and points at its post.
+feed_sources = Table(
+    "feed_sources",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("url", String(1000), nullable=False, unique=True),
+    Column("etag", Text, nullable=True),
+    Column("last_modified", Text, nullable=True),
+    _ts("checked_at"),
+)
+
+feed_items = Table(
+    "feed_items",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("feed_id", ForeignKey("feed_sources.id", ondelete="CASCADE"), nullable=False),
+    Column("item_key", String(512), nullable=False),
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("failed_photos", JSON, nullable=False, default=list),
+    _ts("created_at", nullable=False),
+    _ts("updated_at", nullable=False),
+    UniqueConstraint("feed_id", "item_key"),
+    Index(None, "post_id"),
+)
+
 hotlines = Table(
     "hotlines",
     metadata,
@@ -271,4 +298,32 @@ callback_tokens = Table(
     Column("target_id", BigInteger, nullable=True),
     Column("data", JSON, nullable=False, default=dict),
     _ts("created_at", nullable=False),
+)
+
+
+# The staff desk: one-time login links sent to a moderator, and the sessions they open.
+# Only a SHA-256 of each link's token and of each session id is stored.
+desk_login_links = Table(
+    "desk_login_links",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", BigInteger, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("name", Text, nullable=False),
+    _ts("created_at", nullable=False),
+    _ts("expires_at", nullable=False),
+    _ts("used_at"),
+    Index(None, "user_id", "created_at"),
+)
+
+desk_sessions = Table(
+    "desk_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_id", BigInteger, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("name", Text, nullable=False),
+    _ts("created_at", nullable=False),
+    _ts("expires_at", nullable=False),
+    _ts("ended_at"),
 )
