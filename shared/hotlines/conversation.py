@@ -1,10 +1,9 @@
 """The citizen's side of a hotline, the same on every platform.
 
-The conversation is a small state machine kept in ``citizens.state``/``state_data``, so a
-restart in the middle of it changes nothing. States: ``consent`` (asked, not answered),
-``refused`` (said no: nothing personal is kept), ``choose`` (several hotlines are open;
-``state_data["draft"]`` may hold a question written before choosing), ``ask`` (writing to
-``state_data["hotline_id"]``) and ``idle``.
+The conversation is a small state machine (:class:`State`) kept in
+``citizens.state``/``state_data``, so a restart in the middle of it changes nothing.
+Consent counts only as an answer to a consent request the citizen was shown: its button,
+or a «да» written after it.
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select, update
@@ -43,6 +43,20 @@ START_WORDS = {"/start", "start", "начать", "старт", "привет", 
 MINE_WORDS = {"мои вопросы", "/my", "/mine"}
 YES_WORDS = {"да", "согласен", "согласна", "согласен(на)", "согласие"}
 NO_WORDS = {"нет", "не согласен", "не согласна", "не согласен(на)"}
+
+
+class State(StrEnum):
+    """Where a citizen is in the conversation; stored as its value in ``citizens.state``."""
+
+    CONSENT = "consent"  # shown the consent request, not answered yet
+    REFUSED = "refused"  # said no: nothing personal is kept; the request stands
+    CHOOSE = "choose"  # several hotlines open; state_data["draft"] may hold a question
+    ASK = "ask"  # writing to the hotline in state_data["hotline_id"]
+    IDLE = "idle"  # consented, no hotline to write to
+
+
+# A typed yes or no answers a consent request only in these states (the request was shown).
+ASKED = frozenset({State.CONSENT, State.REFUSED})
 
 
 class Conversation:
@@ -104,10 +118,10 @@ class Conversation:
         text = incoming.text.strip().lower()
         async with self.services.db.read() as conn:
             citizen = await citizens.find(conn, incoming.platform, incoming.user_id)
-        needs = (citizen is not None and citizen.consent_at is not None) and not (
-            citizen.display_name
-        )
-        if needs or text in YES_WORDS:
+        if citizen is None:
+            return None
+        needs = citizen.consent_at is not None and not citizen.display_name
+        if needs or (text in YES_WORDS and citizen.state in ASKED):
             return await incoming.name()
         return None
 
@@ -117,14 +131,15 @@ class Conversation:
         text = repo.storable(incoming.text).strip()
         word = text.lower()
         if citizen.consent_at is None:
-            if word in YES_WORDS:
+            asked = citizen.state in ASKED
+            if asked and word in YES_WORDS:
                 await self._consent(conn, citizen, True, name)
-            elif word in NO_WORDS:
+            elif asked and word in NO_WORDS:
                 await self._consent(conn, citizen, False, name)
-            elif citizen.state == "refused" and not incoming.start:
+            elif citizen.state == State.REFUSED and not incoming.start:
                 await self._refused(conn, citizen)
             else:
-                await self._ask_consent(conn, citizen, again=citizen.state == "consent")
+                await self._ask_consent(conn, citizen, again=citizen.state == State.CONSENT)
             return
         if name and not citizen.display_name:
             await citizens.set_fields(conn, citizen.id, display_name=name)
@@ -148,7 +163,7 @@ class Conversation:
         if not text and not incoming.attachments:
             await self._greet(conn, citizen)
             return
-        if citizen.state == "choose" and word.isdigit() and not incoming.attachments:
+        if citizen.state == State.CHOOSE and word.isdigit() and not incoming.attachments:
             # Choosing by number, for VK clients without callback buttons.
             open_ = await self._open(conn)
             if 1 <= int(word) <= len(open_):
@@ -178,7 +193,7 @@ class Conversation:
         ]
         if url:
             buttons.append([Button(self.texts("citizen.btn_policy"), url=url)])
-        await citizens.set_fields(conn, citizen.id, state="consent")
+        await citizens.set_fields(conn, citizen.id, state=State.CONSENT)
         await self._say(conn, citizen, "\n\n".join(parts), buttons)
 
     async def _refused(self, conn: AsyncConnection, citizen: Citizen) -> None:
@@ -193,13 +208,18 @@ class Conversation:
         if not yes:
             # Without consent nothing personal is kept: no name, no draft.
             await citizens.set_fields(
-                conn, citizen.id, state="refused", state_data={}, display_name=None, consent_at=None
+                conn,
+                citizen.id,
+                state=State.REFUSED,
+                state_data={},
+                display_name=None,
+                consent_at=None,
             )
             await self._refused(conn, citizen)
             return
         if citizen.consent_at is None:
             await citizens.set_fields(
-                conn, citizen.id, consent_at=utcnow(), display_name=name, state="idle"
+                conn, citizen.id, consent_at=utcnow(), display_name=name, state=State.IDLE
             )
         fresh = await citizens.get(conn, citizen.id)
         assert fresh is not None
@@ -213,7 +233,7 @@ class Conversation:
         mine = await self._mine_button(conn, citizen)
         if not open_:
             parts.append(await self._outside(conn))
-            await citizens.set_fields(conn, citizen.id, state="idle", state_data={})
+            await citizens.set_fields(conn, citizen.id, state=State.IDLE, state_data={})
             await self._say(conn, citizen, "\n\n".join(parts), [[mine]])
             return
         if len(open_) == 1:
@@ -221,14 +241,14 @@ class Conversation:
             parts.append(self._describe(hotline))
             parts.append(self.texts("citizen.write_question"))
             await citizens.set_fields(
-                conn, citizen.id, state="ask", state_data={"hotline_id": hotline.id}
+                conn, citizen.id, state=State.ASK, state_data={"hotline_id": hotline.id}
             )
             await self._say(conn, citizen, "\n\n".join(parts), [[mine]])
             return
         parts.append(self.texts("citizen.several_open"))
         parts.extend(f"{n}. {self._describe(h)}" for n, h in enumerate(open_, 1))
         parts.append(self.texts("citizen.choose"))
-        await citizens.set_fields(conn, citizen.id, state="choose", state_data={})
+        await citizens.set_fields(conn, citizen.id, state=State.CHOOSE, state_data={})
         rows = await self._choices(conn, citizen, open_)
         await self._say(conn, citizen, "\n\n".join(parts), [*rows, [mine]])
 
@@ -268,7 +288,7 @@ class Conversation:
             return
         draft = citizen.state_data.get("draft")
         await citizens.set_fields(
-            conn, citizen.id, state="ask", state_data={"hotline_id": hotline_id}
+            conn, citizen.id, state=State.ASK, state_data={"hotline_id": hotline_id}
         )
         if draft is None:
             topic = topics[hotline_id]
@@ -300,7 +320,10 @@ class Conversation:
         elif len(open_) > 1:
             ids = await self._keep_media(conn, "draft", citizen.id, attachments)
             await citizens.set_fields(
-                conn, citizen.id, state="choose", state_data={"draft": {"text": text, "media": ids}}
+                conn,
+                citizen.id,
+                state=State.CHOOSE,
+                state_data={"draft": {"text": text, "media": ids}},
             )
             rows = await self._choices(conn, citizen, open_)
             listing = [f"{n}. {h.topic}" for n, h in enumerate(open_, 1)]
@@ -315,7 +338,7 @@ class Conversation:
             data["hotline_id"] = hotline_id
         if album:
             data["album"] = {"id": album, "question_id": question.id}
-        state = "ask" if hotline_id else "idle"
+        state = State.ASK if hotline_id else State.IDLE
         if citizen.state != state or citizen.state_data != data:
             await citizens.set_fields(conn, citizen.id, state=state, state_data=data)
         await self._confirm(conn, citizen, question.id, general=hotline_id is None)

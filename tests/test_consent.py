@@ -1,0 +1,99 @@
+"""152-ФЗ consent counts only as an answer to the consent request the citizen was shown.
+
+A first message «да» is not consent: the citizen has not seen what they would agree to.
+They get the consent request and nothing is recorded; «да» after the request (or its
+button) is consent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from shared.storage import citizens
+from shared.storage.citizens import Citizen
+from shared.storage.engine import Database
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.vk import FakeVK
+from tests.harness import settings_for
+from tests.hotline_harness import open_hotline, question_rows, tg_text
+from tests.posts_harness import running_app
+
+TG_CITIZEN = 7101
+VK_CITIZEN = 300101
+CONSENT_TEXT = "152-ФЗ"
+THANKS = "Спасибо! Теперь"
+POLICY = {"hotline": {"policy_url": "https://town.example/privacy"}}
+
+
+async def citizen(db: Database, platform: str, user_id: int) -> Citizen:
+    async with db.read() as conn:
+        found = await citizens.find(conn, platform, str(user_id))
+    assert found is not None
+    return found
+
+
+def tg_said(tg: FakeTelegram, needle: str) -> list[dict[str, Any]]:
+    return [m for m in tg.messages(TG_CITIZEN) if needle in tg_text(m)]
+
+
+def vk_said(vk: FakeVK, needle: str) -> list[dict[str, Any]]:
+    return [m for m in vk.messages(VK_CITIZEN) if needle in m["message"]]
+
+
+async def test_telegram_yes_as_first_message_shows_the_consent_text(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    async with running_app(settings_for(tmp_path, tg, overrides=POLICY)) as app:
+        db = app.services.db
+        await open_hotline(app)
+        tg.add_user(TG_CITIZEN, "Анна", "Иванова")
+        tg.user_message(TG_CITIZEN, text="да")
+        await tg.wait_for(lambda: tg_said(tg, CONSENT_TEXT))
+        assert not tg_said(tg, THANKS)
+        first = await citizen(db, "telegram", TG_CITIZEN)
+        assert first.consent_at is None
+        assert first.display_name is None
+
+        # «да» written after the request it answers is consent.
+        tg.user_message(TG_CITIZEN, text="да")
+        await tg.wait_for(lambda: tg_said(tg, THANKS))
+        agreed = await citizen(db, "telegram", TG_CITIZEN)
+        assert agreed.consent_at is not None
+        assert agreed.display_name == "Анна Иванова"
+        assert len(tg_said(tg, CONSENT_TEXT)) == 1
+        assert await question_rows(db) == []
+
+
+async def test_vk_yes_as_first_message_shows_the_consent_text(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
+) -> None:
+    async with running_app(settings_for(tmp_path, tg, vk, overrides=POLICY)) as app:
+        db = app.services.db
+        await open_hotline(app)
+        vk.add_user(VK_CITIZEN, "Олег", "Сидоров")
+        vk.user_message(VK_CITIZEN, "да", first_name="Олег", last_name="Сидоров")
+        await vk.wait_for(lambda: vk_said(vk, CONSENT_TEXT))
+        assert not vk_said(vk, THANKS)
+        first = await citizen(db, "vk", VK_CITIZEN)
+        assert first.consent_at is None
+        assert first.display_name is None
+        assert not vk.calls("users.get"), "no personal data fetched without consent"
+
+        # A client without buttons answers the request it was shown by writing «да».
+        no_buttons = {"button_actions": ["text"], "keyboard": False, "inline_keyboard": False}
+        vk.user_message(VK_CITIZEN, "да", client_info=no_buttons)
+        await vk.wait_for(lambda: vk_said(vk, THANKS))
+        agreed = await citizen(db, "vk", VK_CITIZEN)
+        assert agreed.consent_at is not None
+        assert agreed.display_name == "Олег Сидоров"
+        assert await question_rows(db) == []
+
+
+async def test_no_as_first_message_is_not_a_refusal(tmp_path: Path, tg: FakeTelegram) -> None:
+    async with running_app(settings_for(tmp_path, tg, overrides=POLICY)) as app:
+        await open_hotline(app)
+        tg.add_user(TG_CITIZEN, "Анна", "Иванова")
+        tg.user_message(TG_CITIZEN, text="нет")
+        await tg.wait_for(lambda: tg_said(tg, CONSENT_TEXT))
+        assert not tg_said(tg, "Без вашего согласия")
