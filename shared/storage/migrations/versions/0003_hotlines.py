@@ -1,7 +1,7 @@
 """hotline card messages, hotline drafts, the assignee's name
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-26 12:45:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import shared.storage.schema
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
