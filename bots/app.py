@@ -18,6 +18,7 @@ from shared.outbox.dispatcher import Dispatcher
 from shared.platform import PlatformRuntime
 from shared.services import Services
 from shared.storage import migrate
+from web.server import WebServer
 
 log = logging.getLogger("glashatai")
 
@@ -37,6 +38,7 @@ class App:
         self.runtimes: list[PlatformRuntime] = []
         self.dispatcher: Dispatcher | None = None
         self.scheduler: Scheduler | None = None
+        self.web = WebServer.configured(self.services)
         self._stop = asyncio.Event()
 
     async def start(self) -> None:
@@ -69,6 +71,8 @@ class App:
         await self.scheduler.start()
         self.scheduler.aps.add_job(self._heartbeat, "interval", seconds=HEARTBEAT_SECONDS)
         self._heartbeat()
+        if self.web is not None:
+            await self.web.start()
         log.info("Glashatai is running: %s", ", ".join(r.name for r in self.runtimes))
 
     def _heartbeat(self) -> None:
@@ -87,6 +91,8 @@ class App:
 
     async def stop(self) -> None:
         log.info("stopping")
+        if self.web is not None:
+            await self.web.stop()
         if self.scheduler is not None:
             self.scheduler.shutdown()
         for runtime in self.runtimes:

@@ -127,6 +127,19 @@ class HotlineSettings(BaseModel):
     queue_page_size: int = 10
 
 
+class WebSettings(BaseModel):
+    """The web server: public archive and staff desk (``GLASHATAI_WEB__…``)."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8080
+    # The address citizens see (behind the office's reverse proxy): links and feeds use it.
+    public_url: ApiBase = "http://127.0.0.1:8080"
+    # Signs the staff desk's session cookies; ``glashatai run`` refuses the web part without it.
+    secret_key: Secret = None
+    page_size: int = 20
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="GLASHATAI_",
@@ -144,6 +157,7 @@ class Settings(BaseSettings):
     publishing: PublishingSettings = Field(default_factory=PublishingSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     hotline: HotlineSettings = Field(default_factory=HotlineSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
     timezone: str = "Asia/Krasnoyarsk"
     log_level: str = "INFO"
     texts_file: Path | None = None
@@ -172,5 +186,10 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Every configured secret value, for the log masking filter."""
-        values = [self.telegram.token, self.vk.group_token, self.vk.user_token]
+        values = [
+            self.telegram.token,
+            self.vk.group_token,
+            self.vk.user_token,
+            self.web.secret_key,
+        ]
         return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]

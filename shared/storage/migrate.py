@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
 from shared.storage.engine import Database
-from shared.storage.schema import metadata
+from shared.storage.schema import SEARCH_OBJECTS, metadata
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -23,6 +23,11 @@ def alembic_config(connection: Connection | None = None) -> Config:
     if connection is not None:
         config.attributes["connection"] = connection
     return config
+
+
+def modelled(name: str | None, type_: str, parent_names: Any) -> bool:
+    """False for the full-text search objects, which only the migrations know."""
+    return name not in SEARCH_OBJECTS
 
 
 async def upgrade(db: Database, revision: str = "heads") -> None:
@@ -37,7 +42,9 @@ async def drift(db: Database) -> list[Any]:
     """Differences between the tables in the database and the models (empty means none)."""
 
     def _compare(connection: Connection) -> list[Any]:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": modelled}
+        )
         return list(compare_metadata(context, metadata))
 
     async with db.engine.connect() as conn:

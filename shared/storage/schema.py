@@ -83,6 +83,22 @@ posts = Table(
     Index(None, "status", "scheduled_at"),
 )
 
+# Full-text search over posts lives outside these models (migration 0006): an FTS5 table
+# with its shadow tables on SQLite, a generated tsvector column with a GIN index on
+# PostgreSQL. The drift check and autogenerate skip these names.
+SEARCH_OBJECTS = frozenset(
+    {
+        "posts_fts",
+        "posts_fts_data",
+        "posts_fts_idx",
+        "posts_fts_content",
+        "posts_fts_docsize",
+        "posts_fts_config",
+        "search",
+        "ix_posts_search",
+    }
+)
+
 media = Table(
     "media",
     metadata,

@@ -1,0 +1,89 @@
+"""The aiohttp application: public pages, feeds, static files and (when present) the staff desk.
+
+Contract for the staff desk (``web/desk/``):
+
+- ``build_app(services, settings)`` calls ``web.desk.setup(app)`` when the package exists,
+  after the public routes and before the app is frozen. ``setup`` adds its routes (under
+  ``/desk``), middlewares and cleanup hooks to ``app`` and may append a
+  :class:`web.keys.NavItem` to ``app[NAV]`` to get a link in the header.
+- What the app holds, by typed key (:mod:`web.keys`): ``app[SERVICES]`` (the same
+  :class:`shared.services.Services` the bots use: ``db``, ``texts``, ``settings``,
+  ``wake_outbox``), ``app[SETTINGS]`` (:class:`config.settings.WebSettings`: ``public_url``,
+  ``secret_key``), ``app[JINJA]`` (the Jinja2 environment).
+- Pages: ``web.templating.render(request, "desk/x.html", **context)``. Templates live in
+  ``web/templates/`` (the desk's in ``web/templates/desk/``), are autoescaped and
+  ``StrictUndefined``; they extend ``base.html`` and fill ``{% block title %}`` and
+  ``{% block content %}`` (``{% block head %}`` for extra ``<meta>``/``<link>``). Globals:
+  ``t(key, **values)`` (the text catalogue; keys of the desk under ``[web.desk]``),
+  ``public_url``, ``nav``, ``path`` and ``request``.
+- Styles: ``/static/site.css`` (no JavaScript is needed by any public page; the CSP allows
+  scripts from ``/static`` only, never inline).
+- Every response gets the security headers of :func:`security_headers`; an error status
+  without a body gets the catalogue's error page.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from config.settings import WebSettings
+from shared.services import Services
+from web import public
+from web.keys import JINJA, NAV, SERVICES, SETTINGS, NavItem
+from web.templating import environment, render
+
+STATIC = Path(__file__).with_name("static")
+DESK = "web.desk"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """No framing, no sniffing, no inline script: citizen text can never become a script."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400 or exc.text not in (None, "", f"{exc.status}: {exc.reason}"):
+            raise
+        response = error_page(request, exc.status)
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def error_page(request: web.Request, status: int) -> web.Response:
+    key = "web.errors.not_found" if status == 404 else "web.errors.other"
+    return render(request, "error.html", status=status, message_key=key)
+
+
+def build_app(services: Services, settings: WebSettings) -> web.Application:
+    app = web.Application(middlewares=[security_headers])
+    app[SERVICES] = services
+    app[SETTINGS] = settings
+    app[JINJA] = environment(services.texts, settings, services.settings.tz)
+    app[NAV] = [
+        NavItem("/", "web.nav.releases"),
+        NavItem("/hotlines", "web.nav.hotlines"),
+    ]
+    app.router.add_static("/static", STATIC, name="static")
+    public.setup(app)
+    if importlib.util.find_spec(DESK) is not None:
+        importlib.import_module(DESK).setup(app)
+    return app

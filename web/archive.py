@@ -1,0 +1,164 @@
+"""What the public pages read: published releases, their files and links, closed hotlines.
+
+Only published posts are public, and of their files only the post's own; nothing of a
+citizen but the text of a question marked for publication.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, and_, func, null, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.domain import HotlineStatus, PostStatus, PublicationState, QuestionStatus
+from shared.hotlines.campaigns import Hotline
+from shared.posts.model import OWNER, Post
+from shared.storage.media import Media
+from shared.storage.schema import hotlines, media, posts, publications, questions
+from web import search
+
+PUBLIC = (PostStatus.PUBLISHED.value, PostStatus.PARTLY_PUBLISHED.value)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing: its items, its number (from 1) and how many pages there are."""
+
+    posts: list[Post]
+    number: int
+    pages: int
+    total: int
+
+    @property
+    def previous(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+    @property
+    def next(self) -> int | None:
+        return self.number + 1 if self.number < self.pages else None
+
+
+@dataclass(frozen=True)
+class Link:
+    """Where a release was published: the platform's name and the public address."""
+
+    platform: str
+    url: str
+
+
+def _public() -> Any:
+    return posts.c.status.in_(PUBLIC)
+
+
+def _newest_first(query: Select[Any]) -> Select[Any]:
+    return query.order_by(posts.c.published_at.desc(), posts.c.id.desc())
+
+
+async def _page(conn: AsyncConnection, where: Any, number: int, size: int) -> Page:
+    counted = await conn.execute(select(func.count()).select_from(posts).where(where))
+    total = int(counted.scalar_one())
+    pages = max(1, math.ceil(total / size))
+    number = min(max(1, number), pages)
+    rows = await conn.execute(
+        _newest_first(select(posts).where(where)).limit(size).offset((number - 1) * size)
+    )
+    return Page([Post.from_row(row) for row in rows], number, pages, total)
+
+
+async def releases(conn: AsyncConnection, number: int, size: int) -> Page:
+    """Published releases, newest first."""
+    return await _page(conn, _public(), number, size)
+
+
+async def found(conn: AsyncConnection, query: str, number: int, size: int) -> Page:
+    """Published releases matching ``query`` in title or body, newest first."""
+    match = search.condition(conn, query)
+    if match is None:
+        return Page([], 1, 1, 0)
+    return await _page(conn, and_(_public(), match), number, size)
+
+
+async def latest(conn: AsyncConnection, limit: int) -> list[Post]:
+    rows = await conn.execute(_newest_first(select(posts).where(_public())).limit(limit))
+    return [Post.from_row(row) for row in rows]
+
+
+async def release(conn: AsyncConnection, post_id: int) -> Post | None:
+    row = (await conn.execute(select(posts).where(posts.c.id == post_id, _public()))).first()
+    return Post.from_row(row) if row is not None else None
+
+
+async def files(conn: AsyncConnection, post_id: int) -> list[Media]:
+    """The release's photos and documents, without their bytes (the page only links them)."""
+    columns = [c for c in media.c if c.name != "data"]
+    rows = await conn.execute(
+        select(*columns, null().label("data"))
+        .where(media.c.owner_type == OWNER, media.c.owner_id == post_id)
+        .order_by(media.c.position, media.c.id)
+    )
+    return [Media.from_row(row) for row in rows]
+
+
+async def links(conn: AsyncConnection, post_id: int) -> list[Link]:
+    rows = await conn.execute(
+        select(publications.c.platform, publications.c.url)
+        .where(
+            publications.c.post_id == post_id,
+            publications.c.state == PublicationState.PUBLISHED.value,
+            publications.c.url.is_not(None),
+        )
+        .order_by(publications.c.id)
+    )
+    return [Link(platform, url) for platform, url in rows]
+
+
+async def public_file(conn: AsyncConnection, media_id: int) -> Media | None:
+    """A photo or document of a published release (never a citizen's file)."""
+    row = (
+        await conn.execute(
+            select(media)
+            .join(posts, and_(media.c.owner_type == OWNER, media.c.owner_id == posts.c.id))
+            .where(media.c.id == media_id, _public(), media.c.data.is_not(None))
+        )
+    ).first()
+    return Media.from_row(row) if row is not None else None
+
+
+@dataclass(frozen=True)
+class ClosedHotline:
+    hotline: Hotline
+    published: int
+
+
+async def closed_hotlines(conn: AsyncConnection) -> list[ClosedHotline]:
+    """Closed hotlines, newest first, each with how many answers it has published."""
+    answered = (
+        select(questions.c.hotline_id, func.count().label("n"))
+        .where(
+            questions.c.publishable.is_(True),
+            questions.c.status == QuestionStatus.ANSWERED.value,
+        )
+        .group_by(questions.c.hotline_id)
+        .subquery()
+    )
+    rows = await conn.execute(
+        select(hotlines, func.coalesce(answered.c.n, 0).label("published"))
+        .outerjoin(answered, answered.c.hotline_id == hotlines.c.id)
+        .where(hotlines.c.status == HotlineStatus.CLOSED.value)
+        .order_by(hotlines.c.ends_at.desc(), hotlines.c.id.desc())
+    )
+    return [ClosedHotline(Hotline.from_row(row), int(row.published)) for row in rows]
+
+
+async def closed_hotline(conn: AsyncConnection, hotline_id: int) -> Hotline | None:
+    row = (
+        await conn.execute(
+            select(hotlines).where(
+                hotlines.c.id == hotline_id, hotlines.c.status == HotlineStatus.CLOSED.value
+            )
+        )
+    ).first()
+    return Hotline.from_row(row) if row is not None else None

@@ -1,0 +1,30 @@
+"""A published release's photos and documents, served from the media table."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from web import archive
+from web.public.common import path_id, services
+
+CACHE = "public, max-age=86400"
+INLINE = ("image/jpeg", "image/png", "image/gif", "image/webp")
+
+
+async def download(request: web.Request) -> web.Response:
+    async with services(request).db.read() as conn:
+        item = await archive.public_file(conn, path_id(request))
+    if item is None or item.data is None:
+        raise web.HTTPNotFound()
+    mime = item.mime if item.mime in INLINE else "application/octet-stream"
+    disposition = "inline" if mime in INLINE else "attachment"
+    return web.Response(
+        body=item.data,
+        content_type=mime,
+        headers={
+            "Cache-Control": CACHE,
+            "Content-Disposition": disposition,
+            # A stored file is data: never a page that could run script in our origin.
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )

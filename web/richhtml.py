@@ -1,0 +1,56 @@
+"""Rich text (``shared.richtext.Document``) as HTML for the web pages.
+
+Every piece of text is escaped; links keep only http(s) and mailto addresses, so a
+stored ``javascript:`` link is shown as text, never made clickable.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from markupsafe import Markup, escape
+
+from shared.richtext import Block, Document, Span
+
+SAFE_SCHEMES = ("http://", "https://", "mailto:")
+LISTS = {"bullet": "ul", "ordered": "ol"}
+
+
+def span_html(span: Span) -> str:
+    html = str(escape(span.text))
+    if span.bold:
+        html = f"<strong>{html}</strong>"
+    if span.italic:
+        html = f"<em>{html}</em>"
+    if span.link and span.link.lower().startswith(SAFE_SCHEMES):
+        html = f'<a href="{escape(span.link)}" rel="nofollow noopener">{html}</a>'
+    return html
+
+
+def block_html(block: Block, heading_level: int) -> str:
+    inner = "".join(span_html(span) for span in block.spans).replace("\n", "<br>")
+    if block.kind == "heading":
+        return f"<h{heading_level}>{inner}</h{heading_level}>"
+    if block.kind == "quote":
+        return f"<blockquote><p>{inner}</p></blockquote>"
+    if block.kind in LISTS:
+        return f"<li>{inner}</li>"
+    return f"<p>{inner}</p>"
+
+
+def to_html(doc: Document, heading_level: int = 2) -> Markup:
+    """The document as HTML; its headings start at ``heading_level`` (the page has an h1)."""
+    parts: list[str] = []
+    for kind, blocks in groupby(doc.blocks, key=lambda b: b.kind):
+        items = "".join(block_html(block, heading_level) for block in blocks)
+        parts.append(f"<{LISTS[kind]}>{items}</{LISTS[kind]}>" if kind in LISTS else items)
+    return Markup("\n".join(parts))  # noqa: S704 - every text above went through escape()
+
+
+def excerpt(doc: Document, limit: int = 280) -> str:
+    """The first words of the release as plain text, cut at a word boundary."""
+    text = " ".join(doc.plain.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return f"{cut}…"

@@ -1,0 +1,48 @@
+"""Full-text search over releases: SQLite FTS5 or PostgreSQL's 'russian' configuration.
+
+The index is kept by the database itself (migration 0006): triggers fill ``posts_fts`` on
+SQLite, and ``posts.search`` is a generated column on PostgreSQL. On SQLite, which has no
+Russian stemmer, every word of the query matches as a prefix ("отоплени" finds
+"отопления"); PostgreSQL stems with its dictionary.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import column, func, literal_column, select, table
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.storage.schema import posts
+
+MAX_WORDS = 12
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+posts_fts = table("posts_fts", column("rowid"))
+POSTGRES_CONFIG = "russian"
+
+
+def words(query: str) -> list[str]:
+    return _WORD.findall(query.lower())[:MAX_WORDS]
+
+
+def fts5_query(query: str) -> str | None:
+    """The words as quoted FTS5 prefix terms, all required; never FTS5 syntax from the user."""
+    terms = [f'"{word}"*' for word in words(query)]
+    return " ".join(terms) or None
+
+
+def condition(conn: AsyncConnection, query: str) -> Any | None:
+    """A WHERE clause on ``posts`` for ``query``, or None when it has no words."""
+    if conn.dialect.name == "sqlite":
+        match = fts5_query(query)
+        if match is None:
+            return None
+        ids = select(posts_fts.c.rowid).where(literal_column("posts_fts").op("MATCH")(match))
+        return posts.c.id.in_(ids)
+    text = " ".join(words(query))
+    if not text:
+        return None
+    tsquery = func.websearch_to_tsquery(literal_column(f"'{POSTGRES_CONFIG}'"), text)
+    return literal_column("posts.search").op("@@")(tsquery)
