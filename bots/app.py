@@ -9,7 +9,7 @@ import signal
 import time
 from collections.abc import Callable
 
-from bots.registry import platform_modules
+from bots.registry import platform_modules, post_limits
 from config import ConfigError, Settings
 from scheduler.runner import Scheduler
 from shared import hotlines as hotlines_feature
@@ -33,6 +33,7 @@ class App:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.services = Services.build(settings)
+        self.services.limits = post_limits()
         for install in FEATURES:
             install(self.services)
         self.runtimes: list[PlatformRuntime] = []

@@ -2,7 +2,8 @@
 
 Each platform package has a ``platform`` module with ``NAME``, ``REQUIRED`` (the variables
 to set), ``build(services)`` returning a runtime or None when not configured, and
-``check(settings)`` proving its credentials.
+``check(settings)`` proving its credentials, and ``LIMITS`` (a ``PostLimits``: what one
+post may hold there).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import pkgutil
 from types import ModuleType
 
 import bots
+from shared.platform import PostLimits
 
 
 def platform_modules() -> list[ModuleType]:
@@ -25,3 +27,8 @@ def platform_modules() -> list[ModuleType]:
             if exc.name != f"bots.{info.name}.platform":
                 raise
     return found
+
+
+def post_limits() -> dict[str, PostLimits]:
+    """Every platform's declared limits on a post (its ``platform.LIMITS``), by name."""
+    return {module.NAME: module.LIMITS for module in platform_modules()}

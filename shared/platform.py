@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 from shared.outbox.dispatcher import Sender
+from shared.richtext import Document, to_plain
 
 
 @dataclass(frozen=True)
@@ -29,3 +32,28 @@ class PlatformRuntime(Protocol):
 
     async def close(self) -> None:
         """Release connections and threads."""
+
+
+class LimitKind(StrEnum):
+    """Which of a platform's limits a post would break."""
+
+    TEXT_LENGTH = "text_length"  # characters of one post's text, as the platform shows it
+    PHOTO_SIZE = "photo_size"  # bytes of one uploaded photo
+    DOCUMENT_SIZE = "document_size"  # bytes of one uploaded document
+    ATTACHMENTS = "attachments"  # photos and documents in one post
+
+
+@dataclass(frozen=True)
+class PostLimits:
+    """What one platform accepts in one post, declared by the platform package.
+
+    A post is checked against the limits of every platform it goes to before anything is
+    stored: a limit found only at publication time leaves a post half-published. ``None``
+    means the platform has no such limit (Telegram splits a long text into messages).
+    """
+
+    text_length: int | None = None
+    render: Callable[[Document], str] = to_plain  # the text as the platform shows it
+    photo_bytes: int | None = None
+    document_bytes: int | None = None
+    attachments: int | None = None

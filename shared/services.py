@@ -13,6 +13,7 @@ from typing import Any
 from config.settings import Settings
 from shared.outbox.dispatcher import Hook
 from shared.planning import Planner
+from shared.platform import PostLimits
 from shared.storage.engine import Database
 from shared.texts import Texts
 
@@ -26,6 +27,8 @@ class Services:
     hooks: dict[str, list[Hook]] = field(default_factory=dict)
     planners: list[Planner] = field(default_factory=list)
     features: dict[str, Any] = field(default_factory=dict)
+    # Each platform's limits on a post (``bots.registry.post_limits``): checked before storing.
+    limits: dict[str, PostLimits] = field(default_factory=dict)
 
     @classmethod
     def build(cls, settings: Settings) -> Services:

@@ -1,4 +1,9 @@
-"""``glashatai post …``: press releases from scripts and the terminal."""
+"""``glashatai post …``: press releases from scripts and the terminal.
+
+Every message is Russian, from the text catalogue (``[cli.posts]``), like everything else
+the press office reads. Everything a command is given is checked before anything is
+written: a refused command leaves the database as it was.
+"""
 
 from __future__ import annotations
 
@@ -6,47 +11,63 @@ import argparse
 import asyncio
 import logging
 import mimetypes
-from datetime import datetime
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
+from bots.registry import post_limits
 from config import Settings
 from shared.clock import utcnow
-from shared.domain import PostKind
-from shared.errors import InvalidInput
-from shared.posts import repo, service
-from shared.posts.model import MAX_PHOTOS, OWNER
+from shared.domain import PostKind, PostStatus
+from shared.errors import InvalidInput, NotFound
+from shared.posts import limits, repo, service
+from shared.posts.model import MAX_PHOTOS, OWNER, Post
+from shared.posts.quiet import quiet_until
 from shared.posts.service import NewMedia
 from shared.posts.when import parse_when
-from shared.richtext import from_markdown, to_plain
+from shared.richtext import Document, from_markdown, to_plain
 from shared.services import Services
 from shared.storage import media as media_repo
 from shared.storage.migrate import upgrade
+from shared.texts import Texts
+
+# A date further ahead is more often a typo in the year than a plan: ask for --yes.
+FAR_AHEAD = timedelta(days=365)
+# Statuses ``post publish`` and ``post schedule`` act on: posts not (fully) out yet.
+SCHEDULABLE = {PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.MISSED}
+PUBLISHABLE = SCHEDULABLE | {PostStatus.FAILED, PostStatus.PARTLY_PUBLISHED}
+UNPUBLISHED = SCHEDULABLE
 
 
-def _read(path: str, what: str) -> bytes:
+def _read(path: str, texts: Texts) -> bytes:
     file = Path(path)
     if not file.is_file():
-        raise InvalidInput(f"{what} not found: {path}")
+        raise InvalidInput(texts("cli.posts.file_not_found", path=path))
     return file.read_bytes()
 
 
-def _photo(path: str) -> NewMedia:
-    data = _read(path, "photo")
+def _text(path: str, texts: Texts) -> str:
+    """The Markdown source; a binary file or control characters are refused."""
+    return limits.decode_text(_read(path, texts), texts, path)
+
+
+def _photo(path: str, texts: Texts) -> NewMedia:
+    data = _read(path, texts)
     try:
         with Image.open(Path(path)) as image:
             image.verify()
             kind = (image.format or "jpeg").lower()
     except (UnidentifiedImageError, OSError, SyntaxError):
-        raise InvalidInput(f"not an image: {path}") from None
+        raise InvalidInput(texts("cli.posts.not_an_image", path=path)) from None
     mime = Image.MIME.get(kind.upper(), f"image/{kind}")
     return NewMedia("photo", Path(path).name, mime, data)
 
 
-def _document(path: str) -> NewMedia:
-    data = _read(path, "document")
+def _document(path: str, texts: Texts) -> NewMedia:
+    data = _read(path, texts)
     mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
     return NewMedia("document", Path(path).name, mime, data)
 
@@ -57,18 +78,33 @@ def _settings() -> Settings:
     return load()
 
 
-def _run(coro_factory: Any, before: Any = None) -> int:
-    """Validate (``before``) first, then migrate and act: a refused command writes nothing."""
+def _run(
+    work: Callable[[Services], Awaitable[int]],
+    validate: Callable[[Services], None] | None = None,
+    post_id: int | None = None,
+    checks_limits: bool = False,
+) -> int:
+    """Validate first, then migrate and act: a refused command writes nothing.
+
+    Commands that store or publish a post load the platforms' limits (``checks_limits``);
+    the others don't import the platform packages at all.
+    """
     settings = _settings()
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
     async def go() -> int:
         services = Services.build(settings)
+        if checks_limits:
+            services.limits = post_limits()
         try:
-            if before is not None:
-                before(services)
+            if validate is not None:
+                validate(services)
             await upgrade(services.db)
-            return int(await coro_factory(services))
+            return await work(services)
+        except NotFound:
+            if post_id is None:
+                raise
+            raise NotFound(services.texts("cli.posts.not_found", id=post_id)) from None
         finally:
             await services.db.dispose()
 
@@ -81,68 +117,151 @@ def _platforms(value: str | None) -> list[str] | None:
     return [p.strip() for p in value.split(",") if p.strip()]
 
 
-def cmd_create(args: argparse.Namespace) -> int:
-    source = _read(args.text_file, "text file").decode("utf-8", errors="replace")
-    if len(args.photo) > MAX_PHOTOS:
-        raise InvalidInput(f"at most {MAX_PHOTOS} photos per post (got {len(args.photo)})")
-    media = [_photo(p) for p in args.photo] + [_document(d) for d in args.doc]
-    body = from_markdown(source)
+def _when(services: Services, text: str) -> datetime:
+    try:
+        return parse_when(text, utcnow(), services.settings.tz)
+    except InvalidInput:
+        raise InvalidInput(services.texts("posts.errors.bad_time", text=text.strip())) from None
 
-    at: list[datetime] = []
+
+def _local(services: Services, moment: datetime) -> str:
+    return f"{moment.astimezone(services.settings.tz):%d.%m.%Y %H:%M}"
+
+
+def check_far(services: Services, at: datetime | None, confirmed: bool) -> None:
+    """A date more than a year ahead is refused unless confirmed with ``--yes``."""
+    if at is not None and at - utcnow() > FAR_AHEAD and not confirmed:
+        raise InvalidInput(services.texts("cli.posts.far_future", when=_local(services, at)))
+
+
+def quiet_note(services: Services, at: datetime | None, urgent: bool) -> str | None:
+    """What quiet hours will do to a post due at ``at`` (None: now), said out loud."""
+    start = services.settings.publishing.quiet_hours_start
+    end = services.settings.publishing.quiet_hours_end
+    until = quiet_until(services.settings, at or utcnow())
+    if urgent or start is None or end is None or until is None:
+        return None
+    values = {"start": f"{start:%H:%M}", "end": f"{end:%H:%M}", "until": _local(services, until)}
+    if at is None:
+        return services.texts("cli.posts.quiet_now", **values)
+    return services.texts("cli.posts.quiet_at", at=_local(services, at), **values)
+
+
+def _outcome(services: Services, post: Post, note: str | None) -> None:
+    """One line on what happens to the post now, and the quiet-hours note if any."""
+    texts = services.texts
+    if post.status is PostStatus.SCHEDULED and post.scheduled_at is not None:
+        print(texts("posts.done.scheduled", id=post.id, when=_local(services, post.scheduled_at)))
+    else:
+        print(texts("posts.done.publishing", id=post.id))
+    if note:
+        print(note)
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A new post that passed every check, ready to be stored."""
+
+    body: Document
+    media: list[NewMedia]
+    platforms: list[str]
+    at: datetime | None
+
+
+def cmd_create(args: argparse.Namespace) -> int:
+    checked: list[_Checked] = []
 
     def validate(services: Services) -> None:
-        if args.at:
-            at.append(parse_when(args.at, utcnow(), services.settings.tz))
-            service.check_time(services, at[0])
-        service.check_platforms(services, _platforms(args.to))
+        texts = services.texts
+        source = _text(args.text_file, texts)
+        if len(args.photo) > MAX_PHOTOS:
+            raise InvalidInput(texts("posts.errors.too_many_photos", limit=MAX_PHOTOS))
+        media = [_photo(p, texts) for p in args.photo] + [_document(d, texts) for d in args.doc]
+        at = _when(services, args.at) if args.at else None
+        if at is not None:
+            service.check_time(services, at)
+            check_far(services, at, args.yes)
+        chosen = service.check_platforms(services, _platforms(args.to))
         service.check_media(services, media)
+        body = from_markdown(source)
+        service.check_limits(services, chosen, args.title, body, media)
+        checked.append(_Checked(body, media, chosen, at))
 
     async def go(services: Services) -> int:
+        new = checked[0]
         post_id = await service.create(
             services,
-            body=body,
+            body=new.body,
             title=args.title,
             kind=PostKind.URGENT if args.urgent else PostKind(args.kind),
-            platforms=_platforms(args.to),
-            at=at[0] if at else None,
+            platforms=new.platforms,
+            at=new.at,
             created_by="cli",
-            media=media,
+            media=new.media,
         )
         async with services.db.read() as conn:
             post = await repo.get(conn, post_id)
-        when = post.scheduled_at.astimezone(services.settings.tz) if post.scheduled_at else None
-        print(
-            f"post {post_id}: {post.status.value}"
-            + (f" at {when:%Y-%m-%d %H:%M %Z}" if when else "")
-        )
+        _outcome(services, post, quiet_note(services, new.at, post.urgent))
         return 0
 
-    try:
-        return _run(go, validate)
-    except InvalidInput as exc:
-        if args.at and str(exc) == args.at.strip()[:40]:
-            raise InvalidInput(
-                f'can\'t read the time {args.at!r} (try "2026-12-01 10:00")'
-            ) from None
-        raise
+    return _run(go, validate, checks_limits=True)
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    async def go(services: Services) -> int:
+        async with services.db.read() as conn:
+            post = await repo.get(conn, args.id)
+        if post.status not in PUBLISHABLE:
+            raise InvalidInput(_not_now(services, post))
+        await service.publish_now(services, args.id, "cli")
+        print(services.texts("posts.done.publishing", id=args.id))
+        return 0
+
+    return _run(go, post_id=args.id, checks_limits=True)
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    at: list[datetime] = []
+
+    def validate(services: Services) -> None:
+        at.append(_when(services, args.at))
+        service.check_time(services, at[0])
+        check_far(services, at[0], args.yes)
+
+    async def go(services: Services) -> int:
+        async with services.db.read() as conn:
+            post = await repo.get(conn, args.id)
+        if post.status not in SCHEDULABLE:
+            raise InvalidInput(_not_now(services, post))
+        await service.schedule(services, args.id, at[0], "cli")
+        async with services.db.read() as conn:
+            post = await repo.get(conn, args.id)
+        _outcome(services, post, quiet_note(services, at[0], post.urgent))
+        return 0
+
+    return _run(go, validate, post_id=args.id, checks_limits=True)
+
+
+def _not_now(services: Services, post: Post) -> str:
+    status = services.texts(f"posts.status.{post.status.value}")
+    return services.texts("cli.posts.not_schedulable", id=post.id, status=status)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     async def go(services: Services) -> int:
         async with services.db.read() as conn:
             posts = await repo.recent(conn, args.limit)
-        tz = services.settings.tz
+        texts = services.texts
         for post in posts:
-            when = (
-                f"{post.scheduled_at.astimezone(tz):%Y-%m-%d %H:%M}" if post.scheduled_at else "-"
-            )
+            when = _local(services, post.scheduled_at) if post.scheduled_at else "-"
             title = post.title or to_plain(post.body).split("\n", 1)[0]
+            status = texts(f"posts.status.{post.status.value}")
             print(
-                f"{post.id:>5}  {post.status.value:<17} {when:<16}  "
+                f"{post.id:>5}  {status:<20} {when:<16}  "
                 f"{','.join(post.platforms):<11}  {title[:60]}"
             )
         if not posts:
-            print("no posts")
+            print(texts("cli.posts.list_empty"))
         return 0
 
     return _run(go)
@@ -154,67 +273,81 @@ def cmd_show(args: argparse.Namespace) -> int:
             post = await repo.get(conn, args.id)
             pubs = await repo.publications_of(conn, post.id)
             items = await media_repo.of(conn, OWNER, post.id)
-        tz = services.settings.tz
-        print(f"post {post.id}: {post.status.value} ({post.kind.value})")
+        texts = services.texts
+        status = texts(f"posts.status.{post.status.value}")
+        kind = texts(f"posts.kind.{post.kind.value}")
+        print(texts("cli.posts.show_header", id=post.id, status=status, kind=kind))
         if post.scheduled_at:
-            print(f"scheduled: {post.scheduled_at.astimezone(tz):%Y-%m-%d %H:%M %Z}")
-        print(f"platforms: {', '.join(post.platforms)}")
+            print(texts("posts.preview.when", when=_local(services, post.scheduled_at)))
+        print(texts("posts.preview.platforms", platforms=", ".join(post.platforms)))
         for pub in pubs:
-            line = f"  {pub.platform}: {pub.state.value}"
+            state = texts(f"posts.publication.{pub.state.value}")
+            line = "  " + texts("posts.preview.publication", platform=pub.platform, state=state)
             if pub.url:
                 line += f" {pub.url}"
             if pub.error:
                 line += f" ({pub.error})"
             print(line)
         for item in items:
-            print(f"  {item.kind}: {item.filename}")
+            kind_label = texts(f"cli.posts.{'photo' if item.kind == 'photo' else 'document'}")
+            print(texts("cli.posts.show_media", kind=kind_label, file=item.filename))
         if post.title:
-            print(f"title: {post.title}")
+            print(texts("cli.posts.show_title", title=post.title))
         print()
         print(to_plain(post.body))
         return 0
 
-    return _run(go)
+    return _run(go, post_id=args.id)
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
     async def go(services: Services) -> int:
         await service.cancel(services, args.id, "cli")
-        print(f"post {args.id}: cancelled")
+        print(services.texts("posts.done.cancelled", id=args.id))
         return 0
 
-    return _run(go)
+    return _run(go, post_id=args.id)
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
-    body = from_markdown(_read(args.text_file, "text file").decode("utf-8", errors="replace"))
+    source: list[str] = []
+
+    def validate(services: Services) -> None:
+        source.append(_text(args.text_file, services.texts))
 
     async def go(services: Services) -> int:
+        body = from_markdown(source[0])
         await service.edit(services, args.id, body, "cli", title=args.title)
-        print(f"post {args.id}: edited")
+        print(services.texts("posts.done.edited", id=args.id))
         return 0
 
-    return _run(go)
+    return _run(go, validate, post_id=args.id, checks_limits=True)
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    if not args.yes:
-        raise InvalidInput("deleting removes the post from every platform: add --yes to confirm")
+    def validate(services: Services) -> None:
+        if not args.yes:
+            raise InvalidInput(services.texts("cli.posts.confirm_delete"))
 
     async def go(services: Services) -> int:
+        async with services.db.read() as conn:
+            was = (await repo.get(conn, args.id)).status
         await service.delete(services, args.id, "cli")
-        print(f"post {args.id}: deleting everywhere")
+        key = "cli.posts.cancelled_unpublished" if was in UNPUBLISHED else "posts.done.deleted"
+        print(services.texts(key, id=args.id))
         return 0
 
-    return _run(go)
+    return _run(go, validate, post_id=args.id)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    post = sub.add_parser("post", help="press releases: create, list, show, edit, cancel, delete")
+    post = sub.add_parser(
+        "post", help="press releases: create, list, show, publish, schedule, edit, cancel, delete"
+    )
     cmds = post.add_subparsers(dest="post_command", required=True, metavar="COMMAND")
 
     create = cmds.add_parser("create", help="create a post (published now or at --at)")
-    create.add_argument("--text-file", required=True, help="the text, in Markdown")
+    create.add_argument("--text-file", required=True, help="the text, in Markdown (UTF-8)")
     create.add_argument("--title", help="a title shown above the text")
     create.add_argument("--photo", action="append", default=[], help="a photo (up to 10)")
     create.add_argument("--doc", action="append", default=[], help="a document, e.g. a PDF")
@@ -227,6 +360,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         choices=[k.value for k in PostKind],
         help="what the post is (default press_release)",
     )
+    create.add_argument("--yes", action="store_true", help="confirm a date over a year ahead")
     create.set_defaults(func=cmd_create)
 
     listing = cmds.add_parser("list", help="the latest posts")
@@ -237,17 +371,33 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     show.add_argument("id", type=int)
     show.set_defaults(func=cmd_show)
 
+    publish = cmds.add_parser(
+        "publish", help="publish a draft (or a scheduled, missed or failed post) now"
+    )
+    publish.add_argument("id", type=int)
+    publish.set_defaults(func=cmd_publish)
+
+    schedule = cmds.add_parser("schedule", help="schedule a draft (or move a scheduled post)")
+    schedule.add_argument("id", type=int)
+    schedule.add_argument(
+        "--at", required=True, help='when, in the office\'s time zone: "2026-12-01 10:00"'
+    )
+    schedule.add_argument("--yes", action="store_true", help="confirm a date over a year ahead")
+    schedule.set_defaults(func=cmd_schedule)
+
     cancel = cmds.add_parser("cancel", help="cancel a draft or scheduled post")
     cancel.add_argument("id", type=int)
     cancel.set_defaults(func=cmd_cancel)
 
     edit = cmds.add_parser("edit", help="change a post's text (published: on every platform)")
     edit.add_argument("id", type=int)
-    edit.add_argument("--text-file", required=True, help="the new text, in Markdown")
+    edit.add_argument("--text-file", required=True, help="the new text, in Markdown (UTF-8)")
     edit.add_argument("--title", help="a new title ('' removes it)")
     edit.set_defaults(func=cmd_edit)
 
-    delete = cmds.add_parser("delete", help="delete a published post everywhere")
+    delete = cmds.add_parser(
+        "delete", help="delete a post everywhere (a post not yet published is cancelled)"
+    )
     delete.add_argument("id", type=int)
     delete.add_argument("--yes", action="store_true", help="confirm")
     delete.set_defaults(func=cmd_delete)

@@ -16,13 +16,16 @@ from bots.telegram.middleware import CallbackTokenMiddleware
 from bots.telegram.moderators import Moderators
 from bots.telegram.sender import TelegramSender, chat_ref
 from config.settings import Settings
-from shared.platform import CheckResult
+from shared.platform import CheckResult, PostLimits
 from shared.services import Services
 
 log = logging.getLogger(__name__)
 
 NAME = "telegram"
 REQUIRED = "GLASHATAI_TELEGRAM__TOKEN"
+# The Bot API's upload limits (a longer text is split into messages, so it has none):
+# 10 MB for a photo, 50 MB for any other file; a bigger request gets HTTP 413.
+LIMITS = PostLimits(photo_bytes=10 * 1024 * 1024, document_bytes=50 * 1024 * 1024)
 
 
 class TelegramRuntime:

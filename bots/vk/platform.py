@@ -12,15 +12,25 @@ from vk_api.exceptions import ApiError
 from bots.vk.client import VkClient
 from bots.vk.handlers import handle_event
 from bots.vk.longpoll import LongPoller
+from bots.vk.render import WALL_LIMIT, wall_text
 from bots.vk.sender import VkSender
 from config.settings import Settings
-from shared.platform import CheckResult
+from shared.platform import CheckResult, PostLimits
 from shared.services import Services
 
 log = logging.getLogger(__name__)
 
 NAME = "vk"
 REQUIRED = "GLASHATAI_VK__GROUP_TOKEN and GLASHATAI_VK__GROUP_ID"
+# A wall post: 16,384 characters of text as VK shows it, 10 attachments, photos up to
+# 50 MB and documents up to 200 MB (VK's upload limits).
+LIMITS = PostLimits(
+    text_length=WALL_LIMIT,
+    render=wall_text,
+    photo_bytes=50 * 1024 * 1024,
+    document_bytes=200 * 1024 * 1024,
+    attachments=10,
+)
 
 
 class VkRuntime:

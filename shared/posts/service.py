@@ -23,7 +23,7 @@ from shared.outbox.model import OutboxMessage
 from shared.outbox.payload import delete as delete_payload
 from shared.outbox.payload import edit as edit_payload
 from shared.outbox.payload import message
-from shared.posts import notices, repo
+from shared.posts import limits, notices, repo
 from shared.posts.model import MAX_PHOTOS, OWNER, REF_PUBLICATION, WALL, Post, Publication
 from shared.posts.quiet import quiet_until
 from shared.richtext import Block, Document, Span, join
@@ -90,6 +90,29 @@ def check_media(services: Services, media: Sequence[NewMedia]) -> None:
         raise InvalidInput(services.texts("posts.errors.too_many_photos", limit=MAX_PHOTOS))
 
 
+def check_limits(
+    services: Services,
+    platforms: Sequence[str],
+    title: str | None,
+    body: Document,
+    media: Sequence[NewMedia],
+) -> None:
+    """Refuse, naming the platform and the limit, what a chosen platform would refuse."""
+    doc = body if not title else join(Document((Block("heading", (Span(title),)),)), body)
+    limits.check(services.limits, platforms, doc, media, services.texts)
+
+
+async def _check_stored(
+    services: Services, conn: AsyncConnection, post: Post, platforms: Sequence[str]
+) -> None:
+    """A stored post (a draft from the feed or a digest) against ``platforms``' limits."""
+    stored = [
+        NewMedia(m.kind, m.filename, m.mime, m.data)
+        for m in await media_repo.of(conn, OWNER, post.id)
+    ]
+    check_limits(services, platforms, post.title, post.body, stored)
+
+
 async def create_post(
     services: Services,
     *,
@@ -132,6 +155,7 @@ async def create(
     """The full form: drafts (admin chat, feed) and media with platform references."""
     chosen = check_platforms(services, platforms)
     check_media(services, media)
+    check_limits(services, chosen, title, body, media)
     now = utcnow()
     if at is not None:
         check_time(services, at, now)
@@ -271,6 +295,7 @@ async def publish_now(services: Services, post_id: int, actor: str) -> None:
             PostStatus.PARTLY_PUBLISHED,
         }:
             raise Conflict(f"post {post_id} is {post.status}")
+        await _check_stored(services, conn, post, post.platforms)
         await audit.record(conn, actor, "post.publish_now", "post", post_id)
         await publish(services, conn, post)
         await notices.refresh_preview(services, conn, await repo.get(conn, post_id))
@@ -283,6 +308,7 @@ async def schedule(services: Services, post_id: int, at: datetime, actor: str) -
         post = await repo.get(conn, post_id)
         if post.status not in {PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.MISSED}:
             raise Conflict(f"post {post_id} is {post.status}")
+        await _check_stored(services, conn, post, post.platforms)
         await repo.set_fields(conn, post_id, status=PostStatus.SCHEDULED, scheduled_at=at)
         await audit.record(conn, actor, "post.schedule", "post", post_id, at=at.isoformat())
         post = await repo.get(conn, post_id)
@@ -317,6 +343,7 @@ async def toggle_platform(services: Services, post_id: int, platform: str, actor
             chosen.remove(platform)
         else:
             chosen = check_platforms(services, [*chosen, platform])
+            await _check_stored(services, conn, post, [platform])
         await repo.set_fields(conn, post_id, platforms=chosen)
         await audit.record(conn, actor, "post.platforms", "post", post_id, platforms=chosen)
         await notices.refresh_preview(services, conn, await repo.get(conn, post_id))
@@ -331,7 +358,9 @@ async def add_media(
         if post.status not in {PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.MISSED}:
             raise Conflict(services.texts("posts.errors.media_after_publish"))
         existing = await media_repo.of(conn, OWNER, post_id)
-        check_media(services, [*(NewMedia(m.kind, "", "", None) for m in existing), *media])
+        together = [*(NewMedia(m.kind, "", "", None) for m in existing), *media]
+        check_media(services, together)
+        check_limits(services, post.platforms, post.title, post.body, together)
         await attach(conn, post_id, media)
         await audit.record(conn, actor, "post.media", "post", post_id, added=len(media))
         await notices.refresh_preview(services, conn, post, force=True)
@@ -357,6 +386,8 @@ async def edit(
         new_body = join(post.body, body) if append else body
         if new_body.is_empty() and not (title or post.title):
             raise InvalidInput(services.texts("posts.errors.empty"))
+        new_title = post.title if title is None else (title or None)
+        check_limits(services, post.platforms, new_title, new_body, [])
         values: dict[str, Any] = {"body": new_body, "version": post.version + 1}
         if title is not None:
             values["title"] = title or None
