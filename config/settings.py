@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from shared.domain import PostKind
+
 
 def _none_if_empty(value: Any) -> Any:
     """An empty variable (``TOKEN=`` in .env) means "not configured"."""
@@ -32,6 +34,16 @@ def _int_list(value: Any) -> Any:
         return [part.strip() for part in text.split(",") if part.strip()]
     if isinstance(value, int):
         return [value]
+    return value
+
+
+def _str_list(value: Any) -> Any:
+    """Accept ``a, b``, a JSON list and ``""`` for a list of strings."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [part.strip() for part in text.split(",") if part.strip()]
     return value
 
 
@@ -104,12 +116,42 @@ class PublishingSettings(BaseModel):
     feed_autoschedule: bool = False
     topic_id: int | None = None
     album_wait_seconds: float = 1.0
+    # Website feeds (see README "Feed import"): FEED_URLS is the list, FEED_URL an alias.
+    feed_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    feed_categories: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    feed_exclude_categories: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    feed_category_kinds: Annotated[dict[str, PostKind], NoDecode] = Field(default_factory=dict)
+    feed_photo_max_bytes: int = 10 * 1024 * 1024
+    feed_photo_timeout: float = 20.0
 
     @field_validator("quiet_hours_start", "quiet_hours_end", "feed_url", "topic_id", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         """An empty variable switches the feature off (no quiet hours, no feed)."""
         return None if value == "" else value
+
+    @field_validator("feed_urls", "feed_categories", "feed_exclude_categories", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        """``a, b`` or a JSON list; categories are compared case-insensitively."""
+        return _str_list(value)
+
+    @field_validator("feed_category_kinds", mode="before")
+    @classmethod
+    def _category_kinds(cls, value: Any) -> Any:
+        """``Извещения=notice, Аукционы=notice``: a category's items get that post kind."""
+        if isinstance(value, str):
+            pairs = [part.split("=", 1) for part in _str_list(value)]
+            if any(len(pair) != 2 for pair in pairs):
+                raise ValueError("expected CATEGORY=KIND pairs separated by commas")
+            return {name.strip(): kind.strip() for name, kind in pairs}
+        return value
+
+    @property
+    def feeds(self) -> list[str]:
+        """Every feed to read: FEED_URLS, then FEED_URL, each once."""
+        urls = [*self.feed_urls, *([self.feed_url] if self.feed_url else [])]
+        return list(dict.fromkeys(urls))
 
 
 class SchedulerSettings(BaseModel):

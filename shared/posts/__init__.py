@@ -16,6 +16,6 @@ def install(services: Services) -> None:
     services.on_outcome(REF_NOTICE, hooks.on_notice)
     planner = PostPlanner(services)
     services.add_planner(planner)
-    if services.settings.publishing.feed_url:
+    if services.settings.publishing.feeds:
         services.add_planner(FeedPlanner(services))
     services.features["posts"] = planner

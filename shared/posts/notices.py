@@ -7,6 +7,7 @@ a reply to it can be told apart from replies meant for other features.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -47,7 +48,12 @@ def _platform_name(platform: str) -> str:
 
 
 def preview_doc(
-    services: Services, post: Post, pubs: list[Publication], photos: int, docs: int
+    services: Services,
+    post: Post,
+    pubs: list[Publication],
+    photos: int,
+    docs: int,
+    notes: Sequence[str] = (),
 ) -> Document:
     t = services.texts
     lines = [
@@ -71,6 +77,7 @@ def preview_doc(
             lines.append(_line(pub.url, link=pub.url))
     if photos or docs:
         lines.append(_line(t("posts.preview.media", photos=photos, docs=docs)))
+    lines.extend(_line(note) for note in notes)
     header = Document(tuple(lines))
     from shared.posts.service import full_doc
 
@@ -166,7 +173,10 @@ async def refresh_preview(
     pubs = await repo.publications_of(conn, post.id)
     items = await media_repo.of(conn, OWNER, post.id)
     photos = sum(1 for m in items if m.kind == "photo")
-    doc = preview_doc(services, post, pubs, photos, len(items) - photos)
+    from shared.posts.feed.report import missing_lines
+
+    notes = await missing_lines(services, conn, post.id)
+    doc = preview_doc(services, post, pubs, photos, len(items) - photos, notes)
     buttons = await preview_buttons(services, conn, post)
     if post.preview_message_id is None:
         await _notice(
@@ -303,6 +313,14 @@ async def ask_captcha(
     await _notice(
         services, conn, post, Document(tuple(blocks)), "captcha", media=media, outbox_id=outbox_id
     )
+
+
+async def tell(
+    services: Services, conn: AsyncConnection, post: Post, text: str, role: str = "info"
+) -> None:
+    """One line about the post under its preview (the feed's news of a changed item)."""
+    doc = Document((_line(text),))
+    await _notice(services, conn, post, doc, role, reply_to=post.preview_message_id)
 
 
 async def settle_post(services: Services, conn: AsyncConnection, post_id: int) -> None:

@@ -1,0 +1,191 @@
+"""Feed entries (feedparser's view of RSS 2.0, Atom, RDF) as items to draft posts from.
+
+The body is the fullest text an item offers: the Yandex News ``full-text`` that 1C-Bitrix
+sites export, then ``content:encoded`` / Atom content, then the ``description`` teaser.
+Photos come from image enclosures, ``media:content`` and the full text's ``<img>``, in that
+order, once each; ``media:thumbnail`` only when the item has no other picture (it is
+usually a small copy of one of them). PDF and office files among the enclosures become
+documents.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import mimetypes
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import feedparser  # type: ignore[import-untyped]
+
+from shared.posts.feed.html import html_to_doc
+from shared.richtext import Block, Document, Span, dump, from_plain, join
+
+KEY_LIMIT = 512
+_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp")
+_DOCUMENT_TYPES = {
+    "application/pdf",
+    "application/msword",
+    "application/rtf",
+    "text/rtf",
+    "application/vnd.ms-excel",
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.spreadsheet",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/zip",
+}
+_DOCUMENT_SUFFIXES = (".pdf", ".doc", ".docx", ".rtf", ".odt", ".xls", ".xlsx", ".ods", ".zip")
+
+
+class NotAFeed(ValueError):
+    """The answer could not be read as RSS or Atom at all."""
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """One item of a feed, ready to become a post."""
+
+    key: str
+    title: str | None
+    body: Document
+    link: str | None
+    categories: tuple[str, ...]
+    photos: tuple[str, ...]
+    documents: tuple[str, ...]
+
+    @property
+    def content_hash(self) -> str:
+        """What the site says in the item: a change here updates a draft."""
+        data = json.dumps([self.title, dump(self.body)], ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(data.encode()).hexdigest()
+
+
+def parse_feed(raw: bytes, feed_url: str, read_more: str, content_type: str = "") -> list[FeedItem]:
+    """The feed's items, oldest first (feeds list the newest first).
+
+    The HTTP ``Content-Type`` is passed on: its charset counts when the XML declares none.
+    """
+    headers = {"content-type": content_type} if content_type else {}
+    parsed = feedparser.parse(raw, response_headers=headers)
+    if parsed.bozo and not parsed.entries:
+        raise NotAFeed(f"not a feed: {type(parsed.get('bozo_exception')).__name__}")
+    items = [_item(entry, feed_url, read_more) for entry in parsed.entries]
+    return [item for item in reversed(items) if item is not None]
+
+
+def _item(entry: Any, feed_url: str, read_more: str) -> FeedItem | None:
+    link = _absolute(feed_url, entry.get("link"))
+    guid = str(entry.get("id") or "")
+    if entry.get("link") == guid and urlsplit(guid).scheme not in {"http", "https"}:
+        link = None  # feedparser made the link from a guid that is no address
+    key = str(entry.get("id") or link or entry.get("title") or "").strip()[:KEY_LIMIT]
+    if not key:
+        return None
+    base = link or feed_url
+    body, inline_images = _body(entry, base)
+    if link:
+        body = join(body, Document((Block("paragraph", (Span(read_more, link=link),)),)))
+    photos, documents = _attachments(entry, base, inline_images)
+    title = html.unescape(str(entry.get("title") or "")).strip() or None
+    return FeedItem(
+        key=key,
+        title=title,
+        body=body,
+        link=link,
+        categories=tuple(_categories(entry)),
+        photos=tuple(photos),
+        documents=tuple(documents),
+    )
+
+
+def _absolute(base: str, href: Any) -> str | None:
+    if not href or not str(href).strip():
+        return None
+    url = urljoin(base, str(href).strip())
+    return url if urlsplit(url).scheme in {"http", "https"} else None
+
+
+def _full_text(entry: Any) -> str | None:
+    """``yandex:full-text`` under whatever prefix the feed declared for the namespace."""
+    for key, value in entry.items():
+        if key.endswith("full-text") and isinstance(value, str) and value.strip():
+            # An undeclared prefix makes feedparser's loose parser keep the markup escaped.
+            return html.unescape(value) if "<" not in value and "&lt;" in value else value
+    return None
+
+
+def _body(entry: Any, base: str) -> tuple[Document, list[str]]:
+    candidates: list[tuple[str, str]] = []
+    full = _full_text(entry)
+    if full:
+        candidates.append((full, "text/html"))
+    contents = sorted(entry.get("content") or [], key=lambda c: -len(c.get("value") or ""))
+    candidates += [(c.get("value") or "", c.get("type") or "text/html") for c in contents]
+    detail = entry.get("summary_detail") or {}
+    candidates.append((entry.get("summary") or "", detail.get("type") or "text/html"))
+    for text, kind in candidates:
+        if not text.strip():
+            continue
+        if kind == "text/plain":
+            doc, images = from_plain(text), list[str]()
+        else:
+            doc, images = html_to_doc(text, base)
+        if not doc.is_empty() or images:
+            return doc, images
+    return Document(), []
+
+
+def _is_image(url: str, mime: str) -> bool:
+    if mime:
+        return mime.startswith("image/")
+    return urlsplit(url).path.lower().endswith(_IMAGE_SUFFIXES)
+
+
+def _is_document(url: str, mime: str) -> bool:
+    guessed = mimetypes.guess_type(urlsplit(url).path)[0] or ""
+    return (
+        mime in _DOCUMENT_TYPES
+        or guessed in _DOCUMENT_TYPES
+        or urlsplit(url).path.lower().endswith(_DOCUMENT_SUFFIXES)
+    )
+
+
+def _attachments(entry: Any, base: str, inline: Iterable[str]) -> tuple[list[str], list[str]]:
+    photos: list[str] = []
+    documents: list[str] = []
+
+    def add(target: list[str], url: str | None) -> None:
+        if url and url not in photos and url not in documents:
+            target.append(url)
+
+    for enclosure in entry.get("enclosures") or []:
+        url = _absolute(base, enclosure.get("href") or enclosure.get("url"))
+        mime = str(enclosure.get("type") or "").lower()
+        if url and _is_image(url, mime):
+            add(photos, url)
+        elif url and _is_document(url, mime):
+            add(documents, url)
+    for media in entry.get("media_content") or []:
+        url = _absolute(base, media.get("url"))
+        mime = str(media.get("type") or "").lower()
+        if url and (media.get("medium") == "image" or _is_image(url, mime)):
+            add(photos, url)
+    for url in inline:
+        add(photos, url)
+    if not photos:
+        for thumb in entry.get("media_thumbnail") or []:
+            add(photos, _absolute(base, thumb.get("url")))
+    return photos, documents
+
+
+def _categories(entry: Any) -> list[str]:
+    names = []
+    for tag in entry.get("tags") or []:
+        name = str(tag.get("label") or tag.get("term") or "").strip()
+        if name and name not in names:
+            names.append(name)
+    return names

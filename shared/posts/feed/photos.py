@@ -1,0 +1,89 @@
+"""An item's photos and documents, downloaded and checked, with what could not be had.
+
+A photo is kept only if Pillow recognises it as a picture (as the CLI checks uploads);
+one that fails is reported by its address and reason so the admin chat can name it. Only
+the first ``MAX_PHOTOS`` photos are fetched: that is the platforms' album size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import mimetypes
+from dataclasses import dataclass
+
+import aiohttp
+from PIL import Image, UnidentifiedImageError
+
+from shared.posts.feed.fetch import DownloadFailed, Failure, download, filename_of
+from shared.posts.feed.parse import FeedItem
+from shared.posts.model import MAX_PHOTOS
+from shared.storage.media import NewFile
+
+DOCUMENT_MAX_BYTES = 50 * 1024 * 1024  # what a bot may upload to Telegram
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A file the item names that the post does not get."""
+
+    url: str
+    failure: Failure
+    detail: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {"url": self.url, "failure": self.failure.value, "detail": self.detail}
+
+
+def _image_mime(data: bytes) -> str:
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+            kind = (image.format or "jpeg").upper()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise DownloadFailed(Failure.NOT_IMAGE) from None
+    return Image.MIME.get(kind, f"image/{kind.lower()}")
+
+
+async def _photo(session: aiohttp.ClientSession, url: str, limit: int, seconds: float) -> NewFile:
+    got = await download(session, url, limit, seconds)
+    mime = await asyncio.to_thread(_image_mime, got.data)
+    name = got.filename
+    if "." not in name:
+        name += mimetypes.guess_extension(mime) or ".jpg"
+    return NewFile("photo", name, mime, got.data)
+
+
+async def _document(session: aiohttp.ClientSession, url: str, seconds: float) -> NewFile:
+    got = await download(session, url, DOCUMENT_MAX_BYTES, seconds)
+    mime = mimetypes.guess_type(got.filename)[0] or got.mime
+    return NewFile("document", filename_of(url, "document"), mime, got.data)
+
+
+async def collect(
+    session: aiohttp.ClientSession, item: FeedItem, photo_limit: int, seconds: float
+) -> tuple[list[NewFile], list[Missing]]:
+    """Photos (in the item's order, each picture once) then documents, and what failed."""
+    files: list[NewFile] = []
+    missing: list[Missing] = []
+    seen: set[str] = set()
+    for url in item.photos:
+        if len(files) >= MAX_PHOTOS:
+            missing.append(Missing(url, Failure.OVER_LIMIT, str(MAX_PHOTOS)))
+            continue
+        try:
+            photo = await _photo(session, url, photo_limit, seconds)
+        except DownloadFailed as exc:
+            missing.append(Missing(url, exc.failure, exc.detail))
+            continue
+        digest = hashlib.sha256(photo.data or b"").hexdigest()
+        if digest not in seen:
+            seen.add(digest)
+            files.append(photo)
+    for url in item.documents:
+        try:
+            files.append(await _document(session, url, seconds))
+        except DownloadFailed as exc:
+            missing.append(Missing(url, exc.failure, exc.detail))
+    return files, missing

@@ -1,0 +1,187 @@
+"""Poll the office's website feeds: new items become drafts, changed items update them.
+
+Every feed is read with a conditional GET and remembered on its own: its validators, and
+each item by its guid (else link) with the content it had. A new item's photos and
+documents are downloaded before the post is written, outside any transaction. A broken
+or unreachable feed is logged and read again at the next poll; it never stops the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from shared.domain import PostKind, PostStatus
+from shared.errors import GlashataiError
+from shared.posts import notices, repo, service
+from shared.posts.feed import store
+from shared.posts.feed.fetch import get_feed
+from shared.posts.feed.parse import FeedItem, parse_feed
+from shared.posts.feed.photos import collect
+from shared.services import Services
+from shared.storage import audit
+
+log = logging.getLogger(__name__)
+
+FETCH_TIMEOUT = 20.0
+ACTOR = "feed"
+
+
+def safe_url(url: str) -> str:
+    """The feed's address for a log line: no query string (it may carry a site's key)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}{parts.path}"
+
+
+class FeedPlanner:
+    name = "feed"
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.next_poll: datetime | None = None
+        self.failures = 0
+
+    @property
+    def interval(self) -> timedelta:
+        return timedelta(minutes=self.services.settings.publishing.feed_poll_minutes)
+
+    async def run_due(self, now: datetime) -> None:
+        if self.next_poll is not None and now < self.next_poll:
+            return
+        self.next_poll = now + self.interval
+        created = await self.poll()
+        if created:
+            log.info("feed: %d new item(s) imported", len(created))
+
+    async def upcoming(self, now: datetime, until: datetime) -> Sequence[datetime]:
+        if self.next_poll is not None and now < self.next_poll <= until:
+            return [self.next_poll]
+        return []
+
+    async def poll(self) -> list[int]:
+        """Read every feed; returns the new posts' ids."""
+        created: list[int] = []
+        failed = False
+        for url in self.services.settings.publishing.feeds:
+            try:
+                created += await self.poll_feed(url)
+            except Exception as exc:  # one broken feed must not stop the others or the app
+                failed = True
+                log.warning(
+                    "feed: poll failed for %s (%s: %s); retrying in %s",
+                    safe_url(url),
+                    type(exc).__name__,
+                    str(exc)[:200],
+                    self.interval,
+                )
+        self.failures = self.failures + 1 if failed else 0
+        return created
+
+    async def poll_feed(self, url: str) -> list[int]:
+        timeout = aiohttp.ClientTimeout(total=FETCH_TIMEOUT)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            async with self.services.db.write() as conn:
+                source = await store.source(conn, url)
+            answer = await get_feed(session, url, source.etag, source.last_modified)
+            created: list[int] = []
+            if answer.body is not None:
+                read_more = self.services.texts("posts.feed.read_more")
+                for item in parse_feed(answer.body, url, read_more, answer.content_type):
+                    if self.wanted(item):
+                        post_id = await self.take(session, source.id, item)
+                        if post_id is not None:
+                            created.append(post_id)
+            async with self.services.db.write() as conn:
+                await store.set_validators(conn, source.id, answer.etag, answer.last_modified)
+        self.services.wake_outbox()
+        return created
+
+    def wanted(self, item: FeedItem) -> bool:
+        """FEED_CATEGORIES (empty: every item) minus FEED_EXCLUDE_CATEGORIES."""
+        publishing = self.services.settings.publishing
+        names = {c.casefold() for c in item.categories}
+        include = {c.casefold() for c in publishing.feed_categories}
+        exclude = {c.casefold() for c in publishing.feed_exclude_categories}
+        if include and not names & include:
+            return False
+        return not names & exclude
+
+    def kind_of(self, item: FeedItem) -> PostKind:
+        kinds = {
+            k.casefold(): v
+            for k, v in self.services.settings.publishing.feed_category_kinds.items()
+        }
+        for name in item.categories:
+            if name.casefold() in kinds:
+                return kinds[name.casefold()]
+        return PostKind.PRESS_RELEASE
+
+    async def take(
+        self, session: aiohttp.ClientSession, source_id: int, item: FeedItem
+    ) -> int | None:
+        """Draft a new item, or bring a known one up to date; the new post's id or None."""
+        async with self.services.db.read() as conn:
+            known = await store.known(conn, source_id, item.key)
+            legacy = None if known else await repo.by_guid(conn, item.key)
+        if known is not None:
+            if known.content_hash != item.content_hash:
+                await self.changed(known, item)
+            return None
+        if legacy is not None:  # imported before feeds were remembered one by one
+            async with self.services.db.write() as conn:
+                await store.remember(conn, source_id, item.key, legacy, item.content_hash, [])
+            return None
+        publishing = self.services.settings.publishing
+        files, missing = await collect(
+            session, item, publishing.feed_photo_max_bytes, publishing.feed_photo_timeout
+        )
+        async with self.services.db.write() as conn:
+            try:
+                post_id = await service.create(
+                    self.services,
+                    title=item.title,
+                    body=item.body,
+                    kind=self.kind_of(item),
+                    created_by=ACTOR,
+                    draft=not publishing.feed_autoschedule,
+                    media=files,
+                    source_url=item.link,
+                    conn=conn,
+                )
+            except GlashataiError as exc:
+                log.warning("feed: item %r skipped: %s", item.key[:80], exc)
+                return None
+            failed = [m.to_json() for m in missing]
+            await store.remember(conn, source_id, item.key, post_id, item.content_hash, failed)
+            if failed:
+                # The preview was queued before the missing files were stored: a newer
+                # version makes the outbox hook redraw it, naming them, once it is sent.
+                post = await repo.get(conn, post_id)
+                await repo.set_fields(conn, post_id, version=post.version + 1)
+        return post_id
+
+    async def changed(self, known: store.Known, item: FeedItem) -> None:
+        """The site changed an item: a draft follows it, anything else is only reported."""
+        t = self.services.texts
+        title = item.title or item.key
+        async with self.services.db.write() as conn:
+            post = await repo.get(conn, known.post_id)
+            await store.set_hash(conn, known.id, item.content_hash)
+            if post.status is PostStatus.CANCELLED:
+                return
+            if post.status is PostStatus.DRAFT:
+                await repo.set_fields(
+                    conn, post.id, title=item.title, body=item.body, version=post.version + 1
+                )
+                await audit.record(conn, ACTOR, "post.edit", "post", post.id, source="feed")
+                post = await repo.get(conn, post.id)
+                await notices.refresh_preview(self.services, conn, post, force=True)
+                await notices.tell(self.services, conn, post, t("posts.feed.updated", title=title))
+            else:
+                text = t("posts.feed.changed_published", title=title, link=item.link or "")
+                await notices.tell(self.services, conn, post, text.strip())
+        log.info("feed: item %r changed on the site (post %s)", item.key[:80], post.id)
