@@ -151,18 +151,34 @@ class TelegramSender:
             found = [await media_repo.get(conn, i) for i in ids]
         return [m for m in found if m is not None]
 
-    async def _remember(self, items: Sequence[Media], messages: Sequence[Message]) -> None:
-        async with self.db.write() as conn:
-            for item, message in zip(items, messages, strict=False):
-                file_id = (
-                    message.photo[-1].file_id
-                    if message.photo
-                    else message.document.file_id
-                    if message.document
-                    else None
-                )
-                if file_id and item.refs.get(FILE_ID) != file_id:
-                    await media_repo.set_ref(conn, item.id, FILE_ID, file_id)
+    async def _remember(self, items: Sequence[Media], done: Any) -> list[int]:
+        """Keep the file ids Telegram gave a media step's uploads; return its message ids.
+
+        Runs after the step, on its recorded result: Telegram has the media whatever
+        happens here, so a failure is logged and the next send simply uploads again.
+        """
+        if isinstance(done, list):  # a step journalled before results carried file ids
+            return [int(i) for i in done]
+        try:
+            async with self.db.write() as conn:
+                for item, file_id in zip(items, done["file_ids"], strict=False):
+                    if file_id and item.refs.get(FILE_ID) != file_id:
+                        await media_repo.set_ref(conn, item.id, FILE_ID, file_id)
+                        item.refs[FILE_ID] = file_id
+        except Exception:
+            log.exception("Telegram file ids of media %s not kept", [m.id for m in items])
+        return [int(i) for i in done["message_ids"]]
+
+    @staticmethod
+    def _sent_media(messages: Sequence[Message]) -> dict[str, list[Any]]:
+        """A media step's result: the messages and the file id Telegram gave each."""
+        return {
+            "message_ids": [m.message_id for m in messages],
+            "file_ids": [
+                m.photo[-1].file_id if m.photo else m.document.file_id if m.document else None
+                for m in messages
+            ],
+        }
 
     @staticmethod
     def _input(item: Media) -> str | BufferedInputFile:
@@ -211,7 +227,7 @@ class TelegramSender:
                 solo_markup = markup if len(group) == 1 else None
             if len(group) == 1:
 
-                async def one() -> list[int]:
+                async def one() -> dict[str, list[Any]]:
                     common: dict[str, Any] = {
                         "chat_id": chat,
                         "caption": caption,
@@ -224,13 +240,12 @@ class TelegramSender:
                         msg = await self.bot.send_photo(photo=self._input(group[0]), **common)
                     else:
                         msg = await self.bot.send_document(document=self._input(group[0]), **common)
-                    await self._remember(group, [msg])
-                    return [msg.message_id]
+                    return self._sent_media([msg])
 
-                ids.extend(await self._call(delivery, name, chat, one))
+                ids.extend(await self._remember(group, await self._call(delivery, name, chat, one)))
                 return
 
-            async def album() -> list[int]:
+            async def album() -> dict[str, list[Any]]:
                 media: list[InputMediaPhoto | InputMediaDocument] = []
                 for index, m in enumerate(group):
                     cap = caption if index == 0 else None
@@ -249,10 +264,10 @@ class TelegramSender:
                     reply_parameters=reply if not ids else None,
                     message_thread_id=p.thread_id,
                 )
-                await self._remember(group, sent)
-                return [m.message_id for m in sent]
+                return self._sent_media(sent)
 
-            ids.extend(await self._call(delivery, name, chat, album, cost=len(group)))
+            done = await self._call(delivery, name, chat, album, cost=len(group))
+            ids.extend(await self._remember(group, done))
 
         for start in range(0, len(photos), 10):
             await send_group(f"photos{start}", photos[start : start + 10], "photo")

@@ -14,10 +14,13 @@ import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import update
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from config.settings import OutboxSettings
@@ -40,8 +43,13 @@ from shared.storage.schema import citizens
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-INFLIGHT = "_inflight"
+INFLIGHT = store.INFLIGHT
+HOOKS_PENDING = store.HOOKS_PENDING
 Hook = Callable[[AsyncConnection, OutboxItem], Awaitable[None]]
+Work = Callable[[AsyncConnection], Awaitable[None]]
+RECORD_RETRY_FIRST = 0.05  # seconds before recording again after a transient database error
+RECORD_RETRY_MAX = 5.0
+STOP_RECORDING_GRACE = 2.0  # seconds stop() waits for interrupted rows to be recorded
 
 
 class Sender(Protocol):
@@ -65,6 +73,7 @@ class Delivery:
         self.dispatcher = dispatcher
         self.item = item
         self.inflight = False
+        self.recording = False
 
     @property
     def progress(self) -> dict[str, Any]:
@@ -82,7 +91,8 @@ class Delivery:
 
         The step is written down as in flight before the call. Its result is written with
         the next step's mark, or with the row's final state: a crash before either leaves
-        the step in flight, which is exactly what is known about it.
+        the step in flight, which is exactly what is known about it. So does a call that is
+        cancelled or times out: the request may have reached the platform.
         """
         if name in self.item.progress:
             return self.item.progress[name]  # type: ignore[no-any-return]
@@ -92,7 +102,7 @@ class Delivery:
         self.inflight = True
         try:
             result = await call()
-        except OutcomeUnknown:
+        except (OutcomeUnknown, asyncio.CancelledError):
             raise
         except BaseException:
             self.inflight = False
@@ -102,6 +112,15 @@ class Delivery:
         self.item.progress.pop(INFLIGHT, None)
         self.item.progress[name] = result
         return result
+
+
+@dataclass
+class Active:
+    """A row being sent: its task, its destination (busy meanwhile) and its attempt."""
+
+    task: asyncio.Task[None]
+    destination: tuple[str, str]
+    delivery: Delivery
 
 
 class Dispatcher:
@@ -119,7 +138,7 @@ class Dispatcher:
         self.hooks: dict[str, list[Hook]] = {}
         self._wake = asyncio.Event()
         self._stopping = False
-        self._active: dict[int, tuple[asyncio.Task[None], tuple[str, str]]] = {}
+        self._active: dict[int, Active] = {}
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -135,19 +154,24 @@ class Dispatcher:
             await store.save_progress(conn, item.id, item.progress)
 
     async def recover(self) -> None:
-        """Resolve rows a stopped process left in ``sending``. Run once, before ``run``."""
-        async with self.db.write() as conn:
-            for item in await store.stranded(conn):
-                sender = self.senders.get(item.platform)
-                inflight = item.progress.get(INFLIGHT)
-                if inflight is None or (sender is not None and sender.idempotent(item)):
-                    item.progress.pop(INFLIGHT, None)
-                    await store.finish(conn, item.id, OutboxState.PENDING, progress=item.progress)
-                    log.info("outbox %s: resumed after a restart", item.id)
-                else:
-                    reason = f"interrupted during {inflight!r}: the platform may have it already"
-                    await self._finish(conn, item, OutboxState.UNKNOWN, error=reason)
-                    log.warning("outbox %s: outcome unknown after a restart", item.id)
+        """Resolve rows a stopped process left in ``sending`` and run hooks still owed.
+
+        Run once, before ``run``."""
+        async with self.db.read() as conn:
+            stranded = await store.stranded(conn)
+            owing = await store.owing_hooks(conn)
+        for item in stranded:
+            sender = self.senders.get(item.platform)
+            inflight = item.progress.get(INFLIGHT)
+            if inflight is None or (sender is not None and sender.idempotent(item)):
+                await self._requeue(item)
+                log.info("outbox %s: resumed after a restart", item.id)
+            else:
+                reason = f"interrupted during {inflight!r}: the platform may have it already"
+                await self._record(item, OutboxState.UNKNOWN, error=reason)
+                log.warning("outbox %s: outcome unknown after a restart", item.id)
+        for item in owing:
+            await self._run_owed_hooks(item)
 
     async def run(self) -> None:
         """Drain the outbox until :meth:`stop`."""
@@ -167,7 +191,7 @@ class Dispatcher:
         free = self.settings.workers - len(self._active)
         if free <= 0 or not platforms:
             return 0
-        busy = {dest for _, dest in self._active.values()}
+        busy = {active.destination for active in self._active.values()}
         async with self.db.write() as conn:
             ids = await store.due_destinations(conn, platforms, busy, utcnow(), free)
             items = [item for i in ids if (item := await store.claim(conn, i))]
@@ -187,8 +211,9 @@ class Dispatcher:
             await asyncio.wait_for(self._wake.wait(), timeout)
 
     def _start(self, item: OutboxItem) -> None:
-        task = asyncio.create_task(self._process(item), name=f"outbox-{item.id}")
-        self._active[item.id] = (task, (item.platform, item.destination))
+        delivery = Delivery(self, item)
+        task = asyncio.create_task(self._process(item, delivery), name=f"outbox-{item.id}")
+        self._active[item.id] = Active(task, (item.platform, item.destination), delivery)
         self._idle.clear()
 
         def _done(_: asyncio.Task[None]) -> None:
@@ -196,59 +221,92 @@ class Dispatcher:
             if not self._active:
                 self._idle.set()
             self._wake.set()
+            if not task.cancelled() and (exc := task.exception()) is not None:
+                log.error(
+                    "outbox %s: its send failed unrecorded; the next start resolves the row",
+                    item.id,
+                    exc_info=exc,
+                )
 
         task.add_done_callback(_done)
 
     async def stop(self, grace: float = 5.0) -> None:
-        """Stop claiming; let sends in flight finish for ``grace`` seconds, then record them."""
+        """Stop claiming; let sends finish for ``grace`` seconds, then interrupt the calls.
+
+        An interrupted row is recorded as what is known of it: ``unknown`` when its call
+        was out, ``pending`` when it had not started. A row already recording its outcome
+        is left to finish: the platform's answer is known and must not be lost.
+        """
         self._stopping = True
         self._wake.set()
-        if self._active:
-            tasks = [task for task, _ in self._active.values()]
-            _, pending = await asyncio.wait(tasks, timeout=grace)
-            for task in pending:
-                task.cancel()
-            if pending:
-                await asyncio.wait(pending, timeout=grace)
+        if not self._active:
+            return
+        _, pending = await asyncio.wait([a.task for a in self._active.values()], timeout=grace)
+        for active in list(self._active.values()):
+            if active.task in pending and not active.delivery.recording:
+                active.task.cancel()
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=max(grace, STOP_RECORDING_GRACE))
+            for active in list(self._active.values()):
+                if active.task in late:
+                    log.warning(
+                        "outbox %s: still recording at shutdown; the next start resolves it",
+                        active.delivery.item.id,
+                    )
 
     async def idle(self) -> None:
         await self._idle.wait()
 
-    async def _process(self, item: OutboxItem) -> None:
+    async def _process(self, item: OutboxItem, delivery: Delivery) -> None:
         sender = self.senders[item.platform]
-        delivery = Delivery(self, item)
+        try:
+            record = await self._attempt(item, sender, delivery)
+        except asyncio.CancelledError:
+            delivery.recording = True
+            await self._interrupted(item, delivery, sender)
+            raise
+        delivery.recording = True
+        await record()
+
+    async def _attempt(
+        self, item: OutboxItem, sender: Sender, delivery: Delivery
+    ) -> Callable[[], Awaitable[None]]:
+        """Make the send; return how to record what came of it."""
         try:
             result = await sender.deliver(item, delivery)
-        except asyncio.CancelledError:
-            await asyncio.shield(self._interrupted(item, delivery, sender))
-            raise
         except RetryLater as exc:
             if exc.scope:
                 self.limiter.block(exc.scope, exc.retry_after)
-            await self._retry(item, exc.reason, exc.retry_after, counts=False)
+            return partial(self._retry, item, exc.reason, exc.retry_after, counts=False)
         except TransientFailure as exc:
-            await self._retry(item, exc.reason, None, counts=True)
+            return partial(self._retry, item, exc.reason, None, counts=True)
         except PermanentFailure as exc:
-            await self._fail(item, exc.reason, unreachable=exc.unreachable)
+            return partial(self._fail, item, exc.reason, unreachable=exc.unreachable)
         except OutcomeUnknown as exc:
-            await self._record(item, OutboxState.UNKNOWN, error=exc.reason)
+            return partial(self._record, item, OutboxState.UNKNOWN, error=exc.reason)
         except HoldForAction as exc:
             item.progress["hold"] = {"kind": exc.kind, **exc.data}
-            await self._record(item, OutboxState.HELD, error=exc.reason)
+            return partial(self._record, item, OutboxState.HELD, error=exc.reason)
         except Exception as exc:
             log.exception("outbox %s: unexpected error in the %s sender", item.id, item.platform)
-            await self._retry(item, f"internal error: {type(exc).__name__}", None, counts=True)
-        else:
-            item.progress.pop(INFLIGHT, None)
-            await self._record(item, OutboxState.SENT, result=result)
+            reason = f"internal error: {type(exc).__name__}"
+            return partial(self._retry, item, reason, None, counts=True)
+        item.progress.pop(INFLIGHT, None)
+        return partial(self._record, item, OutboxState.SENT, result=result)
 
     async def _interrupted(self, item: OutboxItem, delivery: Delivery, sender: Sender) -> None:
         if delivery.inflight and not sender.idempotent(item):
             await self._record(item, OutboxState.UNKNOWN, error="stopped while the call was out")
         else:
-            item.progress.pop(INFLIGHT, None)
-            async with self.db.write() as conn:
-                await store.finish(conn, item.id, OutboxState.PENDING, progress=item.progress)
+            await self._requeue(item)
+
+    async def _requeue(self, item: OutboxItem) -> None:
+        """Back to ``pending`` with the steps done so far: nothing was left half-made."""
+        item.progress.pop(INFLIGHT, None)
+        await self._write(
+            item,
+            lambda conn: store.finish(conn, item.id, OutboxState.PENDING, progress=item.progress),
+        )
 
     def _backoff(self, attempts: int) -> float:
         base = self.settings.backoff_base * (2 ** max(0, attempts - 1))
@@ -266,27 +324,32 @@ class Dispatcher:
         wait = delay if delay is not None else self._backoff(attempts)
         log.info("outbox %s: retry in %.1fs (%s)", item.id, wait, redact(reason))
         item.progress.pop(INFLIGHT, None)
-        async with self.db.write() as conn:
-            await store.finish(
+        next_attempt_at = utcnow() + timedelta(seconds=wait)
+        await self._write(
+            item,
+            lambda conn: store.finish(
                 conn,
                 item.id,
                 OutboxState.PENDING,
                 error=redact(reason),
                 attempts=attempts,
-                next_attempt_at=utcnow() + timedelta(seconds=wait),
+                next_attempt_at=next_attempt_at,
                 progress=item.progress,
-            )
+            ),
+        )
 
     async def _fail(self, item: OutboxItem, reason: str, *, unreachable: bool = False) -> None:
         log.warning("outbox %s: failed: %s", item.id, redact(reason))
-        async with self.db.write() as conn:
+
+        async def mark_unreachable(conn: AsyncConnection) -> None:
             if unreachable and item.citizen_id is not None:
                 await conn.execute(
                     update(citizens).where(citizens.c.id == item.citizen_id).values(reachable=False)
                 )
-            await self._finish(
-                conn, item, OutboxState.FAILED, error=reason, unreachable=unreachable
-            )
+
+        await self._record(
+            item, OutboxState.FAILED, error=reason, unreachable=unreachable, also=mark_unreachable
+        )
 
     async def _record(
         self,
@@ -295,26 +358,112 @@ class Dispatcher:
         *,
         result: dict[str, Any] | None = None,
         error: str | None = None,
-    ) -> None:
-        async with self.db.write() as conn:
-            await self._finish(conn, item, state, result=result, error=error)
-
-    async def _finish(
-        self,
-        conn: AsyncConnection,
-        item: OutboxItem,
-        state: OutboxState,
-        *,
-        result: dict[str, Any] | None = None,
-        error: str | None = None,
         unreachable: bool = False,
+        also: Work | None = None,
     ) -> None:
+        """Write the row's final state and run the features' hooks in that transaction.
+
+        A hook that raises rolls the transaction back; the outcome is then written alone,
+        marked as owing its hooks (logged now, run again by :meth:`recover`).
+        """
         error = redact(error) if error else None
         if unreachable:
             item.progress["unreachable"] = True
-        await store.finish(conn, item.id, state, result=result, error=error, progress=item.progress)
+        item.progress.pop(HOOKS_PENDING, None)
         item.state, item.error = state, error
         if result is not None:
             item.result = result
-        for hook in self.hooks.get(item.ref_type or "", []):
+        hooks = self.hooks.get(item.ref_type or "", [])
+
+        async def outcome(conn: AsyncConnection) -> None:
+            if also is not None:
+                await also(conn)
+            await store.finish(
+                conn, item.id, state, result=result, error=error, progress=item.progress
+            )
+
+        async def outcome_and_hooks(conn: AsyncConnection) -> None:
+            await outcome(conn)
+            await run_hooks(conn, item, hooks)
+
+        try:
+            await self._write(item, outcome_and_hooks)
+        except HookFailed as exc:
+            log.error(
+                "outbox %s: %s recorded, but its hook %s failed; it runs again at the next start",
+                item.id,
+                state.value,
+                exc.hook,
+                exc_info=exc.__cause__,
+            )
+            item.progress[HOOKS_PENDING] = True
+            await self._write(item, outcome)
+
+    async def _run_owed_hooks(self, item: OutboxItem) -> None:
+        """Hooks that failed when the row's outcome was recorded: run them now, once."""
+        hooks = self.hooks.get(item.ref_type or "", [])
+        item.progress.pop(HOOKS_PENDING, None)
+
+        async def work(conn: AsyncConnection) -> None:
+            await run_hooks(conn, item, hooks)
+            await store.save_progress(conn, item.id, item.progress)
+
+        try:
+            await self._write(item, work)
+        except HookFailed as exc:
+            item.progress[HOOKS_PENDING] = True
+            log.error(
+                "outbox %s: its hook %s failed again; it runs again at the next start",
+                item.id,
+                exc.hook,
+                exc_info=exc.__cause__,
+            )
+        else:
+            log.info("outbox %s: hooks owed since an earlier failure have run", item.id)
+
+    async def _write(self, item: OutboxItem, work: Work) -> None:
+        """Run ``work`` in a write transaction, again while the database fails transiently.
+
+        What is written here is what the platform answered: given up, the row would stay
+        ``sending`` until a restart, which could only call it ``unknown``.
+        """
+        pause = RECORD_RETRY_FIRST
+        while True:
+            try:
+                async with self.db.write() as conn:
+                    await work(conn)
+                return
+            except Exception as exc:
+                if not transient(exc):
+                    raise
+                log.warning(
+                    "outbox %s: database error while recording (%s); again in %.2f s",
+                    item.id,
+                    type(exc).__name__,
+                    pause,
+                )
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, RECORD_RETRY_MAX)
+
+
+class HookFailed(Exception):
+    """A feature's hook raised while a row's outcome was being recorded."""
+
+    def __init__(self, hook: str) -> None:
+        super().__init__(hook)
+        self.hook = hook
+
+
+async def run_hooks(conn: AsyncConnection, item: OutboxItem, hooks: Sequence[Hook]) -> None:
+    for hook in hooks:
+        try:
             await hook(conn, item)
+        except Exception as exc:
+            raise HookFailed(getattr(hook, "__qualname__", repr(hook))) from exc
+
+
+def transient(exc: BaseException) -> bool:
+    """A database error that may pass: a lost connection, a locked or failing disk."""
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+    return isinstance(exc, OSError)

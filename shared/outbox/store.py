@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Text, and_, cast, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -18,6 +18,8 @@ from shared.storage import writebehind
 from shared.storage.schema import outbox
 
 _ENQUEUE = outbox.insert().returning(outbox.c.id)
+INFLIGHT = "_inflight"  # progress key: the step whose call is out
+HOOKS_PENDING = "_hooks_pending"  # progress key: the features' hooks of the outcome failed
 
 
 def _row(message: OutboxMessage) -> dict[str, Any]:
@@ -180,6 +182,20 @@ async def stranded(conn: AsyncConnection) -> list[OutboxItem]:
     return [OutboxItem.from_row(r) for r in rows]
 
 
+async def owing_hooks(conn: AsyncConnection) -> list[OutboxItem]:
+    """Finished rows whose features' hooks failed when the outcome was recorded."""
+    rows = await conn.execute(
+        select(outbox)
+        .where(
+            outbox.c.state.not_in([OutboxState.PENDING.value, OutboxState.SENDING.value]),
+            cast(outbox.c.progress, Text).like(f"%{HOOKS_PENDING}%"),
+        )
+        .order_by(outbox.c.id)
+    )
+    items = [OutboxItem.from_row(r) for r in rows]
+    return [item for item in items if item.progress.get(HOOKS_PENDING)]
+
+
 async def next_due_in(conn: AsyncConnection, platforms: Sequence[str]) -> timedelta | None:
     row = await conn.execute(
         select(func.min(outbox.c.next_attempt_at)).where(
@@ -211,7 +227,7 @@ async def resolve_unknown(conn: AsyncConnection, item_id: int, *, delivered: boo
     item = await get(conn, item_id)
     if item is None or item.state is not OutboxState.UNKNOWN:
         return False
-    item.progress.pop("_inflight", None)
+    item.progress.pop(INFLIGHT, None)
     if delivered:
         await finish(
             conn,
