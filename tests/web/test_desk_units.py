@@ -1,0 +1,154 @@
+"""Staff desk pieces without a server: the calendar grid, the preview's HTML allowlist and
+the platforms' previews, the charts, the attempt counter, the cookie and CSRF keys."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from shared.domain import PostKind, PostStatus
+from shared.domain import PublicationState as PubState
+from shared.posts.model import Post, Publication
+from shared.richtext import from_markdown
+from web.desk import charts, preview
+from web.desk.calendar import View, period, weeks
+from web.desk.limits import Attempts
+from web.desk.queries import Entry, QuestionTimes, lines_of
+from web.desk.sessions import Keys
+from web.desk.states import DeskState
+
+TZ = ZoneInfo("Asia/Krasnoyarsk")
+
+
+def post(status: PostStatus, platforms: list[str], when: datetime | None = None) -> Post:
+    return Post(
+        id=1,
+        title="T",
+        body=from_markdown("text"),
+        kind=PostKind.PRESS_RELEASE,
+        status=status,
+        platforms=platforms,
+        scheduled_at=when,
+        created_by="test",
+        source_url=None,
+        version=1,
+        preview_message_id=None,
+        published_at=None,
+    )
+
+
+def pub(platform: str, state: PubState) -> Publication:
+    return Publication(id=1, post_id=1, platform=platform, state=state, outbox_id=9)
+
+
+def test_month_grid_is_whole_weeks_monday_first() -> None:
+    p = period(View.MONTH, date(2026, 12, 15))
+    assert p.first == date(2026, 11, 30)  # a Monday
+    assert p.last == date(2027, 1, 3)  # a Sunday
+    grid = weeks(p, [], TZ, date(2026, 12, 15))
+    assert all(len(w) == 7 for w in grid)
+    assert [d.in_focus for d in grid[0]][:2] == [False, True]
+    assert p.previous == date(2026, 11, 1)
+    assert p.next == date(2027, 1, 1)
+
+
+def test_week_grid_and_local_days() -> None:
+    p = period(View.WEEK, date(2026, 12, 3))
+    assert (p.first, p.last) == (date(2026, 11, 30), date(2026, 12, 6))
+    start, end = p.bounds(TZ)
+    assert start == datetime(2026, 11, 29, 17, 0, tzinfo=UTC)  # midnight in UTC+7
+    assert end - start == timedelta(days=7)
+    # 20:30 UTC on the 1st is 03:30 on the 2nd in Krasnoyarsk: the post sits on the 2nd.
+    when = datetime(2026, 12, 1, 20, 30, tzinfo=UTC)
+    entry = Entry(post(PostStatus.SCHEDULED, ["telegram"], when), when, [])
+    grid = weeks(p, [entry], TZ, date(2026, 12, 3))
+    assert [d.day for d in grid[0] if d.entries] == [date(2026, 12, 2)]
+
+
+def test_states_per_platform() -> None:
+    scheduled = post(PostStatus.SCHEDULED, ["telegram", "vk"])
+    assert [line.state for line in lines_of(scheduled, [])] == [DeskState.SCHEDULED] * 2
+    draft = post(PostStatus.DRAFT, ["vk"])
+    assert [line.state for line in lines_of(draft, [])] == [DeskState.DRAFT]
+    publishing = post(PostStatus.PUBLISHING, ["telegram", "vk"])
+    got = lines_of(publishing, [pub("telegram", PubState.UNKNOWN), pub("vk", PubState.PENDING)])
+    assert [(line.platform, line.state) for line in got] == [
+        ("telegram", DeskState.UNKNOWN),
+        ("vk", DeskState.SENDING),
+    ]
+    done = lines_of(
+        post(PostStatus.PARTLY_PUBLISHED, ["telegram", "vk"]),
+        [pub("telegram", PubState.PUBLISHED), pub("vk", PubState.HELD)],
+    )
+    assert [line.state for line in done] == [DeskState.SENT, DeskState.HELD]
+
+
+def test_preview_html_keeps_only_the_allowlist() -> None:
+    hostile = (
+        '<b>bold</b><script>alert(1)</script><img src=x onerror="alert(2)">'
+        '<a href="javascript:alert(3)">j</a><a href="https://example.org/?a=1&b=2">ok</a>'
+        "<i>unclosed"
+    )
+    cleaned = preview.clean(hostile)
+    assert "<script" not in cleaned
+    assert "<img" not in cleaned
+    assert "javascript:" not in cleaned
+    assert "&lt;" not in cleaned  # the tags are dropped, their text kept as text
+    assert "<b>bold</b>" in cleaned
+    assert '<a href="https://example.org/?a=1&amp;b=2" rel="nofollow noopener">ok</a>' in cleaned
+    assert cleaned.endswith("<i>unclosed</i>")
+    assert preview.clean("1 < 2 & 3") == "1 &lt; 2 &amp; 3"
+
+
+def test_previews_come_from_each_platform_renderer() -> None:
+    doc = from_markdown("**Важно**: <b>не тег</b>\n\n" + "слово " * 1000)
+    shown = {s.platform: s.parts for s in preview.previews(doc, ["telegram", "vk"], 0, 0)}
+    assert set(shown) == {"telegram", "vk"}
+    assert len(shown["telegram"]) > 1  # over 4096 characters: split into messages
+    assert all(len(part.body) <= 4096 for part in shown["telegram"])
+    assert shown["telegram"][0].html
+    assert "<b>Важно</b>" in shown["telegram"][0].body
+    assert "&lt;b&gt;не тег" in shown["telegram"][0].body
+    assert len(shown["vk"]) == 1
+    assert not shown["vk"][0].html
+    assert shown["vk"][0].body.startswith("Важно: <b>не тег</b>")
+    short = preview.previews(from_markdown("коротко"), ["telegram"], 1, 0)
+    assert short[0].parts[0].caption  # fits a caption under the photo
+    assert preview.previews(doc, ["vk"], 0, 0)[0].platform == "vk"
+
+
+def test_charts_per_day_and_answer_time() -> None:
+    t0 = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+    times = [
+        QuestionTimes(t0, t0 + timedelta(minutes=30)),
+        QuestionTimes(t0, t0 + timedelta(hours=2)),
+        QuestionTimes(t0 + timedelta(days=2), None),
+    ]
+    per_day = charts.per_day(times, TZ)
+    assert [(b.label, b.value) for b in per_day.bars] == [("01.12", 2), ("02.12", 0), ("03.12", 1)]
+    assert per_day.total == 3
+    assert max(b.height for b in per_day.bars) > 0
+    took = charts.answer_times(times, ["a", "b", "c", "d"])
+    assert [(b.label, b.value) for b in took.bars] == [("a", 1), ("b", 1), ("c", 0), ("d", 0)]
+    assert charts.per_day([], TZ).bars == []
+
+
+def test_attempts_slide() -> None:
+    now = [0.0]
+    attempts = Attempts(2, 10.0, clock=lambda: now[0])
+    assert attempts.allow("a") and attempts.allow("a")
+    assert not attempts.allow("a")
+    assert attempts.allow("b")
+    now[0] = 10.5
+    assert attempts.allow("a")
+
+
+def test_cookie_is_signed_and_csrf_is_bound_to_the_session() -> None:
+    keys = Keys("k" * 32)
+    value = keys.cookie("session-id")
+    assert keys.unsign(value) == "session-id"
+    assert keys.unsign(value[:-1] + ("A" if value[-1] != "A" else "B")) is None
+    assert Keys("other" * 8).unsign(value) is None
+    token = keys.csrf("session-id")
+    assert keys.csrf_ok("session-id", token)
+    assert not keys.csrf_ok("another-session", token)

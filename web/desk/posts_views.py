@@ -1,0 +1,175 @@
+"""The content calendar and a post's page with the admin chat's actions: publish now,
+reschedule, cancel, and the way out of an ``unknown`` send. Every change goes through
+``shared.posts.service`` with the moderator as the actor, so it is audited the same way."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from shared.clock import utcnow
+from shared.domain import PostStatus
+from shared.errors import GlashataiError, InvalidInput, NotFound
+from shared.posts import service
+from shared.posts.notices import EDITABLE
+from shared.posts.when import parse_when
+from shared.richtext import to_plain
+from web.desk import queries
+from web.desk.calendar import View, period, weeks
+from web.desk.guard import page, staff
+from web.desk.sessions import Session
+from web.desk.states import DeskState
+from web.keys import SERVICES
+
+# What "publish now" accepts (``service.publish_now``): a retry of a failed post included.
+PUBLISHABLE = {*EDITABLE, PostStatus.FAILED, PostStatus.PARTLY_PUBLISHED}
+
+
+def _focus(request: web.Request) -> date:
+    raw = request.query.get("date", "")
+    try:
+        return date.fromisoformat(raw) if raw else utcnow().astimezone(_tz(request)).date()
+    except ValueError:
+        raise web.HTTPBadRequest() from None
+
+
+def _tz(request: web.Request) -> ZoneInfo:
+    return request.app[SERVICES].settings.tz
+
+
+@staff
+async def calendar(request: web.Request, session: Session) -> web.StreamResponse:
+    try:
+        view = View(request.query.get("view", View.MONTH.value))
+    except ValueError:
+        raise web.HTTPBadRequest() from None
+    tz = _tz(request)
+    p = period(view, _focus(request))
+    start, end = p.bounds(tz)
+    async with request.app[SERVICES].db.read() as conn:
+        found = await queries.entries(conn, start, end)
+    today = utcnow().astimezone(tz).date()
+    return page(
+        request,
+        session,
+        "desk/calendar.html",
+        period=p,
+        weeks=weeks(p, found, tz, today),
+        tz=tz,
+        View=View,
+    )
+
+
+async def _view(request: web.Request, post_id: int) -> queries.PostView:
+    try:
+        async with request.app[SERVICES].db.read() as conn:
+            return await queries.post_view(conn, post_id)
+    except NotFound:
+        raise web.HTTPNotFound() from None
+
+
+def _post_id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["post_id"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+
+
+async def _post_page(
+    request: web.Request,
+    session: Session,
+    post_id: int,
+    *,
+    error: str | None = None,
+    status: int = 200,
+) -> web.Response:
+    view = await _view(request, post_id)
+    return page(
+        request,
+        session,
+        "desk/post.html",
+        status=status,
+        view=view,
+        tz=_tz(request),
+        error=error,
+        DeskState=DeskState,
+        to_plain=to_plain,
+        can_publish=view.entry.post.status in PUBLISHABLE,
+        can_change=view.entry.post.status in EDITABLE,
+    )
+
+
+@staff
+async def post_page(request: web.Request, session: Session) -> web.StreamResponse:
+    return await _post_page(request, session, _post_id(request))
+
+
+async def _act(request: web.Request, session: Session, post_id: int, action: str) -> None:
+    services = request.app[SERVICES]
+    actor = session.owner.actor
+    if action == "publish":
+        await service.publish_now(services, post_id, actor)
+    elif action == "cancel":
+        await service.cancel(services, post_id, actor)
+    elif action == "reschedule":
+        form = await request.post()
+        raw = str(form.get("at", "")).replace("T", " ").strip()
+        if not raw:
+            raise InvalidInput(services.texts("web.desk.post.no_time"))
+        await service.schedule(
+            services, post_id, parse_when(raw, utcnow(), services.settings.tz), actor
+        )
+    else:
+        raise web.HTTPNotFound()
+
+
+@staff
+async def post_action(request: web.Request, session: Session) -> web.StreamResponse:
+    post_id = _post_id(request)
+    await _view(request, post_id)
+    try:
+        await _act(request, session, post_id, request.match_info["action"])
+    except GlashataiError as exc:
+        text = request.app[SERVICES].texts.explain(exc)
+        return await _post_page(request, session, post_id, error=text, status=409)
+    raise web.HTTPSeeOther(f"/desk/posts/{post_id}")
+
+
+def _unknown_line(view: queries.PostView, outbox_id: int) -> queries.PlatformLine:
+    for line in view.entry.unknown:
+        if line.publication is not None and line.publication.outbox_id == outbox_id:
+            return line
+    raise web.HTTPNotFound()
+
+
+@staff
+async def unknown_page(request: web.Request, session: Session) -> web.StreamResponse:
+    """Asks to confirm, naming the risk: the post may already be there, and go out twice."""
+    post_id = _post_id(request)
+    view = await _view(request, post_id)
+    line = _unknown_line(view, int(request.match_info["outbox_id"]))
+    return page(request, session, "desk/unknown.html", view=view, line=line)
+
+
+@staff
+async def unknown_resolve(request: web.Request, session: Session) -> web.StreamResponse:
+    post_id = _post_id(request)
+    view = await _view(request, post_id)
+    outbox_id = int(request.match_info["outbox_id"])
+    _unknown_line(view, outbox_id)
+    form = await request.post()
+    choice = form.get("choice")
+    if choice not in {"resend", "delivered"}:
+        raise web.HTTPBadRequest()
+    services = request.app[SERVICES]
+    try:
+        await service.resolve_unknown(
+            services, outbox_id, delivered=choice == "delivered", actor=session.owner.actor
+        )
+    except GlashataiError as exc:
+        return await _post_page(
+            request, session, post_id, error=services.texts.explain(exc), status=409
+        )
+    raise web.HTTPSeeOther(f"/desk/posts/{post_id}")
