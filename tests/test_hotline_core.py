@@ -26,7 +26,7 @@ async def test_first_answer_wins_under_a_race(db: Database, tmp_path: Path) -> N
     async with db.write() as conn:
         c = await citizens.get_or_create(conn, "vk", "1")
         qid = await repo.add(conn, citizen_id=c.id, hotline_id=None, text="?")
-    a, b = Moderator(1, "А"), Moderator(2, "Б")
+    a, b = Moderator(1, "А", "tg:1"), Moderator(2, "Б", "tg:2")
     results = await asyncio.gather(
         moderation.answer(services, a, qid, "ответ А"),
         moderation.answer(services, b, qid, "ответ Б"),
@@ -59,7 +59,7 @@ async def test_queue_order_and_next(db: Database, tmp_path: Path) -> None:
         first = await repo.oldest_new(conn)
         assert first is not None
         assert first.id == ids[1]
-    await moderation.next_question(services, Moderator(5, "М"))
+    await moderation.next_question(services, Moderator(5, "М", "tg:5"))
     async with db.read() as conn:
         taken = await repo.get(conn, ids[1])
     assert taken is not None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from shared.domain import PostStatus, PublicationState
 from shared.outbox import store
 from shared.posts import service
 from shared.richtext import from_markdown, from_plain
+from shared.storage import audit
 from tests.fakes.telegram import FakeTelegram, make_png
 from tests.fakes.vk import FakeVK
 from tests.harness import ADMIN_CHAT, CHANNEL_ID, MODERATOR
@@ -199,7 +201,16 @@ async def test_only_moderators_author_and_other_replies_fall_through(
     tg.add_user(7777, "Посторонний")
     async with running_app(post_settings(tmp_path, tg, None)) as app:
         tg.user_message(7777, ADMIN_CHAT, text="/post Не модератор")
-        await wait_admin(tg, "недоступно")
+
+        async def refused() -> bool:
+            async with app.services.db.read() as conn:
+                return any(e["action"] == "denied" for e in await audit.entries(conn))
+
+        # Ignored (a reply would spend the admin chat's budget), but audited.
+        deadline = asyncio.get_running_loop().time() + 10
+        while not await refused():
+            assert asyncio.get_running_loop().time() < deadline, "the refusal was not audited"
+            await asyncio.sleep(0.02)
         async with app.services.db.read() as conn:
             from shared.posts import repo
 

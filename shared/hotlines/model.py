@@ -39,9 +39,8 @@ class Incoming:
 
 @dataclass(frozen=True)
 class Moderator:
+    """A moderator acting in the admin chat, as the platform adapter identified them."""
+
     id: int
     name: str
-
-    @property
-    def actor(self) -> str:
-        return f"tg:{self.id}"
+    actor: str  # who did it, as the audit log names them

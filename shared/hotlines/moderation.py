@@ -506,10 +506,10 @@ async def question_for_reply(services: Services, chat_id: int, message_id: int) 
         return await cards.question_of_message(conn, chat_id, message_id)
 
 
-async def denied(services: Services, user_id: int | None, what: str) -> None:
+async def denied(services: Services, actor: str, what: str) -> None:
     """Somebody who is not a moderator tried to act: ignored, but written down."""
     async with services.db.write() as conn:
-        await audit.record(conn, f"tg:{user_id}", "denied", None, None, what=what)
+        await audit.record(conn, actor, "denied", None, None, what=what)
 
 
 # --- outbox hooks ---------------------------------------------------------------------

@@ -19,7 +19,6 @@ from shared.hotlines import conversation
 from shared.hotlines.model import Attachment, Incoming
 from shared.services import Services
 
-router = Router(name=__name__)
 log = logging.getLogger(__name__)
 
 MAX_DOWNLOAD = 20 * 1024 * 1024
@@ -87,13 +86,11 @@ async def download(bot: Bot, message: Message) -> tuple[Attachment, ...]:
     return ()
 
 
-@router.message(F.chat.type == "private")
 async def on_message(message: Message, services: Services, bot: Bot) -> None:
     attachments = await download(bot, message)
     await conversation(services).message(incoming(message, attachments=attachments))
 
 
-@router.callback_query(Action("citizen."))
 async def on_press(query: CallbackQuery, services: Services, token: CallbackToken | None) -> None:
     full = query.from_user.full_name
 
@@ -104,3 +101,11 @@ async def on_press(query: CallbackQuery, services: Services, token: CallbackToke
         Platform.TELEGRAM.value, str(query.from_user.id), token, name
     )
     await query.answer()
+
+
+def router() -> Router:
+    """Citizens in private chats with the bot."""
+    found = Router(name=__name__)
+    found.message.register(on_message, F.chat.type == "private")
+    found.callback_query.register(on_press, Action("citizen."))
+    return found

@@ -13,11 +13,9 @@ from shared.errors import GlashataiError
 from shared.replies import send_text
 from shared.services import Services
 
-router = Router(name=__name__)
 log = logging.getLogger(__name__)
 
 
-@router.error(ExceptionTypeFilter(GlashataiError))
 async def domain_error(event: ErrorEvent, services: Services) -> None:
     error = event.exception
     assert isinstance(error, GlashataiError)
@@ -30,3 +28,9 @@ async def domain_error(event: ErrorEvent, services: Services) -> None:
     log.info("domain error shown to chat %s: %s", chat, type(error).__name__)
     if chat is not None:
         await send_text(services, Platform.TELEGRAM, chat, services.texts.explain(error))
+
+
+def router() -> Router:
+    found = Router(name=__name__)
+    found.errors.register(domain_error, ExceptionTypeFilter(GlashataiError))
+    return found

@@ -11,13 +11,12 @@ from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import Message
 
 from bots.telegram.filters import InAdminChat
-from bots.telegram.handlers.moderation import _moderator, _say
-from bots.telegram.moderators import Moderators
+from bots.telegram.handlers.moderation import say
+from bots.telegram.moderators import guarded
 from shared.errors import InvalidInput
 from shared.hotlines import digest, drafts
+from shared.hotlines.model import Moderator
 from shared.services import Services
-
-router = Router(name=__name__)
 
 
 class InDialogue(Filter):
@@ -31,58 +30,51 @@ class InDialogue(Filter):
         return await drafts.active(services, message.from_user.id)
 
 
-@router.message(Command("hotline"), InAdminChat())
-async def begin(message: Message, services: Services, moderators: Moderators) -> None:
-    mod = await _moderator(message, services, moderators, "hotline")
-    if mod is not None:
-        await drafts.begin(services, mod, message.chat.id)
+async def begin(message: Message, services: Services, moderator: Moderator) -> None:
+    await drafts.begin(services, moderator, message.chat.id)
 
 
-@router.message(Command("cancel"), InDialogue())
-async def cancel(message: Message, services: Services, moderators: Moderators) -> None:
-    mod = await _moderator(message, services, moderators, "cancel")
-    if mod is not None:
-        await drafts.cancel(services, mod)
+async def cancel(message: Message, services: Services, moderator: Moderator) -> None:
+    await drafts.cancel(services, moderator)
 
 
-@router.message(Command("hotlines"), InAdminChat())
-async def listing(message: Message, services: Services, moderators: Moderators) -> None:
-    if await _moderator(message, services, moderators, "hotlines") is not None:
-        await _say(services, await drafts.listing(services), message.message_id)
+async def listing(message: Message, services: Services) -> None:
+    await say(services, await drafts.listing(services), message.message_id)
 
 
-@router.message(Command("close_hotline"), InAdminChat())
 async def close(
-    message: Message, command: CommandObject, services: Services, moderators: Moderators
+    message: Message, command: CommandObject, services: Services, moderator: Moderator
 ) -> None:
-    mod = await _moderator(message, services, moderators, "close_hotline")
-    if mod is None:
-        return
     if not command.args or not command.args.strip().isdigit():
         raise InvalidInput("/close_hotline ID")
-    hotline = await drafts.close(services, mod.actor, int(command.args.strip()))
-    await _say(
+    hotline = await drafts.close(services, moderator.actor, int(command.args.strip()))
+    await say(
         services,
         services.texts("hotline.closed", id=hotline.id, topic=hotline.topic),
         message.message_id,
     )
 
 
-@router.message(Command("digest"), InAdminChat())
 async def send_digest(
-    message: Message, command: CommandObject, services: Services, moderators: Moderators
+    message: Message, command: CommandObject, services: Services, moderator: Moderator
 ) -> None:
-    mod = await _moderator(message, services, moderators, "digest")
-    if mod is None:
-        return
     raw = (command.args or "").strip().lstrip("№#")
     if not raw.isdigit():
         raise InvalidInput(services.texts("digest.usage"))
-    await digest.to_admin_chat(services, int(raw), mod.actor, reply_to=message.message_id)
+    await digest.to_admin_chat(services, int(raw), moderator.actor, reply_to=message.message_id)
 
 
-@router.message(InDialogue(), ~F.text.startswith("/"))
-async def step(message: Message, services: Services, moderators: Moderators) -> None:
-    mod = await _moderator(message, services, moderators, "hotline dialogue")
-    if mod is not None:
-        await drafts.step(services, mod, message.text or "", message.message_id)
+async def step(message: Message, services: Services, moderator: Moderator) -> None:
+    await drafts.step(services, moderator, message.text or "", message.message_id)
+
+
+def router() -> Router:
+    """Hotline administration in the admin chat, for moderators only."""
+    found = guarded(Router(name=__name__))
+    found.message.register(begin, Command("hotline"), InAdminChat())
+    found.message.register(cancel, Command("cancel"), InDialogue())
+    found.message.register(listing, Command("hotlines"), InAdminChat())
+    found.message.register(close, Command("close_hotline"), InAdminChat())
+    found.message.register(send_digest, Command("digest"), InAdminChat())
+    found.message.register(step, InDialogue(), ~F.text.startswith("/"))
+    return found

@@ -2,13 +2,14 @@
 
 Only replies to question cards are matched (the filter looks the replied-to message up in
 the database), so replies to other features' messages fall through to their routers.
-Anyone who is not a moderator is ignored; the attempt is logged and audited.
+Anyone who is not a moderator is ignored; the attempt is logged and audited (the guard).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot, Router
@@ -18,14 +19,13 @@ from aiogram.types import CallbackQuery, Message
 from bots.telegram.filters import InAdminChat
 from bots.telegram.handlers.citizen import download
 from bots.telegram.middleware import Action
-from bots.telegram.moderators import Moderators
+from bots.telegram.moderators import guarded
 from shared.callbacks import CallbackToken
 from shared.errors import InvalidInput
 from shared.hotlines import digest, moderation
 from shared.hotlines.model import Moderator
 from shared.services import Services
 
-router = Router(name=__name__)
 log = logging.getLogger(__name__)
 
 RECORD_WAIT_STEPS = 10
@@ -53,62 +53,42 @@ class CardReply(Filter):
         return {"question_id": found} if found is not None else False
 
 
-async def _moderator(
-    event: Message | CallbackQuery, services: Services, moderators: Moderators, what: str
-) -> Moderator | None:
-    user = event.from_user
-    if user is None or not await moderators.is_moderator(user.id):
-        log.info("admin chat: %s by non-moderator %s ignored", what, user.id if user else None)
-        await moderation.denied(services, user.id if user else None, what)
-        return None
-    return Moderator(user.id, user.first_name)
-
-
-@router.message(CardReply())
 async def answer(
-    message: Message, services: Services, moderators: Moderators, bot: Bot, question_id: int
+    message: Message, services: Services, moderator: Moderator, bot: Bot, question_id: int
 ) -> None:
-    mod = await _moderator(message, services, moderators, "answer")
-    if mod is None:
-        return
     attachments = await download(bot, message)
     text = message.text or message.caption or ""
     if not text.strip() and not attachments:
         return
     outcome = await moderation.answer(
-        services, mod, question_id, text, attachments, reply_to=message.message_id
+        services, moderator, question_id, text, attachments, reply_to=message.message_id
     )
-    log.info("question %s: reply by %s: %s", question_id, mod.id, outcome.result.value)
+    log.info("question %s: reply by %s: %s", question_id, moderator.id, outcome.result.value)
 
 
-async def _say(services: Services, text: str, reply_to: int | None) -> None:
+async def say(services: Services, text: str, reply_to: int | None) -> None:
     async with services.db.write() as conn:
         await moderation.notify(conn, services, text, reply_to=reply_to)
     services.wake_outbox()
 
 
-@router.message(Command("queue"), InAdminChat())
-async def queue(message: Message, services: Services, moderators: Moderators) -> None:
-    if await _moderator(message, services, moderators, "queue") is None:
-        return
-    doc, buttons = await moderation.queue(services)
+async def queue(message: Message, services: Services) -> None:
+    await _queue_page(services, 0, reply_to=message.message_id)
+
+
+async def _queue_page(services: Services, after_id: int, reply_to: int | None = None) -> None:
+    doc, buttons = await moderation.queue(services, after_id=after_id)
     async with services.db.write() as conn:
-        await moderation.notify(conn, services, doc, reply_to=message.message_id, buttons=buttons)
+        await moderation.notify(conn, services, doc, reply_to=reply_to, buttons=buttons)
     services.wake_outbox()
 
 
-@router.message(Command("next"), InAdminChat())
-async def next_question(message: Message, services: Services, moderators: Moderators) -> None:
-    mod = await _moderator(message, services, moderators, "next")
-    if mod is not None:
-        await moderation.next_question(services, mod, reply_to=message.message_id)
+async def next_question(message: Message, services: Services, moderator: Moderator) -> None:
+    await moderation.next_question(services, moderator, reply_to=message.message_id)
 
 
-@router.message(Command("stats"), InAdminChat())
-async def stats(message: Message, services: Services, moderators: Moderators) -> None:
-    if await _moderator(message, services, moderators, "stats") is None:
-        return
-    await _say(services, await moderation.stats(services), message.message_id)
+async def stats(message: Message, services: Services) -> None:
+    await say(services, await moderation.stats(services), message.message_id)
 
 
 async def _ticket(message: Message, command: CommandObject, services: Services) -> int:
@@ -122,57 +102,49 @@ async def _ticket(message: Message, command: CommandObject, services: Services) 
     raise InvalidInput(services.texts("moderation.ban_usage"))
 
 
-@router.message(Command("ban", "unban"), InAdminChat())
 async def ban(
-    message: Message, command: CommandObject, services: Services, moderators: Moderators
+    message: Message, command: CommandObject, services: Services, moderator: Moderator
 ) -> None:
-    mod = await _moderator(message, services, moderators, command.command)
-    if mod is None:
-        return
     ticket = await _ticket(message, command, services)
-    text = await moderation.set_ban(services, mod, ticket, command.command == "ban")
-    await _say(services, text, message.message_id)
+    text = await moderation.set_ban(services, moderator, ticket, command.command == "ban")
+    await say(services, text, message.message_id)
 
 
-@router.callback_query(Action("mod."))
+# A card button: (services, moderator, the token's target, the token) -> the toast, if any.
+CardButton = Callable[[Services, Moderator, int, CallbackToken], Awaitable[str | None]]
+
+
+async def _digest_post(services: Services, mod: Moderator, hotline_id: int) -> str:
+    post_id = await digest.draft_post(services, hotline_id, mod.actor)
+    return services.texts("digest.draft_created", id=post_id)
+
+
+BUTTONS: dict[str, CardButton] = {
+    "mod.queue": lambda s, m, target, t: _queue_page(s, target),
+    "mod.take": lambda s, m, target, t: moderation.take(s, m, target),
+    "mod.publishable": lambda s, m, target, t: moderation.toggle_publishable(s, m, target),
+    "mod.reject_menu": lambda s, m, target, t: moderation.reject_menu(s, m, target, True),
+    "mod.back": lambda s, m, target, t: moderation.reject_menu(s, m, target, False),
+    "mod.reject": lambda s, m, target, t: moderation.reject(s, m, target, str(t.data.get("r"))),
+    "mod.digest_post": lambda s, m, target, t: _digest_post(s, m, target),
+}
+
+
 async def button(
-    query: CallbackQuery,
-    services: Services,
-    moderators: Moderators,
-    token: CallbackToken,
+    query: CallbackQuery, services: Services, moderator: Moderator, token: CallbackToken
 ) -> None:
-    mod = await _moderator(query, services, moderators, token.action)
-    if mod is None:
-        await query.answer()
-        return
-    reply = ""
-    target = token.target_id
-    if token.action == "mod.queue":
-        doc, buttons = await moderation.queue(services, after_id=target or 0)
-        async with services.db.write() as conn:
-            await moderation.notify(conn, services, doc, buttons=buttons)
-        services.wake_outbox()
-    elif target is None:
-        pass
-    elif token.action == "mod.take":
-        reply = await moderation.take(services, mod, target)
-    elif token.action == "mod.publishable":
-        reply = await moderation.toggle_publishable(services, mod, target)
-    elif token.action == "mod.reject_menu":
-        await moderation.reject_menu(services, mod, target, True)
-    elif token.action == "mod.back":
-        await moderation.reject_menu(services, mod, target, False)
-    elif token.action == "mod.reject":
-        reply = await moderation.reject(services, mod, target, str(token.data.get("r")))
-    elif token.action == "mod.digest_post":
-        post_id = await digest.draft_post(services, target, mod.actor)
-        reply = services.texts("digest.draft_created", id=post_id)
+    action = BUTTONS.get(token.action)
+    reply = await action(services, moderator, token.target_id or 0, token) if action else None
     await query.answer(reply or None)
 
 
-@router.callback_query()
-async def unknown_button(query: CallbackQuery, token: CallbackToken | None) -> None:
-    """A forged or stale button: nothing happens, and Telegram stops the spinner."""
-    if token is None:
-        log.info("button with an unknown token from %s ignored", query.from_user.id)
-    await query.answer()
+def router() -> Router:
+    """Moderation in the admin chat, for moderators only."""
+    found = guarded(Router(name=__name__))
+    found.message.register(answer, CardReply())
+    found.message.register(queue, Command("queue"), InAdminChat())
+    found.message.register(next_question, Command("next"), InAdminChat())
+    found.message.register(stats, Command("stats"), InAdminChat())
+    found.message.register(ban, Command("ban", "unban"), InAdminChat())
+    found.callback_query.register(button, Action("mod."))
+    return found

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -20,12 +20,13 @@ from aiogram.types import CallbackQuery, Message
 from bots.telegram.entities import strip_command, to_document
 from bots.telegram.filters import InAdminChat
 from bots.telegram.middleware import Action
-from bots.telegram.moderators import Moderators
+from bots.telegram.moderators import guarded
 from bots.telegram.sender import FILE_ID
 from shared.callbacks import CallbackToken
 from shared.clock import utcnow
 from shared.domain import Platform, PostKind
-from shared.errors import GlashataiError, InvalidInput, NotAllowed
+from shared.errors import GlashataiError, InvalidInput
+from shared.hotlines.model import Moderator
 from shared.posts import repo, service
 from shared.posts.service import NewMedia
 from shared.posts.when import parse_when
@@ -33,7 +34,6 @@ from shared.replies import send_text
 from shared.richtext import Document
 from shared.services import Services
 
-router = Router(name=__name__)
 log = logging.getLogger(__name__)
 
 COMMANDS = ("post", "urgent")
@@ -62,13 +62,6 @@ class InTopic(Filter):
         return message.message_thread_id == topic and (
             replied is None or replied.message_id == topic
         )
-
-
-async def _require_moderator(message: Message | CallbackQuery, moderators: Moderators) -> str:
-    user = message.from_user
-    if user is None or not await moderators.is_moderator(user.id):
-        raise NotAllowed("not a moderator")
-    return f"tg:{user.id}"
 
 
 async def _media_of(bot: Bot, messages: Sequence[Message]) -> list[NewMedia]:
@@ -183,31 +176,32 @@ class Albums:
         await then(messages)
 
 
-albums = Albums()
-
-
 class AlbumForUs(Filter):
+    """A part of an album meant as a post or a reply to ours; hands the handler ``albums``."""
+
+    def __init__(self, albums: Albums) -> None:
+        self.albums = albums
+
     async def __call__(self, message: Message, services: Services) -> bool | dict[str, Any]:
         if message.media_group_id is None:
             return False
         if message.chat.id != services.settings.telegram.admin_chat_id:
             return False
-        if (message.chat.id, message.media_group_id) in albums:
-            return True
+        found = {"albums": self.albums}
+        if (message.chat.id, message.media_group_id) in self.albums:
+            return found
         caption = (message.caption or "").split(maxsplit=1)
         if caption and caption[0].split("@")[0] in {f"/{c}" for c in COMMANDS}:
-            return True
-        replied = await ReplyToOurs()(message, services)
-        if replied:
-            return True
-        return await InTopic()(message, services)
+            return found
+        if await ReplyToOurs()(message, services) or await InTopic()(message, services):
+            return found
+        return False
 
 
-@router.message(AlbumForUs())
 async def album_part(
-    message: Message, services: Services, moderators: Moderators, bot: Bot
+    message: Message, services: Services, moderator: Moderator, bot: Bot, albums: Albums
 ) -> None:
-    actor = await _require_moderator(message, moderators)
+    actor = moderator.actor
 
     async def finish(messages: list[Message]) -> None:
         try:
@@ -227,68 +221,104 @@ async def album_part(
     albums.add(message, services.settings.publishing.album_wait_seconds, finish)
 
 
-@router.message(Command(*COMMANDS), InAdminChat())
 async def post_command(
-    message: Message, services: Services, moderators: Moderators, bot: Bot
+    message: Message, services: Services, moderator: Moderator, bot: Bot
 ) -> None:
-    actor = await _require_moderator(message, moderators)
-    await _create(services, bot, [message], actor, command=True)
+    await _create(services, bot, [message], moderator.actor, command=True)
 
 
-@router.message(ReplyToOurs())
 async def reply_to_ours(
     message: Message,
     services: Services,
-    moderators: Moderators,
+    moderator: Moderator,
     bot: Bot,
     ours: tuple[int, str, int | None],
 ) -> None:
-    actor = await _require_moderator(message, moderators)
-    await _on_reply(services, bot, [message], ours, actor)
+    await _on_reply(services, bot, [message], ours, moderator.actor)
 
 
-@router.message(InTopic(), ~F.text.startswith("/"))
 async def topic_message(
-    message: Message, services: Services, moderators: Moderators, bot: Bot
+    message: Message, services: Services, moderator: Moderator, bot: Bot
 ) -> None:
-    actor = await _require_moderator(message, moderators)
-    await _create(services, bot, [message], actor, command=False)
+    await _create(services, bot, [message], moderator.actor, command=False)
 
 
-@router.callback_query(Action("post."))
+# A preview button: (services, the post's id, the token, the actor) -> the toast, if any.
+PostButton = Callable[[Services, int, CallbackToken, str], Awaitable[str | None]]
+
+
+def _prompt(role: str) -> PostButton:
+    """A button that asks the moderator for something (a time, a text, a confirmation)."""
+
+    async def ask(services: Services, post_id: int, token: CallbackToken, actor: str) -> None:
+        await service.prompt(services, post_id, role)
+
+    return ask
+
+
+async def _publish(services: Services, post_id: int, token: CallbackToken, actor: str) -> str:
+    await service.publish_now(services, post_id, actor)
+    return services.texts("posts.done.publishing", id=post_id)
+
+
+async def _toggle(services: Services, post_id: int, token: CallbackToken, actor: str) -> None:
+    await service.toggle_platform(services, post_id, str(token.data.get("platform")), actor)
+
+
+async def _cancel(services: Services, post_id: int, token: CallbackToken, actor: str) -> str:
+    await service.cancel(services, post_id, actor)
+    return services.texts("posts.done.cancelled", id=post_id)
+
+
+async def _delete(services: Services, post_id: int, token: CallbackToken, actor: str) -> str:
+    await service.delete(services, post_id, actor)
+    return services.texts("posts.done.deleted", id=post_id)
+
+
+async def _keep(services: Services, post_id: int, token: CallbackToken, actor: str) -> str:
+    return services.texts("posts.done.kept", id=post_id)
+
+
+def _resolve(delivered: bool) -> PostButton:
+    """The moderator's word on a publication whose outcome is unknown."""
+
+    async def resolve(services: Services, post_id: int, token: CallbackToken, actor: str) -> str:
+        await service.resolve_unknown(services, post_id, delivered=delivered, actor=actor)
+        return services.texts("posts.done.resolved")
+
+    return resolve
+
+
+BUTTONS: dict[str, PostButton] = {
+    "post.publish": _publish,
+    "post.schedule": _prompt("time"),
+    "post.toggle": _toggle,
+    "post.text": _prompt("text"),
+    "post.append": _prompt("append"),
+    "post.cancel": _cancel,
+    "post.delete": _prompt("delete"),
+    "post.del_yes": _delete,
+    "post.del_no": _keep,
+    "post.unk_yes": _resolve(delivered=True),
+    "post.unk_no": _resolve(delivered=False),
+}
+
+
 async def button(
-    callback: CallbackQuery, services: Services, moderators: Moderators, token: CallbackToken
+    callback: CallbackQuery, services: Services, moderator: Moderator, token: CallbackToken
 ) -> None:
-    actor = await _require_moderator(callback, moderators)
-    target = token.target_id or 0
-    action = token.action
-    t = services.texts
-    done = ""
-    if action == "post.publish":
-        await service.publish_now(services, target, actor)
-        done = t("posts.done.publishing", id=target)
-    elif action == "post.schedule":
-        await service.prompt(services, target, "time")
-    elif action == "post.toggle":
-        await service.toggle_platform(services, target, str(token.data.get("platform")), actor)
-    elif action == "post.text":
-        await service.prompt(services, target, "text")
-    elif action == "post.append":
-        await service.prompt(services, target, "append")
-    elif action == "post.cancel":
-        await service.cancel(services, target, actor)
-        done = t("posts.done.cancelled", id=target)
-    elif action == "post.delete":
-        await service.prompt(services, target, "delete")
-    elif action == "post.del_yes":
-        await service.delete(services, target, actor)
-        done = t("posts.done.deleted", id=target)
-    elif action == "post.del_no":
-        done = t("posts.done.kept", id=target)
-    elif action in {"post.unk_yes", "post.unk_no"}:
-        await service.resolve_unknown(
-            services, target, delivered=action == "post.unk_yes", actor=actor
-        )
-        done = t("posts.done.resolved")
+    action = BUTTONS.get(token.action)
+    done = await action(services, token.target_id or 0, token, moderator.actor) if action else None
     with contextlib.suppress(Exception):
         await callback.answer(done or None)
+
+
+def router() -> Router:
+    """Press releases from the admin chat, for moderators only."""
+    found = guarded(Router(name=__name__))
+    found.message.register(album_part, AlbumForUs(Albums()))
+    found.message.register(post_command, Command(*COMMANDS), InAdminChat())
+    found.message.register(reply_to_ours, ReplyToOurs())
+    found.message.register(topic_message, InTopic(), ~F.text.startswith("/"))
+    found.callback_query.register(button, Action("post."))
+    return found

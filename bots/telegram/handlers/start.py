@@ -10,9 +10,12 @@ from bots.telegram.handlers.citizen import incoming
 from shared.hotlines import conversation
 from shared.services import Services
 
-router = Router(name=__name__)
 
-
-@router.message(CommandStart(), F.chat.type == "private")
 async def start(message: Message, services: Services) -> None:
     await conversation(services).message(incoming(message, start=True))
+
+
+def router() -> Router:
+    found = Router(name=__name__)
+    found.message.register(start, CommandStart(), F.chat.type == "private")
+    return found
