@@ -6,18 +6,26 @@ import asyncio
 import contextlib
 import logging
 import signal
-import time
 from collections.abc import Callable
+from typing import Protocol, runtime_checkable
 
+from bots import health
 from bots.registry import platform_modules, post_limits
+from bots.watch import PollingWatch
 from config import ConfigError, Settings
 from scheduler.runner import Scheduler
 from shared import hotlines as hotlines_feature
 from shared import posts as posts_feature
+from shared.domain import OutboxAction
+from shared.outbox import store
 from shared.outbox.dispatcher import Dispatcher
+from shared.outbox.model import OutboxMessage
+from shared.outbox.payload import message
 from shared.platform import PlatformRuntime
+from shared.richtext import from_plain
 from shared.services import Services
 from shared.storage import migrate
+from shared.storage.instance import InstanceLock
 from web.server import WebServer
 
 log = logging.getLogger("glashatai")
@@ -27,6 +35,21 @@ STOP_GRACE = 5.0
 # Each feature's install(services) registers its planners and outbox hooks.
 FEATURES: list[Callable[[Services], None]] = [posts_feature.install, hotlines_feature.install]
 HEARTBEAT_SECONDS = 30
+ADMIN_NOTICE_PRIORITY = 10
+PLATFORM_TITLES = {"telegram": "Telegram", "vk": "ВКонтакте"}
+
+
+class NothingConfigured(ConfigError):
+    """No platform has its credentials: a first run, answered with what to fill in."""
+
+
+@runtime_checkable
+class Watched(Protocol):
+    """A runtime that proves its tokens before the outbox starts and reports its death."""
+
+    watch: PollingWatch
+
+    async def verify(self) -> None: ...
 
 
 class App:
@@ -41,6 +64,11 @@ class App:
         self.scheduler: Scheduler | None = None
         self.web = WebServer.configured(self.services)
         self._stop = asyncio.Event()
+        self.lock = InstanceLock(self.services.db)
+        self._holding = False  # this process holds the database: it may log, beat and stop
+        self._dispatch_task: asyncio.Task[None] | None = None
+        self._watches: list[asyncio.Task[None]] = []
+        self._dead: dict[str, str] = {}
 
     async def start(self) -> None:
         modules = platform_modules()
@@ -50,7 +78,12 @@ class App:
                 self.runtimes.append(runtime)
         if not self.runtimes:
             wanted = ", or ".join(m.REQUIRED for m in modules)
-            raise ConfigError(f"no platform is configured: set {wanted}")
+            raise NothingConfigured(f"no platform is configured: set {wanted}")
+        await self.lock.acquire()
+        self._holding = True
+        for runtime in self.runtimes:
+            if isinstance(runtime, Watched):
+                await runtime.verify()
         await migrate.upgrade(self.services.db)
         self.dispatcher = Dispatcher(
             self.services.db,
@@ -66,6 +99,10 @@ class App:
         for runtime in self.runtimes:
             await runtime.start()
             log.info("%s: started", runtime.name)
+            if isinstance(runtime, Watched):
+                self._watches.append(
+                    asyncio.create_task(self._watch(runtime), name=f"{runtime.name}-watch")
+                )
         self.scheduler = Scheduler(
             self.services.planners, self.settings.tz, self.settings.scheduler.sync_seconds
         )
@@ -77,12 +114,46 @@ class App:
         log.info("Glashatai is running: %s", ", ".join(r.name for r in self.runtimes))
 
     def _heartbeat(self) -> None:
-        """Touch the health file while the outbox runs; ``glashatai health`` reads it."""
-        if self._dispatch_task.done():
+        """Beat while the outbox runs (a stale beat is unhealthy); ``glashatai health`` reads it."""
+        if self._dispatch_task is None or self._dispatch_task.done():
             return
-        path = self.settings.health_file
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(str(int(time.time())))
+        if self._dead:
+            detail = "; ".join(f"{name}: {why}" for name, why in self._dead.items())
+            health.write(self.settings.health_file, health.Health.UNHEALTHY, detail)
+        else:
+            health.write(self.settings.health_file, health.Health.RUNNING)
+
+    async def _watch(self, runtime: Watched) -> None:
+        """A platform that stopped receiving updates makes the instance unhealthy, and says so."""
+        reason = await runtime.watch.died()
+        name = getattr(runtime, "name", "?")
+        log.error("%s: no longer receiving updates: %s", name, reason)
+        self._dead[name] = reason
+        self._heartbeat()
+        try:
+            await self._tell_admins(name)
+        except Exception:
+            log.exception("%s: could not tell the admin chat", name)
+
+    async def _tell_admins(self, name: str) -> None:
+        """Through the outbox, like every send; if Telegram itself died it fails there."""
+        tg = self.settings.telegram
+        if not tg.enabled or tg.admin_chat_id is None:
+            return
+        title = PLATFORM_TITLES.get(name, name)
+        text = self.services.texts("instance.platform_down", platform=title)
+        async with self.services.db.write() as conn:
+            await store.enqueue(
+                conn,
+                OutboxMessage(
+                    platform="telegram",
+                    action=OutboxAction.SEND,
+                    destination=str(tg.admin_chat_id),
+                    payload=message(from_plain(text)),
+                    priority=ADMIN_NOTICE_PRIORITY,
+                ),
+            )
+        self.services.wake_outbox()
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -91,7 +162,12 @@ class App:
         await self._stop.wait()
 
     async def stop(self) -> None:
+        if not self._holding:
+            await self._close_quietly()  # refused before it began: nothing ran, nothing to say
+            return
         log.info("stopping")
+        for watch in self._watches:
+            watch.cancel()
         if self.web is not None:
             await self.web.stop()
         if self.scheduler is not None:
@@ -99,16 +175,22 @@ class App:
         for runtime in self.runtimes:
             with contextlib.suppress(Exception):
                 await runtime.stop()
-        if self.dispatcher is not None:
+        if self.dispatcher is not None and self._dispatch_task is not None:
             await self.dispatcher.stop(STOP_GRACE)
             self._dispatch_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._dispatch_task
+        with contextlib.suppress(OSError):
+            health.write(self.settings.health_file, health.Health.STOPPED)
+        await self._close_quietly()
+        log.info("stopped")
+
+    async def _close_quietly(self) -> None:
         for runtime in self.runtimes:
             with contextlib.suppress(Exception):
                 await runtime.close()
+        await self.lock.release()
         await self.services.db.dispose()
-        log.info("stopped")
 
 
 async def run(settings: Settings) -> None:

@@ -4,27 +4,93 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
+import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from bots import health
 from bots.commands import hotlines as hotline_commands
 from bots.commands import posts as posts_commands
 from config import ConfigError, Settings, load_settings
+from config.home import default_home, env_file, sqlite_file
+from config.template import write_template
 from shared.errors import GlashataiError
-from shared.logs import setup_logging
+from shared.logs import redact, setup_logging
+from shared.storage.instance import AlreadyRunning
+from shared.storage.problems import DbProblem, classify
+from shared.texts import Texts
+
+# Commands that store something new may create the database; the others say it is missing.
+CREATE_DATABASE = {("run",), ("db", "upgrade"), ("post", "create"), ("hotline", "create")}
+FILE_REASONS = {
+    errno.ENOENT: "file_missing",
+    errno.EACCES: "file_denied",
+    errno.EPERM: "file_denied",
+    errno.EROFS: "file_read_only",
+    errno.ENOSPC: "file_no_space",
+    errno.EISDIR: "file_is_folder",
+}
+SIGPIPE_EXIT = 141  # what a shell reports for a process ended by a closed pipe
+
+
+class DatabaseMissing(GlashataiError):
+    """A command that only reads or changes rows found no database to do it in."""
+
+    def __init__(self, path: Path, home: Path) -> None:
+        super().__init__(str(path))
+        self.path = path
+        self.home = home
+
+
+class _Invocation:
+    """What this run of the command may do, and the settings it loaded (for its errors)."""
+
+    may_create_database = True
+    settings: Settings | None = None
 
 
 def _settings() -> Settings:
     settings = load_settings()
     setup_logging(settings.log_level, settings.secrets())
+    _Invocation.settings = settings
+    if not _Invocation.may_create_database:
+        require_database(settings)
     return settings
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from bots.app import run
+def require_database(settings: Settings) -> None:
+    """Refuse rather than create an empty SQLite file that would answer "nothing here"."""
+    path = sqlite_file(settings.database.url)
+    if path is not None and not path.exists():
+        raise DatabaseMissing(path, settings.home)
 
-    asyncio.run(run(_settings()))
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bots.app import NothingConfigured, run
+
+    settings = _settings()
+    try:
+        asyncio.run(run(settings))
+    except NothingConfigured:
+        return first_run(settings)
     return 0
+
+
+def first_run(settings: Settings) -> int:
+    """No platform configured: leave a template to fill in and say what goes where."""
+    texts = Texts.load()
+    path = env_file(settings.home)
+    if write_template(path):
+        note = texts("cli.errors.template_written", env_file=path)
+    else:
+        note = texts("cli.errors.env_exists", env_file=path)
+    print(texts("cli.errors.first_run", note=note), file=sys.stderr)
+    return 2
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -45,14 +111,47 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+async def check_database(settings: Settings) -> bool:
+    """Open the database and run a trivial query: a URL that parses may still lead nowhere."""
+    from sqlalchemy import text
+
+    from shared.storage.engine import Database
+
+    where = database_label(settings.database.url)
+    path = sqlite_file(settings.database.url)
+    if path is not None and not path.exists():
+        folder = next(p for p in (path.parent, *path.parents) if p.exists())
+        if not os.access(folder, os.W_OK):
+            print(f"✗ database: {where}: {database_reason(DbProblem.READ_ONLY, '')}")
+            return False
+        print(f"✓ database: {where} (not created yet: `glashatai run` creates it)")
+        return True
+    db = Database(settings.database.url)
+    try:
+        async with db.read() as conn:
+            await conn.execute(text("SELECT 1"))
+    except (SQLAlchemyError, OSError) as exc:
+        found = classify(exc)
+        if found is None:
+            raise
+        print(f"✗ database: {where}: {database_reason(*found)}")
+        return False
+    finally:
+        await db.dispose()
+    print(f"✓ database: {where}")
+    return True
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from bots.registry import platform_modules
 
-    settings = _settings()
+    settings = load_settings()
+    setup_logging(settings.log_level, settings.secrets())
+    _Invocation.settings = settings
     print("configuration: OK")
 
     async def _go() -> bool:
-        ok = True
+        ok = await check_database(settings)
         configured = 0
         for module in platform_modules():
             for result in await module.check(settings):
@@ -67,18 +166,23 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_health(args: argparse.Namespace) -> int:
     """For Docker's HEALTHCHECK: is a running ``glashatai run`` still beating?"""
-    import time
-
     settings = load_settings()
-    try:
-        age = time.time() - settings.health_file.stat().st_mtime
-    except FileNotFoundError:
-        print("unhealthy: no heartbeat yet", file=sys.stderr)
+    texts = Texts.load()
+    beat = health.read(settings.health_file)
+    if beat is None:
+        print(texts("cli.errors.health_none", path=settings.health_file), file=sys.stderr)
         return 1
-    if age > args.max_age:
-        print(f"unhealthy: last heartbeat {age:.0f}s ago", file=sys.stderr)
+    age = f"{beat.age:.0f}"
+    if beat.state is health.Health.STOPPED:
+        print(texts("cli.errors.health_stopped"), file=sys.stderr)
         return 1
-    print(f"healthy: last heartbeat {age:.0f}s ago")
+    if beat.state is health.Health.UNHEALTHY:
+        print(texts("cli.errors.health_unhealthy", detail=beat.detail), file=sys.stderr)
+        return 1
+    if beat.age > args.max_age:
+        print(texts("cli.errors.health_stale", age=age), file=sys.stderr)
+        return 1
+    print(texts("cli.errors.health_ok", age=age))
     return 0
 
 
@@ -116,18 +220,76 @@ EXTENSIONS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]],
 ]
 
 
+def _command(args: argparse.Namespace) -> tuple[str, ...]:
+    """``("post", "create")`` for ``glashatai post create …``."""
+    name = str(args.command)
+    sub = getattr(args, f"{name}_command", None)
+    return (name,) if sub is None else (name, str(sub))
+
+
+def database_label(url: str) -> str:
+    """The database as a person knows it, never with its password."""
+    path = sqlite_file(url)
+    if path is not None:
+        return str(path)
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def database_reason(problem: DbProblem, detail: str) -> str:
+    return Texts.load()(f"cli.errors.db_{problem.value}", detail=redact(detail))
+
+
+def error_line(exc: BaseException) -> str | None:
+    """One line for a failure the user can fix; None for a bug (a traceback is right)."""
+    texts = Texts.load()
+    settings = _Invocation.settings
+    if isinstance(exc, AlreadyRunning):
+        return texts("cli.errors.already_running", holder=exc.holder)
+    if isinstance(exc, DatabaseMissing):
+        return texts("cli.errors.database_missing", path=exc.path, home=exc.home)
+    if isinstance(exc, ConfigError):
+        home = settings.home if settings is not None else default_home()
+        return texts("cli.errors.configuration", env_file=env_file(home), details=exc)
+    if isinstance(exc, GlashataiError):
+        return str(exc)
+    found = classify(exc)
+    if found is not None:
+        where = database_label(settings.database.url) if settings is not None else "?"
+        return texts("cli.errors.database", where=where, reason=database_reason(*found))
+    if isinstance(exc, OSError):
+        key = FILE_REASONS.get(exc.errno or 0)
+        reason = texts(f"cli.errors.{key}") if key else redact(exc.strerror or str(exc))
+        if exc.filename is None:
+            return reason
+        return texts("cli.errors.file", path=exc.filename, reason=reason)
+    return None
+
+
+def _closed_pipe() -> int:
+    """Stop writing to the closed pipe (also at exit) and say why on stderr."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    print(f"glashatai: {Texts.load()('cli.errors.broken_pipe')}", file=sys.stderr)
+    return SIGPIPE_EXIT
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args))
-    except ConfigError as exc:
-        print(f"glashatai: configuration error:\n{exc}", file=sys.stderr)
-        return 2
-    except GlashataiError as exc:
-        print(f"glashatai: {exc}", file=sys.stderr)
-        return 1
+        args = build_parser().parse_args(argv)
+        _Invocation.may_create_database = _command(args) in CREATE_DATABASE
+        code = int(args.func(args))
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        return _closed_pipe()
     except KeyboardInterrupt:
         return 130
+    except (GlashataiError, ConfigError, SQLAlchemyError, OSError) as exc:
+        line = error_line(exc)
+        if line is None:
+            raise
+        print(f"glashatai: {line}", file=sys.stderr)
+        return 2 if isinstance(exc, ConfigError) else 1
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+from config.home import env_file
 from config.settings import Settings
 
 
@@ -24,7 +25,8 @@ def describe(error: ValidationError) -> str:
 
 
 def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment and ``GLASHATAI_HOME/.env`` (the environment wins)."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(_env_file=env_file(), **overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise ConfigError(describe(exc)) from None

@@ -12,8 +12,18 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, SecretStr, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from config import home as home_folder
 
 from shared.domain import PostKind
 
@@ -66,6 +76,16 @@ class TelegramSettings(BaseModel):
     def _parse_ids(cls, value: Any) -> Any:
         return _int_list(value)
 
+    @field_validator("token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        """Refused here, in one line, rather than by aiogram's Bot() with a traceback."""
+        if value is not None:
+            bot_id, colon, rest = value.get_secret_value().partition(":")
+            if not colon or not bot_id.isdigit() or not rest or any(c.isspace() for c in rest):
+                raise ValueError("not a bot token (expected 123456789:AA… as @BotFather gives it)")
+        return value
+
     @property
     def enabled(self) -> bool:
         return self.token is not None
@@ -86,8 +106,16 @@ class VkSettings(BaseModel):
 
 
 class DatabaseSettings(BaseModel):
-    url: str = "sqlite+aiosqlite:///data/glashatai.db"
+    # Empty: glashatai.db in GLASHATAI_HOME; a relative SQLite path is relative to it too.
+    url: str = ""
     echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if value:
+            home_folder.parse_database_url(value)
+        return value
 
 
 class OutboxSettings(BaseModel):
@@ -186,7 +214,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="GLASHATAI_",
         env_nested_delimiter="__",
-        env_file=".env",
+        env_file=None,  # GLASHATAI_HOME/.env, given by config.loading: never the current folder
         env_file_encoding="utf-8",
         extra="ignore",
         hide_input_in_errors=True,
@@ -203,7 +231,18 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Krasnoyarsk"
     log_level: str = "INFO"
     texts_file: Path | None = None
-    health_file: Path = Path("data/heartbeat")
+    health_file: Path = Path("heartbeat")
+    # Holds .env, the default SQLite file and the heartbeat (see config/home.py).
+    home: Path = Field(default_factory=home_folder.default_home)
+
+    @model_validator(mode="after")
+    def _paths_in_home(self) -> Settings:
+        """Relative paths are in GLASHATAI_HOME, so every folder sees the same database."""
+        self.home = self.home.expanduser().absolute()
+        self.database.url = home_folder.database_url(self.database.url, self.home)
+        if not self.health_file.is_absolute():
+            self.health_file = self.home / self.health_file
+        return self
 
     @field_validator("timezone")
     @classmethod

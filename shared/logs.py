@@ -81,5 +81,6 @@ def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    for name in ("aiogram.event", "apscheduler", "urllib3"):
+    # Alembic's INFO lines ("Context impl SQLiteImpl.") mean nothing to the office.
+    for name in ("aiogram.event", "apscheduler", "urllib3", "alembic"):
         logging.getLogger(name).setLevel(max(logging.getLevelName(level), logging.WARNING))

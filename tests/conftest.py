@@ -24,10 +24,16 @@ POSTGRES_URL = os.environ.get("GLASHATAI_TEST_POSTGRES_URL")
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No GLASHATAI_* from the machine and no stray .env: each test says what it sets."""
+    """No GLASHATAI_* from the machine and no stray .env: each test says what it sets.
+
+    GLASHATAI_HOME is the test's own folder, so no test reads the developer's home.
+    """
     for key in list(os.environ):
         if key.startswith("GLASHATAI_") and not key.startswith("GLASHATAI_TEST_"):
             monkeypatch.delenv(key)
+    monkeypatch.setenv("GLASHATAI_HOME", str(tmp_path))
+    # Child processes started without GLASHATAI_* fall back to $XDG_DATA_HOME/glashatai.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     monkeypatch.chdir(tmp_path)
 
 

@@ -13,12 +13,12 @@ from shared.texts import Texts
 TOKEN = "123456789:AAEhBOweik6ad6PsVMRxjeQKaaaaaaaaaaa"
 
 
-def test_defaults() -> None:
+def test_defaults(tmp_path: Path) -> None:
     s = load_settings()
     assert s.telegram.api_base == "https://api.telegram.org"
     assert s.vk.api_base == "https://api.vk.ru"
     assert s.vk.api_version == "5.199"
-    assert s.database.url == "sqlite+aiosqlite:///data/glashatai.db"
+    assert s.database.url == f"sqlite+aiosqlite:///{tmp_path}/glashatai.db"  # GLASHATAI_HOME
     assert s.timezone == "Asia/Krasnoyarsk"
     assert not s.telegram.enabled
     assert not s.vk.enabled

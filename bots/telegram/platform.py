@@ -7,7 +7,14 @@ import contextlib
 import logging
 
 from aiogram import Bot, Dispatcher
-from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
+from aiogram.client.session.middlewares.base import NextRequestMiddlewareType
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramUnauthorizedError,
+)
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import Response, TelegramType
 
 from bots.telegram import menu
 from bots.telegram.client import make_bot
@@ -15,6 +22,8 @@ from bots.telegram.handlers import routers
 from bots.telegram.middleware import CallbackTokenMiddleware
 from bots.telegram.moderators import Moderators
 from bots.telegram.sender import TelegramSender, chat_ref
+from bots.watch import PollingWatch
+from config import ConfigError
 from config.settings import Settings
 from shared.platform import CheckResult, PostLimits
 from shared.services import Services
@@ -43,8 +52,45 @@ class TelegramRuntime:
         self.dp.include_routers(*routers())
         self._task: asyncio.Task[None] | None = None
         self._menus: asyncio.Task[None] | None = None
+        self.watch = PollingWatch()
+        self.bot.session.middleware(self._watch_token)
+
+    async def _watch_token(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        """aiogram retries a refused getUpdates for ever: a 401 is reported as a death."""
+        try:
+            return await make_request(bot, method)
+        except TelegramUnauthorizedError:
+            self.watch.report("Telegram refused the token (Unauthorized)")
+            raise
+
+    async def verify(self) -> None:
+        """A revoked token is a configuration error, not a running bot that hears nothing.
+
+        Called before the outbox starts: a wrong token must not fail any queued send.
+        """
+        try:
+            await self.bot.me()
+        except TelegramUnauthorizedError:
+            raise ConfigError(
+                f"{REQUIRED}: Telegram refused the token (Unauthorized): it was revoked or"
+                " mistyped; get the current one from @BotFather"
+            ) from None
+        except TelegramNetworkError as exc:
+            log.warning("Telegram: getMe failed (%s); polling will retry", exc.message)
+
+    def _polling_ended(self, task: asyncio.Task[None]) -> None:
+        reason = "polling stopped"
+        if not task.cancelled() and task.exception() is not None:
+            reason = f"polling stopped: {type(task.exception()).__name__}"
+        self.watch.report(reason)
 
     async def start(self) -> None:
+        self.watch.arm()
         self._menus = asyncio.create_task(menu.install(self.bot, self.services), name="tg-menus")
         self._task = asyncio.create_task(
             self.dp.start_polling(
@@ -56,8 +102,10 @@ class TelegramRuntime:
             ),
             name="telegram-polling",
         )
+        self._task.add_done_callback(self._polling_ended)
 
     async def stop(self) -> None:
+        self.watch.disarm()
         if self._menus is not None and not self._menus.done():
             self._menus.cancel()
         if self._task is None:

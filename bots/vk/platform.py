@@ -7,6 +7,7 @@ import contextlib
 import logging
 from typing import Any
 
+import requests
 from vk_api.exceptions import ApiError
 
 from bots.vk.client import VkClient
@@ -14,11 +15,15 @@ from bots.vk.handlers import handle_event
 from bots.vk.longpoll import LongPoller
 from bots.vk.render import WALL_LIMIT, wall_text
 from bots.vk.sender import VkSender
+from bots.watch import PollingWatch
+from config import ConfigError
 from config.settings import Settings
 from shared.platform import CheckResult, PostLimits
 from shared.services import Services
 
 log = logging.getLogger(__name__)
+
+AUTH_FAILED = 5  # VK's "User authorization failed": the token was revoked or is wrong
 
 NAME = "vk"
 REQUIRED = "GLASHATAI_VK__GROUP_TOKEN and GLASHATAI_VK__GROUP_ID"
@@ -45,8 +50,36 @@ class VkRuntime:
         self._task: asyncio.Task[None] | None = None
         if self.client.user is None:
             log.warning("VK: GLASHATAI_VK__USER_TOKEN is not set: wall posts are not possible")
+        self.watch = PollingWatch()
+        # vk_api calls these from its threads; returning None lets the error propagate.
+        self.client.group.error_handlers[AUTH_FAILED] = self._token_refused
+
+    def _token_refused(self, error: ApiError) -> None:
+        self.watch.report("VK refused the community token (error 5)")
+
+    async def verify(self) -> None:
+        """A revoked token is a configuration error, not a running bot that hears nothing.
+
+        Called before the outbox starts: a wrong token must not fail any queued send.
+        """
+        calls = [("GLASHATAI_VK__GROUP_TOKEN", self.client.group_call)]
+        if self.client.user is not None:
+            calls.append(("GLASHATAI_VK__USER_TOKEN", self.client.user_call))
+        for variable, call in calls:
+            try:
+                await call("groups.getById", group_id=self.client.group_id)
+            except ApiError as exc:
+                if exc.code == AUTH_FAILED:
+                    raise ConfigError(
+                        f"{variable}: VK refused the token (error 5, authorization failed):"
+                        " it was revoked or mistyped"
+                    ) from None
+                log.warning("VK: groups.getById failed at start-up: %s", exc)
+            except requests.RequestException as exc:
+                log.warning("VK: not reachable at start-up (%s); polling will retry", exc)
 
     async def start(self) -> None:
+        self.watch.arm()
         self._poller = LongPoller(self.client, self.queue)
         self._poller.start()
         self._task = asyncio.create_task(self._consume(), name="vk-events")
@@ -62,6 +95,7 @@ class VkRuntime:
                 self.queue.task_done()
 
     async def stop(self) -> None:
+        self.watch.disarm()
         if self._poller is not None:
             self._poller.stop()
         if self._task is not None:

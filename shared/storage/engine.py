@@ -78,6 +78,7 @@ class Database:
     ) -> None:
         self.url = url
         self.sqlite = is_sqlite(url)
+        self.connect_args = dict(connect_args or {})
         kwargs: dict[str, Any] = {"echo": echo, "connect_args": dict(connect_args or {})}
         if self.sqlite:
             _prepare_sqlite_file(url)
@@ -85,6 +86,8 @@ class Database:
             url = fast_sqlite(url)
         else:
             kwargs["pool_pre_ping"] = True
+            # asyncpg waits 60 s for an unreachable host by default: a command would hang.
+            kwargs["connect_args"].setdefault("timeout", 10)
         self.engine = create_async_engine(url, **kwargs)
         # Writers in this process queue here rather than in SQLite's busy handler, which
         # sleeps in growing steps and would cut throughput many times over.

@@ -9,6 +9,8 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from shared.storage.engine import Database
@@ -30,8 +32,30 @@ def modelled(name: str | None, type_: str, parent_names: Any) -> bool:
     return name not in SEARCH_OBJECTS
 
 
+def drop_superseded_versions(connection: Connection) -> None:
+    """Forget ``alembic_version`` rows that another row's revision already includes.
+
+    Databases made while 0002 and 0003 were two branches hold both; now that 0003 follows
+    0002, Alembic would refuse that overlap, though the schema is exactly 0003's.
+    """
+    current = set(MigrationContext.configure(connection).get_current_heads())
+    if len(current) < 2:
+        return
+    revisions = ScriptDirectory.from_config(alembic_config()).revision_map
+    included: set[str] = set()
+    for head in current:
+        for ancestor in revisions.iterate_revisions(head, "base"):
+            if ancestor is not None and ancestor.revision != head:
+                included.add(ancestor.revision)
+    for version in current & included:
+        connection.execute(
+            text("DELETE FROM alembic_version WHERE version_num = :v"), {"v": version}
+        )
+
+
 async def upgrade(db: Database, revision: str = "heads") -> None:
     def _run(connection: Connection) -> None:
+        drop_superseded_versions(connection)
         command.upgrade(alembic_config(connection), revision)
 
     async with db.engine.begin() as conn:
