@@ -59,6 +59,14 @@ class State(StrEnum):
 ASKED = frozenset({State.CONSENT, State.REFUSED})
 
 
+class Press(StrEnum):
+    """The citizen's buttons: the server-side action their tokens carry."""
+
+    CONSENT = "citizen.consent"  # an answer to the consent request (data "yes")
+    CHOOSE = "citizen.choose"  # a hotline picked from the open ones (data "hotline_id")
+    MINE = "citizen.mine"  # «Мои вопросы»: the citizen's questions and their status
+
+
 class Conversation:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -89,22 +97,23 @@ class Conversation:
         name: NameLookup | None = None,
     ) -> bool:
         """A citizen pressed one of our buttons; False when the token is not theirs."""
-        if token is None or not token.action.startswith("citizen."):
+        if token is None or token.action not in set(Press):
             return False
-        wants_name = token.action == "citizen.consent" and bool(token.data.get("yes"))
-        resolved = await name() if name is not None and wants_name else None
+        press = Press(token.action)
+        yes = bool(token.data.get("yes"))
+        resolved = await name() if name is not None and press is Press.CONSENT and yes else None
         async with self.services.db.write() as conn:
             citizen = await citizens.find(conn, platform, user_id)
             if citizen is None or token.target_id != citizen.id:
                 log.info("citizen %s/%s pressed a button that is not theirs", platform, user_id)
                 return False
-            if citizen.banned and token.action != "citizen.mine":
+            if citizen.banned and press is not Press.MINE:
                 return True
-            if token.action == "citizen.consent":
-                await self._consent(conn, citizen, bool(token.data.get("yes")), resolved)
-            elif token.action == "citizen.choose":
+            if press is Press.CONSENT:
+                await self._consent(conn, citizen, yes, resolved)
+            elif press is Press.CHOOSE:
                 await self._choose(conn, citizen, int(token.data["hotline_id"]))
-            elif token.action == "citizen.mine":
+            else:
                 await self._mine(conn, citizen)
         self.services.wake_outbox()
         return True
@@ -180,12 +189,12 @@ class Conversation:
         buttons: list[list[Button]] = [
             [
                 await callbacks.button(
-                    conn, self.texts("citizen.btn_agree"), "citizen.consent", citizen.id, yes=True
+                    conn, self.texts("citizen.btn_agree"), Press.CONSENT, citizen.id, yes=True
                 ),
                 await callbacks.button(
                     conn,
                     self.texts("citizen.btn_disagree"),
-                    "citizen.consent",
+                    Press.CONSENT,
                     citizen.id,
                     yes=False,
                 ),
@@ -198,7 +207,7 @@ class Conversation:
 
     async def _refused(self, conn: AsyncConnection, citizen: Citizen) -> None:
         button = await callbacks.button(
-            conn, self.texts("citizen.btn_agree"), "citizen.consent", citizen.id, yes=True
+            conn, self.texts("citizen.btn_agree"), Press.CONSENT, citizen.id, yes=True
         )
         await self._say(conn, citizen, self.texts("citizen.consent_refused"), [[button]])
 
@@ -264,13 +273,13 @@ class Conversation:
         self, conn: AsyncConnection, citizen: Citizen, open_: list[Hotline]
     ) -> list[list[Button]]:
         return [
-            [await callbacks.button(conn, h.topic, "citizen.choose", citizen.id, hotline_id=h.id)]
+            [await callbacks.button(conn, h.topic, Press.CHOOSE, citizen.id, hotline_id=h.id)]
             for h in open_
         ]
 
     async def _mine_button(self, conn: AsyncConnection, citizen: Citizen) -> Button:
         label = self.texts("citizen.btn_mine")
-        return await callbacks.button(conn, label, "citizen.mine", citizen.id)
+        return await callbacks.button(conn, label, Press.MINE, citizen.id)
 
     async def _outside(self, conn: AsyncConnection) -> str:
         parts = [self.texts("citizen.none_open")]

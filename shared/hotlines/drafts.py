@@ -7,6 +7,7 @@ the middle of it loses nothing.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -22,7 +23,14 @@ from shared.services import Services
 from shared.storage import audit
 from shared.storage.schema import hotline_drafts
 
-STEPS = ("topic", "description", "start", "end")
+
+class Step(StrEnum):
+    """The dialogue's question the moderator's next message answers (``hotline_drafts.step``)."""
+
+    TOPIC = "topic"  # the hotline's topic
+    DESCRIPTION = "description"  # a short description, "-" for none
+    START = "start"  # when it opens, local time
+    END = "end"  # when it closes; the answer creates the hotline
 
 
 async def active(services: Services, user_id: int) -> bool:
@@ -34,7 +42,7 @@ async def active(services: Services, user_id: int) -> bool:
 
 
 async def _save(
-    conn: AsyncConnection, user_id: int, chat_id: int, step: str, data: dict[str, Any]
+    conn: AsyncConnection, user_id: int, chat_id: int, step: Step, data: dict[str, Any]
 ) -> None:
     await conn.execute(delete(hotline_drafts).where(hotline_drafts.c.user_id == user_id))
     await conn.execute(
@@ -46,7 +54,7 @@ async def _save(
 
 async def begin(services: Services, mod: Moderator, chat_id: int) -> None:
     async with services.db.write() as conn:
-        await _save(conn, mod.id, chat_id, "topic", {})
+        await _save(conn, mod.id, chat_id, Step.TOPIC, {})
         await notify(conn, services, services.texts("hotline.ask_topic"))
     services.wake_outbox()
 
@@ -68,19 +76,19 @@ async def step(services: Services, mod: Moderator, text: str, reply_to: int | No
         ).first()
         if row is None:
             return
-        current, data, chat_id = row.step, dict(row.data or {}), row.chat_id
+        current, data, chat_id = Step(row.step), dict(row.data or {}), row.chat_id
         try:
-            if current == "topic":
+            if current is Step.TOPIC:
                 if not value:
                     raise InvalidInput(texts("hotline.ask_topic"))
                 data["topic"] = value
-                nxt, prompt = "description", texts("hotline.ask_description")
-            elif current == "description":
+                nxt, prompt = Step.DESCRIPTION, texts("hotline.ask_description")
+            elif current is Step.DESCRIPTION:
                 data["description"] = "" if value == "-" else value
-                nxt, prompt = "start", texts("hotline.ask_start")
-            elif current == "start":
+                nxt, prompt = Step.START, texts("hotline.ask_start")
+            elif current is Step.START:
                 data["start"] = campaigns.parse_local(value, tz).isoformat()
-                nxt, prompt = "end", texts("hotline.ask_end")
+                nxt, prompt = Step.END, texts("hotline.ask_end")
             else:
                 start = datetime.fromisoformat(data["start"])
                 end = campaigns.parse_local(value, tz)

@@ -39,10 +39,12 @@ from shared.storage.schema import answers, outbox
 
 
 class AnswerResult(StrEnum):
-    ANSWERED = "answered"
-    CORRECTED = "corrected"
-    TAKEN_BY_OTHER = "taken_by_other"
-    REJECTED = "rejected"
+    """What became of a moderator's reply to a question card."""
+
+    ANSWERED = "answered"  # the first answer: sent to the citizen
+    CORRECTED = "corrected"  # the same moderator again: sent as a correction
+    TAKEN_BY_OTHER = "taken_by_other"  # another moderator answered first: not sent
+    REJECTED = "rejected"  # the question was rejected: not sent
 
 
 @dataclass(frozen=True)
