@@ -2,8 +2,9 @@
 
 The index is kept by the database itself (migration 0006): triggers fill ``posts_fts`` on
 SQLite, and ``posts.search`` is a generated column on PostgreSQL. On SQLite, which has no
-Russian stemmer, every word of the query matches as a prefix ("отоплени" finds
-"отопления"); PostgreSQL stems with its dictionary.
+Russian stemmer, each word of the query is cut to its Snowball stem (the algorithm
+PostgreSQL's 'russian' configuration uses) and matched as a prefix: "отопление" finds
+"отопления" and "отоплением" on both engines.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import snowballstemmer  # type: ignore[import-untyped]
 from sqlalchemy import column, func, literal_column, select, table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -21,6 +23,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 posts_fts = table("posts_fts", column("rowid"))
 POSTGRES_CONFIG = "russian"
+_STEMMER = snowballstemmer.stemmer("russian")
 
 
 def words(query: str) -> list[str]:
@@ -29,7 +32,7 @@ def words(query: str) -> list[str]:
 
 def fts5_query(query: str) -> str | None:
     """The words as quoted FTS5 prefix terms, all required; never FTS5 syntax from the user."""
-    terms = [f'"{word}"*' for word in words(query)]
+    terms = [f'"{_STEMMER.stemWord(word)}"*' for word in words(query)]
     return " ".join(terms) or None
 
 

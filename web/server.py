@@ -23,7 +23,9 @@ class WebServer:
             raise ConfigError(f"the web part needs a secret key: set {SECRET_KEY_VARIABLE}")
         self.settings = settings
         self.app = build_app(services, settings)
-        self.runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        self.runner = web.AppRunner(
+            self.app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT
+        )
         self.site: web.TCPSite | None = None
 
     @classmethod
@@ -33,12 +35,7 @@ class WebServer:
 
     async def start(self) -> None:
         await self.runner.setup()
-        self.site = web.TCPSite(
-            self.runner,
-            self.settings.host,
-            self.settings.port,
-            shutdown_timeout=SHUTDOWN_TIMEOUT,
-        )
+        self.site = web.TCPSite(self.runner, self.settings.host, self.settings.port)
         await self.site.start()
         log.info("web: listening on %s (public address %s)", self.url, self.settings.public_url)
 

@@ -1,0 +1,180 @@
+"""The public pages in a real browser, served by the whole app against the fake platforms.
+
+Releases are published by the running app to the fake Telegram and VK, so the links on a
+release page are the ones the platforms gave. Every public page is checked with axe-core
+(no serious or critical violation), and hostile text in a release and in a citizen's
+question must stay text: the browser runs none of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import feedparser  # type: ignore[import-untyped]
+
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.vk import FakeVK
+from tests.web.conftest import PageEvents
+from tests.web.harness import (
+    HOSTILE,
+    RunningWeb,
+    closed_hotline,
+    pdf_file,
+    photo_file,
+    release,
+    wait_published,
+)
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
+
+Axe = Callable[["Page"], Awaitable[list[dict[str, Any]]]]
+Shot = Callable[["Page", str], Awaitable[None]]
+
+PARK = (
+    "Парк на набережной **откроется** в субботу после реконструкции.\n\n"
+    "В программе:\n\n- концерт городского оркестра;\n- ярмарка;\n- экскурсии.\n\n"
+    "[Схема проезда](https://town.example/park)"
+)
+
+
+async def _inert(page: Page, events: PageEvents) -> None:
+    """Nothing injected ran: no flag on window, no dialog, no element the payload makes."""
+    assert await page.evaluate("() => window.__pwned === undefined")
+    assert await page.locator("img[src='x']").count() == 0
+    assert await page.locator("script").count() == 0
+    assert events.dialogs == []
+    assert events.page_errors == []
+
+
+async def test_public_pages_in_the_browser(
+    web_running: RunningWeb,
+    tg: FakeTelegram,
+    vk: FakeVK,
+    page: Page,
+    page_events: PageEvents,
+    axe: Axe,
+    screenshot: Shot,
+) -> None:
+    services = web_running.services
+    park = await release(
+        services,
+        title="Парк на набережной откроется в субботу",
+        body=PARK,
+        media=[photo_file("park.png"), pdf_file("Программа.pdf")],
+    )
+    heat = await release(
+        services,
+        title="Отопление включат досрочно",
+        body="Подача тепла в жилые дома начнётся в понедельник, на неделю раньше графика.",
+    )
+    _, park_pubs = await wait_published(web_running, park)
+    await wait_published(web_running, heat)
+    seeded = await closed_hotline(services, hostile="")
+    base = web_running.url
+
+    # The archive: newest first, a labelled search form, no accessibility blockers.
+    await page.goto(f"{base}/")
+    assert await page.title() == "Пресс-релизы — Пресс-служба администрации"
+    assert await page.locator("html").get_attribute("lang") == "ru"
+    assert await axe(page) == []
+    await screenshot(page, "archive")
+    await page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Перейти к содержанию")
+    assert await skip.evaluate("el => el === document.activeElement")
+    assert await skip.is_visible()
+
+    # Search with the form, as a visitor would; a word form differs from the text's.
+    await page.get_by_label("Найти в пресс-релизах").fill("набережная")
+    await page.keyboard.press("Enter")
+    await page.wait_for_url("**/search?q=*")
+    assert await page.get_by_role("link", name="Парк на набережной откроется в субботу").count()
+    assert await page.get_by_text("Отопление включат досрочно").count() == 0
+    assert await axe(page) == []
+
+    # The release: body, photo, document, where it was published, Open Graph.
+    await page.get_by_role("link", name="Парк на набережной откроется в субботу").click()
+    await page.wait_for_url(f"**/releases/{park}")
+    assert await page.get_by_role("heading", level=1).inner_text() == (
+        "Парк на набережной откроется в субботу"
+    )
+    image = page.locator(".photos img").first
+    assert await image.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert await page.get_by_role("link", name="Программа.pdf").count() == 1
+    for pub in park_pubs:
+        assert pub.url is not None
+        assert await page.locator(f'a[href="{pub.url}"]').count() == 1
+    og = await page.locator('meta[property="og:url"]').get_attribute("content")
+    assert og == f"{services.settings.web.public_url}/releases/{park}"
+    assert await axe(page) == []
+    await screenshot(page, "release")
+
+    # Closed hotlines and their published answers.
+    await page.get_by_role("link", name="Горячие линии").click()
+    assert await axe(page) == []
+    await page.get_by_role("link", name="Отопление").click()
+    await page.wait_for_url(f"**/hotlines/{seeded.id}")
+    assert await page.get_by_text("Проверим утепление подъезда.").count() == 1
+    assert await page.get_by_text(seeded.citizen_name).count() == 0
+    assert await axe(page) == []
+    await screenshot(page, "hotline")
+
+    # The feed, as the office's old site reads it.
+    response = await page.request.get(f"{base}/feed.rss")
+    feed = feedparser.parse(await response.body())
+    assert "Парк на набережной откроется в субботу" in [e.title for e in feed.entries]
+
+    # Hostile text shows as text on every page that carries it, and runs nowhere.
+    hostile = await release(services, title=f"Заголовок {HOSTILE}", body=f"Текст {HOSTILE}")
+    await wait_published(web_running, hostile)
+    attacked = await closed_hotline(services, topic="Благоустройство")
+    for path in [
+        "/",
+        f"/releases/{hostile}",
+        "/search?q=заголовок",
+        f"/hotlines/{attacked.id}",
+    ]:
+        await page.goto(f"{base}{path}")
+        assert await page.get_by_text("<script>window.__pwned", exact=False).count() >= 1, path
+        await _inert(page, page_events)
+        assert await axe(page) == [], path
+
+    await page.goto(f"{base}/no-such-page")
+    assert await page.get_by_role("heading", level=1).inner_text() == "Страница не найдена"
+    assert await axe(page) == []
+    assert page_events.console_errors == [] or all("404" in e for e in page_events.console_errors)
+
+
+async def test_no_token_or_secret_in_public_pages_or_headers(
+    web_running: RunningWeb, page: Page
+) -> None:
+    services = web_running.services
+    post_id = await release(services, title="Новость", body="Текст", media=[photo_file()])
+    await wait_published(web_running, post_id)
+    seeded = await closed_hotline(services)
+    secrets = services.settings.secrets()
+    assert len(secrets) == 4  # bot token, VK group and user tokens, the web secret key
+    base = web_running.url
+    for path in [
+        "/",
+        "/search?q=новость",
+        f"/releases/{post_id}",
+        "/hotlines",
+        f"/hotlines/{seeded.id}",
+        "/feed.rss",
+        "/feed.atom",
+        "/static/site.css",
+        "/missing",
+    ]:
+        response = await page.request.get(f"{base}{path}")
+        seen = str(response.headers) + (await response.body()).decode("utf-8", "replace")
+        for secret in secrets:
+            assert secret not in seen, path
+
+
+async def test_axe_check_does_report_a_serious_violation(page: Page, axe: Axe) -> None:
+    """The checker itself works: an unlabelled field and a nameless button are reported."""
+    await page.set_content('<html lang="ru"><main><input type="text"><button></button></main>')
+    found = {v["id"] for v in await axe(page)}
+    assert {"label", "button-name"} <= found

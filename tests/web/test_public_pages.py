@@ -1,0 +1,278 @@
+"""The public pages over HTTP on both engines: archive, search, release, files, feeds, hotlines.
+
+The browser tests (test_public_browser.py) run the whole app against the fakes; these
+seed the tables through the services and read the pages with an HTTP client.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import feedparser  # type: ignore[import-untyped]
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from shared.clock import utcnow
+from shared.domain import PostStatus, PublicationState
+from shared.posts import repo
+from shared.services import Services
+from shared.storage.engine import Database
+from shared.storage.schema import posts
+from shared.texts import Texts
+from tests.harness import pdf_file, photo_file, settings_for
+from tests.web.harness import HOSTILE, closed_hotline, release
+from web.app import build_app
+
+PUBLIC_URL = "https://press.example.ru/news"
+Client = TestClient[web.Request, web.Application]
+
+
+@pytest.fixture
+def services(db: Database, tmp_path: Path) -> Services:
+    settings = settings_for(
+        tmp_path,
+        overrides={
+            # Configured but never called: no outbox runs in these tests.
+            "telegram": {"token": "123456:TEST-token", "admin_chat_id": -100, "channel_id": "@c"},
+            "vk": {"group_id": 1, "group_token": "vk-group-token", "user_token": "vk-user"},
+            "web": {
+                "enabled": True,
+                "public_url": PUBLIC_URL,
+                "secret_key": secrets.token_urlsafe(32),
+                "page_size": 3,
+            },
+        },
+    )
+    return Services(settings=settings, db=db, texts=Texts.load())
+
+
+@pytest.fixture
+async def client(services: Services) -> AsyncIterator[Client]:
+    app = build_app(services, services.settings.web)
+    async with TestClient(TestServer(app)) as test_client:
+        yield test_client
+
+
+async def published(
+    services: Services, title: str | None, body: str, hours_ago: float = 1, **kwargs: object
+) -> int:
+    """A release recorded as published ``hours_ago`` (the outbox is not running here)."""
+    post_id = await release(services, title=title, body=body, **kwargs)  # type: ignore[arg-type]
+    async with services.db.write() as conn:
+        await repo.set_fields(
+            conn,
+            post_id,
+            status=PostStatus.PUBLISHED.value,
+            published_at=utcnow() - timedelta(hours=hours_ago),
+        )
+        for pub in await repo.publications_of(conn, post_id):
+            await repo.set_publication(
+                conn,
+                pub.id,
+                state=PublicationState.PUBLISHED.value,
+                url=f"https://example.org/{pub.platform}/{post_id}",
+            )
+    return post_id
+
+
+def titles(html: str) -> list[str]:
+    return re.findall(r'<h2><a href="[^"]*/releases/\d+">([^<]*)</a></h2>', html)
+
+
+async def text(client: Client, path: str, status: int = 200) -> str:
+    response = await client.get(path)
+    body = await response.text()
+    assert response.status == status, (path, response.status, body[:300])
+    return body
+
+
+async def test_archive_is_newest_first_paginated_and_public_only(
+    services: Services, client: Client
+) -> None:
+    for n in range(5):
+        await published(services, f"Новость {n}", f"Текст {n}", hours_ago=10 - n)
+    draft = await release(services, title="Черновик", body="не публиковался")
+    first = await text(client, "/")
+    assert titles(first) == ["Новость 4", "Новость 3", "Новость 2"]
+    assert 'href="/news/?page=2"' in first
+    second = await text(client, "/?page=2")
+    assert titles(second) == ["Новость 1", "Новость 0"]
+    assert titles(await text(client, "/?page=999")) == ["Новость 1", "Новость 0"]
+    assert titles(await text(client, "/?page=abc")) == titles(first)
+    await text(client, f"/releases/{draft}", status=404)
+    assert "Черновик" not in first + second
+
+
+async def test_search_matches_title_and_body_in_russian_word_forms(
+    services: Services, client: Client
+) -> None:
+    heat = await published(services, "Отопление в домах", "Подача тепла начнётся в понедельник")
+    road = await published(services, "Ремонт дорог", "Дорожники отремонтируют мост у школы")
+    await published(services, "Праздник", "Концерт на площади")
+    await release(services, title="Отопление (черновик)", body="не опубликовано")
+
+    def found(html: str) -> set[int]:
+        return {int(i) for i in re.findall(r'href="/news/releases/(\d+)"', html)}
+
+    assert found(await text(client, "/search?q=отоплением")) == {heat}
+    assert found(await text(client, "/search?q=тепло")) == {heat}
+    assert found(await text(client, "/search?q=мостом+школы")) == {road}
+    assert found(await text(client, "/search?q=мост+отопление")) == set()
+    html = await text(client, "/search?q=" + "%22*)(OR NEAR" * 3)
+    assert "найдено: 0" in html
+    assert "Введите слова" in await text(client, "/search?q=+++")
+
+
+async def test_search_index_follows_edits_and_deletes(services: Services, client: Client) -> None:
+    post_id = await published(services, "Старый заголовок", "Про субботник")
+    async with services.db.write() as conn:
+        await repo.set_fields(conn, post_id, title="Новый заголовок про велодорожки")
+    assert f"/releases/{post_id}" in await text(client, "/search?q=велодорожка")
+    assert f"/releases/{post_id}" not in await text(client, "/search?q=старый")
+    async with services.db.write() as conn:
+        await conn.execute(posts.delete().where(posts.c.id == post_id))
+    assert f"/releases/{post_id}" not in await text(client, "/search?q=субботник")
+
+
+async def test_release_page_has_files_links_and_open_graph(
+    services: Services, client: Client
+) -> None:
+    post_id = await published(
+        services,
+        "Открытие парка",
+        "Парк **откроется** в субботу. [Программа](https://town.example/park)",
+        media=[photo_file("park.png"), pdf_file("Программа праздника.pdf")],
+    )
+    html = await text(client, f"/releases/{post_id}")
+    assert '<meta property="og:title" content="Открытие парка">' in html
+    assert f'<meta property="og:url" content="{PUBLIC_URL}/releases/{post_id}">' in html
+    og_image = re.search(r'<meta property="og:image" content="([^"]+)">', html)
+    assert og_image is not None
+    assert og_image.group(1).startswith(f"{PUBLIC_URL}/files/")
+    assert "<strong>откроется</strong>" in html
+    assert f'href="https://example.org/telegram/{post_id}"' in html
+    assert f'href="https://example.org/vk/{post_id}"' in html
+    image = re.search(r'<img src="/news(/files/\d+/park.png)"', html)
+    assert image is not None
+    response = await client.get(image.group(1))
+    assert response.status == 200
+    assert response.content_type == "image/png"
+    document = re.search(r'href="/news(/files/\d+/[^"]+\.pdf)" download', html)
+    assert document is not None
+    response = await client.get(document.group(1))
+    assert response.content_type == "application/octet-stream"
+    assert (await response.read()).startswith(b"%PDF")
+
+
+async def test_files_of_unpublished_posts_are_not_served(
+    services: Services, client: Client
+) -> None:
+    draft = await release(services, title="Черновик", body="с фото", media=[photo_file()])
+    async with services.db.read() as conn:
+        files = await repo_media(conn, draft)
+    assert files
+    for item_id in files:
+        await text(client, f"/files/{item_id}/p.png", status=404)
+
+
+async def repo_media(conn: object, post_id: int) -> list[int]:
+    from shared.storage import media
+
+    return [m.id for m in await media.of(conn, "post", post_id)]  # type: ignore[arg-type]
+
+
+async def test_feeds_are_valid_rss_and_atom_with_public_links(
+    services: Services, client: Client
+) -> None:
+    ids = [
+        await published(services, f"Выпуск {n}", f"Текст **{n}** & <b>", hours_ago=5 - n)
+        for n in range(3)
+    ]
+    for path, version in (("/feed.rss", "rss20"), ("/feed.atom", "atom10")):
+        response = await client.get(path)
+        assert response.status == 200
+        assert "xml" in response.content_type
+        feed = feedparser.parse(await response.read())
+        assert not feed.bozo, feed.get("bozo_exception")
+        assert feed.version == version
+        assert feed.feed.language == "ru" if version == "rss20" else True
+        assert [e.title for e in feed.entries] == ["Выпуск 2", "Выпуск 1", "Выпуск 0"]
+        assert [e.link for e in feed.entries] == [
+            f"{PUBLIC_URL}/releases/{i}" for i in reversed(ids)
+        ]
+        assert "&lt;b&gt;" in feed.entries[0].summary
+        assert "<strong>2</strong>" in feed.entries[0].summary
+
+
+async def test_closed_hotline_shows_only_published_answers_and_no_citizen(
+    services: Services, client: Client
+) -> None:
+    seeded = await closed_hotline(services)
+    listing = await text(client, "/hotlines")
+    assert f'href="/news/hotlines/{seeded.id}"' in listing
+    html = await text(client, f"/hotlines/{seeded.id}")
+    assert "Почему в подъезде холодно?" in html
+    assert "Проверим утепление подъезда." in html
+    for hidden in seeded.unpublished:
+        assert hidden not in html
+    assert seeded.citizen_name not in html
+    assert "7301" not in html
+
+
+async def test_open_hotline_is_not_public(services: Services, client: Client) -> None:
+    from shared.hotlines import campaigns
+
+    async with services.db.write() as conn:
+        hotline = await campaigns.create(
+            conn,
+            topic="Идёт сейчас",
+            starts_at=utcnow() + timedelta(hours=1),
+            ends_at=utcnow() + timedelta(hours=2),
+            created_by="test",
+        )
+    await text(client, f"/hotlines/{hotline.id}", status=404)
+    assert "Идёт сейчас" not in await text(client, "/hotlines")
+
+
+async def test_hostile_text_is_escaped_everywhere(services: Services, client: Client) -> None:
+    post_id = await published(services, HOSTILE, HOSTILE)
+    seeded = await closed_hotline(services)
+    pages = ["/", f"/releases/{post_id}", "/search?q=script", "/hotlines", f"/hotlines/{seeded.id}"]
+    for path in pages:
+        html = await text(client, path)
+        assert "<script>window" not in html, path
+        assert "<img src=x" not in html, path
+    for path in ("/feed.rss", "/feed.atom"):
+        xml = await text(client, path)
+        assert "<script>" not in xml
+        assert "<img src=x" not in xml
+
+
+async def test_no_secret_in_any_page_or_header(services: Services, client: Client) -> None:
+    settings = services.settings
+    secret = settings.web.secret_key
+    assert secret is not None
+    post_id = await published(services, "Новость", "Текст", media=[photo_file()])
+    seeded = await closed_hotline(services)
+    paths = [
+        "/",
+        "/?page=2",
+        "/search?q=новость",
+        f"/releases/{post_id}",
+        "/hotlines",
+        f"/hotlines/{seeded.id}",
+        "/feed.rss",
+        "/feed.atom",
+        "/nope",
+    ]
+    for path in paths:
+        response = await client.get(path)
+        everything = str(dict(response.headers)) + await response.text()
+        assert secret.get_secret_value() not in everything, path
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "script-src 'self'" in response.headers["Content-Security-Policy"]
