@@ -133,12 +133,28 @@ async def new_post(request: web.Request, session: Session) -> web.StreamResponse
 
 @staff
 async def create_post(request: web.Request, session: Session) -> web.StreamResponse:
-    services = request.app[SERVICES]
     form = await request.post()
     draft = _draft(form)
     action = form.get("action")
-    body = from_markdown(draft.text)
     photos, documents = _files(form, "photos"), _files(form, "documents")
+    try:
+        return await _save_or_preview(request, session, draft, action, photos, documents)
+    finally:
+        for upload in form.values():
+            if isinstance(upload, web.FileField):
+                upload.file.close()
+
+
+async def _save_or_preview(
+    request: web.Request,
+    session: Session,
+    draft: Draft,
+    action: object,
+    photos: list[web.FileField],
+    documents: list[web.FileField],
+) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    body = from_markdown(draft.text)
     if action == "preview":
         shown = previews(body, draft.platforms, len(photos), len(documents))
         return _form(request, session, draft, shown=shown)

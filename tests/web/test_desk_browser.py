@@ -1,0 +1,219 @@
+"""The staff desk in a real browser, served by the whole app against the fake platforms:
+log in through the /web link, write and schedule a post in the editor, find it on the
+calendar, publish it and watch it reach both fakes; the way out of an ``unknown`` send;
+hostile text stays text on every desk page; axe-core finds nothing serious."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from shared.clock import utcnow
+from shared.domain import PostStatus, PublicationState
+from shared.hotlines import questions as questions_repo
+from shared.posts import service
+from shared.richtext import from_plain
+from shared.storage import audit, citizens
+from tests.fakes.telegram import FakeTelegram, make_png
+from tests.fakes.vk import FakeVK
+from tests.harness import CHANNEL_ID, MODERATOR
+from tests.posts_harness import wait_post
+from tests.web.conftest import PageEvents
+from tests.web.harness import HOSTILE, RunningWeb, closed_hotline
+from tests.web.test_desk_login import ask_link
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
+
+Axe = Callable[["Page"], Awaitable[list[dict[str, Any]]]]
+Shot = Callable[["Page", str], Awaitable[None]]
+
+BODY = (
+    "Администрация приглашает жителей на **публичные слушания** по проекту благоустройства.\n\n"
+    "- дата: 5 декабря;\n- место: актовый зал.\n\n[Проект](https://town.example/project)"
+)
+
+
+async def _inert(page: Page, events: PageEvents) -> None:
+    """Nothing injected ran: no flag on window, no dialog, no element the payload makes."""
+    assert await page.evaluate("() => window.__pwned === undefined")
+    assert await page.locator("img[src='x']").count() == 0
+    assert await page.locator("script").count() == 0
+    assert events.dialogs == []
+    assert events.page_errors == []
+
+
+async def login(page: Page, tg: FakeTelegram) -> None:
+    await page.goto(await ask_link(tg))
+    await page.get_by_role("button", name="Войти").click()
+    await page.wait_for_url("**/desk/calendar")
+
+
+async def test_editor_to_calendar_to_both_platforms(
+    web_running: RunningWeb,
+    tg: FakeTelegram,
+    vk: FakeVK,
+    page: Page,
+    page_events: PageEvents,
+    axe: Axe,
+    screenshot: Shot,
+    tmp_path: Path,
+) -> None:
+    services = web_running.services
+    await login(page, tg)
+    assert await page.get_by_text("Вы вошли как Мария").count() == 1
+
+    await page.get_by_role("link", name="Новая публикация").click()
+    title = f"Слушания {HOSTILE}"
+    await page.get_by_label("Заголовок (необязательно)").fill(title)
+    await page.get_by_label("Текст", exact=True).fill(BODY)
+    at = (utcnow() + timedelta(days=1)).astimezone(services.settings.tz)
+    await page.get_by_label("Время публикации").fill(at.strftime("%Y-%m-%dT%H:%M"))
+    await page.get_by_role("button", name="Предпросмотр").click()
+    previews = page.locator("section.previews")
+    assert await previews.get_by_role("heading", name="Telegram").count() == 1
+    assert await previews.get_by_role("heading", name="ВКонтакте").count() == 1
+    # Telegram's HTML keeps the bold; VK's plain text writes the link out.
+    assert await previews.locator("b", has_text="публичные слушания").count() == 1
+    assert await previews.get_by_text("Проект (https://town.example/project)").count() == 1
+    assert await page.get_by_label("Заголовок (необязательно)").input_value() == title
+    await _inert(page, page_events)
+    assert await axe(page) == []
+
+    photo = tmp_path / "hall.png"
+    photo.write_bytes(make_png())
+    await page.get_by_label("Фотографии (до 10)").set_input_files(str(photo))
+    await page.get_by_role("button", name="Опубликовать или запланировать").click()
+    await page.wait_for_url("**/desk/posts/*")
+    post_id = int(page.url.rsplit("/", 1)[1])
+    assert await page.locator(".publications").get_by_text("запланирован").count() == 2
+    await _inert(page, page_events)
+
+    # On the calendar, on its day, with its state on each platform.
+    await page.goto(f"{web_running.url}/desk/calendar?view=month&date={at.date().isoformat()}")
+    day = page.locator("td", has=page.locator(f"time[datetime='{at.date().isoformat()}']"))
+    entry = day.locator("li.entry", has_text="Слушания")
+    assert await entry.count() == 1
+    assert await entry.get_by_text(at.strftime("%H:%M")).count() == 1
+    assert await entry.locator("li.state-scheduled").count() == 2
+    await _inert(page, page_events)
+    assert await axe(page) == []
+    await screenshot(page, "desk-calendar")
+
+    # Publish it now from its page: it reaches the channel and the wall.
+    await entry.get_by_role("link").click()
+    await page.get_by_role("button", name="Опубликовать сейчас").click()
+    await wait_post(
+        web_running.app,
+        post_id,
+        lambda p, pubs: (
+            p.status is PostStatus.PUBLISHED
+            and all(x.state is PublicationState.PUBLISHED for x in pubs)
+        ),
+        timeout=20,
+    )
+    assert any("публичные слушания" in (m.get("caption") or m.get("text") or "")
+               for m in tg.messages(CHANNEL_ID))  # fmt: skip
+    assert any("публичные слушания" in w["message"] for w in vk.wall_posts())
+    await page.goto(f"{web_running.url}/desk/calendar?view=week&date={at.date().isoformat()}")
+    entry = page.locator("li.entry", has_text="Слушания")
+    assert await entry.locator("li.state-sent").count() == 2
+    await _inert(page, page_events)
+
+    async with services.db.read() as conn:
+        actions = [e["action"] for e in await audit.entries(conn, "post", post_id)]
+    assert actions[:2] == ["post.create", "post.publish_now"]
+    async with services.db.read() as conn:
+        creator = next(iter(await audit.entries(conn, "post", post_id)))["actor"]
+    assert creator == f"tg:{MODERATOR}"
+
+
+async def test_unknown_send_asks_before_sending_again(
+    web_running: RunningWeb, tg: FakeTelegram, page: Page, page_events: PageEvents
+) -> None:
+    services = web_running.services
+    tg.fail("sendMessage", "timeout_after_accept", chat_id="@town_news", delay=10)
+    post_id = await service.create_post(
+        services, body=from_plain("Пост с неясной судьбой."), platforms=["telegram"],
+        created_by="test",
+    )  # fmt: skip
+    await wait_post(
+        web_running.app,
+        post_id,
+        lambda p, pubs: bool(pubs) and pubs[0].state is PublicationState.UNKNOWN,
+        timeout=20,
+    )
+    await login(page, tg)
+    await page.goto(f"{web_running.url}/desk/posts/{post_id}")
+    assert await page.get_by_text("неизвестно, вышел ли").count() == 1
+    await page.get_by_role("link", name="Разобраться").click()
+    assert await page.get_by_text("опубликует её ВТОРОЙ РАЗ").count() == 1
+    before = len(tg.messages(CHANNEL_ID))
+    await page.get_by_role("button", name="Публикации там нет").click()
+    await wait_post(web_running.app, post_id, lambda p, _: p.status is PostStatus.PUBLISHED)
+    assert len(tg.messages(CHANNEL_ID)) == before + 1
+    async with services.db.read() as conn:
+        entries = await audit.entries(conn)
+    resolved = [e for e in entries if e["action"] == "post.unknown_resolved"]
+    assert resolved[0]["actor"] == f"tg:{MODERATOR}"
+    assert resolved[0]["details"] == {"delivered": False}
+    await _inert(page, page_events)
+
+
+async def test_hotline_desk_is_inert_and_offers_the_digest(
+    web_running: RunningWeb,
+    tg: FakeTelegram,
+    page: Page,
+    page_events: PageEvents,
+    axe: Axe,
+    screenshot: Shot,
+) -> None:
+    services = web_running.services
+    seeded = await closed_hotline(services, topic=f"Отопление {HOSTILE}")
+    async with services.db.write() as conn:
+        citizen = await citizens.get_or_create(conn, "telegram", "7302", display_name=HOSTILE)
+        await questions_repo.add(
+            conn, citizen_id=citizen.id, hotline_id=seeded.id, text=f"Ещё вопрос {HOSTILE}"
+        )
+    await login(page, tg)
+    await page.locator("nav.desk-nav").get_by_role("link", name="Горячие линии").click()
+    await page.wait_for_url("**/desk/hotlines")
+    await _inert(page, page_events)
+    await page.get_by_role("link", name="Отопление").click()
+    await page.wait_for_url(f"**/desk/hotlines/{seeded.id}")
+    counts = page.locator("dl.counts")
+    assert await counts.locator("dd").all_inner_texts() == ["5", "3", "0", "2"]
+    assert await page.locator("ol.queue").get_by_text("Ещё вопрос").count() == 1
+    chart = page.locator("svg[role='img']").first
+    assert await chart.locator("title").text_content() == "Вопросы по дням"
+    await _inert(page, page_events)
+    assert await axe(page) == []
+    await screenshot(page, "desk-hotline")
+    async with page.expect_download() as info:
+        await page.get_by_role("link", name="Скачать дайджест (.docx)").click()
+    download = await info.value
+    assert download.suggested_filename == f"hotline-{seeded.id}-digest.docx"
+    data = Path(await download.path()).read_bytes()
+    assert data[:2] == b"PK"
+
+
+async def test_delivery_health_masks_secrets(
+    web_running: RunningWeb, tg: FakeTelegram, page: Page, page_events: PageEvents, axe: Axe
+) -> None:
+    services = web_running.services
+    tg.fail("sendMessage", "400", chat_id="@town_news", description=f"Bad Request {tg.token}")
+    post_id = await service.create_post(
+        services, body=from_plain("Пост с ошибкой."), platforms=["telegram"], created_by="test"
+    )
+    await wait_post(web_running.app, post_id, lambda p, _: p.status is PostStatus.FAILED)
+    await login(page, tg)
+    await page.goto(f"{web_running.url}/desk/health")
+    errors = page.locator("td.error-text")
+    assert await errors.count() >= 1
+    text = " ".join(await errors.all_inner_texts())
+    assert "Bad Request" in text
+    assert tg.token not in await page.content()
+    await _inert(page, page_events)
+    assert await axe(page) == []
