@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot
 from aiogram.client.session.middlewares.base import NextRequestMiddlewareType
 from aiogram.exceptions import (
     TelegramAPIError,
@@ -18,8 +18,7 @@ from aiogram.methods.base import Response, TelegramType
 
 from bots.telegram import menu
 from bots.telegram.client import make_bot
-from bots.telegram.handlers import routers
-from bots.telegram.middleware import CallbackTokenMiddleware
+from bots.telegram.handlers import dispatcher
 from bots.telegram.moderators import Moderators
 from bots.telegram.sender import TelegramSender, chat_ref
 from bots.watch import PollingWatch
@@ -45,11 +44,7 @@ class TelegramRuntime:
         self.bot = make_bot(services.settings.telegram)
         self.sender = TelegramSender(self.bot, services.db, services.settings.outbox)
         self.moderators = Moderators(self.bot, services.settings.telegram)
-        self.dp = Dispatcher(name="glashatai")
-        self.dp["services"] = services
-        self.dp["moderators"] = self.moderators
-        self.dp.callback_query.outer_middleware(CallbackTokenMiddleware())
-        self.dp.include_routers(*routers())
+        self.dp = dispatcher(services, self.moderators)
         self._task: asyncio.Task[None] | None = None
         self._menus: asyncio.Task[None] | None = None
         self.watch = PollingWatch()
@@ -119,11 +114,6 @@ class TelegramRuntime:
 
     async def close(self) -> None:
         await self.bot.session.close()
-        # The routers are module-level: free them for a later runtime in this process
-        # (a restart in tests); aiogram has no public way to detach a router.
-        for router in self.dp.sub_routers:
-            router._parent_router = None
-        self.dp.sub_routers.clear()
 
 
 def build(services: Services) -> TelegramRuntime | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import Dispatcher, Router
 
 from bots.telegram.handlers import (
     citizen,
@@ -14,6 +14,19 @@ from bots.telegram.handlers import (
     start,
     web_login,
 )
+from bots.telegram.middleware import CallbackTokenMiddleware
+from bots.telegram.moderators import Moderators
+from shared.services import Services
+
+
+def dispatcher(services: Services, moderators: Moderators) -> Dispatcher:
+    """A dispatcher of its own routers: each runtime (a restart in tests too) builds one."""
+    built = Dispatcher(name="glashatai")
+    built["services"] = services
+    built["moderators"] = moderators
+    built.callback_query.outer_middleware(CallbackTokenMiddleware())
+    built.include_routers(*routers())
+    return built
 
 
 def routers() -> list[Router]:
