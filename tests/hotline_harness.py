@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Callable
+import logging
+import re
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import select
 
@@ -21,24 +22,17 @@ from shared.storage.engine import Database
 from shared.storage.schema import outbox, questions
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.vk import FakeVK
-from tests.harness import ADMIN_CHAT, MODERATOR, prepare_telegram, settings_for
+from tests.fakes.waiting import wait
+from tests.harness import ADMIN_CHAT, MODERATOR, settings_for
 
-T = TypeVar("T")
 MODERATOR_2 = 5002
 STRANGER = 6001
 HOSTILE = '<b>жирный</b> <a href="http://evil.example">ссылка</a> A & B {{ x }} {name} *_[ '
 
+# Quicker polling and retries; the pacing stays at the platforms' published limits, which
+# the fakes enforce (limits on).
 FAST: dict[str, Any] = {
-    "outbox": {
-        "poll_interval": 0.05,
-        "backoff_base": 0.05,
-        "backoff_max": 1.0,
-        "telegram_private_per_second": 50.0,
-        "telegram_private_burst": 50,
-        "telegram_global_per_second": 200.0,
-        "telegram_group_per_minute": 6000.0,
-        "vk_group_token_per_second": 200.0,
-    },
+    "outbox": {"poll_interval": 0.05, "backoff_base": 0.05, "backoff_max": 1.0},
     "hotline": {"policy_url": "https://town.example/privacy", "throttle_messages": 100},
 }
 
@@ -50,19 +44,43 @@ def fast_overrides(**extra: Any) -> dict[str, Any]:
     return out
 
 
-def fake_telegram() -> FakeTelegram:
-    tg = FakeTelegram(limits=False)
-    tg.start()
-    prepare_telegram(tg)
+def hotline_people(tg: FakeTelegram) -> FakeTelegram:
+    """Besides the office's chats (conftest ``tg``): a second moderator and a stranger."""
     tg.add_user(MODERATOR_2, "Пётр")
     tg.add_user(STRANGER, "Посторонний")
     return tg
 
 
-def fake_vk() -> FakeVK:
-    vk = FakeVK(limits=False)
-    vk.start()
-    return vk
+class HandledUpdates(logging.Handler):
+    """Ids of the Telegram updates the app has finished handling (aiogram logs each one)."""
+
+    PATTERN = re.compile(r"Update id=(\d+) is (?:not )?handled")
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.ids: set[int] = set()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if found := self.PATTERN.match(record.getMessage()):
+            self.ids.add(int(found[1]))
+
+    def all(self, updates: list[dict[str, Any]]) -> bool:
+        """True once every one of these injected updates has been handled."""
+        return {u["update_id"] for u in updates} <= self.ids
+
+
+@contextlib.contextmanager
+def handled_updates() -> Iterator[HandledUpdates]:
+    """Watch aiogram's report of handled updates while the block runs."""
+    logger = logging.getLogger("aiogram.event")
+    handler, level = HandledUpdates(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 @contextlib.asynccontextmanager
@@ -126,28 +144,6 @@ def vk_buttons(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
-async def wait(predicate: Callable[[], T], timeout: float = 10.0) -> T:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError("condition not met")
-        await asyncio.sleep(0.02)
-
-
-async def wait_async(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await predicate()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError("condition not met")
-        await asyncio.sleep(0.02)
-
-
 def containing(messages: list[dict[str, Any]], needle: str, text: Callable[..., str] = tg_text):
     return [m for m in messages if needle in text(m)]
 
@@ -203,4 +199,4 @@ async def vk_consent(vk: FakeVK, user_id: int, first: str = "Олег") -> None:
     await wait(lambda: [m for m in vk.messages(user_id) if "Спасибо! Теперь" in m["message"]])
 
 
-__all__ = ["ADMIN_CHAT", "MODERATOR", "Settings"]
+__all__ = ["ADMIN_CHAT", "MODERATOR", "Settings", "wait"]

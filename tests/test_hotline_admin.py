@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,14 +9,13 @@ import pytest
 from shared.hotlines import campaigns
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import ADMIN_CHAT, MODERATOR
-from tests.hotline_harness import STRANGER, containing, fake_telegram, running, tg_text, wait
+from tests.hotline_harness import STRANGER, containing, hotline_people, running, tg_text, wait
 
 
 @pytest.fixture
-def tg() -> Iterator[FakeTelegram]:
-    fake = fake_telegram()
-    yield fake
-    fake.stop()
+def tg(tg: FakeTelegram) -> FakeTelegram:
+    """conftest's strict fake (limits and teardown checks on) with the hotline's people."""
+    return hotline_people(tg)
 
 
 def said(tg: FakeTelegram, needle: str) -> list[dict[str, object]]:

@@ -1,13 +1,13 @@
 """A 500-question burst into one hotline: nothing lost, the admin chat never flooded.
 
-The fake enforces Telegram's group limit with a short window (20 messages per 2 s instead
-of per minute) and the outbox is configured to match (600 a minute), so the test sees the
-same pacing problem as production in a fraction of the time.
+Both fakes keep every limit of the platforms except one, relaxed for time: the Telegram
+fake allows a group 20 messages per 2 s instead of per 60 s, and the outbox is configured to
+match (600 a minute), so the test meets the same pacing problem as production (the card
+backlog) in seconds instead of minutes.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,9 +22,9 @@ from tests.harness import ADMIN_CHAT, MODERATOR, prepare_telegram
 from tests.hotline_harness import (
     cards,
     containing,
-    fake_vk,
     fast_overrides,
     open_hotline,
+    outbox_idle,
     outbox_rows,
     question_rows,
     running,
@@ -38,27 +38,20 @@ VK_BASE = 900000
 
 
 @pytest.fixture
-def fakes() -> Iterator[tuple[FakeTelegram, FakeVK]]:
-    limits = LimitConfig(
-        global_rate=2000, global_burst=2000, private_rate=100, private_burst=100,
-        group_limit=20, group_window=2.0,
-    )  # fmt: skip
-    tg = FakeTelegram(limits=True, limit_config=limits)
-    tg.start()
-    prepare_telegram(tg)
-    vk = fake_vk()
-    yield tg, vk
-    vk.stop()
-    tg.stop()
+def fakes(vk: FakeVK) -> Iterator[tuple[FakeTelegram, FakeVK]]:
+    # Relaxed: the group window is 2 s instead of 60 s (see the module docstring).
+    limits = LimitConfig(group_window=2.0)
+    with FakeTelegram(limit_config=limits) as tg:
+        prepare_telegram(tg)
+        yield tg, vk
+        assert tg.internal_errors == []
 
 
 async def test_burst_of_500_nothing_lost_no_flood(
     tmp_path: Path, fakes: tuple[FakeTelegram, FakeVK]
 ) -> None:
     tg, vk = fakes
-    overrides = fast_overrides(
-        outbox={"telegram_group_per_minute": 600.0, "telegram_global_per_second": 1000.0}
-    )
+    overrides = fast_overrides(outbox={"telegram_group_per_minute": 600.0})
     async with running(tmp_path, tg, vk, overrides=overrides) as app:
         await open_hotline(app)
         async with app.services.db.write() as conn:
@@ -78,37 +71,29 @@ async def test_burst_of_500_nothing_lost_no_flood(
         async def stored() -> bool:
             return len(await question_rows(app.services.db)) == 2 * PER_PLATFORM
 
-        deadline = asyncio.get_running_loop().time() + 60
-        while not await stored():
-            assert asyncio.get_running_loop().time() < deadline, "questions were lost"
-            await asyncio.sleep(0.2)
+        await wait(stored, timeout=60, interval=0.2)
         # A moderator is not blocked by the backlog: /next is answered straight away.
         tg.user_message(MODERATOR, ADMIN_CHAT, text="/next")
         await wait(lambda: containing(tg.messages(ADMIN_CHAT), "Взял(а): Мария"), timeout=15)
         summary = await wait(
-            lambda: containing(tg.messages(ADMIN_CHAT), "новых вопросов ждут"), timeout=15
+            lambda: containing(tg.messages(ADMIN_CHAT), "новых вопросов ждут"), timeout=60
         )
         assert summary
+        await wait(lambda: outbox_idle(app.services.db), timeout=120, interval=0.3)
 
-        async def settled() -> bool:
-            rows = await outbox_rows(app.services.db)
-            return all(r["state"] not in ("pending", "sending") for r in rows)
-
-        deadline = asyncio.get_running_loop().time() + 90
-        while not await settled():
-            assert asyncio.get_running_loop().time() < deadline, "the outbox did not drain"
-            await asyncio.sleep(0.3)
-
+        # Paced to the platforms' limits (a 429 is retried, never a failure): every row was
+        # sent, but the pending card of the question /next took, which is cancelled.
         rows = await outbox_rows(app.services.db)
-        assert not [r for r in rows if r["state"] == OutboxState.FAILED.value]
+        done = {OutboxState.SENT.value, OutboxState.CANCELLED.value}
+        assert {r["state"] for r in rows} <= done, {r["state"] for r in rows}
         questions = await question_rows(app.services.db)
         assert {q["status"] for q in questions} <= {"new", "assigned"}
         # Every citizen got exactly one ticket number.
-        for n in range(0, PER_PLATFORM, 25):
-            assert len(containing(tg.messages(TG_BASE + n), "Номер вопроса")) == 1
+        for n in range(PER_PLATFORM):
+            assert len(containing(tg.messages(TG_BASE + n), "Номер вопроса")) == 1, n
             assert (
                 len([m for m in vk.messages(VK_BASE + n) if "Номер вопроса" in m["message"]]) == 1
-            )
+            ), n
         # Few messages in the admin chat: the threshold's worth of cards and summaries.
         admin = tg.messages(ADMIN_CHAT)
         assert len(admin) < 60, len(admin)
@@ -119,5 +104,3 @@ async def test_burst_of_500_nothing_lost_no_flood(
         last = containing(admin, "новых вопросов ждут")[-1]
         assert int(tg_text(last).split()[0]) <= len(uncarded)
         assert len(carded) + len(uncarded) == 2 * PER_PLATFORM
-        stats = tg.stats()
-        print("fake stats", stats, "admin messages", len(admin))

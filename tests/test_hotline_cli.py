@@ -4,7 +4,6 @@ hotlines up, announces them on the channel and the wall, and sums them up at the
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,9 +18,8 @@ from tests.harness import ADMIN_CHAT, CHANNEL_ID, MODERATOR
 from tests.hotline_harness import (
     cards,
     containing,
-    fake_telegram,
-    fake_vk,
     fast_overrides,
+    hotline_people,
     running,
     tg_consent,
     tg_text,
@@ -97,11 +95,9 @@ def test_bad_times_create_nothing(
 
 
 @pytest.fixture
-def fakes() -> Iterator[tuple[FakeTelegram, FakeVK]]:
-    tg, vk = fake_telegram(), fake_vk()
-    yield tg, vk
-    vk.stop()
-    tg.stop()
+def fakes(tg: FakeTelegram, vk: FakeVK) -> tuple[FakeTelegram, FakeVK]:
+    """conftest's strict fakes (limits and teardown checks on) with the hotline's people."""
+    return hotline_people(tg), vk
 
 
 async def test_running_app_picks_up_cli_hotline_announces_and_sums_up(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,7 +29,7 @@ from tests.harness import ADMIN_CHAT, MODERATOR, settings_for
 from tests.hotline_harness import (
     cards,
     containing,
-    fake_telegram,
+    hotline_people,
     open_hotline,
     question_rows,
     running,
@@ -38,7 +37,6 @@ from tests.hotline_harness import (
     tg_consent,
     tg_text,
     wait,
-    wait_async,
 )
 
 CITIZEN = 7301
@@ -97,10 +95,9 @@ async def test_collect_keeps_answered_publishable_with_the_last_answer(
 
 
 @pytest.fixture
-def tg() -> Iterator[FakeTelegram]:
-    fake = fake_telegram()
-    yield fake
-    fake.stop()
+def tg(tg: FakeTelegram) -> FakeTelegram:
+    """conftest's strict fake (limits and teardown checks on) with the hotline's people."""
+    return hotline_people(tg)
 
 
 async def test_digest_in_the_admin_chat_and_a_draft_post(tmp_path: Path, tg: FakeTelegram) -> None:
@@ -117,7 +114,7 @@ async def test_digest_in_the_admin_chat_and_a_draft_post(tmp_path: Path, tg: Fak
             rows = await question_rows(app.services.db)
             return bool(rows[0]["publishable"])
 
-        await wait_async(marked)
+        await wait(marked)
         tg.user_message(MODERATOR, ADMIN_CHAT, text="/digest")
         await wait(lambda: containing(tg.messages(ADMIN_CHAT), "Напишите номер горячей линии"))
         tg.user_message(MODERATOR, ADMIN_CHAT, text=f"/digest {hotline_id}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,8 +12,7 @@ from tests.harness import ADMIN_CHAT, MODERATOR
 from tests.hotline_harness import (
     cards,
     containing,
-    fake_telegram,
-    fake_vk,
+    hotline_people,
     open_hotline,
     question_rows,
     running,
@@ -30,11 +28,9 @@ VK_CITIZEN = 300101
 
 
 @pytest.fixture
-def fakes() -> Iterator[tuple[FakeTelegram, FakeVK]]:
-    tg, vk = fake_telegram(), fake_vk()
-    yield tg, vk
-    vk.stop()
-    tg.stop()
+def fakes(tg: FakeTelegram, vk: FakeVK) -> tuple[FakeTelegram, FakeVK]:
+    """conftest's strict fakes (limits and teardown checks on) with the hotline's people."""
+    return hotline_people(tg), vk
 
 
 async def test_telegram_restart_between_question_and_choice(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +20,10 @@ from tests.hotline_harness import (
     card_for,
     cards,
     containing,
-    fake_telegram,
+    handled_updates,
+    hotline_people,
     open_hotline,
+    outbox_idle,
     outbox_rows,
     question_rows,
     running,
@@ -30,17 +31,15 @@ from tests.hotline_harness import (
     tg_consent,
     tg_text,
     wait,
-    wait_async,
 )
 
 CITIZEN = 7001
 
 
 @pytest.fixture
-def tg() -> Iterator[FakeTelegram]:
-    fake = fake_telegram()
-    yield fake
-    fake.stop()
+def tg(tg: FakeTelegram) -> FakeTelegram:
+    """conftest's strict fake (limits and teardown checks on) with the hotline's people."""
+    return hotline_people(tg)
 
 
 async def test_whole_loop_exactly_once(tmp_path: Path, tg: FakeTelegram) -> None:
@@ -201,7 +200,7 @@ async def test_strangers_and_forged_buttons_change_nothing(
             async with app.services.db.read() as conn:
                 return [e for e in await audit.entries(conn) if e["action"] == "denied"]
 
-        found = await wait_async(lambda: _at_least(denied, 3))
+        found = await wait(lambda: _at_least(denied, 3))
         assert {e["details"]["what"] for e in found} == {"answer", "mod.reject_menu", "next"}
         assert await question_rows(app.services.db) == before
         assert not containing(tg.messages(CITIZEN), "Ответ чужого")
@@ -215,13 +214,12 @@ async def test_throttling_warns_once_then_silence(tmp_path: Path, tg: FakeTelegr
     async with running(tmp_path, tg, overrides=overrides) as app:
         await open_hotline(app)
         await tg_consent(tg, CITIZEN)
-        for n in range(8):
-            tg.user_message(CITIZEN, text=f"Вопрос {n}")
-        await wait(lambda: containing(tg.messages(CITIZEN), "слишком часто"))
-        await wait(lambda: len(containing(tg.messages(CITIZEN), "Номер вопроса")) >= 3)
-        import asyncio
-
-        await asyncio.sleep(0.5)
+        with handled_updates() as handled:
+            flood = [tg.user_message(CITIZEN, text=f"Вопрос {n}") for n in range(8)]
+            await wait(lambda: handled.all(flood))
+        # Everything the flood caused is queued by now; once delivered, nothing else follows.
+        await wait(lambda: outbox_idle(app.services.db))
+        assert len(containing(tg.messages(CITIZEN), "Номер вопроса")) == 3
         assert len(containing(tg.messages(CITIZEN), "слишком часто")) == 1
         # /start and 3 questions fit in the window; the rest are dropped in silence
         assert len(await question_rows(app.services.db)) == 3
@@ -350,7 +348,7 @@ async def wait_rows(app: App, n: int) -> list[dict[str, Any]]:
         rows = await question_rows(app.services.db)
         return rows if len(rows) >= n else None
 
-    return await wait_async(enough)
+    return await wait(enough)
 
 
 async def test_album_photos_all_reach_the_moderators(tmp_path: Path, tg: FakeTelegram) -> None:
@@ -362,7 +360,7 @@ async def test_album_photos_all_reach_the_moderators(tmp_path: Path, tg: FakeTel
         # Back to back: the second photo finds the card queued or just sent.
         tg.user_message(CITIZEN, photo=make_png(), caption="Двор", media_group_id="a1")
         tg.user_message(CITIZEN, photo=make_png(), media_group_id="a1")
-        rows = await wait_async(lambda: _with_photos(app, 1, 2))
+        rows = await wait(lambda: _with_photos(app, 1, 2))
         assert len(rows) == 1
         await wait(lambda: len(_photos(tg)) == 2)
         # Well after the card went out: the photo follows it as a reply.
@@ -374,7 +372,7 @@ async def test_album_photos_all_reach_the_moderators(tmp_path: Path, tg: FakeTel
             rows = await outbox_rows(app.services.db, ref_type="card", ref_id=2)
             return bool(rows) and rows[0]["state"] == OutboxState.SENT.value
 
-        await wait_async(card_recorded)
+        await wait(card_recorded)
         tg.user_message(CITIZEN, photo=make_png(), media_group_id="a2")
         more = await wait(lambda: containing(tg.messages(ADMIN_CHAT), "Ещё фото к вопросу №2"))
         assert more[0].get("photo")

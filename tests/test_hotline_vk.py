@@ -3,7 +3,6 @@ the Telegram admin chat: the real app against both fakes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +19,10 @@ from tests.hotline_harness import (
     STRANGER,
     cards,
     containing,
-    fake_telegram,
-    fake_vk,
     fast_overrides,
+    hotline_people,
     open_hotline,
+    outbox_idle,
     outbox_rows,
     question_rows,
     running,
@@ -32,18 +31,16 @@ from tests.hotline_harness import (
     vk_buttons,
     vk_consent,
     wait,
-    wait_async,
 )
 
 CITIZEN = 300001
+OTHER = 300002
 
 
 @pytest.fixture
-def fakes() -> Iterator[tuple[FakeTelegram, FakeVK]]:
-    tg, vk = fake_telegram(), fake_vk()
-    yield tg, vk
-    vk.stop()
-    tg.stop()
+def fakes(tg: FakeTelegram, vk: FakeVK) -> tuple[FakeTelegram, FakeVK]:
+    """conftest's strict fakes (limits and teardown checks on) with the hotline's people."""
+    return hotline_people(tg), vk
 
 
 def said(vk: FakeVK, needle: str, peer: int = CITIZEN) -> list[dict[str, Any]]:
@@ -155,7 +152,7 @@ async def test_reject_first_answer_wins_and_outsiders(
                 found = [e for e in await audit.entries(conn) if e["action"] == "denied"]
             return found if len(found) >= 2 else None
 
-        assert await wait_async(denied)
+        assert await wait(denied)
         assert len(vk.event_answers()) >= 2, "the forged press is acknowledged, nothing more"
 
 
@@ -170,10 +167,13 @@ async def test_throttling_and_text_only(tmp_path: Path, fakes: tuple[FakeTelegra
         await wait(lambda: len(said(vk, "напишите вопрос текстом")) == 2)
         for n in range(6):
             vk.user_message(CITIZEN, f"Вопрос {n}")
-        await wait(lambda: said(vk, "слишком часто"))
-        import asyncio
-
-        await asyncio.sleep(0.5)
+        # The app handles VK events one after another: once another citizen's later
+        # message is answered, the flood has been handled, and once the outbox is idle,
+        # everything it caused has been delivered.
+        vk.add_user(OTHER, "Ирина", "Смирнова")
+        vk.user_message(OTHER, "Начать", payload={"command": "start"})
+        await wait(lambda: said(vk, "", peer=OTHER))
+        await wait(lambda: outbox_idle(app.services.db))
         assert len(said(vk, "слишком часто")) == 1
         assert len(await question_rows(app.services.db)) == 1
 
