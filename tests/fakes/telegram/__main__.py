@@ -7,13 +7,35 @@ import signal
 import sys
 import time
 
+from . import control
 from .fake import DEFAULT_TOKEN, FakeTelegram
 
+VALUED = ("--chat", "--user")
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Fake Telegram Bot API server")
+
+def joined(argv: list[str]) -> list[str]:
+    """``--chat -100…`` as ``--chat=-100…``: argparse reads a value starting with '-' as an
+    option, and group and channel ids are negative."""
+    out: list[str] = []
+    values = iter(argv)
+    for arg in values:
+        if arg in VALUED:
+            value = next(values, None)
+            out.append(arg if value is None else f"{arg}={value}")
+        else:
+            out.append(arg)
+    return out
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.fakes.telegram",
+        description="Fake Telegram Bot API server.",
+        epilog=control.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8081)
+    parser.add_argument("--port", type=int, default=8081, help="0 picks a free port")
     parser.add_argument("--token", default=DEFAULT_TOKEN)
     parser.add_argument("--no-limits", action="store_true", help="turn flood limits off")
     parser.add_argument(
@@ -21,7 +43,7 @@ def main(argv: list[str] | None = None) -> None:
         action="append",
         default=[],
         metavar="ID:TYPE[:TITLE]",
-        help="register a chat, e.g. -1001234567890:supergroup:Admins (repeatable)",
+        help="register a chat, e.g. --chat -1001234567890:supergroup:Admins (repeatable)",
     )
     parser.add_argument(
         "--user", action="append", default=[], metavar="ID:NAME", help="register a user"
@@ -29,7 +51,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--auto-chats", action="store_true", help="accept any chat_id (creates the chat)"
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def build(args: argparse.Namespace) -> FakeTelegram:
+    """The fake with the chats and users the command line asks for (not started)."""
     fake = FakeTelegram(
         token=args.token, limits=not args.no_limits, auto_create_chats=args.auto_chats
     )
@@ -39,13 +65,19 @@ def main(argv: list[str] | None = None) -> None:
     for spec in args.chat:
         chat_id, chat_type, *title = spec.split(":", 2)
         fake.add_chat(int(chat_id), chat_type, title=title[0] if title else None)
+    return fake
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(joined(sys.argv[1:] if argv is None else argv))
+    fake = build(args)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop cleanly on SIGTERM too
     url = fake.start(port=args.port, host=args.host)
     print(url, flush=True)
     print(f"token: {args.token}", flush=True)
     try:
         while True:
-            time.sleep(3600)
+            time.sleep(3600)  # the server runs in its own thread; this one only waits
     except KeyboardInterrupt:
         pass
     finally:

@@ -20,6 +20,7 @@ from typing import Any, Self
 
 from aiohttp import BodyPartReader, hdrs, web
 
+from . import control
 from .errors import NOT_FOUND, UNAUTHORIZED, ApiError, bad_request, forbidden, retry_after
 from .media import Upload
 from .methods import METHODS, MethodSpec
@@ -140,6 +141,7 @@ class BotApiServer:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_route("GET", "/file/bot{token}/{path:.+}", self._handle_file)
+        control.add_routes(app, self)  # type: ignore[arg-type]  # always a FakeTelegram
         runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0)
         await runner.setup()
         try:

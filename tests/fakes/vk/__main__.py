@@ -8,14 +8,20 @@ import json
 import logging
 import threading
 
+from . import control
 from .fake import FakeVK
 
 
 def main(argv: list[str] | None = None) -> None:
     """Serve until interrupted, printing the base URL and tokens as JSON."""
-    parser = argparse.ArgumentParser(prog="python -m tests.fakes.vk", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.fakes.vk",
+        description=__doc__,
+        epilog=control.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8082)
+    parser.add_argument("--port", type=int, default=8082, help="0 picks a free port")
     parser.add_argument("--group-id", type=int, default=229000001)
     parser.add_argument("--group-token", default="vk1.a.group-TEST")
     parser.add_argument("--user-token", default="vk1.a.user-TEST")

@@ -12,6 +12,7 @@ import zlib
 
 from aiohttp import web
 
+from . import control
 from .dispatch import HTTP_TEXT, dispatch
 from .keys import STATE_KEY
 from .longpoll import HUB_KEY, LongPollHub, handle_check
@@ -74,6 +75,7 @@ def build_app(state: State, hub: LongPollHub) -> web.Application:
     app.router.add_post("/upload/{kind}/{server_id}", handle_upload)
     app.router.add_get("/captcha/{sid}.png", handle_captcha)
     app.router.add_get("/media/{name}", handle_media)
+    control.add_routes(app)
     return app
 
 
