@@ -100,7 +100,6 @@ async def test_editor_to_calendar_to_both_platforms(
     assert await entry.locator("li.state-scheduled").count() == 2
     await _inert(page, page_events)
     assert await axe(page) == []
-    await screenshot(page, "desk-calendar")
 
     # Publish it now from its page: it reaches the channel and the wall.
     await entry.get_by_role("link").click()
@@ -128,6 +127,57 @@ async def test_editor_to_calendar_to_both_platforms(
     async with services.db.read() as conn:
         creator = next(iter(await audit.entries(conn, "post", post_id)))["actor"]
     assert creator == f"tg:{MODERATOR}"
+
+
+async def test_calendar_month_and_week(
+    web_running: RunningWeb,
+    tg: FakeTelegram,
+    page: Page,
+    page_events: PageEvents,
+    axe: Axe,
+    screenshot: Shot,
+) -> None:
+    """Every post on its local day and time, whatever its state; drafts on their day."""
+    services = web_running.services
+    tz = services.settings.tz
+    now = utcnow()
+    published = await service.create_post(
+        services, title="Итоги заседания думы", body=from_plain("Депутаты приняли бюджет."),
+        created_by="test",
+    )  # fmt: skip
+    await wait_post(web_running.app, published, lambda p, _: p.status is PostStatus.PUBLISHED)
+    planned = [
+        ("Ярмарка выходного дня", timedelta(days=1, hours=2)),
+        ("Отключение воды на Лесной", timedelta(days=2)),
+        ("Приём граждан главой города", timedelta(days=3, hours=5)),
+    ]
+    for title, later in planned:
+        await service.create_post(
+            services, title=title, body=from_plain(title), at=now + later, created_by="test"
+        )
+    await service.create(
+        services, title="Черновик: конкурс снежных фигур", body=from_plain("Текст позже."),
+        created_by="test", draft=True,
+    )  # fmt: skip
+    await login(page, tg)
+    today = now.astimezone(tz).date()
+    for view in ("month", "week"):
+        await page.goto(f"{web_running.url}/desk/calendar?view={view}&date={today.isoformat()}")
+        done = page.locator("li.entry", has_text="Итоги заседания думы")
+        assert await done.locator("li.state-sent").count() == 2
+        draft = page.locator("li.entry", has_text="конкурс снежных фигур")
+        assert await draft.locator("li.state-draft").count() == 2
+        for title, later in planned:
+            when = (now + later).astimezone(tz)
+            day = page.locator("td", has=page.locator(f"time[datetime='{when.date()}']"))
+            if await day.count() == 0:
+                continue  # past the end of the period shown
+            entry = day.locator("li.entry", has_text=title)
+            assert await entry.get_by_text(when.strftime("%H:%M")).count() == 1, (view, title)
+            assert await entry.locator("li.state-scheduled").count() == 2
+        await _inert(page, page_events)
+        assert await axe(page) == []
+        await screenshot(page, f"desk-calendar-{view}")
 
 
 async def test_unknown_send_asks_before_sending_again(
@@ -171,7 +221,7 @@ async def test_hotline_desk_is_inert_and_offers_the_digest(
     screenshot: Shot,
 ) -> None:
     services = web_running.services
-    seeded = await closed_hotline(services, topic=f"Отопление {HOSTILE}")
+    seeded = await closed_hotline(services)
     async with services.db.write() as conn:
         citizen = await citizens.get_or_create(conn, "telegram", "7302", display_name=HOSTILE)
         await questions_repo.add(
