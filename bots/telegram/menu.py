@@ -30,6 +30,7 @@ ADMIN = (
     "ban",
     "unban",
     "cancel",
+    "web",
 )
 
 
