@@ -16,8 +16,8 @@ from shared.clock import utcnow
 from shared.storage import audit
 from shared.storage.schema import desk_login_links, desk_sessions
 from tests.fakes.telegram import FakeTelegram
-from tests.harness import ADMIN_CHAT, MODERATOR
 from tests.fakes.waiting import wait
+from tests.harness import ADMIN_CHAT, MODERATOR
 from tests.web.harness import RunningWeb
 from web.desk import LOGIN_ATTEMPTS_LIMIT, STAFF_ROUTES
 from web.desk.links import LINKS_PER_TTL
@@ -188,9 +188,10 @@ async def test_logout_ends_the_session_on_the_server(
         ) as response:
             assert response.status == 303
     # A copy of the old cookie opens nothing any more.
-    async with aiohttp.ClientSession(cookies={COOKIE: stolen}) as thief, thief.get(
-        f"{web_running.url}/desk/calendar", allow_redirects=False
-    ) as page:
+    async with (
+        aiohttp.ClientSession(cookies={COOKIE: stolen}) as thief,
+        thief.get(f"{web_running.url}/desk/calendar", allow_redirects=False) as page,
+    ):
         assert page.status == 302
         assert page.headers["Location"] == "/desk/login"
     async with web_running.services.db.read() as conn:
@@ -219,7 +220,9 @@ async def test_a_former_moderator_is_let_out(web_running: RunningWeb, tg: FakeTe
 
 
 def _concrete(path: str) -> str:
-    return re.sub(r"\{(\w+)(:[^}]*)?\}", lambda m: "1" if m.group(1) != "action" else "cancel", path)
+    return re.sub(
+        r"\{(\w+)(:[^}]*)?\}", lambda m: "1" if m.group(1) != "action" else "cancel", path
+    )
 
 
 async def test_every_staff_route_needs_a_session(
@@ -239,9 +242,10 @@ async def test_every_staff_route_needs_a_session(
 
 
 async def test_a_forged_cookie_is_refused(web_running: RunningWeb) -> None:
-    async with aiohttp.ClientSession(cookies={COOKIE: "x.y.z"}) as forged, forged.get(
-        f"{web_running.url}/desk/calendar", allow_redirects=False
-    ) as page:
+    async with (
+        aiohttp.ClientSession(cookies={COOKIE: "x.y.z"}) as forged,
+        forged.get(f"{web_running.url}/desk/calendar", allow_redirects=False) as page,
+    ):
         assert page.status == 302
 
 

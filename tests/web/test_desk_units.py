@@ -136,7 +136,8 @@ def test_charts_per_day_and_answer_time() -> None:
 def test_attempts_slide() -> None:
     now = [0.0]
     attempts = Attempts(2, 10.0, clock=lambda: now[0])
-    assert attempts.allow("a") and attempts.allow("a")
+    assert attempts.allow("a")
+    assert attempts.allow("a")
     assert not attempts.allow("a")
     assert attempts.allow("b")
     now[0] = 10.5
