@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -89,6 +91,15 @@ def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
             for row in rows
         ]
     )
+
+
+def shown_digest(
+    kind: str, html: str, markup: InlineKeyboardMarkup | None, preview: bool = False
+) -> str:
+    """What a message shows, in short: an edit to the same digest would change nothing."""
+    keys = markup.model_dump_json(exclude_none=True) if markup else ""
+    raw = json.dumps([kind, html, keys, preview], ensure_ascii=False)
+    return hashlib.sha256(raw.encode()).hexdigest()[:24]
 
 
 async def outcome_of(call: Awaitable[Any], chat: int | str) -> Any:
@@ -215,6 +226,7 @@ class TelegramSender:
         fits_caption = has_text and visible_length(p.doc, utf16_len) <= CAPTION_LIMIT
         ids: list[int] = []
         text_ids: list[int] = []
+        shown: dict[str, str] = {}
         caption_used = False
 
         async def send_group(name: str, group: list[Media], kind: str) -> None:
@@ -242,7 +254,10 @@ class TelegramSender:
                         msg = await self.bot.send_document(document=self._input(group[0]), **common)
                     return self._sent_media([msg])
 
-                ids.extend(await self._remember(group, await self._call(delivery, name, chat, one)))
+                sent_ids = await self._remember(group, await self._call(delivery, name, chat, one))
+                if caption is not None:
+                    shown[str(sent_ids[0])] = shown_digest("caption", caption, solo_markup)
+                ids.extend(sent_ids)
                 return
 
             async def album() -> dict[str, list[Any]]:
@@ -267,7 +282,10 @@ class TelegramSender:
                 return self._sent_media(sent)
 
             done = await self._call(delivery, name, chat, album, cost=len(group))
-            ids.extend(await self._remember(group, done))
+            sent_ids = await self._remember(group, done)
+            if caption is not None:
+                shown[str(sent_ids[0])] = shown_digest("caption", caption, None)
+            ids.extend(sent_ids)
 
         for start in range(0, len(photos), 10):
             await send_group(f"photos{start}", photos[start : start + 10], "photo")
@@ -294,6 +312,9 @@ class TelegramSender:
                 sent = await self._call(delivery, f"text{index}", chat, text)
                 ids.extend(sent)
                 text_ids.extend(sent)
+                shown[str(sent[0])] = shown_digest(
+                    "text", html, markup if last else None, p.preview
+                )
         elif markup is not None and not caption_used:
             raise PermanentFailure("buttons need a text to go with")
         return {
@@ -302,6 +323,7 @@ class TelegramSender:
             "text_message_ids": text_ids,
             "caption": caption_used,
             "url": public_link(chat, ids[0]) if ids else None,
+            "shown": shown,
         }
 
     async def _edit(self, chat: int | str, p: MessagePayload, delivery: Delivery) -> dict[str, Any]:
@@ -311,9 +333,20 @@ class TelegramSender:
         first_limit = CAPTION_LIMIT if p.caption else None
         parts = chunks(p.doc, first_limit) if not p.doc.is_empty() else [""]
         kept: list[int] = []
+        shown: dict[str, str] = {}
         for index, html in enumerate(parts):
             last = index == len(parts) - 1
-            if index < len(old):
+            is_caption = p.caption and index == 0
+            digest = shown_digest(
+                "caption" if is_caption else "text",
+                html,
+                markup if last else None,
+                False if is_caption else p.preview,
+            )
+            if index < len(old) and p.shown.get(str(old[index])) == digest:
+                kept.append(old[index])  # it shows this already: an edit would change nothing
+                shown[str(old[index])] = digest
+            elif index < len(old):
                 message_id = old[index]
 
                 async def edit(
@@ -346,6 +379,7 @@ class TelegramSender:
                     return [message_id]
 
                 kept.extend(await self._call(delivery, f"edit{index}", chat, edit))
+                shown[str(kept[-1])] = digest
             else:
 
                 async def extra(html: str = html, last: bool = last) -> list[int]:
@@ -359,9 +393,10 @@ class TelegramSender:
                     return [msg.message_id]
 
                 kept.extend(await self._call(delivery, f"extra{index}", chat, extra))
+                shown[str(kept[-1])] = digest
         for index, message_id in enumerate(old[len(parts) :]):
             await self._call(delivery, f"drop{index}", chat, self._deleter(chat, message_id))
-        return {"chat_id": chat, "message_ids": kept}
+        return {"chat_id": chat, "message_ids": kept, "shown": shown}
 
     def _deleter(self, chat: int | str, message_id: int) -> Callable[[], Awaitable[list[int]]]:
         return lambda: self._delete_one(chat, message_id)

@@ -237,7 +237,11 @@ async def refresh(
     *,
     reasons: bool = False,
 ) -> None:
-    """Edit every copy of the question's card to show its current state."""
+    """Edit every copy of the question's card to show its current state.
+
+    Each edit targets its card: it goes out after the card's earlier edits, against the
+    messages the card has by then, and skips the messages that already show this.
+    """
     chat = admin_chat(settings)
     question = await repo.get(conn, question_id)
     if chat is None or question is None:
@@ -268,6 +272,7 @@ async def refresh(
                     buttons=buttons,
                     caption=caption,
                     extra={"card": card_id},
+                    target=card_id,
                 ),
                 priority=PRIORITY_MODERATOR,
                 ref_type="card_edit",

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from config.settings import OutboxSettings
 from shared.clock import utcnow
-from shared.domain import OutboxState
+from shared.domain import OutboxAction, OutboxState
 from shared.logs import redact
 from shared.outbox import store
 from shared.outbox.model import OutboxItem
@@ -195,6 +195,9 @@ class Dispatcher:
         async with self.db.write() as conn:
             ids = await store.due_destinations(conn, platforms, busy, utcnow(), free)
             items = [item for i in ids if (item := await store.claim(conn, i))]
+            for item in items:
+                if item.action is OutboxAction.EDIT:
+                    await store.aim_edit(conn, item)
         for item in items:
             self._start(item)
         return len(items)

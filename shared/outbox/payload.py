@@ -2,6 +2,10 @@
 
 A payload names what to say (rich text), the buttons (opaque server-side tokens or links),
 stored media by id and what to reply to; it never holds platform markup.
+
+An edit may name its ``target``, the send whose messages it edits: the dispatcher then
+points it at the messages that send shows now, with ``shown`` (what each of them shows,
+as the sender's opaque digest) so that the sender can skip an edit that changes nothing.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ class MessagePayload:
     message_ids: tuple[int, ...] = ()
     caption: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    target: int | None = None
+    shown: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"doc": dump(self.doc)}
@@ -41,7 +47,7 @@ class MessagePayload:
             ]
         if self.media:
             out["media"] = list(self.media)
-        for key in ("reply_to", "thread_id"):
+        for key in ("reply_to", "thread_id", "target"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         if self.preview:
@@ -52,6 +58,8 @@ class MessagePayload:
             out["caption"] = True
         if self.extra:
             out["extra"] = self.extra
+        if self.shown:
+            out["shown"] = self.shown
         return out
 
     @classmethod
@@ -68,6 +76,8 @@ class MessagePayload:
             message_ids=tuple(data.get("message_ids", [])),
             caption=bool(data.get("caption", False)),
             extra=dict(data.get("extra", {})),
+            target=data.get("target"),
+            shown=dict(data.get("shown", {})),
         )
 
 
@@ -99,13 +109,17 @@ def edit(
     buttons: Sequence[Sequence[Button]] = (),
     caption: bool = False,
     extra: dict[str, Any] | None = None,
+    target: int | None = None,
 ) -> dict[str, Any]:
+    """An edit of ``message_ids``; with ``target`` (the outbox id of the send that made
+    them), of whatever messages that send shows when the edit goes out."""
     return MessagePayload(
         doc=doc,
         buttons=tuple(tuple(row) for row in buttons),
         message_ids=tuple(message_ids),
         caption=caption,
         extra=extra or {},
+        target=target,
     ).to_dict()
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import utcnow
-from shared.domain import OutboxState
+from shared.domain import OutboxAction, OutboxState
 from shared.outbox.model import OutboxItem, OutboxMessage
 from shared.storage import writebehind
 from shared.storage.schema import outbox
@@ -194,6 +194,40 @@ async def owing_hooks(conn: AsyncConnection) -> list[OutboxItem]:
     )
     items = [OutboxItem.from_row(r) for r in rows]
     return [item for item in items if item.progress.get(HOOKS_PENDING)]
+
+
+async def aim_edit(conn: AsyncConnection, item: OutboxItem) -> None:
+    """Point an edit with a ``target`` at the messages the target shows now.
+
+    Earlier edits of the same target (same ref, lower id) have run by now: one destination
+    sends one row at a time, in order. The latest that was sent says which messages the
+    target is made of and, with the send itself, what each shows; an edit whose outcome
+    is unknown leaves its messages' content unknown.
+    """
+    target = item.payload.get("target")
+    if target is None or item.ref_type is None or item.ref_id is None:
+        return
+    sent = await get(conn, int(target))
+    shown: dict[str, str] = dict((sent.result or {}).get("shown", {})) if sent else {}
+    current: list[int] | None = None
+    for earlier in await by_ref(conn, item.ref_type, item.ref_id):
+        if (
+            earlier.id >= item.id
+            or earlier.action is not OutboxAction.EDIT
+            or earlier.payload.get("target") != target
+        ):
+            continue
+        if earlier.state is OutboxState.SENT and "message_ids" in (earlier.result or {}):
+            result = earlier.result or {}
+            current = [int(i) for i in result["message_ids"]]
+            shown = {k: v for k, v in shown.items() if int(k) in current}
+            shown.update(result.get("shown", {}))
+        elif earlier.state is OutboxState.UNKNOWN:
+            for message_id in earlier.payload.get("message_ids", []):
+                shown.pop(str(message_id), None)
+    if current is not None:
+        item.payload["message_ids"] = current
+    item.payload["shown"] = shown
 
 
 async def next_due_in(conn: AsyncConnection, platforms: Sequence[str]) -> timedelta | None:
