@@ -249,7 +249,8 @@ def error_line(exc: BaseException) -> str | None:
         return texts("cli.errors.database_missing", path=exc.path, home=exc.home)
     if isinstance(exc, ConfigError):
         home = settings.home if settings is not None else default_home()
-        return texts("cli.errors.configuration", env_file=env_file(home), details=exc)
+        details = str(exc) if "\n" not in str(exc) else f"\n{exc}"
+        return texts("cli.errors.configuration", env_file=env_file(home), details=details)
     if isinstance(exc, GlashataiError):
         return str(exc)
     found = classify(exc)

@@ -24,7 +24,6 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from config import home as home_folder
-
 from shared.domain import PostKind
 
 

@@ -51,6 +51,11 @@ class FakeTelegram(BotApiServer, Waiting):
     def token(self) -> str:
         return self._st.token
 
+    def revoke_token(self) -> None:
+        """As after /revoke in @BotFather: the old token gets 401 Unauthorized from now on."""
+        with self._lock:
+            self._st.token = f"{self._st.bot_id}:revoked-{time.monotonic_ns()}"
+
     @property
     def bot_id(self) -> int:
         return self._st.bot_id
