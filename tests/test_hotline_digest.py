@@ -41,7 +41,7 @@ from tests.hotline_harness import (
 
 CITIZEN = 7301
 HOSTILE = '<b>жирный</b> <a href="x">ссылка</a> & {{ x }} *_[\x0b\x00 конец'
-MOD = Moderator(MODERATOR, "Ольга")
+MOD = Moderator(MODERATOR, "Ольга", f"tg:{MODERATOR}")
 
 
 def _docx_text(data: bytes) -> str:
