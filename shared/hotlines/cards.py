@@ -18,6 +18,7 @@ from shared import callbacks
 from shared.domain import OutboxAction, OutboxState, Platform, QuestionStatus
 from shared.hotlines import questions as repo
 from shared.hotlines.model import PRIORITY_CARD, PRIORITY_MODERATOR
+from shared.hotlines.refs import HotlineRef
 from shared.outbox import store
 from shared.outbox.model import OutboxItem, OutboxMessage
 from shared.outbox.payload import Button, edit, message
@@ -179,7 +180,7 @@ async def enqueue_card(
         destination=chat,
         payload=message(doc, buttons=buttons, media=question.attachments, reply_to=reply_to),
         priority=priority,
-        ref_type="card",
+        ref_type=HotlineRef.CARD,
         ref_id=question.id,
     )
     item_id = None
@@ -223,7 +224,7 @@ async def enqueue_more_media(
             destination=chat,
             payload=message(doc, media=media_ids, reply_to=reply_to),
             priority=PRIORITY_CARD,
-            ref_type="card_media",
+            ref_type=HotlineRef.CARD_MEDIA,
             ref_id=question_id,
         ),
     )
@@ -275,7 +276,7 @@ async def refresh(
                     target=card_id,
                 ),
                 priority=PRIORITY_MODERATOR,
-                ref_type="card_edit",
+                ref_type=HotlineRef.CARD_EDIT,
                 ref_id=question_id,
             ),
         )
@@ -349,7 +350,7 @@ async def pending_cards(conn: AsyncConnection, chat: str, limit: int | None = No
     which is all the threshold check needs)."""
     rows = select(outbox.c.id).where(
         outbox.c.state == OutboxState.PENDING.value,
-        outbox.c.ref_type == "card",
+        outbox.c.ref_type == HotlineRef.CARD.value,
         outbox.c.destination == chat,
     )
     if limit is not None:
@@ -363,7 +364,7 @@ async def cancel_pending_cards(conn: AsyncConnection, question_id: int) -> None:
     await conn.execute(
         update(outbox)
         .where(
-            outbox.c.ref_type == "card",
+            outbox.c.ref_type == HotlineRef.CARD.value,
             outbox.c.ref_id == question_id,
             outbox.c.state == OutboxState.PENDING.value,
         )

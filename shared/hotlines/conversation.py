@@ -27,6 +27,7 @@ from shared.hotlines.batching import GroupCommit, tx_cache
 from shared.hotlines.campaigns import Hotline
 from shared.hotlines.model import Attachment, Incoming, NameLookup
 from shared.hotlines.moderation import card_or_summary, for_citizen
+from shared.hotlines.refs import HotlineRef
 from shared.outbox import store
 from shared.outbox.payload import Button
 from shared.richtext import Document, from_plain
@@ -421,7 +422,7 @@ class Conversation:
         await repo.set_fields(conn, question.id, attachments=every)
         rows = await conn.execute(
             select(outbox.c.id, outbox.c.payload).where(
-                outbox.c.ref_type == "card",
+                outbox.c.ref_type == HotlineRef.CARD.value,
                 outbox.c.ref_id == question.id,
                 outbox.c.state == OutboxState.PENDING.value,
             )
@@ -476,7 +477,7 @@ class Conversation:
         buttons: list[list[Button]] | None = None,
     ) -> None:
         doc: Document = from_plain(text)
-        reply = for_citizen(citizen, doc, ref_type="citizen", buttons=buttons)
+        reply = for_citizen(citizen, doc, ref_type=HotlineRef.CITIZEN, buttons=buttons)
         await store.enqueue_later(conn, reply)
 
     # --- anti-abuse ---------------------------------------------------------------------

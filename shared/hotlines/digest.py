@@ -24,6 +24,7 @@ from shared.errors import InvalidInput
 from shared.hotlines import campaigns, cards
 from shared.hotlines.campaigns import Hotline
 from shared.hotlines.model import PRIORITY_MODERATOR
+from shared.hotlines.refs import HotlineRef
 from shared.outbox import store
 from shared.outbox.model import OutboxMessage
 from shared.outbox.payload import message
@@ -182,7 +183,7 @@ async def to_admin_chat(
                     from_plain(caption), media=[file_id], buttons=[[button]], reply_to=reply_to
                 ),
                 priority=PRIORITY_MODERATOR,
-                ref_type="digest",
+                ref_type=HotlineRef.DIGEST,
                 ref_id=hotline_id,
             ),
         )

@@ -28,6 +28,7 @@ from shared.hotlines.model import (
     Attachment,
     Moderator,
 )
+from shared.hotlines.refs import HotlineRef
 from shared.outbox import store
 from shared.outbox.dispatcher import Hook
 from shared.outbox.model import OutboxItem, OutboxMessage
@@ -74,7 +75,7 @@ async def notify(
             destination=chat,
             payload=message(doc, buttons=buttons or [], reply_to=reply_to),
             priority=PRIORITY_MODERATOR,
-            ref_type="moderation",
+            ref_type=HotlineRef.MODERATION,
         ),
     )
 
@@ -151,7 +152,7 @@ async def card_or_summary(
         row = (
             await conn.execute(
                 select(outbox.c.id, outbox.c.payload).where(
-                    outbox.c.ref_type == "backlog",
+                    outbox.c.ref_type == HotlineRef.BACKLOG.value,
                     outbox.c.state == OutboxState.PENDING.value,
                     outbox.c.destination == chat,
                 )
@@ -185,7 +186,7 @@ async def card_or_summary(
                 destination=chat,
                 payload=message(doc, extra={"count": count}),
                 priority=PRIORITY_SUMMARY,
-                ref_type="backlog",
+                ref_type=HotlineRef.BACKLOG,
             ),
         ),
         count,
@@ -263,7 +264,7 @@ async def reject(services: Services, mod: Moderator, question_id: int, reason: s
                     reason=texts(f"citizen.reason_{reason}"),
                 )
             )
-            await to_citizen(conn, citizen, doc, ref_type="rejection", ref_id=question_id)
+            await to_citizen(conn, citizen, doc, ref_type=HotlineRef.REJECTION, ref_id=question_id)
         await cards.cancel_pending_cards(conn, question_id)
         await cards.refresh(conn, services.settings, texts, question_id)
     services.wake_outbox()
@@ -336,7 +337,7 @@ async def answer(
                 conn,
                 citizen,
                 join(head, from_plain(text)),
-                ref_type="answer",
+                ref_type=HotlineRef.ANSWER,
                 ref_id=answer_id,
                 media_ids=media_ids,
             )
@@ -543,8 +544,8 @@ def hooks(services: Services) -> dict[str, Hook]:
             await cards.refresh(conn, services.settings, services.texts, found.question_id)
 
     return {
-        "card": on_card,
-        "card_media": on_card_media,
-        "card_edit": on_card_edit,
-        "answer": on_answer,
+        HotlineRef.CARD: on_card,
+        HotlineRef.CARD_MEDIA: on_card_media,
+        HotlineRef.CARD_EDIT: on_card_edit,
+        HotlineRef.ANSWER: on_answer,
     }

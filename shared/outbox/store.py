@@ -35,7 +35,7 @@ def _row(message: OutboxMessage) -> dict[str, Any]:
         "next_attempt_at": message.not_before or now,
         "progress": {},
         "dedupe_key": message.dedupe_key,
-        "ref_type": message.ref_type,
+        "ref_type": None if message.ref_type is None else str(message.ref_type),
         "ref_id": message.ref_id,
         "citizen_id": message.citizen_id,
         "created_at": now,

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from shared.domain import PostKind, PostStatus, PublicationState
 from shared.richtext import Document
 
 OWNER = "post"
-REF_PUBLICATION = "publication"
-REF_NOTICE = "post_notice"
+
+
+class PostRef(StrEnum):
+    """What a post's outbox row is for: its ``ref_type``, which picks the outcome hook."""
+
+    PUBLICATION = "publication"  # the post on one platform (sent, edited, deleted); ref_id is it
+    NOTICE = "post_notice"  # a note on the post to the admin chat (preview, unknown, captcha)
+
+
+REF_PUBLICATION = PostRef.PUBLICATION
+REF_NOTICE = PostRef.NOTICE
 MAX_PHOTOS = 10
 WALL = "wall"
 
