@@ -6,11 +6,13 @@ Feeds answer conditional GETs as a real server does: a matching ``If-None-Match`
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import web
 from PIL import Image
@@ -38,6 +40,8 @@ class Resource:
     status: int = 200
     conditional: bool = False  # a feed: ETag / Last-Modified and 304 answers
     etag: str | None = None  # the feed's ETag; None: derived from the body
+    chunked: bool = False  # sent without a Content-Length, as streamed pages are
+    hold: asyncio.Event | None = None  # the answer waits for this (a hanging server)
 
 
 @dataclass
@@ -48,7 +52,7 @@ class Site:
 
     def put(self, path: str, body: bytes | str, content_type: str, status: int = 200) -> str:
         data = body.encode() if isinstance(body, str) else body
-        self.resources[path] = Resource(data, content_type, status)
+        self.resources[unquote(path)] = Resource(data, content_type, status)
         return self.base + path
 
     def feed(
@@ -83,6 +87,17 @@ class Site:
                 entry["status"] = 304
                 return web.Response(status=304, headers=headers)
         entry["status"] = resource.status
+        if resource.hold is not None:
+            await resource.hold.wait()
+        if resource.chunked:
+            stream = web.StreamResponse(status=resource.status)
+            stream.content_type = resource.content_type
+            stream.enable_chunked_encoding()
+            await stream.prepare(request)
+            for start in range(0, len(resource.body), 4096):
+                await stream.write(resource.body[start : start + 4096])
+            await stream.write_eof()
+            return stream
         return web.Response(
             body=resource.body,
             status=resource.status,

@@ -14,7 +14,8 @@ import pytest
 
 from bots.app import App
 from shared.domain import PostKind, PostStatus
-from shared.posts import repo
+from shared.posts import repo, service
+from shared.richtext import from_plain
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.vk import FakeVK
 from tests.feed_site import Site, jpeg, png, serve_site
@@ -403,3 +404,26 @@ async def test_not_modified_imports_nothing(
         await wait_admin(tg, "Вторая")
         async with app.services.db.read() as conn:
             assert sorted(p.title or "" for p in await repo.recent(conn)) == ["Вторая", "Первая"]
+
+
+async def test_items_imported_before_feeds_were_remembered_are_not_drafted_again(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK, site: Site
+) -> None:
+    """An upgrade keeps the posts the single-feed import made (known by their guid)."""
+    async with running_app(settings(tmp_path, tg, vk)) as app:
+        old = await service.create(
+            app.services,
+            body=from_plain("Текст"),
+            title="Старая",
+            created_by="feed",
+            draft=True,
+            source_guid="news-1",
+        )
+        await wait_admin(tg, "Старая")
+    url = site.feed("/news.rss", rss(news_item("news-1", "Старая", "Текст", None)))
+    async with running_app(settings(tmp_path, tg, vk, feed_url=url)) as app:
+        await tg.wait_for(lambda: site.hits("/news.rss", 304) >= 1, timeout=10)
+        async with app.services.db.read() as conn:
+            assert [p.id for p in await repo.recent(conn)] == [old]
+        site.feed("/news.rss", rss(news_item("news-1", "Старая", "Новый текст", None)))
+        await wait_admin(tg, "Сайт изменил новость «Старая»: черновик обновлён.")

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from config.settings import PublishingSettings
 from shared.domain import PostKind, PostStatus
 from shared.errors import GlashataiError
 from shared.posts import notices, repo, service
@@ -29,6 +30,25 @@ log = logging.getLogger(__name__)
 
 FETCH_TIMEOUT = 20.0
 ACTOR = "feed"
+
+
+def wanted(publishing: PublishingSettings, item: FeedItem) -> bool:
+    """FEED_CATEGORIES (empty: every item) minus FEED_EXCLUDE_CATEGORIES, in any case."""
+    names = {c.casefold() for c in item.categories}
+    include = {c.casefold() for c in publishing.feed_categories}
+    exclude = {c.casefold() for c in publishing.feed_exclude_categories}
+    if include and not names & include:
+        return False
+    return not names & exclude
+
+
+def kind_of(publishing: PublishingSettings, item: FeedItem) -> PostKind:
+    """The kind FEED_CATEGORY_KINDS gives the item's first listed category, else a release."""
+    kinds = {name.casefold(): kind for name, kind in publishing.feed_category_kinds.items()}
+    for name in item.categories:
+        if name.casefold() in kinds:
+            return kinds[name.casefold()]
+    return PostKind.PRESS_RELEASE
 
 
 def safe_url(url: str) -> str:
@@ -90,8 +110,9 @@ class FeedPlanner:
             created: list[int] = []
             if answer.body is not None:
                 read_more = self.services.texts("posts.feed.read_more")
+                publishing = self.services.settings.publishing
                 for item in parse_feed(answer.body, url, read_more, answer.content_type):
-                    if self.wanted(item):
+                    if wanted(publishing, item):
                         post_id = await self.take(session, source.id, item)
                         if post_id is not None:
                             created.append(post_id)
@@ -99,26 +120,6 @@ class FeedPlanner:
                 await store.set_validators(conn, source.id, answer.etag, answer.last_modified)
         self.services.wake_outbox()
         return created
-
-    def wanted(self, item: FeedItem) -> bool:
-        """FEED_CATEGORIES (empty: every item) minus FEED_EXCLUDE_CATEGORIES."""
-        publishing = self.services.settings.publishing
-        names = {c.casefold() for c in item.categories}
-        include = {c.casefold() for c in publishing.feed_categories}
-        exclude = {c.casefold() for c in publishing.feed_exclude_categories}
-        if include and not names & include:
-            return False
-        return not names & exclude
-
-    def kind_of(self, item: FeedItem) -> PostKind:
-        kinds = {
-            k.casefold(): v
-            for k, v in self.services.settings.publishing.feed_category_kinds.items()
-        }
-        for name in item.categories:
-            if name.casefold() in kinds:
-                return kinds[name.casefold()]
-        return PostKind.PRESS_RELEASE
 
     async def take(
         self, session: aiohttp.ClientSession, source_id: int, item: FeedItem
@@ -145,7 +146,7 @@ class FeedPlanner:
                     self.services,
                     title=item.title,
                     body=item.body,
-                    kind=self.kind_of(item),
+                    kind=kind_of(publishing, item),
                     created_by=ACTOR,
                     draft=not publishing.feed_autoschedule,
                     media=files,

@@ -1,0 +1,95 @@
+"""An item's photos and documents fetched from a site made in the test, over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from shared.posts.feed.fetch import Failure
+from shared.posts.feed.parse import FeedItem
+from shared.posts.feed.photos import collect
+from shared.richtext import Document
+from tests.feed_site import Site, jpeg, serve_site
+
+LIMIT = 50_000
+SECONDS = 5.0
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[Site]:
+    async for served in serve_site():
+        yield served
+
+
+def item(photos: list[str], documents: list[str] = ()) -> FeedItem:  # type: ignore[assignment]
+    return FeedItem("k", "t", Document(), None, (), tuple(photos), tuple(documents))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_what_fails_is_named_with_its_reason(site: Site) -> None:
+    good = jpeg(120, 80)
+    big = jpeg(1600, 1600, (10, 200, 10)) + b"\0" * LIMIT
+    urls = [
+        site.put("/ok.jpg", good, "image/jpeg"),
+        site.base + "/gone.jpg",
+        site.put("/page.jpg", "<html><body>Ошибка</body></html>", "text/html"),
+        site.put("/err.jpg", "oops", "text/plain", status=500),
+        site.put("/big.jpg", big, "image/jpeg"),
+        site.put("/streamed.jpg", big, "image/jpeg"),
+        f"http://127.0.0.1:{free_port()}/nobody.jpg",
+    ]
+    site.resources["/streamed.jpg"].chunked = True
+    async with aiohttp.ClientSession() as session:
+        files, missing = await collect(session, item(urls), LIMIT, SECONDS)
+    assert [f.data for f in files] == [good]
+    assert files[0].mime == "image/jpeg"
+    assert files[0].filename == "ok.jpg"
+    assert [(m.url.rsplit("/", 1)[-1], m.failure, m.detail) for m in missing] == [
+        ("gone.jpg", Failure.HTTP, "404"),
+        ("page.jpg", Failure.NOT_IMAGE, ""),
+        ("err.jpg", Failure.HTTP, "500"),
+        ("big.jpg", Failure.TOO_LARGE, str(LIMIT)),
+        ("streamed.jpg", Failure.TOO_LARGE, str(LIMIT)),
+        ("nobody.jpg", Failure.NETWORK, "ClientConnectorError"),
+    ]
+
+
+async def test_a_hanging_server_times_out(site: Site) -> None:
+    hold = asyncio.Event()
+    url = site.put("/slow.jpg", jpeg(10, 10), "image/jpeg")
+    site.resources["/slow.jpg"].hold = hold
+    try:
+        async with aiohttp.ClientSession() as session:
+            files, missing = await collect(session, item([url]), LIMIT, 0.3)
+    finally:
+        hold.set()
+    assert files == []
+    assert [(m.url, m.failure) for m in missing] == [(url, Failure.TIMEOUT)]
+
+
+async def test_album_size_same_picture_once_and_documents(site: Site) -> None:
+    photos = [site.put(f"/p{i}.jpg", jpeg(100 + i, 100), "image/jpeg") for i in range(12)]
+    copy = site.put("/copy-of-p0.jpg", jpeg(100, 100), "image/jpeg")
+    doc = site.put("/files/Постановление%20№1.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+    async with aiohttp.ClientSession() as session:
+        files, missing = await collect(
+            session, item([photos[0], copy, *photos[1:]], [doc]), LIMIT, SECONDS
+        )
+    kinds = [f.kind for f in files]
+    assert kinds == ["photo"] * 10 + ["document"]
+    assert files[-1].filename == "Постановление №1.pdf"
+    assert files[-1].mime == "application/pdf"
+    assert [(m.url, m.failure) for m in missing] == [
+        (photos[10], Failure.OVER_LIMIT),
+        (photos[11], Failure.OVER_LIMIT),
+    ]
+    assert site.hits("/copy-of-p0.jpg") == 1
