@@ -14,10 +14,11 @@ from shared.clock import utcnow
 from shared.domain import PostStatus, PublicationState
 from shared.hotlines import questions as questions_repo
 from shared.posts import service
-from shared.richtext import from_plain
+from shared.richtext import from_markdown, from_plain
 from shared.storage import audit, citizens
 from tests.fakes.telegram import FakeTelegram, make_png
 from tests.fakes.vk import FakeVK
+from tests.fakes.waiting import wait
 from tests.harness import CHANNEL_ID, MODERATOR
 from tests.posts_harness import wait_post
 from tests.web.conftest import PageEvents
@@ -267,3 +268,36 @@ async def test_delivery_health_masks_secrets(
     assert tg.token not in await page.content()
     await _inert(page, page_events)
     assert await axe(page) == []
+
+
+async def test_editing_a_published_post_edits_it_everywhere(
+    web_running: RunningWeb, tg: FakeTelegram, vk: FakeVK, page: Page, page_events: PageEvents
+) -> None:
+    services = web_running.services
+    post_id = await service.create_post(
+        services,
+        title="Ремонт моста",
+        body=from_markdown("Мост закроют **в субботу**."),
+        created_by="test",
+    )
+    await wait_post(web_running.app, post_id, lambda p, _: p.status is PostStatus.PUBLISHED)
+    await login(page, tg)
+    await page.goto(f"{web_running.url}/desk/posts/{post_id}")
+    await page.get_by_role("link", name="Изменить текст").click()
+    text = page.get_by_label("Текст", exact=True)
+    assert await text.input_value() == "Мост закроют **в субботу**."
+    await text.fill(f"Мост закроют **в воскресенье**. {HOSTILE}")
+    await page.get_by_role("button", name="Сохранить").click()
+    await page.wait_for_url(f"**/desk/posts/{post_id}")
+    await _inert(page, page_events)
+
+    def channel_says() -> bool:
+        return any("в воскресенье" in (m.get("text") or "") for m in tg.messages(CHANNEL_ID))
+
+    await wait(channel_says, timeout=20)
+    await wait(lambda: any("в воскресенье" in w["message"] for w in vk.wall_posts()), timeout=20)
+    async with services.db.read() as conn:
+        edits = [
+            e for e in await audit.entries(conn, "post", post_id) if e["action"] == "post.edit"
+        ]
+    assert [e["actor"] for e in edits] == [f"tg:{MODERATOR}"]

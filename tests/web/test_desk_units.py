@@ -13,6 +13,7 @@ from shared.richtext import from_markdown
 from web.desk import charts, preview
 from web.desk.calendar import View, period, weeks
 from web.desk.limits import Attempts
+from web.desk.markdown import to_markdown
 from web.desk.queries import Entry, QuestionTimes, lines_of
 from web.desk.sessions import Keys
 from web.desk.states import DeskState
@@ -153,3 +154,16 @@ def test_cookie_is_signed_and_csrf_is_bound_to_the_session() -> None:
     token = keys.csrf("session-id")
     assert keys.csrf_ok("session-id", token)
     assert not keys.csrf_ok("another-session", token)
+
+
+def test_markdown_round_trip() -> None:
+    source = (
+        "## Заголовок\n\n**Жирный** и *курсив*, [ссылка](https://example.org/a_b?x=1).\n\n"
+        "- пункт один\n- пункт *два*\n\n1. первый\n2. второй\n\n> цитата\n\n"
+        "Символы: 2 * 3 = 6, a_b_c, [скобки], <b>тег</b>, # решётка, 1. не список\n"
+        "вторая строка"
+    )
+    doc = from_markdown(source)
+    assert from_markdown(to_markdown(doc)) == doc
+    literal = from_markdown(to_markdown(from_markdown("\\*не жирный\\* и \\_нет\\_")))
+    assert literal.blocks[0].text == "*не жирный* и _нет_"

@@ -31,6 +31,8 @@ STAFF_ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/desk/posts/new", editor.new_post),
     ("POST", "/desk/posts/new", editor.create_post),
     ("GET", r"/desk/posts/{post_id:\d+}", posts_views.post_page),
+    ("GET", r"/desk/posts/{post_id:\d+}/edit", editor.edit_post),
+    ("POST", r"/desk/posts/{post_id:\d+}/edit", editor.save_post),
     (
         "POST",
         r"/desk/posts/{post_id:\d+}/{action:publish|cancel|reschedule}",

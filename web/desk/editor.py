@@ -16,13 +16,16 @@ from PIL import Image, UnidentifiedImageError
 
 from shared.clock import utcnow
 from shared.domain import PostKind
-from shared.errors import GlashataiError, InvalidInput
-from shared.posts import service
+from shared.errors import GlashataiError, InvalidInput, NotFound
+from shared.posts import repo, service
+from shared.posts.model import Post
+from shared.posts.notices import EDITABLE
 from shared.posts.service import NewMedia
 from shared.posts.when import parse_when
 from shared.richtext import from_markdown
 from shared.services import Services
 from web.desk.guard import page, staff
+from web.desk.markdown import to_markdown
 from web.desk.preview import Shown, clean, previews
 from web.desk.sessions import Session
 from web.keys import SERVICES
@@ -174,3 +177,84 @@ async def _save_or_preview(
     except GlashataiError as exc:
         return _form(request, session, draft, error=services.texts.explain(exc), status=400)
     raise web.HTTPSeeOther(f"/desk/posts/{post_id}")
+
+
+# --- an existing post: its title and text (on every platform once published), more files
+
+
+async def _post(request: web.Request) -> Post:
+    try:
+        async with request.app[SERVICES].db.read() as conn:
+            return await repo.get(conn, int(request.match_info["post_id"]))
+    except NotFound:
+        raise web.HTTPNotFound() from None
+
+
+def _edit_form(
+    request: web.Request,
+    session: Session,
+    post: Post,
+    draft: Draft,
+    *,
+    shown: list[Shown] | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> web.Response:
+    return page(
+        request,
+        session,
+        "desk/edit.html",
+        status=status,
+        post=post,
+        draft=draft,
+        shown=shown,
+        clean=clean,
+        error=error,
+        published=post.status not in EDITABLE,
+        can_add_media=post.status in EDITABLE,
+    )
+
+
+@staff
+async def edit_post(request: web.Request, session: Session) -> web.StreamResponse:
+    post = await _post(request)
+    draft = Draft(title=post.title or "", text=to_markdown(post.body))
+    return _edit_form(request, session, post, draft)
+
+
+@staff
+async def save_post(request: web.Request, session: Session) -> web.StreamResponse:
+    post = await _post(request)
+    form = await request.post()
+    try:
+        return await _save_edit(request, session, post, form)
+    finally:
+        for upload in form.values():
+            if isinstance(upload, web.FileField):
+                upload.file.close()
+
+
+async def _save_edit(
+    request: web.Request,
+    session: Session,
+    post: Post,
+    form: MultiDictProxy[str | web.FileField | bytes | bytearray],
+) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    draft = _draft(form)
+    body = from_markdown(draft.text)
+    photos, documents = _files(form, "photos"), _files(form, "documents")
+    if form.get("action") == "preview":
+        shown = previews(body, post.platforms, len(photos), len(documents))
+        return _edit_form(request, session, post, draft, shown=shown)
+    actor = session.owner.actor
+    try:
+        media = [_photo(services, p) for p in photos] + [_document(d) for d in documents]
+        if body != post.body or draft.title != (post.title or ""):
+            await service.edit(services, post.id, body, actor, title=draft.title)
+        if media:
+            await service.add_media(services, post.id, media, actor)
+    except GlashataiError as exc:
+        text = services.texts.explain(exc)
+        return _edit_form(request, session, post, draft, error=text, status=400)
+    raise web.HTTPSeeOther(f"/desk/posts/{post.id}")

@@ -25,6 +25,8 @@ from web.keys import SERVICES
 
 # What "publish now" accepts (``service.publish_now``): a retry of a failed post included.
 PUBLISHABLE = {*EDITABLE, PostStatus.FAILED, PostStatus.PARTLY_PUBLISHED}
+# What ``service.edit`` refuses: a post on its way out, or one that will never go.
+FIXED = {PostStatus.PUBLISHING, PostStatus.CANCELLED}
 
 
 def _focus(request: web.Request) -> date:
@@ -98,6 +100,7 @@ async def _post_page(
         to_plain=to_plain,
         can_publish=view.entry.post.status in PUBLISHABLE,
         can_change=view.entry.post.status in EDITABLE,
+        can_edit=view.entry.post.status not in FIXED,
     )
 
 
