@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from shared.domain import PostStatus, PublicationState
@@ -12,6 +11,7 @@ from shared.richtext import from_markdown, from_plain
 from shared.storage import audit
 from tests.fakes.telegram import FakeTelegram, make_png
 from tests.fakes.vk import FakeVK
+from tests.fakes.waiting import wait
 from tests.harness import ADMIN_CHAT, CHANNEL_ID, MODERATOR
 from tests.posts_harness import (
     admin,
@@ -207,10 +207,7 @@ async def test_only_moderators_author_and_other_replies_fall_through(
                 return any(e["action"] == "denied" for e in await audit.entries(conn))
 
         # Ignored (a reply would spend the admin chat's budget), but audited.
-        deadline = asyncio.get_running_loop().time() + 10
-        while not await refused():
-            assert asyncio.get_running_loop().time() < deadline, "the refusal was not audited"
-            await asyncio.sleep(0.02)
+        await wait(refused)
         async with app.services.db.read() as conn:
             from shared.posts import repo
 
