@@ -57,15 +57,25 @@ def _newest_first(query: Select[Any]) -> Select[Any]:
     return query.order_by(posts.c.published_at.desc(), posts.c.id.desc())
 
 
+async def _posts(conn: AsyncConnection, ids: list[int]) -> list[Post]:
+    """The posts with these ids, in this order (the full rows only for the page shown)."""
+    if not ids:
+        return []
+    rows = await conn.execute(select(posts).where(posts.c.id.in_(ids)))
+    found = {row.id: Post.from_row(row) for row in rows}
+    return [found[i] for i in ids if i in found]
+
+
 async def _page(conn: AsyncConnection, where: Any, number: int, size: int) -> Page:
+    """One page: the count and the page's ids from the index, then the page's rows."""
     counted = await conn.execute(select(func.count()).select_from(posts).where(where))
     total = int(counted.scalar_one())
     pages = max(1, math.ceil(total / size))
     number = min(max(1, number), pages)
-    rows = await conn.execute(
-        _newest_first(select(posts).where(where)).limit(size).offset((number - 1) * size)
+    ids = await conn.execute(
+        _newest_first(select(posts.c.id).where(where)).limit(size).offset((number - 1) * size)
     )
-    return Page([Post.from_row(row) for row in rows], number, pages, total)
+    return Page(await _posts(conn, [int(i) for i in ids.scalars()]), number, pages, total)
 
 
 async def releases(conn: AsyncConnection, number: int, size: int) -> Page:

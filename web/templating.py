@@ -27,6 +27,7 @@ def environment(texts: Texts, settings: WebSettings, tz: ZoneInfo) -> Environmen
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates ship with the package: no stat() per page
     )
     root = urlsplit(settings.public_url).path.rstrip("/")
     env.globals["t"] = texts

@@ -81,6 +81,8 @@ posts = Table(
     _ts("updated_at", nullable=False),
     _ts("published_at"),
     Index(None, "status", "scheduled_at"),
+    # The public archive: published posts newest first, read from the index alone.
+    Index(None, "status", "published_at", "id"),
 )
 
 # Full-text search over posts lives outside these models (migration 0006): an FTS5 table

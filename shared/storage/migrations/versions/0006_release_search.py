@@ -1,4 +1,6 @@
-"""full-text search over press releases (title and body) for the public archive
+"""the public archive: full-text search over releases (title and body), newest-first index
+
+An index on posts (status, published_at, id) lists published releases newest first.
 
 SQLite: an FTS5 table ``posts_fts`` (rowid = posts.id) kept in sync by triggers; the body's
 text is taken from its rich-text JSON with ``json_tree``. PostgreSQL: a generated
@@ -67,7 +69,11 @@ def _run(statements: list[str]) -> None:
         op.execute(statement)
 
 
+ARCHIVE_INDEX = "ix_posts_status_published_at_id"
+
+
 def upgrade() -> None:
+    op.create_index(ARCHIVE_INDEX, "posts", ["status", "published_at", "id"])
     sqlite = op.get_bind().dialect.name == "sqlite"
     _run(SQLITE_UP if sqlite else POSTGRES_UP)
 
@@ -75,3 +81,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     _run(SQLITE_DOWN if sqlite else POSTGRES_DOWN)
+    op.drop_index(ARCHIVE_INDEX, table_name="posts")
