@@ -63,15 +63,18 @@ def test_create_list_close(env: Path, capsys: pytest.CaptureFixture[str]) -> Non
         == 0
     )
     out = capsys.readouterr().out
-    assert "hotline 1: scheduled 01.12.2099 10:00 – 01.12.2099 12:00 (Asia/Krasnoyarsk)" in out
+    assert (
+        "Горячая линия №1 «Отопление «зимой»» создана: с 01.12.2099 10:00 до 01.12.2099 12:00."
+        " Часовой пояс: Asia/Krasnoyarsk."
+    ) in out
     assert main(["hotline", "list"]) == 0
     listing = capsys.readouterr().out
-    assert "scheduled" in listing
+    assert "\tзапланирована\t" in listing
     assert "Отопление «зимой»" in listing
     assert main(["hotline", "close", "1"]) == 0
-    assert "hotline 1: closed" in capsys.readouterr().out
+    assert "Горячая линия №1 «Отопление «зимой»» закрыта." in capsys.readouterr().out
     assert main(["hotline", "list"]) == 0
-    assert "\tclosed\t" in capsys.readouterr().out
+    assert "\tзакрыта\t" in capsys.readouterr().out
     assert main(["hotline", "close", "1"]) == 1
     assert "уже закрыта" in capsys.readouterr().err
     assert main(["hotline", "close", "42"]) == 1
@@ -91,7 +94,7 @@ def test_bad_times_create_nothing(
     assert main(["hotline", "create", "--topic", "Т", "--start", start, "--end", end]) == 1
     assert error in capsys.readouterr().err
     assert main(["hotline", "list"]) == 0
-    assert "no hotlines" in capsys.readouterr().out
+    assert "Горячих линий нет." in capsys.readouterr().out
 
 
 @pytest.fixture

@@ -180,5 +180,5 @@ def test_cli_digest_text_docx_and_draft(
     monkeypatch.setenv("GLASHATAI_TELEGRAM__TOKEN", "123456:TEST")
     monkeypatch.setenv("GLASHATAI_TELEGRAM__CHANNEL_ID", "-1001")
     assert main(["hotline", "digest", str(hotline_id), "--draft"]) == 0
-    assert "draft created" in capsys.readouterr().out
+    assert "Черновик публикации №" in capsys.readouterr().out
     assert main(["hotline", "digest", "42"]) != 0

@@ -83,7 +83,7 @@ async def test_cli_post_with_album_and_6000_characters_picked_up_by_a_running_ap
             "--doc", "decree.pdf", "--at", due.strftime("%Y-%m-%d %H:%M:%S"),
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
-        assert "post 1: scheduled" in done.stdout
+        assert "Пост №1 запланирован" in done.stdout
         db = Database(env["GLASHATAI_DATABASE__URL"])
         try:
             await wait_posts(db, [1], {PostStatus.PUBLISHED})
@@ -99,7 +99,7 @@ async def test_cli_post_with_album_and_6000_characters_picked_up_by_a_running_ap
         assert {p.state for p in pubs} == {PublicationState.PUBLISHED}
         assert all(p.url for p in pubs)
         listing = cli(tmp_path, env, "list")
-        assert "published" in listing.stdout
+        assert "опубликован" in listing.stdout
         show = cli(tmp_path, env, "show", "1")
         assert "https://vk.com/wall-" in show.stdout
         assert "https://t.me/town_news/" in show.stdout
@@ -128,8 +128,8 @@ def test_cli_refuses_bad_input_and_writes_nothing(tmp_path: Path, tg: FakeTelegr
     (tmp_path / "fake.png").write_text("not an image")
     (tmp_path / "ok.png").write_bytes(make_png())
     cases = [
-        (["--text-file", "missing.md"], "not found"),
-        (["--text-file", "r.md", "--photo", "fake.png"], "not an image"),
+        (["--text-file", "missing.md"], "файл не найден"),
+        (["--text-file", "r.md", "--photo", "fake.png"], "это не изображение"),
         (["--text-file", "r.md", *(["--photo", "ok.png"] * 11)], "10"),
         (["--text-file", "r.md", "--at", "2020-01-01 10:00"], "прошло"),
         (["--text-file", "r.md", "--to", "facebook"], "facebook"),
@@ -143,7 +143,7 @@ def test_cli_refuses_bad_input_and_writes_nothing(tmp_path: Path, tg: FakeTelegr
         assert "Traceback" not in done.stderr
         assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     listing = cli(tmp_path, env, "list")
-    assert "no posts" in listing.stdout
+    assert "Постов нет." in listing.stdout
 
 
 async def test_killed_mid_publishing_and_restarted_leaves_no_duplicate(
@@ -211,7 +211,7 @@ def test_cli_show_edit_and_cancel_a_scheduled_post(tmp_path: Path, tg: FakeTeleg
     (tmp_path / "new.md").write_text("- пункт один\n- пункт два")
     done = cli(tmp_path, env, "create", "--text-file", "r.md", "--at", "через 2 часа")
     assert done.returncode == 0, done.stderr
-    assert "post 1: scheduled" in done.stdout
+    assert "Пост №1 запланирован" in done.stdout
     show = cli(tmp_path, env, "show", "1")
     assert "Первый текст со ссылкой (https://example.org)." in show.stdout
     assert cli(tmp_path, env, "edit", "1", "--text-file", "new.md").returncode == 0

@@ -1,7 +1,8 @@
 """``glashatai hotline …``: create, list and close hotlines from the terminal.
 
 Times are wall-clock times in the office's time zone (``GLASHATAI_TIMEZONE``). A running
-``glashatai run`` picks new hotlines up at its next scheduler sync.
+``glashatai run`` picks new hotlines up at its next scheduler sync. Messages are Russian,
+from the text catalogue (``[hotline]``, ``[cli.hotlines]``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from config import Settings
+from shared.errors import NotFound
 from shared.hotlines import campaigns, digest, drafts
 from shared.hotlines.planner import HotlinePlanner
 from shared.services import Services
@@ -25,7 +27,7 @@ def _settings() -> Settings:
     return load()
 
 
-def _run(work: Callable[[Services], Awaitable[int]]) -> int:
+def _run(work: Callable[[Services], Awaitable[int]], hotline_id: int | None = None) -> int:
     settings = _settings()
 
     async def go() -> int:
@@ -33,6 +35,10 @@ def _run(work: Callable[[Services], Awaitable[int]]) -> int:
         try:
             await upgrade(services.db)
             return await work(services)
+        except NotFound:
+            if hotline_id is None:
+                raise
+            raise NotFound(services.texts("cli.hotlines.not_found", id=hotline_id)) from None
         finally:
             await services.db.dispose()
 
@@ -54,9 +60,15 @@ def cmd_create(args: argparse.Namespace) -> int:
                 created_by="cli",
             )
             await audit.record(conn, "cli", "hotline.create", "hotline", hotline.id)
+        created = services.texts(
+            "hotline.created",
+            id=hotline.id,
+            topic=hotline.topic,
+            start=campaigns.local(hotline.starts_at, tz),
+            end=campaigns.local(hotline.ends_at, tz),
+        )
         print(
-            f"hotline {hotline.id}: scheduled {campaigns.local(hotline.starts_at, tz)}"
-            f" – {campaigns.local(hotline.ends_at, tz)} ({services.settings.timezone})"
+            f"{created} " + services.texts("cli.hotlines.timezone", tz=services.settings.timezone)
         )
         return 0
 
@@ -65,17 +77,23 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     async def go(services: Services) -> int:
-        tz = services.settings.tz
+        tz, texts = services.settings.tz, services.texts
         async with services.db.read() as conn:
             found = await campaigns.listing(conn)
             if not found:
-                print("no hotlines")
+                print(texts("hotline.list_empty"))
             for h in found:
                 t = await campaigns.tally(conn, h.id)
+                counts = texts(
+                    "cli.hotlines.counts",
+                    received=t.received,
+                    answered=t.answered,
+                    waiting=t.waiting,
+                )
                 print(
-                    f"{h.id}\t{h.status.value}\t{campaigns.local(h.starts_at, tz)}"
-                    f" – {campaigns.local(h.ends_at, tz)}\t{h.topic}"
-                    f"\t(received {t.received}, answered {t.answered}, waiting {t.waiting})"
+                    f"{h.id}\t{texts(f'hotline.status_{h.status.value}')}"
+                    f"\t{campaigns.local(h.starts_at, tz)} – {campaigns.local(h.ends_at, tz)}"
+                    f"\t{h.topic}\t({counts})"
                 )
         return 0
 
@@ -86,10 +104,10 @@ def cmd_close(args: argparse.Namespace) -> int:
     async def go(services: Services) -> int:
         services.add_planner(HotlinePlanner(services))
         hotline = await drafts.close(services, "cli", args.id)
-        print(f"hotline {hotline.id}: closed")
+        print(services.texts("hotline.closed", id=hotline.id, topic=hotline.topic))
         return 0
 
-    return _run(go)
+    return _run(go, args.id)
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
@@ -97,7 +115,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
         texts, tz = services.texts, services.settings.tz
         if args.draft:
             post_id = await digest.draft_post(services, args.id, "cli")
-            print(f"post {post_id}: draft created (glashatai post show {post_id})")
+            print(texts("cli.hotlines.draft_created", id=post_id))
             return 0
         async with services.db.read() as conn:
             found = await digest.collect(conn, args.id)
@@ -110,10 +128,10 @@ def cmd_digest(args: argparse.Namespace) -> int:
             await asyncio.to_thread(target.write_bytes, digest.docx(found, texts, tz))
         else:
             await asyncio.to_thread(target.write_text, text, encoding="utf-8")
-        print(f"{target}: {len(found.entries)} questions with answers")
+        print(texts("cli.hotlines.written", path=target, count=len(found.entries)))
         return 0
 
-    return _run(go)
+    return _run(go, args.id)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -12,6 +12,7 @@ import asyncio
 import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from http import HTTPStatus
 from typing import Any, TypeVar
 
 import requests
@@ -22,6 +23,10 @@ from config.settings import VkSettings
 
 VK_DEFAULT_BASE = "https://api.vk.ru"
 T = TypeVar("T")
+
+
+class UploadTooLarge(Exception):
+    """HTTP 413 from VK (an upload host's nginx): the file is over VK's limit for good."""
 
 
 class VkSession(requests.Session):
@@ -37,7 +42,11 @@ class VkSession(requests.Session):
         if isinstance(url, str) and url.startswith(VK_DEFAULT_BASE + "/"):
             url = self.api_base + url[len(VK_DEFAULT_BASE) :]
         kwargs.setdefault("timeout", self.timeout)
-        return super().request(method, url, *args, **kwargs)
+        response = super().request(method, url, *args, **kwargs)
+        if response.status_code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE:
+            # Not JSON: left to vk_api it is a decoding error, retried as if VK were down.
+            raise UploadTooLarge(f"VK HTTP 413: {response.reason or 'Request Entity Too Large'}")
+        return response
 
 
 def make_api(settings: VkSettings, token: str) -> vk_api.VkApi:

@@ -14,7 +14,7 @@ import requests
 from vk_api import VkUpload
 from vk_api.exceptions import ApiError, ApiHttpError
 
-from bots.vk.client import VkClient
+from bots.vk.client import UploadTooLarge, VkClient
 from bots.vk.render import keyboard_json, plain_chunks, wall_text
 from config.settings import OutboxSettings
 from shared.domain import OutboxAction, Platform
@@ -48,6 +48,8 @@ def guid(item_id: int) -> str:
 
 def classify(exc: BaseException, flood_retry: float = 30.0) -> BaseException:
     """A vk_api or requests failure as an outbox outcome."""
+    if isinstance(exc, UploadTooLarge):
+        return PermanentFailure(str(exc))
     if isinstance(exc, ApiError):
         code = exc.code
         message = f"VK error {code}: {exc.error.get('error_msg', '')}"

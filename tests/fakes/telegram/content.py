@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import ApiError, bad_request
+from .errors import ApiError, EntityTooLarge, bad_request
 from .html import EntityParseError, parse_html, trim, utf16_len
 from .links import checked_link
 from .media import PHOTO_MAX_BYTES, UPLOAD_MAX_BYTES, FileRecord, Upload, guess_mime, image_size
@@ -285,7 +285,7 @@ def _uploaded(st: State, upload: Upload, kind: str) -> FileRecord:
             raise bad_request("PHOTO_INVALID_DIMENSIONS")
         return st.new_file("photo", upload.data, width=width, height=height)
     if len(upload.data) > UPLOAD_MAX_BYTES:
-        raise ApiError(413, "Request Entity Too Large")
+        raise EntityTooLarge()
     mime = guess_mime(upload.filename, upload.content_type or "application/octet-stream")
     return st.new_file(kind, upload.data, file_name=upload.filename, mime_type=mime)
 

@@ -39,3 +39,16 @@ def retry_after(seconds: int) -> ApiError:
 
 NOT_FOUND = ApiError(404, "Not Found")
 UNAUTHORIZED = ApiError(401, "Unauthorized")
+
+
+# What the nginx in front of api.telegram.org answers for a request body over the 50 MB
+# upload limit: HTTP 413 with an HTML page, not the Bot API's JSON.
+NGINX_413 = (
+    "<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n"
+    "<center><h1>413 Request Entity Too Large</h1></center>\r\n"
+    "<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n"
+)
+
+
+class EntityTooLarge(Exception):
+    """The request never reached the Bot API: nginx refused its size (see ``NGINX_413``)."""

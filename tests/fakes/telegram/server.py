@@ -21,8 +21,17 @@ from typing import Any, Self
 from aiohttp import BodyPartReader, hdrs, web
 
 from . import control
-from .errors import NOT_FOUND, UNAUTHORIZED, ApiError, bad_request, forbidden, retry_after
-from .media import Upload
+from .errors import (
+    NGINX_413,
+    NOT_FOUND,
+    UNAUTHORIZED,
+    ApiError,
+    EntityTooLarge,
+    bad_request,
+    forbidden,
+    retry_after,
+)
+from .media import UPLOAD_MAX_BYTES, Upload
 from .methods import METHODS, MethodSpec
 from .params import Params
 from .state import UPDATE_TYPES, Fault, State
@@ -32,6 +41,8 @@ CONFLICT = (
     "make sure that only one bot instance is running"
 )
 log = logging.getLogger(__name__)
+# nginx's limit on a whole request: one 50 MB file and its multipart framing.
+NGINX_MAX_BODY = UPLOAD_MAX_BYTES + 64 * 1024
 
 
 async def read_request(request: web.Request) -> tuple[dict[str, str], dict[str, Upload]]:
@@ -201,6 +212,8 @@ class BotApiServer:
             self._st.request_log.append(entry)
             self._st.counters["requests"] += 1
         delay = 0.0
+        if (request.content_length or 0) > NGINX_MAX_BODY:
+            return await self._refused_by_nginx(request, entry)
         try:
             if request.match_info["token"] != self._st.token:
                 raise UNAUTHORIZED
@@ -217,6 +230,8 @@ class BotApiServer:
                 if not delay:
                     raise self._fault_error(fault)
             status, body = 200, await self._call(spec, params)
+        except EntityTooLarge:
+            return await self._refused_by_nginx(request, entry)
         except ApiError as error:
             status, body = error.code, json.dumps(error.body(), ensure_ascii=False)
         except Exception as error:  # a bug of the fake: answer 500, keep it
@@ -231,6 +246,15 @@ class BotApiServer:
         self._finish(entry, status, body)
         await self._pause(delay, self._sleepers)
         return web.Response(text=body, status=status, content_type="application/json")
+
+    async def _refused_by_nginx(self, request: web.Request, entry: dict[str, Any]) -> web.Response:
+        """A body over the upload limit: read to the end, then nginx's HTML 413 (no JSON)."""
+        while await request.content.readany():
+            pass
+        with self._lock:
+            entry.update(status=413, ok=False, description="413 Request Entity Too Large (nginx)")
+            self._st.counters["errors"] += 1
+        return web.Response(text=NGINX_413, status=413, content_type="text/html")
 
     async def _call(self, spec: MethodSpec, params: Params) -> str:
         if spec.handler is None:
