@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import utcnow
@@ -23,6 +23,8 @@ LINK_TTL = timedelta(minutes=10)
 # At most this many links per moderator within LINK_TTL: a leaked chat can't mint a flood.
 LINKS_PER_TTL = 3
 LOGIN_PATH = "/desk/login/"
+# Spent and expired links are kept this long (the audit log keeps the history for good).
+KEEP = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ async def issue(conn: AsyncConnection, owner: Owner) -> str | None:
         return None
     token = secrets.token_urlsafe(32)
     now = utcnow()
+    await conn.execute(delete(desk_login_links).where(desk_login_links.c.expires_at < now - KEEP))
     await conn.execute(
         desk_login_links.insert().values(
             token_hash=digest(token),

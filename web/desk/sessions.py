@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from itsdangerous import BadSignature, TimestampSigner
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from shared.clock import utcnow
 from shared.services import Services
@@ -26,6 +26,8 @@ from web.desk.links import Owner, consume, digest
 SESSION_TTL = timedelta(hours=8)
 COOKIE = "glashatai_desk"
 SALT = "glashatai.desk.session"
+# Ended and expired sessions are kept this long (the audit log keeps the history for good).
+KEEP = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ async def login(services: Services, token: str) -> Session | None:
             return None
         raw_id = secrets.token_urlsafe(32)
         now = utcnow()
+        await conn.execute(delete(desk_sessions).where(desk_sessions.c.expires_at < now - KEEP))
         await conn.execute(
             desk_sessions.insert().values(
                 id_hash=digest(raw_id),
