@@ -38,19 +38,25 @@ PROBE = "probe"
 class Rule:
     match: Callable[[str, Any], bool]
     times: int
+    error: type[sqlite3.Error]
     hits: int = 0
 
 
 class DatabaseFaults:
     """Our database failing on purpose: a statement that matches a rule raises the driver's
-    own error ("disk I/O error") before it reaches SQLite, ``times`` times."""
+    own error (by default "disk I/O error") before it reaches SQLite, ``times`` times."""
 
     def __init__(self, db: Database) -> None:
         self.rules: list[Rule] = []
         event.listen(db.engine.sync_engine, "before_cursor_execute", self._check)
 
-    def arm(self, match: Callable[[str, Any], bool], times: int = 1) -> Rule:
-        rule = Rule(match, times)
+    def arm(
+        self,
+        match: Callable[[str, Any], bool],
+        times: int = 1,
+        error: type[sqlite3.Error] = sqlite3.OperationalError,
+    ) -> Rule:
+        rule = Rule(match, times, error)
         self.rules.append(rule)
         return rule
 
@@ -59,7 +65,7 @@ class DatabaseFaults:
             if rule.times > 0 and rule.match(statement, params):
                 rule.times -= 1
                 rule.hits += 1
-                raise sqlite3.OperationalError("disk I/O error")
+                raise rule.error("disk I/O error")
 
 
 def updates(table: str, *values: str) -> Callable[[str, Any], bool]:
@@ -217,3 +223,14 @@ async def test_stop_after_the_grace_period_leaves_every_row_truthful(
     assert (await row(sqlite_db, waiting)).state is OutboxState.PENDING
     assert (await row(sqlite_db, first)).state is OutboxState.SENT
     assert len(tg.requests("sendMessage")) == 2
+
+
+async def test_an_outcome_that_cannot_be_stored_whole_is_stored_bare(
+    sqlite_db: Database, faults: DatabaseFaults, outbox: Dispatcher, tg: FakeTelegram
+) -> None:
+    faults.arm(updates("outbox", OutboxState.SENT.value), times=1, error=sqlite3.IntegrityError)
+    item_id = await enqueue(sqlite_db, CITIZEN, message(from_plain("Ответ")))
+    (item,) = await settle(sqlite_db, [item_id])
+    assert item.state is OutboxState.SENT
+    assert "details not recorded: IntegrityError" in (item.error or "")
+    assert len(accepted(tg, "sendMessage")) == 1

@@ -367,7 +367,8 @@ class Dispatcher:
         """Write the row's final state and run the features' hooks in that transaction.
 
         A hook that raises rolls the transaction back; the outcome is then written alone,
-        marked as owing its hooks (logged now, run again by :meth:`recover`).
+        marked as owing its hooks (logged now, run again by :meth:`recover`). A row that
+        can't be written whole is written bare: its state, and an error naming the loss.
         """
         error = redact(error) if error else None
         if unreachable:
@@ -401,6 +402,14 @@ class Dispatcher:
             )
             item.progress[HOOKS_PENDING] = True
             await self._write(item, outcome)
+        except Exception as exc:
+            # Not the database's mood but the row itself (a result it can't store): keep
+            # the state, which is what matters, and say what was lost.
+            log.exception("outbox %s: %s not recordable in full", item.id, state.value)
+            bare = f"{error or state.value}; details not recorded: {type(exc).__name__}"
+            await self._write(
+                item, lambda conn: store.finish(conn, item.id, state, error=bare, progress={})
+            )
 
     async def _run_owed_hooks(self, item: OutboxItem) -> None:
         """Hooks that failed when the row's outcome was recorded: run them now, once."""
