@@ -13,16 +13,14 @@ from shared import callbacks
 from shared.callbacks import CallbackToken
 from shared.services import Services
 
+# What a middleware hands the update on to: the next middleware, or the handler.
+Next = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
 
 class CallbackTokenMiddleware(BaseMiddleware):
     """Resolves ``callback_data`` to a :class:`CallbackToken` (None when forged or stale)."""
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Next, event: TelegramObject, data: dict[str, Any]) -> Any:
         if isinstance(event, CallbackQuery):
             services: Services = data["services"]
             async with services.db.read() as conn:

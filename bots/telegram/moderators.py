@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot, Router
@@ -14,6 +13,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import CommandObject
 from aiogram.types import CallbackQuery, TelegramObject, User
 
+from bots.telegram.middleware import Next
 from config.settings import TelegramSettings
 from shared.callbacks import CallbackToken
 from shared.hotlines import moderation
@@ -67,12 +67,7 @@ class ModeratorGuard(BaseMiddleware):
     admin chat that matches no handler is neither audited nor kept from other routers.
     """
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Next, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = getattr(event, "from_user", None)
         moderators: Moderators = data["moderators"]
         if user is not None and await moderators.is_moderator(user.id):
