@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from web.desk import editor, health_views, hotlines_views, login, posts_views
+from web.desk.actions import PostAction
 from web.desk.keys import KEYS, LOGIN_ATTEMPTS
 from web.desk.limits import Attempts
 from web.desk.sessions import Keys
@@ -35,7 +36,7 @@ STAFF_ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", r"/desk/posts/{post_id:\d+}/edit", editor.save_post),
     (
         "POST",
-        r"/desk/posts/{post_id:\d+}/{action:publish|cancel|reschedule}",
+        r"/desk/posts/{post_id:\d+}/{action:" + "|".join(PostAction) + "}",
         posts_views.post_action,
     ),
     ("GET", r"/desk/posts/{post_id:\d+}/unknown/{outbox_id:\d+}", posts_views.unknown_page),

@@ -24,6 +24,7 @@ from shared.posts.service import NewMedia
 from shared.posts.when import parse_when
 from shared.richtext import from_markdown
 from shared.services import Services
+from web.desk.actions import EditorAction
 from web.desk.guard import page, staff
 from web.desk.markdown import to_markdown
 from web.desk.preview import Shown, clean, previews
@@ -125,6 +126,7 @@ def _form(
         shown=shown,
         clean=clean,
         error=error,
+        EditorAction=EditorAction,
     )
 
 
@@ -158,7 +160,7 @@ async def _save_or_preview(
 ) -> web.StreamResponse:
     services = request.app[SERVICES]
     body = from_markdown(draft.text)
-    if action == "preview":
+    if action == EditorAction.PREVIEW:
         shown = previews(body, draft.platforms, len(photos), len(documents))
         return _form(request, session, draft, shown=shown)
     try:
@@ -172,7 +174,7 @@ async def _save_or_preview(
             at=_when(services, draft),
             created_by=session.owner.actor,
             media=media,
-            draft=action == "draft",
+            draft=action == EditorAction.DRAFT,
         )
     except GlashataiError as exc:
         return _form(request, session, draft, error=services.texts.explain(exc), status=400)
@@ -210,6 +212,7 @@ def _edit_form(
         shown=shown,
         clean=clean,
         error=error,
+        EditorAction=EditorAction,
         published=post.status not in EDITABLE,
         can_add_media=post.status in EDITABLE,
     )
@@ -244,7 +247,7 @@ async def _save_edit(
     draft = _draft(form)
     body = from_markdown(draft.text)
     photos, documents = _files(form, "photos"), _files(form, "documents")
-    if form.get("action") == "preview":
+    if form.get("action") == EditorAction.PREVIEW:
         shown = previews(body, post.platforms, len(photos), len(documents))
         return _edit_form(request, session, post, draft, shown=shown)
     actor = session.owner.actor

@@ -17,6 +17,7 @@ from shared.posts.notices import EDITABLE
 from shared.posts.when import parse_when
 from shared.richtext import to_plain
 from web.desk import queries
+from web.desk.actions import PostAction, UnknownChoice
 from web.desk.calendar import View, period, weeks
 from web.desk.guard import page, staff
 from web.desk.sessions import Session
@@ -101,6 +102,7 @@ async def _post_page(
         can_publish=view.entry.post.status in PUBLISHABLE,
         can_change=view.entry.post.status in EDITABLE,
         can_edit=view.entry.post.status not in FIXED,
+        PostAction=PostAction,
     )
 
 
@@ -112,11 +114,11 @@ async def post_page(request: web.Request, session: Session) -> web.StreamRespons
 async def _act(request: web.Request, session: Session, post_id: int, action: str) -> None:
     services = request.app[SERVICES]
     actor = session.owner.actor
-    if action == "publish":
+    if action == PostAction.PUBLISH:
         await service.publish_now(services, post_id, actor)
-    elif action == "cancel":
+    elif action == PostAction.CANCEL:
         await service.cancel(services, post_id, actor)
-    elif action == "reschedule":
+    elif action == PostAction.RESCHEDULE:
         form = await request.post()
         raw = str(form.get("at", "")).replace("T", " ").strip()
         if not raw:
@@ -153,7 +155,9 @@ async def unknown_page(request: web.Request, session: Session) -> web.StreamResp
     post_id = _post_id(request)
     view = await _view(request, post_id)
     line = _unknown_line(view, int(request.match_info["outbox_id"]))
-    return page(request, session, "desk/unknown.html", view=view, line=line)
+    return page(
+        request, session, "desk/unknown.html", view=view, line=line, UnknownChoice=UnknownChoice
+    )
 
 
 @staff
@@ -164,12 +168,15 @@ async def unknown_resolve(request: web.Request, session: Session) -> web.StreamR
     _unknown_line(view, outbox_id)
     form = await request.post()
     choice = form.get("choice")
-    if choice not in {"resend", "delivered"}:
+    if choice not in set(UnknownChoice):
         raise web.HTTPBadRequest()
     services = request.app[SERVICES]
     try:
         await service.resolve_unknown(
-            services, outbox_id, delivered=choice == "delivered", actor=session.owner.actor
+            services,
+            outbox_id,
+            delivered=choice == UnknownChoice.DELIVERED,
+            actor=session.owner.actor,
         )
     except GlashataiError as exc:
         return await _post_page(
