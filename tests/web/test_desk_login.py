@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -16,9 +17,10 @@ from shared.clock import utcnow
 from shared.storage import audit
 from shared.storage.schema import desk_login_links, desk_sessions
 from tests.fakes.telegram import FakeTelegram
+from tests.fakes.vk import FakeVK
 from tests.fakes.waiting import wait
 from tests.harness import ADMIN_CHAT, MODERATOR
-from tests.web.harness import RunningWeb
+from tests.web.harness import RunningWeb, running_web, web_settings
 from web.desk import LOGIN_ATTEMPTS_LIMIT, STAFF_ROUTES
 from web.desk.links import LINKS_PER_TTL
 from web.desk.login import PRE_COOKIE
@@ -281,3 +283,33 @@ async def test_no_secret_in_desk_pages_or_headers(
                 assert secret not in body, path
                 assert secret not in headers, path
             assert PRE_COOKIE not in headers
+
+
+async def test_cookies_are_secure_behind_https(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK, http: aiohttp.ClientSession
+) -> None:
+    """Behind the office's TLS proxy (PUBLIC_URL https) the cookies are Secure."""
+    settings = web_settings(tmp_path, tg, vk, web={"public_url": "https://press.example"})
+    async with running_web(settings) as running:
+        link = await ask_link(tg)
+        assert link.startswith("https://press.example/desk/login/")
+        # The test talks to the server directly, as the proxy would.
+        direct = running.url + link.removeprefix("https://press.example")
+        async with http.get(direct) as page:
+            assert "Secure" in page.headers["Set-Cookie"]
+            html = await page.text()
+        token = re.search(r'name="csrf" value="([^"]+)"', html)
+        assert token is not None
+        # aiohttp keeps Secure cookies for https only: hand the pre-login cookie over.
+        pre = page.cookies[PRE_COOKIE].value
+        async with http.post(
+            direct,
+            data={"csrf": token.group(1)},
+            cookies={PRE_COOKIE: pre},
+            allow_redirects=False,
+        ) as response:
+            assert response.status == 303
+            cookie = response.headers["Set-Cookie"]
+    assert f"{COOKIE}=" in cookie
+    assert "Secure" in cookie
+    assert "HttpOnly" in cookie
