@@ -20,12 +20,15 @@ Contract for the staff desk (``web/desk/``):
   scripts from ``/static`` only, never inline).
 - Every response gets the security headers of :func:`security_headers`; an error status
   without a body gets the catalogue's error page.
+- ``request.remote`` is the visitor's address also behind the reverse proxy (see
+  :func:`behind_proxy`), so per-visitor limits can key on it.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import ipaddress
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -55,6 +58,36 @@ HEADERS = {
 
 
 @web.middleware
+async def behind_proxy(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Behind the office's reverse proxy on this machine, the visitor is in X-Forwarded-For.
+
+    Only a loopback peer is trusted to say so; links never come from these headers
+    (they are built on ``GLASHATAI_WEB__PUBLIC_URL``).
+    """
+    forwarded = request.headers.get("X-Forwarded-For")
+    if forwarded and _loopback(request.remote):
+        client = forwarded.split(",")[-1].strip()
+        scheme = request.headers.get("X-Forwarded-Proto", request.scheme)
+        if _is_ip(client):
+            request = request.clone(
+                remote=client, scheme=scheme if scheme in ("http", "https") else request.scheme
+            )
+    return await handler(request)
+
+
+def _is_ip(value: str | None) -> bool:
+    try:
+        ipaddress.ip_address(value or "")
+    except ValueError:
+        return False
+    return True
+
+
+def _loopback(value: str | None) -> bool:
+    return _is_ip(value) and ipaddress.ip_address(value or "").is_loopback
+
+
+@web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     """No framing, no sniffing, no inline script: citizen text can never become a script."""
     try:
@@ -74,7 +107,7 @@ def error_page(request: web.Request, status: int) -> web.Response:
 
 
 def build_app(services: Services, settings: WebSettings) -> web.Application:
-    app = web.Application(middlewares=[security_headers])
+    app = web.Application(middlewares=[behind_proxy, security_headers])
     app[SERVICES] = services
     app[SETTINGS] = settings
     app[JINJA] = environment(services.texts, settings, services.settings.tz)
