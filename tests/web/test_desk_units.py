@@ -3,7 +3,10 @@ the platforms' previews, the charts, the attempt counter, the cookie and CSRF ke
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from shared.domain import PostKind, PostStatus
@@ -19,6 +22,7 @@ from web.desk.sessions import Keys
 from web.desk.states import DeskState
 
 TZ = ZoneInfo("Asia/Krasnoyarsk")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def post(status: PostStatus, platforms: list[str], when: datetime | None = None) -> Post:
@@ -167,3 +171,18 @@ def test_markdown_round_trip() -> None:
     assert from_markdown(to_markdown(doc)) == doc
     literal = from_markdown(to_markdown(from_markdown("\\*не жирный\\* и \\_нет\\_")))
     assert literal.blocks[0].text == "*не жирный* и _нет_"
+
+
+def test_the_desk_and_its_previews_need_no_platform_library() -> None:
+    code = (
+        "import sys, web.desk\n"
+        "from web.desk.preview import previews\n"
+        "from shared.richtext import from_plain\n"
+        "assert {s.platform for s in previews(from_plain('x'), ['telegram', 'vk'], 0, 0)}"
+        " == {'telegram', 'vk'}\n"
+        "print(sorted(m for m in ('aiogram', 'vk_api') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert done.stdout.strip() == "[]"
