@@ -228,6 +228,8 @@ class Settings(BaseSettings):
     hotline: HotlineSettings = Field(default_factory=HotlineSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     timezone: str = "Asia/Krasnoyarsk"
+    # The office's name: the author of the documents it makes (the hotline digest's .docx).
+    office_name: str = "Пресс-служба администрации"
     log_level: str = "INFO"
     texts_file: Path | None = None
     health_file: Path = Path("heartbeat")

@@ -15,7 +15,6 @@ from pathlib import Path
 from config import Settings
 from shared.errors import NotFound
 from shared.hotlines import campaigns, digest, drafts
-from shared.hotlines.planner import HotlinePlanner
 from shared.services import Services
 from shared.storage import audit
 from shared.storage.migrate import upgrade
@@ -102,7 +101,6 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_close(args: argparse.Namespace) -> int:
     async def go(services: Services) -> int:
-        services.add_planner(HotlinePlanner(services))
         hotline = await drafts.close(services, "cli", args.id)
         print(services.texts("hotline.closed", id=hotline.id, topic=hotline.topic))
         return 0
@@ -125,7 +123,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
             return 0
         target = Path(args.output)
         if target.suffix.lower() == ".docx":
-            await asyncio.to_thread(target.write_bytes, digest.docx(found, texts, tz))
+            await asyncio.to_thread(target.write_bytes, digest.docx(found, texts, tz, services.settings.office_name))
         else:
             await asyncio.to_thread(target.write_text, text, encoding="utf-8")
         print(texts("cli.hotlines.written", path=target, count=len(found.entries)))

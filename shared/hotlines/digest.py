@@ -13,12 +13,14 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared import callbacks
+from shared.clock import utcnow
 from shared.domain import OutboxAction, Platform, PostKind, QuestionStatus
 from shared.errors import InvalidInput
 from shared.hotlines import campaigns, cards
@@ -35,10 +37,19 @@ from shared.storage import audit, media
 from shared.storage.schema import answers, questions
 from shared.texts import Texts
 
+if TYPE_CHECKING:
+    from docx.document import Document as DocxDocumentType
+
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
-# XML 1.0 forbids most control characters; a citizen may send them all the same.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Control characters (XML 1.0 forbids most; a citizen may send them all the same) and the
+# noncharacters XML refuses. Each becomes a space: dropped, it would glue two words.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+LANGUAGE = "ru-RU"
+# A4 with 2 cm margins, 12 pt text; a question starts 18 pt below the previous answer.
+PAGE_MM = (210, 297)
+MARGIN_MM = 20
+PAIR_SPACE_PT = 18
 
 
 @dataclass(frozen=True)
@@ -93,47 +104,92 @@ def document(digest: Digest, texts: Texts, tz: ZoneInfo) -> Document:
             texts("digest.intro", period=_period(digest.hotline, tz), count=len(digest.entries))
         )
     ]
-    for entry in digest.entries:
-        blocks.append(paragraph(Span(texts("digest.question"), bold=True)))
-        blocks.extend(from_plain(entry.question).blocks)
+    for number, entry in enumerate(digest.entries, 1):
+        label = f"{number}. {texts('digest.question')}"
+        blocks.append(paragraph(Span(label, bold=True)))
+        blocks.extend(from_plain(clean(entry.question)).blocks)
         blocks.append(paragraph(Span(texts("digest.answer"), bold=True)))
-        blocks.extend(from_plain(entry.answer).blocks)
+        blocks.extend(from_plain(clean(entry.answer)).blocks)
     return Document(tuple(blocks))
 
 
-def _xml_safe(text: str) -> str:
-    return _NOT_XML.sub("", text)
+def clean(text: str) -> str:
+    """Control characters as spaces: printable, and the words around them stay apart."""
+    return _CONTROL.sub(" ", text)
 
 
-def docx(digest: Digest, texts: Texts, tz: ZoneInfo) -> bytes:
-    """The digest as a Word document for the newspaper's editor."""
+def docx(digest: Digest, texts: Texts, tz: ZoneInfo, author: str = "") -> bytes:
+    """The digest as a Word document for the newspaper's editor: A4, Russian (spelling and
+    hyphenation), the office as its author, numbered question-and-answer pairs."""
     # Imported here: python-docx brings lxml, ~8 MiB that a running bot rarely needs.
     from docx import Document as DocxDocument
     from docx.shared import Pt
 
     out = DocxDocument()
-    style = out.styles["Normal"]
-    style.font.name = "Times New Roman"
-    style.font.size = Pt(12)
-    out.add_heading(_xml_safe(title(digest, texts)), level=1)
+    _print_setup(out, author, clean(title(digest, texts)))
+    out.add_heading(clean(title(digest, texts)), level=1)
     if digest.hotline.description:
-        out.add_paragraph(_xml_safe(digest.hotline.description))
+        out.add_paragraph(clean(digest.hotline.description))
     intro = texts("digest.intro", period=_period(digest.hotline, tz), count=len(digest.entries))
     out.add_paragraph(intro)
-    for entry in digest.entries:
-        for label, text in (
-            (texts("digest.question"), entry.question),
+    for number, entry in enumerate(digest.entries, 1):
+        pair = (
+            (f"{number}. {texts('digest.question')}", entry.question),
             (texts("digest.answer"), entry.answer),
-        ):
-            lines = _xml_safe(text).splitlines() or [""]
+        )
+        for part, (label, text) in enumerate(pair):
+            lines = clean(text).splitlines() or [""]
             first = out.add_paragraph()
             first.add_run(label + " ").bold = True
             first.add_run(lines[0])
-            for line in lines[1:]:
-                out.add_paragraph(line)
+            paragraphs = [first, *(out.add_paragraph(line) for line in lines[1:])]
+            if part == 0:
+                first.paragraph_format.space_before = Pt(PAIR_SPACE_PT)
+                for question in paragraphs:  # a question is not left alone at a page's end
+                    question.paragraph_format.keep_with_next = True
     buffer = io.BytesIO()
     out.save(buffer)
     return buffer.getvalue()
+
+
+def _print_setup(out: DocxDocumentType, author: str, heading: str) -> None:
+    """A4 and margins, Times 12 pt, Russian as the language of every run (Word's and
+    LibreOffice's spelling and hyphenation follow it), hyphenation on, the office as author."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    for section in out.sections:
+        section.page_width, section.page_height = Mm(PAGE_MM[0]), Mm(PAGE_MM[1])
+        section.left_margin = section.right_margin = Mm(MARGIN_MM)
+        section.top_margin = section.bottom_margin = Mm(MARGIN_MM)
+    style = out.styles["Normal"]
+    style.font.name = "Times New Roman"
+    style.font.size = Pt(12)
+    defaults = out.styles.element.find(qn("w:docDefaults"))
+    run_defaults = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    lang = run_defaults.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        run_defaults.append(lang)
+    for name in ("w:val", "w:eastAsia", "w:bidi"):
+        lang.set(qn(name), LANGUAGE)
+    settings = out.settings.element
+    proof = settings.find(qn("w:proofState"))
+    if proof is not None:  # the template claims "already checked": let Word check the Russian
+        settings.remove(proof)
+    hyphenation = OxmlElement("w:autoHyphenation")
+    tab_stop = settings.find(qn("w:defaultTabStop"))
+    if tab_stop is not None:  # the schema's order: autoHyphenation right after defaultTabStop
+        tab_stop.addnext(hyphenation)
+    else:
+        settings.insert(0, hyphenation)
+    props = out.core_properties
+    props.author = props.last_modified_by = author
+    props.title = heading
+    props.language = LANGUAGE
+    props.created = props.modified = utcnow().replace(tzinfo=None)
+    props.revision = 1
 
 
 def filename(digest: Digest) -> str:
@@ -161,7 +217,7 @@ async def to_admin_chat(
     digest = await _publishable(services, hotline_id)
     # Built in a thread, before the write transaction: neither the event loop nor the
     # writer lock waits for python-docx.
-    data = await asyncio.to_thread(docx, digest, texts, settings.tz)
+    data = await asyncio.to_thread(docx, digest, texts, settings.tz, settings.office_name)
     async with services.db.write() as conn:
         (file_id,) = await media.add_all(
             conn,

@@ -19,6 +19,7 @@ from shared.errors import InvalidInput
 from shared.hotlines import campaigns
 from shared.hotlines.model import Moderator
 from shared.hotlines.moderation import notify
+from shared.hotlines.planner import HotlinePlanner
 from shared.services import Services
 from shared.storage import audit
 from shared.storage.schema import hotline_drafts
@@ -145,17 +146,16 @@ async def listing(services: Services) -> str:
 
 
 async def close(services: Services, actor: str, hotline_id: int) -> campaigns.Hotline:
-    """Close a hotline now; the planner posts its summary."""
+    """Close a hotline now and post its summary.
+
+    Its start and end stay the planned, announced hours: the digest for print shows those,
+    not the moment a moderator closed it.
+    """
     async with services.db.write() as conn:
         hotline = await campaigns.get(conn, hotline_id)
         if hotline.status is HotlineStatus.CLOSED:
             raise InvalidInput(f"горячая линия №{hotline_id} уже закрыта")
-        now = utcnow()
-        await campaigns.mark(conn, hotline_id, ends_at=min(hotline.ends_at, now))
-        if hotline.starts_at > now:
-            await campaigns.mark(conn, hotline_id, starts_at=now)
         await audit.record(conn, actor, "hotline.close", "hotline", hotline_id)
-    planner = next((p for p in services.planners if p.name == "hotlines"), None)
-    if planner is not None:
-        await planner.run_due(utcnow())
+        await HotlinePlanner(services).close(conn, hotline)
+    services.wake_outbox()
     return hotline

@@ -42,7 +42,7 @@ class HotlinePlanner:
                 )
             )
             for hotline in [Hotline.from_row(r) for r in rows]:
-                await self._close(conn, hotline)
+                await self.close(conn, hotline)
             rows = await conn.execute(
                 select(hotlines).where(
                     hotlines.c.status == HotlineStatus.SCHEDULED.value,
@@ -61,7 +61,8 @@ class HotlinePlanner:
         for hotline in pending:
             await self._announce(hotline)
 
-    async def _close(self, conn: AsyncConnection, hotline: Hotline) -> None:
+    async def close(self, conn: AsyncConnection, hotline: Hotline) -> None:
+        """Close a hotline (due, or by hand) and post its summary; a second call does nothing."""
         if not await campaigns.set_status(conn, hotline.id, HotlineStatus.CLOSED, hotline.status):
             return
         await audit.record(conn, "scheduler", "hotline.close", "hotline", hotline.id)

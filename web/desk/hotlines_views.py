@@ -75,7 +75,10 @@ async def digest_docx(request: web.Request, session: Session) -> web.StreamRespo
             collected = await digest.collect(conn, hotline_id)
     except NotFound:
         raise web.HTTPNotFound() from None
-    data = await asyncio.to_thread(digest.docx, collected, services.texts, services.settings.tz)
+    settings = services.settings
+    data = await asyncio.to_thread(
+        digest.docx, collected, services.texts, settings.tz, settings.office_name
+    )
     async with services.db.write() as conn:
         await audit.record(
             conn, session.owner.actor, "desk.digest", "hotline", hotline_id,
