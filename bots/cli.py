@@ -19,7 +19,7 @@ from bots.commands import posts as posts_commands
 from config import ConfigError, Settings, load_settings
 from config.home import default_home, env_file, sqlite_file
 from config.template import write_template
-from shared.errors import GlashataiError
+from shared.errors import GlashataiError, PlatformNotConfigured
 from shared.logs import redact, setup_logging
 from shared.storage.instance import AlreadyRunning
 from shared.storage.problems import DbProblem, classify
@@ -251,6 +251,8 @@ def error_line(exc: BaseException) -> str | None:
         home = settings.home if settings is not None else default_home()
         details = str(exc) if "\n" not in str(exc) else f"\n{exc}"
         return texts("cli.errors.configuration", env_file=env_file(home), details=details)
+    if isinstance(exc, PlatformNotConfigured):
+        return texts.explain(exc)
     if isinstance(exc, GlashataiError):
         return str(exc)
     found = classify(exc)

@@ -59,7 +59,8 @@ async def test_revoked_telegram_token_at_start_up_is_one_line_and_sends_nothing(
     async with db.read() as conn:
         row = await store.get(conn, item)
     await db.dispose()
-    assert row is not None and row.state is OutboxState.PENDING
+    assert row is not None
+    assert row.state is OutboxState.PENDING
     assert not tg.requests("sendMessage")
 
 
@@ -96,7 +97,8 @@ async def test_vk_polling_dies_later_unhealthy_and_the_admin_chat_is_told_then_s
         )
         health = glashatai(tmp_path, env, "health")
         assert health.returncode == 1
-        assert "нездоров" in health.stderr and "vk" in health.stderr
+        assert "нездоров" in health.stderr
+        assert "vk" in health.stderr
         assert "Traceback" not in (tmp_path / "run.log").read_text()
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -12,6 +12,8 @@ would let two writers read the same row and lose one update).
 from __future__ import annotations
 
 import asyncio
+import errno
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -49,9 +51,18 @@ def is_sqlite(url: str) -> bool:
 
 
 def _prepare_sqlite_file(url: str) -> None:
+    """Create the folder; refuse at once if SQLite could not write there.
+
+    SQLite needs the folder too (WAL and shared-memory files); failing here gives a clear
+    error, where a failed open leaves aiosqlite's thread to crash at interpreter exit.
+    """
     database = make_url(url).database
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        path = Path(database).expanduser()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for target in (path.parent, path):
+            if target.exists() and not os.access(target, os.R_OK | os.W_OK):
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(target))
 
 
 def _install_sqlite_hooks(engine: AsyncEngine) -> None:
