@@ -26,7 +26,7 @@ async def site() -> AsyncIterator[Site]:
 
 
 def item(photos: list[str], documents: list[str] = ()) -> FeedItem:  # type: ignore[assignment]
-    return FeedItem("k", "t", Document(), None, (), tuple(photos), tuple(documents))
+    return FeedItem("k", "t", Document(), Document(), None, (), tuple(photos), tuple(documents))
 
 
 def free_port() -> int:

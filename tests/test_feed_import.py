@@ -6,6 +6,7 @@ Every feed, photo and document is made here and served over real HTTP on 127.0.0
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -427,3 +428,23 @@ async def test_items_imported_before_feeds_were_remembered_are_not_drafted_again
             assert [p.id for p in await repo.recent(conn)] == [old]
         site.feed("/news.rss", rss(news_item("news-1", "Старая", "Новый текст", None)))
         await wait_admin(tg, "Сайт изменил новость «Старая»: черновик обновлён.")
+
+
+async def test_a_broken_feed_does_not_stop_the_others(
+    tmp_path: Path,
+    tg: FakeTelegram,
+    vk: FakeVK,
+    site: Site,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    site.put("/broken.rss", "oops", "text/plain", status=500)
+    broken = site.base + "/broken.rss?key=site-secret"
+    good = site.feed("/news.rss", rss(news_item("1", "Хорошая лента", "Текст", None)))
+    caplog.set_level(logging.WARNING, logger="shared.posts.feed")
+    async with running_app(settings(tmp_path, tg, vk, feed_urls=f"{broken},{good}")):
+        await wait_admin(tg, "Хорошая лента")
+        await tg.wait_for(lambda: site.hits("/broken.rss") >= 2, timeout=10)
+    failures = [r.getMessage() for r in caplog.records if "poll failed" in r.getMessage()]
+    assert failures
+    assert all(f"{site.base}/broken.rss (ClientResponseError: HTTP 500)" in f for f in failures)
+    assert not any("site-secret" in r.getMessage() for r in caplog.records)

@@ -51,7 +51,8 @@ class FeedItem:
 
     key: str
     title: str | None
-    body: Document
+    text: Document  # what the site wrote
+    body: Document  # the post's body: the text and a link to the item
     link: str | None
     categories: tuple[str, ...]
     photos: tuple[str, ...]
@@ -60,7 +61,7 @@ class FeedItem:
     @property
     def content_hash(self) -> str:
         """What the site says in the item: a change here updates a draft."""
-        data = json.dumps([self.title, dump(self.body)], ensure_ascii=False, sort_keys=True)
+        data = json.dumps([self.title, dump(self.text)], ensure_ascii=False, sort_keys=True)
         return hashlib.sha256(data.encode()).hexdigest()
 
 
@@ -86,14 +87,16 @@ def _item(entry: Any, feed_url: str, read_more: str) -> FeedItem | None:
     if not key:
         return None
     base = link or feed_url
-    body, inline_images = _body(entry, base)
+    text, inline_images = _body(entry, base)
+    body = text
     if link:
-        body = join(body, Document((Block("paragraph", (Span(read_more, link=link),)),)))
+        body = join(text, Document((Block("paragraph", (Span(read_more, link=link),)),)))
     photos, documents = _attachments(entry, base, inline_images)
     title = html.unescape(str(entry.get("title") or "")).strip() or None
     return FeedItem(
         key=key,
         title=title,
+        text=text,
         body=body,
         link=link,
         categories=tuple(_categories(entry)),

@@ -54,7 +54,8 @@ def kind_of(publishing: PublishingSettings, item: FeedItem) -> PostKind:
 def safe_url(url: str) -> str:
     """The feed's address for a log line: no query string (it may carry a site's key)."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname or ''}{parts.path}"
+    host = parts.netloc.rsplit("@", 1)[-1]  # no user:password either
+    return f"{parts.scheme}://{host}{parts.path}"
 
 
 class FeedPlanner:
@@ -91,11 +92,17 @@ class FeedPlanner:
                 created += await self.poll_feed(url)
             except Exception as exc:  # one broken feed must not stop the others or the app
                 failed = True
+                # A response error's text holds the full address, query string included.
+                detail = (
+                    f"HTTP {exc.status}"
+                    if isinstance(exc, aiohttp.ClientResponseError)
+                    else str(exc)[:200]
+                )
                 log.warning(
                     "feed: poll failed for %s (%s: %s); retrying in %s",
                     safe_url(url),
                     type(exc).__name__,
-                    str(exc)[:200],
+                    detail,
                     self.interval,
                 )
         self.failures = self.failures + 1 if failed else 0
