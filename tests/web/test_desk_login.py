@@ -84,6 +84,7 @@ async def test_web_link_logs_in_once_and_is_audited(
     cookie = response.headers["Set-Cookie"]
     assert f"{COOKIE}=" in cookie
     assert "HttpOnly" in cookie
+    assert "Path=/press/desk;" in cookie
     assert "SameSite=Lax" in cookie
     assert "Secure" not in cookie  # PUBLIC_URL is http here
     async with http.get(f"{web_running.url}/desk/calendar") as page:
@@ -285,18 +286,21 @@ async def test_no_secret_in_desk_pages_or_headers(
             assert PRE_COOKIE not in headers
 
 
-async def test_cookies_are_secure_behind_https(
+async def test_cookies_and_redirects_behind_an_https_proxy_with_a_path(
     tmp_path: Path, tg: FakeTelegram, vk: FakeVK, http: aiohttp.ClientSession
 ) -> None:
-    """Behind the office's TLS proxy (PUBLIC_URL https) the cookies are Secure."""
-    settings = web_settings(tmp_path, tg, vk, web={"public_url": "https://press.example"})
+    """Behind the office's TLS proxy at ``/press`` the cookies are Secure and scoped to
+    ``/press/desk``, and redirects stay under ``/press``."""
+    public = "https://admin.town.example/press"
+    settings = web_settings(tmp_path, tg, vk, web={"public_url": public})
     async with running_web(settings) as running:
         link = await ask_link(tg)
-        assert link.startswith("https://press.example/desk/login/")
-        # The test talks to the server directly, as the proxy would.
-        direct = running.url + link.removeprefix("https://press.example")
+        assert link.startswith(f"{public}/desk/login/")
+        # The test talks to the server directly, as the proxy would (it strips /press).
+        direct = running.url + link.removeprefix(public)
         async with http.get(direct) as page:
             assert "Secure" in page.headers["Set-Cookie"]
+            assert "Path=/press/desk/login/" in page.headers["Set-Cookie"]
             html = await page.text()
         token = re.search(r'name="csrf" value="([^"]+)"', html)
         assert token is not None
@@ -309,7 +313,9 @@ async def test_cookies_are_secure_behind_https(
             allow_redirects=False,
         ) as response:
             assert response.status == 303
-            cookie = response.headers["Set-Cookie"]
+            assert response.headers["Location"] == "/press/desk/calendar"
+            cookie = response.headers.getall("Set-Cookie")[0]
     assert f"{COOKIE}=" in cookie
     assert "Secure" in cookie
     assert "HttpOnly" in cookie
+    assert "Path=/press/desk;" in cookie

@@ -25,7 +25,7 @@ from shared.posts.when import parse_when
 from shared.richtext import from_markdown
 from shared.services import Services
 from web.desk.actions import EditorAction
-from web.desk.guard import page, staff
+from web.desk.guard import local, page, staff
 from web.desk.markdown import to_markdown
 from web.desk.preview import Shown, clean, previews
 from web.desk.sessions import Session
@@ -178,7 +178,7 @@ async def _save_or_preview(
         )
     except GlashataiError as exc:
         return _form(request, session, draft, error=services.texts.explain(exc), status=400)
-    raise web.HTTPSeeOther(f"/desk/posts/{post_id}")
+    raise web.HTTPSeeOther(local(request, f"/desk/posts/{post_id}"))
 
 
 # --- an existing post: its title and text (on every platform once published), more files
@@ -260,4 +260,4 @@ async def _save_edit(
     except GlashataiError as exc:
         text = services.texts.explain(exc)
         return _edit_form(request, session, post, draft, error=text, status=400)
-    raise web.HTTPSeeOther(f"/desk/posts/{post.id}")
+    raise web.HTTPSeeOther(local(request, f"/desk/posts/{post.id}"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -62,7 +63,7 @@ def staff(handler: StaffHandler) -> Callable[[web.Request], Awaitable[web.Stream
         session = await current(request)
         if session is None:
             if request.method == "GET":
-                raise web.HTTPFound(LOGIN_HELP)
+                raise web.HTTPFound(local(request, LOGIN_HELP))
             return refused(request)
         if request.method == "POST":
             request = request.clone(client_max_size=UPLOAD_LIMIT)
@@ -89,6 +90,11 @@ def page(
         csrf=request.app[KEYS].csrf(session.raw_id),
         **context,
     )
+
+
+def local(request: web.Request, path: str) -> str:
+    """``path`` as the browser sees it: under PUBLIC_URL's path (``/press`` behind a proxy)."""
+    return urlsplit(request.app[SETTINGS].public_url).path.rstrip("/") + path
 
 
 def cookie_secure(request: web.Request) -> bool:

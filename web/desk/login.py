@@ -14,7 +14,7 @@ import secrets
 from aiohttp import web
 
 from web.desk import links, sessions
-from web.desk.guard import CSRF_FIELD, cookie_secure, current, page, refused, staff
+from web.desk.guard import CSRF_FIELD, cookie_secure, current, local, page, refused, staff
 from web.desk.keys import KEYS, LOGIN_ATTEMPTS
 from web.desk.sessions import COOKIE, SESSION_TTL, Session
 from web.keys import SERVICES
@@ -22,6 +22,7 @@ from web.templating import render
 
 PRE_COOKIE = "glashatai_desk_login"
 HOME = "/desk/calendar"
+DESK = "/desk"
 
 
 def _client(request: web.Request) -> str:
@@ -44,7 +45,7 @@ def _no_store(response: web.Response) -> web.Response:
 
 async def help_page(request: web.Request) -> web.StreamResponse:
     if await current(request) is not None:
-        raise web.HTTPFound(HOME)
+        raise web.HTTPFound(local(request, HOME))
     return _no_store(render(request, "desk/login_help.html", desk_user=None, csrf=""))
 
 
@@ -61,7 +62,7 @@ async def link_page(request: web.Request) -> web.StreamResponse:
         PRE_COOKIE,
         pre,
         max_age=int(links.LINK_TTL.total_seconds()),
-        path=links.LOGIN_PATH,
+        path=local(request, links.LOGIN_PATH),
         httponly=True,
         samesite="Lax",
         secure=cookie_secure(request),
@@ -80,31 +81,31 @@ async def link_login(request: web.Request) -> web.StreamResponse:
     session = await sessions.login(request.app[SERVICES], request.match_info["token"])
     if session is None:
         return _no_store(refused(request))
-    response = web.HTTPSeeOther(HOME)
+    response = web.HTTPSeeOther(local(request, HOME))
     response.set_cookie(
         COOKIE,
         request.app[KEYS].cookie(session.raw_id),
         max_age=int(SESSION_TTL.total_seconds()),
-        path="/desk",
+        path=local(request, DESK),
         httponly=True,
         samesite="Lax",
         secure=cookie_secure(request),
     )
-    response.del_cookie(PRE_COOKIE, path=links.LOGIN_PATH)
+    response.del_cookie(PRE_COOKIE, path=local(request, links.LOGIN_PATH))
     raise response
 
 
 @staff
 async def logout(request: web.Request, session: Session) -> web.StreamResponse:
     await sessions.end(request.app[SERVICES], session)
-    response = web.HTTPSeeOther("/")
-    response.del_cookie(COOKIE, path="/desk")
+    response = web.HTTPSeeOther(local(request, "/"))
+    response.del_cookie(COOKIE, path=local(request, DESK))
     raise response
 
 
 @staff
 async def home(request: web.Request, session: Session) -> web.StreamResponse:
-    raise web.HTTPFound(HOME)
+    raise web.HTTPFound(local(request, HOME))
 
 
 __all__ = ["help_page", "home", "link_login", "link_page", "logout", "page"]

@@ -19,7 +19,7 @@ from shared.richtext import to_plain
 from web.desk import queries
 from web.desk.actions import PostAction, UnknownChoice
 from web.desk.calendar import View, period, weeks
-from web.desk.guard import page, staff
+from web.desk.guard import local, page, staff
 from web.desk.sessions import Session
 from web.desk.states import DeskState
 from web.keys import SERVICES
@@ -139,7 +139,7 @@ async def post_action(request: web.Request, session: Session) -> web.StreamRespo
     except GlashataiError as exc:
         text = request.app[SERVICES].texts.explain(exc)
         return await _post_page(request, session, post_id, error=text, status=409)
-    raise web.HTTPSeeOther(f"/desk/posts/{post_id}")
+    raise web.HTTPSeeOther(local(request, f"/desk/posts/{post_id}"))
 
 
 def _unknown_line(view: queries.PostView, outbox_id: int) -> queries.PlatformLine:
@@ -182,4 +182,4 @@ async def unknown_resolve(request: web.Request, session: Session) -> web.StreamR
         return await _post_page(
             request, session, post_id, error=services.texts.explain(exc), status=409
         )
-    raise web.HTTPSeeOther(f"/desk/posts/{post_id}")
+    raise web.HTTPSeeOther(local(request, f"/desk/posts/{post_id}"))
