@@ -57,25 +57,31 @@ def _newest_first(query: Select[Any]) -> Select[Any]:
     return query.order_by(posts.c.published_at.desc(), posts.c.id.desc())
 
 
-async def _posts(conn: AsyncConnection, ids: list[int]) -> list[Post]:
-    """The posts with these ids, in this order (the full rows only for the page shown)."""
-    if not ids:
-        return []
-    rows = await conn.execute(select(posts).where(posts.c.id.in_(ids)))
-    found = {row.id: Post.from_row(row) for row in rows}
-    return [found[i] for i in ids if i in found]
-
-
 async def _page(conn: AsyncConnection, where: Any, number: int, size: int) -> Page:
-    """One page: the count and the page's ids from the index, then the page's rows."""
-    counted = await conn.execute(select(func.count()).select_from(posts).where(where))
-    total = int(counted.scalar_one())
-    pages = max(1, math.ceil(total / size))
-    number = min(max(1, number), pages)
-    ids = await conn.execute(
-        _newest_first(select(posts.c.id).where(where)).limit(size).offset((number - 1) * size)
+    """One page in one statement: the page's ids from the index, their rows, the total."""
+    number = max(1, number)
+    ids = (
+        _newest_first(select(posts.c.id).where(where))
+        .limit(size)
+        .offset((number - 1) * size)
+        .subquery("page")
     )
-    return Page(await _posts(conn, [int(i) for i in ids.scalars()]), number, pages, total)
+    total = select(func.count()).select_from(posts).where(where).correlate(None)
+    rows = (
+        await conn.execute(
+            _newest_first(
+                select(posts, total.scalar_subquery().label("total")).join(
+                    ids, ids.c.id == posts.c.id
+                )
+            )
+        )
+    ).all()
+    if not rows:  # past the last page (or nothing at all): show the last one
+        count = int((await conn.execute(total)).scalar_one())
+        last = max(1, math.ceil(count / size))
+        return Page([], 1, 1, 0) if count == 0 else await _page(conn, where, last, size)
+    count = int(rows[0].total)
+    return Page([Post.from_row(r) for r in rows], number, max(1, math.ceil(count / size)), count)
 
 
 async def releases(conn: AsyncConnection, number: int, size: int) -> Page:
