@@ -6,10 +6,14 @@ import pytest
 
 from config import Settings
 from shared.domain import PostKind
+from shared.posts.feed.fetch import Failure
 from shared.posts.feed.html import html_to_doc
 from shared.posts.feed.parse import NotAFeed, parse_feed
+from shared.posts.feed.photos import Missing
 from shared.posts.feed.planner import kind_of, wanted
+from shared.posts.feed.report import missing_lines_of
 from shared.richtext import Block, Span
+from shared.texts import Texts
 
 BASE = "https://town.example/news/7/"
 
@@ -197,3 +201,29 @@ def test_category_semantics() -> None:
     kinds = settings(feed_category_kinds="Извещения=notice").publishing
     assert kind_of(kinds, item("Город", "ИЗВЕЩЕНИЯ")) is PostKind.NOTICE  # type: ignore[arg-type]
     assert kind_of(kinds, item("Город")) is PostKind.PRESS_RELEASE  # type: ignore[arg-type]
+
+
+def test_missing_files_are_named_a_few_at_a_time() -> None:
+    texts = Texts.load()
+    long_url = "https://town.example/" + "x" * 300 + ".jpg"
+    missing = [
+        Missing("https://town.example/a.jpg", Failure.HTTP, "404").to_json(),
+        Missing("https://town.example/b.jpg", Failure.TOO_LARGE, str(10 * 1024 * 1024)).to_json(),
+        Missing(long_url, Failure.NOT_IMAGE).to_json(),
+        *(
+            Missing(f"https://town.example/{i}.jpg", Failure.OVER_LIMIT, "10").to_json()
+            for i in range(5)
+        ),
+    ]
+    lines = missing_lines_of(texts, missing)
+    assert lines[:3] == [
+        "С сайта не загружено:",
+        "• https://town.example/a.jpg — сайт ответил ошибкой HTTP 404",
+        "• https://town.example/b.jpg — файл больше 10 МБ",
+    ]
+    assert lines[3].endswith("… — это не изображение")
+    assert len(lines[3]) < 250
+    assert lines[5] == "• https://town.example/1.jpg — в посте может быть не больше 10 фото"
+    assert lines[-1] == "…и ещё 3"
+    assert len(lines) == 7
+    assert missing_lines_of(texts, []) == []
