@@ -16,7 +16,8 @@ COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
 USER glashatai
 WORKDIR /app
-ENV GLASHATAI_DATABASE__URL=sqlite+aiosqlite:////app/data/glashatai.db \
+# The data folder: the SQLite file (glashatai.db), its instance lock and the heartbeat.
+ENV GLASHATAI_HOME=/app/data \
     PYTHONUNBUFFERED=1
 VOLUME ["/app/data"]
 HEALTHCHECK --interval=60s --timeout=10s --start-period=30s --retries=3 \
