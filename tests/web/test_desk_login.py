@@ -84,7 +84,7 @@ async def test_web_link_logs_in_once_and_is_audited(
     cookie = response.headers["Set-Cookie"]
     assert f"{COOKIE}=" in cookie
     assert "HttpOnly" in cookie
-    assert "Path=/press/desk;" in cookie
+    assert "Path=/desk;" in cookie
     assert "SameSite=Lax" in cookie
     assert "Secure" not in cookie  # PUBLIC_URL is http here
     async with http.get(f"{web_running.url}/desk/calendar") as page:
