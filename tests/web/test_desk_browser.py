@@ -254,7 +254,9 @@ async def test_delivery_health_masks_secrets(
     web_running: RunningWeb, tg: FakeTelegram, page: Page, page_events: PageEvents, axe: Axe
 ) -> None:
     services = web_running.services
-    tg.fail("sendMessage", "400", chat_id="@town_news", description=f"Bad Request {tg.token}")
+    tg.fail(
+        "sendMessage", "400", chat_id="@town_news", description=f"Bad Request {tg.token} {HOSTILE}"
+    )
     post_id = await service.create_post(
         services, body=from_plain("Пост с ошибкой."), platforms=["telegram"], created_by="test"
     )
@@ -265,6 +267,7 @@ async def test_delivery_health_masks_secrets(
     assert await errors.count() >= 1
     text = " ".join(await errors.all_inner_texts())
     assert "Bad Request" in text
+    assert "<script>window.__pwned" in text  # shown as text
     assert tg.token not in await page.content()
     await _inert(page, page_events)
     assert await axe(page) == []
