@@ -112,7 +112,11 @@ async def files(conn: AsyncConnection, post_id: int) -> list[Media]:
     columns = [c for c in media.c if c.name != "data"]
     rows = await conn.execute(
         select(*columns, null().label("data"))
-        .where(media.c.owner_type == OWNER, media.c.owner_id == post_id)
+        .where(
+            media.c.owner_type == OWNER,
+            media.c.owner_id == post_id,
+            media.c.data.is_not(None),  # a file known only by a platform's id is not ours to serve
+        )
         .order_by(media.c.position, media.c.id)
     )
     return [Media.from_row(row) for row in rows]
