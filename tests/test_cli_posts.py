@@ -169,3 +169,21 @@ def test_hotline_close_of_a_missing_hotline(tmp_path: Path, tg: FakeTelegram) ->
     assert "горячей линии №99 нет" in done.stderr
     assert "горячей линии №99 нет" in run(tmp_path, env, "hotline", "digest", "99", code=1).stderr
     assert run(tmp_path, env, "hotline", "list").stdout.strip() == "Горячих линий нет."
+
+
+def test_publishing_now_in_quiet_hours_is_said_out_loud(tmp_path: Path, tg: FakeTelegram) -> None:
+    env = prepared(tmp_path, tg)
+    tz = settings_for(tmp_path).tz
+    local = utcnow().astimezone(tz)
+    start, end = local - timedelta(hours=1), local + timedelta(hours=1)
+    env["GLASHATAI_PUBLISHING__QUIET_HOURS_START"] = f"{start:%H:%M}"
+    env["GLASHATAI_PUBLISHING__QUIET_HOURS_END"] = f"{end:%H:%M}"
+    (tmp_path / "r.md").write_text("Текст")
+    done = run(tmp_path, env, "post", "create", "--text-file", "r.md")
+    first, note = done.stdout.strip().splitlines()
+    assert first.startswith("Пост №1 запланирован на")  # held to the end of the quiet hours
+    assert f"{end:%H:%M}" in first
+    assert note.startswith(f"Сейчас тихие часы ({start:%H:%M}–{end:%H:%M})")
+    assert "--urgent" in note
+    urgent = run(tmp_path, env, "post", "create", "--text-file", "r.md", "--urgent")
+    assert urgent.stdout.strip() == "Пост №2 отправлен на публикацию."

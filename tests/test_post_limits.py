@@ -19,19 +19,25 @@ from bots.telegram.sender import outcome_of
 from bots.vk.client import UploadTooLarge as VkUploadTooLarge
 from bots.vk.client import VkClient
 from bots.vk.sender import classify
+from shared.domain import OutboxAction, OutboxState
 from shared.errors import InvalidInput
+from shared.outbox import store
+from shared.outbox.model import OutboxMessage
 from shared.outbox.outcomes import PermanentFailure
+from shared.outbox.payload import message
 from shared.platform import LimitKind
 from shared.posts import limits, service
 from shared.posts.service import NewMedia
 from shared.richtext import from_plain
 from shared.services import Services
+from shared.storage import media
 from shared.storage.engine import Database
+from shared.storage.media import NewFile
 from shared.texts import Texts
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.telegram.server import NGINX_MAX_BODY
 from tests.fakes.vk import FakeVK
-from tests.harness import CHANNEL_ID, settings_for
+from tests.harness import CHANNEL_ID, running_outbox, settings_for, settle
 from tests.test_process import GLASHATAI, env_for
 
 MB = 1024 * 1024
@@ -225,3 +231,45 @@ def test_a_vk_413_is_a_permanent_failure() -> None:
     outcome = classify(VkUploadTooLarge("VK HTTP 413: Request Entity Too Large"))
     assert isinstance(outcome, PermanentFailure)
     assert not outcome.unreachable
+
+
+async def test_outbox_fails_a_document_refused_with_nginx_413_once_not_as_unreachable(
+    sqlite_db: Database, tmp_path: Path, tg: FakeTelegram
+) -> None:
+    settings = settings_for(tmp_path, tg, None)
+    async with sqlite_db.write() as conn:
+        (doc,) = await media.add_all(
+            conn,
+            "post",
+            1,
+            [NewFile("document", "big.pdf", "application/pdf", b"\0" * (50 * MB + 1))],
+        )
+        item_id = await store.enqueue(
+            conn,
+            OutboxMessage(
+                "telegram",
+                OutboxAction.SEND,
+                str(CHANNEL_ID),
+                message(from_plain("Пост"), media=[doc]),
+            ),
+        )
+    async with running_outbox(sqlite_db, settings, ["telegram"]):
+        (item,) = await settle(sqlite_db, [item_id])
+    assert item.state is OutboxState.FAILED
+    assert "Too Large" in (item.error or "")
+    assert len([r for r in tg.requests("sendDocument") if r["status"] == 413]) == 1
+    assert tg.messages(CHANNEL_ID) == []
+
+
+async def test_outbox_fails_a_vk_413_once(sqlite_db: Database, tmp_path: Path, vk: FakeVK) -> None:
+    settings = settings_for(tmp_path, None, vk)
+    vk.fail_http("wall.post", status=413, times=5)
+    async with sqlite_db.write() as conn:
+        item_id = await store.enqueue(
+            conn, OutboxMessage("vk", OutboxAction.SEND, "wall", message(from_plain("Пост")))
+        )
+    async with running_outbox(sqlite_db, settings, ["vk"]):
+        (item,) = await settle(sqlite_db, [item_id])
+    assert item.state is OutboxState.FAILED
+    assert "413" in (item.error or "")
+    assert len(vk.calls("wall.post")) == 1
