@@ -4,6 +4,7 @@ reschedule, cancel, and the way out of an ``unknown`` send. Every change goes th
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -111,23 +112,31 @@ async def post_page(request: web.Request, session: Session) -> web.StreamRespons
     return await _post_page(request, session, _post_id(request))
 
 
-async def _act(request: web.Request, session: Session, post_id: int, action: str) -> None:
+async def _publish(request: web.Request, post_id: int, actor: str) -> None:
+    await service.publish_now(request.app[SERVICES], post_id, actor)
+
+
+async def _cancel(request: web.Request, post_id: int, actor: str) -> None:
+    await service.cancel(request.app[SERVICES], post_id, actor)
+
+
+async def _reschedule(request: web.Request, post_id: int, actor: str) -> None:
     services = request.app[SERVICES]
-    actor = session.owner.actor
-    if action == PostAction.PUBLISH:
-        await service.publish_now(services, post_id, actor)
-    elif action == PostAction.CANCEL:
-        await service.cancel(services, post_id, actor)
-    elif action == PostAction.RESCHEDULE:
-        form = await request.post()
-        raw = str(form.get("at", "")).replace("T", " ").strip()
-        if not raw:
-            raise InvalidInput(services.texts("web.desk.post.no_time"))
-        await service.schedule(
-            services, post_id, parse_when(raw, utcnow(), services.settings.tz), actor
-        )
-    else:
-        raise web.HTTPNotFound()
+    raw = str((await request.post()).get("at", "")).replace("T", " ").strip()
+    if not raw:
+        raise InvalidInput(services.texts("web.desk.post.no_time"))
+    try:
+        at = parse_when(raw, utcnow(), services.settings.tz)
+    except InvalidInput:
+        raise InvalidInput(services.texts("web.desk.editor.bad_time", text=raw[:40])) from None
+    await service.schedule(services, post_id, at, actor)
+
+
+ACTIONS: dict[PostAction, Callable[[web.Request, int, str], Awaitable[None]]] = {
+    PostAction.PUBLISH: _publish,
+    PostAction.CANCEL: _cancel,
+    PostAction.RESCHEDULE: _reschedule,
+}
 
 
 @staff
@@ -135,7 +144,8 @@ async def post_action(request: web.Request, session: Session) -> web.StreamRespo
     post_id = _post_id(request)
     await _view(request, post_id)
     try:
-        await _act(request, session, post_id, request.match_info["action"])
+        act = ACTIONS[PostAction(request.match_info["action"])]
+        await act(request, post_id, session.owner.actor)
     except GlashataiError as exc:
         text = request.app[SERVICES].texts.explain(exc)
         return await _post_page(request, session, post_id, error=text, status=409)
