@@ -5,18 +5,21 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import aiohttp
 import pytest
 
+from config import Settings
+from shared.platform import PostLimits
 from shared.posts.feed.fetch import Failure
 from shared.posts.feed.parse import FeedItem
-from shared.posts.feed.photos import collect
+from shared.posts.feed.photos import Caps, collect
 from shared.richtext import Document
 from tests.feed_site import Site, jpeg, serve_site
 
 LIMIT = 50_000
-SECONDS = 5.0
+CAPS = Caps(photo_bytes=LIMIT, document_bytes=LIMIT, attachments=10, seconds=5.0)
 
 
 @pytest.fixture
@@ -49,7 +52,7 @@ async def test_what_fails_is_named_with_its_reason(site: Site) -> None:
     ]
     site.resources["/streamed.jpg"].chunked = True
     async with aiohttp.ClientSession() as session:
-        files, missing = await collect(session, item(urls), LIMIT, SECONDS)
+        files, missing = await collect(session, item(urls), CAPS)
     assert [f.data for f in files] == [good]
     assert files[0].mime == "image/jpeg"
     assert files[0].filename == "ok.jpg"
@@ -69,7 +72,7 @@ async def test_a_hanging_server_times_out(site: Site) -> None:
     site.resources["/slow.jpg"].hold = hold
     try:
         async with aiohttp.ClientSession() as session:
-            files, missing = await collect(session, item([url]), LIMIT, 0.3)
+            files, missing = await collect(session, item([url]), replace(CAPS, seconds=0.3))
     finally:
         hold.set()
     assert files == []
@@ -80,16 +83,32 @@ async def test_album_size_same_picture_once_and_documents(site: Site) -> None:
     photos = [site.put(f"/p{i}.jpg", jpeg(100 + i, 100), "image/jpeg") for i in range(12)]
     copy = site.put("/copy-of-p0.jpg", jpeg(100, 100), "image/jpeg")
     doc = site.put("/files/Постановление%20№1.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+    named = item([photos[0], copy, *photos[1:]], [doc])
     async with aiohttp.ClientSession() as session:
-        files, missing = await collect(
-            session, item([photos[0], copy, *photos[1:]], [doc]), LIMIT, SECONDS
-        )
-    kinds = [f.kind for f in files]
-    assert kinds == ["photo"] * 10 + ["document"]
-    assert files[-1].filename == "Постановление №1.pdf"
-    assert files[-1].mime == "application/pdf"
-    assert [(m.url, m.failure) for m in missing] == [
-        (photos[10], Failure.OVER_LIMIT),
-        (photos[11], Failure.OVER_LIMIT),
-    ]
-    assert site.hits("/copy-of-p0.jpg") == 1
+        files, missing = await collect(session, named, replace(CAPS, attachments=20))
+        assert [f.kind for f in files] == ["photo"] * 10 + ["document"]
+        assert files[-1].filename == "Постановление №1.pdf"
+        assert files[-1].mime == "application/pdf"
+        assert [(m.url, m.failure) for m in missing] == [
+            (photos[10], Failure.OVER_LIMIT),
+            (photos[11], Failure.OVER_LIMIT),
+        ]
+        assert site.hits("/copy-of-p0.jpg") == 1
+        # A platform that takes ten attachments in all: the document does not fit.
+        files, missing = await collect(session, named, CAPS)
+    assert [f.kind for f in files] == ["photo"] * 10
+    assert [m.url for m in missing] == [photos[10], photos[11], doc]
+
+
+def test_caps_are_the_strictest_of_settings_and_platforms() -> None:
+    publishing = Settings(_env_file=None).publishing
+    limits = {
+        "a": PostLimits(photo_bytes=5_000_000, document_bytes=50_000_000),
+        "b": PostLimits(photo_bytes=50_000_000, document_bytes=20_000_000, attachments=6),
+        "c": PostLimits(photo_bytes=1, document_bytes=1, attachments=1),
+    }
+    caps = Caps.of(publishing, limits, ["a", "b"])
+    assert caps == Caps(5_000_000, 20_000_000, 6, publishing.feed_photo_timeout)
+    assert Caps.of(publishing, {}, ["a"]) == Caps(
+        publishing.feed_photo_max_bytes, 50 * 1024 * 1024, 10, publishing.feed_photo_timeout
+    )

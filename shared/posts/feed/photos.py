@@ -11,17 +11,48 @@ import asyncio
 import hashlib
 import io
 import mimetypes
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import aiohttp
 from PIL import Image, UnidentifiedImageError
 
+from config.settings import PublishingSettings
+from shared.platform import PostLimits
 from shared.posts.feed.fetch import DownloadFailed, Failure, download, filename_of
 from shared.posts.feed.parse import FeedItem
 from shared.posts.model import MAX_PHOTOS
 from shared.storage.media import NewFile
 
-DOCUMENT_MAX_BYTES = 50 * 1024 * 1024  # what a bot may upload to Telegram
+DOCUMENT_MAX_BYTES = 50 * 1024 * 1024  # a ceiling when no platform declares one
+
+
+@dataclass(frozen=True)
+class Caps:
+    """What one post may carry: the settings' and every chosen platform's limits."""
+
+    photo_bytes: int
+    document_bytes: int
+    attachments: int
+    seconds: float
+
+    @classmethod
+    def of(
+        cls,
+        publishing: PublishingSettings,
+        limits: Mapping[str, PostLimits],
+        platforms: Sequence[str],
+    ) -> Caps:
+        declared = [limit for name, limit in limits.items() if name in platforms]
+        photo = [publishing.feed_photo_max_bytes, *(d.photo_bytes for d in declared)]
+        document = [DOCUMENT_MAX_BYTES, *(d.document_bytes for d in declared)]
+        attachments = [MAX_PHOTOS, *(d.attachments for d in declared)]
+        return cls(
+            photo_bytes=min(v for v in photo if v is not None),
+            document_bytes=min(v for v in document if v is not None),
+            attachments=min(v for v in attachments if v is not None),
+            seconds=publishing.feed_photo_timeout,
+        )
 
 
 @dataclass(frozen=True)
@@ -46,8 +77,8 @@ def _image_mime(data: bytes) -> str:
     return Image.MIME.get(kind, f"image/{kind.lower()}")
 
 
-async def _photo(session: aiohttp.ClientSession, url: str, limit: int, seconds: float) -> NewFile:
-    got = await download(session, url, limit, seconds)
+async def _photo(session: aiohttp.ClientSession, url: str, caps: Caps) -> NewFile:
+    got = await download(session, url, caps.photo_bytes, caps.seconds)
     mime = await asyncio.to_thread(_image_mime, got.data)
     name = got.filename
     if "." not in name:
@@ -55,25 +86,26 @@ async def _photo(session: aiohttp.ClientSession, url: str, limit: int, seconds: 
     return NewFile("photo", name, mime, got.data)
 
 
-async def _document(session: aiohttp.ClientSession, url: str, seconds: float) -> NewFile:
-    got = await download(session, url, DOCUMENT_MAX_BYTES, seconds)
+async def _document(session: aiohttp.ClientSession, url: str, caps: Caps) -> NewFile:
+    got = await download(session, url, caps.document_bytes, caps.seconds)
     mime = mimetypes.guess_type(got.filename)[0] or got.mime
     return NewFile("document", filename_of(url, "document"), mime, got.data)
 
 
 async def collect(
-    session: aiohttp.ClientSession, item: FeedItem, photo_limit: int, seconds: float
+    session: aiohttp.ClientSession, item: FeedItem, caps: Caps
 ) -> tuple[list[NewFile], list[Missing]]:
     """Photos (in the item's order, each picture once) then documents, and what failed."""
     files: list[NewFile] = []
     missing: list[Missing] = []
     seen: set[str] = set()
+    room = str(caps.attachments)
     for url in item.photos:
-        if len(files) >= MAX_PHOTOS:
-            missing.append(Missing(url, Failure.OVER_LIMIT, str(MAX_PHOTOS)))
+        if len(files) >= min(MAX_PHOTOS, caps.attachments):
+            missing.append(Missing(url, Failure.OVER_LIMIT, room))
             continue
         try:
-            photo = await _photo(session, url, photo_limit, seconds)
+            photo = await _photo(session, url, caps)
         except DownloadFailed as exc:
             missing.append(Missing(url, exc.failure, exc.detail))
             continue
@@ -82,8 +114,11 @@ async def collect(
             seen.add(digest)
             files.append(photo)
     for url in item.documents:
+        if len(files) >= caps.attachments:
+            missing.append(Missing(url, Failure.OVER_LIMIT, room))
+            continue
         try:
-            files.append(await _document(session, url, seconds))
+            files.append(await _document(session, url, caps))
         except DownloadFailed as exc:
             missing.append(Missing(url, exc.failure, exc.detail))
     return files, missing

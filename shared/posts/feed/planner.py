@@ -22,7 +22,7 @@ from shared.posts import notices, repo, service
 from shared.posts.feed import store
 from shared.posts.feed.fetch import get_feed
 from shared.posts.feed.parse import FeedItem, parse_feed
-from shared.posts.feed.photos import collect
+from shared.posts.feed.photos import Caps, collect
 from shared.services import Services
 from shared.storage import audit
 
@@ -144,9 +144,9 @@ class FeedPlanner:
                 await store.remember(conn, source_id, item.key, legacy, item.content_hash, [])
             return None
         publishing = self.services.settings.publishing
-        files, missing = await collect(
-            session, item, publishing.feed_photo_max_bytes, publishing.feed_photo_timeout
-        )
+        platforms = service.configured_platforms(self.services.settings)
+        caps = Caps.of(publishing, self.services.limits, platforms)
+        files, missing = await collect(session, item, caps)
         async with self.services.db.write() as conn:
             try:
                 post_id = await service.create(
