@@ -94,6 +94,8 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
         response = await handler(request)
     except web.HTTPException as exc:
         if exc.status < 400 or exc.text not in (None, "", f"{exc.status}: {exc.reason}"):
+            for name, value in HEADERS.items():
+                exc.headers.setdefault(name, value)
             raise
         response = error_page(request, exc.status)
     for name, value in HEADERS.items():
