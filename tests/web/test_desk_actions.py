@@ -77,3 +77,37 @@ async def test_reschedule_and_cancel_from_the_desk(
         ("post.schedule", f"tg:{MODERATOR}"),
         ("post.cancel", f"tg:{MODERATOR}"),
     ]
+
+
+async def test_editor_refuses_what_the_cli_refuses(
+    web_running: RunningWeb, tg: FakeTelegram
+) -> None:
+    services = web_running.services
+    new = f"{web_running.url}/desk/posts/new"
+    async with await logged_in(tg) as session:
+        csrf = await _csrf(session, new)
+
+        def form(**fields: str) -> aiohttp.FormData:
+            data = aiohttp.FormData()
+            data.add_field("csrf", csrf)
+            data.add_field("action", "schedule")
+            data.add_field("text", "Текст")
+            for name, value in fields.items():
+                data.add_field(name, value)
+            return data
+
+        not_image = form(platforms="telegram")
+        not_image.add_field("photos", b"not a png", filename="photo.png", content_type="image/png")
+        past = (utcnow() - timedelta(days=1)).astimezone(services.settings.tz)
+        cases = {
+            "не изображение": not_image,
+            "площадк": form(),  # no platform chosen
+            "уже прошло": form(platforms="vk", at=past.strftime("%Y-%m-%dT%H:%M")),
+        }
+        for expected, data in cases.items():
+            async with session.post(new, data=data) as response:
+                body = await response.text()
+                assert response.status == 400, expected
+                assert expected in body, body
+    async with services.db.read() as conn:
+        assert await repo.recent(conn) == []
