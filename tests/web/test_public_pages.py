@@ -222,6 +222,7 @@ async def test_closed_hotline_shows_only_published_answers_and_no_citizen(
         assert hidden not in html
     assert seeded.citizen_name not in html
     assert "7301" not in html
+    assert "<img" not in html
 
 
 async def test_open_hotline_is_not_public(services: Services, client: Client) -> None:

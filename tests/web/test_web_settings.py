@@ -8,6 +8,7 @@ from bots.cli import main
 from config import load_settings
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import ADMIN_CHAT, CHANNEL
+from tests.web import conftest as web_conftest
 
 
 def test_web_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -40,3 +41,11 @@ def test_run_refuses_the_web_part_without_a_secret_key(
     assert len(err) == 1
     assert "GLASHATAI_WEB__SECRET_KEY" in err[0]
     assert tg.token not in err[0]
+
+
+def test_browser_tests_say_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(web_conftest, "CHROMIUM", "/nonexistent/chromium")
+    reason = web_conftest.browser_missing()
+    assert reason is not None
+    assert "apt-get install chromium" in reason
+    assert "/nonexistent/chromium" in reason
