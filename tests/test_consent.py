@@ -15,8 +15,9 @@ from shared.storage.citizens import Citizen
 from shared.storage.engine import Database
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.vk import FakeVK
+from tests.fakes.waiting import wait
 from tests.harness import settings_for
-from tests.hotline_harness import open_hotline, question_rows, tg_text
+from tests.hotline_harness import handled_updates, open_hotline, question_rows, tg_text
 from tests.posts_harness import running_app
 
 TG_CITIZEN = 7101
@@ -97,3 +98,26 @@ async def test_no_as_first_message_is_not_a_refusal(tmp_path: Path, tg: FakeTele
         tg.user_message(TG_CITIZEN, text="нет")
         await tg.wait_for(lambda: tg_said(tg, CONSENT_TEXT))
         assert not tg_said(tg, "Без вашего согласия")
+
+
+async def test_yes_before_the_request_arrived_is_not_consent(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    async with running_app(settings_for(tmp_path, tg, overrides=POLICY)) as app:
+        db = app.services.db
+        await open_hotline(app)
+        tg.add_user(TG_CITIZEN, "Анна", "Иванова")
+        # The consent request is held back (a 429 from Telegram) while «да» arrives.
+        tg.fail("sendMessage", "429", chat_id=TG_CITIZEN, retry_after=5)
+        tg.user_message(TG_CITIZEN, text="Здравствуйте")
+        await wait(lambda: [r for r in tg.requests("sendMessage") if r["status"] == 429])
+        with handled_updates() as handled:
+            early = tg.user_message(TG_CITIZEN, text="да")
+            await wait(lambda: handled.all([early]))
+        assert (await citizen(db, "telegram", TG_CITIZEN)).consent_at is None
+
+        await wait(lambda: tg_said(tg, CONSENT_TEXT), timeout=15)
+        tg.user_message(TG_CITIZEN, text="да")
+        await wait(lambda: tg_said(tg, THANKS))
+        assert (await citizen(db, "telegram", TG_CITIZEN)).consent_at is not None
+        assert len(tg_said(tg, CONSENT_TEXT)) == 1, "one request, answered once it was seen"

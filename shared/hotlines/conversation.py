@@ -49,15 +49,15 @@ NO_WORDS = {"нет", "не согласен", "не согласна", "не с
 class State(StrEnum):
     """Where a citizen is in the conversation; stored as its value in ``citizens.state``."""
 
-    CONSENT = "consent"  # shown the consent request, not answered yet
-    REFUSED = "refused"  # said no: nothing personal is kept; the request stands
+    CONSENT = "consent"  # sent the consent request (outbox id in state_data["request"])
+    REFUSED = "refused"  # said no to it: nothing personal is kept; the request stands
     CHOOSE = "choose"  # several hotlines open; state_data["draft"] may hold a question
     ASK = "ask"  # writing to the hotline in state_data["hotline_id"]
     IDLE = "idle"  # consented, no hotline to write to
 
 
-# A typed yes or no answers a consent request only in these states (the request was shown).
-ASKED = frozenset({State.CONSENT, State.REFUSED})
+# The consent request has (or, with the call in flight, may have) reached the citizen.
+SHOWN = frozenset({OutboxState.SENDING, OutboxState.SENT})
 
 
 class Press(StrEnum):
@@ -128,12 +128,12 @@ class Conversation:
         text = incoming.text.strip().lower()
         async with self.services.db.read() as conn:
             citizen = await citizens.find(conn, incoming.platform, incoming.user_id)
-        if citizen is None:
-            return None
-        needs = citizen.consent_at is not None and not citizen.display_name
-        if needs or (text in YES_WORDS and citizen.state in ASKED):
-            return await incoming.name()
-        return None
+            if citizen is None:
+                return None
+            needs = citizen.consent_at is not None and not citizen.display_name
+            if not needs and text in YES_WORDS and citizen.consent_at is None:
+                needs = bool(await self._shown(conn, citizen))
+        return await incoming.name() if needs else None
 
     async def _message(
         self, conn: AsyncConnection, citizen: Citizen, incoming: Incoming, name: str | None
@@ -141,15 +141,7 @@ class Conversation:
         text = repo.storable(incoming.text).strip()
         word = text.lower()
         if citizen.consent_at is None:
-            asked = citizen.state in ASKED
-            if asked and word in YES_WORDS:
-                await self._consent(conn, citizen, True, name)
-            elif asked and word in NO_WORDS:
-                await self._consent(conn, citizen, False, name)
-            elif citizen.state == State.REFUSED and not incoming.start:
-                await self._refused(conn, citizen)
-            else:
-                await self._ask_consent(conn, citizen, again=citizen.state == State.CONSENT)
+            await self._without_consent(conn, citizen, incoming, word, name)
             return
         if name and not citizen.display_name:
             await citizens.set_fields(conn, citizen.id, display_name=name)
@@ -181,6 +173,39 @@ class Conversation:
                 return
         await self._question(conn, citizen, text, incoming.attachments, incoming.album)
 
+    async def _without_consent(
+        self,
+        conn: AsyncConnection,
+        citizen: Citizen,
+        incoming: Incoming,
+        word: str,
+        name: str | None,
+    ) -> None:
+        """Only an answer to a consent request the citizen has seen counts as one."""
+        shown = await self._shown(conn, citizen)
+        if shown is None:
+            return  # the request is on its way; what they write before it answers nothing
+        if shown and word in YES_WORDS:
+            await self._consent(conn, citizen, True, name)
+        elif shown and word in NO_WORDS:
+            await self._consent(conn, citizen, False, name)
+        elif citizen.state == State.REFUSED and not incoming.start:
+            await self._refused(conn, citizen)
+        else:
+            await self._ask_consent(conn, citizen, again=shown)
+
+    async def _shown(self, conn: AsyncConnection, citizen: Citizen) -> bool | None:
+        """Has the citizen seen a consent request? None while it is still on its way."""
+        if citizen.state == State.REFUSED:
+            return True
+        request = citizen.state_data.get("request")
+        if citizen.state != State.CONSENT or request is None:
+            return False
+        sent = await store.get(conn, int(request))
+        if sent is not None and sent.state is OutboxState.PENDING:
+            return None
+        return sent is not None and sent.state in SHOWN
+
     async def _ask_consent(self, conn: AsyncConnection, citizen: Citizen, again: bool) -> None:
         url = self.settings.hotline.policy_url
         parts = [] if again else [self.texts("citizen.greeting")]
@@ -203,8 +228,12 @@ class Conversation:
         ]
         if url:
             buttons.append([Button(self.texts("citizen.btn_policy"), url=url)])
-        await citizens.set_fields(conn, citizen.id, state=State.CONSENT)
-        await self._say(conn, citizen, "\n\n".join(parts), buttons)
+        doc = from_plain("\n\n".join(parts))
+        reply = for_citizen(citizen, doc, ref_type=HotlineRef.CITIZEN, buttons=buttons)
+        request = await store.enqueue(conn, reply)
+        await citizens.set_fields(
+            conn, citizen.id, state=State.CONSENT, state_data={"request": request}
+        )
 
     async def _refused(self, conn: AsyncConnection, citizen: Citizen) -> None:
         button = await callbacks.button(
