@@ -20,7 +20,7 @@ from alembic import op
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
-depends_on = ("0002",)
+depends_on = None
 
 # The text spans of a stored rich-text document ([{"k": …, "s": [{"t": "text"}, …]}, …]).
 _SQLITE_BODY = "(SELECT group_concat(value, ' ') FROM json_tree({row}.body) WHERE key = 't')"
