@@ -135,6 +135,32 @@ async def links(conn: AsyncConnection, post_id: int) -> list[Link]:
     return [Link(platform, url) for platform, url in rows]
 
 
+@dataclass(frozen=True)
+class Enclosure:
+    """A release's first photo, as a feed item's enclosure."""
+
+    media: Media
+    length: int
+
+
+async def first_photos(conn: AsyncConnection, post_ids: list[int]) -> dict[int, Enclosure]:
+    """Each release's first photo (by position) with its size, for the feeds."""
+    if not post_ids:
+        return {}
+    columns = [c for c in media.c if c.name != "data"]
+    rows = await conn.execute(
+        select(*columns, null().label("data"), func.length(media.c.data).label("length"))
+        .where(
+            media.c.owner_type == OWNER,
+            media.c.owner_id.in_(post_ids),
+            media.c.kind == "photo",
+            media.c.data.is_not(None),
+        )
+        .order_by(media.c.owner_id, media.c.position.desc(), media.c.id.desc())
+    )
+    return {int(row.owner_id): Enclosure(Media.from_row(row), int(row.length)) for row in rows}
+
+
 async def public_file(conn: AsyncConnection, media_id: int) -> Media | None:
     """A photo or document of a published release (never a citizen's file)."""
     row = (

@@ -190,7 +190,13 @@ async def test_feeds_are_valid_rss_and_atom_with_public_links(
     services: Services, client: Client
 ) -> None:
     ids = [
-        await published(services, f"Выпуск {n}", f"Текст **{n}** & <b>", hours_ago=5 - n)
+        await published(
+            services,
+            f"Выпуск {n}",
+            f"Текст **{n}** & <b>",
+            hours_ago=5 - n,
+            media=[photo_file(f"{n}.png")] if n == 2 else [],
+        )
         for n in range(3)
     ]
     for path, version in (("/feed.rss", "rss20"), ("/feed.atom", "atom10")):
@@ -207,6 +213,12 @@ async def test_feeds_are_valid_rss_and_atom_with_public_links(
         ]
         assert "&lt;b&gt;" in feed.entries[0].summary
         assert "<strong>2</strong>" in feed.entries[0].summary
+        [photo] = feed.entries[0].enclosures
+        assert photo.href.startswith(f"{PUBLIC_URL}/files/")
+        assert photo.href.endswith("/2.png")
+        assert photo.type == "image/png"
+        assert int(photo.length) > 0
+        assert feed.entries[1].enclosures == []
 
 
 async def test_closed_hotline_shows_only_published_answers_and_no_citizen(

@@ -11,7 +11,7 @@ from shared.posts.model import Post
 from web import archive
 from web.public.common import services
 from web.richhtml import to_html
-from web.templating import absolute, render
+from web.templating import absolute, file_path, render
 
 FEED_SIZE = 50
 RSS = "application/rss+xml"
@@ -26,6 +26,7 @@ def _when(post: Post) -> datetime:
 async def _feed(request: web.Request, template: str, content_type: str) -> web.Response:
     async with services(request).db.read() as conn:
         posts = await archive.latest(conn, FEED_SIZE)
+        photos = await archive.first_photos(conn, [post.id for post in posts])
     updated = max((_when(p) for p in posts), default=EPOCH)
     return render(
         request,
@@ -37,6 +38,8 @@ async def _feed(request: web.Request, template: str, content_type: str) -> web.R
         rfc822=format_datetime,
         html=lambda doc: str(to_html(doc)),
         link=lambda post: absolute(request, f"/releases/{post.id}"),
+        photos=photos,
+        photo_url=lambda enclosure: absolute(request, file_path(enclosure.media)),
         home=absolute(request, "/"),
         self_rss=absolute(request, "/feed.rss"),
         self_atom=absolute(request, "/feed.atom"),
