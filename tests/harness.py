@@ -21,6 +21,7 @@ from shared.storage.engine import Database
 from shared.storage.media import NewFile
 from tests.fakes.telegram import FakeTelegram, make_png
 from tests.fakes.vk import FakeVK
+from tests.fakes.waiting import wait
 
 
 def photo_file(name: str = "p.png") -> NewFile:
@@ -118,16 +119,17 @@ async def running_outbox(
 
 async def settle(db: Database, item_ids: Sequence[int], timeout: float = 15.0) -> list[OutboxItem]:
     """Wait until every row is in a final state; return them."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
+    seen: dict[int, OutboxItem] = {}
+
+    async def final() -> list[OutboxItem] | None:
         async with db.read() as conn:
-            found = {i.id: i for i in await store.get_many(conn, item_ids)}
-        items = [found.get(i) for i in item_ids]
-        done = [i for i in items if i is not None and i.state in FINAL]
-        if len(done) == len(item_ids):
-            return done
-        if loop.time() > deadline:
-            states = {i.id: (i.state, i.error) for i in items if i is not None}
-            raise AssertionError(f"outbox did not settle: {states}")
-        await asyncio.sleep(0.05 if len(item_ids) < 100 else 0.5)
+            seen.update({i.id: i for i in await store.get_many(conn, item_ids)})
+        done = [seen[i] for i in item_ids if i in seen and seen[i].state in FINAL]
+        return done if len(done) == len(item_ids) else None
+
+    return await wait(
+        final,
+        timeout,
+        interval=0.05 if len(item_ids) < 100 else 0.5,
+        describe=lambda: {i.id: (i.state, i.error) for i in seen.values()},
+    )

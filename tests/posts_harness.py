@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,6 +13,7 @@ from shared.posts import repo
 from shared.posts.model import Post, Publication
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.vk import FakeVK
+from tests.fakes.waiting import wait
 from tests.harness import ADMIN_CHAT, CHANNEL_ID, settings_for
 
 NO_QUIET = {"quiet_hours_start": None, "quiet_hours_end": None, "album_wait_seconds": 0.4}
@@ -70,10 +70,7 @@ async def wait_admin(tg: FakeTelegram, needle: str, timeout: float = 10.0) -> di
                 return m
         return None
 
-    await tg.wait_for(lambda: find() is not None, timeout=timeout)
-    found = find()
-    assert found is not None
-    return found
+    return await wait(find, timeout)
 
 
 async def press(tg: FakeTelegram, user: int, message: dict[str, Any], label: str) -> None:
@@ -86,27 +83,24 @@ async def press(tg: FakeTelegram, user: int, message: dict[str, Any], label: str
 async def wait_post(
     settings_app: App, post_id: int, predicate: Any, timeout: float = 15.0
 ) -> tuple[Post, list[Publication]]:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
     db = settings_app.services.db
-    while True:
+    seen: list[Any] = []
+
+    async def reached() -> tuple[Post, list[Publication]] | None:
         async with db.read() as conn:
             post = await repo.get(conn, post_id)
             pubs = await repo.publications_of(conn, post_id)
-        if predicate(post, pubs):
-            return post, pubs
-        if loop.time() > deadline:
-            raise AssertionError(f"post {post_id}: {post.status} {pubs}")
-        await asyncio.sleep(0.05)
+        seen[:] = [post.status, pubs]
+        return (post, pubs) if predicate(post, pubs) else None
+
+    return await wait(reached, timeout, interval=0.05, describe=lambda: (post_id, *seen))
 
 
 async def remembered(app: App, message: dict[str, Any], timeout: float = 5.0) -> None:
     """Wait until the app has recorded one of its admin-chat messages (a person is slower)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
+
+    async def recorded() -> bool:
         async with app.services.db.read() as conn:
-            if await repo.message_role(conn, ADMIN_CHAT, message["message_id"]):
-                return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"message {message['message_id']} was never recorded")
+            return bool(await repo.message_role(conn, ADMIN_CHAT, message["message_id"]))
+
+    await wait(recorded, timeout, describe=lambda: f"message {message['message_id']} unrecorded")
