@@ -448,3 +448,24 @@ async def test_a_broken_feed_does_not_stop_the_others(
     assert failures
     assert all(f"{site.base}/broken.rss (ClientResponseError: HTTP 500)" in f for f in failures)
     assert not any("site-secret" in r.getMessage() for r in caplog.records)
+
+
+async def test_an_article_too_long_for_the_wall_is_drafted_for_the_channel(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK, site: Site
+) -> None:
+    paragraphs = "".join(
+        f"&lt;p&gt;Абзац {i}: " + "решение о бюджете города " * 40 + "&lt;/p&gt;" for i in range(20)
+    )
+    item = (
+        "<item><guid>budget</guid><title>Бюджет на 2027 год</title>"
+        f"<description>{paragraphs}</description></item>"
+    )
+    url = site.feed("/news.rss", rss(item))
+    async with running_app(settings(tmp_path, tg, vk, feed_url=url)) as app:
+        preview = await wait_admin(tg, "а можно не больше 16 384")
+        assert "Площадки: Telegram\n" in preview["text"]
+        assert "ВКонтакте: текст поста" in preview["text"]
+        post_id = await only_post(app)
+        await publish(app, tg, preview, post_id)
+    assert "Абзац 19: решение о бюджете" in channel_text(tg)
+    assert not vk.wall_posts()

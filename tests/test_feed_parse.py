@@ -227,3 +227,21 @@ def test_missing_files_are_named_a_few_at_a_time() -> None:
     assert lines[-1] == "…и ещё 3"
     assert len(lines) == 7
     assert missing_lines_of(texts, []) == []
+
+
+def test_control_characters_in_a_site_text_are_dropped() -> None:
+    """lxml refuses them (a whole feed would fail to read) and no platform shows them."""
+    doc, _ = html_to_doc("a\x01b<p>c\x00d\x7f</p><p>e\x0bf</p>", BASE)
+    assert doc.plain == "ab\n\ncd\n\ne f"
+
+
+def test_notes_follow_the_missing_files() -> None:
+    texts = Texts.load()
+    entries = [{"note": "ВКонтакте: текст слишком длинный"}]
+    assert missing_lines_of(texts, entries) == ["ВКонтакте: текст слишком длинный"]
+    entries.insert(0, Missing("https://t.example/a.jpg", Failure.TIMEOUT).to_json())
+    assert missing_lines_of(texts, entries) == [
+        "С сайта не загружено:",
+        "• https://t.example/a.jpg — сайт не отдал файл вовремя",
+        "ВКонтакте: текст слишком длинный",
+    ]

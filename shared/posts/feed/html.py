@@ -17,6 +17,9 @@ import lxml.html  # type: ignore[import-untyped]
 from shared.richtext import Block, BlockKind, Document, Span
 
 _SPACE = re.compile(r"\s+")
+# C0 controls but tab, line feed and carriage return; DEL and the C1 block (lxml refuses
+# them and no platform shows them).
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
 _SKIP = {"script", "style", "noscript", "iframe", "object", "embed", "template", "head", "svg"}
 _BLOCK = {
     "p", "div", "section", "article", "header", "footer", "aside", "main", "figure",
@@ -154,6 +157,7 @@ def _walk(node: Any, out: _Builder, style: _Style, lists: list[list[int]]) -> No
 def html_to_doc(fragment: str, base: str) -> tuple[Document, list[str]]:
     """The fragment as rich text, and the absolute addresses of its pictures in order."""
     out = _Builder(base=base)
+    fragment = _CONTROL.sub("", fragment.replace("\x0b", " ").replace("\x0c", " "))
     if fragment.strip():
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
         _walk(root, out, _Style(), [])

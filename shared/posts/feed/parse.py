@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import logging
 import mimetypes
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ import feedparser  # type: ignore[import-untyped]
 from shared.posts.feed.html import html_to_doc
 from shared.richtext import Block, Document, Span, dump, from_plain, join
 
+log = logging.getLogger(__name__)
 KEY_LIMIT = 512
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp")
 _DOCUMENT_TYPES = {
@@ -74,8 +76,16 @@ def parse_feed(raw: bytes, feed_url: str, read_more: str, content_type: str = ""
     parsed = feedparser.parse(raw, response_headers=headers)
     if parsed.bozo and not parsed.entries:
         raise NotAFeed(f"not a feed: {type(parsed.get('bozo_exception')).__name__}")
-    items = [_item(entry, feed_url, read_more) for entry in parsed.entries]
-    return [item for item in reversed(items) if item is not None]
+    items: list[FeedItem] = []
+    for entry in parsed.entries:
+        try:
+            item = _item(entry, feed_url, read_more)
+        except Exception as exc:  # one odd item must not stop the feed
+            log.warning("feed: an item could not be read (%s: %s)", type(exc).__name__, exc)
+            continue
+        if item is not None:
+            items.append(item)
+    return items[::-1]
 
 
 def _item(entry: Any, feed_url: str, read_more: str) -> FeedItem | None:

@@ -18,13 +18,15 @@ import aiohttp
 from config.settings import PublishingSettings
 from shared.domain import PostKind, PostStatus
 from shared.errors import GlashataiError
-from shared.posts import notices, repo, service
+from shared.posts import limits, notices, repo, service
 from shared.posts.feed import store
 from shared.posts.feed.fetch import get_feed
 from shared.posts.feed.parse import FeedItem, parse_feed
 from shared.posts.feed.photos import Caps, collect
+from shared.richtext import Block, Document, Span, join
 from shared.services import Services
 from shared.storage import audit
+from shared.storage.media import NewFile
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +149,7 @@ class FeedPlanner:
         platforms = service.configured_platforms(self.services.settings)
         caps = Caps.of(publishing, self.services.limits, platforms)
         files, missing = await collect(session, item, caps)
+        accepted, refusals = self.accepting(platforms, item, files)
         async with self.services.db.write() as conn:
             try:
                 post_id = await service.create(
@@ -154,6 +157,7 @@ class FeedPlanner:
                     title=item.title,
                     body=item.body,
                     kind=kind_of(publishing, item),
+                    platforms=accepted or None,
                     created_by=ACTOR,
                     draft=not publishing.feed_autoschedule,
                     media=files,
@@ -163,7 +167,7 @@ class FeedPlanner:
             except GlashataiError as exc:
                 log.warning("feed: item %r skipped: %s", item.key[:80], exc)
                 return None
-            failed = [m.to_json() for m in missing]
+            failed = [m.to_json() for m in missing] + [{"note": r} for r in refusals]
             await store.remember(conn, source_id, item.key, post_id, item.content_hash, failed)
             if failed:
                 # The preview was queued before the missing files were stored: a newer
@@ -171,6 +175,22 @@ class FeedPlanner:
                 post = await repo.get(conn, post_id)
                 await repo.set_fields(conn, post_id, version=post.version + 1)
         return post_id
+
+    def accepting(
+        self, platforms: list[str], item: FeedItem, files: list[NewFile]
+    ) -> tuple[list[str], list[str]]:
+        """The platforms that take the item as it is, and why the others would refuse it.
+
+        A site's article can be longer than a platform takes: the draft then goes to the
+        other platforms and its preview says why, rather than the item being lost.
+        """
+        doc = item.body
+        if item.title:
+            doc = join(Document((Block("heading", (Span(item.title),)),)), doc)
+        found = limits.violations(self.services.limits, platforms, doc, files)
+        refused = {v.platform for v in found}
+        reasons = [limits.describe(v, self.services.texts) for v in found]
+        return [p for p in platforms if p not in refused], reasons
 
     async def changed(self, known: store.Known, item: FeedItem) -> None:
         """The site changed an item: a draft follows it, anything else is only reported."""

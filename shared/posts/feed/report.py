@@ -27,16 +27,19 @@ def _short(url: str) -> str:
 
 
 def missing_lines_of(texts: Texts, missing: list[dict[str, Any]]) -> list[str]:
-    """A heading and one line per file, the first few only: the preview has a size limit."""
+    """A heading and one line per file (the first few only: the preview has a size limit),
+    then the notes (a platform that would refuse the item)."""
+    notes = [str(entry["note"]) for entry in missing if "note" in entry]
+    missing = [entry for entry in missing if "note" not in entry]
     if not missing:
-        return []
+        return notes
     lines = [texts("posts.feed.missing")]
     for item in missing[:NAMED]:
         why = reason(texts, Failure(item["failure"]), str(item.get("detail") or ""))
         lines.append(texts("posts.feed.missing_item", url=_short(item["url"]), reason=why))
     if len(missing) > NAMED:
         lines.append(texts("posts.feed.missing_more", count=len(missing) - NAMED))
-    return lines
+    return lines + notes
 
 
 async def missing_lines(services: Services, conn: AsyncConnection, post_id: int) -> list[str]:
