@@ -90,7 +90,7 @@ async def main(total: int, waiting_share: float, runs: int) -> None:
         waiting = fill(Path(tmp) / "glashatai.db", total, waiting_share)
         took = time.perf_counter() - started
         print(f"filled {total:,} questions ({waiting:,} waiting) in {took:.0f} s")
-        mod = Moderator(5001, "Мария")
+        mod = Moderator(5001, "Мария", "tg:5001")
         timings: dict[str, list[float]] = {"queue": [], "queue_deep": [], "next": []}
         rng = random.Random(5)
         for _ in range(runs):
