@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from shared.clock import utcnow
 from shared.domain import PostKind, PostStatus
 from shared.posts import repo
-from shared.posts.feed import store
+from shared.posts.feed import FeedPlanner, store
 from shared.richtext import from_plain
+from shared.services import Services
 from shared.storage.engine import Database
+from shared.texts import Texts
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.vk import FakeVK
+from tests.fakes.waiting import wait
+from tests.feed_site import Site, jpeg, serve_site
+from tests.harness import settings_for
+
+
+def services_on(db: Database, tmp_path: Path, **publishing: object) -> Services:
+    # The fakes only lend their addresses and tokens to the settings: nothing is sent.
+    with FakeTelegram() as tg, FakeVK() as vk:
+        settings = settings_for(tmp_path, tg, vk, overrides={"publishing": publishing})
+    return Services(settings=settings, db=db, texts=Texts.load())
 
 
 async def a_post(db: Database, title: str) -> int:
@@ -53,3 +74,36 @@ async def test_feed_state_per_feed(db: Database) -> None:
         changed = await store.known(conn, news.id, "1")
         assert changed is not None
         assert changed.content_hash == "hash-3"
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[Site]:
+    async for served in serve_site():
+        yield served
+
+
+async def test_polls_that_overlap_draft_an_item_once(
+    db: Database, tmp_path: Path, site: Site
+) -> None:
+    """A poll slower than the interval (a hanging photo) meets the next wake-up."""
+    hold = asyncio.Event()
+    photo = site.put("/slow.jpg", jpeg(50, 50), "image/jpeg")
+    site.resources["/slow.jpg"].hold = hold
+    url = site.feed(
+        "/news.rss",
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+        f'<item><guid>1</guid><title>Медленное фото</title><enclosure url="{photo}" '
+        'type="image/jpeg" length="1"/><description>текст</description></item></channel></rss>',
+    )
+    services = services_on(db, tmp_path, feed_url=url, feed_poll_minutes=0)
+    planner = FeedPlanner(services)
+    first = asyncio.create_task(planner.run_due(utcnow()))
+    await wait(lambda: site.hits("/slow.jpg") == 1, timeout=10)
+    await planner.run_due(utcnow())
+    await planner.run_due(utcnow())
+    hold.set()
+    await first
+    async with db.read() as conn:
+        posts = await repo.recent(conn)
+    assert [p.title for p in posts] == ["Медленное фото"]
+    assert site.hits("/news.rss") == 1

@@ -8,6 +8,7 @@ or unreachable feed is logged and read again at the next poll; it never stops th
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -67,16 +68,20 @@ class FeedPlanner:
         self.services = services
         self.next_poll: datetime | None = None
         self.failures = 0
+        # The scheduler's sync and its wake-ups may call at once; a poll slower than the
+        # interval must not run twice over the same items.
+        self._polling = asyncio.Lock()
 
     @property
     def interval(self) -> timedelta:
         return timedelta(minutes=self.services.settings.publishing.feed_poll_minutes)
 
     async def run_due(self, now: datetime) -> None:
-        if self.next_poll is not None and now < self.next_poll:
+        if self._polling.locked() or (self.next_poll is not None and now < self.next_poll):
             return
-        self.next_poll = now + self.interval
-        created = await self.poll()
+        async with self._polling:
+            self.next_poll = now + self.interval
+            created = await self.poll()
         if created:
             log.info("feed: %d new item(s) imported", len(created))
 
@@ -151,6 +156,8 @@ class FeedPlanner:
         files, missing = await collect(session, item, caps)
         accepted, refusals = self.accepting(platforms, item, files)
         async with self.services.db.write() as conn:
+            if await store.known(conn, source_id, item.key) is not None:
+                return None  # drafted meanwhile (another process on the same database)
             try:
                 post_id = await service.create(
                     self.services,
