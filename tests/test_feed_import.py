@@ -360,7 +360,9 @@ async def test_changed_item_updates_its_draft_but_not_a_published_post(
             ),
         )
         await wait_admin(tg, "Сайт изменил новость «Черновик»: черновик обновлён.")
-        told = await wait_admin(tg, "Сайт изменил новость «Опубликованная» после публикации")
+        told = await wait_admin(
+            tg, "Сайт изменил новость «Опубликованная», а пост уже не черновик (опубликован)"
+        )
         chat, preview_id = draft_preview["chat"]["id"], draft_preview["message_id"]
         await tg.wait_for(
             lambda: (

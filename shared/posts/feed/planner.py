@@ -217,6 +217,9 @@ class FeedPlanner:
                 await notices.refresh_preview(self.services, conn, post, force=True)
                 await notices.tell(self.services, conn, post, t("posts.feed.updated", title=title))
             else:
-                text = t("posts.feed.changed_published", title=title, link=item.link or "")
+                status = t(f"posts.status.{post.status.value}")
+                text = t(
+                    "posts.feed.changed_published", title=title, status=status, link=item.link or ""
+                )
                 await notices.tell(self.services, conn, post, text.strip())
         log.info("feed: item %r changed on the site (post %s)", item.key[:80], post.id)
