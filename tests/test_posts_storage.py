@@ -21,6 +21,7 @@ from tests.harness import settings_for
 
 
 def services_on(db: Database, tmp_path: Path, **publishing: object) -> Services:
+    # The fakes only lend their addresses and tokens to the settings: nothing is sent.
     with FakeTelegram() as tg, FakeVK() as vk:
         settings = settings_for(
             tmp_path,

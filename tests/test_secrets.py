@@ -58,3 +58,5 @@ async def test_faults_leave_no_secret_in_logs_or_errors(
             assert secret not in caplog.text
             assert secret not in stored
         assert any(i.error for i in items)
+        assert tg.internal_errors == []
+        assert vk.stats()["crashes"] == 0

@@ -478,8 +478,10 @@ async def test_allowed_updates_and_conflict(tg: FakeTelegram, bot: Bot) -> None:
     assert [u.callback_query is not None for u in updates] == [True]
 
     offset = updates[-1].update_id + 1
+    polls = len(tg.requests("getUpdates"))
     first = asyncio.create_task(bot.get_updates(timeout=5, offset=offset))
-    await asyncio.sleep(0.1)
+    # The first poll is read and waiting before the second one comes.
+    await tg.wait_for(lambda: tg.requests("getUpdates")[polls:] and tg.requests()[-1]["params"])
     second = asyncio.create_task(bot.get_updates(timeout=5, offset=offset))
     with pytest.raises(TelegramConflictError, match="terminated by other getUpdates"):
         await first
@@ -686,7 +688,7 @@ async def test_text_is_trimmed_like_telegram(bot: Bot) -> None:
 
 
 def test_sync_use_and_command_line(tmp_path: Path) -> None:
-    with FakeTelegram(limits=False) as tg:
+    with FakeTelegram() as tg:
         tg.add_user(USER, "Ivan")
         request = urllib.request.Request(
             f"{tg.base_url}/bot{tg.token}/sendMessage",

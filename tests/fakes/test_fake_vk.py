@@ -51,7 +51,8 @@ class RewritingSession(requests.Session):
 
 @pytest.fixture
 def fake() -> Iterator[FakeVK]:
-    """A running fake with rate limits off (tests that need them switch them on)."""
+    """A running fake with rate limits off, so that tests of other rules may call freely
+    (``vk_api`` is not paced here); the tests of the limits switch them on."""
     with FakeVK(limits=False) as server:
         yield server
         assert server.stats()["crashes"] == 0, "the fake crashed; see the log"
