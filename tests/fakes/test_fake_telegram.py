@@ -403,7 +403,7 @@ async def test_copy_forward_and_replies(tg: FakeTelegram, bot: Bot) -> None:
 async def test_long_poll_delivers_injected_updates(tg: FakeTelegram, bot: Bot) -> None:
     started = time.monotonic()
     poll = asyncio.create_task(bot.get_updates(timeout=5))
-    await asyncio.sleep(0.2)
+    await asyncio.sleep(0.2)  # nothing to wait for: the poll must still be open after a while
     assert not poll.done()
     text = tg.user_message(USER, text="/start")
     updates = await poll
@@ -723,7 +723,7 @@ def test_sync_use_and_command_line(tmp_path: Path) -> None:
 
 async def test_wait_for_helper(tg: FakeTelegram, bot: Bot) -> None:
     async def later() -> None:
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)  # a send that comes later than the first look
         await bot.send_message(USER, "eventually")
 
     task = asyncio.create_task(later())

@@ -586,7 +586,7 @@ def test_rate_limits(fake: FakeVK, make_vk: MakeVk) -> None:
     patient.method("utils.getServerTime")
     limited = fake.stats()["rate_limited"]
     assert limited > 2
-    time.sleep(1)
+    time.sleep(1)  # the limit is per second of wall time: let this second's window pass
     paced = make_vk(fake.user_token, rps_delay=vk_api.VkApi.RPS_DELAY)
     for _ in range(4):  # vk_api's default pacing stays under 3 rps
         paced.method("utils.getServerTime")
