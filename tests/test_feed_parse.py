@@ -245,3 +245,20 @@ def test_notes_follow_the_missing_files() -> None:
         "• https://t.example/a.jpg — сайт не отдал файл вовремя",
         "ВКонтакте: текст слишком длинный",
     ]
+
+
+def test_paragraphs_inside_list_items_and_quotes_keep_their_kind() -> None:
+    doc, _ = html_to_doc(
+        "<ul><li><p>один</p></li><li><p>два</p><p>ещё</p></li><li></li></ul><p>после</p>"
+        "<blockquote><p>цитата</p></blockquote><ol><li><div>а</div></li><li>б</li></ol>",
+        BASE,
+    )
+    assert [(b.kind, b.number, b.text) for b in doc.blocks] == [
+        ("bullet", None, "один"),
+        ("bullet", None, "два"),
+        ("paragraph", None, "ещё"),
+        ("paragraph", None, "после"),
+        ("quote", None, "цитата"),
+        ("ordered", 1, "а"),
+        ("ordered", 2, "б"),
+    ]

@@ -58,12 +58,18 @@ class _Builder:
     def newline(self, style: _Style) -> None:
         self.spans.append(Span("\n", style.bold, style.italic, style.link))
 
-    def close(self) -> None:
-        """End the block being written (if it has any text) and start a paragraph."""
+    def close(self, keep: bool = False) -> None:
+        """End the block being written (if it has any text) and start a paragraph.
+
+        ``keep``: a block with no text yet keeps its kind (``<li><p>…</p></li>`` is a list
+        item, not a paragraph).
+        """
         spans = _tidy(self.spans)
+        self.spans = []
         if spans:
             self.blocks.append(Block(self.kind, spans, self.number))
-        self.spans = []
+        elif keep:
+            return
         self.kind, self.number = "paragraph", None
 
     def open(self, kind: BlockKind, number: int | None = None) -> None:
@@ -138,7 +144,7 @@ def _walk(node: Any, out: _Builder, style: _Style, lists: list[list[int]]) -> No
     elif tag == "blockquote":
         out.open("quote")
     elif tag in _BLOCK or tag == "tr":
-        out.close()
+        out.close(keep=True)
     elif tag in {"td", "th"} and out.spans:
         out.text(" | ", style)
     if node.text:
