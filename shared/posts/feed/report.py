@@ -12,8 +12,8 @@ from shared.services import Services
 from shared.texts import Texts
 
 MIB = 1024 * 1024
-NAMED = 5  # files named one by one in a preview; the rest are counted
-URL_SHOWN = 200
+NAMED = 3  # files named one by one in a preview (its text has a size limit); the rest counted
+URL_SHOWN = 100
 
 
 def reason(texts: Texts, failure: Failure, detail: str) -> str:
