@@ -2,14 +2,16 @@
 
 The schema is read at run time from ``../shared/specs/max/schema.yaml`` beside the
 repository (or ``GLASHATAI_MAX_SPEC``), never copied. A subset of OpenAPI is understood:
-path templates, query parameters (type, enum, bounds, ``required``), JSON bodies with ``$ref``, ``allOf``,
-``discriminator``, ``properties``, ``required``, ``enum``, ``maxLength``/``minLength``,
-``minItems``, ``nullable``. Two readings are deliberate:
+path templates, query parameters (type, enum, bounds, ``required``), JSON bodies with
+``$ref``, ``allOf``, ``discriminator``, ``properties``, ``required``, ``enum``,
+``maxLength``/``minLength``, ``minItems``, ``nullable``. Three readings are deliberate:
 
 * a body property the schema does not name is a violation (the schema never says
   ``additionalProperties: false``, but a field MAX does not know is a bug of ours);
 * a ``required`` property that is also ``nullable`` may be absent (``NewMessageBody``
-  lists ``link`` as required; MAX accepts a body without it, and so does every client).
+  lists ``link`` as required; MAX accepts a body without it, and so does every client);
+* a message ``text``'s ``maxLength`` (4,000) is not checked here: MAX counts the text
+  after its ``format`` is parsed, which the fake does itself (``messages.checked_text``).
 """
 
 from __future__ import annotations
@@ -205,9 +207,14 @@ def validate(value: Any, schema: dict[str, Any], where: str) -> list[str]:
     return []
 
 
+# Message texts, measured after parsing by the fake rather than raw here.
+VISIBLE_LENGTH = frozenset({"body.text", "body.message.text"})
+
+
 def _string_problems(value: str, schema: dict[str, Any], where: str) -> list[str]:
     problems = []
-    if "maxLength" in schema and len(value) > schema["maxLength"]:
+    too_long = "maxLength" in schema and len(value) > schema["maxLength"]
+    if too_long and where not in VISIBLE_LENGTH:
         problems.append(f"{where}: longer than {schema['maxLength']}")
     if "minLength" in schema and len(value) < schema["minLength"]:
         problems.append(f"{where}: shorter than {schema['minLength']}")
