@@ -26,6 +26,7 @@ class DbProblem(StrEnum):
     CANNOT_OPEN = "cannot_open"  # SQLite can't open or create the file
     OTHER = "other"  # any other error the driver reported
 
+
 # PostgreSQL's SQLSTATEs for the problems above.
 SQLSTATES = {
     "3D000": DbProblem.NO_DATABASE,
