@@ -65,7 +65,6 @@ class App:
         self.web = WebServer.configured(self.services)
         self._stop = asyncio.Event()
         self.lock = InstanceLock(self.services.db)
-        self._holding = False  # this process holds the database: it may log, beat and stop
         self._dispatch_task: asyncio.Task[None] | None = None
         self._watches: list[asyncio.Task[None]] = []
         self._dead: dict[str, str] = {}
@@ -80,7 +79,6 @@ class App:
             wanted = ", or ".join(m.REQUIRED for m in modules)
             raise NothingConfigured(f"no platform is configured: set {wanted}")
         await self.lock.acquire()
-        self._holding = True
         for runtime in self.runtimes:
             if isinstance(runtime, Watched):
                 await runtime.verify()
@@ -162,7 +160,7 @@ class App:
         await self._stop.wait()
 
     async def stop(self) -> None:
-        if not self._holding:
+        if self._dispatch_task is None:
             await self._close_quietly()  # refused before it began: nothing ran, nothing to say
             return
         log.info("stopping")
