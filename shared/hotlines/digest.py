@@ -13,14 +13,12 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared import callbacks
-from shared.clock import utcnow
 from shared.domain import OutboxAction, Platform, PostKind, QuestionStatus
 from shared.errors import InvalidInput
 from shared.hotlines import campaigns, cards
@@ -36,19 +34,13 @@ from shared.services import Services
 from shared.storage import audit, media
 from shared.storage.schema import answers, questions
 from shared.texts import Texts
-
-if TYPE_CHECKING:
-    from docx.document import Document as DocxDocumentType
-
-DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+from shared.wordfile import DOCX_MIME as DOCX_MIME  # the web desk serves it by this name
+from shared.wordfile import print_setup
 
 # Control characters (XML 1.0 forbids most; a citizen may send them all the same) and the
 # noncharacters XML refuses. Each becomes a space: dropped, it would glue two words.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-LANGUAGE = "ru-RU"
-# A4 with 2 cm margins, 12 pt text; a question starts 18 pt below the previous answer.
-PAGE_MM = (210, 297)
-MARGIN_MM = 20
+# A question starts 18 pt below the previous answer (the page is shared.wordfile's).
 PAIR_SPACE_PT = 18
 
 
@@ -126,7 +118,7 @@ def docx(digest: Digest, texts: Texts, tz: ZoneInfo, author: str = "") -> bytes:
     from docx.shared import Pt
 
     out = DocxDocument()
-    _print_setup(out, author, clean(title(digest, texts)))
+    print_setup(out, author, clean(title(digest, texts)))
     out.add_heading(clean(title(digest, texts)), level=1)
     if digest.hotline.description:
         out.add_paragraph(clean(digest.hotline.description))
@@ -150,46 +142,6 @@ def docx(digest: Digest, texts: Texts, tz: ZoneInfo, author: str = "") -> bytes:
     buffer = io.BytesIO()
     out.save(buffer)
     return buffer.getvalue()
-
-
-def _print_setup(out: DocxDocumentType, author: str, heading: str) -> None:
-    """A4 and margins, Times 12 pt, Russian as the language of every run (Word's and
-    LibreOffice's spelling and hyphenation follow it), hyphenation on, the office as author."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Mm, Pt
-
-    for section in out.sections:
-        section.page_width, section.page_height = Mm(PAGE_MM[0]), Mm(PAGE_MM[1])
-        section.left_margin = section.right_margin = Mm(MARGIN_MM)
-        section.top_margin = section.bottom_margin = Mm(MARGIN_MM)
-    style = out.styles["Normal"]
-    style.font.name = "Times New Roman"
-    style.font.size = Pt(12)
-    defaults = out.styles.element.find(qn("w:docDefaults"))
-    run_defaults = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    lang = run_defaults.find(qn("w:lang"))
-    if lang is None:
-        lang = OxmlElement("w:lang")
-        run_defaults.append(lang)
-    for name in ("w:val", "w:eastAsia", "w:bidi"):
-        lang.set(qn(name), LANGUAGE)
-    settings = out.settings.element
-    proof = settings.find(qn("w:proofState"))
-    if proof is not None:  # the template claims "already checked": let Word check the Russian
-        settings.remove(proof)
-    hyphenation = OxmlElement("w:autoHyphenation")
-    tab_stop = settings.find(qn("w:defaultTabStop"))
-    if tab_stop is not None:  # the schema's order: autoHyphenation right after defaultTabStop
-        tab_stop.addnext(hyphenation)
-    else:
-        settings.insert(0, hyphenation)
-    props = out.core_properties
-    props.author = props.last_modified_by = author
-    props.title = heading
-    props.language = LANGUAGE
-    props.created = props.modified = utcnow().replace(tzinfo=None)
-    props.revision = 1
 
 
 def filename(digest: Digest) -> str:
