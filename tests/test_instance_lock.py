@@ -8,9 +8,13 @@ import os
 import signal
 import subprocess
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.domain import OutboxAction, OutboxState
 from shared.outbox import store
@@ -152,3 +156,41 @@ async def test_postgres_advisory_lock_is_per_schema() -> None:
             await db.dispose()
         for schema in schemas:
             await _drop_schema(schema)
+
+
+@pytest.fixture
+async def postgres_database() -> AsyncIterator[str]:
+    """A database of its own on the test server: a child process can't pick a schema."""
+    assert POSTGRES_URL is not None
+    name = f"glashatai_lock_{uuid.uuid4().hex[:10]}"
+    admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="GLASHATAI_TEST_POSTGRES_URL is not set")
+async def test_second_run_on_the_same_postgres_database_exits_naming_the_first(
+    tmp_path: Path, tg: FakeTelegram, postgres_database: str
+) -> None:
+    env = env_for(tmp_path, tg, None)
+    env["GLASHATAI_DATABASE__URL"] = postgres_database
+    first = start(tmp_path, env)
+    try:
+        await wait_log(tmp_path / "run.log", "Glashatai is running")
+
+        second = run_second(tmp_path, env)
+
+        assert second.returncode == 1, second.stderr
+        lines = [line for line in second.stderr.splitlines() if line.startswith("glashatai:")]
+        assert len(lines) == 1, second.stderr
+        assert f"pid {first.pid}" in lines[0]
+        assert "Glashatai is running" not in second.stderr
+        assert first.poll() is None
+    finally:
+        assert await stop(first) == 0
