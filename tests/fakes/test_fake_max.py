@@ -12,11 +12,16 @@ from typing import Any
 
 import aiohttp
 import pytest
-from maxapi import Bot
+from maxapi import Bot, Dispatcher
 from maxapi.enums.parse_mode import TextFormat
 from maxapi.enums.upload_type import UploadType
 from maxapi.exceptions.max import InvalidToken, MaxApiError
+from maxapi.types.attachments.buttons.callback_button import CallbackButton
 from maxapi.types.input_media import InputMediaBuffer
+from maxapi.types.updates.bot_started import BotStarted
+from maxapi.types.updates.message_callback import MessageCallback
+from maxapi.types.updates.message_created import MessageCreated
+from maxapi.utils.inline_keyboard import InlineKeyboardBuilder
 
 from tests.fakes.max import FakeMax
 from tests.fakes.max import spec as max_spec
@@ -91,6 +96,20 @@ def test_validator_names_unknown_and_malformed_fields() -> None:
         "query 'foo': not a parameter of sendMessage",
         "query 'chat_id': 'abc' is not an integer",
     ]
+
+
+def test_the_fakes_answers_are_checked_too() -> None:
+    op = max_spec.operation_by_id("getUpdates")
+    started = {"update_type": "bot_started", "timestamp": 1}
+    assert max_spec.check_answer(op, 200, {"updates": [started], "marker": 2}) == [
+        "answer.updates[0].chat_id: required",
+        "answer.updates[0].user: required",
+    ]
+    # answers may carry fields the schema does not name (MAX adds fields over time)
+    me = max_spec.operation_by_id("getMyInfo")
+    bot = {"user_id": 1, "first_name": "b", "last_name": None, "username": None}
+    bot |= {"is_bot": True, "last_activity_time": 0, "new_field": 1}
+    assert max_spec.check_answer(me, 200, bot) == []
 
 
 async def test_unknown_path_field_and_query_are_violations(fake: FakeMax) -> None:
@@ -263,6 +282,43 @@ async def test_callback_answer(fake: FakeMax, bot: Bot) -> None:
     assert (answer["callback_id"], answer["notification"]) == (callback_id, "Спасибо")
     with pytest.raises(MaxApiError):
         await bot.send_callback(callback_id, notification="ещё раз")
+    assert fake.violations == []
+
+
+async def test_a_maxapi_dispatcher_runs_a_dialogue(fake: FakeMax, bot: Bot) -> None:
+    """What the MAX platform will do: long polling through maxapi's dispatcher."""
+    dp = Dispatcher()
+    seen: list[str] = []
+
+    @dp.bot_started()
+    async def started(event: BotStarted) -> None:
+        seen.append(f"start:{event.payload}")
+        keyboard = InlineKeyboardBuilder().row(CallbackButton(text="Да", payload="yes"))
+        await event.bot.send_message(
+            user_id=event.user.user_id, text="Согласны?", attachments=[keyboard.as_markup()]
+        )
+
+    @dp.message_callback()
+    async def tapped(event: MessageCallback) -> None:
+        seen.append(f"tap:{event.callback.payload}")
+        await event.answer(notification="Принято")
+
+    @dp.message_created()
+    async def wrote(event: MessageCreated) -> None:
+        seen.append(f"text:{event.message.body.text}")
+
+    polling = asyncio.create_task(dp.start_polling(bot))
+    fake.bot_started(CITIZEN, payload="hotline-1")
+    await wait(lambda: fake.dialog_messages(CITIZEN), describe=fake.calls)
+    fake.press(CITIZEN, "Да")
+    await wait(fake.answers)
+    fake.user_message(CITIZEN, "вопрос")
+    await wait(lambda: len(seen) == 3, describe=lambda: seen)
+    await dp.stop_polling()
+    await polling
+    assert seen == ["start:hotline-1", "tap:yes", "text:вопрос"]
+    assert fake.answers()[0]["notification"] == "Принято"
+    assert fake.pending_updates() == []
     assert fake.violations == []
 
 

@@ -197,3 +197,11 @@ def answer_callback(
         }
     )
     return dict(SUCCESS)
+
+
+@operation("getSubscriptions")
+def get_subscriptions(
+    state: State, query: dict[str, str], path: dict[str, str], body: Any
+) -> dict[str, Any]:
+    # The fake serves long polling only: no webhook is ever set.
+    return {"subscriptions": []}

@@ -185,8 +185,12 @@ TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
-def validate(value: Any, schema: dict[str, Any], where: str) -> list[str]:
-    """Problems of a JSON value against a schema, each naming its location."""
+def validate(value: Any, schema: dict[str, Any], where: str, strict: bool = True) -> list[str]:
+    """Problems of a JSON value against a schema, each naming its location.
+
+    ``strict=False`` reads an answer: fields the schema does not name are allowed, and so
+    is the absence of a required field the schema never defines (``Chat.description``).
+    """
     resolved = _resolve(schema)
     if value is None:
         return [] if _is_nullable(schema) or _is_nullable(resolved) else [f"{where}: null"]
@@ -201,9 +205,9 @@ def validate(value: Any, schema: dict[str, Any], where: str) -> list[str]:
     if isinstance(value, str):
         return _string_problems(value, resolved, where)
     if isinstance(value, list):
-        return _array_problems(value, resolved, where)
+        return _array_problems(value, resolved, where, strict)
     if isinstance(value, dict):
-        return _object_problems(value, resolved, where)
+        return _object_problems(value, resolved, where, strict)
     return []
 
 
@@ -221,7 +225,9 @@ def _string_problems(value: str, schema: dict[str, Any], where: str) -> list[str
     return problems
 
 
-def _array_problems(value: list[Any], schema: dict[str, Any], where: str) -> list[str]:
+def _array_problems(
+    value: list[Any], schema: dict[str, Any], where: str, strict: bool
+) -> list[str]:
     problems = []
     if "minItems" in schema and len(value) < schema["minItems"]:
         problems.append(f"{where}: fewer than {schema['minItems']} items")
@@ -230,29 +236,31 @@ def _array_problems(value: list[Any], schema: dict[str, Any], where: str) -> lis
     items = schema.get("items")
     if items:
         for index, item in enumerate(value):
-            problems += validate(item, items, f"{where}[{index}]")
+            problems += validate(item, items, f"{where}[{index}]", strict)
     return problems
 
 
-def _object_problems(value: dict[str, Any], schema: dict[str, Any], where: str) -> list[str]:
+def _object_problems(
+    value: dict[str, Any], schema: dict[str, Any], where: str, strict: bool
+) -> list[str]:
     concrete = _discriminated(schema, value)
     if concrete == {}:
         return [f"{where}: unknown kind {value!r:.80}"]
     if concrete is not None and _resolve(concrete) is not schema:
-        return validate(value, concrete, where)
+        return validate(value, concrete, where, strict)
     props, required, _ = _properties(schema)
     extra = _resolve(schema).get("additionalProperties")
     problems: list[str] = []
     for name in sorted(required - value.keys()):
         prop = props.get(name)
-        if prop is None or not _is_nullable(prop):
+        if (prop is None and strict) or (prop is not None and not _is_nullable(prop)):
             problems.append(f"{where}.{name}: required")
     for name, item in value.items():
         if name in props:
-            problems += validate(item, props[name], f"{where}.{name}")
+            problems += validate(item, props[name], f"{where}.{name}", strict)
         elif isinstance(extra, dict):
-            problems += validate(item, extra, f"{where}.{name}")
-        else:
+            problems += validate(item, extra, f"{where}.{name}", strict)
+        elif strict:
             problems.append(f"{where}.{name}: not in the schema")
     return problems
 
@@ -312,3 +320,14 @@ def check_body(op: Operation, body: Any) -> list[str]:
     if body is None:
         return ["body: required"]
     return validate(body, op.body_schema, "body")
+
+
+def check_answer(op: Operation, status: int, body: Any) -> list[str]:
+    """Problems of an answer against the operation's response schema (``strict=False``)."""
+    responses = load()["paths"][op.template][op.verb.lower()]["responses"]
+    response = responses.get(str(status), responses.get(status))
+    if response is None:
+        return [f"answer: status {status} is not documented for {op.operation_id}"]
+    response = _resolve(response)
+    schema = response.get("content", {}).get("application/json", {}).get("schema")
+    return validate(body, schema, "answer", strict=False) if schema else []
