@@ -336,6 +336,7 @@ async def test_blocked_citizen(fake: FakeMax, bot: Bot) -> None:
 
 
 async def test_rate_limit_answers_429(fake: FakeMax, bot: Bot) -> None:
+    fake.pin_clock(1000.0)
     results = await asyncio.gather(*(bot.get_me() for _ in range(45)), return_exceptions=True)
     refused = [r for r in results if isinstance(r, MaxApiError)]
     assert refused
@@ -343,6 +344,9 @@ async def test_rate_limit_answers_429(fake: FakeMax, bot: Bot) -> None:
     assert refused[0].raw == {"code": "too.many.requests", "message": "Too many requests"}
     assert len(results) - len(refused) == 30
     assert fake.stats()["rate_limited"] == len(refused)
+    fake.pin_clock(1001.0)
+    assert (await bot.get_me()).is_bot
+    fake.pin_clock(None)
 
 
 async def test_faults_5xx_429_and_timeout_after_accept(fake: FakeMax, bot: Bot) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import time
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
@@ -102,6 +103,14 @@ class FakeMax(Waiting):
     @rps.setter
     def rps(self, value: int) -> None:
         self._set("rps", value)
+
+    def pin_clock(self, moment: float | None) -> None:
+        """Freeze the rate window's clock at ``moment`` (None: the real monotonic clock).
+
+        With the clock pinned, every request falls in the same second, so "30 pass, the
+        rest get 429" holds however slow the machine is.
+        """
+        self._set("clock", time.monotonic if moment is None else (lambda: moment))
 
     @property
     def not_ready_attempts(self) -> int:

@@ -7,7 +7,6 @@ import contextlib
 import json
 import socket
 import threading
-import time
 import traceback
 from typing import Any
 
@@ -38,7 +37,7 @@ def over_limit(state: State) -> bool:
     """Sliding one-second window of requests per bot; refused requests do not count."""
     if not state.limits:
         return False
-    moment = time.monotonic()
+    moment = state.clock()
     while state.window and moment - state.window[0] >= WINDOW:
         state.window.popleft()
     if len(state.window) >= state.rps:

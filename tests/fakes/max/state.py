@@ -178,6 +178,8 @@ class State:
     violations: list[str] = field(default_factory=list)
     internal_errors: list[str] = field(default_factory=list)
     notify: Callable[[], None] = field(default=lambda: None)
+    # the rate window's clock; tests may pin it to make "within one second" exact
+    clock: Callable[[], float] = field(default=time.monotonic)
 
     def bump(self, counter: str) -> None:
         """Increment a named statistics counter."""
