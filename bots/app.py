@@ -25,7 +25,7 @@ from shared.platform import PlatformRuntime
 from shared.richtext import from_plain
 from shared.services import Services
 from shared.storage import migrate
-from shared.storage.instance import InstanceLock
+from shared.storage.instance import AlreadyRunning, InstanceLock
 from web.server import WebServer
 
 log = logging.getLogger("glashatai")
@@ -35,6 +35,7 @@ STOP_GRACE = 5.0
 # Each feature's install(services) registers its planners and outbox hooks.
 FEATURES: list[Callable[[Services], None]] = [posts_feature.install, hotlines_feature.install]
 HEARTBEAT_SECONDS = 30
+LOCK_CHECK_SECONDS = 5
 ADMIN_NOTICE_PRIORITY = 10
 PLATFORM_TITLES = {"telegram": "Telegram", "vk": "ВКонтакте"}
 
@@ -106,6 +107,8 @@ class App:
         )
         await self.scheduler.start()
         self.scheduler.aps.add_job(self._heartbeat, "interval", seconds=HEARTBEAT_SECONDS)
+        if not self.services.db.sqlite:
+            self.scheduler.aps.add_job(self._keep_lock, "interval", seconds=LOCK_CHECK_SECONDS)
         self._heartbeat()
         if self.web is not None:
             await self.web.start()
@@ -120,6 +123,20 @@ class App:
             health.write(self.settings.health_file, health.Health.UNHEALTHY, detail)
         else:
             health.write(self.settings.health_file, health.Health.RUNNING)
+
+    async def _keep_lock(self) -> None:
+        """PostgreSQL drops the lock with its connection: take it again, or give way."""
+        try:
+            if not await self.lock.check():
+                log.warning("instance lock: the database dropped its connection; taken again")
+            self._dead.pop("database", None)
+        except AlreadyRunning as exc:
+            log.error("instance lock: taken by another instance (%s); stopping", exc.holder)
+            self.request_stop()
+        except Exception as exc:
+            log.error("instance lock: not held, database unreachable (%s)", type(exc).__name__)
+            self._dead["database"] = "the instance lock is not held"
+            self._heartbeat()
 
     async def _watch(self, runtime: Watched) -> None:
         """A platform that stopped receiving updates makes the instance unhealthy, and says so."""

@@ -194,3 +194,36 @@ async def test_second_run_on_the_same_postgres_database_exits_naming_the_first(
         assert first.poll() is None
     finally:
         assert await stop(first) == 0
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="GLASHATAI_TEST_POSTGRES_URL is not set")
+async def test_a_dropped_lock_connection_is_replaced_and_the_database_stays_held(
+    tmp_path: Path, tg: FakeTelegram, postgres_database: str
+) -> None:
+    """The advisory lock lives with its connection; a server that drops it must not free
+    the database for a second instance."""
+    env = env_for(tmp_path, tg, None)
+    env["GLASHATAI_DATABASE__URL"] = postgres_database
+    first = start(tmp_path, env)
+    admin = create_async_engine(postgres_database)
+    try:
+        await wait_log(tmp_path / "run.log", "Glashatai is running")
+        async with admin.begin() as conn:
+            killed = await conn.scalar(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = current_database()"
+                    " AND application_name LIKE 'glashatai run%'"
+                )
+            )
+        assert killed == 1
+        await wait_log(tmp_path / "run.log", "taken again", timeout=30)
+
+        second = run_second(tmp_path, env)
+
+        assert second.returncode == 1, second.stderr
+        assert f"pid {first.pid}" in second.stderr
+        assert first.poll() is None
+    finally:
+        await admin.dispose()
+        assert await stop(first) == 0

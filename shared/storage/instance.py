@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -80,6 +81,30 @@ class InstanceLock:
             self._acquire_file()
         else:
             await self._acquire_advisory()
+
+    async def check(self) -> bool:
+        """True while the lock is held; False if it had to be taken again.
+
+        A PostgreSQL advisory lock lives as long as its connection: if the server dropped
+        the connection (a restart), the lock is taken again, or :class:`AlreadyRunning`
+        says another instance got there first.
+        """
+        if self._conn is None:
+            return True
+        try:
+            await self._conn.execute(text("SELECT 1"))
+            await self._conn.commit()
+            return True
+        except (DBAPIError, OSError):
+            pass
+        with contextlib.suppress(Exception):
+            await self._conn.close()
+        self._conn = None
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
+        await self._acquire_advisory()
+        return False
 
     async def release(self) -> None:
         if self._fd is not None:
