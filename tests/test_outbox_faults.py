@@ -173,6 +173,8 @@ async def test_a_hook_that_raises_leaves_the_outcome_recorded_and_its_work_owed(
         await citizens.get_or_create(conn, "telegram", "hook-was-here")
         runs.append(item.id)
 
+    await Dispatcher(sqlite_db, {}, settings.outbox).recover()  # the feature isn't there
+    assert (await row(sqlite_db, item_id)).progress.get(HOOKS_PENDING)
     restarted = Dispatcher(sqlite_db, {}, settings.outbox)
     restarted.on_outcome(PROBE, fixed)
     await restarted.recover()

@@ -171,7 +171,8 @@ class Dispatcher:
                 await self._record(item, OutboxState.UNKNOWN, error=reason)
                 log.warning("outbox %s: outcome unknown after a restart", item.id)
         for item in owing:
-            await self._run_owed_hooks(item)
+            if self.hooks.get(item.ref_type or ""):  # else: owed to a feature not running here
+                await self._run_owed_hooks(item)
 
     async def run(self) -> None:
         """Drain the outbox until :meth:`stop`."""
