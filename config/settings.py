@@ -194,6 +194,9 @@ class HotlineSettings(BaseModel):
     max_question_length: int = 4000
     card_backlog_threshold: int = 15
     queue_page_size: int = 10
+    # Similar questions (README "Similar questions"): how alike (0..1) two questions must be
+    # for the card to name one as similar to the other.
+    similar_threshold: float = Field(default=0.3, ge=0.0, le=1.0)
 
 
 class WebSettings(BaseModel):

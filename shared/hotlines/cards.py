@@ -17,6 +17,7 @@ from config.settings import Settings
 from shared import callbacks
 from shared.domain import OutboxAction, OutboxState, Platform, QuestionStatus
 from shared.hotlines import questions as repo
+from shared.hotlines import similar_card
 from shared.hotlines.model import PRIORITY_CARD, PRIORITY_MODERATOR
 from shared.hotlines.refs import HotlineRef
 from shared.outbox import store
@@ -79,9 +80,13 @@ async def render(
     if body.is_empty():
         body = Document((paragraph(Span(texts("moderation.photos_only"), italic=True)),))
     blocks.extend(body.blocks)
+    grouping = await similar_card.view(conn, settings, question)
+    blocks.extend(similar_card.lines(texts, grouping))
     if known is None:
         blocks.extend(await _status(conn, texts, settings, question, citizen))
     buttons = await _buttons(conn, texts, question, reasons)
+    if not reasons:
+        buttons.extend(await similar_card.buttons(conn, texts, grouping))
     return Document(tuple(blocks)), buttons
 
 

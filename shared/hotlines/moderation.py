@@ -17,7 +17,7 @@ from shared import callbacks
 from shared.clock import utcnow
 from shared.domain import OutboxAction, OutboxState, Platform, QuestionStatus
 from shared.errors import InvalidInput, NotFound
-from shared.hotlines import cards
+from shared.hotlines import cards, similar
 from shared.hotlines import questions as repo
 from shared.hotlines.batching import tx_cache
 from shared.hotlines.campaigns import open_now, tally
@@ -137,6 +137,7 @@ async def card_or_summary(
     threshold bumps its count instead of adding a message to the admin chat.
     """
     settings, texts = services.settings, services.texts
+    await similar.index(conn, question.id, question.hotline_id, question.text)
     chat = cards.admin_chat(settings)
     if chat is None:
         return

@@ -259,6 +259,26 @@ card_messages = Table(
     Index(None, "question_id"),
 )
 
+# Similar questions: each question's lemma terms, an inverted index per hotline (candidates
+# are found by their rarer terms, not by scanning the hotline), and its grouping state.
+question_terms = Table(
+    "question_terms",
+    metadata,
+    Column("hotline_id", ForeignKey("hotlines.id", ondelete="CASCADE"), primary_key=True),
+    Column("term", String(64), primary_key=True),
+    Column("question_id", ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True),
+    Index(None, "question_id"),
+)
+
+question_similar = Table(
+    "question_similar",
+    metadata,
+    Column("question_id", ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True),
+    Column("lemmas", Text, nullable=False),  # the question's lemmas, space-separated, in order
+    Column("apart", Boolean, nullable=False, default=False),  # taken out of every group
+    Column("group_ids", JSON, nullable=True),  # «Ответить всем» is on: the others it answers
+)
+
 hotline_drafts = Table(
     "hotline_drafts",
     metadata,

@@ -22,7 +22,7 @@ from bots.telegram.middleware import Action
 from bots.telegram.moderators import guarded
 from shared.callbacks import CallbackToken
 from shared.errors import InvalidInput
-from shared.hotlines import digest, moderation
+from shared.hotlines import digest, groups, moderation
 from shared.hotlines.model import Moderator
 from shared.services import Services
 
@@ -60,7 +60,7 @@ async def answer(
     text = message.text or message.caption or ""
     if not text.strip() and not attachments:
         return
-    outcome = await moderation.answer(
+    outcome = await groups.answer(
         services, moderator, question_id, text, attachments, reply_to=message.message_id
     )
     log.info("question %s: reply by %s: %s", question_id, moderator.id, outcome.result.value)
@@ -127,6 +127,9 @@ BUTTONS: dict[str, CardButton] = {
     "mod.back": lambda s, m, target, t: moderation.reject_menu(s, m, target, False),
     "mod.reject": lambda s, m, target, t: moderation.reject(s, m, target, str(t.data.get("r"))),
     "mod.digest_post": lambda s, m, target, t: _digest_post(s, m, target),
+    "mod.group_all": lambda s, m, target, t: groups.answer_all(s, m, target),
+    "mod.group_one": lambda s, m, target, t: groups.answer_one(s, m, target),
+    "mod.group_out": lambda s, m, target, t: groups.take_out(s, m, target, int(t.data["o"])),
 }
 
 

@@ -1,0 +1,237 @@
+"""Similar waiting questions of the same hotline, found through an inverted index.
+
+Each question's lemma terms are kept in ``question_terms`` (hotline, term, question). To
+find a question's look-alikes we count, capped, how many questions hold each of its terms
+(the rarer, the weightier), fetch the newest waiting holders of its rarest terms, keep the
+best-placed candidates, and score those exactly: a weighted Dice overlap of lemmas where a
+misspelt word still meets its correct form (rapidfuzz). Nothing scans the hotline.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import TextClause, delete, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.domain import QuestionStatus
+from shared.hotlines.lemmas import known, lemmas
+from shared.storage.schema import question_similar, question_terms, questions
+
+WAITING = (QuestionStatus.NEW.value, QuestionStatus.ASSIGNED.value)
+# Term counts stop here: a term held by this many questions is common, whatever the total.
+DF_CAP = 300
+# The rarest terms of a question that fetch its candidates, and how many holders of each.
+RETRIEVAL_TERMS = 6
+PER_TERM = 200
+# Candidates scored exactly, after the rough ranking by shared rare terms.
+SCORED = 30
+# A misspelt word meets a known one at this rapidfuzz ratio (words of 5 letters or more).
+TYPO_RATIO = 80.0
+TYPO_MIN_LENGTH = 5
+MAX_FOUND = 100
+# The score's share kept when two questions name different numbers, or only one names any.
+OTHER_NUMBER = 0.4
+ONE_NUMBER = 0.85
+# Terms counted in one query (SQLite allows 500 parts in a compound SELECT).
+COUNTS_PER_QUERY = 100
+
+
+@dataclass(frozen=True)
+class Match:
+    """A similar question and how alike the two are (0..1)."""
+
+    question_id: int
+    score: float
+
+
+async def index(conn: AsyncConnection, question_id: int, hotline_id: int | None, text: str) -> None:
+    """Add a question to its hotline's index (a question outside a hotline has no group)."""
+    if hotline_id is None:
+        return
+    indexed = select(question_similar.c.question_id).where(
+        question_similar.c.question_id == question_id
+    )
+    if (await conn.execute(indexed)).first() is not None:
+        return  # a question kept during a ban, indexed when the first unban returned it
+    words = lemmas(text)
+    await conn.execute(
+        insert(question_similar),
+        [{"question_id": question_id, "lemmas": " ".join(words), "apart": False}],
+    )
+    terms = sorted(set(words))
+    if terms:
+        await conn.execute(
+            insert(question_terms),
+            [{"hotline_id": hotline_id, "term": t, "question_id": question_id} for t in terms],
+        )
+
+
+def weight(df: int) -> float:
+    """A term's weight from how many questions hold it: rare terms tell most."""
+    return math.log(1.0 + DF_CAP / max(df, 1))
+
+
+async def _counts(conn: AsyncConnection, hotline_id: int, terms: Iterable[str]) -> dict[str, int]:
+    """How many questions of the hotline hold each term, counted up to ``DF_CAP``."""
+    found: dict[str, int] = {}
+    chunk: list[str] = []  # the ids of 100 terms and the hotline: well under any bind limit
+    for term in terms:
+        chunk.append(term)
+        if len(chunk) == COUNTS_PER_QUERY:
+            found.update(await _count_some(conn, hotline_id, chunk))
+            chunk = []
+    if chunk:
+        found.update(await _count_some(conn, hotline_id, chunk))
+    return found
+
+
+@lru_cache(maxsize=COUNTS_PER_QUERY)
+def _count_sql(n: int) -> TextClause:
+    """Capped counts of n terms in one statement; built once per n (the compiler is slow
+    on compound selects, and these are plain)."""
+    one = (
+        "SELECT {i} AS i, (SELECT COUNT(*) FROM (SELECT 1 AS one FROM question_terms"
+        " WHERE hotline_id = :h AND term = :t{i} LIMIT {cap}) AS held{i}) AS n"
+    )
+    return text(" UNION ALL ".join(one.format(i=i, cap=DF_CAP) for i in range(n)))
+
+
+@lru_cache(maxsize=RETRIEVAL_TERMS)
+def _candidates_sql(n: int) -> TextClause:
+    one = (
+        "SELECT * FROM (SELECT {i} AS i, qt.question_id FROM question_terms AS qt"
+        " JOIN questions AS q ON q.id = qt.question_id"
+        " WHERE qt.hotline_id = :h AND qt.term = :t{i} AND qt.question_id != :self"
+        " AND q.status IN (:new, :assigned)"
+        " ORDER BY qt.question_id DESC LIMIT {limit}) AS p{i}"
+    )
+    return text(" UNION ALL ".join(one.format(i=i, limit=PER_TERM) for i in range(n)))
+
+
+def _terms(terms: Sequence[str]) -> dict[str, str]:
+    return {f"t{i}": term for i, term in enumerate(terms)}
+
+
+async def _count_some(
+    conn: AsyncConnection, hotline_id: int, terms: Sequence[str]
+) -> dict[str, int]:
+    rows = await conn.execute(_count_sql(len(terms)), {"h": hotline_id, **_terms(terms)})
+    return {terms[int(r.i)]: int(r.n) for r in rows}
+
+
+async def _candidates(
+    conn: AsyncConnection, hotline_id: int, question_id: int, terms: Sequence[str]
+) -> list[tuple[str, int]]:
+    """(term, question) for the newest waiting holders of each of these terms."""
+    if not terms:
+        return []
+    values = {"h": hotline_id, "self": question_id, "new": WAITING[0], "assigned": WAITING[1]}
+    rows = await conn.execute(_candidates_sql(len(terms)), {**values, **_terms(terms)})
+    return [(terms[int(r.i)], int(r.question_id)) for r in rows]
+
+
+def _met(word: str, others: set[str], typos: list[str]) -> float:
+    """1 when the other question has the word; a misspelling's ratio; else 0.
+
+    Only an unknown word (to the dictionary) is taken for a misspelling, of either side:
+    two real words a letter apart («давать», «сдавать») are different words.
+    """
+    if word in others:
+        return 1.0
+    if len(word) < TYPO_MIN_LENGTH:
+        return 0.0
+    pool = typos if known(word) else [w for w in others if len(w) >= TYPO_MIN_LENGTH]
+    if not pool:
+        return 0.0
+    best = process.extractOne(word, pool, scorer=fuzz.ratio, score_cutoff=TYPO_RATIO)
+    return best[1] / 100.0 if best is not None else 0.0
+
+
+def _numbers(words: set[str]) -> set[str]:
+    return {w for w in words if w[0].isdigit()}
+
+
+def score(a: Sequence[str], b: Sequence[str], weights: dict[str, float]) -> float:
+    """Weighted Dice overlap of two questions' lemma sets, misspellings forgiven.
+
+    Numbers are mostly houses, routes and schools: two questions naming different ones
+    are about different things, and one naming a number the other lacks may be.
+    """
+    set_a, set_b = set(a), set(b)
+    if not set_a or not set_b:
+        return 0.0
+    typos_a = [w for w in set_a if len(w) >= TYPO_MIN_LENGTH and not known(w)]
+    typos_b = [w for w in set_b if len(w) >= TYPO_MIN_LENGTH and not known(w)]
+    total = sum(weights.get(w, 1.0) for w in set_a) + sum(weights.get(w, 1.0) for w in set_b)
+    met = sum(weights.get(w, 1.0) * _met(w, set_b, typos_b) for w in set_a)
+    met += sum(weights.get(w, 1.0) * _met(w, set_a, typos_a) for w in set_b)
+    found = met / total if total else 0.0
+    numbers_a, numbers_b = _numbers(set_a), _numbers(set_b)
+    if numbers_a and numbers_b and not numbers_a & numbers_b:
+        found *= OTHER_NUMBER
+    elif bool(numbers_a) != bool(numbers_b):
+        found *= ONE_NUMBER
+    return found
+
+
+async def find(
+    conn: AsyncConnection, question_id: int, threshold: float, limit: int = MAX_FOUND
+) -> list[Match]:
+    """Waiting questions of the same hotline like this one, most alike first.
+
+    Questions a moderator took out of groups are neither found nor given look-alikes.
+    """
+    row = (
+        await conn.execute(
+            select(question_similar.c.lemmas, question_similar.c.apart, questions.c.hotline_id)
+            .join(questions, questions.c.id == question_similar.c.question_id)
+            .where(question_similar.c.question_id == question_id)
+        )
+    ).first()
+    if row is None or row.apart or row.hotline_id is None or not row.lemmas:
+        return []
+    hotline_id, words = int(row.hotline_id), row.lemmas.split()
+    counts = await _counts(conn, hotline_id, set(words))
+    rare = sorted(counts, key=lambda t: (counts[t], t))[:RETRIEVAL_TERMS]
+    rough: dict[int, float] = defaultdict(float)
+    for term, other in await _candidates(conn, hotline_id, question_id, rare):
+        rough[other] += weight(counts[term])
+    best = sorted(rough, key=lambda q: (-rough[q], -q))[:SCORED]
+    if not best:
+        return []
+    rows = await conn.execute(
+        select(question_similar.c.question_id, question_similar.c.lemmas).where(
+            question_similar.c.question_id.in_(best), question_similar.c.apart.is_(False)
+        )
+    )
+    theirs = {int(r.question_id): r.lemmas.split() for r in rows}
+    unseen = {w for ws in theirs.values() for w in ws} - set(counts)
+    counts.update(await _counts(conn, hotline_id, unseen))
+    weights = {t: weight(n) for t, n in counts.items()}
+    found = [Match(q, score(words, ws, weights)) for q, ws in theirs.items()]
+    found = [m for m in found if m.score >= threshold]
+    found.sort(key=lambda m: (-m.score, m.question_id))
+    return found[:limit]
+
+
+async def forget(conn: AsyncConnection, question_ids: Sequence[int]) -> None:
+    """Drop questions from the index: their lemmas are a copy of the citizen's words."""
+    if question_ids:
+        ids = list(question_ids)
+        await conn.execute(delete(question_terms).where(question_terms.c.question_id.in_(ids)))
+        await conn.execute(delete(question_similar).where(question_similar.c.question_id.in_(ids)))
+
+
+async def members(conn: AsyncConnection, question_id: int) -> list[int] | None:
+    """The others a reply to this question's card answers; None when it answers it alone."""
+    row = await conn.execute(
+        select(question_similar.c.group_ids).where(question_similar.c.question_id == question_id)
+    )
+    value = row.scalar_one_or_none()
+    return [int(i) for i in value] if value is not None else None
