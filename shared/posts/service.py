@@ -72,9 +72,13 @@ def check_platforms(services: Services, platforms: Sequence[str] | None) -> list
 
 def full_doc(post: Post) -> Document:
     """What readers see: the title as a heading, then the body."""
-    if not post.title:
-        return post.body
-    return join(Document((Block("heading", (Span(post.title),)),)), post.body)
+    return titled(post.title, post.body)
+
+
+def titled(title: str | None, body: Document) -> Document:
+    if not title:
+        return body
+    return join(Document((Block("heading", (Span(title),)),)), body)
 
 
 def check_time(services: Services, at: datetime, now: datetime | None = None) -> None:
@@ -98,8 +102,7 @@ def check_limits(
     media: Sequence[NewMedia],
 ) -> None:
     """Refuse, naming the platform and the limit, what a chosen platform would refuse."""
-    doc = body if not title else join(Document((Block("heading", (Span(title),)),)), body)
-    limits.check(services.limits, platforms, doc, media, services.texts)
+    limits.check(services.limits, platforms, titled(title, body), media, services.texts)
 
 
 async def _check_stored(
