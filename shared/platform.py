@@ -39,6 +39,8 @@ class LimitKind(StrEnum):
 
     TEXT_LENGTH = "text_length"  # characters of one post's text, as the platform shows it
     PHOTO_SIZE = "photo_size"  # bytes of one uploaded photo
+    PHOTO_SIDES = "photo_sides"  # width + height of one photo, in pixels
+    PHOTO_RATIO = "photo_ratio"  # how many times one photo's longer side exceeds the shorter
     DOCUMENT_SIZE = "document_size"  # bytes of one uploaded document
     ATTACHMENTS = "attachments"  # photos and documents in one post
 
@@ -55,5 +57,7 @@ class PostLimits:
     text_length: int | None = None
     render: Callable[[Document], str] = to_plain  # the text as the platform shows it
     photo_bytes: int | None = None
+    photo_sides: int | None = None
+    photo_ratio: int | None = None
     document_bytes: int | None = None
     attachments: int | None = None

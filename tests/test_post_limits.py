@@ -34,7 +34,7 @@ from shared.storage import media
 from shared.storage.engine import Database
 from shared.storage.media import NewFile
 from shared.texts import Texts
-from tests.fakes.telegram import FakeTelegram
+from tests.fakes.telegram import FakeTelegram, make_png
 from tests.fakes.telegram.server import NGINX_MAX_BODY
 from tests.fakes.vk import FakeVK
 from tests.harness import CHANNEL_ID, running_outbox, settings_for, settle
@@ -273,3 +273,20 @@ async def test_outbox_fails_a_vk_413_once(sqlite_db: Database, tmp_path: Path, v
     assert item.state is OutboxState.FAILED
     assert "413" in (item.error or "")
     assert len(vk.calls("wall.post")) == 1
+
+
+def test_a_panorama_photo_is_refused_by_its_sides_naming_each_platform() -> None:
+    panorama = NewMedia("photo", "pano.png", "image/png", make_png(12000, 400))
+    found = limits.violations(post_limits(), ["telegram", "vk"], from_plain("Текст"), [panorama])
+    assert {(v.platform, v.kind, v.limit, v.actual) for v in found} == {
+        ("telegram", LimitKind.PHOTO_SIDES, 10000, 12400),
+        ("telegram", LimitKind.PHOTO_RATIO, 20, 30),
+        ("vk", LimitKind.PHOTO_RATIO, 20, 30),
+    }
+    texts = Texts.load()
+    assert limits.describe(found[0], texts) == (
+        "Telegram: у фото «pano.png» ширина и высота вместе — 12 400 пикселей,"
+        " а можно не больше 10 000."
+    )
+    square = NewMedia("photo", "ok.png", "image/png", make_png(3000, 3000))
+    assert limits.violations(post_limits(), ["telegram", "vk"], from_plain("Т"), [square]) == []

@@ -32,8 +32,14 @@ log = logging.getLogger(__name__)
 NAME = "telegram"
 REQUIRED = "GLASHATAI_TELEGRAM__TOKEN"
 # The Bot API's upload limits (a longer text is split into messages, so it has none):
-# 10 MB for a photo, 50 MB for any other file; a bigger request gets HTTP 413.
-LIMITS = PostLimits(photo_bytes=10 * 1024 * 1024, document_bytes=50 * 1024 * 1024)
+# 10 MB for a photo, width + height at most 10,000 and sides at most 20:1; 50 MB for any
+# other file; a bigger request gets HTTP 413.
+LIMITS = PostLimits(
+    photo_bytes=10 * 1024 * 1024,
+    photo_sides=10000,
+    photo_ratio=20,
+    document_bytes=50 * 1024 * 1024,
+)
 
 
 class TelegramRuntime:

@@ -28,11 +28,13 @@ AUTH_FAILED = 5  # VK's "User authorization failed": the token was revoked or is
 NAME = "vk"
 REQUIRED = "GLASHATAI_VK__GROUP_TOKEN and GLASHATAI_VK__GROUP_ID"
 # A wall post: 16,384 characters of text as VK shows it, 10 attachments, photos up to
-# 50 MB and documents up to 200 MB (VK's upload limits).
+# 50 MB (width + height at most 14,000, sides at most 20:1) and documents up to 200 MB.
 LIMITS = PostLimits(
     text_length=WALL_LIMIT,
     render=wall_text,
     photo_bytes=50 * 1024 * 1024,
+    photo_sides=14000,
+    photo_ratio=20,
     document_bytes=200 * 1024 * 1024,
     attachments=10,
 )

@@ -7,9 +7,12 @@ characters) is refused here too: it can only come out as garbage on every platfo
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
 
 from shared.errors import InvalidInput
 from shared.platform import LimitKind, PostLimits
@@ -62,6 +65,8 @@ def _against(
     for item in media:
         if item.data is None:
             continue  # a platform's own reference (a Telegram file_id): its size is not ours
+        if item.kind == "photo":
+            found.extend(_shape(platform, limits, item.filename, item.data))
         cap, kind = (
             (limits.photo_bytes, LimitKind.PHOTO_SIZE)
             if item.kind == "photo"
@@ -69,6 +74,34 @@ def _against(
         )
         if cap is not None and len(item.data) > cap:
             found.append(Violation(platform, kind, cap, len(item.data), item.filename))
+    return found
+
+
+def _shape(platform: str, limits: PostLimits, filename: str, data: bytes) -> list[Violation]:
+    """A photo's sides against the platform's limits (read from the header only)."""
+    if limits.photo_sides is None and limits.photo_ratio is None:
+        return []
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    except (UnidentifiedImageError, OSError):
+        return []  # not an image at all: refused elsewhere, with its own message
+    found: list[Violation] = []
+    if limits.photo_sides is not None and width + height > limits.photo_sides:
+        found.append(
+            Violation(platform, LimitKind.PHOTO_SIDES, limits.photo_sides, width + height, filename)
+        )
+    longer, shorter = max(width, height), max(1, min(width, height))
+    if limits.photo_ratio is not None and longer > limits.photo_ratio * shorter:
+        found.append(
+            Violation(
+                platform,
+                LimitKind.PHOTO_RATIO,
+                limits.photo_ratio,
+                round(longer / shorter),
+                filename,
+            )
+        )
     return found
 
 
@@ -86,6 +119,7 @@ def describe(violation: Violation, texts: Texts) -> str:
     return texts(
         f"posts.limits.{violation.kind.value}",
         platform=platform,
+        file=violation.filename,
         limit=f"{violation.limit:,}".replace(",", " "),
         actual=f"{violation.actual:,}".replace(",", " "),
     )
