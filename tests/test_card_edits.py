@@ -11,12 +11,18 @@ import pytest
 
 from bots.app import App
 from bots.telegram.render import chunks
+from config import Settings
+from shared.domain import OutboxAction, OutboxState
 from shared.hotlines import cards, conversation
 from shared.hotlines import questions as repo
 from shared.hotlines.model import Incoming
+from shared.outbox import store
+from shared.outbox.model import OutboxMessage
+from shared.outbox.payload import Button, edit, message
+from shared.richtext import from_plain
 from shared.storage.engine import Database
 from tests.fakes.telegram import FakeTelegram
-from tests.harness import ADMIN_CHAT, MODERATOR
+from tests.harness import ADMIN_CHAT, MODERATOR, running_outbox, settings_for, settle
 from tests.hotline_harness import (
     containing,
     fast_overrides,
@@ -125,7 +131,7 @@ async def test_edits_queued_together_apply_in_order_to_the_current_messages(
         shown = card_messages(tg, ticket)
         assert [m["message_id"] for m in shown][:1] == [card["message_id"]]
         assert len(shown) == 2
-        assert "Для публикации" in tg_text(shown[-1])
+        assert "Для публикации" in " ".join(tg_text(m) for m in shown)
         assert refused_edits(tg) == []
         assert len([r for r in tg.requests("sendMessage") if r["ok"]]) == len(
             [m for m in tg.messages() if not m.get("deleted")]
@@ -153,3 +159,37 @@ async def _one_message_until_marked(app: App, question_id: int) -> int:
                 high = middle
         assert await parts(high, False) == 1, "the mark adds too little to tell"
         return high
+
+
+async def test_an_edit_with_a_target_goes_to_the_messages_the_target_has_now(
+    db: Database, tmp_path: Path, tg: FakeTelegram
+) -> None:
+    """The outbox alone, on each engine: two edits of one send, queued together."""
+    settings: Settings = settings_for(tmp_path, tg=tg)
+    buttons = [[Button("Взять", token="take")]]
+    short = from_plain("Вопрос: когда дадут тепло?")
+    long = from_plain("\n\n".join(["Вопрос: когда дадут тепло? " * 120, "Ж" * 2000]))
+
+    async def enqueue(action: OutboxAction, payload: dict[str, Any]) -> int:
+        async with db.write() as conn:
+            ref = {"ref_type": "probe_card", "ref_id": 1}
+            made = OutboxMessage("telegram", action, str(ADMIN_CHAT), payload, **ref)
+            return await store.enqueue(conn, made)
+
+    async with running_outbox(db, settings, ["telegram"]):
+        card = await enqueue(OutboxAction.SEND, message(short, buttons=buttons))
+        (sent,) = await settle(db, [card])
+        assert sent.result is not None
+        ids = sent.result["message_ids"]
+        twice = edit(ids, long, buttons=buttons, target=card)
+        first = await enqueue(OutboxAction.EDIT, twice)
+        second = await enqueue(OutboxAction.EDIT, twice)
+        edits = await settle(db, [first, second])
+    assert [e.state for e in edits] == [OutboxState.SENT] * 2
+    assert edits[0].result is not None
+    assert edits[1].result is not None
+    assert len(edits[0].result["message_ids"]) == 2
+    assert edits[1].result["message_ids"] == edits[0].result["message_ids"]
+    assert len([r for r in tg.requests("sendMessage") if r["ok"]]) == 2  # the card, one tail
+    # The first edit made one edit and sent the tail; the second made no call at all.
+    assert [r["ok"] for r in tg.requests("editMessageText")] == [True]

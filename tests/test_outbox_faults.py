@@ -146,9 +146,8 @@ async def test_recording_sent_is_retried_when_the_database_fails_for_a_moment(
 
 
 async def test_a_hook_that_raises_leaves_the_outcome_recorded_and_its_work_owed(
-    sqlite_db: Database,
+    db: Database,
     settings: Settings,
-    outbox: Dispatcher,
     tg: FakeTelegram,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -158,14 +157,15 @@ async def test_a_hook_that_raises_leaves_the_outcome_recorded_and_its_work_owed(
         await citizens.get_or_create(conn, "telegram", "hook-was-here")
         raise RuntimeError("the feature's bug")
 
-    outbox.on_outcome(PROBE, broken)
     caplog.set_level(logging.ERROR, "shared.outbox")
-    item_id = await enqueue(sqlite_db, CITIZEN, message(from_plain("Ответ")), ref_type=PROBE)
-    (item,) = await settle(sqlite_db, [item_id])
+    async with running_outbox(db, settings, ["telegram"]) as outbox:
+        outbox.on_outcome(PROBE, broken)
+        item_id = await enqueue(db, CITIZEN, message(from_plain("Ответ")), ref_type=PROBE)
+        (item,) = await settle(db, [item_id])
     assert item.state is OutboxState.SENT, item.error
     assert item.progress.get(HOOKS_PENDING)
     assert any(f"outbox {item_id}" in r.getMessage() for r in caplog.records)
-    async with sqlite_db.read() as conn:
+    async with db.read() as conn:
         assert await citizens.find(conn, "telegram", "hook-was-here") is None
     assert len(accepted(tg, "sendMessage")) == 1
 
@@ -173,16 +173,16 @@ async def test_a_hook_that_raises_leaves_the_outcome_recorded_and_its_work_owed(
         await citizens.get_or_create(conn, "telegram", "hook-was-here")
         runs.append(item.id)
 
-    await Dispatcher(sqlite_db, {}, settings.outbox).recover()  # the feature isn't there
-    assert (await row(sqlite_db, item_id)).progress.get(HOOKS_PENDING)
-    restarted = Dispatcher(sqlite_db, {}, settings.outbox)
+    await Dispatcher(db, {}, settings.outbox).recover()  # the feature isn't there
+    assert (await row(db, item_id)).progress.get(HOOKS_PENDING)
+    restarted = Dispatcher(db, {}, settings.outbox)
     restarted.on_outcome(PROBE, fixed)
     await restarted.recover()
     assert runs == [item_id]
-    again = await row(sqlite_db, item_id)
+    again = await row(db, item_id)
     assert again.state is OutboxState.SENT
     assert HOOKS_PENDING not in again.progress
-    async with sqlite_db.read() as conn:
+    async with db.read() as conn:
         assert await citizens.find(conn, "telegram", "hook-was-here") is not None
 
 
