@@ -211,7 +211,7 @@ async def test_killed_mid_publishing_and_restarted_leaves_no_duplicate(
 @pytest.mark.parametrize(
     "args",
     [["post"], ["post", "create"], ["post", "list"], ["post", "show"], ["post", "cancel"],
-     ["post", "edit"], ["post", "delete"]],
+     ["post", "edit"], ["post", "delete"], ["post", "publish"], ["post", "schedule"]],
 )  # fmt: skip
 def test_every_post_subcommand_has_help(args: list[str]) -> None:
     done = subprocess.run([GLASHATAI, *args, "--help"], capture_output=True, text=True, timeout=30)
