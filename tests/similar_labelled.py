@@ -80,9 +80,7 @@ async def scored_pairs(db: Database, ids: list[int]) -> dict[Pair, float]:
 
 
 def quality(groups: dict[int, str], pairs: dict[Pair, float], threshold: float) -> Quality:
-    truth = {
-        (a, b) for a, b in itertools.combinations(sorted(groups), 2) if groups[a] == groups[b]
-    }
+    truth = {(a, b) for a, b in itertools.combinations(sorted(groups), 2) if groups[a] == groups[b]}
     found = {p for p, s in pairs.items() if s >= threshold}
     right = len(found & truth)
     return Quality(
