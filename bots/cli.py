@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bots import health
 from bots.commands import hotlines as hotline_commands
 from bots.commands import posts as posts_commands
+from bots.commands import report as report_commands
 from config import ConfigError, Settings, load_settings
 from config.home import default_home, env_file, sqlite_file
 from config.template import write_template
@@ -217,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
 EXTENSIONS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     posts_commands.register,
     hotline_commands.register,
+    report_commands.register,
 ]
 
 

@@ -16,11 +16,13 @@ from shared.services import Services
 
 log = logging.getLogger(__name__)
 
-PRIVATE = ("start", "my")
+PRIVATE = ("start", "my", "forget")
 ADMIN = (
     "post",
     "urgent",
     "queue",
+    "overdue",
+    "report",
     "next",
     "stats",
     "digest",

@@ -11,6 +11,7 @@ from bots.telegram.handlers import (
     hotline_admin,
     moderation,
     posts,
+    report,
     start,
     web_login,
 )
@@ -36,6 +37,7 @@ def routers() -> list[Router]:
         start.router(),
         posts.router(),
         hotline_admin.router(),
+        report.router(),
         web_login.router(),
         citizen.router(),
         moderation.router(),

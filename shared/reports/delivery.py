@@ -1,0 +1,166 @@
+"""Making the report for a period, and sending it to the admin chat through the outbox.
+
+The Word file goes first with a short summary as its caption, then the charts as photos
+(an album): the admin chat reads the figures without opening the file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.clock import utcnow
+from shared.domain import OutboxAction, Platform
+from shared.errors import InvalidInput
+from shared.hotlines import cards
+from shared.hotlines.model import PRIORITY_MODERATOR
+from shared.outbox import store
+from shared.outbox.model import OutboxMessage
+from shared.outbox.payload import message
+from shared.reports import charts, document, figures
+from shared.reports.charts import Chart
+from shared.reports.figures import Period, Report
+from shared.richtext import Document, from_plain
+from shared.services import Services
+from shared.storage import audit, media
+from shared.texts import Texts
+from shared.wordfile import DOCX_MIME
+
+MEDIA_OWNER = "report"
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$|^(\d{2})\.(\d{2})\.(\d{4})$")
+
+
+class ReportRef(StrEnum):
+    FILE = "report"  # the report's .docx with its summary; ref_id is the file's media id
+    CHARTS = "report_charts"  # the report's charts as an album; ref_id is the .docx's media id
+
+
+@dataclass(frozen=True)
+class Made:
+    report: Report
+    charts: list[Chart]
+    docx: bytes
+
+
+def parse_day(value: str, texts: Texts) -> date:
+    """``2026-01-31`` or ``31.01.2026``."""
+    found = _DAY.match(value.strip())
+    try:
+        if found is None:
+            raise ValueError(value)
+        if found.group(1):
+            return date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
+        return date(int(found.group(6)), int(found.group(5)), int(found.group(4)))
+    except ValueError:
+        raise InvalidInput(texts("report.bad_date", value=value.strip())) from None
+
+
+def period(
+    first: str | None, last: str | None, tz: ZoneInfo, texts: Texts, now: datetime | None = None
+) -> Period:
+    """The dates given; without a start, the office's current year up to today."""
+    today = (now or utcnow()).astimezone(tz).date()
+    start = parse_day(first, texts) if first else date(today.year, 1, 1)
+    end = parse_day(last, texts) if last else (today if not first else max(start, today))
+    if start > end:
+        raise InvalidInput(
+            texts("report.bad_period", first=f"{start:%d.%m.%Y}", last=f"{end:%d.%m.%Y}")
+        )
+    return Period(start, end, tz)
+
+
+def _render(report: Report, texts: Texts, author: str) -> Made:
+    drawn = charts.draw(report, texts)
+    return Made(report, drawn, document.docx(report, texts, drawn, author))
+
+
+async def make(services: Services, span: Period) -> Made:
+    """Counted in one read transaction; drawn and written in a thread (matplotlib and
+    python-docx take a second or two that the event loop must not wait for)."""
+    async with services.db.read() as conn:
+        report = await figures.collect(conn, span)
+    return await asyncio.to_thread(_render, report, services.texts, services.settings.office_name)
+
+
+def summary(made: Made, texts: Texts) -> Document:
+    report = made.report
+    published = sum(r.published for r in report.releases.values())
+    answers = sum(t.answered for t in report.answer_times)
+    return from_plain(
+        texts(
+            "report.caption",
+            period=document.period_label(report),
+            published=published,
+            hotlines=len(report.hotlines),
+            answers=answers,
+        )
+    )
+
+
+async def to_admin_chat(
+    services: Services, span: Period, actor: str, reply_to: int | None = None
+) -> None:
+    """The .docx with its summary, then the charts as an album, both through the outbox."""
+    texts = services.texts
+    chat = cards.admin_chat(services.settings)
+    if chat is None:
+        raise InvalidInput(texts("report.no_admin_chat"))
+    made = await make(services, span)
+    async with services.db.write() as conn:
+        file_id = await media.add(
+            conn,
+            owner_type=MEDIA_OWNER,
+            owner_id=0,
+            kind="document",
+            filename=document.filename(made.report),
+            mime=DOCX_MIME,
+            data=made.docx,
+        )
+        await _send(conn, chat, summary(made, texts), [file_id], ReportRef.FILE, file_id, reply_to)
+        if made.charts:
+            photos = [
+                media.NewFile("photo", chart.filename, "image/png", chart.png)
+                for chart in made.charts
+            ]
+            ids = await media.add_all(conn, MEDIA_OWNER, file_id, photos)
+            await _send(conn, chat, Document(), ids, ReportRef.CHARTS, file_id, None)
+        await audit.record(
+            conn,
+            actor,
+            "report.sent",
+            "report",
+            file_id,
+            first=span.first.isoformat(),
+            last=span.last.isoformat(),
+        )
+    services.wake_outbox()
+
+
+async def _send(
+    conn: AsyncConnection,
+    chat: str,
+    doc: Document,
+    ids: Sequence[int],
+    ref: ReportRef,
+    ref_id: int,
+    reply_to: int | None,
+) -> None:
+    await store.enqueue(
+        conn,
+        OutboxMessage(
+            platform=Platform.TELEGRAM.value,
+            action=OutboxAction.SEND,
+            destination=chat,
+            payload=message(doc, media=list(ids), reply_to=reply_to),
+            priority=PRIORITY_MODERATOR,
+            ref_type=ref,
+            ref_id=ref_id,
+        ),
+    )

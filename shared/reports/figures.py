@@ -1,0 +1,277 @@
+"""The year's figures, counted from what the suite stored: publications, hotlines, answers.
+
+The office reports once a year what it did; these are the numbers it used to count by hand.
+Everything is counted in one read transaction, for a period of office-local dates.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.domain import HotlineStatus, PublicationState, QuestionStatus
+from shared.storage.schema import audit_log, citizens, hotlines, posts, publications, questions
+
+EDIT_ACTION = "post.edit"
+# A publication that was out and then removed was published all the same.
+WAS_PUBLISHED = (PublicationState.PUBLISHED.value, PublicationState.DELETED.value)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Office-local dates, both included."""
+
+    first: date
+    last: date
+    tz: ZoneInfo
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first, time(), self.tz)
+
+    @property
+    def end(self) -> datetime:
+        """The first instant after the period."""
+        return datetime.combine(self.last + timedelta(days=1), time(), self.tz)
+
+    def month(self, at: datetime) -> str:
+        """``2026-03``: the office-local month of an instant."""
+        return f"{at.astimezone(self.tz):%Y-%m}"
+
+    def months(self) -> list[str]:
+        out: list[str] = []
+        year, month = self.first.year, self.first.month
+        while (year, month) <= (self.last.year, self.last.month):
+            out.append(f"{year:04d}-{month:02d}")
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return out
+
+
+@dataclass
+class Releases:
+    """One platform's publications in one month."""
+
+    published: int = 0
+    failed: int = 0
+    edited: int = 0
+
+
+@dataclass(frozen=True)
+class HotlineRow:
+    id: int
+    topic: str
+    starts_at: datetime
+    ends_at: datetime
+    received: int
+    answered: int
+    rejected: int
+
+
+@dataclass(frozen=True)
+class AnswerTimes:
+    """How long citizens of one platform waited for an answer, in hours."""
+
+    platform: str
+    answered: int
+    median_hours: float
+    p90_hours: float
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Citizens of one platform who asked in the period, and those who got an answer."""
+
+    platform: str
+    asked: int
+    answered: int
+
+
+@dataclass
+class Report:
+    period: Period
+    releases: dict[tuple[str, str], Releases] = field(default_factory=dict)  # (month, platform)
+    hotlines: list[HotlineRow] = field(default_factory=list)
+    answer_times: list[AnswerTimes] = field(default_factory=list)
+    reach: list[Reach] = field(default_factory=list)
+
+    @property
+    def platforms(self) -> list[str]:
+        """Every platform that appears anywhere in the report, in a stable order."""
+        found = {p for _, p in self.releases}
+        found |= {t.platform for t in self.answer_times} | {r.platform for r in self.reach}
+        return sorted(found)
+
+    def releases_total(self, platform: str) -> Releases:
+        total = Releases()
+        for (_, p), r in self.releases.items():
+            if p == platform:
+                total.published += r.published
+                total.failed += r.failed
+                total.edited += r.edited
+        return total
+
+
+async def collect(conn: AsyncConnection, period: Period) -> Report:
+    report = Report(period)
+    await _releases(conn, report)
+    report.hotlines = await _hotlines(conn, period)
+    report.answer_times = await _answer_times(conn, period)
+    report.reach = await _reach(conn, period)
+    return report
+
+
+def _bucket(report: Report, at: datetime, platform: str) -> Releases:
+    return report.releases.setdefault((report.period.month(at), platform), Releases())
+
+
+async def _releases(conn: AsyncConnection, report: Report) -> None:
+    """Published by the post's first publication time; failed by when the failure was
+    recorded; edited: each edit of a post already out, once per platform it was out on."""
+    period = report.period
+    out = await conn.execute(
+        select(publications.c.platform, posts.c.published_at)
+        .join(posts, posts.c.id == publications.c.post_id)
+        .where(
+            publications.c.state.in_(WAS_PUBLISHED),
+            posts.c.published_at >= period.start,
+            posts.c.published_at < period.end,
+        )
+    )
+    for platform, at in out:
+        _bucket(report, at, platform).published += 1
+    failed = await conn.execute(
+        select(publications.c.platform, publications.c.updated_at).where(
+            publications.c.state == PublicationState.FAILED.value,
+            publications.c.updated_at >= period.start,
+            publications.c.updated_at < period.end,
+        )
+    )
+    for platform, at in failed:
+        _bucket(report, at, platform).failed += 1
+    edits = await conn.execute(
+        select(audit_log.c.target_id, audit_log.c.at).where(
+            audit_log.c.action == EDIT_ACTION,
+            audit_log.c.at >= period.start,
+            audit_log.c.at < period.end,
+        )
+    )
+    edit_times: dict[int, list[datetime]] = defaultdict(list)
+    for target, at in edits:
+        if target is not None and str(target).isdigit():
+            edit_times[int(target)].append(at)
+    if not edit_times:
+        return
+    out_on = await conn.execute(
+        select(publications.c.post_id, publications.c.platform, posts.c.published_at)
+        .join(posts, posts.c.id == publications.c.post_id)
+        .where(
+            publications.c.post_id.in_(list(edit_times)),
+            publications.c.state.in_(WAS_PUBLISHED),
+            posts.c.published_at.is_not(None),
+        )
+    )
+    for post_id, platform, published_at in out_on:
+        for at in edit_times[int(post_id)]:
+            if at >= published_at:
+                _bucket(report, at, platform).edited += 1
+
+
+async def _hotlines(conn: AsyncConnection, period: Period) -> list[HotlineRow]:
+    """Hotlines that started in the period (a scheduled one was not held yet)."""
+    found = (
+        await conn.execute(
+            select(hotlines.c.id, hotlines.c.topic, hotlines.c.starts_at, hotlines.c.ends_at)
+            .where(
+                hotlines.c.starts_at >= period.start,
+                hotlines.c.starts_at < period.end,
+                hotlines.c.status != HotlineStatus.SCHEDULED.value,
+            )
+            .order_by(hotlines.c.starts_at, hotlines.c.id)
+        )
+    ).all()
+    if not found:
+        return []
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    rows = await conn.execute(
+        select(questions.c.hotline_id, questions.c.status, func.count())
+        .where(questions.c.hotline_id.in_([row.id for row in found]))
+        .group_by(questions.c.hotline_id, questions.c.status)
+    )
+    for hotline_id, status, n in rows:
+        counts[int(hotline_id)][status] = int(n)
+    return [
+        HotlineRow(
+            id=int(row.id),
+            topic=row.topic,
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            received=sum(counts[row.id].values()),
+            answered=counts[row.id].get(QuestionStatus.ANSWERED.value, 0),
+            rejected=counts[row.id].get(QuestionStatus.REJECTED.value, 0),
+        )
+        for row in found
+    ]
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile: a value that really occurred, as offices report it."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+async def _answer_times(conn: AsyncConnection, period: Period) -> list[AnswerTimes]:
+    """From a question's arrival to its (first recorded) answer, for questions answered in
+    the period, by the platform the citizen wrote from."""
+    rows = await conn.execute(
+        select(citizens.c.platform, questions.c.created_at, questions.c.answered_at)
+        .join(citizens, citizens.c.id == questions.c.citizen_id)
+        .where(
+            questions.c.status == QuestionStatus.ANSWERED.value,
+            questions.c.answered_at >= period.start,
+            questions.c.answered_at < period.end,
+        )
+    )
+    waits: dict[str, list[float]] = defaultdict(list)
+    for platform, created, answered in rows:
+        waits[platform].append(max(0.0, (answered - created).total_seconds() / 3600))
+    return [
+        AnswerTimes(
+            platform=platform,
+            answered=len(hours),
+            median_hours=float(statistics.median(hours)),
+            p90_hours=percentile(hours, 0.9),
+        )
+        for platform, hours in sorted(waits.items())
+    ]
+
+
+async def _reach(conn: AsyncConnection, period: Period) -> list[Reach]:
+    asked = await conn.execute(
+        select(citizens.c.platform, func.count(func.distinct(questions.c.citizen_id)))
+        .join(citizens, citizens.c.id == questions.c.citizen_id)
+        .where(questions.c.created_at >= period.start, questions.c.created_at < period.end)
+        .group_by(citizens.c.platform)
+    )
+    answered = await conn.execute(
+        select(citizens.c.platform, func.count(func.distinct(questions.c.citizen_id)))
+        .join(citizens, citizens.c.id == questions.c.citizen_id)
+        .where(
+            questions.c.status == QuestionStatus.ANSWERED.value,
+            questions.c.answered_at >= period.start,
+            questions.c.answered_at < period.end,
+        )
+        .group_by(citizens.c.platform)
+    )
+    by_asked = {p: int(n) for p, n in asked}
+    by_answered = {p: int(n) for p, n in answered}
+    return [
+        Reach(platform=p, asked=by_asked.get(p, 0), answered=by_answered.get(p, 0))
+        for p in sorted(set(by_asked) | set(by_answered))
+    ]
