@@ -7,7 +7,7 @@ contract: the docs and ``.env.example`` name them.
 from __future__ import annotations
 
 import json
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -194,6 +194,27 @@ class HotlineSettings(BaseModel):
     max_question_length: int = 4000
     card_backlog_threshold: int = 15
     queue_page_size: int = 10
+    # Deadlines and retention (README "Deadlines", "Retention").
+    answer_days: int = Field(default=7, ge=0)
+    reminder_time: time | None = time(9, 0)
+    holidays: Annotated[list[date], NoDecode] = Field(default_factory=list)
+    retention_days: int = Field(default=30, ge=0)
+    # Similar questions (README "Similar questions"): how alike (0..1) two questions must be
+    # for the card to name one as similar to the other.
+    similar_threshold: float = Field(default=0.3, ge=0.0, le=1.0)
+
+    @field_validator("reminder_time", mode="before")
+    @classmethod
+    def _no_reminder(cls, value: Any) -> Any:
+        """An empty variable switches the daily reminder off."""
+        return None if value == "" else value
+
+    @field_validator("holidays", mode="before")
+    @classmethod
+    def _holiday_list(cls, value: Any) -> Any:
+        """``2026-01-01, 2026-01-02`` or a JSON list: days off besides Saturdays and Sundays."""
+        return _str_list(value)
+
     # Similar questions (README "Similar questions"): how alike (0..1) two questions must be
     # for the card to name one as similar to the other.
     similar_threshold: float = Field(default=0.3, ge=0.0, le=1.0)

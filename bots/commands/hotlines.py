@@ -14,7 +14,7 @@ from pathlib import Path
 
 from config import Settings
 from shared.errors import NotFound
-from shared.hotlines import campaigns, digest, drafts
+from shared.hotlines import campaigns, deadlines, digest, drafts
 from shared.services import Services
 from shared.storage import audit
 from shared.storage.migrate import upgrade
@@ -58,6 +58,8 @@ def cmd_create(args: argparse.Namespace) -> int:
                 ends_at=end,
                 created_by="cli",
             )
+            if args.answer_days is not None:
+                await deadlines.set_answer_days(conn, hotline.id, args.answer_days)
             await audit.record(conn, "cli", "hotline.create", "hotline", hotline.id)
         created = services.texts(
             "hotline.created",
@@ -143,6 +145,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     create.add_argument("--start", required=True, help='start, e.g. "2026-12-01 10:00"')
     create.add_argument("--end", required=True, help='end, e.g. "2026-12-01 12:00"')
     create.add_argument("--description", default="", help="a short description for citizens")
+    create.add_argument(
+        "--answer-days",
+        type=int,
+        default=None,
+        help="answer its questions within this many days of its end (default: the setting)",
+    )
     create.set_defaults(func=cmd_create)
 
     listing = commands.add_parser("list", help="every hotline with its status and counts")

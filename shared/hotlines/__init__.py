@@ -7,13 +7,18 @@
 from __future__ import annotations
 
 from shared.hotlines.conversation import Conversation
+from shared.hotlines.deadlines import DeadlinePlanner
 from shared.hotlines.moderation import hooks
 from shared.hotlines.planner import HotlinePlanner
+from shared.hotlines.retention import PrivacyRef, RetentionPlanner, on_confirmation
 from shared.services import Services
 
 
 def install(services: Services) -> None:
     services.add_planner(HotlinePlanner(services))
+    services.add_planner(DeadlinePlanner(services))
+    services.add_planner(RetentionPlanner(services))
+    services.on_outcome(PrivacyRef.FORGOTTEN, on_confirmation)
     for ref_type, hook in hooks(services).items():
         services.on_outcome(ref_type, hook)
     services.features["hotlines"] = Conversation(services)

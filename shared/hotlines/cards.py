@@ -15,11 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from config.settings import Settings
 from shared import callbacks
+from shared.clock import utcnow
 from shared.domain import OutboxAction, OutboxState, Platform, QuestionStatus
 from shared.hotlines import questions as repo
 from shared.hotlines import similar_card
 from shared.hotlines.model import PRIORITY_CARD, PRIORITY_MODERATOR
 from shared.hotlines.refs import HotlineRef
+from shared.hotlines.waits import waited
 from shared.outbox import store
 from shared.outbox.model import OutboxItem, OutboxMessage
 from shared.outbox.payload import Button, edit, message
@@ -119,7 +121,20 @@ async def _status(
             lines.append(paragraph(Span(delivery, italic=True)))
     if citizen is not None and not citizen.reachable:
         lines.append(paragraph(Span(texts("moderation.status_unreachable"), bold=True)))
+    lines.extend(await _wait(conn, texts, question))
     return lines
+
+
+async def _wait(conn: AsyncConnection, texts: Texts, question: repo.Question) -> list[Block]:
+    """How long the question has waited (so far, or until its first answer)."""
+    if question.status in (QuestionStatus.NEW, QuestionStatus.ASSIGNED):
+        line = texts("deadlines.waiting", waited=waited(utcnow() - question.created_at, texts))
+        return [paragraph(Span(line, italic=True))]
+    given = await repo.answers_of(conn, question.id)
+    if question.status is QuestionStatus.ANSWERED and given:
+        spent = waited(given[0].created_at - question.created_at, texts)
+        return [paragraph(Span(texts("deadlines.waited", waited=spent), italic=True))]
+    return []
 
 
 async def _delivery(conn: AsyncConnection, texts: Texts, outbox_id: int | None) -> str | None:

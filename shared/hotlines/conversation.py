@@ -28,6 +28,7 @@ from shared.hotlines.campaigns import Hotline
 from shared.hotlines.model import Attachment, Incoming, NameLookup
 from shared.hotlines.moderation import card_or_summary, for_citizen
 from shared.hotlines.refs import HotlineRef
+from shared.hotlines.retention import withdraw
 from shared.outbox import store
 from shared.outbox.payload import Button
 from shared.richtext import Document, from_plain
@@ -44,6 +45,7 @@ START_WORDS = {"/start", "start", "начать", "старт", "привет", 
 MINE_WORDS = {"мои вопросы", "/my", "/mine"}
 YES_WORDS = {"да", "согласен", "согласна", "согласен(на)", "согласие"}
 NO_WORDS = {"нет", "не согласен", "не согласна", "не согласен(на)"}
+FORGET_WORDS = {"удалить мои данные", "/forget"}
 
 
 class State(StrEnum):
@@ -66,6 +68,7 @@ class Press(StrEnum):
     CONSENT = "citizen.consent"  # an answer to the consent request (data "yes")
     CHOOSE = "citizen.choose"  # a hotline picked from the open ones (data "hotline_id")
     MINE = "citizen.mine"  # «Мои вопросы»: the citizen's questions and their status
+    FORGET = "citizen.forget"  # «Удалить мои данные»: consent withdrawn, data deleted now
 
 
 class Conversation:
@@ -108,9 +111,11 @@ class Conversation:
             if citizen is None or token.target_id != citizen.id:
                 log.info("citizen %s/%s pressed a button that is not theirs", platform, user_id)
                 return False
-            if citizen.banned and press is not Press.MINE:
+            if citizen.banned and press not in (Press.MINE, Press.FORGET):
                 return True
-            if press is Press.CONSENT:
+            if press is Press.FORGET:
+                await withdraw(conn, self.services, citizen)
+            elif press is Press.CONSENT:
                 await self._consent(conn, citizen, yes, resolved)
             elif press is Press.CHOOSE:
                 await self._choose(conn, citizen, int(token.data["hotline_id"]))
@@ -140,6 +145,9 @@ class Conversation:
     ) -> None:
         text = repo.storable(incoming.text).strip()
         word = text.lower()
+        if word in FORGET_WORDS and not incoming.attachments:
+            await withdraw(conn, self.services, citizen)
+            return
         if citizen.consent_at is None:
             await self._without_consent(conn, citizen, incoming, word, name)
             return
@@ -270,10 +278,13 @@ class Conversation:
         open_ = await self._open(conn)
         parts = [first if first is not None else self.texts("citizen.greeting")]
         mine = await self._mine_button(conn, citizen)
+        forget = await callbacks.button(
+            conn, self.texts("citizen.btn_forget"), Press.FORGET, citizen.id
+        )
         if not open_:
             parts.append(await self._outside(conn))
             await citizens.set_fields(conn, citizen.id, state=State.IDLE, state_data={})
-            await self._say(conn, citizen, "\n\n".join(parts), [[mine]])
+            await self._say(conn, citizen, "\n\n".join(parts), [[mine, forget]])
             return
         if len(open_) == 1:
             hotline = open_[0]
@@ -282,14 +293,14 @@ class Conversation:
             await citizens.set_fields(
                 conn, citizen.id, state=State.ASK, state_data={"hotline_id": hotline.id}
             )
-            await self._say(conn, citizen, "\n\n".join(parts), [[mine]])
+            await self._say(conn, citizen, "\n\n".join(parts), [[mine, forget]])
             return
         parts.append(self.texts("citizen.several_open"))
         parts.extend(f"{n}. {self._describe(h)}" for n, h in enumerate(open_, 1))
         parts.append(self.texts("citizen.choose"))
         await citizens.set_fields(conn, citizen.id, state=State.CHOOSE, state_data={})
         rows = await self._choices(conn, citizen, open_)
-        await self._say(conn, citizen, "\n\n".join(parts), [*rows, [mine]])
+        await self._say(conn, citizen, "\n\n".join(parts), [*rows, [mine, forget]])
 
     def _describe(self, hotline: Hotline) -> str:
         tz = self.settings.tz

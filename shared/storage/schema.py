@@ -187,6 +187,10 @@ hotlines = Table(
     Column("summary_sent", Boolean, nullable=False, default=False),
     Column("created_by", String(64), nullable=False),
     _ts("created_at", nullable=False),
+    # Deadlines and retention (migration 0008): days after closing to answer by (None: the
+    # setting), and when the citizens' personal data of the hotline was retired.
+    Column("answer_days", Integer, nullable=True),
+    _ts("retired_at"),
     Index(None, "status", "starts_at"),
 )
 
@@ -287,6 +291,16 @@ hotline_drafts = Table(
     Column("step", String(16), nullable=False),
     Column("data", JSON, nullable=False, default=dict),
     _ts("updated_at", nullable=False),
+)
+
+# Reminders already made, one per kind and office day: a restart neither repeats nor loses one.
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("day", String(10), primary_key=True),  # the office's date, ISO
+    Column("outbox_id", BigInteger, nullable=True),
+    _ts("created_at", nullable=False),
 )
 
 audit_log = Table(

@@ -14,7 +14,7 @@ from bots.telegram.filters import InAdminChat
 from bots.telegram.handlers.moderation import say
 from bots.telegram.moderators import guarded
 from shared.errors import InvalidInput
-from shared.hotlines import digest, drafts
+from shared.hotlines import deadlines, digest, drafts
 from shared.hotlines.model import Moderator
 from shared.services import Services
 
@@ -64,6 +64,10 @@ async def send_digest(
     await digest.to_admin_chat(services, int(raw), moderator.actor, reply_to=message.message_id)
 
 
+async def overdue(message: Message, services: Services) -> None:
+    await say(services, await deadlines.listing(services), message.message_id)
+
+
 async def step(message: Message, services: Services, moderator: Moderator) -> None:
     await drafts.step(services, moderator, message.text or "", message.message_id)
 
@@ -76,5 +80,6 @@ def router() -> Router:
     found.message.register(listing, Command("hotlines"), InAdminChat())
     found.message.register(close, Command("close_hotline"), InAdminChat())
     found.message.register(send_digest, Command("digest"), InAdminChat())
+    found.message.register(overdue, Command("overdue"), InAdminChat())
     found.message.register(step, InDialogue(), ~F.text.startswith("/"))
     return found

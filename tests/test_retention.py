@@ -1,0 +1,267 @@
+"""Personal data retired (152-ФЗ), on both engines: after the job nothing personal remains.
+
+Each test ends by reading every table of the database (every column of every row, the
+search tables too) and looking for the citizen's name and platform ids.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, inspect, select, text, update
+
+from shared.clock import utcnow
+from shared.domain import HotlineStatus, OutboxState, QuestionStatus
+from shared.hotlines import cards, moderation, retention
+from shared.hotlines import questions as repo
+from shared.hotlines.conversation import Conversation
+from shared.hotlines.model import Incoming, Moderator
+from shared.hotlines.retention import RetentionPlanner
+from shared.outbox import store
+from shared.richtext import from_plain
+from shared.services import Services
+from shared.storage import audit, citizens, media
+from shared.storage.engine import Database
+from shared.storage.schema import citizens as citizens_table
+from shared.storage.schema import hotlines, outbox
+from shared.storage.schema import media as media_table
+from shared.texts import Texts
+from tests.harness import photo_file, settings_for
+
+FIRST, LAST = "Евлампия", "Кукушкина"
+USER_ID = "987654321"
+OTHER_ID = "123450987"
+ADMIN = {"telegram": {"token": "123456:TEST-token", "admin_chat_id": -1001}}
+MOD = Moderator(5001, "Мария", "tg:5001")
+
+
+def services_on(db: Database, tmp_path: Path) -> Services:
+    return Services(settings=settings_for(tmp_path, overrides=ADMIN), db=db, texts=Texts.load())
+
+
+async def everything(db: Database) -> str:
+    """Every value of every row of every table, as one text."""
+    async with db.read() as conn:
+        names = await conn.run_sync(lambda sync: inspect(sync).get_table_names())
+        out: list[str] = []
+        for name in names:
+            for row in await conn.execute(text(f'SELECT * FROM "{name}"')):
+                for value in row:
+                    if isinstance(value, bytes | bytearray | memoryview):
+                        out.append(bytes(value).decode("latin-1"))
+                    elif isinstance(value, dict | list):
+                        out.append(json.dumps(value, ensure_ascii=False))
+                    else:
+                        out.append(readable(str(value)))
+    return "\n".join(out)
+
+
+def readable(value: str) -> str:
+    """JSON as SQLite keeps it (non-ASCII escaped as \\uXXXX) read back into plain text."""
+    if value[:1] in "[{":
+        try:
+            return json.dumps(json.loads(value), ensure_ascii=False)
+        except ValueError:
+            return value
+    return value
+
+
+async def assert_nobody(db: Database, *needles: str) -> None:
+    found = await everything(db)
+    for needle in needles:
+        assert needle not in found, f"{needle!r} is still stored"
+
+
+async def consented(db: Database, user_id: str, name: str) -> citizens.Citizen:
+    async with db.write() as conn:
+        citizen = await citizens.get_or_create(conn, "telegram", user_id)
+        await conn.execute(
+            update(citizens_table)
+            .where(citizens_table.c.id == citizen.id)
+            .values(consent_at=utcnow(), display_name=name, state="ask")
+        )
+        found = await citizens.get(conn, citizen.id)
+    assert found is not None
+    return found
+
+
+async def hotline(db: Database, ends_at: datetime, status: HotlineStatus) -> int:
+    async with db.write() as conn:
+        result = await conn.execute(
+            hotlines.insert()
+            .values(
+                topic="Отопление",
+                description="",
+                starts_at=ends_at - timedelta(hours=2),
+                ends_at=ends_at,
+                status=status.value,
+                announced=True,
+                summary_sent=True,
+                created_by="test",
+                created_at=ends_at,
+            )
+            .returning(hotlines.c.id)
+        )
+        return int(result.scalar_one())
+
+
+async def question(
+    services: Services, citizen: citizens.Citizen, hotline_id: int | None, words: str
+) -> int:
+    """A question with a photo and its card in the admin chat, the card delivered."""
+    async with services.db.write() as conn:
+        question_id = await repo.add(conn, citizen_id=citizen.id, hotline_id=hotline_id, text=words)
+        ids = await media.add_all(conn, "question", question_id, [photo_file()])
+        await repo.set_fields(conn, question_id, attachments=ids)
+        found = await repo.get(conn, question_id)
+        assert found is not None
+        card = await cards.enqueue_card(conn, services.settings, services.texts, found)
+        assert card is not None
+        shown = {"message_ids": [card + 100], "text_message_ids": [card + 100]}
+        await store.finish(conn, card, OutboxState.SENT, result=shown)
+        item = await store.get(conn, card)
+        assert item is not None
+        await cards.remember(conn, item)  # the card hook's part: its messages are known
+    return question_id
+
+
+async def sent(db: Database, item_id: int) -> None:
+    async with db.write() as conn:
+        await store.finish(conn, item_id, OutboxState.SENT, result={"chat_id": int(USER_ID)})
+
+
+async def test_retired_after_the_digest_nothing_personal_remains(
+    db: Database, tmp_path: Path
+) -> None:
+    services = services_on(db, tmp_path)
+    now = utcnow()
+    closed = await hotline(db, now - timedelta(days=2), HotlineStatus.CLOSED)
+    still_open = await hotline(db, now + timedelta(hours=1), HotlineStatus.OPEN)
+    anna = await consented(db, USER_ID, f"{FIRST} {LAST}")
+    other = await consented(db, OTHER_ID, "Пантелеймон Огурцов")
+    answered = await question(services, anna, closed, "Когда дадут тепло в доме 5?")
+    await question(services, anna, closed, "И в подъезде холодно")
+    await question(services, other, closed, "У нас тоже холодно")
+    await question(services, other, still_open, "А горячая вода когда?")
+    outcome = await moderation.answer(services, MOD, answered, "Тепло дадут в пятницу.")
+    assert outcome.result.value == "answered"
+    async with db.read() as conn:
+        answer_row = (await repo.answers_of(conn, answered))[0]
+    assert answer_row.outbox_id is not None
+    await sent(db, answer_row.outbox_id)
+    async with db.write() as conn:
+        await audit.record(conn, MOD.actor, "hotline.digest", "hotline", closed, entries=1)
+    digest_at = utcnow()
+    planner = RetentionPlanner(services)
+
+    await planner.run_due(digest_at + timedelta(days=29))
+    assert FIRST in await everything(db)
+    due = digest_at + timedelta(days=30)
+    assert await planner.upcoming(due - timedelta(minutes=1), due + timedelta(minutes=1))
+
+    await planner.run_due(due + timedelta(minutes=1))
+    await assert_nobody(db, FIRST, LAST, USER_ID, "Пантелеймон", "Огурцов")
+    async with db.read() as conn:
+        kept = await repo.get(conn, answered)
+        photos = await conn.execute(select(func.count()).select_from(media_table))
+        other_row = await citizens.get(conn, other.id)
+        answers = await repo.answers_of(conn, answered)
+        entries = await audit.entries(conn, "hotline", closed)
+    assert kept is not None
+    assert kept.text == "Когда дадут тепло в доме 5?"
+    assert kept.attachments == []
+    assert [a.text for a in answers] == ["Тепло дадут в пятницу."]
+    assert photos.scalar_one() == 1  # the photo of the question to the open hotline
+    # Active in a hotline still kept: the platform id stays, the name goes.
+    assert other_row is not None
+    assert other_row.platform_user_id == OTHER_ID
+    assert other_row.display_name is None
+    assert entries[-1]["action"] == "hotline.retire"
+    assert entries[-1]["details"] == {"questions": 3, "citizens": 2, "erased": 1}
+    # The cards are edited to show the questions without a name.
+    async with db.read() as conn:
+        edits = await store.by_ref(conn, "card_edit", answered)
+    assert edits
+    assert edits[-1].state is OutboxState.PENDING
+
+
+async def test_without_a_digest_the_period_counts_from_the_close(
+    db: Database, tmp_path: Path
+) -> None:
+    services = services_on(db, tmp_path)
+    ended = utcnow() - timedelta(days=31)
+    closed = await hotline(db, ended, HotlineStatus.CLOSED)
+    anna = await consented(db, USER_ID, f"{FIRST} {LAST}")
+    await question(services, anna, closed, "Где тепло?")
+    planner = RetentionPlanner(services)
+    await planner.run_due(ended + timedelta(days=29))
+    assert LAST in await everything(db)
+    await planner.run_due(utcnow())
+    await assert_nobody(db, FIRST, LAST, USER_ID)
+    # Done once: a second run finds nothing due.
+    async with db.read() as conn:
+        assert await retention.due_times(conn, 30) == {}
+
+
+async def test_withdrawal_deletes_at_once_and_cancels_pending_sends(
+    db: Database, tmp_path: Path
+) -> None:
+    services = services_on(db, tmp_path)
+    open_now = await hotline(db, utcnow() + timedelta(hours=1), HotlineStatus.OPEN)
+    anna = await consented(db, USER_ID, f"{FIRST} {LAST}")
+    answered = await question(services, anna, open_now, "Когда дадут тепло?")
+    waiting = await question(services, anna, open_now, "Меня зовут Евлампия, дом 7")
+    await moderation.answer(services, MOD, answered, "В пятницу.")
+    async with db.read() as conn:
+        answer_row = (await repo.answers_of(conn, answered))[0]
+    assert answer_row.outbox_id is not None  # pending: the outbox is not running here
+    async with db.write() as conn:
+        # A send whose call is out at the moment of withdrawal (claimed by the outbox).
+        citizen = await citizens.get(conn, anna.id)
+        assert citizen is not None
+        in_flight = await moderation.to_citizen(
+            conn, citizen, from_plain("Уточните адрес"), ref_type="citizen"
+        )
+        assert await store.claim(conn, in_flight) is not None
+
+    await Conversation(services).message(
+        Incoming(platform="telegram", user_id=USER_ID, peer=USER_ID, text="Удалить мои данные")
+    )
+    async with db.read() as conn:
+        cancelled = await store.get(conn, answer_row.outbox_id)
+        kept = await repo.get(conn, answered)
+        emptied = await repo.get(conn, waiting)
+        confirmation = await conn.execute(
+            select(outbox.c.id, outbox.c.destination, outbox.c.state).where(
+                outbox.c.ref_type == retention.PrivacyRef.FORGOTTEN.value
+            )
+        )
+        (confirm_id, destination, state), *_ = confirmation.all()
+    assert cancelled is not None
+    assert cancelled.state is OutboxState.CANCELLED
+    assert kept is not None
+    assert kept.status is QuestionStatus.ANSWERED
+    assert kept.text == "Когда дадут тепло?"
+    assert emptied is not None
+    assert emptied.status is QuestionStatus.REJECTED
+    assert emptied.reject_reason == retention.WITHDRAWN
+    assert (destination, state) == (USER_ID, OutboxState.PENDING.value)
+
+    # The confirmation is delivered; its outcome's hook forgets where it went.
+    async with db.write() as conn:
+        await store.finish(conn, confirm_id, OutboxState.SENT, result={"chat_id": int(USER_ID)})
+        item = await store.get(conn, confirm_id)
+        assert item is not None
+        await retention.on_confirmation(conn, item)
+        # The send that was out finishes afterwards, naming the chat in its result.
+        await store.finish(conn, in_flight, OutboxState.SENT, result={"chat_id": int(USER_ID)})
+    assert USER_ID in await everything(db)
+    await RetentionPlanner(services).run_due(utcnow())  # the daily sweep empties it
+    await assert_nobody(db, FIRST, LAST, USER_ID)
+    async with db.read() as conn:
+        log = await audit.entries(conn)
+    assert log[-1]["action"] == "citizen.withdraw"
+    assert log[-1]["target_id"] is None
+    assert log[-1]["details"] == {"emptied": 1, "kept": 1}

@@ -1,0 +1,83 @@
+"""«Удалить мои данные» on each platform, end to end through the real clients and the fakes:
+the citizen is told, their cards lose their name, and no table keeps their name or ids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shared.storage.engine import Database
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.vk import FakeVK
+from tests.harness import ADMIN_CHAT, MODERATOR
+from tests.hotline_harness import (
+    card_for,
+    cards,
+    containing,
+    open_hotline,
+    outbox_idle,
+    outbox_rows,
+    running,
+    tg_buttons,
+    tg_consent,
+    tg_text,
+    vk_buttons,
+    vk_consent,
+    wait,
+)
+from tests.test_retention import assert_nobody, everything
+
+TG_CITIZEN = 812345678
+VK_CITIZEN = 390123457
+DONE = "Ваши данные удалены"
+
+
+async def forgotten_rows(db: Database) -> bool:
+    """The confirmation went out and its row no longer says where."""
+    rows = await outbox_rows(db, ref_type="forgotten")
+    return bool(rows) and all(r["destination"] == "" for r in rows)
+
+
+async def test_telegram_citizen_withdraws(tmp_path: Path, tg: FakeTelegram) -> None:
+    async with running(tmp_path, tg) as app:
+        db = app.services.db
+        await open_hotline(app)
+        await tg_consent(tg, TG_CITIZEN, name="Евлампия")
+        greeting = containing(tg.messages(TG_CITIZEN), "Спасибо! Теперь")[-1]
+        assert "Удалить мои данные" in tg_buttons(greeting)
+        tg.user_message(TG_CITIZEN, text="Когда дадут тепло?")
+        first = (await wait(lambda: cards(tg)))[0]
+        tg.user_message(
+            MODERATOR, ADMIN_CHAT, text="В пятницу.", reply_to_message_id=first["message_id"]
+        )
+        await wait(lambda: containing(tg.messages(TG_CITIZEN), "В пятницу."))
+        tg.user_message(TG_CITIZEN, text="И горячей воды нет")
+        await wait(lambda: len(cards(tg)) >= 2)
+        assert "Евлампия" in await everything(db)
+
+        tg.user_message(TG_CITIZEN, text="/forget")
+        await wait(lambda: containing(tg.messages(TG_CITIZEN), DONE))
+        await wait(lambda: outbox_idle(db))
+        await wait(lambda: forgotten_rows(db))
+        for ticket in (1, 2):
+            card = card_for(tg, ticket)
+            assert card is not None
+            assert "Евлампия" not in tg_text(card)
+        assert "Удалён по просьбе автора" in tg_text(card_for(tg, 2) or {})
+        await assert_nobody(db, "Евлампия", "Иванова", str(TG_CITIZEN))
+
+
+async def test_vk_citizen_withdraws_with_the_menu_button(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
+) -> None:
+    async with running(tmp_path, tg, vk) as app:
+        db = app.services.db
+        await open_hotline(app)
+        await vk_consent(vk, VK_CITIZEN, first="Евлампия")
+        vk.user_message(VK_CITIZEN, "Где горячая вода?", first_name="Евлампия")
+        await wait(lambda: cards(tg))
+        menu = [m for m in vk.messages(VK_CITIZEN) if "Удалить мои данные" in vk_buttons(m)]
+        vk.message_event(VK_CITIZEN, vk_buttons(menu[-1])["Удалить мои данные"])
+        await wait(lambda: [m for m in vk.messages(VK_CITIZEN) if DONE in m["message"]])
+        await wait(lambda: outbox_idle(db))
+        await wait(lambda: forgotten_rows(db))
+        await assert_nobody(db, "Евлампия", "Сидоров", str(VK_CITIZEN))
