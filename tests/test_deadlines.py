@@ -6,13 +6,16 @@ sync, a wake-up, a restarted process) the planner makes nothing more; a day off 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
+from bots.cli import main
 from shared.clock import utcnow
 from shared.domain import HotlineStatus, QuestionStatus
 from shared.hotlines import cards, deadlines
@@ -183,3 +186,19 @@ async def test_overdue_command_in_the_admin_chat(tmp_path: Path, tg: FakeTelegra
         tg.user_message(MODERATOR, ADMIN_CHAT, text="/overdue")
         reply = await wait(lambda: containing(tg.messages(ADMIN_CHAT), "Просрочен срок ответа"))
         assert f"№{question_id} · «Мусор» · ждёт" in tg_text(reply[0])
+
+
+def test_cli_create_with_answer_days(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("GLASHATAI_DATABASE__URL", f"sqlite+aiosqlite:///{tmp_path}/glashatai.db")
+    argv = ["hotline", "create", "--topic", "Вода", "--start", "2099-12-01 10:00"]
+    assert main([*argv, "--end", "2099-12-01 12:00", "--answer-days", "3"]) == 0
+
+    async def stored() -> list[Any]:
+        db = Database(f"sqlite+aiosqlite:///{tmp_path}/glashatai.db")
+        try:
+            async with db.read() as conn:
+                return list(await conn.execute(select(hotlines.c.answer_days)))
+        finally:
+            await db.dispose()
+
+    assert [tuple(r) for r in asyncio.run(stored())] == [(3,)]
