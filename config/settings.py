@@ -104,6 +104,20 @@ class VkSettings(BaseModel):
         return self.group_token is not None and self.group_id is not None
 
 
+class MaxSettings(BaseModel):
+    """MAX, the national messenger (``GLASHATAI_MAX__…``): the bot and the office channel."""
+
+    token: Secret = None
+    api_base: ApiBase = "https://platform-api2.max.ru"
+    channel_id: OptionalInt = None
+    request_timeout: float = 30.0
+    longpoll_timeout: int = 25
+
+    @property
+    def enabled(self) -> bool:
+        return self.token is not None
+
+
 class DatabaseSettings(BaseModel):
     # Empty: glashatai.db in GLASHATAI_HOME; a relative SQLite path is relative to it too.
     url: str = ""
@@ -127,6 +141,8 @@ class OutboxSettings(BaseModel):
     vk_group_token_per_second: float = 20.0
     vk_user_token_per_second: float = 3.0
     vk_flood_retry_seconds: float = 30.0
+    # MAX documents 30 requests/s per bot; 25 leaves a margin for long polling and answers.
+    max_per_second: float = 25.0
     max_attempts: int = 8
     backoff_base: float = 1.0
     backoff_max: float = 300.0
@@ -241,6 +257,7 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         hide_input_in_errors=True,
+    max: MaxSettings = Field(default_factory=MaxSettings)
     )
 
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
@@ -286,12 +303,29 @@ class Settings(BaseSettings):
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
 
+    def publishing_platforms(self) -> list[str]:
+        """Platforms a post can go to: Telegram and MAX with a channel, VK with a user token."""
+        out: list[str] = []
+        if self.telegram.enabled and self.telegram.channel_id:
+            out.append("telegram")
+        if self.vk.enabled and self.vk.user_token is not None:
+            out.append("vk")
+        if self.max.enabled and self.max.channel_id is not None:
+            out.append("max")
+        return out
+
+    @staticmethod
+    def platform_names() -> list[str]:
+        """Every platform a setting here configures."""
+        return ["telegram", "vk", "max"]
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
     def secrets(self) -> list[str]:
         """Every configured secret value, for the log masking filter."""
+            self.max.token,
         values = [
             self.telegram.token,
             self.vk.group_token,

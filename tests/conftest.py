@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.storage.engine import Database
 from shared.storage.migrate import upgrade
+from tests.fakes.max import FakeMax
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.vk import FakeVK
 from tests.harness import prepare_telegram
@@ -102,3 +103,12 @@ def vk() -> Iterator[FakeVK]:
     with FakeVK() as fake:
         yield fake
         assert fake.stats()["crashes"] == 0
+
+
+@pytest.fixture
+def max() -> Iterator[FakeMax]:
+    """The fake MAX Bot API with the office channel (limits on, schema checks on)."""
+    with FakeMax() as fake:
+        yield fake
+        assert fake.violations == []
+        assert fake.internal_errors == []

@@ -40,23 +40,18 @@ NewMedia = NewFile
 
 
 def configured_platforms(settings: Settings) -> list[str]:
-    """Platforms a post can go to: Telegram with a channel, VK with a user token."""
-    out: list[str] = []
-    if settings.telegram.enabled and settings.telegram.channel_id:
-        out.append(Platform.TELEGRAM.value)
-    if settings.vk.enabled and settings.vk.user_token is not None:
-        out.append(Platform.VK.value)
-    return out
+    """Platforms a post can go to, as the settings configure them."""
+    return settings.publishing_platforms()
 
 
 def check_platforms(services: Services, platforms: Sequence[str] | None) -> list[str]:
     configured = configured_platforms(services.settings)
     if platforms is None:
         if not configured:
-            raise PlatformNotConfigured("telegram, vk")
+            raise PlatformNotConfigured(", ".join(services.settings.platform_names()))
         return configured
     chosen: list[str] = []
-    known = {p.value for p in Platform}
+    known = set(services.settings.platform_names())
     for name in platforms:
         name = name.strip().lower()
         if name not in known:

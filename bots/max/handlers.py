@@ -1,0 +1,139 @@
+"""MAX updates to neutral calls into ``shared/``: the hotline conversation.
+
+``bot_started`` is a citizen pressing Start (a deep link's ``payload`` with it),
+``message_created`` a citizen's message in the dialog with the bot, ``message_callback`` a
+tap on one of our inline callback buttons, acknowledged through ``POST /answers``. Domain
+errors become Russian text here, in one place.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from maxapi import Bot
+
+from bots.max.client import MaxHttp
+from shared import callbacks
+from shared.errors import GlashataiError
+from shared.hotlines import conversation
+from shared.hotlines.model import Attachment, Incoming
+from shared.replies import send_text
+from shared.services import Services
+
+log = logging.getLogger(__name__)
+
+NAME = "max"
+PHOTO_BYTES = 20 * 1024 * 1024
+UNSUPPORTED = {"video", "audio", "sticker", "file", "contact", "location", "share"}
+
+
+def _name(user: dict[str, Any]) -> str | None:
+    first, last = user.get("first_name") or "", user.get("last_name") or ""
+    return f"{first} {last}".strip() or None
+
+
+async def _photos(http: MaxHttp, attachments: list[dict[str, Any]]) -> tuple[Attachment, ...]:
+    out: list[Attachment] = []
+    for index, item in enumerate(attachments):
+        payload = item.get("payload") or {}
+        if item.get("type") != "image" or not payload.get("url"):
+            continue
+        try:
+            data = await http.download(str(payload["url"]), PHOTO_BYTES)
+        except Exception as exc:
+            log.warning("MAX: a photo could not be downloaded: %s", type(exc).__name__)
+            continue
+        if data is None:
+            continue
+        ref = str(payload.get("photo_id") or index)
+        out.append(
+            Attachment(
+                kind="photo",
+                filename=f"max-photo-{ref}.jpg",
+                mime="image/jpeg",
+                data=data,
+                refs={"max_token": str(payload.get("token") or "")},
+            )
+        )
+    return tuple(out)
+
+
+async def handle_update(
+    services: Services, update: dict[str, Any], http: MaxHttp, bot: Bot
+) -> None:
+    user_id: int | None = None
+    try:
+        kind = update.get("update_type")
+        if kind == "bot_started":
+            user = update["user"]
+            user_id = int(user["user_id"])
+            await _started(services, user, update.get("payload"))
+        elif kind == "message_created":
+            message = update["message"]
+            if (message.get("recipient") or {}).get("chat_type") != "dialog":
+                return  # a channel or a group chat: not a citizen's private conversation
+            user = message["sender"]
+            if user.get("is_bot"):
+                return
+            user_id = int(user["user_id"])
+            await _message(services, http, user, message.get("body") or {})
+        elif kind == "message_callback":
+            callback = update["callback"]
+            user_id = int(callback["user"]["user_id"])
+            await _press(services, bot, callback)
+    except GlashataiError as error:
+        log.info("MAX: domain error shown to %s: %s", user_id, type(error).__name__)
+        if user_id is not None:
+            await send_text(services, NAME, user_id, services.texts.explain(error))
+
+
+async def _started(services: Services, user: dict[str, Any], payload: Any) -> None:
+    if payload:
+        log.info("MAX: a citizen started the bot through a link (%d characters)", len(payload))
+    incoming = Incoming(
+        platform=NAME,
+        user_id=str(user["user_id"]),
+        peer=str(user["user_id"]),
+        start=True,
+        known_name=_name(user),
+    )
+    await conversation(services).message(incoming)
+
+
+async def _message(
+    services: Services, http: MaxHttp, user: dict[str, Any], body: dict[str, Any]
+) -> None:
+    attachments = [a for a in body.get("attachments") or [] if a.get("type") != "inline_keyboard"]
+    kinds = {a.get("type") for a in attachments}
+    photos = await _photos(http, attachments)
+    incoming = Incoming(
+        platform=NAME,
+        user_id=str(user["user_id"]),
+        peer=str(user["user_id"]),
+        text=str(body.get("text") or ""),
+        attachments=photos,
+        unsupported=bool(kinds & UNSUPPORTED) and not photos,
+        known_name=_name(user),
+    )
+    await conversation(services).message(incoming)
+
+
+async def _press(services: Services, bot: Bot, callback: dict[str, Any]) -> None:
+    user = callback["user"]
+    async with services.db.read() as conn:
+        token = await callbacks.resolve(conn, str(callback.get("payload") or ""))
+    name = _name(user)
+
+    async def lookup() -> str | None:
+        return name
+
+    try:
+        await conversation(services).press(NAME, str(user["user_id"]), token, lookup)
+    finally:
+        try:
+            await bot.send_callback(
+                str(callback["callback_id"]), notification=services.texts("citizen.pressed")
+            )
+        except Exception as exc:
+            log.warning("MAX: could not acknowledge a button press: %s", type(exc).__name__)

@@ -1,0 +1,89 @@
+"""Updates by long polling (``GET /updates``), each batch handled before it is acknowledged.
+
+MAX acknowledges the updates before ``marker`` when a poll names it, and a poll without a
+marker starts from the last acknowledged one. So a batch is acknowledged only by the
+poll after it was handled: a restart, even after a kill, loses nothing; what it may see
+again is the one batch that was being handled. A stop acknowledges the last batch at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from maxapi import Bot
+from maxapi.exceptions.max import InvalidToken
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[dict[str, Any]], Awaitable[None]]
+TYPES = ["bot_started", "message_created", "message_callback", "bot_stopped"]
+
+
+class LongPoller:
+    def __init__(self, bot: Bot, handle: Handler, timeout: int, refused: Callable[[], None]):
+        self.bot = bot
+        self.handle = handle
+        self.timeout = timeout
+        self.refused = refused
+        self.marker: int | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._handling = False
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="max-longpoll")
+
+    async def _run(self) -> None:
+        delay = 1.0
+        while not self._stopping:
+            try:
+                answer = await self.bot.get_updates(
+                    marker=self.marker,
+                    timeout=self.timeout,
+                    types=TYPES,  # type: ignore[arg-type]
+                )
+            except asyncio.CancelledError:
+                raise
+            except InvalidToken:
+                log.error("MAX refused the bot token: updates stopped")
+                self.refused()
+                return
+            except Exception as exc:
+                log.warning("MAX long poll: %s; retrying in %.0fs", type(exc).__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60.0)
+                continue
+            delay = 1.0
+            self._handling = True
+            try:
+                for update in answer.get("updates") or []:
+                    try:
+                        await self.handle(update)
+                    except Exception:
+                        kind = update.get("update_type")
+                        log.exception("MAX: failed to handle an update of type %s", kind)
+            finally:
+                self._handling = False
+            if answer.get("marker") is not None:
+                self.marker = int(answer["marker"])
+
+    async def stop(self) -> None:
+        """Stop polling; acknowledge what was handled (a poll that waits for nothing)."""
+        self._stopping = True
+        if self._task is not None:
+            if not self._handling:
+                self._task.cancel()  # waiting for updates: nothing is lost by leaving now
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._task), 5)
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self.marker is not None:
+            try:
+                await self.bot.get_updates(marker=self.marker, timeout=0, limit=1)
+            except Exception as exc:
+                log.warning("MAX: the last updates were not acknowledged: %s", type(exc).__name__)

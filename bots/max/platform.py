@@ -1,0 +1,148 @@
+"""The MAX platform: long polling in, the outbox's MAX sender out."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from maxapi.exceptions.max import InvalidToken, MaxApiError
+
+from bots.max.client import MaxHttp, make_bot
+from bots.max.handlers import handle_update
+from bots.max.longpoll import LongPoller
+from bots.max.render import TEXT_LIMIT, chunks
+from bots.max.sender import NAME as SENDER_NAME
+from bots.max.sender import MaxSender
+from bots.watch import PollingWatch
+from config import ConfigError
+from config.settings import Settings
+from shared.platform import CheckResult, PostLimits
+from shared.richtext import Document
+from shared.services import Services
+
+log = logging.getLogger(__name__)
+
+NAME = SENDER_NAME
+REQUIRED = "GLASHATAI_MAX__TOKEN (and GLASHATAI_MAX__CHANNEL_ID to publish)"
+
+
+def shown_text(doc: Document) -> str:
+    """A post's text as the channel shows it, for the limits check: its HTML messages."""
+    return "\n\n".join(chunks(doc))
+
+
+# A channel post: its text is split into messages of 4,000 characters, so it has no length
+# limit; photos and documents go with the first message (MAX takes files up to 4 GB; its
+# Bot API documents no count limit, 10 keeps a post readable, as on VK).
+LIMITS = PostLimits(
+    text_length=None,
+    render=shown_text,
+    photo_bytes=50 * 1024 * 1024,
+    document_bytes=200 * 1024 * 1024,
+    attachments=10,
+)
+MESSAGE_LIMIT = TEXT_LIMIT
+
+
+class MaxRuntime:
+    name = NAME
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        settings = services.settings.max
+        self.http = MaxHttp(settings)
+        self.bot = make_bot(settings)
+        self.sender = MaxSender(
+            self.http, services.db, services.settings.outbox, settings.channel_id
+        )
+        self.watch = PollingWatch()
+        self._poller: LongPoller | None = None
+
+    async def verify(self) -> None:
+        """A revoked token is a configuration error, found before the outbox starts."""
+        try:
+            await self.bot.get_me()
+        except InvalidToken:
+            raise ConfigError(
+                "GLASHATAI_MAX__TOKEN: MAX refused the token: it was revoked or mistyped"
+            ) from None
+        except Exception as exc:
+            log.warning(
+                "MAX: not reachable at start-up (%s); polling will retry", type(exc).__name__
+            )
+
+    async def _handle(self, update: dict[str, Any]) -> None:
+        await handle_update(self.services, update, self.http, self.bot)
+
+    async def start(self) -> None:
+        self.watch.arm()
+        self._poller = LongPoller(
+            self.bot,
+            self._handle,
+            self.services.settings.max.longpoll_timeout,
+            lambda: self.watch.report("MAX refused the bot token"),
+        )
+        self._poller.start()
+
+    async def stop(self) -> None:
+        self.watch.disarm()
+        if self._poller is not None:
+            await self._poller.stop()
+
+    async def close(self) -> None:
+        await self.http.close()
+        await self.bot.close_session()
+
+
+def build(services: Services) -> MaxRuntime | None:
+    settings = services.settings
+    if not settings.max.enabled:
+        log.info("MAX: skipped, %s is not set", "GLASHATAI_MAX__TOKEN")
+        return None
+    if not settings.max.channel_id:
+        log.warning("MAX: GLASHATAI_MAX__CHANNEL_ID is not set: posts are not published in MAX")
+    tg = settings.telegram
+    if not tg.enabled or tg.admin_chat_id is None:
+        log.info(
+            "MAX: citizens' questions need the Telegram admin chat for moderation"
+            " (GLASHATAI_TELEGRAM__TOKEN and GLASHATAI_TELEGRAM__ADMIN_CHAT_ID)"
+        )
+    return MaxRuntime(services)
+
+
+async def check(settings: Settings) -> list[CheckResult]:
+    cfg = settings.max
+    if not cfg.enabled:
+        return [CheckResult(False, "MAX", f"not configured: set {REQUIRED}")]
+    bot = make_bot(cfg)
+    results: list[CheckResult] = []
+    try:
+        try:
+            me = await bot.get_me()
+            results.append(CheckResult(True, "MAX: bot token", f"@{me.username} (id {me.user_id})"))
+        except InvalidToken:
+            return [CheckResult(False, "MAX: bot token", "refused: revoked or mistyped")]
+        except Exception as exc:
+            return [CheckResult(False, "MAX: bot token", type(exc).__name__)]
+        if cfg.channel_id is None:
+            results.append(
+                CheckResult(False, "MAX: channel", "GLASHATAI_MAX__CHANNEL_ID is not set")
+            )
+            return results
+        try:
+            member = await bot.get_me_from_chat(cfg.channel_id)
+            rights = [str(getattr(p, "value", p)) for p in member.permissions or []]
+            ok = bool(member.is_admin) and "write" in rights
+            detail = (
+                "the bot is an admin that can post"
+                if ok
+                else "the bot is not an admin of the channel with the right to write"
+            )
+            results.append(CheckResult(ok, "MAX: channel", detail))
+        except MaxApiError as exc:
+            results.append(CheckResult(False, "MAX: channel", f"HTTP {exc.code}"))
+        except Exception as exc:
+            results.append(CheckResult(False, "MAX: channel", type(exc).__name__))
+    finally:
+        await bot.close_session()
+    return results
