@@ -59,7 +59,7 @@ def test_first_run_writes_a_template_and_says_what_to_fill_in(tmp_path: Path) ->
     # A .env the office has started to fill in is never overwritten.
     (home / ".env").write_text(template + "# ours\n")
     again = glashatai(elsewhere, env, "run")
-    assert again.returncode == 2
+    assert again.returncode == 2, again.stderr
     assert (home / ".env").read_text().endswith("# ours\n")
     assert "GLASHATAI_TELEGRAM__TOKEN" in again.stderr
 
