@@ -1,0 +1,182 @@
+"""Hotlines end to end with citizens in MAX (long polling, inline callback keyboards) and
+moderators in the Telegram admin chat: the real app against both strict fakes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from shared.domain import OutboxState
+from shared.storage import citizens
+from tests.fakes.max import FakeMax
+from tests.fakes.max.state import BOT_USER_ID
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.vk.media import png_bytes
+from tests.harness import ADMIN_CHAT, MODERATOR
+from tests.hotline_harness import (
+    HOSTILE,
+    cards,
+    fast_overrides,
+    hotline_people,
+    open_hotline,
+    outbox_rows,
+    question_rows,
+    running,
+    tg_text,
+    wait,
+)
+
+CITIZEN = 700001
+
+
+@pytest.fixture
+def fakes(tg: FakeTelegram, max: FakeMax) -> tuple[FakeTelegram, FakeMax]:
+    return hotline_people(tg), max
+
+
+def overrides(fake: FakeMax) -> dict[str, Any]:
+    return fast_overrides(
+        max={
+            "token": fake.token,
+            "api_base": fake.base_url,
+            "channel_id": fake.channel_id,
+            "request_timeout": 3,
+            "longpoll_timeout": 1,
+        }
+    )
+
+
+def said(fake: FakeMax, needle: str, user: int = CITIZEN) -> list[dict[str, Any]]:
+    """The bot's messages to ``user`` that contain ``needle``."""
+    return [
+        m
+        for m in fake.dialog_messages(user)
+        if m["sender_id"] == BOT_USER_ID and needle in m["text"]
+    ]
+
+
+def labels(message: dict[str, Any]) -> list[str]:
+    return [
+        button["text"]
+        for attachment in message["attachments"]
+        if attachment["type"] == "inline_keyboard"
+        for row in attachment["payload"]["buttons"]
+        for button in row
+    ]
+
+
+async def consent(fake: FakeMax, user: int = CITIZEN, first: str = "Ольга") -> None:
+    fake.bot_started(user, payload="hotline", first_name=first, last_name="Смирнова")
+    prompt = await wait(lambda: said(fake, "152-ФЗ", user))
+    assert "Согласен(на)" in labels(prompt[-1])
+    fake.press(user, "Согласен(на)")
+    await wait(lambda: said(fake, "Спасибо! Теперь", user))
+
+
+async def test_whole_loop_start_consent_question_card_reply_answer(
+    tmp_path: Path, fakes: tuple[FakeTelegram, FakeMax]
+) -> None:
+    tg, fake = fakes
+    async with running(tmp_path, tg, overrides=overrides(fake)) as app:
+        await open_hotline(app)
+        await consent(fake)
+        assert fake.answers(), "the button press was acknowledged through /answers"
+        assert said(fake, "Горячая линия «Отопление»")
+        fake.user_message(CITIZEN, "Где яма?", attachments=[("image", png_bytes(30, 20))])
+        await wait(lambda: said(fake, "Номер вопроса: №1"))
+        card = await wait(lambda: [m for m in tg.messages(ADMIN_CHAT) if m.get("photo")])
+        text = tg_text(card[0])
+        assert "MAX" in text
+        assert "Ольга" in text
+        rows = await question_rows(app.services.db)
+        assert len(rows[0]["attachments"]) == 1
+        tg.user_message(
+            MODERATOR,
+            ADMIN_CHAT,
+            text="Засыплем завтра.",
+            reply_to_message_id=card[0]["message_id"],
+        )
+        answer = await wait(lambda: said(fake, "Засыплем завтра."))
+        assert "Ответ на ваш вопрос №1" in answer[0]["text"]
+        await wait(
+            lambda: "Доставлено." in tg_text(tg.message(ADMIN_CHAT, card[0]["message_id"]) or {})
+        )
+        fake.press(CITIZEN, "Мои вопросы")
+        mine = await wait(lambda: said(fake, "Ваши вопросы"))
+        assert "№1 — есть ответ" in mine[0]["text"]
+        assert len(said(fake, "Засыплем завтра.")) == 1
+        fake.user_message(CITIZEN, "Мои вопросы")
+        await wait(lambda: len(said(fake, "Ваши вопросы")) == 2)
+
+
+async def test_a_restart_in_the_middle_of_the_dialogue(
+    tmp_path: Path, fakes: tuple[FakeTelegram, FakeMax]
+) -> None:
+    tg, fake = fakes
+    async with running(tmp_path, tg, overrides=overrides(fake)) as app:
+        await open_hotline(app)
+        fake.bot_started(CITIZEN, first_name="Ольга")
+        await wait(lambda: said(fake, "152-ФЗ"))
+    # Stopped: the citizen agrees and asks while nothing runs.
+    fake.press(CITIZEN, "Согласен(на)")
+    fake.user_message(CITIZEN, HOSTILE)
+    async with running(tmp_path, tg, overrides=overrides(fake)) as app:
+        await wait(lambda: said(fake, "Номер вопроса: №1"))
+        assert len(said(fake, "Спасибо! Теперь")) == 1, "the press was handled once"
+        card = (await wait(lambda: cards(tg)))[0]
+        assert HOSTILE.strip() in tg_text(card)
+        tg.user_message(MODERATOR, ADMIN_CHAT, text=HOSTILE, reply_to_message_id=card["message_id"])
+        answer = await wait(lambda: said(fake, "Ответ на ваш вопрос"))
+        assert HOSTILE.strip() in answer[0]["text"], "the citizen sees the text literally"
+        hostile_at = answer[0]["text"].index(HOSTILE.strip())
+        assert all(m["from"] + m["length"] <= hostile_at for m in answer[0]["markup"]), (
+            "no markup came out of the hostile text"
+        )
+        assert len(await question_rows(app.services.db)) == 1
+    async with running(tmp_path, tg, overrides=overrides(fake)) as app:
+        fake.user_message(CITIZEN, "Мои вопросы")
+        await wait(lambda: said(fake, "Ваши вопросы"))
+        assert len(said(fake, "Номер вопроса")) == 1, "no update was handled twice"
+        assert len(await question_rows(app.services.db)) == 1
+
+
+async def test_choosing_a_hotline_with_a_button(
+    tmp_path: Path, fakes: tuple[FakeTelegram, FakeMax]
+) -> None:
+    tg, fake = fakes
+    async with running(tmp_path, tg, overrides=overrides(fake)) as app:
+        await open_hotline(app, topic="Отопление")
+        await open_hotline(app, topic="Дороги")
+        await consent(fake)
+        fake.user_message(CITIZEN, "Когда починят дорогу?")
+        prompt = await wait(lambda: said(fake, "Выберите, на какую"))
+        [roads] = [label for label in labels(prompt[-1]) if "Дороги" in label]
+        fake.press(CITIZEN, roads)
+        await wait(lambda: said(fake, "Номер вопроса: №1"))
+        rows = await question_rows(app.services.db)
+        assert [(r["hotline_id"], r["text"]) for r in rows] == [(2, "Когда починят дорогу?")]
+
+
+async def test_a_citizen_who_blocked_the_bot_is_unreachable(
+    tmp_path: Path, fakes: tuple[FakeTelegram, FakeMax]
+) -> None:
+    tg, fake = fakes
+    async with running(tmp_path, tg, overrides=overrides(fake)) as app:
+        await open_hotline(app)
+        await consent(fake)
+        fake.user_message(CITIZEN, "Вопрос")
+        card = (await wait(lambda: cards(tg)))[0]
+        await wait(lambda: said(fake, "Номер вопроса"))
+        fake.block_bot(CITIZEN)
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="Ответ", reply_to_message_id=card["message_id"])
+        await wait(
+            lambda: "Не доставлено" in tg_text(tg.message(ADMIN_CHAT, card["message_id"]) or {})
+        )
+        rows = await outbox_rows(app.services.db, ref_type="answer")
+        assert rows[0]["state"] == OutboxState.FAILED.value
+        assert len([c for c in fake.calls("sendMessage") if c["status"] == 403]) == 1
+        async with app.services.db.read() as conn:
+            citizen = await citizens.find(conn, "max", str(CITIZEN))
+        assert citizen is not None and not citizen.reachable
