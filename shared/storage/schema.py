@@ -379,3 +379,48 @@ desk_sessions = Table(
     _ts("expires_at", nullable=False),
     _ts("ended_at"),
 )
+
+
+# Alerts (issue 12): citizens' subscriptions to the configured topics, the notices the office
+# sends them, and the /alert dialogue of each moderator in the admin chat.
+alert_subscriptions = Table(
+    "alert_subscriptions",
+    metadata,
+    Column("citizen_id", Id, ForeignKey("citizens.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic", String(64), primary_key=True),
+    _ts("created_at", nullable=False),
+    Index(None, "topic", "citizen_id"),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("topic", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("media", JSON, nullable=False, default=list),
+    Column("urgent", Boolean, nullable=False, default=False),
+    Column("state", String(16), nullable=False),
+    # The last subscriber (citizens.id) whose notice is queued: enqueueing resumes after it.
+    Column("cursor", BigInteger, nullable=False, default=0),
+    Column("queued", Integer, nullable=False, default=0),
+    Column("skipped", Integer, nullable=False, default=0),  # unreachable before the send
+    Column("post_id", BigInteger, nullable=True),
+    Column("status_outbox_id", BigInteger, nullable=True),
+    Column("status_shown", Text, nullable=True),
+    _ts("status_at"),
+    Column("created_by", String(64), nullable=True),
+    _ts("created_at", nullable=False),
+    _ts("finished_at"),
+    Index(None, "state"),
+)
+
+alert_drafts = Table(
+    "alert_drafts",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("step", String(16), nullable=False),
+    Column("data", JSON, nullable=False, default=dict),
+    _ts("updated_at", nullable=False),
+)
