@@ -217,7 +217,7 @@ class HotlineSettings(BaseModel):
     retention_days: int = Field(default=30, ge=0)
     # Similar questions (README "Similar questions"): how alike (0..1) two questions must be
     # for the card to name one as similar to the other.
-    similar_threshold: float = Field(default=0.3, ge=0.0, le=1.0)
+    similar_threshold: float = Field(default=0.35, ge=0.0, le=1.0)
 
     @field_validator("reminder_time", mode="before")
     @classmethod
@@ -230,10 +230,6 @@ class HotlineSettings(BaseModel):
     def _holiday_list(cls, value: Any) -> Any:
         """``2026-01-01, 2026-01-02`` or a JSON list: days off besides Saturdays and Sundays."""
         return _str_list(value)
-
-    # Similar questions (README "Similar questions"): how alike (0..1) two questions must be
-    # for the card to name one as similar to the other.
-    similar_threshold: float = Field(default=0.3, ge=0.0, le=1.0)
 
 
 class WebSettings(BaseModel):

@@ -28,15 +28,20 @@ WAITING = (QuestionStatus.NEW.value, QuestionStatus.ASSIGNED.value)
 DF_CAP = 300
 # The rarest terms of a question that fetch its candidates, and how many holders of each.
 RETRIEVAL_TERMS = 6
-PER_TERM = 200
+PER_TERM = 100
+MIN_RARE = 2
 # Candidates scored exactly, after the rough ranking by shared rare terms.
 SCORED = 30
 # A misspelt word meets a known one at this rapidfuzz ratio (words of 5 letters or more).
 TYPO_RATIO = 80.0
 TYPO_MIN_LENGTH = 5
 MAX_FOUND = 100
+# A candidate's word the question lacks is weighed as if this many questions held it: not
+# counted (a query per search for the candidates' every word), and on the labelled set a
+# fixed weight separates groups better than the counted one.
+UNSEEN_WEIGHT = math.log(1.0 + DF_CAP / 15)
 # The score's share kept when two questions name different numbers, or only one names any.
-OTHER_NUMBER = 0.4
+OTHER_NUMBER = 0.3
 ONE_NUMBER = 0.85
 # Terms counted in one query (SQLite allows 500 parts in a compound SELECT).
 COUNTS_PER_QUERY = 100
@@ -59,17 +64,27 @@ async def index(conn: AsyncConnection, question_id: int, hotline_id: int | None,
     )
     if (await conn.execute(indexed)).first() is not None:
         return  # a question kept during a ban, indexed when the first unban returned it
-    words = lemmas(text)
+    await index_many(conn, hotline_id, [(question_id, text)])
+
+
+async def index_many(
+    conn: AsyncConnection, hotline_id: int, items: Sequence[tuple[int, str]]
+) -> None:
+    """Add new questions (id, text) of one hotline to its index, in two statements."""
+    found = [(qid, lemmas(text)) for qid, text in items]
+    if not found:
+        return
     await conn.execute(
         insert(question_similar),
-        [{"question_id": question_id, "lemmas": " ".join(words), "apart": False}],
+        [{"question_id": qid, "lemmas": " ".join(words), "apart": False} for qid, words in found],
     )
-    terms = sorted(set(words))
+    terms = [
+        {"hotline_id": hotline_id, "term": term, "question_id": qid}
+        for qid, words in found
+        for term in sorted(set(words))
+    ]
     if terms:
-        await conn.execute(
-            insert(question_terms),
-            [{"hotline_id": hotline_id, "term": t, "question_id": question_id} for t in terms],
-        )
+        await conn.execute(insert(question_terms), terms)
 
 
 def weight(df: int) -> float:
@@ -136,6 +151,14 @@ async def _candidates(
     return [(terms[int(r.i)], int(r.question_id)) for r in rows]
 
 
+def _retrieval(counts: dict[str, int]) -> list[str]:
+    """The terms that fetch candidates: the rarest; common ones (counted to the cap) only
+    when the question has too few others, since each brings its newest holders at random."""
+    ordered = sorted(counts, key=lambda t: (counts[t], t))
+    rare = [t for t in ordered if counts[t] < DF_CAP]
+    return (rare if len(rare) >= MIN_RARE else ordered)[:RETRIEVAL_TERMS]
+
+
 def _met(word: str, others: set[str], typos: list[str]) -> float:
     """1 when the other question has the word; a misspelling's ratio; else 0.
 
@@ -198,10 +221,10 @@ async def find(
         return []
     hotline_id, words = int(row.hotline_id), row.lemmas.split()
     counts = await _counts(conn, hotline_id, set(words))
-    rare = sorted(counts, key=lambda t: (counts[t], t))[:RETRIEVAL_TERMS]
+    weights = {t: weight(n) for t, n in counts.items()}
     rough: dict[int, float] = defaultdict(float)
-    for term, other in await _candidates(conn, hotline_id, question_id, rare):
-        rough[other] += weight(counts[term])
+    for term, other in await _candidates(conn, hotline_id, question_id, _retrieval(counts)):
+        rough[other] += weights[term]
     best = sorted(rough, key=lambda q: (-rough[q], -q))[:SCORED]
     if not best:
         return []
@@ -211,9 +234,7 @@ async def find(
         )
     )
     theirs = {int(r.question_id): r.lemmas.split() for r in rows}
-    unseen = {w for ws in theirs.values() for w in ws} - set(counts)
-    counts.update(await _counts(conn, hotline_id, unseen))
-    weights = {t: weight(n) for t, n in counts.items()}
+    weights.update((w, UNSEEN_WEIGHT) for ws in theirs.values() for w in ws if w not in weights)
     found = [Match(q, score(words, ws, weights)) for q, ws in theirs.items()]
     found = [m for m in found if m.score >= threshold]
     found.sort(key=lambda m: (-m.score, m.question_id))
