@@ -34,7 +34,7 @@ from shared.services import Services
 from shared.storage import audit, citizens
 from shared.storage.engine import Database
 from shared.storage.migrate import upgrade
-from shared.storage.schema import audit_log, hotlines, publications, questions
+from shared.storage.schema import alerts, audit_log, hotlines, publications, questions
 from shared.texts import Texts
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import ADMIN_CHAT, MODERATOR, settings_for
@@ -114,7 +114,9 @@ async def _seed(db: Database, services: Services) -> None:
     - post 3 out on telegram at 20:00 UTC on 31 December 2025, which is 1 January office time;
     - post 4 out in 2025 (outside the period);
     - hotline «Отопление» in February: 4 questions, 3 answered in 1, 3 and 5 hours (telegram,
-      telegram, vk), 1 rejected; a hotline of 2025 and one still scheduled are not counted.
+      telegram, vk), 1 rejected; a hotline of 2025 and one still scheduled are not counted;
+    - two «emergency» alerts in May (120 + 30 notices queued, 2 blocked, 1 skipped), one
+      cancelled before it queued anything (not counted).
     """
     async with db.write() as conn:
         both = {
@@ -146,6 +148,18 @@ async def _seed(db: Database, services: Services) -> None:
             await _asked(conn, heating, "vk", "3", asked),
         ]
         rejected = await _asked(conn, heating, "telegram", "1", asked)
+        for queued, blocked, skipped, state in (
+            (120, 2, 1, "done"),
+            (30, 0, 0, "done"),
+            (0, 0, 0, "cancelled"),
+        ):
+            await conn.execute(
+                alerts.insert().values(
+                    topic="emergency", text="Отключение воды", media=[], urgent=True,
+                    state=state, cursor=0, queued=queued, blocked=blocked, skipped=skipped,
+                    created_at=_utc(2026, 5, 4, 3),
+                )
+            )  # fmt: skip
     for question_id in answered:
         await moderation.answer(services, MOD, question_id, "Ответ")
     await moderation.reject(services, MOD, rejected, "offtopic")
@@ -180,6 +194,9 @@ async def test_figures_of_a_year(db: Database, tmp_path: Path) -> None:
     ]
     times = {t.platform: (t.answered, t.median_hours, t.p90_hours) for t in report.answer_times}
     assert times == {"telegram": (2, 2.0, 3.0), "vk": (1, 5.0, 5.0)}
+    assert [(a.topic, a.alerts, a.queued, a.blocked, a.skipped) for a in report.alerts] == [
+        ("emergency", 2, 150, 2, 1)
+    ]
     assert {(r.platform, r.asked, r.answered) for r in report.reach} == {
         ("telegram", 2, 2),
         ("vk", 1, 1),
@@ -225,9 +242,10 @@ async def test_word_file_structure(db: Database, tmp_path: Path) -> None:
         "Публикации по площадкам и месяцам",
         "Горячие линии",
         "Время ответа на вопросы граждан",
+        "Оповещения подписчикам",
         "Граждане",
     ]
-    releases, held, times, reach = (
+    releases, held, times, sent, reach = (
         [[c.text for c in r.cells] for r in t.rows] for t in word.tables
     )
     assert releases[0][:3] == ["Месяц", "Площадка", "Опубликовано"]
@@ -235,6 +253,7 @@ async def test_word_file_structure(db: Database, tmp_path: Path) -> None:
     assert ["Итого", "Telegram", "3", "0", "1"] in releases
     assert held[1] == ["№1 Отопление", "03.02.2026", "4", "3", "1"]
     assert times[1:] == [["Telegram", "2", "2,0", "3,0"], ["ВКонтакте", "1", "5,0", "5,0"]]
+    assert sent[1:] == [["Экстренные сообщения: ЧС, отключения", "2", "150", "2", "1"]]
     assert reach[1:] == [["Telegram", "2", "2"], ["ВКонтакте", "1", "1"]]
     pictures = word.inline_shapes
     assert len(pictures) == 3
@@ -254,6 +273,7 @@ async def test_an_empty_period_says_so(db: Database, tmp_path: Path) -> None:
     assert "За период публикаций не было." in text
     assert "За период горячих линий не было." in text
     assert "За период ответов на вопросы не было." in text
+    assert "За период оповещений не было." in text
 
 
 def test_periods_from_what_a_moderator_types() -> None:

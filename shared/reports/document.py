@@ -10,6 +10,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from shared.errors import InvalidInput
 from shared.hotlines.digest import clean
 from shared.reports.charts import Chart, month_label, platform_label
 from shared.reports.figures import Report
@@ -25,6 +26,16 @@ class Section:
     rows: list[list[str]]
     empty: str
     chart: str | None = None
+
+
+def alert_titles() -> dict[str, str]:
+    """Topic keys as people read them (the shipped topics; an unknown key stays a key)."""
+    from shared.alerts import topics
+
+    try:
+        return {t.key: t.title for t in topics.load()}
+    except InvalidInput:
+        return {}
 
 
 def period_label(report: Report) -> str:
@@ -87,6 +98,21 @@ def sections(report: Report, texts: Texts) -> list[Section]:
                 _hours(t.p90_hours),
             ]
         )
+    sent = [
+        [texts(f"report.{k}") for k in ("alert_topic", "alert_count", "alert_queued")]
+        + [texts("report.alert_blocked"), texts("report.alert_skipped")]
+    ]
+    titles = alert_titles()
+    for a in report.alerts:
+        sent.append(
+            [
+                titles.get(a.topic, a.topic),
+                str(a.alerts),
+                str(a.queued),
+                str(a.blocked),
+                str(a.skipped),
+            ]
+        )
     reach = [[texts(f"report.{k}") for k in ("platform", "asked", "got_answer")]]
     for who in report.reach:
         reach.append([platform_label(texts, who.platform), str(who.asked), str(who.answered)])
@@ -94,6 +120,7 @@ def sections(report: Report, texts: Texts) -> list[Section]:
         Section(texts("report.releases"), releases, texts("report.no_releases"), "releases"),
         Section(texts("report.hotlines"), held, texts("report.no_hotlines"), "hotlines"),
         Section(texts("report.answer_times"), times, texts("report.no_answers"), "answer-times"),
+        Section(texts("report.alerts"), sent, texts("report.no_alerts")),
         Section(texts("report.reach"), reach, texts("report.no_reach")),
     ]
 

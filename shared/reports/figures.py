@@ -17,7 +17,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.domain import HotlineStatus, PublicationState, QuestionStatus
-from shared.storage.schema import audit_log, citizens, hotlines, posts, publications, questions
+from shared.storage.schema import (
+    alerts,
+    audit_log,
+    citizens,
+    hotlines,
+    posts,
+    publications,
+    questions,
+)
 
 EDIT_ACTION = "post.edit"
 # A publication that was out and then removed was published all the same.
@@ -85,6 +93,17 @@ class AnswerTimes:
 
 
 @dataclass(frozen=True)
+class AlertRow:
+    """One topic's alerts that went out: notices queued, failed (blocked), skipped."""
+
+    topic: str
+    alerts: int
+    queued: int
+    blocked: int
+    skipped: int
+
+
+@dataclass(frozen=True)
 class Reach:
     """Citizens of one platform who asked in the period, and those who got an answer."""
 
@@ -99,6 +118,7 @@ class Report:
     releases: dict[tuple[str, str], Releases] = field(default_factory=dict)  # (month, platform)
     hotlines: list[HotlineRow] = field(default_factory=list)
     answer_times: list[AnswerTimes] = field(default_factory=list)
+    alerts: list[AlertRow] = field(default_factory=list)
     reach: list[Reach] = field(default_factory=list)
 
     @property
@@ -123,6 +143,7 @@ async def collect(conn: AsyncConnection, period: Period) -> Report:
     await _releases(conn, report)
     report.hotlines = await _hotlines(conn, period)
     report.answer_times = await _answer_times(conn, period)
+    report.alerts = await _alerts(conn, period)
     report.reach = await _reach(conn, period)
     return report
 
@@ -249,6 +270,31 @@ async def _answer_times(conn: AsyncConnection, period: Period) -> list[AnswerTim
             p90_hours=percentile(hours, 0.9),
         )
         for platform, hours in sorted(waits.items())
+    ]
+
+
+async def _alerts(conn: AsyncConnection, period: Period) -> list[AlertRow]:
+    """Alerts made in the period that queued at least one notice (a cancelled one counts
+    for what it had queued before it was cancelled)."""
+    rows = await conn.execute(
+        select(
+            alerts.c.topic,
+            func.count(),
+            func.sum(alerts.c.queued),
+            func.sum(alerts.c.blocked),
+            func.sum(alerts.c.skipped),
+        )
+        .where(
+            alerts.c.created_at >= period.start,
+            alerts.c.created_at < period.end,
+            alerts.c.queued > 0,
+        )
+        .group_by(alerts.c.topic)
+        .order_by(alerts.c.topic)
+    )
+    return [
+        AlertRow(str(topic), int(n), int(queued or 0), int(blocked or 0), int(skipped or 0))
+        for topic, n, queued, blocked, skipped in rows
     ]
 
 
