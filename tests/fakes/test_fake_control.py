@@ -168,6 +168,18 @@ def test_vk_driving_by_hand(started: Any) -> None:
     event = wait_sync(lambda: events(after)["updates"])
     assert event[0]["type"] == "message_event"
 
+    start = {"type": "text", "label": "Начать", "payload": '{"command": "start"}'}
+    method(
+        "messages.send",
+        info["group_token"],
+        peer_id=VK_CITIZEN,
+        random_id=2,
+        message="Меню",
+        keyboard=json.dumps({"buttons": [[{"action": start}]]}, ensure_ascii=False),
+    )
+    typed = http(f"{base}/control/press", {"user_id": VK_CITIZEN, "button": "Начать"})
+    assert (typed["text"], typed["payload"]) == ("Начать", '{"command": "start"}')
+
     method("wall.post", info["user_token"], owner_id=-group_id, from_group=1, message="Пресс-релиз")
     assert [p["message"] for p in http(f"{base}/control/wall")] == ["Пресс-релиз"]
     refused = http(f"{base}/control/press", {"user_id": 1, "button": "Согласен"})

@@ -24,6 +24,15 @@ from .keys import STATE_KEY
 from .state import SentMessage, State
 
 
+def _names(state: State, user_id: int, values: dict[str, Any]) -> tuple[str, str]:
+    """The user's names: as given, else as registered, else a placeholder."""
+    with state.lock:
+        known = state.users.get(user_id)
+    first = values.get("first_name") or (known.first_name if known else "Иван")
+    last = values.get("last_name") or (known.last_name if known else "Петров")
+    return str(first), str(last)
+
+
 def _keyboard_message(state: State, user_id: int, cmid: int | None) -> SentMessage:
     with state.lock:
         for sent in reversed(state.sent):
@@ -55,9 +64,8 @@ def _press(state: State, user_id: int, label: str, cmid: int | None) -> dict[str
         event_id = inject_message_event(state, user_id, parsed, message.conversation_message_id)
         return {"event_id": event_id}
     if action.get("type") == "text":
-        return inject_user_message(
-            state, user_id, label, None, payload, None, "Иван", "Петров", None
-        )
+        first, last = _names(state, user_id, {})
+        return inject_user_message(state, user_id, label, None, payload, None, first, last, None)
     raise ControlError(f"button {label!r} is a {action.get('type')} button: nothing to inject")
 
 
@@ -80,10 +88,7 @@ async def message(request: web.Request) -> web.Response:
     state = request.app[STATE_KEY]
     values = await body(request)
     user_id = integer(values, "user_id")
-    with state.lock:
-        known = state.users.get(user_id)
-    first = values.get("first_name") or (known.first_name if known else "Иван")
-    last = values.get("last_name") or (known.last_name if known else "Петров")
+    first, last = _names(state, user_id, values)
     sent = inject_user_message(
         state, user_id, str(values["text"]), None, values.get("payload"), None, first, last, None
     )
