@@ -14,6 +14,7 @@ from bots.registry import platform_modules, post_limits
 from bots.watch import PollingWatch
 from config import ConfigError, Settings
 from scheduler.runner import Scheduler
+from shared import alerts as alerts_feature
 from shared import hotlines as hotlines_feature
 from shared import posts as posts_feature
 from shared.domain import OutboxAction
@@ -33,7 +34,11 @@ log = logging.getLogger("glashatai")
 STOP_GRACE = 5.0
 
 # Each feature's install(services) registers its planners and outbox hooks.
-FEATURES: list[Callable[[Services], None]] = [posts_feature.install, hotlines_feature.install]
+FEATURES: list[Callable[[Services], None]] = [
+    posts_feature.install,
+    hotlines_feature.install,
+    alerts_feature.install,
+]
 HEARTBEAT_SECONDS = 30
 LOCK_CHECK_SECONDS = 5
 ADMIN_NOTICE_PRIORITY = 10

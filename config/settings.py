@@ -232,6 +232,15 @@ class HotlineSettings(BaseModel):
         return _str_list(value)
 
 
+class AlertsSettings(BaseModel):
+    """Alerts to subscribed citizens (``GLASHATAI_ALERTS__…``)."""
+
+    # A TOML file of topics replacing the shipped shared/alerts/topics.toml.
+    topics_file: Path | None = None
+    # How often the live status message in the admin chat may change, in seconds.
+    status_every_seconds: float = 10.0
+
+
 class WebSettings(BaseModel):
     """The web server: public archive and staff desk (``GLASHATAI_WEB__…``)."""
 
@@ -264,6 +273,7 @@ class Settings(BaseSettings):
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     hotline: HotlineSettings = Field(default_factory=HotlineSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    alerts: AlertsSettings = Field(default_factory=AlertsSettings)
     timezone: str = "Asia/Krasnoyarsk"
     # The office's name: the author of the documents it makes (the hotline digest's .docx).
     office_name: str = "Пресс-служба администрации"

@@ -16,7 +16,7 @@ from shared.services import Services
 
 log = logging.getLogger(__name__)
 
-PRIVATE = ("start", "my", "forget")
+PRIVATE = ("start", "my", "subscribe", "forget")
 ADMIN = (
     "post",
     "urgent",
@@ -33,6 +33,9 @@ ADMIN = (
     "unban",
     "cancel",
     "web",
+    "alert",
+    "alert_status",
+    "alert_cancel",
 )
 
 

@@ -405,6 +405,7 @@ alerts = Table(
     Column("cursor", BigInteger, nullable=False, default=0),
     Column("queued", Integer, nullable=False, default=0),
     Column("skipped", Integer, nullable=False, default=0),  # unreachable before the send
+    Column("blocked", Integer, nullable=False, default=0),  # failed: the citizen blocked us
     Column("post_id", BigInteger, nullable=True),
     Column("status_outbox_id", BigInteger, nullable=True),
     Column("status_shown", Text, nullable=True),

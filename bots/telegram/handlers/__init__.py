@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Dispatcher, Router
 
 from bots.telegram.handlers import (
+    alerts,
     citizen,
     errors,
     fallback,
@@ -35,6 +36,8 @@ def routers() -> list[Router]:
     return [
         errors.router(),
         start.router(),
+        alerts.router(),
+        alerts.citizen_router(),
         posts.router(),
         hotline_admin.router(),
         report.router(),

@@ -53,6 +53,7 @@ def upgrade() -> None:
         sa.Column("cursor", sa.BigInteger(), nullable=False),
         sa.Column("queued", sa.Integer(), nullable=False),
         sa.Column("skipped", sa.Integer(), nullable=False),
+        sa.Column("blocked", sa.Integer(), nullable=False),
         sa.Column("post_id", sa.BigInteger(), nullable=True),
         sa.Column("status_outbox_id", sa.BigInteger(), nullable=True),
         sa.Column("status_shown", sa.Text(), nullable=True),

@@ -1,0 +1,144 @@
+"""Alerts end to end on Telegram: the real app, aiogram and the outbox against the fake."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from shared.alerts import feature, service
+from shared.alerts.model import AlertState
+from shared.domain import OutboxState
+from shared.storage.media import NewFile
+from shared.storage.schema import alert_subscriptions, citizens
+from tests.fakes.telegram import FakeTelegram, make_png
+from tests.harness import ADMIN_CHAT, MODERATOR
+from tests.hotline_harness import (
+    containing,
+    hotline_people,
+    outbox_rows,
+    running,
+    tg_buttons,
+    tg_consent,
+    tg_text,
+    wait,
+)
+
+CITIZEN = 7001
+OTHER = 7002
+EMERGENCY = "Экстренные сообщения: ЧС, отключения"
+
+
+@pytest.fixture
+def tg(tg: FakeTelegram) -> FakeTelegram:
+    return hotline_people(tg)
+
+
+def _menu(tg: FakeTelegram, user_id: int) -> list[dict]:
+    return [m for m in tg.messages(user_id) if EMERGENCY in tg_buttons(m) or f"✓ {EMERGENCY}" in tg_buttons(m)]
+
+
+async def _subscribe(tg: FakeTelegram, user_id: int) -> None:
+    """The citizen opens the menu with /subscribe and switches the emergency topic on."""
+    before = len(_menu(tg, user_id))
+    tg.user_message(user_id, text="/subscribe")
+    menu = (await wait(lambda: len(_menu(tg, user_id)) > before and _menu(tg, user_id)))[-1]
+    tg.callback(user_id, menu["message_id"], user_id, tg_buttons(menu)[EMERGENCY])
+    await wait(lambda: containing(tg.messages(user_id), f"Вы подписались на «{EMERGENCY}»"))
+
+
+async def _topics(app, user_id: int) -> set[str]:  # type: ignore[no-untyped-def]
+    async with app.services.db.read() as conn:
+        rows = await conn.execute(
+            select(alert_subscriptions.c.topic)
+            .join(citizens, citizens.c.id == alert_subscriptions.c.citizen_id)
+            .where(citizens.c.platform_user_id == str(user_id))
+        )
+        return {r[0] for r in rows}
+
+
+async def test_subscribe_and_unsubscribe_in_the_menu(tmp_path: Path, tg: FakeTelegram) -> None:
+    async with running(tmp_path, tg) as app:
+        await tg_consent(tg, CITIZEN)
+        await _subscribe(tg, CITIZEN)
+        assert await _topics(app, CITIZEN) == {"emergency"}
+        menu = _menu(tg, CITIZEN)[-1]
+        assert f"✓ {EMERGENCY}" in tg_buttons(menu), "the menu marks the topic as on"
+        tg.callback(CITIZEN, menu["message_id"], CITIZEN, tg_buttons(menu)[f"✓ {EMERGENCY}"])
+        await wait(lambda: containing(tg.messages(CITIZEN), f"Вы отписались от «{EMERGENCY}»"))
+        assert await _topics(app, CITIZEN) == set()
+
+
+async def test_subscribe_needs_consent_first(tmp_path: Path, tg: FakeTelegram) -> None:
+    async with running(tmp_path, tg) as app:
+        tg.add_user(OTHER, "Борис")
+        tg.user_message(OTHER, text="/subscribe")
+        prompt = await wait(lambda: [m for m in tg.messages(OTHER) if tg_buttons(m)])
+        assert "Согласен(на)" in tg_buttons(prompt[-1]), "consent is asked first"
+        assert "оповещения" in tg_text(prompt[-1]), "the consent text covers alerts"
+        assert await _topics(app, OTHER) == set()
+
+
+async def test_notice_with_photo_and_unsubscribe_button(tmp_path: Path, tg: FakeTelegram) -> None:
+    async with running(tmp_path, tg) as app:
+        await tg_consent(tg, CITIZEN)
+        await _subscribe(tg, CITIZEN)
+        services = app.services
+        topic = feature(services).find_topic("emergency")
+        assert topic is not None
+        alert_id = await service.create(
+            services,
+            topic=topic,
+            text="Завтра с 9:00 до 17:00 не будет воды на ул. Ленина.",
+            photos=[NewFile("photo", "map.png", "image/png", make_png(20, 20))],
+            actor="test",
+        )
+        await service.enqueue_all(services, alert_id)
+        notice = (
+            await wait(lambda: containing(tg.messages(CITIZEN), "не будет воды на ул. Ленина"))
+        )[-1]
+        assert notice.get("photo"), "the notice carries its photo"
+        assert EMERGENCY in tg_text(notice)
+        assert "Отписаться" in tg_buttons(notice)
+        tg.callback(CITIZEN, notice["message_id"], CITIZEN, tg_buttons(notice)["Отписаться"])
+        await wait(lambda: containing(tg.messages(CITIZEN), f"Вы отписались от «{EMERGENCY}»"))
+        assert await _topics(app, CITIZEN) == set()
+        # The status message in the admin chat ends with the summary once all is sent.
+        assert app.scheduler is not None
+        await wait(lambda: _alert_done(app, alert_id), timeout=30)
+        summary = await wait(lambda: containing(tg.messages(ADMIN_CHAT), "разослано"))
+        assert "доставлено 1 из 1" in tg_text(summary[-1])
+
+
+async def _alert_done(app, alert_id: int) -> bool:  # type: ignore[no-untyped-def]
+    await app.scheduler.sync()
+    alert, _ = await service.status(app.services, alert_id)
+    return alert.state is AlertState.DONE
+
+
+async def test_blocked_citizen_is_skipped_from_then_on(tmp_path: Path, tg: FakeTelegram) -> None:
+    async with running(tmp_path, tg) as app:
+        await tg_consent(tg, CITIZEN)
+        await _subscribe(tg, CITIZEN)
+        tg.add_user(OTHER, "Борис")
+        await tg_consent(tg, OTHER, "Борис")
+        await _subscribe(tg, OTHER)
+        tg.block(OTHER)
+        services = app.services
+        topic = feature(services).find_topic("emergency")
+        assert topic is not None
+        first = await service.create(services, topic=topic, text="Первое", actor="test")
+        await service.enqueue_all(services, first)
+        await wait(lambda: _alert_done(app, first), timeout=30)
+        _, figures = await service.status(services, first)
+        assert (figures.sent, figures.unreachable, figures.total) == (1, 1, 2)
+        second = await service.create(services, topic=topic, text="Второе", actor="test")
+        await service.enqueue_all(services, second)
+        await wait(lambda: _alert_done(app, second), timeout=30)
+        alert, figures = await service.status(services, second)
+        assert alert.skipped == 1, "the blocked citizen is skipped before the send"
+        assert (figures.sent, figures.unreachable, figures.total) == (1, 1, 2)
+        rows = await outbox_rows(services.db, ref_type="alert", ref_id=second)
+        assert [r["destination"] for r in rows] == [str(CITIZEN)]
+        assert rows[0]["state"] == OutboxState.SENT.value
