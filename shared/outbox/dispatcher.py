@@ -5,6 +5,18 @@ sender runs each call through :meth:`Delivery.step`, which records the call as i
 before making it and its result after: a resumed send skips finished steps, and a crash
 in the middle of a call leaves the row ``unknown`` rather than sending it twice. Sends
 that the platform itself de-duplicates (VK's ``random_id`` and ``guid``) are resumed.
+
+Lanes (:mod:`shared.outbox.lanes`): rows are claimed best lane first; broadcast rows never
+hold the workers kept for the interactive lane, and in the rate limiter they wait while an
+interactive send waits for the same key, so they use what the interactive lane leaves.
+
+Groups: a sender that can carry many rows in one call (VK ``messages.send`` with
+``peer_ids``) implements :class:`BatchSender`; the dispatcher then claims up to
+``batch_limit`` rows of the same send to other people together and hands them over at once.
+
+The journal costs one transaction per step for a lone send; concurrent sends share it: the
+in-flight marks of sends starting together are committed together (each call waits until
+its own mark is durable) and so are their outcomes (:class:`GroupCommit`).
 """
 
 from __future__ import annotations
@@ -16,7 +28,6 @@ import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import update
@@ -28,8 +39,10 @@ from shared.clock import utcnow
 from shared.domain import OutboxAction, OutboxState
 from shared.logs import redact
 from shared.outbox import store
+from shared.outbox.lanes import Lane
 from shared.outbox.model import OutboxItem
 from shared.outbox.outcomes import (
+    DeliveryError,
     HoldForAction,
     OutcomeUnknown,
     PermanentFailure,
@@ -38,6 +51,7 @@ from shared.outbox.outcomes import (
 )
 from shared.outbox.ratelimit import RateKey, RateLimiter
 from shared.storage.engine import Database
+from shared.storage.groupcommit import GroupCommit
 from shared.storage.schema import citizens
 
 log = logging.getLogger(__name__)
@@ -50,6 +64,7 @@ Work = Callable[[AsyncConnection], Awaitable[None]]
 RECORD_RETRY_FIRST = 0.05  # seconds before recording again after a transient database error
 RECORD_RETRY_MAX = 5.0
 STOP_RECORDING_GRACE = 2.0  # seconds stop() waits for interrupted rows to be recorded
+JOURNAL_GROUP = 256  # rows' journal writes that share one transaction at most
 
 
 class Sender(Protocol):
@@ -66,18 +81,66 @@ class Sender(Protocol):
         ...
 
 
-class Delivery:
-    """One attempt at one row: pacing and the step journal."""
+# What a batch send says of one of its rows: the result to keep, or why that row failed.
+RowOutcome = dict[str, Any] | DeliveryError
 
-    def __init__(self, dispatcher: Dispatcher, item: OutboxItem) -> None:
+
+class BatchSender(Sender, Protocol):
+    """A sender that carries several rows in one call (VK ``messages.send`` with ``peer_ids``).
+
+    The dispatcher groups rows that are the same send to other people: same platform,
+    action, lane, priority, record (``ref_type``/``ref_id``) and payload, one row per
+    destination. Each row keeps its own state and result, so a person's send is still
+    exactly once or ``unknown``.
+    """
+
+    def batch_limit(self, item: OutboxItem) -> int:
+        """How many rows like ``item`` one call may carry; 1 sends it alone via ``deliver``."""
+        ...
+
+    async def deliver_batch(
+        self, items: Sequence[OutboxItem], delivery: Delivery
+    ) -> Mapping[int, RowOutcome]:
+        """Send ``items`` (1 to ``batch_limit`` rows) through ``delivery.step``.
+
+        A step marks every row of the group in flight before its call (a crash then leaves
+        each ``unknown``, or resumes it when ``idempotent``). Step results are not kept for
+        groups: only the last step may be visible to people; earlier ones (an upload) are
+        made again when the group is retried. Return, per row id, the row's result or a
+        :class:`DeliveryError` for that row alone (a recipient who blocked the bot:
+        ``PermanentFailure(..., unreachable=True)``); a row missing from the answer is
+        recorded ``unknown``. Raise a ``DeliveryError`` for what befell the whole call.
+        """
+        ...
+
+
+def batch_limit(sender: Sender, item: OutboxItem) -> int:
+    """How many rows like ``item`` the sender carries in one call (1 unless it batches)."""
+    limit = getattr(sender, "batch_limit", None)
+    return max(1, int(limit(item))) if limit is not None else 1
+
+
+class Delivery:
+    """One attempt at one row, or at a group of rows sent in one call: pacing and the
+    step journal."""
+
+    def __init__(
+        self, dispatcher: Dispatcher, item: OutboxItem, group: Sequence[OutboxItem] = ()
+    ) -> None:
         self.dispatcher = dispatcher
         self.item = item
+        self.items = list(group) or [item]
+        self.grouped = bool(group)
         self.inflight = False
         self.recording = False
 
     @property
     def progress(self) -> dict[str, Any]:
         return self.item.progress
+
+    @property
+    def lane(self) -> Lane:
+        return self.item.lane
 
     async def step(
         self,
@@ -94,33 +157,43 @@ class Delivery:
         the step in flight, which is exactly what is known about it. So does a call that is
         cancelled or times out: the request may have reached the platform.
         """
-        if name in self.item.progress:
+        if not self.grouped and name in self.item.progress:
             return self.item.progress[name]  # type: ignore[no-any-return]
-        await self.dispatcher.limiter.acquire(rates, cost)
-        self.item.progress[INFLIGHT] = name
-        await self.dispatcher.save_progress(self.item)
+        await self.dispatcher.limiter.acquire(rates, cost, self.lane)
+        for item in self.items:
+            item.progress[INFLIGHT] = name
+        await self.dispatcher.save_progress(*self.items)
         self.inflight = True
         try:
             result = await call()
         except (OutcomeUnknown, asyncio.CancelledError):
             raise
         except BaseException:
-            self.inflight = False
-            self.item.progress.pop(INFLIGHT, None)
+            self._landed()
             raise
-        self.inflight = False
-        self.item.progress.pop(INFLIGHT, None)
-        self.item.progress[name] = result
+        self._landed()
+        if not self.grouped:
+            self.item.progress[name] = result
         return result
+
+    def _landed(self) -> None:
+        self.inflight = False
+        for item in self.items:
+            item.progress.pop(INFLIGHT, None)
 
 
 @dataclass
 class Active:
-    """A row being sent: its task, its destination (busy meanwhile) and its attempt."""
+    """A row (or a group) being sent: its task, its destinations (busy meanwhile) and its
+    attempt."""
 
     task: asyncio.Task[None]
-    destination: tuple[str, str]
+    destinations: set[tuple[str, str]]
     delivery: Delivery
+
+    @property
+    def broadcast(self) -> bool:
+        return self.delivery.lane.broadcast
 
 
 class Dispatcher:
@@ -141,6 +214,13 @@ class Dispatcher:
         self._active: dict[int, Active] = {}
         self._idle = asyncio.Event()
         self._idle.set()
+        self.journal = GroupCommit(db, limit=JOURNAL_GROUP, name="outbox-journal")
+
+    @property
+    def broadcast_workers(self) -> int:
+        """Workers the broadcast lanes may hold: a quarter (at least one) stays interactive."""
+        workers = self.settings.workers
+        return max(1, workers - max(1, workers // 4)) if workers > 1 else 1
 
     def on_outcome(self, ref_type: str, hook: Hook) -> None:
         """Run ``hook`` in the transaction that records a row's final state."""
@@ -149,9 +229,14 @@ class Dispatcher:
     def wake(self) -> None:
         self._wake.set()
 
-    async def save_progress(self, item: OutboxItem) -> None:
-        async with self.db.write() as conn:
-            await store.save_progress(conn, item.id, item.progress)
+    async def save_progress(self, *items: OutboxItem) -> None:
+        """Journal the rows' steps; returns once durable (shared with concurrent sends)."""
+
+        async def work(conn: AsyncConnection) -> None:
+            for item in items:
+                await store.save_progress(conn, item.id, item.progress)
+
+        await self.journal.run(work)
 
     async def recover(self) -> None:
         """Resolve rows a stopped process left in ``sending`` and run hooks still owed.
@@ -192,16 +277,27 @@ class Dispatcher:
         free = self.settings.workers - len(self._active)
         if free <= 0 or not platforms:
             return 0
-        busy = {active.destination for active in self._active.values()}
+        broadcasts = self.broadcast_workers - sum(a.broadcast for a in self._active.values())
+        busy = {d for active in self._active.values() for d in active.destinations}
+        now = utcnow()
+        groups: list[tuple[OutboxItem, list[OutboxItem]]] = []
         async with self.db.write() as conn:
-            ids = await store.due_destinations(conn, platforms, busy, utcnow(), free)
-            items = [item for i in ids if (item := await store.claim(conn, i))]
+            ids = await store.due_destinations(conn, platforms, busy, now, free, broadcasts)
+            items = await store.claim_many(conn, ids)
+            busy |= {(item.platform, item.destination) for item in items}
             for item in items:
                 if item.action is OutboxAction.EDIT:
                     await store.aim_edit(conn, item)
-        for item in items:
-            self._start(item)
-        return len(items)
+                size = batch_limit(self.senders[item.platform], item)
+                if size <= 1:
+                    groups.append((item, []))
+                    continue
+                more = await store.claim_group(conn, item, size, busy, now)
+                busy |= {(other.platform, other.destination) for other in more}
+                groups.append((item, [item, *more]))
+        for item, group in groups:
+            self._start(item, group)
+        return len(groups)
 
     async def _sleep(self, platforms: Sequence[str]) -> None:
         timeout = self.settings.poll_interval
@@ -214,10 +310,11 @@ class Dispatcher:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
 
-    def _start(self, item: OutboxItem) -> None:
-        delivery = Delivery(self, item)
-        task = asyncio.create_task(self._process(item, delivery), name=f"outbox-{item.id}")
-        self._active[item.id] = Active(task, (item.platform, item.destination), delivery)
+    def _start(self, item: OutboxItem, group: Sequence[OutboxItem] = ()) -> None:
+        delivery = Delivery(self, item, group)
+        task = asyncio.create_task(self._process(delivery), name=f"outbox-{item.id}")
+        destinations = {(one.platform, one.destination) for one in delivery.items}
+        self._active[item.id] = Active(task, destinations, delivery)
         self._idle.clear()
 
         def _done(_: asyncio.Task[None]) -> None:
@@ -255,48 +352,59 @@ class Dispatcher:
                 if active.task in late:
                     log.warning(
                         "outbox %s: still recording at shutdown; the next start resolves it",
-                        active.delivery.item.id,
+                        [item.id for item in active.delivery.items],
                     )
 
     async def idle(self) -> None:
         await self._idle.wait()
 
-    async def _process(self, item: OutboxItem, delivery: Delivery) -> None:
-        sender = self.senders[item.platform]
+    async def _process(self, delivery: Delivery) -> None:
+        sender = self.senders[delivery.item.platform]
         try:
-            record = await self._attempt(item, sender, delivery)
+            outcomes = await self._attempt(sender, delivery)
         except asyncio.CancelledError:
             delivery.recording = True
-            await self._interrupted(item, delivery, sender)
+            await asyncio.gather(
+                *(self._interrupted(item, delivery, sender) for item in delivery.items)
+            )
             raise
         delivery.recording = True
-        await record()
+        await asyncio.gather(*(self._outcome(item, outcomes[item.id]) for item in delivery.items))
 
-    async def _attempt(
-        self, item: OutboxItem, sender: Sender, delivery: Delivery
-    ) -> Callable[[], Awaitable[None]]:
-        """Make the send; return how to record what came of it."""
+    async def _attempt(self, sender: Sender, delivery: Delivery) -> dict[int, RowOutcome]:
+        """Make the send; return what came of it for each row."""
+        item = delivery.item
         try:
-            result = await sender.deliver(item, delivery)
-        except RetryLater as exc:
-            if exc.scope:
-                self.limiter.block(exc.scope, exc.retry_after)
-            return partial(self._retry, item, exc.reason, exc.retry_after, counts=False)
-        except TransientFailure as exc:
-            return partial(self._retry, item, exc.reason, None, counts=True)
-        except PermanentFailure as exc:
-            return partial(self._fail, item, exc.reason, unreachable=exc.unreachable)
-        except OutcomeUnknown as exc:
-            return partial(self._record, item, OutboxState.UNKNOWN, error=exc.reason)
-        except HoldForAction as exc:
-            item.progress["hold"] = {"kind": exc.kind, **exc.data}
-            return partial(self._record, item, OutboxState.HELD, error=exc.reason)
+            if delivery.grouped:
+                answer = await cast_batch(sender).deliver_batch(delivery.items, delivery)
+                missing = OutcomeUnknown("the platform's answer did not name this recipient")
+                return {one.id: answer.get(one.id, missing) for one in delivery.items}
+            return {item.id: await sender.deliver(item, delivery)}
+        except DeliveryError as exc:
+            return {one.id: exc for one in delivery.items}
         except Exception as exc:
             log.exception("outbox %s: unexpected error in the %s sender", item.id, item.platform)
-            reason = f"internal error: {type(exc).__name__}"
-            return partial(self._retry, item, reason, None, counts=True)
-        item.progress.pop(INFLIGHT, None)
-        return partial(self._record, item, OutboxState.SENT, result=result)
+            internal = TransientFailure(f"internal error: {type(exc).__name__}")
+            return {one.id: internal for one in delivery.items}
+
+    async def _outcome(self, item: OutboxItem, outcome: RowOutcome) -> None:
+        """Record what came of one row's send."""
+        if isinstance(outcome, RetryLater):
+            if outcome.scope:
+                self.limiter.block(outcome.scope, outcome.retry_after)
+            await self._retry(item, outcome.reason, outcome.retry_after, counts=False)
+        elif isinstance(outcome, TransientFailure):
+            await self._retry(item, outcome.reason, None, counts=True)
+        elif isinstance(outcome, PermanentFailure):
+            await self._fail(item, outcome.reason, unreachable=outcome.unreachable)
+        elif isinstance(outcome, HoldForAction):
+            item.progress["hold"] = {"kind": outcome.kind, **outcome.data}
+            await self._record(item, OutboxState.HELD, error=outcome.reason)
+        elif isinstance(outcome, DeliveryError):  # OutcomeUnknown, or one we don't know
+            await self._record(item, OutboxState.UNKNOWN, error=outcome.reason)
+        else:
+            item.progress.pop(INFLIGHT, None)
+            await self._record(item, OutboxState.SENT, result=outcome)
 
     async def _interrupted(self, item: OutboxItem, delivery: Delivery, sender: Sender) -> None:
         if delivery.inflight and not sender.idempotent(item):
@@ -443,8 +551,7 @@ class Dispatcher:
         pause = RECORD_RETRY_FIRST
         while True:
             try:
-                async with self.db.write() as conn:
-                    await work(conn)
+                await self.journal.run(work)
                 return
             except Exception as exc:
                 if not transient(exc):
@@ -473,6 +580,13 @@ async def run_hooks(conn: AsyncConnection, item: OutboxItem, hooks: Sequence[Hoo
             await hook(conn, item)
         except Exception as exc:
             raise HookFailed(getattr(hook, "__qualname__", repr(hook))) from exc
+
+
+def cast_batch(sender: Sender) -> BatchSender:
+    """The sender as a batch sender: only called for groups, which only batch senders get."""
+    if not hasattr(sender, "deliver_batch"):
+        raise TypeError(f"{type(sender).__name__} declares batch_limit but no deliver_batch")
+    return sender  # type: ignore[return-value]
 
 
 def transient(exc: BaseException) -> bool:

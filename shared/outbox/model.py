@@ -7,11 +7,15 @@ from datetime import datetime
 from typing import Any
 
 from shared.domain import OutboxAction, OutboxState
+from shared.outbox.lanes import Lane
 
 
 @dataclass(frozen=True)
 class OutboxMessage:
-    """A send to make. ``payload`` is neutral JSON that the platform's sender renders."""
+    """A send to make. ``payload`` is neutral JSON that the platform's sender renders.
+
+    ``lane`` says who waits for it (:class:`Lane`); ``priority`` orders it within its lane.
+    """
 
     platform: str
     action: OutboxAction
@@ -23,6 +27,7 @@ class OutboxMessage:
     ref_id: int | None = None
     citizen_id: int | None = None
     not_before: datetime | None = None
+    lane: Lane = Lane.INTERACTIVE
 
 
 @dataclass
@@ -45,10 +50,12 @@ class OutboxItem:
     citizen_id: int | None = None
     created_at: datetime | None = None
     sent_at: datetime | None = None
+    lane: Lane = Lane.INTERACTIVE  # ``priority`` is the priority within this lane
 
     @classmethod
     def from_row(cls, row: Any) -> OutboxItem:
         m = row._mapping
+        lane, priority = Lane.of(m["priority"])
         return cls(
             id=m["id"],
             platform=m["platform"],
@@ -56,7 +63,7 @@ class OutboxItem:
             destination=m["destination"],
             payload=dict(m["payload"] or {}),
             state=OutboxState(m["state"]),
-            priority=m["priority"],
+            priority=priority,
             attempts=m["attempts"],
             next_attempt_at=m["next_attempt_at"],
             progress=dict(m["progress"] or {}),
@@ -68,4 +75,5 @@ class OutboxItem:
             citizen_id=m["citizen_id"],
             created_at=m["created_at"],
             sent_at=m["sent_at"],
+            lane=lane,
         )

@@ -3,15 +3,22 @@
 A sliding window of ``limit`` sends per ``window`` seconds never exceeds what the platform
 measures the same way, which a token bucket with a burst could. A small margin absorbs
 the difference between when we send and when the platform counts.
+
+Lanes: a send of a lower lane (a broadcast) does not take a slot that a waiting send of a
+better lane (an answer to a citizen) could use now, so a broadcast runs on what the
+interactive lane leaves of a limit and never delays it by more than the slot it holds.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+from shared.outbox.lanes import Lane
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,13 @@ class RateKey:
     rate: Rate
 
 
+@dataclass(eq=False)
+class _Waiter:
+    keys: Sequence[RateKey]
+    cost: int
+    lane: Lane
+
+
 class RateLimiter:
     def __init__(self, margin: float = 0.03, clock: Callable[[], float] = time.monotonic) -> None:
         self.margin = margin
@@ -42,6 +56,8 @@ class RateLimiter:
         self._sent: dict[str, deque[float]] = {}
         self._blocked_until: dict[str, float] = {}
         self._lock = asyncio.Lock()
+        self._waiters: list[_Waiter] = []  # sends of the broadcast-outranking lanes waiting
+        self._changed = asyncio.Event()  # a slot was taken: outranked waiters look again
 
     def _wait_for(self, key: RateKey, cost: int, now: float) -> float:
         wait = max(0.0, self._blocked_until.get(key.name, 0.0) - now)
@@ -56,19 +72,50 @@ class RateLimiter:
             wait = max(wait, log[index] + window - now)
         return wait
 
-    async def acquire(self, keys: Sequence[RateKey], cost: int = 1) -> float:
-        """Wait until every key allows ``cost`` more sends, then record them. Returns the wait."""
-        waited = 0.0
-        while True:
-            async with self._lock:
-                now = self.clock()
-                wait = max((self._wait_for(k, cost, now) for k in keys), default=0.0)
-                if wait <= 0:
-                    for key in keys:
-                        self._sent.setdefault(key.name, deque()).extend([now] * cost)
-                    return waited
-            await asyncio.sleep(wait)
-            waited += wait
+    def _outranked(self, keys: Sequence[RateKey], lane: Lane, now: float) -> bool:
+        """A send of a better lane waits for one of these keys and nothing else holds it."""
+        names = {key.name for key in keys}
+        for waiter in self._waiters:
+            if waiter.lane >= lane or not names & {key.name for key in waiter.keys}:
+                continue
+            others = [key for key in waiter.keys if key.name not in names]
+            if max((self._wait_for(k, waiter.cost, now) for k in others), default=0.0) <= 0:
+                return True
+        return False
+
+    async def acquire(
+        self, keys: Sequence[RateKey], cost: int = 1, lane: Lane = Lane.INTERACTIVE
+    ) -> float:
+        """Wait until every key allows ``cost`` more sends, then record them. Returns the wait.
+
+        A send waits, too, while a send of a better ``lane`` could take the same slot.
+        """
+        started = self.clock()
+        me = _Waiter(keys, cost, lane)
+        if lane < max(Lane):
+            self._waiters.append(me)
+        try:
+            while True:
+                async with self._lock:
+                    now = self.clock()
+                    wait = max((self._wait_for(k, cost, now) for k in keys), default=0.0)
+                    outranked = lane > min(Lane) and self._outranked(keys, lane, now)
+                    if wait <= 0 and not outranked:
+                        for key in keys:
+                            self._sent.setdefault(key.name, deque()).extend([now] * cost)
+                        self._changed.set()
+                        self._changed = asyncio.Event()
+                        return now - started
+                    changed = self._changed
+                if outranked:
+                    # The better send takes the slot first; look again once it has.
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(changed.wait(), max(wait, 0.05))
+                else:
+                    await asyncio.sleep(wait)
+        finally:
+            if me in self._waiters:
+                self._waiters.remove(me)
 
     def block(self, name: str, seconds: float) -> None:
         """The platform said "retry after": nothing goes to this key until then."""

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import utcnow
 from shared.domain import OutboxAction, OutboxState
+from shared.outbox.lanes import Lane
 from shared.outbox.model import OutboxItem, OutboxMessage
 from shared.storage import writebehind
 from shared.storage.schema import outbox
@@ -22,7 +23,7 @@ INFLIGHT = "_inflight"  # progress key: the step whose call is out
 HOOKS_PENDING = "_hooks_pending"  # progress key: the features' hooks of the outcome failed
 
 
-def _row(message: OutboxMessage) -> dict[str, Any]:
+def row_values(message: OutboxMessage) -> dict[str, Any]:
     now = utcnow()
     return {
         "platform": message.platform,
@@ -30,7 +31,7 @@ def _row(message: OutboxMessage) -> dict[str, Any]:
         "destination": message.destination,
         "payload": message.payload,
         "state": OutboxState.PENDING.value,
-        "priority": message.priority,
+        "priority": message.lane.stored(message.priority),
         "attempts": 0,
         "next_attempt_at": message.not_before or now,
         "progress": {},
@@ -45,7 +46,7 @@ def _row(message: OutboxMessage) -> dict[str, Any]:
 
 async def enqueue(conn: AsyncConnection, message: OutboxMessage) -> int:
     """Add a send; with a ``dedupe_key`` already present, return the existing row's id."""
-    values = _row(message)
+    values = row_values(message)
     if message.dedupe_key is None:
         result = await conn.execute(_ENQUEUE, values)
         return int(result.scalar_one())
@@ -65,7 +66,7 @@ async def enqueue_later(conn: AsyncConnection, message: OutboxMessage) -> None:
     """Add a send whose id nobody needs, with the transaction's other queued writes."""
     if message.dedupe_key is not None:
         raise ValueError("a deduplicated send needs enqueue(): it must learn the existing id")
-    await writebehind.insert(conn, outbox, _row(message))
+    await writebehind.insert(conn, outbox, row_values(message))
 
 
 async def get(conn: AsyncConnection, item_id: int) -> OutboxItem | None:
@@ -98,14 +99,16 @@ async def due_destinations(
     busy: set[tuple[str, str]],
     now: datetime,
     limit: int,
+    broadcasts: int | None = None,
 ) -> list[int]:
     """The next due row of up to ``limit`` destinations not busy now, best priority first.
 
     One row per destination: a chat gets its messages in order, and one slow chat (a
-    group paced at 20 a minute) never holds up the others.
+    group paced at 20 a minute) never holds up the others. At most ``broadcasts`` rows
+    of the broadcast lanes (no limit when None): they may not take every worker.
     """
     query = (
-        select(outbox.c.id, outbox.c.platform, outbox.c.destination)
+        select(outbox.c.id, outbox.c.platform, outbox.c.destination, outbox.c.priority)
         .where(
             outbox.c.state == OutboxState.PENDING.value,
             outbox.c.next_attempt_at <= now,
@@ -114,15 +117,21 @@ async def due_destinations(
         .order_by(outbox.c.priority.desc(), outbox.c.id)
         .limit(limit * 4 + 16)
     )
+    if broadcasts is not None and broadcasts <= 0:
+        query = query.where(outbox.c.priority > Lane.INTERACTIVE.floor())
     for platform, destination in busy:
         query = query.where(
             ~and_(outbox.c.platform == platform, outbox.c.destination == destination)
         )
     ids: list[int] = []
     taken: set[tuple[str, str]] = set()
-    for item_id, platform, destination in await conn.execute(query):
+    for item_id, platform, destination, priority in await conn.execute(query):
         if (platform, destination) in taken:
             continue
+        if broadcasts is not None and priority <= Lane.INTERACTIVE.floor():
+            if broadcasts <= 0:
+                break  # the rest are broadcasts too: the order puts them last
+            broadcasts -= 1
         taken.add((platform, destination))
         ids.append(int(item_id))
         if len(ids) >= limit:
@@ -132,20 +141,70 @@ async def due_destinations(
 
 async def claim(conn: AsyncConnection, item_id: int) -> OutboxItem | None:
     """Move a pending row to ``sending``; None if somebody else took it."""
-    result = await conn.execute(
+    claimed = await claim_many(conn, [item_id])
+    return claimed[0] if claimed else None
+
+
+async def claim_many(conn: AsyncConnection, item_ids: Sequence[int]) -> list[OutboxItem]:
+    """Move these rows to ``sending`` in one statement; those still pending, in id order."""
+    if not item_ids:
+        return []
+    rows = await conn.execute(
         update(outbox)
-        .where(outbox.c.id == item_id, outbox.c.state == OutboxState.PENDING.value)
+        .where(outbox.c.id.in_(list(item_ids)), outbox.c.state == OutboxState.PENDING.value)
         .values(state=OutboxState.SENDING.value, updated_at=utcnow())
+        .returning(*outbox.c)
     )
-    if result.rowcount != 1:
-        return None
-    return await get(conn, item_id)
+    return sorted((OutboxItem.from_row(r) for r in rows), key=lambda item: item.id)
+
+
+async def claim_group(
+    conn: AsyncConnection,
+    first: OutboxItem,
+    size: int,
+    busy: set[tuple[str, str]],
+    now: datetime,
+) -> list[OutboxItem]:
+    """Claim up to ``size - 1`` more rows that one call can carry with ``first``.
+
+    Rows go together when they are the same send to other people: due, same platform,
+    action, lane and priority, same record (``ref_type``/``ref_id``) and same payload;
+    one row per destination, none busy.
+    """
+    if size <= 1 or first.ref_type is None or first.ref_id is None:
+        return []
+    query = (
+        select(outbox.c.id, outbox.c.destination, outbox.c.payload)
+        .where(
+            outbox.c.state == OutboxState.PENDING.value,
+            outbox.c.priority == first.lane.stored(first.priority),
+            outbox.c.ref_type == first.ref_type,
+            outbox.c.ref_id == first.ref_id,
+            outbox.c.platform == first.platform,
+            outbox.c.action == first.action.value,
+            outbox.c.next_attempt_at <= now,
+            outbox.c.id != first.id,
+        )
+        .order_by(outbox.c.priority.desc(), outbox.c.id)
+        .limit(size * 2)
+    )
+    ids: list[int] = []
+    taken = {*busy, (first.platform, first.destination)}
+    for item_id, destination, payload in await conn.execute(query):
+        if (first.platform, destination) in taken or payload != first.payload:
+            continue
+        taken.add((first.platform, destination))
+        ids.append(int(item_id))
+        if len(ids) >= size - 1:
+            break
+    return await claim_many(conn, ids)
 
 
 async def save_progress(conn: AsyncConnection, item_id: int, progress: dict[str, Any]) -> None:
-    await conn.execute(
-        update(outbox).where(outbox.c.id == item_id).values(progress=progress, updated_at=utcnow())
-    )
+    """Journal a row's steps; queued with the transaction's other writes (one statement
+    for the journal of many concurrent sends)."""
+    values = {"progress": dict(progress), "updated_at": utcnow()}
+    await writebehind.update(conn, outbox, item_id, values)
 
 
 async def finish(
@@ -168,10 +227,10 @@ async def finish(
     if next_attempt_at is not None:
         values["next_attempt_at"] = next_attempt_at
     if progress is not None:
-        values["progress"] = progress
+        values["progress"] = dict(progress)
     if state is OutboxState.SENT:
         values["sent_at"] = now
-    await conn.execute(update(outbox).where(outbox.c.id == item_id).values(**values))
+    await writebehind.update(conn, outbox, item_id, values)
 
 
 async def stranded(conn: AsyncConnection) -> list[OutboxItem]:
