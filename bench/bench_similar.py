@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import re
 import statistics
@@ -166,17 +167,25 @@ async def measure_cost(db: Database, count: int, searches: int) -> None:
     found = 0
     async with db.read() as conn:
         await similar.find(conn, sample[0], threshold)  # the dictionaries load once
+        cpu = time.process_time()
         for qid in sample:
             t0 = time.perf_counter()
             found += len(await similar.find(conn, qid, threshold))
             spent.append((time.perf_counter() - t0) * 1000)
+        cpu = (time.process_time() - cpu) * 1000 / len(sample)
     spent.sort()
     p95 = spent[int(len(spent) * 0.95) - 1]
     print(
         f"  similar.find over {count} waiting questions: median {statistics.median(spent):.1f} ms,"
-        f" p95 {p95:.1f} ms, max {spent[-1]:.1f} ms ({len(spent)} searches,"
-        f" {found / len(spent):.1f} similar found on average)"
+        f" mean {statistics.fmean(spent):.1f} ms, p95 {p95:.1f} ms, max {spent[-1]:.1f} ms;"
+        f" this process's CPU {cpu:.1f} ms per search ({len(spent)} searches,"
+        f" {found / len(spent):.1f} similar found on average; load average {machine_load()})"
     )
+
+
+def machine_load() -> str:
+    """The machine's 1-minute load average: timings on a shared machine need it beside them."""
+    return f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
 
 
 async def on_postgres(url: str, work: str) -> Database:

@@ -27,8 +27,8 @@ WAITING = (QuestionStatus.NEW.value, QuestionStatus.ASSIGNED.value)
 # Term counts stop here: a term held by this many questions is common, whatever the total.
 DF_CAP = 300
 # The rarest terms of a question that fetch its candidates, and how many holders of each.
-RETRIEVAL_TERMS = 6
-PER_TERM = 100
+RETRIEVAL_TERMS = 5
+PER_TERM = 60
 MIN_RARE = 2
 # Candidates scored exactly, after the rough ranking by shared rare terms.
 SCORED = 30
