@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bots import health
+from bots.commands import alerts as alert_commands
 from bots.commands import hotlines as hotline_commands
 from bots.commands import posts as posts_commands
 from bots.commands import report as report_commands
@@ -219,6 +220,7 @@ EXTENSIONS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]],
     posts_commands.register,
     hotline_commands.register,
     report_commands.register,
+    alert_commands.register,
 ]
 
 

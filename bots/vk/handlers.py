@@ -1,4 +1,4 @@
-"""VK events to neutral calls into ``shared/``: the hotline conversation.
+"""VK events to neutral calls into ``shared/``: the hotline conversation and alerts.
 
 ``message_new`` is a citizen's message (text, photos, or something we can't take);
 ``message_event`` is a press of one of our callback buttons, acknowledged with
@@ -14,6 +14,7 @@ from typing import Any
 from bots.vk.client import VkClient
 from bots.vk.media import photos_of
 from shared import callbacks
+from shared.alerts import feature as alerts
 from shared.domain import Platform
 from shared.errors import GlashataiError
 from shared.hotlines import conversation
@@ -88,6 +89,12 @@ async def _message(services: Services, client: VkClient, message: dict[str, Any]
             Platform.VK.value, str(from_id), token, name_lookup(client, from_id)
         ):
             return
+        if await alerts(services).subscriptions.press(Platform.VK.value, str(from_id), token):
+            return
+    subscriptions = alerts(services).subscriptions
+    wants = subscriptions.wants_menu(str(message.get("text") or ""))
+    if wants and await subscriptions.menu(Platform.VK.value, str(from_id)):
+        return  # the alerts menu (without consent, the conversation below asks for it)
     incoming = Incoming(
         platform=Platform.VK.value,
         user_id=str(from_id),
@@ -107,9 +114,10 @@ async def _press(services: Services, client: VkClient, obj: dict[str, Any]) -> N
     async with services.db.read() as conn:
         token = await callbacks.resolve(conn, str(payload.get("t") or ""))
     try:
-        await conversation(services).press(
-            Platform.VK.value, str(user_id), token, name_lookup(client, user_id)
-        )
+        if not await alerts(services).subscriptions.press(Platform.VK.value, str(user_id), token):
+            await conversation(services).press(
+                Platform.VK.value, str(user_id), token, name_lookup(client, user_id)
+            )
     finally:
         try:
             await client.group_call(

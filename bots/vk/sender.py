@@ -2,12 +2,19 @@
 
 Every VK send is idempotent on VK's side: a message carries a ``random_id`` and a wall
 post a ``guid`` derived from the outbox row, so a retry after a timeout can't duplicate.
+
+The same message to many people (an alert's notices) goes out as one ``messages.send``
+per up to 100 of them (``peer_ids``); VK answers per recipient, and each row keeps its
+own outcome. Its ``random_id`` is derived from the record and the payload, not the row,
+so however a retry regroups the rows, VK drops what a recipient already has.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import requests
@@ -18,7 +25,7 @@ from bots.vk.client import UploadTooLarge, VkClient
 from bots.vk.render import keyboard_json, plain_chunks, wall_text
 from config.settings import OutboxSettings
 from shared.domain import OutboxAction, Platform
-from shared.outbox.dispatcher import Delivery
+from shared.outbox.dispatcher import Delivery, RowOutcome
 from shared.outbox.model import OutboxItem
 from shared.outbox.outcomes import (
     HoldForAction,
@@ -35,11 +42,33 @@ from shared.storage.media import Media
 WALL = "wall"
 UNREACHABLE = {900, 901, 902}
 TRANSIENT = {1, 10, 603}
+PEER_IDS = 100  # recipients of one messages.send (``peer_ids``: maxItems in VK's schema)
 
 
 def random_id(item_id: int, step: int) -> int:
     """A per-row, per-message id that VK uses to drop a repeated send."""
     return (item_id * 64 + step) % 2_147_483_647 or 1
+
+
+def shared_random_id(item: OutboxItem) -> int:
+    """One ``random_id`` for every recipient of the same send of the same record."""
+    key = json.dumps([item.ref_type, item.ref_id, item.payload], sort_keys=True)
+    digest = hashlib.sha256(key.encode()).digest()
+    return int.from_bytes(digest[:4], "big") % 2_147_483_647 or 1
+
+
+def recipient_outcome(peer: Mapping[str, Any]) -> RowOutcome:
+    """One item of a ``peer_ids`` answer: the message's id, or that recipient's failure."""
+    error = peer.get("error")
+    if not error:
+        return {"peer_id": int(peer["peer_id"]), "message_ids": [int(peer["message_id"])]}
+    code = int(error.get("code", 0))
+    reason = f"VK error {code}: {error.get('description', '')}"
+    if code in UNREACHABLE:
+        return PermanentFailure(reason, unreachable=True)
+    if code in TRANSIENT:
+        return TransientFailure(reason)
+    return PermanentFailure(reason)
 
 
 def guid(item_id: int) -> str:
@@ -101,6 +130,48 @@ class VkSender:
 
     def idempotent(self, item: OutboxItem) -> bool:
         return True
+
+    def batch_limit(self, item: OutboxItem) -> int:
+        """A message of one part, replying to nothing, goes to up to 100 people at once."""
+        if item.action is not OutboxAction.SEND or item.destination == WALL:
+            return 1
+        if item.ref_type is None or item.ref_id is None:
+            return 1
+        p = MessagePayload.from_dict(item.payload)
+        if p.reply_to or len(plain_chunks(p.doc)) > 1:
+            return 1
+        return PEER_IDS
+
+    async def deliver_batch(
+        self, items: Sequence[OutboxItem], delivery: Delivery
+    ) -> Mapping[int, RowOutcome]:
+        """One ``messages.send`` to every row's peer; each row gets its recipient's answer."""
+        first = items[0]
+        p = MessagePayload.from_dict(first.payload)
+        peers = {int(item.destination): item.id for item in items}
+        media = await self._media(p.media)
+        attachments = await self._attachments(media, delivery, peer_id=int(first.destination))
+        values: dict[str, Any] = {
+            "peer_ids": ",".join(str(peer) for peer in peers),
+            "random_id": shared_random_id(first),
+            "message": (plain_chunks(p.doc) or [""])[0],
+            "dont_parse_links": 0 if p.preview else 1,
+        }
+        if attachments:
+            values["attachment"] = ",".join(attachments)
+        if p.buttons:
+            values["keyboard"] = keyboard_json(p.buttons)
+
+        def send(**captcha: Any) -> Any:
+            return self.client.group.method("messages.send", {**values, **captcha})
+
+        answer = await self._call(delivery, "text0", send, rate=self.group_rate)
+        outcomes: dict[int, RowOutcome] = {}
+        for peer in answer if isinstance(answer, list) else []:
+            item_id = peers.get(int(peer.get("peer_id", 0)))
+            if item_id is not None:
+                outcomes[item_id] = recipient_outcome(peer)
+        return outcomes
 
     async def deliver(self, item: OutboxItem, delivery: Delivery) -> dict[str, Any]:
         payload = MessagePayload.from_dict(item.payload)

@@ -208,7 +208,7 @@ async def enqueue_batch(services: Services, alert_id: int) -> bool:
                 .values(state=AlertState.SENDING.value)
             )
             return False
-        topic = _title(services, alert.topic)
+        topic = topic_title(services, alert.topic)
         token = await callbacks.issue(conn, Press.UNSUBSCRIBE, alert_id, topic=alert.topic)
         key = "alerts.notice_urgent" if alert.urgent else "alerts.notice"
         payload = message(
@@ -236,7 +236,8 @@ async def enqueue_batch(services: Services, alert_id: int) -> bool:
     return True
 
 
-def _title(services: Services, key: str) -> str:
+def topic_title(services: Services, key: str) -> str:
+    """A stored topic's title (its key, if the topic was since taken out of the file)."""
     from shared.alerts import feature
 
     topic = next((t for t in feature(services).topics if t.key == key), None)
@@ -295,7 +296,7 @@ def describe(services: Services, alert: Alert, found: Figures, now: datetime) ->
         texts(
             "alerts.status",
             id=alert.id,
-            topic=_title(services, alert.topic),
+            topic=topic_title(services, alert.topic),
             total=found.total,
             sent=found.sent,
             unreachable=found.unreachable,
@@ -320,7 +321,7 @@ def summary(services: Services, alert: Alert, found: Figures) -> str:
     text = services.texts(
         key,
         id=alert.id,
-        topic=_title(services, alert.topic),
+        topic=topic_title(services, alert.topic),
         total=found.total,
         sent=found.sent,
         unreachable=found.unreachable,

@@ -44,9 +44,7 @@ async def subscribe(message: Message, services: Services, bot: Bot) -> None:
 
 
 async def press(query: CallbackQuery, services: Services, token: CallbackToken | None) -> None:
-    await feature(services).subscriptions.press(
-        Platform.TELEGRAM.value, str(query.from_user.id), token
-    )
+    await feature(services).subscriptions.press(Platform.TELEGRAM.value, str(query.from_user.id), token)
     await query.answer()
 
 

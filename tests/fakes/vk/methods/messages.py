@@ -70,12 +70,16 @@ def _check_group_param(call: Call) -> None:
         raise invalid("group_id")
 
 
+MAX_PEER_IDS = 100  # messages.send ``peer_ids``: maxItems in the method's schema
+
+
 @api_method(
     "messages.send",
     tokens=("user", "group"),
     params=(
         "user_id",
         "peer_id",
+        "peer_ids",
         "random_id",
         "message",
         "attachment",
@@ -89,15 +93,30 @@ def _check_group_param(call: Call) -> None:
     # Not required by the schema, but v5.90+ rejects a send without it.
     required=("random_id",),
 )
-def messages_send(call: Call) -> int:
-    """Send one message; the same (peer, random_id) within an hour is not resent."""
-    params, state = call.params, call.state
+def messages_send(call: Call) -> int | list[dict[str, Any]]:
+    """Send one message; the same (peer, random_id) within an hour is not resent.
+
+    With ``peer_ids`` (up to 100) the same message goes to each peer and the answer is a
+    list with one item per peer: its message ids, or its own ``error``.
+    """
+    params = call.params
     random_id = params.require_integer("random_id")
     if not INT32_MIN <= random_id <= INT32_MAX:
         raise invalid("random_id", "is out of int32 range")
+    raw_peers = params.items("peer_ids")
     peer_id = params.integer("peer_id") or params.integer("user_id")
-    if peer_id is None:
+    if raw_peers and peer_id is not None:
+        raise invalid("peer_ids", "can't be given with peer_id")
+    if peer_id is None and not raw_peers:
         raise missing("peer_id")
+    try:
+        peers = [int(p) for p in raw_peers]
+    except ValueError:
+        raise invalid("peer_ids", "not integer") from None
+    if len(peers) > MAX_PEER_IDS:
+        raise invalid("peer_ids", f"too many recipients (at most {MAX_PEER_IDS})")
+    if len(set(peers)) != len(peers):
+        raise invalid("peer_ids", "a recipient is repeated")
     _check_group_param(call)
     params.flag("dont_parse_links")
     params.flag("disable_mentions")
@@ -105,12 +124,44 @@ def messages_send(call: Call) -> int:
     if not text and not attachments:
         raise invalid("message", "is empty or invalid")
     reply_to = params.integer("reply_to")
+    if peers and reply_to is not None:
+        raise invalid("reply_to", "can't be used with peer_ids")
+    if not peers:
+        assert peer_id is not None
+        msg_id, _ = _send_one(call, peer_id, random_id, text, attachments, keyboard, reply_to)
+        return msg_id
+    items: list[dict[str, Any]] = []
+    for peer in peers:
+        try:
+            msg_id, cmid = _send_one(call, peer, random_id, text, attachments, keyboard, None)
+        except VkError as exc:
+            error = {"code": exc.code, "description": exc.msg}
+            items.append(
+                {"peer_id": peer, "message_id": 0, "conversation_message_id": 0, "error": error}
+            )
+            continue
+        items.append({"peer_id": peer, "message_id": msg_id, "conversation_message_id": cmid})
+    return items
+
+
+def _send_one(
+    call: Call,
+    peer_id: int,
+    random_id: int,
+    text: str,
+    attachments: list[str],
+    keyboard: dict[str, Any] | None,
+    reply_to: int | None,
+) -> tuple[int, int]:
+    """Deliver one message to ``peer_id``: its id and conversation message id."""
+    state = call.state
     with state.lock:
         moment = time.monotonic()
         previous = state.random_ids.get((peer_id, random_id))
         if random_id != 0 and previous and moment - previous[1] < RANDOM_ID_TTL:
             state.bump("deduplicated_messages")
-            return previous[0]
+            earlier = next((m for m in state.sent if m.id == previous[0]), None)
+            return previous[0], earlier.conversation_message_id if earlier else 0
         if call.token_type == "group" and (code := can_write(state, peer_id)) is not None:
             raise VkError(code)
         if (
@@ -131,7 +182,7 @@ def messages_send(call: Call) -> int:
             conversation_message_id=state.next_cmid(peer_id),
             date=now(),
             token_type=call.token_type,
-            payload=params.get("payload"),
+            payload=call.params.get("payload"),
         )
         state.sent.append(msg)
         if random_id != 0:
@@ -140,7 +191,7 @@ def messages_send(call: Call) -> int:
             push_event(state, "message_reply", message_object(state, msg))
     if state.emit_message_reply:
         state.lp_notify()
-    return msg.id
+    return msg.id, msg.conversation_message_id
 
 
 @api_method(

@@ -1,0 +1,172 @@
+"""``glashatai alert …``: send an alert to a topic's subscribers, follow it, cancel it.
+
+``send`` stores the alert and queues its notices in this process, in bounded batches (a
+running ``glashatai run`` delivers them and keeps the admin chat's status message
+current; if this command is interrupted, the running app finishes the queueing).
+Messages are Russian, from ``[cli.alerts]`` in the text catalogue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from config import Settings
+from shared.alerts import service
+from shared.alerts.service import Figures
+from shared.errors import InvalidInput, NotFound
+from shared.posts.limits import decode_text
+from shared.services import Services
+from shared.storage.media import NewFile
+from shared.storage.migrate import upgrade
+from shared.texts import Texts
+
+
+def _settings() -> Settings:
+    from bots.cli import _settings as load
+
+    return load()
+
+
+def _run(work: Callable[[Services], Awaitable[int]], alert_id: int | None = None) -> int:
+    settings = _settings()
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    async def go() -> int:
+        services = Services.build(settings)
+        try:
+            await upgrade(services.db)
+            return await work(services)
+        except NotFound:
+            if alert_id is None:
+                raise
+            raise NotFound(services.texts("cli.alerts.not_found", id=alert_id)) from None
+        finally:
+            await services.db.dispose()
+
+    return asyncio.run(go())
+
+
+def _read(path: str, texts: Texts) -> bytes:
+    file = Path(path)
+    if not file.is_file():
+        raise InvalidInput(texts("cli.alerts.no_file", path=path))
+    return file.read_bytes()
+
+
+def _photo(path: str, texts: Texts) -> NewFile:
+    data = _read(path, texts)
+    try:
+        with Image.open(Path(path)) as image:
+            image.verify()
+            kind = (image.format or "jpeg").lower()
+    except (UnidentifiedImageError, OSError, SyntaxError):
+        raise InvalidInput(texts("cli.alerts.not_image", path=path)) from None
+    return NewFile("photo", Path(path).name, Image.MIME.get(kind.upper(), f"image/{kind}"), data)
+
+
+def _figures(texts: Texts, key: str, alert_id: int, topic: str, state: str, f: Figures) -> str:
+    return texts(
+        key,
+        id=alert_id,
+        topic=topic,
+        state=state,
+        total=f.total,
+        sent=f.sent,
+        unreachable=f.unreachable,
+        pending=f.pending,
+        failed=f.failed,
+        unknown=f.unknown,
+        cancelled=f.cancelled,
+    )
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    texts = Texts.load(_settings().texts_file)
+    text = decode_text(_read(args.text_file, texts), texts, args.text_file)
+    photos = [_photo(p, texts) for p in args.photo or []]
+
+    async def go(services: Services) -> int:
+        if args.also_post:
+            from bots.registry import post_limits
+
+            services.limits = post_limits()
+        topic = service.topic_of(services, args.topic)
+        seen = await service.preview(services, topic)
+        alert_id = await service.create(
+            services,
+            topic=topic,
+            text=text,
+            photos=photos,
+            urgent=args.urgent,
+            also_post=args.also_post,
+            actor="cli",
+        )
+        await service.enqueue_all(services, alert_id)
+        platforms = ", ".join(
+            f"{services.texts(f'alerts.platforms.{p}')} — {yes}"
+            for p, (yes, _) in seen.platforms.items()
+        )
+        _, found = await service.status(services, alert_id)
+        print(
+            services.texts(
+                "cli.alerts.sent", id=alert_id, topic=topic.title, total=found.total,
+                platforms=platforms,
+            )
+        )  # fmt: skip
+        return 0
+
+    return _run(go)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    async def go(services: Services) -> int:
+        alert, found = await service.status(services, args.id)
+        title = service.topic_title(services, alert.topic)
+        state = services.texts(f"alerts.state.{alert.state.value}")
+        print(_figures(services.texts, "cli.alerts.status", alert.id, title, state, found))
+        return 0
+
+    return _run(go, args.id)
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    async def go(services: Services) -> int:
+        alert, found = await service.cancel(services, args.id, "cli")
+        title = service.topic_title(services, alert.topic)
+        print(_figures(services.texts, "cli.alerts.cancelled", alert.id, title, "", found))
+        return 0
+
+    return _run(go, args.id)
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    alert = sub.add_parser("alert", help="alerts to subscribers: send, status, cancel")
+    commands = alert.add_subparsers(dest="alert_command", required=True, metavar="COMMAND")
+
+    send = commands.add_parser("send", help="send an alert to a topic's subscribers now")
+    send.add_argument("--topic", required=True, help="the topic: its key, title or number")
+    send.add_argument("--text-file", required=True, help="the notice's text (UTF-8)")
+    send.add_argument("--photo", action="append", help="a photo to send with it")
+    send.add_argument(
+        "--urgent", action="store_true", help="urgent: goes before every other broadcast"
+    )
+    send.add_argument(
+        "--also-post",
+        action="store_true",
+        help="publish it to the channel, the wall and MAX too (as a press release)",
+    )
+    send.set_defaults(func=cmd_send)
+
+    status = commands.add_parser("status", help="how an alert's notices stand")
+    status.add_argument("id", type=int, help="the alert's id")
+    status.set_defaults(func=cmd_status)
+
+    cancel = commands.add_parser("cancel", help="cancel the notices not sent yet; report the rest")
+    cancel.add_argument("id", type=int, help="the alert's id")
+    cancel.set_defaults(func=cmd_cancel)

@@ -1,0 +1,93 @@
+"""Alerts on VK: subscribing in community messages, notices in ``messages.send`` calls of
+up to 100 ``peer_ids`` with one outcome per recipient, «Отписаться», blocked citizens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from shared.alerts import service
+from shared.domain import OutboxState
+from shared.storage.media import NewFile
+from shared.storage.schema import alert_subscriptions, citizens
+from tests.alerts_harness import adds_up, done, send, subscribers
+from tests.fakes.telegram import FakeTelegram, make_png
+from tests.fakes.vk import FakeVK
+from tests.hotline_harness import outbox_rows, running, vk_buttons, vk_consent, wait
+
+CITIZEN = 300001
+EMERGENCY = "Экстренные сообщения: ЧС, отключения"
+
+
+def said(vk: FakeVK, needle: str, peer: int = CITIZEN) -> list[dict[str, Any]]:
+    return [m for m in vk.messages(peer) if needle in m["message"]]
+
+
+async def test_subscribe_notice_with_photo_and_unsubscribe(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
+) -> None:
+    async with running(tmp_path, tg, vk) as app:
+        await vk_consent(vk, CITIZEN)
+        vk.user_message(CITIZEN, "Подписки")
+        menu = (await wait(lambda: said(vk, "Оповещения от администрации")))[-1]
+        vk.message_event(CITIZEN, vk_buttons(menu)[EMERGENCY])
+        await wait(lambda: said(vk, f"Вы подписались на «{EMERGENCY}»"))
+        photo = NewFile("photo", "map.png", "image/png", make_png(20, 20))
+        alert_id = await send(app.services, "Штормовое предупреждение", photos=[photo])
+        notice = (await wait(lambda: said(vk, "Штормовое предупреждение")))[-1]
+        assert notice["attachments"], "the notice carries its photo"
+        assert "Отписаться" in vk_buttons(notice)
+        sends = [c for c in vk.calls("messages.send") if "peer_ids" in c["params"]]
+        assert len(sends) == 1
+        vk.message_event(CITIZEN, vk_buttons(notice)["Отписаться"])
+        await wait(lambda: said(vk, f"Вы отписались от «{EMERGENCY}»"))
+        async with app.services.db.read() as conn:
+            left = (await conn.execute(select(alert_subscriptions))).all()
+        assert left == []
+        await wait(lambda: done(app.services, alert_id))
+
+
+async def test_notices_go_100_per_call_and_blocked_are_unreachable(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
+) -> None:
+    people = list(range(400001, 400251))
+    for user_id in people:
+        vk.add_user(user_id, "Житель", "Города")
+    blocked = people[7]
+    vk.block_messages(blocked)
+    async with running(tmp_path, tg, vk) as app:
+        await subscribers(app.services, "vk", people)
+        alert_id = await send(app.services, "Отключение воды в 14:00")
+        await wait(lambda: done(app.services, alert_id), timeout=30)
+        calls = [c for c in vk.calls("messages.send") if "peer_ids" in c["params"]]
+        peers = [int(p) for c in calls for p in c["params"]["peer_ids"].split(",")]
+        assert sorted(peers) == people, "every recipient in exactly one call"
+        assert all(len(c["params"]["peer_ids"].split(",")) <= 100 for c in calls)
+        # Full calls of 100, plus the first round's other group leaders (one per worker).
+        assert len(calls) <= 3 + app.settings.outbox.workers
+        for user_id in people:
+            got = [m for m in vk.messages(user_id) if "Отключение воды" in m["message"]]
+            assert len(got) == (0 if user_id == blocked else 1), user_id
+        _, figures = await service.status(app.services, alert_id)
+        assert (figures.sent, figures.unreachable, figures.total) == (249, 1, 250)
+        assert adds_up(figures)
+        rows = await outbox_rows(app.services.db, ref_type="alert", ref_id=alert_id)
+        states = {r["destination"]: r["state"] for r in rows}
+        assert states[str(blocked)] == OutboxState.FAILED.value
+        sent = [r for r in rows if r["state"] == OutboxState.SENT.value]
+        assert all(r["result"]["message_ids"] for r in sent), "each recipient's message id"
+        async with app.services.db.read() as conn:
+            reachable = (
+                await conn.execute(
+                    select(citizens.c.reachable).where(
+                        citizens.c.platform_user_id == str(blocked)
+                    )
+                )
+            ).scalar_one()
+        assert reachable is False, "marked unreachable: skipped from then on"
+        again = await send(app.services, "Воду дали")
+        await wait(lambda: done(app.services, again), timeout=30)
+        alert, figures = await service.status(app.services, again)
+        assert alert.skipped == 1 and figures.sent == 249
