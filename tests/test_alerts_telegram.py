@@ -13,7 +13,7 @@ from shared.domain import OutboxState
 from shared.storage.media import NewFile
 from shared.storage.schema import alert_subscriptions, citizens
 from tests.fakes.telegram import FakeTelegram, make_png
-from tests.harness import ADMIN_CHAT, MODERATOR
+from tests.harness import ADMIN_CHAT
 from tests.hotline_harness import (
     containing,
     hotline_people,
@@ -36,7 +36,11 @@ def tg(tg: FakeTelegram) -> FakeTelegram:
 
 
 def _menu(tg: FakeTelegram, user_id: int) -> list[dict]:
-    return [m for m in tg.messages(user_id) if EMERGENCY in tg_buttons(m) or f"✓ {EMERGENCY}" in tg_buttons(m)]
+    return [
+        m
+        for m in tg.messages(user_id)
+        if EMERGENCY in tg_buttons(m) or f"✓ {EMERGENCY}" in tg_buttons(m)
+    ]
 
 
 async def _subscribe(tg: FakeTelegram, user_id: int) -> None:
