@@ -213,6 +213,13 @@ async def run(
             await db.dispose()
 
 
+async def drop(url: str, work: str) -> None:
+    admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{work}" WITH (FORCE)'))
+    await admin.dispose()
+
+
 async def main(count: int, searches: int, postgres: str | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         made = iter(range(10))
@@ -222,11 +229,17 @@ async def main(count: int, searches: int, postgres: str | None) -> None:
 
         await run("SQLite", sqlite, count, searches)
     if postgres:
+        names: list[str] = []
 
         async def pg() -> Database:
-            return await on_postgres(postgres, f"bench_similar_{next(made)}")
+            names.append(f"bench_similar_{next(made)}")
+            return await on_postgres(postgres, names[-1])
 
-        await run("PostgreSQL", pg, count, searches)
+        try:
+            await run("PostgreSQL", pg, count, searches)
+        finally:
+            for name in names:
+                await drop(postgres, name)
 
 
 if __name__ == "__main__":

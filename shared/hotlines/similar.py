@@ -10,7 +10,6 @@ misspelt word still meets its correct form (rapidfuzz). Nothing scans the hotlin
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -119,14 +118,22 @@ def _count_sql(n: int) -> TextClause:
 
 @lru_cache(maxsize=RETRIEVAL_TERMS)
 def _candidates_sql(n: int) -> TextClause:
+    """The newest waiting holders of each of n terms, ranked by the weight of the terms they
+    share, the best few with their lemmas: one statement, one trip to the database."""
     one = (
-        "SELECT * FROM (SELECT {i} AS i, qt.question_id FROM question_terms AS qt"
-        " JOIN questions AS q ON q.id = qt.question_id"
+        "SELECT * FROM (SELECT CAST(:w{i} AS FLOAT) AS w, qt.question_id"
+        " FROM question_terms AS qt JOIN questions AS q ON q.id = qt.question_id"
         " WHERE qt.hotline_id = :h AND qt.term = :t{i} AND qt.question_id != :self"
         " AND q.status IN (:new, :assigned)"
         " ORDER BY qt.question_id DESC LIMIT {limit}) AS p{i}"
     )
-    return text(" UNION ALL ".join(one.format(i=i, limit=PER_TERM) for i in range(n)))
+    hits = " UNION ALL ".join(one.format(i=i, limit=PER_TERM) for i in range(n))
+    return text(
+        "SELECT s.question_id, s.lemmas FROM (SELECT hits.question_id, SUM(hits.w) AS rank"
+        f" FROM ({hits}) AS hits GROUP BY hits.question_id"
+        f" ORDER BY rank DESC, hits.question_id DESC LIMIT {SCORED}) AS best"
+        " JOIN question_similar AS s ON s.question_id = best.question_id WHERE NOT s.apart"
+    )
 
 
 def _terms(terms: Sequence[str]) -> dict[str, str]:
@@ -141,14 +148,25 @@ async def _count_some(
 
 
 async def _candidates(
-    conn: AsyncConnection, hotline_id: int, question_id: int, terms: Sequence[str]
-) -> list[tuple[str, int]]:
-    """(term, question) for the newest waiting holders of each of these terms."""
+    conn: AsyncConnection,
+    hotline_id: int,
+    question_id: int,
+    terms: Sequence[str],
+    weights: dict[str, float],
+) -> dict[int, list[str]]:
+    """The best-placed candidates (question: its lemmas) among the holders of these terms."""
     if not terms:
-        return []
-    values = {"h": hotline_id, "self": question_id, "new": WAITING[0], "assigned": WAITING[1]}
-    rows = await conn.execute(_candidates_sql(len(terms)), {**values, **_terms(terms)})
-    return [(terms[int(r.i)], int(r.question_id)) for r in rows]
+        return {}
+    values: dict[str, object] = {
+        "h": hotline_id,
+        "self": question_id,
+        "new": WAITING[0],
+        "assigned": WAITING[1],
+    }
+    for i, term in enumerate(terms):
+        values[f"t{i}"], values[f"w{i}"] = term, weights[term]
+    rows = await conn.execute(_candidates_sql(len(terms)), values)
+    return {int(r.question_id): str(r.lemmas).split() for r in rows}
 
 
 def _retrieval(counts: dict[str, int]) -> list[str]:
@@ -222,18 +240,7 @@ async def find(
     hotline_id, words = int(row.hotline_id), row.lemmas.split()
     counts = await _counts(conn, hotline_id, set(words))
     weights = {t: weight(n) for t, n in counts.items()}
-    rough: dict[int, float] = defaultdict(float)
-    for term, other in await _candidates(conn, hotline_id, question_id, _retrieval(counts)):
-        rough[other] += weights[term]
-    best = sorted(rough, key=lambda q: (-rough[q], -q))[:SCORED]
-    if not best:
-        return []
-    rows = await conn.execute(
-        select(question_similar.c.question_id, question_similar.c.lemmas).where(
-            question_similar.c.question_id.in_(best), question_similar.c.apart.is_(False)
-        )
-    )
-    theirs = {int(r.question_id): r.lemmas.split() for r in rows}
+    theirs = await _candidates(conn, hotline_id, question_id, _retrieval(counts), weights)
     weights.update((w, UNSEEN_WEIGHT) for ws in theirs.values() for w in ws if w not in weights)
     found = [Match(q, score(words, ws, weights)) for q, ws in theirs.items()]
     found = [m for m in found if m.score >= threshold]

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from config.settings import Settings
 from shared import callbacks
+from shared.domain import QuestionStatus
 from shared.hotlines import questions as repo
 from shared.hotlines import similar
 from shared.outbox.payload import Button
 from shared.richtext import Block, Span, paragraph
+from shared.storage.schema import questions
 from shared.texts import Texts
 
 # Tickets named on the card before «и ещё N»; «Убрать №N» buttons, and per row.
@@ -38,6 +41,15 @@ async def view(conn: AsyncConnection, settings: Settings, question: repo.Questio
     if members is None and question.status in repo.OPEN:
         threshold = settings.hotline.similar_threshold
         found = [m.question_id for m in await similar.find(conn, question.id, threshold)]
+    elif members and question.status not in repo.OPEN:
+        # Answered: name only the members the reply reached (not one rejected meanwhile).
+        rows = await conn.execute(
+            select(questions.c.id).where(
+                questions.c.id.in_(members), questions.c.status == QuestionStatus.ANSWERED.value
+            )
+        )
+        answered = set(rows.scalars())
+        members = [i for i in members if i in answered]
     return Grouping(question, found, members)
 
 
@@ -50,8 +62,10 @@ def lines(texts: Texts, grouping: Grouping) -> list[Block]:
     if members is not None:
         if question.status in repo.OPEN:
             text = texts("similar.card_group", tickets=_tickets([question.id, *members]))
+        elif members:
+            text = texts("similar.card_group_done", tickets=_tickets(members))
         else:
-            text = texts("similar.card_group_done", tickets=_tickets(members) or "—")
+            return []
         return [paragraph(Span(text, bold=True))]
     found = grouping.found
     if not found:
