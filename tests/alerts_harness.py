@@ -11,14 +11,19 @@ from shared.alerts.model import AlertState
 from shared.clock import utcnow
 from shared.services import Services
 from shared.storage import citizens
+from shared.storage.engine import Database
 from shared.storage.schema import citizens as citizens_table
 
 
 async def subscribers(
-    services: Services, platform: str, user_ids: Sequence[int], topic: str = "emergency"
+    services: Services | Database,
+    platform: str,
+    user_ids: Sequence[int],
+    topic: str = "emergency",
 ) -> None:
     """Citizens who consented and subscribed to ``topic`` (as the menu would leave them)."""
-    async with services.db.write() as conn:
+    db = services.db if isinstance(services, Services) else services
+    async with db.write() as conn:
         for user_id in user_ids:
             citizen = await citizens.get_or_create(conn, platform, str(user_id))
             await conn.execute(
