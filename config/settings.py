@@ -141,8 +141,8 @@ class OutboxSettings(BaseModel):
     vk_group_token_per_second: float = 20.0
     vk_user_token_per_second: float = 3.0
     vk_flood_retry_seconds: float = 30.0
-    # MAX documents 30 requests/s per bot; 25 leaves a margin for long polling and answers.
-    max_per_second: float = 25.0
+    # MAX documents 30 requests/s per bot; 28 leaves room for long polling and answers.
+    max_per_second: float = 28.0
     max_attempts: int = 8
     backoff_base: float = 1.0
     backoff_max: float = 300.0
