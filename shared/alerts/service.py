@@ -328,6 +328,7 @@ def summary(services: Services, alert: Alert, found: Figures) -> str:
         failed=found.failed,
         unknown=found.unknown,
         cancelled=found.cancelled,
+        pending=found.pending,
     )
     return text
 
