@@ -1,4 +1,4 @@
-"""MAX updates to neutral calls into ``shared/``: the hotline conversation.
+"""MAX updates to neutral calls into ``shared/``: the hotline conversation and alerts.
 
 ``bot_started`` is a citizen pressing Start (a deep link's ``payload`` with it),
 ``message_created`` a citizen's message in the dialog with the bot, ``message_callback`` a
@@ -15,6 +15,7 @@ from maxapi import Bot
 
 from bots.max.client import MaxHttp
 from shared import callbacks
+from shared.alerts import feature as alerts
 from shared.errors import GlashataiError
 from shared.hotlines import conversation
 from shared.hotlines.model import Attachment, Incoming
@@ -106,6 +107,10 @@ async def _message(
 ) -> None:
     attachments = [a for a in body.get("attachments") or [] if a.get("type") != "inline_keyboard"]
     kinds = {a.get("type") for a in attachments}
+    subscriptions = alerts(services).subscriptions
+    wants = subscriptions.wants_menu(str(body.get("text") or "")) and not attachments
+    if wants and await subscriptions.menu(NAME, str(user["user_id"])):
+        return  # the alerts menu (without consent, the conversation below asks for it)
     photos = await _photos(http, attachments)
     incoming = Incoming(
         platform=NAME,
@@ -129,7 +134,8 @@ async def _press(services: Services, bot: Bot, callback: dict[str, Any]) -> None
         return name
 
     try:
-        await conversation(services).press(NAME, str(user["user_id"]), token, lookup)
+        if not await alerts(services).subscriptions.press(NAME, str(user["user_id"]), token):
+            await conversation(services).press(NAME, str(user["user_id"]), token, lookup)
     finally:
         try:
             await bot.send_callback(
