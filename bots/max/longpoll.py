@@ -23,6 +23,18 @@ Handler = Callable[[dict[str, Any]], Awaitable[None]]
 TYPES = ["bot_started", "message_created", "message_callback", "bot_stopped"]
 
 
+def sender_of(update: dict[str, Any]) -> int | None:
+    """The user an update comes from, whatever its type."""
+    user = (
+        update.get("user")
+        or ((update.get("message") or {}).get("sender") if "callback" not in update else None)
+        or (update.get("callback") or {}).get("user")
+        or {}
+    )
+    found = user.get("user_id")
+    return int(found) if found is not None else None
+
+
 class LongPoller:
     def __init__(self, bot: Bot, handle: Handler, timeout: int, refused: Callable[[], None]):
         self.bot = bot
@@ -60,16 +72,26 @@ class LongPoller:
             delay = 1.0
             self._handling = True
             try:
-                for update in answer.get("updates") or []:
-                    try:
-                        await self.handle(update)
-                    except Exception:
-                        kind = update.get("update_type")
-                        log.exception("MAX: failed to handle an update of type %s", kind)
+                await self._batch(answer.get("updates") or [])
             finally:
                 self._handling = False
             if answer.get("marker") is not None:
                 self.marker = int(answer["marker"])
+
+    async def _batch(self, updates: list[dict[str, Any]]) -> None:
+        """Each citizen's updates in order; different citizens' side by side."""
+        by_user: dict[Any, list[dict[str, Any]]] = {}
+        for index, update in enumerate(updates):
+            by_user.setdefault(sender_of(update) or f"#{index}", []).append(update)
+        await asyncio.gather(*(self._in_order(mine) for mine in by_user.values()))
+
+    async def _in_order(self, updates: list[dict[str, Any]]) -> None:
+        for update in updates:
+            try:
+                await self.handle(update)
+            except Exception:
+                kind = update.get("update_type")
+                log.exception("MAX: failed to handle an update of type %s", kind)
 
     async def stop(self) -> None:
         """Stop polling; acknowledge what was handled (a poll that waits for nothing)."""

@@ -19,6 +19,8 @@ import aiohttp
 from bots.max.client import MaxFailure, MaxHttp
 from bots.max.render import chunks
 from config.settings import OutboxSettings
+from shared.delivered import KEY as DELIVERED
+from shared.delivered import Delivered, RemoteMessage, Role, stored
 from shared.domain import OutboxAction, OutboxState
 from shared.outbox import store
 from shared.outbox.dispatcher import Delivery
@@ -202,14 +204,33 @@ class MaxSender:
             mids.append(str(sent["mid"]))
             url = url or sent.get("url")
         if is_channel(item.destination):
-            # ``post_id`` is how ``shared/posts`` names the post in its edits and deletions.
-            return {"post_id": item.id, "mids": mids, "attachments": attachments, "url": url}
+            delivered = self._delivered(mids, attachments, bool(parts[0]), url)
+            return {
+                "post_id": item.id,
+                "mids": mids,
+                "attachments": attachments,
+                "url": url,
+                DELIVERED: delivered.to_dict(),
+            }
         return {"user_id": int(item.destination), "mids": mids}
+
+    @staticmethod
+    def _delivered(
+        mids: Sequence[str], attachments: list[dict[str, Any]], text: bool, url: str | None
+    ) -> Delivered:
+        """A channel post: its messages, the first carrying the attachments (kept for edits)."""
+        first = Role.TEXT if not attachments else Role.CAPTION if text else Role.MEDIA
+        roles = [first] + [Role.TEXT] * (len(mids) - 1)
+        messages = tuple(RemoteMessage(m, r) for m, r in zip(mids, roles, strict=True))
+        return Delivered(messages, url=url, refs={"attachments": attachments})
 
     async def _shown(self, item: OutboxItem, p: MessagePayload) -> list[str]:
         """The messages a post shows now: the result of its last accepted call."""
         if not is_channel(item.destination):
             return [str(i) for i in p.message_ids]
+        before = Delivered.from_dict(stored(p.extra))
+        if before is not None:
+            return before.ids()
         if item.ref_type is None or item.ref_id is None:
             raise PermanentFailure("a MAX post edit names no publication")
         async with self.db.read() as conn:
@@ -236,7 +257,11 @@ class MaxSender:
         attachments as the message's whole set.
         """
         old = await self._shown(item, p)
-        attachments = list(p.extra.get("attachments", []))
+        before = Delivered.from_dict(stored(p.extra))
+        if before is not None:
+            attachments = list(before.refs.get("attachments", []))
+        else:
+            attachments = list(stored(p.extra).get("attachments", p.extra.get("attachments", [])))
         parts = chunks(p.doc) if not p.doc.is_empty() else [""]
         markup = keyboard(p.buttons)
         where = self._where(item)
@@ -270,7 +295,14 @@ class MaxSender:
             await self._call(delivery, f"drop{index}", item, self._deleter(mid))
         if is_channel(item.destination):
             post_id = p.message_ids[0] if p.message_ids else None
-            return {"post_id": post_id, "mids": kept, "attachments": attachments}
+            url = before.url if before is not None else None
+            delivered = self._delivered(kept, attachments, bool(parts[0]), url)
+            return {
+                "post_id": post_id,
+                "mids": kept,
+                "attachments": attachments,
+                DELIVERED: delivered.to_dict(),
+            }
         return {"user_id": int(item.destination), "mids": kept}
 
     def _deleter(self, mid: str) -> Callable[[], Awaitable[str]]:
