@@ -1,0 +1,319 @@
+"""Alerts at scale against the fakes with their limits on, the app a real ``glashatai run``.
+
+Telegram: 100,000 subscribers. ``glashatai alert send`` queues the notices while 50
+citizens write to an open hotline (intake during the enqueue: how fast their questions are
+stored). Then the first ``--window`` seconds (180) of the broadcast are measured — a full
+send takes 100,000 / 30 s ≈ 56 minutes; the window is a stretch of the same broadcast:
+notices delivered per second (the outbox's ``sent_at``) against the 30/s limit, the 429s
+the fake answered and notice rows that ended ``failed``. During the window the moderator
+answers each of the 50 questions as soon as its card is in the admin chat; an answer's
+time is from the moderator's reply to the answer's row ``sent`` (the fake accepted it into
+the citizen's chat). Memory: the app's VmHWM once started and idle, and at the window's end.
+
+VK: 100,000 subscribers in ``messages.send`` calls of up to 100 ``peer_ids``: the number of
+calls and their rate against the community token's 20/s, until every notice is done.
+
+Run: python -m bench.bench_alerts [--subscribers 100000] [--window 180] [--skip-vk]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.vk import FakeVK
+from tests.harness import ADMIN_CHAT, CHANNEL, MODERATOR, prepare_telegram
+
+GLASHATAI = str(Path(sys.executable).parent / "glashatai")
+TG_BASE = 800_000
+VK_BASE = 500_000
+ASKERS = 50
+TEXT = "Внимание: с 14:00 до 18:00 отключение электроэнергии в Центральном районе."
+
+
+def env_for(tmp: Path, tg: FakeTelegram, vk: FakeVK | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GLASHATAI_")}
+    env.update(
+        {
+            "GLASHATAI_DATABASE__URL": f"sqlite+aiosqlite:///{tmp}/glashatai.db",
+            "GLASHATAI_HEALTH_FILE": str(tmp / "heartbeat"),
+            "GLASHATAI_LOG_LEVEL": "WARNING",
+            "GLASHATAI_TELEGRAM__TOKEN": tg.token,
+            "GLASHATAI_TELEGRAM__API_BASE": str(tg.base_url),
+            "GLASHATAI_TELEGRAM__ADMIN_CHAT_ID": str(ADMIN_CHAT),
+            "GLASHATAI_TELEGRAM__CHANNEL_ID": CHANNEL,
+            "GLASHATAI_TELEGRAM__MODERATOR_IDS": str(MODERATOR),
+            "GLASHATAI_TELEGRAM__REQUEST_TIMEOUT": "60",
+            # Every one of the 50 questions gets a card (the moderator replies to it).
+            "GLASHATAI_HOTLINE__CARD_BACKLOG_THRESHOLD": str(ASKERS * 2),
+            "GLASHATAI_HOTLINE__THROTTLE_MESSAGES": "100",
+        }
+    )
+    if vk is not None:
+        env.update(
+            {
+                "GLASHATAI_VK__GROUP_ID": str(vk.group_id),
+                "GLASHATAI_VK__GROUP_TOKEN": vk.group_token,
+                "GLASHATAI_VK__API_BASE": vk.base_url,
+                "GLASHATAI_VK__LONGPOLL_WAIT": "1",
+                "GLASHATAI_VK__REQUEST_TIMEOUT": "60",
+            }
+        )
+    return env
+
+
+def hwm_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def fill(path: Path, platform: str, base: int, count: int, askers: int) -> None:
+    """Subscribers (consented, reachable) with plain sqlite3; and an open hotline."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute(
+        "INSERT INTO hotlines (topic, description, starts_at, ends_at, status, announced,"
+        " summary_sent, created_by, created_at) VALUES ('Электричество', '', ?, ?, 'open', 1,"
+        " 0, 'bench', ?)",
+        (now - timedelta(hours=1), now + timedelta(hours=5), now),
+    )
+    con.executemany(
+        "INSERT INTO citizens (platform, platform_user_id, display_name, consent_at, reachable,"
+        " banned, state, state_data, throttle_count, created_at) VALUES (?, ?, 'Житель', ?, 1,"
+        " 0, 'idle', '{}', 0, ?)",
+        ((platform, str(base + i), now, now) for i in range(count + askers)),
+    )
+    con.execute(
+        "INSERT INTO alert_subscriptions (citizen_id, topic, created_at)"
+        " SELECT id, 'emergency', ? FROM citizens WHERE platform = ? AND id <= ?",
+        (now, platform, count),
+    )
+    con.commit()
+    con.close()
+
+
+def query(path: Path, sql: str, *args: object) -> list[tuple[object, ...]]:
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
+
+
+def epoch(value: object) -> float:
+    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC).timestamp()
+
+
+def start_app(tmp: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    log = (tmp / "run.log").open("w")
+    proc = subprocess.Popen([GLASHATAI, "run"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while not (tmp / "heartbeat").exists():
+        if time.monotonic() > deadline or proc.poll() is not None:
+            raise RuntimeError(f"glashatai run did not start: {(tmp / 'run.log').read_text()}")
+        time.sleep(0.1)
+    return proc
+
+
+def stop_app(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def send_alert(tmp: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    text = tmp / "alert.txt"
+    text.write_text(TEXT, encoding="utf-8")
+    return subprocess.Popen(
+        [GLASHATAI, "alert", "send", "--topic", "emergency", "--text-file", str(text)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def pct(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, round(len(ordered) * share) - 1)]
+
+
+def telegram(subscribers: int, window: float) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as name, FakeTelegram(limits=True) as tg:
+        tmp, db = Path(name), Path(name) / "glashatai.db"
+        prepare_telegram(tg)
+        for i in range(subscribers + ASKERS):
+            tg.add_user(TG_BASE + i, "Житель")
+        env = env_for(tmp, tg, None)
+        subprocess.run([GLASHATAI, "db", "upgrade"], env=env, check=True, capture_output=True)
+        fill(db, "telegram", TG_BASE, subscribers, ASKERS)
+        proc = start_app(tmp, env)
+        try:
+            time.sleep(5)
+            idle = hwm_kib(proc.pid)
+            # Intake during the enqueue: the askers write while the CLI queues 100,000 rows.
+            enqueue_started = time.time()
+            cli = send_alert(tmp, env)
+            asked_at = time.time()
+            askers = [TG_BASE + subscribers + i for i in range(ASKERS)]
+            for user_id in askers:
+                tg.user_message(user_id, text=f"Когда дадут свет в доме {user_id}?")
+            while query(db, "SELECT count(*) FROM questions")[0][0] < ASKERS:
+                time.sleep(0.05)
+            intake_seconds = time.time() - asked_at
+            _out, err = cli.communicate(timeout=1800)
+            if cli.returncode != 0:
+                raise RuntimeError(f"alert send failed: {err}")
+            enqueue_seconds = time.time() - enqueue_started
+            # The window starts with the first notice delivered.
+            first: list[tuple[object, ...]] = []
+            while not first or first[0][0] is None:
+                first = query(
+                    db, "SELECT min(sent_at) FROM outbox WHERE ref_type = 'alert' AND state='sent'"
+                )
+                time.sleep(0.2)
+            t0 = epoch(first[0][0])
+            replied: dict[int, float] = {}
+            latencies: dict[int, float] = {}
+            while time.time() < t0 + window:
+                cards = query(
+                    db,
+                    "SELECT ref_id, result FROM outbox WHERE ref_type = 'card' AND state = 'sent'",
+                )
+                for question_id, result in cards:
+                    qid = int(str(question_id))
+                    if qid in replied or result is None:
+                        continue
+                    message_id = json.loads(str(result))["message_ids"][0]
+                    replied[qid] = time.time()
+                    tg.user_message(
+                        MODERATOR,
+                        ADMIN_CHAT,
+                        text=f"Ответ на вопрос {qid}: свет дадут к 18:00.",
+                        reply_to_message_id=message_id,
+                    )
+                answers = query(
+                    db,
+                    "SELECT a.question_id, o.sent_at FROM answers a JOIN outbox o"
+                    " ON o.ref_type = 'answer' AND o.ref_id = a.id WHERE o.state = 'sent'",
+                )
+                for question_id, sent_at in answers:
+                    qid = int(str(question_id))
+                    if qid in replied and qid not in latencies:
+                        latencies[qid] = epoch(sent_at) - replied[qid]
+                time.sleep(0.1)
+            peak = hwm_kib(proc.pid)
+            in_window = query(
+                db,
+                "SELECT count(*) FROM outbox WHERE ref_type = 'alert' AND state = 'sent'"
+                " AND sent_at >= ? AND sent_at < ?",
+                datetime.fromtimestamp(t0, UTC).replace(tzinfo=None).isoformat(" "),
+                datetime.fromtimestamp(t0 + window, UTC).replace(tzinfo=None).isoformat(" "),
+            )[0][0]
+            failed = query(
+                db, "SELECT count(*) FROM outbox WHERE ref_type = 'alert' AND state = 'failed'"
+            )[0][0]
+        finally:
+            stop_app(proc)
+        too_many = len([r for r in tg.requests() if r.get("status") == 429])
+    rate = int(str(in_window)) / window
+    times = list(latencies.values())
+    return {
+        "subscribers": subscribers,
+        "enqueue_seconds": round(enqueue_seconds, 1),
+        "intake_questions": ASKERS,
+        "intake_seconds": round(intake_seconds, 2),
+        "window_seconds": window,
+        "notices_in_window": in_window,
+        "rate": round(rate, 2),
+        "share_of_30": round(rate / 30, 3),
+        "http_429": too_many,
+        "failed_rows": failed,
+        "answers_measured": len(times),
+        "answer_p50": round(statistics.median(times), 3) if times else None,
+        "answer_p95": round(pct(times, 0.95), 3) if times else None,
+        "answer_max": round(max(times), 3) if times else None,
+        "idle_hwm_mib": round(idle / 1024, 1),
+        "peak_hwm_mib": round(peak / 1024, 1),
+        "peak_over_idle": round(peak / idle - 1, 3) if idle else None,
+    }
+
+
+def vk_run(subscribers: int) -> dict[str, object]:
+    with (
+        tempfile.TemporaryDirectory() as name,
+        FakeTelegram(limits=True) as tg,
+        FakeVK(limits=True) as vk,
+    ):
+        tmp, db = Path(name), Path(name) / "glashatai.db"
+        prepare_telegram(tg)
+        for i in range(subscribers):
+            vk.add_user(VK_BASE + i, "Житель", "Города")
+        env = env_for(tmp, tg, vk)
+        subprocess.run([GLASHATAI, "db", "upgrade"], env=env, check=True, capture_output=True)
+        fill(db, "vk", VK_BASE, subscribers, 0)
+        proc = start_app(tmp, env)
+        try:
+            cli = send_alert(tmp, env)
+            _, err = cli.communicate(timeout=1800)
+            if cli.returncode != 0:
+                raise RuntimeError(f"alert send failed: {err}")
+            busy = "('pending', 'sending')"
+            while query(
+                db, f"SELECT count(*) FROM outbox WHERE ref_type = 'alert' AND state IN {busy}"
+            )[0][0]:
+                time.sleep(0.5)
+            states = dict(
+                query(
+                    db,
+                    "SELECT state, count(*) FROM outbox WHERE ref_type = 'alert' GROUP BY state",
+                )
+            )
+        finally:
+            stop_app(proc)
+        calls = [c for c in vk.calls("messages.send") if "peer_ids" in c["params"]]
+    times = sorted(float(c["time"]) for c in calls)
+    elapsed = times[-1] - times[0] if len(times) > 1 else 0.0
+    rate = (len(calls) - 1) / elapsed if elapsed else 0.0
+    return {
+        "subscribers": subscribers,
+        "calls": len(calls),
+        "largest_call": max(len(c["params"]["peer_ids"].split(",")) for c in calls),
+        "seconds": round(elapsed, 1),
+        "calls_per_second": round(rate, 2),
+        "share_of_20": round(rate / 20, 3),
+        "states": states,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--subscribers", type=int, default=100_000)
+    parser.add_argument("--window", type=float, default=180.0)
+    parser.add_argument("--skip-vk", action="store_true")
+    parser.add_argument("--skip-telegram", action="store_true")
+    args = parser.parse_args()
+    if not args.skip_telegram:
+        print("telegram", json.dumps(telegram(args.subscribers, args.window)), flush=True)
+    if not args.skip_vk:
+        print("vk", json.dumps(vk_run(args.subscribers)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
