@@ -13,9 +13,10 @@ from shared.domain import OutboxState
 from shared.storage.media import NewFile
 from shared.storage.schema import alert_subscriptions, citizens
 from tests.fakes.telegram import FakeTelegram, make_png
-from tests.harness import ADMIN_CHAT
+from tests.harness import ADMIN_CHAT, CHANNEL_ID
 from tests.hotline_harness import (
     containing,
+    fast_overrides,
     hotline_people,
     outbox_rows,
     running,
@@ -146,3 +147,37 @@ async def test_blocked_citizen_is_skipped_from_then_on(tmp_path: Path, tg: FakeT
         rows = await outbox_rows(services.db, ref_type="alert", ref_id=second)
         assert [r["destination"] for r in rows] == [str(CITIZEN)]
         assert rows[0]["state"] == OutboxState.SENT.value
+
+
+async def test_own_topics_urgent_and_also_posted(tmp_path: Path, tg: FakeTelegram) -> None:
+    topics_file = tmp_path / "topics.toml"
+    topics_file.write_text('[topics]\nroads = "Дороги и мосты"\n', encoding="utf-8")
+    overrides = fast_overrides(alerts={"topics_file": str(topics_file)})
+    async with running(tmp_path, tg, overrides=overrides) as app:
+        await tg_consent(tg, CITIZEN)
+        tg.user_message(CITIZEN, text="/subscribe")
+        menu = (
+            await wait(
+                lambda: [m for m in tg.messages(CITIZEN) if "Дороги и мосты" in tg_buttons(m)]
+            )
+        )[-1]
+        assert list(tg_buttons(menu)) == ["Дороги и мосты"], "the office's own topics only"
+        tg.callback(CITIZEN, menu["message_id"], CITIZEN, tg_buttons(menu)["Дороги и мосты"])
+        await wait(lambda: containing(tg.messages(CITIZEN), "Вы подписались на «Дороги и мосты»"))
+        topic = feature(app.services).find_topic("1")
+        assert topic is not None
+        alert_id = await service.create(
+            app.services,
+            topic=topic,
+            text="Коммунальный мост закрыт до 06:00.",
+            urgent=True,
+            also_post=True,
+            actor="test",
+        )
+        await service.enqueue_all(app.services, alert_id)
+        notice = (await wait(lambda: containing(tg.messages(CITIZEN), "Коммунальный мост")))[-1]
+        assert "Срочно" in tg_text(notice)
+        post = await wait(lambda: containing(tg.messages(CHANNEL_ID), "Коммунальный мост"))
+        assert len(post) == 1, "published to the channel through the press-release pipeline"
+        alert, _ = await service.status(app.services, alert_id)
+        assert alert.post_id is not None
