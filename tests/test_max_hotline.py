@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from shared.domain import OutboxState
-from shared.storage import citizens
+from shared.storage import citizens, markers
 from tests.fakes.max import FakeMax
 from tests.fakes.max.state import BOT_USER_ID
 from tests.fakes.telegram import FakeTelegram
@@ -135,7 +135,13 @@ async def test_a_restart_in_the_middle_of_the_dialogue(
             "no markup came out of the hostile text"
         )
         assert len(await question_rows(app.services.db)) == 1
+        async with app.services.db.read() as conn:
+            stored = await markers.get(conn, "max")
+        assert stored is not None, "the long poll's marker is kept in our database"
+    polls_before = len(fake.calls("getUpdates"))
     async with running(tmp_path, tg, overrides=overrides(fake)) as app:
+        first_poll = fake.calls("getUpdates")[polls_before]
+        assert first_poll["query"]["marker"] == str(stored), "resumed where it stopped"
         fake.user_message(CITIZEN, "Мои вопросы")
         await wait(lambda: said(fake, "Ваши вопросы"))
         assert len(said(fake, "Номер вопроса")) == 1, "no update was handled twice"
@@ -179,4 +185,5 @@ async def test_a_citizen_who_blocked_the_bot_is_unreachable(
         assert len([c for c in fake.calls("sendMessage") if c["status"] == 403]) == 1
         async with app.services.db.read() as conn:
             citizen = await citizens.find(conn, "max", str(CITIZEN))
-        assert citizen is not None and not citizen.reachable
+        assert citizen is not None
+        assert not citizen.reachable

@@ -1,9 +1,10 @@
 """Updates by long polling (``GET /updates``), each batch handled before it is acknowledged.
 
-MAX acknowledges the updates before ``marker`` when a poll names it, and a poll without a
-marker starts from the last acknowledged one. So a batch is acknowledged only by the
-poll after it was handled: a restart, even after a kill, loses nothing; what it may see
-again is the one batch that was being handled. A stop acknowledges the last batch at once.
+A poll names ``marker``, where the last one ended; the batch it brings is handled, then
+the new marker is stored in our database (``poll_markers``) and the next poll names it.
+A restart, even after a kill, resumes at the stored marker: nothing is lost, and nothing
+is repeated but a batch cut off in the middle of its handling. MAX also acknowledges what
+precedes a named marker, so a stop names the last one at once.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from typing import Any
 
 from maxapi import Bot
 from maxapi.exceptions.max import InvalidToken
+
+from shared.storage import markers
+from shared.storage.engine import Database
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +40,18 @@ def sender_of(update: dict[str, Any]) -> int | None:
 
 
 class LongPoller:
-    def __init__(self, bot: Bot, handle: Handler, timeout: int, refused: Callable[[], None]):
+    def __init__(
+        self,
+        bot: Bot,
+        handle: Handler,
+        timeout: int,
+        refused: Callable[[], None],
+        db: Database,
+        source: str,
+    ) -> None:
         self.bot = bot
+        self.db = db
+        self.source = source
         self.handle = handle
         self.timeout = timeout
         self.refused = refused
@@ -51,6 +65,8 @@ class LongPoller:
 
     async def _run(self) -> None:
         delay = 1.0
+        async with self.db.read() as conn:
+            self.marker = await markers.get(conn, self.source)
         while not self._stopping:
             try:
                 answer = await self.bot.get_updates(
@@ -77,6 +93,15 @@ class LongPoller:
                 self._handling = False
             if answer.get("marker") is not None:
                 self.marker = int(answer["marker"])
+                await self._keep(self.marker)
+
+    async def _keep(self, marker: int) -> None:
+        """Store the marker; a database hiccup only means the batch may be seen again."""
+        try:
+            async with self.db.write() as conn:
+                await markers.put(conn, self.source, marker)
+        except Exception as exc:
+            log.warning("MAX: the updates marker was not stored: %s", type(exc).__name__)
 
     async def _batch(self, updates: list[dict[str, Any]]) -> None:
         """Each citizen's updates in order; different citizens' side by side."""

@@ -82,6 +82,8 @@ class MaxRuntime:
             self._handle,
             self.services.settings.max.longpoll_timeout,
             lambda: self.watch.report("MAX refused the bot token"),
+            self.services.db,
+            NAME,
         )
         self._poller.start()
 

@@ -425,3 +425,13 @@ alert_drafts = Table(
     Column("data", JSON, nullable=False, default=dict),
     _ts("updated_at", nullable=False),
 )
+
+# Where a platform's update stream was read up to (its long poll's marker), by source: a
+# restart resumes there, neither losing nor repeating updates.
+poll_markers = Table(
+    "poll_markers",
+    metadata,
+    Column("source", String(32), primary_key=True),
+    Column("marker", BigInteger, nullable=False),
+    _ts("updated_at", nullable=False),
+)
