@@ -147,6 +147,13 @@ async def test_blocked_citizen_is_skipped_from_then_on(tmp_path: Path, tg: FakeT
         rows = await outbox_rows(services.db, ref_type="alert", ref_id=second)
         assert [r["destination"] for r in rows] == [str(CITIZEN)]
         assert rows[0]["state"] == OutboxState.SENT.value
+        # Unblocked, the citizen opens the menu again: reachable again from then on.
+        tg.unblock(OTHER)
+        tg.user_message(OTHER, text="/subscribe")
+        await wait(lambda: len(_menu(tg, OTHER)) >= 2)
+        third = await service.create(services, topic=topic, text="Третье", actor="test")
+        await service.enqueue_all(services, third)
+        await wait(lambda: containing(tg.messages(OTHER), "Третье"))
 
 
 async def test_own_topics_urgent_and_also_posted(tmp_path: Path, tg: FakeTelegram) -> None:

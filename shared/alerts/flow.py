@@ -46,6 +46,7 @@ class Subscriptions:
             citizen = await citizens.find(conn, platform, user_id)
             if citizen is None or citizen.consent_at is None:
                 return False
+            await self._reached(conn, citizen)
             await self._menu(conn, citizen, self.texts("alerts.menu"))
         self.services.wake_outbox()
         return True
@@ -61,6 +62,7 @@ class Subscriptions:
             if citizen is None or not mine:
                 log.info("%s/%s pressed an alerts button that is not theirs", platform, user_id)
                 return False
+            await self._reached(conn, citizen)
             if topic is None:
                 await self._menu(conn, citizen, self.texts("alerts.topic_gone"))
             elif token.action == Press.UNSUBSCRIBE:
@@ -75,6 +77,11 @@ class Subscriptions:
                 )
         self.services.wake_outbox()
         return True
+
+    async def _reached(self, conn: AsyncConnection, citizen: Citizen) -> None:
+        """A citizen who blocked the bot and now writes to it again is reachable again."""
+        if not citizen.reachable:
+            await citizens.set_fields(conn, citizen.id, reachable=True)
 
     def _topic(self, key: str) -> Topic | None:
         return next((t for t in self.topics if t.key == key), None)
