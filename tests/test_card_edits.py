@@ -7,8 +7,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from bots.app import App
 from bots.telegram.render import chunks
 from config import Settings
@@ -26,7 +24,6 @@ from tests.harness import ADMIN_CHAT, MODERATOR, running_outbox, settings_for, s
 from tests.hotline_harness import (
     containing,
     fast_overrides,
-    hotline_people,
     open_hotline,
     outbox_idle,
     question_rows,
@@ -37,12 +34,6 @@ from tests.hotline_harness import (
 )
 
 CITIZEN = 7101
-
-
-@pytest.fixture
-def tg(tg: FakeTelegram) -> FakeTelegram:
-    """conftest's strict fake (limits and teardown checks on) with the hotline's people."""
-    return hotline_people(tg)
 
 
 def refused_edits(tg: FakeTelegram) -> list[dict[str, Any]]:
