@@ -187,3 +187,22 @@ async def test_a_citizen_who_blocked_the_bot_is_unreachable(
             citizen = await citizens.find(conn, "max", str(CITIZEN))
         assert citizen is not None
         assert not citizen.reachable
+
+
+async def test_outside_a_hotline_and_what_can_not_be_taken(
+    tmp_path: Path, fakes: tuple[FakeTelegram, FakeMax]
+) -> None:
+    tg, fake = fakes
+    async with running(tmp_path, tg, overrides=overrides(fake)) as app:
+        await consent(fake)
+        fake.user_message(CITIZEN, "", attachments=[("file", b"%PDF-1.4", "scan.pdf")])
+        await wait(lambda: said(fake, "напишите вопрос текстом"))
+        fake.user_message(CITIZEN, "Когда отремонтируют школу?")
+        await wait(lambda: said(fake, "сохранён под номером №1"))
+        card = (await wait(lambda: cards(tg)))[0]
+        assert "Общий вопрос (вне горячей линии)" in tg_text(card)
+        assert "MAX" in tg_text(card)
+        rows = await question_rows(app.services.db)
+        assert [(r["hotline_id"], r["text"]) for r in rows] == [
+            (None, "Когда отремонтируют школу?")
+        ]

@@ -48,11 +48,12 @@ async def _photos(http: MaxHttp, attachments: list[dict[str, Any]]) -> tuple[Att
         if data is None:
             continue
         ref = str(payload.get("photo_id") or index)
+        png = data.startswith(b"\x89PNG")
         out.append(
             Attachment(
                 kind="photo",
-                filename=f"max-photo-{ref}.jpg",
-                mime="image/jpeg",
+                filename=f"max-photo-{ref}.{'png' if png else 'jpg'}",
+                mime="image/png" if png else "image/jpeg",
                 data=data,
                 refs={"max_token": str(payload.get("token") or "")},
             )
