@@ -30,9 +30,12 @@ from aiogram.types import (
 )
 from aiohttp import ClientConnectorError
 
+from bots.telegram import NAME
 from bots.telegram.render import CAPTION_LIMIT, chunks, to_html
 from config.settings import OutboxSettings
-from shared.domain import OutboxAction, Platform
+from shared.delivered import KEY as DELIVERED
+from shared.delivered import Delivered, RemoteMessage, Role, stored
+from shared.domain import OutboxAction
 from shared.outbox.dispatcher import Delivery
 from shared.outbox.model import OutboxItem
 from shared.outbox.outcomes import (
@@ -51,6 +54,23 @@ from shared.storage.media import Media
 log = logging.getLogger(__name__)
 
 FILE_ID = "telegram_file_id"
+CHANNEL = "wall"  # ``shared/posts``' destination for the office channel
+
+
+def delivered_before(remote: dict[str, Any]) -> Delivered:
+    """What a publication stored before results were typed (``chat_id``, ``media_ids``…)."""
+    found = Delivered.from_dict(remote)
+    if found is not None:
+        return found
+    media = [str(i) for i in remote.get("media_ids", [])]
+    texts = [str(i) for i in remote.get("text_ids", [])]
+    roles = [Role.MEDIA] * len(media)
+    if media and remote.get("caption"):
+        roles[0] = Role.CAPTION
+    messages = [RemoteMessage(i, r) for i, r in zip(media, roles, strict=True)]
+    messages += [RemoteMessage(i, Role.TEXT) for i in texts]
+    chat = remote.get("chat_id")
+    return Delivered(tuple(messages), refs={"chat_id": chat} if chat is not None else {})
 
 
 def chat_ref(destination: str) -> int | str:
@@ -123,11 +143,14 @@ async def outcome_of(call: Awaitable[Any], chat: int | str) -> Any:
 
 
 class TelegramSender:
-    platform = Platform.TELEGRAM.value
+    platform = NAME
 
-    def __init__(self, bot: Bot, db: Database, settings: OutboxSettings) -> None:
+    def __init__(
+        self, bot: Bot, db: Database, settings: OutboxSettings, channel: str | None = None
+    ) -> None:
         self.bot = bot
         self.db = db
+        self.channel = channel  # the office channel: where ``CHANNEL`` rows go
         self.global_rate = RateKey(
             "tg:global",
             Rate.per_second(
@@ -146,18 +169,37 @@ class TelegramSender:
         per_chat = self.private_rate if is_private(chat) else self.group_rate
         return [self.global_rate, RateKey(f"tg:chat:{chat}", per_chat)]
 
+    def _chat(self, destination: str, before: Delivered | None) -> int | str:
+        if before is not None and before.refs.get("chat_id") is not None:
+            return chat_ref(str(before.refs["chat_id"]))
+        if destination == CHANNEL:
+            if not self.channel:
+                raise PermanentFailure("GLASHATAI_TELEGRAM__CHANNEL_ID is not set")
+            return chat_ref(self.channel)
+        return chat_ref(destination)
+
     async def deliver(self, item: OutboxItem, delivery: Delivery) -> dict[str, Any]:
-        chat = chat_ref(item.destination)
         payload = MessagePayload.from_dict(item.payload)
+        before = (
+            delivered_before(dict(stored(payload.extra))) if DELIVERED in payload.extra else None
+        )
+        chat = self._chat(item.destination, before)
         if item.action is OutboxAction.SEND:
             return await self._send(chat, payload, delivery)
         if item.action is OutboxAction.EDIT:
+            if before is not None:
+                return await self._edit_post(chat, payload, before, delivery)
             return await self._edit(chat, payload, delivery)
         if item.action is OutboxAction.DELETE:
+            if before is not None:
+                ids = [int(i) for i in before.ids()]
+                payload = MessagePayload(message_ids=tuple(ids))
             return await self._delete(chat, payload, delivery)
         raise PermanentFailure(f"unsupported action {item.action}")
 
     async def _media(self, ids: Sequence[int]) -> list[Media]:
+        if not ids:
+            return []
         async with self.db.read() as conn:
             found = [await media_repo.get(conn, i) for i in ids]
         return [m for m in found if m is not None]
@@ -228,6 +270,7 @@ class TelegramSender:
         text_ids: list[int] = []
         shown: dict[str, str] = {}
         caption_used = False
+        roles: list[Role] = []
 
         async def send_group(name: str, group: list[Media], kind: str) -> None:
             nonlocal caption_used
@@ -258,6 +301,7 @@ class TelegramSender:
                 if caption is not None:
                     shown[str(sent_ids[0])] = shown_digest("caption", caption, solo_markup)
                 ids.extend(sent_ids)
+                roles.append(Role.MEDIA if caption is None else Role.CAPTION)
                 return
 
             async def album() -> dict[str, list[Any]]:
@@ -286,6 +330,9 @@ class TelegramSender:
             if caption is not None:
                 shown[str(sent_ids[0])] = shown_digest("caption", caption, None)
             ids.extend(sent_ids)
+            roles.extend(Role.MEDIA for _ in sent_ids)
+            if caption is not None:
+                roles[-len(sent_ids)] = Role.CAPTION
 
         for start in range(0, len(photos), 10):
             await send_group(f"photos{start}", photos[start : start + 10], "photo")
@@ -312,19 +359,46 @@ class TelegramSender:
                 sent = await self._call(delivery, f"text{index}", chat, text)
                 ids.extend(sent)
                 text_ids.extend(sent)
+                roles.extend(Role.TEXT for _ in sent)
                 shown[str(sent[0])] = shown_digest(
                     "text", html, markup if last else None, p.preview
                 )
         elif markup is not None and not caption_used:
             raise PermanentFailure("buttons need a text to go with")
+        url = public_link(chat, ids[0]) if ids else None
+        delivered = Delivered(
+            tuple(RemoteMessage(str(i), r) for i, r in zip(ids, roles, strict=True)),
+            url=url,
+            refs={"chat_id": chat},
+        )
         return {
             "chat_id": chat,
             "message_ids": ids,
             "text_message_ids": text_ids,
             "caption": caption_used,
-            "url": public_link(chat, ids[0]) if ids else None,
+            "url": url,
             "shown": shown,
+            DELIVERED: delivered.to_dict(),
         }
+
+    async def _edit_post(
+        self, chat: int | str, p: MessagePayload, before: Delivered, delivery: Delivery
+    ) -> dict[str, Any]:
+        """A post's new text in its caption and text messages; its media stay as they are."""
+        caption = before.ids(Role.CAPTION)[:1]
+        texts = before.ids(Role.TEXT)
+        aimed = MessagePayload(
+            doc=p.doc,
+            message_ids=tuple(int(i) for i in caption + texts),
+            caption=bool(caption),
+            preview=p.preview,
+        )
+        done = await self._edit(chat, aimed, delivery)
+        kept = [str(i) for i in done["message_ids"]]
+        messages = [m for m in before.messages if m.role in (Role.MEDIA, Role.CAPTION)]
+        messages += [RemoteMessage(i, Role.TEXT) for i in (kept[1:] if caption else kept)]
+        delivered = Delivered(tuple(messages), url=before.url, refs={"chat_id": chat})
+        return {**done, DELIVERED: delivered.to_dict()}
 
     async def _edit(self, chat: int | str, p: MessagePayload, delivery: Delivery) -> dict[str, Any]:
         """Edit a message (or a post's messages) in place; extra parts are sent or deleted."""
@@ -396,7 +470,17 @@ class TelegramSender:
                 shown[str(kept[-1])] = digest
         for index, message_id in enumerate(old[len(parts) :]):
             await self._call(delivery, f"drop{index}", chat, self._deleter(chat, message_id))
-        return {"chat_id": chat, "message_ids": kept, "shown": shown}
+        roles = [Role.CAPTION if p.caption and n == 0 else Role.TEXT for n in range(len(kept))]
+        delivered = Delivered(
+            tuple(RemoteMessage(str(i), r) for i, r in zip(kept, roles, strict=True)),
+            refs={"chat_id": chat},
+        )
+        return {
+            "chat_id": chat,
+            "message_ids": kept,
+            "shown": shown,
+            DELIVERED: delivered.to_dict(),
+        }
 
     def _deleter(self, chat: int | str, message_id: int) -> Callable[[], Awaitable[list[int]]]:
         return lambda: self._delete_one(chat, message_id)

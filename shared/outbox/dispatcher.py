@@ -65,6 +65,7 @@ RECORD_RETRY_FIRST = 0.05  # seconds before recording again after a transient da
 RECORD_RETRY_MAX = 5.0
 STOP_RECORDING_GRACE = 2.0  # seconds stop() waits for interrupted rows to be recorded
 JOURNAL_GROUP = 256  # rows' journal writes that share one transaction at most
+RECORDING_PER_WORKER = 4  # outcomes waiting to be written, per worker, before claiming waits
 
 
 class Sender(Protocol):
@@ -264,8 +265,9 @@ class Dispatcher:
         platforms = list(self.senders)
         while not self._stopping:
             try:
+                self._wake.clear()  # before looking: a send ending meanwhile wakes the sleep
                 claimed = await self._claim(platforms)
-                if claimed and len(self._active) < self.settings.workers:
+                if claimed and self._free() > 0:
                     continue
                 await self._sleep(platforms)
             except Exception:
@@ -273,18 +275,35 @@ class Dispatcher:
                 log.exception("outbox: dispatch loop error; retrying")
                 await asyncio.sleep(self.settings.poll_interval)
 
+    def _calling(self) -> list[Active]:
+        """Sends whose calls are still to make or out: a recording one holds no worker."""
+        return [a for a in self._active.values() if not a.delivery.recording]
+
+    def _free(self) -> int:
+        """Workers free to start a send. Outcomes being recorded keep their destinations
+        busy but not a worker, so their writes pile up and share transactions; a bound
+        on them keeps a slow database from taking in ever more rows."""
+        recording = len(self._active) - len(self._calling())
+        return min(
+            self.settings.workers - len(self._calling()),
+            self.settings.workers * RECORDING_PER_WORKER - recording,
+        )
+
     async def _claim(self, platforms: Sequence[str]) -> int:
-        free = self.settings.workers - len(self._active)
+        free = self._free()
         if free <= 0 or not platforms:
             return 0
-        broadcasts = self.broadcast_workers - sum(a.broadcast for a in self._active.values())
+        broadcasts = self.broadcast_workers - sum(a.broadcast for a in self._calling())
         busy = {d for active in self._active.values() for d in active.destinations}
         now = utcnow()
         groups: list[tuple[OutboxItem, list[OutboxItem]]] = []
-        async with self.db.write() as conn:
-            ids = await store.due_destinations(conn, platforms, busy, now, free, broadcasts)
+
+        async def claim(conn: AsyncConnection) -> None:
+            taken = set(busy)
+            groups.clear()
+            ids = await store.due_destinations(conn, platforms, taken, now, free, broadcasts)
             items = await store.claim_many(conn, ids)
-            busy |= {(item.platform, item.destination) for item in items}
+            taken |= {(item.platform, item.destination) for item in items}
             for item in items:
                 if item.action is OutboxAction.EDIT:
                     await store.aim_edit(conn, item)
@@ -292,21 +311,23 @@ class Dispatcher:
                 if size <= 1:
                     groups.append((item, []))
                     continue
-                more = await store.claim_group(conn, item, size, busy, now)
-                busy |= {(other.platform, other.destination) for other in more}
+                more = await store.claim_group(conn, item, size, taken, now)
+                taken |= {(other.platform, other.destination) for other in more}
                 groups.append((item, [item, *more]))
+
+        # Shares a transaction with the journal of the sends under way.
+        await self.journal.run(claim)
         for item, group in groups:
             self._start(item, group)
         return len(groups)
 
     async def _sleep(self, platforms: Sequence[str]) -> None:
         timeout = self.settings.poll_interval
-        if platforms and len(self._active) < self.settings.workers:
+        if platforms and self._free() > 0:
             async with self.db.read() as conn:
                 due = await store.next_due_in(conn, platforms)
             if due is not None:
                 timeout = min(timeout, max(due.total_seconds(), 0.01))
-        self._wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
 
@@ -369,6 +390,7 @@ class Dispatcher:
             )
             raise
         delivery.recording = True
+        self._wake.set()  # its worker is free for the next send
         await asyncio.gather(*(self._outcome(item, outcomes[item.id]) for item in delivery.items))
 
     async def _attempt(self, sender: Sender, delivery: Delivery) -> dict[int, RowOutcome]:

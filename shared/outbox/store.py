@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Text, and_, cast, func, select, update
+from sqlalchemy import Text, bindparam, cast, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -106,37 +106,67 @@ async def due_destinations(
     One row per destination: a chat gets its messages in order, and one slow chat (a
     group paced at 20 a minute) never holds up the others. At most ``broadcasts`` rows
     of the broadcast lanes (no limit when None): they may not take every worker.
+
+    Read one priority at a time, each in id order: every query walks the
+    ``(state, priority, id)`` index and stops at its LIMIT, however many rows wait (an
+    ORDER BY priority DESC, id would sort all the rows of a 100,000-row broadcast).
     """
-    query = (
-        select(outbox.c.id, outbox.c.platform, outbox.c.destination, outbox.c.priority)
-        .where(
-            outbox.c.state == OutboxState.PENDING.value,
-            outbox.c.next_attempt_at <= now,
-            outbox.c.platform.in_(list(platforms)),
-        )
-        .order_by(outbox.c.priority.desc(), outbox.c.id)
-        .limit(limit * 4 + 16)
-    )
-    if broadcasts is not None and broadcasts <= 0:
-        query = query.where(outbox.c.priority > Lane.INTERACTIVE.floor())
-    for platform, destination in busy:
-        query = query.where(
-            ~and_(outbox.c.platform == platform, outbox.c.destination == destination)
-        )
     ids: list[int] = []
-    taken: set[tuple[str, str]] = set()
-    for item_id, platform, destination, priority in await conn.execute(query):
-        if (platform, destination) in taken:
-            continue
-        if broadcasts is not None and priority <= Lane.INTERACTIVE.floor():
-            if broadcasts <= 0:
-                break  # the rest are broadcasts too: the order puts them last
-            broadcasts -= 1
-        taken.add((platform, destination))
-        ids.append(int(item_id))
-        if len(ids) >= limit:
+    taken: set[tuple[str, str]] = set(busy)
+    level: int | None = None
+    while len(ids) < limit:
+        level = await _next_level(conn, platforms, now, level)
+        if level is None:
             break
+        if level <= Lane.INTERACTIVE.floor() and broadcasts is not None and broadcasts <= 0:
+            break  # lower levels are broadcasts too
+        rows = await conn.execute(
+            _LEVEL_ROWS,
+            {
+                "level": level,
+                "platforms": list(platforms),
+                "now": now,
+                "limit": (limit - len(ids)) * 4 + 16 + len(busy),
+            },
+        )
+        for item_id, platform, destination in rows:
+            if (platform, destination) in taken:
+                continue
+            if broadcasts is not None and level <= Lane.INTERACTIVE.floor():
+                if broadcasts <= 0:
+                    break
+                broadcasts -= 1
+            taken.add((platform, destination))
+            ids.append(int(item_id))
+            if len(ids) >= limit:
+                break
     return ids
+
+
+# A row is due when next_attempt_at has passed; written as COALESCE so that the planner
+# walks (state, priority, id) rather than (state, next_attempt_at) and a sort.
+_DUE = func.coalesce(outbox.c.next_attempt_at, outbox.c.next_attempt_at) <= bindparam("now")
+_PENDING = outbox.c.state == OutboxState.PENDING.value
+_ON = outbox.c.platform.in_(bindparam("platforms", expanding=True))
+_LEVEL_ROWS = (
+    select(outbox.c.id, outbox.c.platform, outbox.c.destination)
+    .where(_PENDING, outbox.c.priority == bindparam("level"), _DUE, _ON)
+    .order_by(outbox.c.id)
+    .limit(bindparam("limit"))
+)
+
+
+async def _next_level(
+    conn: AsyncConnection, platforms: Sequence[str], now: datetime, below: int | None
+) -> int | None:
+    """The best priority of a due row, below ``below`` if given."""
+    query = select(outbox.c.priority).where(_PENDING, _DUE, _ON)
+    if below is not None:
+        query = query.where(outbox.c.priority < below)
+    query = query.order_by(outbox.c.priority.desc()).limit(1)
+    row = await conn.execute(query, {"platforms": list(platforms), "now": now})
+    level = row.scalar_one_or_none()
+    return None if level is None else int(level)
 
 
 async def claim(conn: AsyncConnection, item_id: int) -> OutboxItem | None:
@@ -182,15 +212,15 @@ async def claim_group(
             outbox.c.ref_id == first.ref_id,
             outbox.c.platform == first.platform,
             outbox.c.action == first.action.value,
-            outbox.c.next_attempt_at <= now,
+            _DUE,
             outbox.c.id != first.id,
         )
-        .order_by(outbox.c.priority.desc(), outbox.c.id)
+        .order_by(outbox.c.id)
         .limit(size * 2)
     )
     ids: list[int] = []
     taken = {*busy, (first.platform, first.destination)}
-    for item_id, destination, payload in await conn.execute(query):
+    for item_id, destination, payload in await conn.execute(query, {"now": now}):
         if (first.platform, destination) in taken or payload != first.payload:
             continue
         taken.add((first.platform, destination))

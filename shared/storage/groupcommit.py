@@ -73,13 +73,16 @@ class GroupCommit:
                     await self._commit([one])
                 return
             for _, future, _ in batch:
-                future.set_result(None)
+                if not future.done():  # its waiter may have been cancelled meanwhile
+                    future.set_result(None)
             return
         work, future, _ = batch[0]
         try:
             async with self.db.write() as conn:
                 await work(conn)
         except Exception as exc:
-            future.set_exception(exc)
+            if not future.done():
+                future.set_exception(exc)
         else:
-            future.set_result(None)
+            if not future.done():
+                future.set_result(None)
