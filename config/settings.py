@@ -26,6 +26,10 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from config import home as home_folder
 from shared.domain import PostKind
 
+# The platform of the admin chat (moderators work in a Telegram group): ``shared/`` names
+# the platform of its admin-chat messages through this, never by a string of its own.
+ADMIN_PLATFORM = "telegram"
+
 
 def _none_if_empty(value: Any) -> Any:
     """An empty variable (``TOKEN=`` in .env) means "not configured"."""

@@ -5,11 +5,6 @@ from __future__ import annotations
 from enum import StrEnum
 
 
-class Platform(StrEnum):
-    TELEGRAM = "telegram"
-    VK = "vk"
-
-
 class OutboxState(StrEnum):
     PENDING = "pending"
     SENDING = "sending"

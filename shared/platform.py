@@ -54,6 +54,7 @@ class PostLimits:
     means the platform has no such limit (Telegram splits a long text into messages).
     """
 
+    title: str = ""  # the platform's name as people read it (the preview's toggles)
     text_length: int | None = None
     render: Callable[[Document], str] = to_plain  # the text as the platform shows it
     photo_bytes: int | None = None

@@ -95,7 +95,7 @@ async def running_outbox(
     closers: list[Callable[[], Any]] = []
     if "telegram" in platforms and settings.telegram.enabled:
         bot = make_bot(settings.telegram)
-        senders["telegram"] = TelegramSender(bot, db, settings.outbox)
+        senders["telegram"] = TelegramSender(bot, db, settings.outbox, settings.telegram.channel_id)
         closers.append(bot.session.close)
     if "vk" in platforms and settings.vk.enabled:
         client = VkClient(settings.vk)

@@ -53,3 +53,42 @@ def test_platforms_are_discovered() -> None:
         assert callable(module.build)
         assert callable(module.check)
         assert module.REQUIRED
+
+
+def _platform_names() -> set[str]:
+    from bots.registry import platform_modules
+
+    return {m.NAME for m in platform_modules()}
+
+
+def _named_platforms(path: Path, names: set[str]) -> list[str]:
+    """Where a module compares against or builds a platform's name (or a ``tg:`` code)."""
+    prefixes = (*(f"{n}:" for n in names), "tg:")
+    members = {n.upper() for n in names}
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            value = node.value.strip()
+            if value.lower() in names or value.lower().startswith(prefixes):
+                found.append(f"{node.lineno}: {value!r}")
+        elif isinstance(node, ast.Attribute) and node.attr in members:
+            found.append(f"{node.lineno}: .{node.attr}")
+    return found
+
+
+def test_shared_names_no_platform() -> None:
+    """``shared/`` reaches a platform only through what the platform registered.
+
+    String constants equal to a registered platform's name (any case), codes prefixed
+    with one (``vk:…``, ``tg:…``) and enum members named for one are all platform
+    branches in disguise. The text catalogue is TOML, so it is not scanned.
+    """
+    names = _platform_names()
+    found = {}
+    for path in sorted((ROOT / "shared").rglob("*.py")):
+        if "migrations" in path.parts:
+            continue  # history: what a past schema held
+        hits = _named_platforms(path, names)
+        if hits:
+            found[path.relative_to(ROOT).as_posix()] = hits
+    assert found == {}, "\n".join(f"{p}: {h}" for p, h in found.items())

@@ -35,6 +35,7 @@ def shown_text(doc: Document) -> str:
 # limit; photos and documents go with the first message (MAX takes files up to 4 GB; its
 # Bot API documents no count limit, 10 keeps a post readable, as on VK).
 LIMITS = PostLimits(
+    title="MAX",
     text_length=None,
     render=shown_text,
     photo_bytes=50 * 1024 * 1024,

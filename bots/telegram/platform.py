@@ -16,7 +16,7 @@ from aiogram.exceptions import (
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
-from bots.telegram import menu
+from bots.telegram import NAME, menu
 from bots.telegram.client import make_bot
 from bots.telegram.handlers import dispatcher
 from bots.telegram.moderators import Moderators
@@ -29,12 +29,12 @@ from shared.services import Services
 
 log = logging.getLogger(__name__)
 
-NAME = "telegram"
 REQUIRED = "GLASHATAI_TELEGRAM__TOKEN"
 # The Bot API's upload limits (a longer text is split into messages, so it has none):
 # 10 MB for a photo, width + height at most 10,000 and sides at most 20:1; 50 MB for any
 # other file; a bigger request gets HTTP 413.
 LIMITS = PostLimits(
+    title="Telegram",
     photo_bytes=10 * 1024 * 1024,
     photo_sides=10000,
     photo_ratio=20,
@@ -48,7 +48,12 @@ class TelegramRuntime:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.bot = make_bot(services.settings.telegram)
-        self.sender = TelegramSender(self.bot, services.db, services.settings.outbox)
+        self.sender = TelegramSender(
+            self.bot,
+            services.db,
+            services.settings.outbox,
+            services.settings.telegram.channel_id,
+        )
         self.moderators = Moderators(self.bot, services.settings.telegram)
         self.dp = dispatcher(services, self.moderators)
         self._task: asyncio.Task[None] | None = None

@@ -5,11 +5,8 @@ messages of up to 4096) with the sender's own HTML renderer."""
 from __future__ import annotations
 
 from bots.telegram.render import CAPTION_LIMIT, chunks, to_html
-from shared.domain import Platform
 from shared.richtext import Document, utf16_len, visible_length
 from web.desk.preview import Part
-
-NAME = Platform.TELEGRAM.value
 
 
 def parts(doc: Document, photos: int, documents: int) -> list[Part]:

@@ -11,11 +11,11 @@ import json
 import logging
 from typing import Any
 
+from bots.vk import NAME
 from bots.vk.client import VkClient
 from bots.vk.media import photos_of
 from shared import callbacks
 from shared.alerts import feature as alerts
-from shared.domain import Platform
 from shared.errors import GlashataiError
 from shared.hotlines import conversation
 from shared.hotlines.model import Incoming
@@ -69,7 +69,7 @@ async def handle_event(services: Services, event: dict[str, Any], client: VkClie
     except GlashataiError as error:
         log.info("VK: domain error shown to %s: %s", peer, type(error).__name__)
         if peer is not None:
-            await send_text(services, Platform.VK, peer, services.texts.explain(error))
+            await send_text(services, NAME, peer, services.texts.explain(error))
 
 
 async def _message(services: Services, client: VkClient, message: dict[str, Any]) -> None:
@@ -86,17 +86,17 @@ async def _message(services: Services, client: VkClient, message: dict[str, Any]
         async with services.db.read() as conn:
             token = await callbacks.resolve(conn, str(payload["t"]))
         if await conversation(services).press(
-            Platform.VK.value, str(from_id), token, name_lookup(client, from_id)
+            NAME, str(from_id), token, name_lookup(client, from_id)
         ):
             return
-        if await alerts(services).subscriptions.press(Platform.VK.value, str(from_id), token):
+        if await alerts(services).subscriptions.press(NAME, str(from_id), token):
             return
     subscriptions = alerts(services).subscriptions
     wants = subscriptions.wants_menu(str(message.get("text") or ""))
-    if wants and await subscriptions.menu(Platform.VK.value, str(from_id)):
+    if wants and await subscriptions.menu(NAME, str(from_id)):
         return  # the alerts menu (without consent, the conversation below asks for it)
     incoming = Incoming(
-        platform=Platform.VK.value,
+        platform=NAME,
         user_id=str(from_id),
         peer=str(peer),
         text=str(message.get("text") or ""),
@@ -114,9 +114,9 @@ async def _press(services: Services, client: VkClient, obj: dict[str, Any]) -> N
     async with services.db.read() as conn:
         token = await callbacks.resolve(conn, str(payload.get("t") or ""))
     try:
-        if not await alerts(services).subscriptions.press(Platform.VK.value, str(user_id), token):
+        if not await alerts(services).subscriptions.press(NAME, str(user_id), token):
             await conversation(services).press(
-                Platform.VK.value, str(user_id), token, name_lookup(client, user_id)
+                NAME, str(user_id), token, name_lookup(client, user_id)
             )
     finally:
         try:

@@ -10,6 +10,7 @@ from typing import Any
 import requests
 from vk_api.exceptions import ApiError
 
+from bots.vk import NAME
 from bots.vk.client import VkClient
 from bots.vk.handlers import handle_event
 from bots.vk.longpoll import LongPoller
@@ -25,11 +26,11 @@ log = logging.getLogger(__name__)
 
 AUTH_FAILED = 5  # VK's "User authorization failed": the token was revoked or is wrong
 
-NAME = "vk"
 REQUIRED = "GLASHATAI_VK__GROUP_TOKEN and GLASHATAI_VK__GROUP_ID"
 # A wall post: 16,384 characters of text as VK shows it, 10 attachments, photos up to
 # 50 MB (width + height at most 14,000, sides at most 20:1) and documents up to 200 MB.
 LIMITS = PostLimits(
+    title="VK",
     text_length=WALL_LIMIT,
     render=wall_text,
     photo_bytes=50 * 1024 * 1024,

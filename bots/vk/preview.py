@@ -4,11 +4,8 @@ text with links written out, from the sender's own renderer."""
 from __future__ import annotations
 
 from bots.vk.render import wall_text
-from shared.domain import Platform
 from shared.richtext import Document
 from web.desk.preview import Part
-
-NAME = Platform.VK.value
 
 
 def parts(doc: Document, photos: int, documents: int) -> list[Part]:

@@ -21,10 +21,13 @@ import requests
 from vk_api import VkUpload
 from vk_api.exceptions import ApiError, ApiHttpError
 
+from bots.vk import NAME
 from bots.vk.client import UploadTooLarge, VkClient
 from bots.vk.render import keyboard_json, plain_chunks, wall_text
 from config.settings import OutboxSettings
-from shared.domain import OutboxAction, Platform
+from shared.delivered import KEY as DELIVERED
+from shared.delivered import Delivered, RemoteMessage, Role, stored
+from shared.domain import OutboxAction
 from shared.outbox.dispatcher import Delivery, RowOutcome
 from shared.outbox.model import OutboxItem
 from shared.outbox.outcomes import (
@@ -43,6 +46,15 @@ WALL = "wall"
 UNREACHABLE = {900, 901, 902}
 TRANSIENT = {1, 10, 603}
 PEER_IDS = 100  # recipients of one messages.send (``peer_ids``: maxItems in VK's schema)
+
+
+def delivered_before(remote: dict[str, Any]) -> Delivered:
+    """What a wall post's publication stored, typed or (before that) ``post_id`` and codes."""
+    found = Delivered.from_dict(remote)
+    if found is not None:
+        return found
+    post = [RemoteMessage(str(remote["post_id"]), Role.POST)] if remote.get("post_id") else []
+    return Delivered(tuple(post), refs={"attachments": list(remote.get("attachments", []))})
 
 
 def random_id(item_id: int, step: int) -> int:
@@ -109,7 +121,7 @@ def classify(exc: BaseException, flood_retry: float = 30.0) -> BaseException:
 
 
 class VkSender:
-    platform = Platform.VK.value
+    platform = NAME
 
     def __init__(self, client: VkClient, db: Database, settings: OutboxSettings) -> None:
         self.client = client
@@ -176,6 +188,15 @@ class VkSender:
     async def deliver(self, item: OutboxItem, delivery: Delivery) -> dict[str, Any]:
         payload = MessagePayload.from_dict(item.payload)
         wall = item.destination == WALL
+        if DELIVERED in payload.extra:  # a publication's edit or deletion: its own refs
+            before = delivered_before(dict(stored(payload.extra)))
+            if not before.ids(Role.POST):
+                raise PermanentFailure("the publication names no wall post")
+            payload = MessagePayload(
+                doc=payload.doc,
+                message_ids=tuple(int(i) for i in before.ids(Role.POST)),
+                extra={"attachments": list(before.refs.get("attachments", [])), DELIVERED: {}},
+            )
         if item.action is OutboxAction.SEND:
             if wall:
                 return await self._wall_post(item, payload, delivery)
@@ -289,10 +310,15 @@ class VkSender:
             return int(user.method("wall.post", {**values, **captcha})["post_id"])
 
         post_id = await self._call(delivery, "post", post, rate=self.user_rate)
+        url = f"https://vk.com/wall-{self.client.group_id}_{post_id}"
+        delivered = Delivered(
+            (RemoteMessage(str(post_id), Role.POST),), url=url, refs={"attachments": attachments}
+        )
         return {
             "post_id": post_id,
             "attachments": attachments,
-            "url": f"https://vk.com/wall-{self.client.group_id}_{post_id}",
+            "url": url,
+            DELIVERED: delivered.to_dict(),
         }
 
     async def _wall_edit(
@@ -313,7 +339,14 @@ class VkSender:
             return post_id
 
         await self._call(delivery, "edit", edit, rate=self.user_rate)
-        return {"post_id": post_id}
+        if DELIVERED not in p.extra:
+            return {"post_id": post_id}
+        delivered = Delivered(
+            (RemoteMessage(str(post_id), Role.POST),),
+            url=f"https://vk.com/wall-{self.client.group_id}_{post_id}",
+            refs={"attachments": list(p.extra.get("attachments", []))},
+        )
+        return {"post_id": post_id, DELIVERED: delivered.to_dict()}
 
     async def _message(
         self, item: OutboxItem, p: MessagePayload, delivery: Delivery

@@ -11,9 +11,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from config.settings import ADMIN_PLATFORM
 from shared.alerts.model import Alert, AlertRef
 from shared.alerts.subscriptions import Subscriber
-from shared.domain import OutboxAction, OutboxState, Platform
+from shared.domain import OutboxAction, OutboxState
 from shared.hotlines.cards import admin_chat
 from shared.outbox import bulk, refs, store
 from shared.outbox.lanes import Lane
@@ -69,7 +70,7 @@ async def to_admin_chat(
     return await store.enqueue(
         conn,
         OutboxMessage(
-            platform=Platform.TELEGRAM.value,
+            platform=ADMIN_PLATFORM,
             action=OutboxAction.SEND,
             destination=chat,
             payload=message(from_plain(text)),
@@ -93,7 +94,7 @@ async def edit_status(conn: AsyncConnection, services: Services, alert: Alert, t
     await store.enqueue(
         conn,
         OutboxMessage(
-            platform=Platform.TELEGRAM.value,
+            platform=ADMIN_PLATFORM,
             action=OutboxAction.EDIT,
             destination=chat,
             payload=edit(shown, from_plain(text), target=alert.status_outbox_id),

@@ -13,10 +13,11 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from config.settings import Settings
+from config.settings import ADMIN_PLATFORM, Settings
 from shared import callbacks
 from shared.clock import utcnow
-from shared.domain import OutboxAction, OutboxState, Platform, QuestionStatus
+from shared.delivered import Delivered, RemoteMessage, Role
+from shared.domain import OutboxAction, OutboxState, QuestionStatus
 from shared.hotlines import questions as repo
 from shared.hotlines import similar_card
 from shared.hotlines.model import PRIORITY_CARD, PRIORITY_MODERATOR
@@ -62,7 +63,7 @@ async def render(
     else:
         citizen = await citizens.get(conn, question.citizen_id)
         topic = await repo.topic_of(conn, question.hotline_id)
-    platform = texts(f"moderation.platform_{citizen.platform if citizen else 'telegram'}")
+    platform = texts(f"moderation.platform_{citizen.platform if citizen else ADMIN_PLATFORM}")
     head = texts("moderation.card_title", ticket=question.id)
     where = topic if topic is not None else texts("moderation.general")
     blocks: list[Block] = [
@@ -195,7 +196,7 @@ async def enqueue_card(
         return None
     doc, buttons = await render(conn, settings, texts, question, known=known)
     card = OutboxMessage(
-        platform=Platform.TELEGRAM.value,
+        platform=ADMIN_PLATFORM,
         action=OutboxAction.SEND,
         destination=chat,
         payload=message(doc, buttons=buttons, media=question.attachments, reply_to=reply_to),
@@ -239,7 +240,7 @@ async def enqueue_more_media(
     await store.enqueue(
         conn,
         OutboxMessage(
-            platform=Platform.TELEGRAM.value,
+            platform=ADMIN_PLATFORM,
             action=OutboxAction.SEND,
             destination=chat,
             payload=message(doc, media=media_ids, reply_to=reply_to),
@@ -284,7 +285,7 @@ async def refresh(
         await store.enqueue(
             conn,
             OutboxMessage(
-                platform=Platform.TELEGRAM.value,
+                platform=ADMIN_PLATFORM,
                 action=OutboxAction.EDIT,
                 destination=str(parts[0].chat_id),
                 payload=edit(
@@ -312,26 +313,46 @@ async def question_of_message(conn: AsyncConnection, chat_id: int, message_id: i
     return int(value) if value is not None else None
 
 
+# How the card's table names each kind of message a send made.
+CARD_ROLE = {Role.TEXT: "text", Role.CAPTION: "caption", Role.MEDIA: "media"}
+
+
+def _delivered(item: OutboxItem) -> Delivered:
+    """What the send or the edit made, as the sender typed it.
+
+    A row finished by a version before typed results (its hook still owed at the upgrade)
+    carries ``message_ids``, ``text_message_ids`` and ``caption``: read those once.
+    """
+    result = item.result or {}
+    typed = Delivered.of_result(result)
+    if typed is not None:
+        return typed
+    ids = [str(i) for i in result.get("message_ids", [])]
+    texts = {str(i) for i in result.get("text_message_ids", [])}
+    caption = bool(result.get("caption") or item.payload.get("caption"))
+    if item.action is OutboxAction.EDIT:
+        texts = set(ids)
+    roles = [
+        Role.TEXT
+        if i in texts and not (caption and n == 0)
+        else Role.CAPTION
+        if caption and n == 0
+        else Role.MEDIA
+        for n, i in enumerate(ids)
+    ]
+    return Delivered(tuple(RemoteMessage(i, r) for i, r in zip(ids, roles, strict=True)))
+
+
 async def remember(conn: AsyncConnection, item: OutboxItem, only_media: bool = False) -> None:
     """A card went out: map each of its messages to the question, so a reply to any of
     them answers it. ``only_media``: photos sent after the card, never edited as one."""
-    result = item.result or {}
-    chat = int(result.get("chat_id", item.destination))
-    ids = [int(i) for i in result.get("message_ids", [])]
-    text_ids = {int(i) for i in result.get("text_message_ids", [])}
-    for index, message_id in enumerate(ids):
-        if only_media:
-            role = "media"
-        elif message_id in text_ids:
-            role = "text"
-        elif result.get("caption") and index == 0:
-            role = "caption"
-        else:
-            role = "media"
+    chat = int(item.destination)
+    for sent in _delivered(item).messages:
+        role = CARD_ROLE.get(sent.role, "media") if not only_media else "media"
         await conn.execute(
             card_messages.insert().values(
                 chat_id=chat,
-                message_id=message_id,
+                message_id=int(sent.id),
                 question_id=item.ref_id,
                 card_outbox_id=item.id,
                 role=role,
@@ -342,25 +363,23 @@ async def remember(conn: AsyncConnection, item: OutboxItem, only_media: bool = F
 async def remember_edit(conn: AsyncConnection, item: OutboxItem) -> None:
     """An edit may split the card differently: keep the messages it left."""
     card_id = item.payload.get("extra", {}).get("card")
-    result = item.result or {}
-    if card_id is None or "message_ids" not in result:
+    if card_id is None or not item.result:
         return
-    chat = int(result.get("chat_id", item.destination))
-    caption = bool(item.payload.get("caption"))
+    chat = int(item.destination)
     await conn.execute(
         delete(card_messages).where(
             card_messages.c.card_outbox_id == card_id,
             card_messages.c.role.in_(["text", "caption"]),
         )
     )
-    for index, message_id in enumerate(int(i) for i in result["message_ids"]):
+    for sent in _delivered(item).messages:
         await conn.execute(
             card_messages.insert().values(
                 chat_id=chat,
-                message_id=message_id,
+                message_id=int(sent.id),
                 question_id=item.ref_id,
                 card_outbox_id=card_id,
-                role="caption" if caption and index == 0 else "text",
+                role="caption" if sent.role is Role.CAPTION else "text",
             )
         )
 

@@ -18,8 +18,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from config.settings import ADMIN_PLATFORM
 from shared import callbacks
-from shared.domain import OutboxAction, Platform, PostKind, QuestionStatus
+from shared.domain import OutboxAction, PostKind, QuestionStatus
 from shared.errors import InvalidInput
 from shared.hotlines import campaigns, cards
 from shared.hotlines.campaigns import Hotline
@@ -184,7 +185,7 @@ async def to_admin_chat(
         await store.enqueue(
             conn,
             OutboxMessage(
-                platform=Platform.TELEGRAM.value,
+                platform=ADMIN_PLATFORM,
                 action=OutboxAction.SEND,
                 destination=chat,
                 payload=message(

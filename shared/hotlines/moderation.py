@@ -13,9 +13,10 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from config.settings import ADMIN_PLATFORM
 from shared import callbacks
 from shared.clock import utcnow
-from shared.domain import OutboxAction, OutboxState, Platform, QuestionStatus
+from shared.domain import OutboxAction, OutboxState, QuestionStatus
 from shared.errors import InvalidInput, NotFound
 from shared.hotlines import cards, similar
 from shared.hotlines import questions as repo
@@ -70,7 +71,7 @@ async def notify(
     return await store.enqueue(
         conn,
         OutboxMessage(
-            platform=Platform.TELEGRAM.value,
+            platform=ADMIN_PLATFORM,
             action=OutboxAction.SEND,
             destination=chat,
             payload=message(doc, buttons=buttons or [], reply_to=reply_to),
@@ -182,7 +183,7 @@ async def card_or_summary(
         await store.enqueue(
             conn,
             OutboxMessage(
-                platform=Platform.TELEGRAM.value,
+                platform=ADMIN_PLATFORM,
                 action=OutboxAction.SEND,
                 destination=chat,
                 payload=message(doc, extra={"count": count}),

@@ -123,5 +123,5 @@ def edit(
     ).to_dict()
 
 
-def delete(message_ids: Sequence[int]) -> dict[str, Any]:
-    return MessagePayload(message_ids=tuple(message_ids)).to_dict()
+def delete(message_ids: Sequence[int], *, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    return MessagePayload(message_ids=tuple(message_ids), extra=extra or {}).to_dict()

@@ -14,7 +14,8 @@ from typing import Any
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.domain import OutboxAction, OutboxState, Platform
+from shared.delivered import Delivered
+from shared.domain import OutboxAction, OutboxState
 from shared.domain import PublicationState as PubState
 from shared.outbox.model import OutboxItem
 from shared.posts import notices, repo
@@ -22,18 +23,6 @@ from shared.services import Services
 
 log = logging.getLogger(__name__)
 CAPTCHA_TIMEOUT = 15.0
-
-
-def _telegram_remote(result: dict[str, Any]) -> dict[str, Any]:
-    ids = [int(i) for i in result.get("message_ids", [])]
-    text_ids = [int(i) for i in result.get("text_message_ids", [])]
-    return {
-        "chat_id": result.get("chat_id"),
-        "message_ids": ids,
-        "text_ids": text_ids,
-        "media_ids": [i for i in ids if i not in text_ids],
-        "caption": bool(result.get("caption")),
-    }
 
 
 class PublicationHooks:
@@ -91,20 +80,13 @@ class PublicationHooks:
 
     async def _sent(self, conn: AsyncConnection, item: OutboxItem, pub_id: int) -> None:
         if item.state is OutboxState.SENT:
-            result = item.result or {}
-            if item.platform == Platform.TELEGRAM.value:
-                remote = _telegram_remote(result)
-            else:
-                remote = {
-                    "post_id": result.get("post_id"),
-                    "attachments": result.get("attachments", []),
-                }
+            delivered = Delivered.of_result(item.result) or Delivered()
             await repo.set_publication(
                 conn,
                 pub_id,
                 state=PubState.PUBLISHED,
-                remote=remote,
-                url=result.get("url"),
+                remote=delivered.to_dict(),
+                url=delivered.url,
                 error=None,
             )
         elif item.state is OutboxState.FAILED:
@@ -119,14 +101,11 @@ class PublicationHooks:
         if pub is None:
             return
         if item.state is OutboxState.SENT:
-            if item.platform == Platform.TELEGRAM.value:
-                kept = [int(i) for i in (item.result or {}).get("message_ids", [])]
-                remote = dict(pub.remote)
-                media_ids = list(remote.get("media_ids", []))
-                text_ids = kept[1:] if remote.get("caption") else kept
-                remote["text_ids"] = text_ids
-                remote["message_ids"] = media_ids + text_ids
-                await repo.set_publication(conn, pub_id, remote=remote, error=None)
+            # The platform's sender says what the post shows now (an edit may add or drop
+            # messages); a sender that says nothing left it as it was.
+            delivered = Delivered.of_result(item.result)
+            if delivered is not None:
+                await repo.set_publication(conn, pub_id, remote=delivered.to_dict(), error=None)
             else:
                 await repo.set_publication(conn, pub_id, error=None)
         elif item.state in {OutboxState.FAILED, OutboxState.UNKNOWN}:

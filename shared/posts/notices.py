@@ -13,8 +13,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from config.settings import ADMIN_PLATFORM
 from shared import callbacks
-from shared.domain import OutboxAction, Platform, PostStatus
+from shared.domain import OutboxAction, PostStatus
 from shared.domain import PublicationState as PubState
 from shared.outbox import store
 from shared.outbox.model import OutboxMessage
@@ -43,8 +44,10 @@ def _line(text: str, *, bold: bool = False, link: str | None = None) -> Block:
     return Block("paragraph", (Span(text, bold=bold, link=link),))
 
 
-def _platform_name(platform: str) -> str:
-    return "Telegram" if platform == Platform.TELEGRAM.value else "VK"
+def _platform_name(services: Services, platform: str) -> str:
+    """The name the platform declared for people (its ``PostLimits.title``)."""
+    declared = services.limits.get(platform)
+    return declared.title if declared is not None and declared.title else platform
 
 
 def preview_doc(
@@ -65,11 +68,15 @@ def preview_doc(
     ]
     if post.scheduled_at is not None and post.status is PostStatus.SCHEDULED:
         lines.append(_line(t("posts.preview.when", when=local_time(services, post.scheduled_at))))
-    names = ", ".join(_platform_name(p) for p in post.platforms)
+    names = ", ".join(_platform_name(services, p) for p in post.platforms)
     lines.append(_line(t("posts.preview.platforms", platforms=names)))
     for pub in pubs:
         state = t(f"posts.publication.{pub.state.value}")
-        text = t("posts.preview.publication", platform=_platform_name(pub.platform), state=state)
+        text = t(
+            "posts.preview.publication",
+            platform=_platform_name(services, pub.platform),
+            state=state,
+        )
         if pub.error and pub.state is not PubState.PUBLISHED:
             text += " " + t("posts.preview.reason", reason=pub.error)
         lines.append(_line(text))
@@ -103,9 +110,9 @@ async def preview_buttons(
         second = "reschedule" if post.status is PostStatus.SCHEDULED else "schedule"
         rows.append([await b("publish", "post.publish"), await b(second, "post.schedule")])
         toggles = []
-        for platform in (Platform.TELEGRAM.value, Platform.VK.value):
+        for platform in services.limits:
             mark = "✓" if platform in post.platforms else "✗"
-            label = f"{mark} {_platform_name(platform)}"
+            label = f"{mark} {_platform_name(services, platform)}"
             toggles.append(
                 await callbacks.button(conn, label, "post.toggle", post.id, platform=platform)
             )
@@ -143,7 +150,7 @@ async def _notice(
     return await store.enqueue(
         conn,
         OutboxMessage(
-            platform=Platform.TELEGRAM.value,
+            platform=ADMIN_PLATFORM,
             action=OutboxAction.SEND,
             destination=str(chat),
             payload=message(
@@ -193,7 +200,7 @@ async def refresh_preview(
     await store.enqueue(
         conn,
         OutboxMessage(
-            platform=Platform.TELEGRAM.value,
+            platform=ADMIN_PLATFORM,
             action=OutboxAction.EDIT,
             destination=str(chat),
             payload=edit([post.preview_message_id], doc, buttons=buttons, extra=extra),
@@ -259,7 +266,7 @@ async def ask_unknown(
     text = t(
         "posts.ask.unknown",
         id=post.id,
-        platform=_platform_name(pub.platform),
+        platform=_platform_name(services, pub.platform),
         reason=pub.error or "",
     )
     buttons = [

@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from config.settings import Settings
 from shared.clock import utcnow
-from shared.domain import OutboxAction, OutboxState, Platform, PostKind, PostStatus
+from shared.delivered import KEY as DELIVERED
+from shared.domain import OutboxAction, OutboxState, PostKind, PostStatus
 from shared.domain import PublicationState as PubState
 from shared.errors import Conflict, InvalidInput, NotFound, PlatformNotConfigured
 from shared.outbox import store
@@ -238,13 +239,12 @@ async def publish(services: Services, conn: AsyncConnection, post: Post) -> None
         pub = await repo.ensure_publication(conn, post.id, platform)
         if pub.state not in {PubState.PENDING, PubState.FAILED}:
             continue
-        destination = _destination(services.settings, platform)
         outbox_id = await store.enqueue(
             conn,
             OutboxMessage(
                 platform=platform,
                 action=OutboxAction.SEND,
-                destination=destination,
+                destination=WALL,
                 payload=message(doc, media=ids),
                 priority=URGENT_PRIORITY if post.urgent else 0,
                 dedupe_key=f"publication:{pub.id}:send:{await _attempt(conn, pub)}",
@@ -271,12 +271,10 @@ def _label(services: Services, post: Post) -> str:
     return services.texts(f"posts.status.{post.status.value}")
 
 
-def _destination(settings: Settings, platform: str) -> str:
-    if platform == Platform.TELEGRAM.value:
-        if not settings.telegram.channel_id:
-            raise PlatformNotConfigured(platform)
-        return settings.telegram.channel_id
-    return WALL
+async def _destination(conn: AsyncConnection, pub: Publication) -> str:
+    """Where the publication's send went: its edits and its deletion go there too."""
+    sent = await store.get(conn, pub.outbox_id) if pub.outbox_id is not None else None
+    return sent.destination if sent is not None else WALL
 
 
 # --- what moderators do with a post ------------------------------------------------
@@ -402,22 +400,9 @@ async def edit(
 async def _enqueue_edit(
     services: Services, conn: AsyncConnection, post: Post, pub: Publication
 ) -> None:
-    doc = full_doc(post)
-    if pub.platform == Platform.TELEGRAM.value:
-        caption = bool(pub.remote.get("caption"))
-        media_ids = list(pub.remote.get("media_ids", []))
-        ids = ([media_ids[0]] if caption and media_ids else []) + list(
-            pub.remote.get("text_ids", [])
-        )
-        payload = edit_payload(ids, doc, caption=caption)
-        destination = str(pub.remote.get("chat_id") or _destination(services.settings, "telegram"))
-    else:
-        payload = edit_payload(
-            [int(pub.remote["post_id"])],
-            doc,
-            extra={"attachments": list(pub.remote.get("attachments", []))},
-        )
-        destination = WALL
+    # "Edit this publication to this text": the platform's sender reads what it delivered.
+    payload = edit_payload([], full_doc(post), extra={DELIVERED: pub.remote})
+    destination = await _destination(conn, pub)
     await store.enqueue(
         conn,
         OutboxMessage(
@@ -447,23 +432,15 @@ async def delete(services: Services, post_id: int, actor: str) -> None:
         elif not pubs:
             raise Conflict(services.texts("posts.errors.nothing_to_delete"))
         for pub in pubs:
-            if pub.platform == Platform.TELEGRAM.value:
-                ids = list(pub.remote.get("message_ids", []))
-                destination = str(
-                    pub.remote.get("chat_id") or _destination(services.settings, "telegram")
-                )
-            else:
-                ids = [int(pub.remote["post_id"])] if pub.remote.get("post_id") else []
-                destination = WALL
-            if not ids:
-                continue
+            if not pub.remote:
+                continue  # nothing known delivered (an unknown send): nothing to delete
             await store.enqueue(
                 conn,
                 OutboxMessage(
                     platform=pub.platform,
                     action=OutboxAction.DELETE,
-                    destination=destination,
-                    payload=delete_payload(ids),
+                    destination=await _destination(conn, pub),
+                    payload=delete_payload([], extra={DELIVERED: pub.remote}),
                     priority=URGENT_PRIORITY,
                     dedupe_key=f"publication:{pub.id}:delete",
                     ref_type=REF_PUBLICATION,

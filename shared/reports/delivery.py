@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from config.settings import ADMIN_PLATFORM
 from shared.clock import utcnow
-from shared.domain import OutboxAction, Platform
+from shared.domain import OutboxAction
 from shared.errors import InvalidInput
 from shared.hotlines import cards
 from shared.hotlines.model import PRIORITY_MODERATOR
@@ -155,7 +156,7 @@ async def _send(
     await store.enqueue(
         conn,
         OutboxMessage(
-            platform=Platform.TELEGRAM.value,
+            platform=ADMIN_PLATFORM,
             action=OutboxAction.SEND,
             destination=chat,
             payload=message(doc, media=list(ids), reply_to=reply_to),

@@ -10,6 +10,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import CallbackQuery, Message
 
+from bots.telegram import NAME
 from bots.telegram.filters import InAdminChat
 from bots.telegram.handlers import citizen
 from bots.telegram.handlers.moderation import say
@@ -19,7 +20,6 @@ from shared.alerts import drafts, feature, service
 from shared.alerts.model import Press
 from shared.callbacks import CallbackToken
 from shared.clock import utcnow
-from shared.domain import Platform
 from shared.errors import InvalidInput
 from shared.hotlines.model import Moderator
 from shared.services import Services
@@ -39,12 +39,12 @@ class InDialogue(Filter):
 
 async def subscribe(message: Message, services: Services, bot: Bot) -> None:
     user = str(message.from_user.id if message.from_user else message.chat.id)
-    if not await feature(services).subscriptions.menu(Platform.TELEGRAM.value, user):
+    if not await feature(services).subscriptions.menu(NAME, user):
         await citizen.on_message(message, services, bot)  # the conversation asks for consent
 
 
 async def press(query: CallbackQuery, services: Services, token: CallbackToken | None) -> None:
-    await feature(services).subscriptions.press(Platform.TELEGRAM.value, str(query.from_user.id), token)
+    await feature(services).subscriptions.press(NAME, str(query.from_user.id), token)
     await query.answer()
 
 

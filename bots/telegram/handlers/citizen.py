@@ -11,10 +11,10 @@ import logging
 from aiogram import Bot, F, Router
 from aiogram.types import CallbackQuery, Message
 
+from bots.telegram import NAME
 from bots.telegram.middleware import Action
 from bots.telegram.sender import FILE_ID
 from shared.callbacks import CallbackToken
-from shared.domain import Platform
 from shared.hotlines import conversation
 from shared.hotlines.model import Attachment, Incoming
 from shared.services import Services
@@ -42,7 +42,7 @@ def incoming(
         for kind in ("voice", "sticker", "video_note", "video", "audio", "animation")
     )
     return Incoming(
-        platform=Platform.TELEGRAM.value,
+        platform=NAME,
         user_id=str(message.from_user.id if message.from_user else message.chat.id),
         peer=str(message.chat.id),
         text=message.text or message.caption or "",
@@ -97,9 +97,7 @@ async def on_press(query: CallbackQuery, services: Services, token: CallbackToke
     async def name() -> str | None:
         return full
 
-    await conversation(services).press(
-        Platform.TELEGRAM.value, str(query.from_user.id), token, name
-    )
+    await conversation(services).press(NAME, str(query.from_user.id), token, name)
     await query.answer()
 
 

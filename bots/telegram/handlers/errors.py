@@ -8,7 +8,7 @@ from aiogram import Router
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent
 
-from shared.domain import Platform
+from bots.telegram import NAME
 from shared.errors import GlashataiError
 from shared.replies import send_text
 from shared.services import Services
@@ -27,7 +27,7 @@ async def domain_error(event: ErrorEvent, services: Services) -> None:
         chat = update.callback_query.message.chat.id
     log.info("domain error shown to chat %s: %s", chat, type(error).__name__)
     if chat is not None:
-        await send_text(services, Platform.TELEGRAM, chat, services.texts.explain(error))
+        await send_text(services, NAME, chat, services.texts.explain(error))
 
 
 def router() -> Router:

@@ -17,6 +17,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, Filter
 from aiogram.types import CallbackQuery, Message
 
+from bots.telegram import NAME
 from bots.telegram.entities import strip_command, to_document
 from bots.telegram.filters import InAdminChat
 from bots.telegram.middleware import Action
@@ -24,7 +25,7 @@ from bots.telegram.moderators import guarded
 from bots.telegram.sender import FILE_ID
 from shared.callbacks import CallbackToken
 from shared.clock import utcnow
-from shared.domain import Platform, PostKind
+from shared.domain import PostKind
 from shared.errors import GlashataiError, InvalidInput
 from shared.hotlines.model import Moderator
 from shared.posts import repo, service
@@ -126,7 +127,7 @@ async def _on_reply(
         await service.answer_captcha(services, outbox_id, text or "", actor)
         await send_text(
             services,
-            Platform.TELEGRAM,
+            NAME,
             first.chat.id,
             services.texts("posts.done.captcha"),
             reply_to=first.message_id,
@@ -212,9 +213,7 @@ async def album_part(
             else:
                 await _create(services, bot, messages, actor, command=True)
         except GlashataiError as exc:
-            await send_text(
-                services, Platform.TELEGRAM, message.chat.id, services.texts.explain(exc)
-            )
+            await send_text(services, NAME, message.chat.id, services.texts.explain(exc))
         except Exception:
             log.exception("album %s: could not be turned into a post", message.media_group_id)
 

@@ -8,10 +8,11 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
+from bots.telegram import NAME
 from bots.telegram.filters import InAdminChat
 from bots.telegram.handlers.moderation import say
 from bots.telegram.moderators import Moderators, guarded
-from shared.domain import OutboxAction, Platform
+from shared.domain import OutboxAction
 from shared.hotlines.model import Moderator
 from shared.outbox import store
 from shared.outbox.model import OutboxMessage
@@ -48,7 +49,7 @@ async def web_link(message: Message, services: Services, moderator: Moderator) -
             await store.enqueue(
                 conn,
                 OutboxMessage(
-                    platform=Platform.TELEGRAM.value,
+                    platform=NAME,
                     action=OutboxAction.SEND,
                     destination=str(moderator.id),
                     payload=outbox_message(from_plain(text)),
