@@ -111,12 +111,13 @@ async def test_a_group_reply_answers_each_waiting_member_once(db: Database, tmp_
         assert await similar.members(conn, anchor) is None
 
 
-async def test_indexing_twice_keeps_one_entry(db: Database, tmp_path: Path) -> None:
-    """A question kept during a ban is carded (and indexed) again on each unban."""
+async def test_forgotten_questions_leave_the_index(db: Database, tmp_path: Path) -> None:
+    """Retention drops the index rows with the text they were made from."""
     services = Services(settings=settings_for(tmp_path), db=db, texts=Texts.load())
     heat = await _hotline(db, "Отопление")
-    qid = await _ask(services, heat, "Нет отопления Мира 45", "1")
+    a = await _ask(services, heat, "Нет отопления Мира 45", "1")
+    b = await _ask(services, heat, "мира 45 отопления нет", "2")
+    assert await _found(db, b) == [a]
     async with db.write() as conn:
-        await similar.index(conn, qid, heat, "Нет отопления Мира 45")
-        await similar.forget(conn, [qid])
-    assert await _found(db, qid) == []
+        await similar.forget(conn, [a])
+    assert await _found(db, b) == []

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from shared.hotlines import lemmas
 from shared.hotlines.conversation import Conversation
 from shared.hotlines.deadlines import DeadlinePlanner
 from shared.hotlines.moderation import hooks
@@ -22,6 +23,7 @@ def install(services: Services) -> None:
     for ref_type, hook in hooks(services).items():
         services.on_outcome(ref_type, hook)
     services.features["hotlines"] = Conversation(services)
+    lemmas.warm()  # the dictionaries load at start, not during the first question's intake
 
 
 def conversation(services: Services) -> Conversation:

@@ -13,13 +13,27 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import TextClause, delete, insert, select, text
+from sqlalchemy import (
+    CompoundSelect,
+    Float,
+    Select,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.domain import QuestionStatus
 from shared.hotlines.lemmas import known, lemmas
+from shared.storage import writebehind
 from shared.storage.schema import question_similar, question_terms, questions
 
 WAITING = (QuestionStatus.NEW.value, QuestionStatus.ASSIGNED.value)
@@ -55,21 +69,25 @@ class Match:
 
 
 async def index(conn: AsyncConnection, question_id: int, hotline_id: int | None, text: str) -> None:
-    """Add a question to its hotline's index (a question outside a hotline has no group)."""
+    """Add a question to its hotline's index (a question outside a hotline has no group).
+
+    Called once per question, when it is first carded (at intake, or when an unban returns
+    it); the rows wait in the transaction's write-behind queue with intake's other writes.
+    """
     if hotline_id is None:
         return
-    indexed = select(question_similar.c.question_id).where(
-        question_similar.c.question_id == question_id
-    )
-    if (await conn.execute(indexed)).first() is not None:
-        return  # a question kept during a ban, indexed when the first unban returned it
-    await index_many(conn, hotline_id, [(question_id, text)])
+    words = lemmas(text)
+    row = {"question_id": question_id, "lemmas": " ".join(words), "apart": False}
+    await writebehind.insert(conn, question_similar, row)
+    for term in sorted(set(words)):
+        row = {"hotline_id": hotline_id, "term": term, "question_id": question_id}
+        await writebehind.insert(conn, question_terms, row)
 
 
 async def index_many(
     conn: AsyncConnection, hotline_id: int, items: Sequence[tuple[int, str]]
 ) -> None:
-    """Add new questions (id, text) of one hotline to its index, in two statements."""
+    """Add questions (id, text) of one hotline to its index, in two statements."""
     found = [(qid, lemmas(text)) for qid, text in items]
     if not found:
         return
@@ -106,33 +124,59 @@ async def _counts(conn: AsyncConnection, hotline_id: int, terms: Iterable[str]) 
 
 
 @lru_cache(maxsize=COUNTS_PER_QUERY)
-def _count_sql(n: int) -> TextClause:
-    """Capped counts of n terms in one statement; built once per n (the compiler is slow
-    on compound selects, and these are plain)."""
-    one = (
-        "SELECT {i} AS i, (SELECT COUNT(*) FROM (SELECT 1 AS one FROM question_terms"
-        " WHERE hotline_id = :h AND term = :t{i} LIMIT {cap}) AS held{i}) AS n"
-    )
-    return text(" UNION ALL ".join(one.format(i=i, cap=DF_CAP) for i in range(n)))
+def _count_sql(n: int) -> CompoundSelect[Any] | Select[Any]:
+    """Capped counts of n terms in one statement, built once per n (so compiled once)."""
+    parts = []
+    for i in range(n):
+        held = (
+            select(literal_column("1"))
+            .where(
+                question_terms.c.hotline_id == bindparam("h"),
+                question_terms.c.term == bindparam(f"t{i}"),
+            )
+            .limit(DF_CAP)
+            .subquery(f"held{i}")
+        )
+        count = select(func.count()).select_from(held).scalar_subquery()
+        parts.append(select(literal_column(str(i)).label("i"), count.label("n")))
+    return parts[0] if n == 1 else union_all(*parts)
 
 
 @lru_cache(maxsize=RETRIEVAL_TERMS)
-def _candidates_sql(n: int) -> TextClause:
+def _candidates_sql(n: int) -> Select[Any]:
     """The newest waiting holders of each of n terms, ranked by the weight of the terms they
     share, the best few with their lemmas: one statement, one trip to the database."""
-    one = (
-        "SELECT * FROM (SELECT CAST(:w{i} AS FLOAT) AS w, qt.question_id"
-        " FROM question_terms AS qt JOIN questions AS q ON q.id = qt.question_id"
-        " WHERE qt.hotline_id = :h AND qt.term = :t{i} AND qt.question_id != :self"
-        " AND q.status IN (:new, :assigned)"
-        " ORDER BY qt.question_id DESC LIMIT {limit}) AS p{i}"
+    parts = []
+    for i in range(n):
+        holders = (
+            select(
+                cast(bindparam(f"w{i}"), Float).label("w"),
+                question_terms.c.question_id.label("question_id"),
+            )
+            .join(questions, questions.c.id == question_terms.c.question_id)
+            .where(
+                question_terms.c.hotline_id == bindparam("h"),
+                question_terms.c.term == bindparam(f"t{i}"),
+                question_terms.c.question_id != bindparam("self"),
+                questions.c.status.in_(WAITING),
+            )
+            .order_by(question_terms.c.question_id.desc())
+            .limit(PER_TERM)
+        )
+        parts.append(select(holders.subquery(f"p{i}")))
+    hits = (parts[0] if n == 1 else union_all(*parts)).subquery("hits")
+    rank = func.sum(hits.c.w).label("rank")
+    best = (
+        select(hits.c.question_id, rank)
+        .group_by(hits.c.question_id)
+        .order_by(rank.desc(), hits.c.question_id.desc())
+        .limit(SCORED)
+        .subquery("best")
     )
-    hits = " UNION ALL ".join(one.format(i=i, limit=PER_TERM) for i in range(n))
-    return text(
-        "SELECT s.question_id, s.lemmas FROM (SELECT hits.question_id, SUM(hits.w) AS rank"
-        f" FROM ({hits}) AS hits GROUP BY hits.question_id"
-        f" ORDER BY rank DESC, hits.question_id DESC LIMIT {SCORED}) AS best"
-        " JOIN question_similar AS s ON s.question_id = best.question_id WHERE NOT s.apart"
+    return (
+        select(question_similar.c.question_id, question_similar.c.lemmas)
+        .join(best, best.c.question_id == question_similar.c.question_id)
+        .where(question_similar.c.apart.is_(False))
     )
 
 
@@ -157,12 +201,7 @@ async def _candidates(
     """The best-placed candidates (question: its lemmas) among the holders of these terms."""
     if not terms:
         return {}
-    values: dict[str, object] = {
-        "h": hotline_id,
-        "self": question_id,
-        "new": WAITING[0],
-        "assigned": WAITING[1],
-    }
+    values: dict[str, object] = {"h": hotline_id, "self": question_id}
     for i, term in enumerate(terms):
         values[f"t{i}"], values[f"w{i}"] = term, weights[term]
     rows = await conn.execute(_candidates_sql(len(terms)), values)
@@ -222,22 +261,35 @@ def score(a: Sequence[str], b: Sequence[str], weights: dict[str, float]) -> floa
 
 
 async def find(
-    conn: AsyncConnection, question_id: int, threshold: float, limit: int = MAX_FOUND
+    conn: AsyncConnection,
+    question_id: int,
+    threshold: float,
+    limit: int = MAX_FOUND,
+    *,
+    fresh: tuple[int | None, str] | None = None,
 ) -> list[Match]:
     """Waiting questions of the same hotline like this one, most alike first.
 
     Questions a moderator took out of groups are neither found nor given look-alikes.
+    ``fresh`` (hotline, text): the question was stored just now, so nobody has taken it out
+    yet and its lemmas need no read (the card of an arriving question).
     """
-    row = (
-        await conn.execute(
-            select(question_similar.c.lemmas, question_similar.c.apart, questions.c.hotline_id)
-            .join(questions, questions.c.id == question_similar.c.question_id)
-            .where(question_similar.c.question_id == question_id)
-        )
-    ).first()
-    if row is None or row.apart or row.hotline_id is None or not row.lemmas:
+    if fresh is not None:
+        hotline, words = fresh[0], lemmas(fresh[1])
+    else:
+        row = (
+            await conn.execute(
+                select(question_similar.c.lemmas, question_similar.c.apart, questions.c.hotline_id)
+                .join(questions, questions.c.id == question_similar.c.question_id)
+                .where(question_similar.c.question_id == question_id)
+            )
+        ).first()
+        if row is None or row.apart:
+            return []
+        hotline, words = row.hotline_id, row.lemmas.split()
+    if hotline is None or not words:
         return []
-    hotline_id, words = int(row.hotline_id), row.lemmas.split()
+    hotline_id = int(hotline)
     counts = await _counts(conn, hotline_id, set(words))
     weights = {t: weight(n) for t, n in counts.items()}
     theirs = await _candidates(conn, hotline_id, question_id, _retrieval(counts), weights)

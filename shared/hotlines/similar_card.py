@@ -35,12 +35,19 @@ class Grouping:
     members: list[int] | None  # «Ответить всем» is on: the group it answers
 
 
-async def view(conn: AsyncConnection, settings: Settings, question: repo.Question) -> Grouping:
+async def view(
+    conn: AsyncConnection, settings: Settings, question: repo.Question, fresh: bool = False
+) -> Grouping:
+    """``fresh``: the question arrived just now (its first card): no group, not taken out."""
+    threshold = settings.hotline.similar_threshold
+    if fresh:
+        known = (question.hotline_id, question.text)
+        found = await similar.find(conn, question.id, threshold, fresh=known)
+        return Grouping(question, [m.question_id for m in found], None)
     members = await similar.members(conn, question.id)
-    found: list[int] = []
+    found_ids: list[int] = []
     if members is None and question.status in repo.OPEN:
-        threshold = settings.hotline.similar_threshold
-        found = [m.question_id for m in await similar.find(conn, question.id, threshold)]
+        found_ids = [m.question_id for m in await similar.find(conn, question.id, threshold)]
     elif members and question.status not in repo.OPEN:
         # Answered: name only the members the reply reached (not one rejected meanwhile).
         rows = await conn.execute(
@@ -50,7 +57,7 @@ async def view(conn: AsyncConnection, settings: Settings, question: repo.Questio
         )
         answered = set(rows.scalars())
         members = [i for i in members if i in answered]
-    return Grouping(question, found, members)
+    return Grouping(question, found_ids, members)
 
 
 def _tickets(ids: list[int]) -> str:
