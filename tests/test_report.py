@@ -197,10 +197,22 @@ async def test_figures_of_a_year(db: Database, tmp_path: Path) -> None:
     assert [(a.topic, a.alerts, a.queued, a.blocked, a.skipped) for a in report.alerts] == [
         ("emergency", 2, 150, 2, 1)
     ]
+    assert report.alerts[0].title == "emergency"  # no titles given: the key
     assert {(r.platform, r.asked, r.answered) for r in report.reach} == {
         ("telegram", 2, 2),
         ("vk", 1, 1),
     }
+
+
+async def test_alert_topics_titled_from_the_offices_file(db: Database, tmp_path: Path) -> None:
+    own = tmp_path / "topics.toml"
+    own.write_text('[topics]\nemergency = "ЧС и отключения"\n', encoding="utf-8")
+    settings = settings_for(tmp_path, overrides={"alerts": {"topics_file": str(own)}})
+    services = Services(settings=settings, db=db, texts=Texts.load())
+    await _seed(db, services)
+    report = await delivery.collect(services, _year(settings))
+    assert [a.title for a in report.alerts] == ["ЧС и отключения"]
+    assert "ЧС и отключения\t2\t150\t2\t1" in document.plain(report, services.texts)
 
 
 def test_percentile_is_a_value_that_occurred() -> None:
@@ -220,8 +232,7 @@ async def test_word_file_structure(db: Database, tmp_path: Path) -> None:
     PNG picture in the file."""
     services = Services(settings=settings_for(tmp_path), db=db, texts=Texts.load())
     await _seed(db, services)
-    async with db.read() as conn:
-        report = await figures.collect(conn, _year(services.settings))
+    report = await delivery.collect(services, _year(services.settings))
     drawn, data = _made(report, services.texts)
     assert [c.filename for c in drawn] == [
         "report-releases.png",

@@ -27,10 +27,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             texts = services.texts
             span = delivery.period(args.start, args.end, settings.tz, texts)
             if args.output is None:
-                from shared.reports import figures
-
-                async with services.db.read() as conn:
-                    report = await figures.collect(conn, span)
+                report = await delivery.collect(services, span)
                 print(document.plain(report, texts), end="")
                 return 0
             made = await delivery.make(services, span)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from config.settings import ADMIN_PLATFORM
+from shared.alerts import topics
 from shared.clock import utcnow
 from shared.domain import OutboxAction
 from shared.errors import InvalidInput
@@ -82,11 +83,26 @@ def _render(report: Report, texts: Texts, author: str) -> Made:
     return Made(report, drawn, document.docx(report, texts, drawn, author))
 
 
-async def make(services: Services, span: Period) -> Made:
-    """Counted in one read transaction; drawn and written in a thread (matplotlib and
-    python-docx take a second or two that the event loop must not wait for)."""
+def topic_titles(services: Services) -> dict[str, str]:
+    """Alert topics' titles from the office's topics file (or the shipped one); a file that
+    can't be read leaves the keys, as the alerts feature itself reports that file."""
+    try:
+        found = topics.load(services.settings.alerts.topics_file)
+    except InvalidInput:
+        return {}
+    return {topic.key: topic.title for topic in found}
+
+
+async def collect(services: Services, span: Period) -> Report:
+    """The figures, counted in one read transaction."""
     async with services.db.read() as conn:
-        report = await figures.collect(conn, span)
+        return await figures.collect(conn, span, topic_titles(services))
+
+
+async def make(services: Services, span: Period) -> Made:
+    """Counted, then drawn and written in a thread (matplotlib and python-docx take a
+    second or two that the event loop must not wait for)."""
+    report = await collect(services, span)
     return await asyncio.to_thread(_render, report, services.texts, services.settings.office_name)
 
 

@@ -10,7 +10,6 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from shared.errors import InvalidInput
 from shared.hotlines.digest import clean
 from shared.reports.charts import Chart, month_label, platform_label
 from shared.reports.figures import Report
@@ -26,16 +25,6 @@ class Section:
     rows: list[list[str]]
     empty: str
     chart: str | None = None
-
-
-def alert_titles() -> dict[str, str]:
-    """Topic keys as people read them (the shipped topics; an unknown key stays a key)."""
-    from shared.alerts import topics
-
-    try:
-        return {t.key: t.title for t in topics.load()}
-    except InvalidInput:
-        return {}
 
 
 def period_label(report: Report) -> str:
@@ -102,11 +91,10 @@ def sections(report: Report, texts: Texts) -> list[Section]:
         [texts(f"report.{k}") for k in ("alert_topic", "alert_count", "alert_queued")]
         + [texts("report.alert_blocked"), texts("report.alert_skipped")]
     ]
-    titles = alert_titles()
     for a in report.alerts:
         sent.append(
             [
-                titles.get(a.topic, a.topic),
+                a.title,
                 str(a.alerts),
                 str(a.queued),
                 str(a.blocked),

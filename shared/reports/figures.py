@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -97,6 +98,7 @@ class AlertRow:
     """One topic's alerts that went out: notices queued, failed (blocked), skipped."""
 
     topic: str
+    title: str  # the topic as people read it (its key when no topics file names it)
     alerts: int
     queued: int
     blocked: int
@@ -138,12 +140,15 @@ class Report:
         return total
 
 
-async def collect(conn: AsyncConnection, period: Period) -> Report:
+async def collect(
+    conn: AsyncConnection, period: Period, topic_titles: Mapping[str, str] | None = None
+) -> Report:
+    """``topic_titles``: alert topics' titles by key (from the office's topics file)."""
     report = Report(period)
     await _releases(conn, report)
     report.hotlines = await _hotlines(conn, period)
     report.answer_times = await _answer_times(conn, period)
-    report.alerts = await _alerts(conn, period)
+    report.alerts = await _alerts(conn, period, topic_titles or {})
     report.reach = await _reach(conn, period)
     return report
 
@@ -273,7 +278,9 @@ async def _answer_times(conn: AsyncConnection, period: Period) -> list[AnswerTim
     ]
 
 
-async def _alerts(conn: AsyncConnection, period: Period) -> list[AlertRow]:
+async def _alerts(
+    conn: AsyncConnection, period: Period, titles: Mapping[str, str]
+) -> list[AlertRow]:
     """Alerts made in the period that queued at least one notice (a cancelled one counts
     for what it had queued before it was cancelled)."""
     rows = await conn.execute(
@@ -293,7 +300,14 @@ async def _alerts(conn: AsyncConnection, period: Period) -> list[AlertRow]:
         .order_by(alerts.c.topic)
     )
     return [
-        AlertRow(str(topic), int(n), int(queued or 0), int(blocked or 0), int(skipped or 0))
+        AlertRow(
+            topic=str(topic),
+            title=titles.get(str(topic), str(topic)),
+            alerts=int(n),
+            queued=int(queued or 0),
+            blocked=int(blocked or 0),
+            skipped=int(skipped or 0),
+        )
         for topic, n, queued, blocked, skipped in rows
     ]
 
