@@ -25,7 +25,7 @@ from shared.outbox.payload import message
 from shared.platform import PlatformRuntime
 from shared.richtext import from_plain
 from shared.services import Services
-from shared.storage import migrate
+from shared.storage import citizens, migrate
 from shared.storage.instance import AlreadyRunning, InstanceLock
 from web.server import WebServer
 
@@ -93,6 +93,7 @@ class App:
             self.services.db,
             {r.name: r.sender for r in self.runtimes},
             self.settings.outbox,
+            on_unreachable=citizens.mark_unreachable,
         )
         for ref_type, hooks in self.services.hooks.items():
             for hook in hooks:

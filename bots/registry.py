@@ -9,11 +9,24 @@ post may hold there).
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
 from types import ModuleType
 
 import bots
 from shared.platform import PostLimits
+
+
+def platform_names() -> list[str]:
+    """The platforms there are, without importing them (a command's ``--help`` names them).
+
+    A platform package's name is its platform's name (``bots.max.platform.NAME == "max"``).
+    """
+    return [
+        info.name
+        for info in sorted(pkgutil.iter_modules(bots.__path__), key=lambda i: i.name)
+        if info.ispkg and importlib.util.find_spec(f"bots.{info.name}.platform") is not None
+    ]
 
 
 def platform_modules() -> list[ModuleType]:

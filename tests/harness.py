@@ -17,6 +17,7 @@ from shared.domain import OutboxState
 from shared.outbox import store
 from shared.outbox.dispatcher import Dispatcher, Sender
 from shared.outbox.model import OutboxItem
+from shared.storage import citizens
 from shared.storage.engine import Database
 from shared.storage.media import NewFile
 from tests.fakes.telegram import FakeTelegram, make_png
@@ -101,7 +102,7 @@ async def running_outbox(
         client = VkClient(settings.vk)
         senders["vk"] = VkSender(client, db, settings.outbox)
         closers.append(client.close)
-    dispatcher = Dispatcher(db, senders, settings.outbox)
+    dispatcher = Dispatcher(db, senders, settings.outbox, on_unreachable=citizens.mark_unreachable)
     await dispatcher.recover()
     task = asyncio.create_task(dispatcher.run())
     try:

@@ -45,10 +45,11 @@ def test_importing_the_core_loads_no_platform_library() -> None:
 
 
 def test_platforms_are_discovered() -> None:
-    from bots.registry import platform_modules
+    from bots.registry import platform_modules, platform_names
 
     names = {m.NAME for m in platform_modules()}
-    assert {"telegram", "vk"} <= names
+    assert {"telegram", "vk", "max"} <= names
+    assert set(platform_names()) == names  # a package is named for its platform
     for module in platform_modules():
         assert callable(module.build)
         assert callable(module.check)
@@ -92,3 +93,16 @@ def test_shared_names_no_platform() -> None:
         if hits:
             found[path.relative_to(ROOT).as_posix()] = hits
     assert found == {}, "\n".join(f"{p}: {h}" for p, h in found.items())
+
+
+def test_only_the_outbox_package_touches_the_outbox_table() -> None:
+    """Features count, read, rewrite and cancel their rows through ``shared.outbox``'s API."""
+    for package in ("shared", "bots", "scheduler", "web", "config"):
+        for path in (ROOT / package).rglob("*.py"):
+            rel = path.relative_to(ROOT)
+            if rel.parts[:2] == ("shared", "outbox") or "migrations" in rel.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module == "shared.storage.schema":
+                    names = {alias.name for alias in node.names}
+                    assert "outbox" not in names, f"{rel} imports the outbox table"

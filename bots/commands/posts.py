@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from bots.registry import post_limits
+from bots.registry import platform_names, post_limits
 from config import Settings
 from shared.clock import utcnow
 from shared.domain import PostKind, PostStatus
@@ -352,7 +352,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     create.add_argument("--photo", action="append", default=[], help="a photo (up to 10)")
     create.add_argument("--doc", action="append", default=[], help="a document, e.g. a PDF")
     create.add_argument("--at", help='when, in the office\'s time zone: "2026-12-01 10:00"')
-    create.add_argument("--to", help="platforms, comma-separated: telegram,vk (default: all)")
+    names = ",".join(platform_names())
+    create.add_argument("--to", help=f"platforms, comma-separated: {names} (default: all)")
     create.add_argument("--urgent", action="store_true", help="ignore quiet hours")
     create.add_argument(
         "--kind",

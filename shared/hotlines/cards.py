@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from config.settings import ADMIN_PLATFORM, Settings
@@ -23,12 +23,12 @@ from shared.hotlines import similar_card
 from shared.hotlines.model import PRIORITY_CARD, PRIORITY_MODERATOR
 from shared.hotlines.refs import HotlineRef
 from shared.hotlines.waits import waited
-from shared.outbox import store
+from shared.outbox import pending, refs, store
 from shared.outbox.model import OutboxItem, OutboxMessage
 from shared.outbox.payload import Button, edit, message
 from shared.richtext import Block, Document, Span, from_plain, paragraph
 from shared.storage import citizens
-from shared.storage.schema import card_messages, outbox
+from shared.storage.schema import card_messages
 from shared.texts import Texts
 
 REASONS = ("offtopic", "rude", "duplicate", "spam")
@@ -83,7 +83,7 @@ async def render(
     if body.is_empty():
         body = Document((paragraph(Span(texts("moderation.photos_only"), italic=True)),))
     blocks.extend(body.blocks)
-    grouping = await similar_card.view(conn, settings, question, fresh=known is not None)
+    grouping = await similar_card.view(conn, settings, question)
     blocks.extend(similar_card.lines(texts, grouping))
     if known is None:
         blocks.extend(await _status(conn, texts, settings, question, citizen))
@@ -387,25 +387,9 @@ async def remember_edit(conn: AsyncConnection, item: OutboxItem) -> None:
 async def pending_cards(conn: AsyncConnection, chat: str, limit: int | None = None) -> int:
     """Cards queued for the admin chat and not yet sent: the backlog (counted up to ``limit``,
     which is all the threshold check needs)."""
-    rows = select(outbox.c.id).where(
-        outbox.c.state == OutboxState.PENDING.value,
-        outbox.c.ref_type == HotlineRef.CARD.value,
-        outbox.c.destination == chat,
-    )
-    if limit is not None:
-        rows = rows.limit(limit)
-    result = await conn.execute(select(func.count()).select_from(rows.subquery()))
-    return int(result.scalar_one())
+    return await pending.count(conn, HotlineRef.CARD.value, destination=chat, limit=limit)
 
 
 async def cancel_pending_cards(conn: AsyncConnection, question_id: int) -> None:
     """A card handed out by /next makes the queued one for the same question redundant."""
-    await conn.execute(
-        update(outbox)
-        .where(
-            outbox.c.ref_type == HotlineRef.CARD.value,
-            outbox.c.ref_id == question_id,
-            outbox.c.state == OutboxState.PENDING.value,
-        )
-        .values(state=OutboxState.CANCELLED.value)
-    )
+    await refs.cancel_by_ref(conn, HotlineRef.CARD.value, question_id)

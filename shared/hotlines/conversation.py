@@ -29,7 +29,7 @@ from shared.hotlines.model import Attachment, Incoming, NameLookup
 from shared.hotlines.moderation import card_or_summary, for_citizen
 from shared.hotlines.refs import HotlineRef
 from shared.hotlines.retention import withdraw
-from shared.outbox import store
+from shared.outbox import pending, store
 from shared.outbox.payload import Button
 from shared.richtext import Document, from_plain
 from shared.services import Services
@@ -37,7 +37,6 @@ from shared.storage import citizens, media
 from shared.storage.citizens import Citizen
 from shared.storage.schema import citizens as citizens_table
 from shared.storage.schema import media as media_table
-from shared.storage.schema import outbox
 
 log = logging.getLogger(__name__)
 
@@ -460,20 +459,9 @@ class Conversation:
             )
         every = [*question.attachments, *ids]
         await repo.set_fields(conn, question.id, attachments=every)
-        rows = await conn.execute(
-            select(outbox.c.id, outbox.c.payload).where(
-                outbox.c.ref_type == HotlineRef.CARD.value,
-                outbox.c.ref_id == question.id,
-                outbox.c.state == OutboxState.PENDING.value,
-            )
-        )
-        waiting = rows.all()
+        waiting = await pending.payloads(conn, HotlineRef.CARD.value, ref_id=question.id)
         for row_id, payload in waiting:
-            await conn.execute(
-                update(outbox)
-                .where(outbox.c.id == row_id, outbox.c.state == OutboxState.PENDING.value)
-                .values(payload={**payload, "media": every})
-            )
+            await pending.rewrite(conn, row_id, {**payload, "media": every})
         if question.carded and not waiting:
             settings, texts = self.settings, self.texts
             await cards.enqueue_more_media(conn, settings, texts, question.id, ids)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from config.settings import ADMIN_PLATFORM
@@ -30,14 +30,14 @@ from shared.hotlines.model import (
     Moderator,
 )
 from shared.hotlines.refs import HotlineRef
-from shared.outbox import store
+from shared.outbox import pending, store
 from shared.outbox.dispatcher import Hook
 from shared.outbox.model import OutboxItem, OutboxMessage
 from shared.outbox.payload import Button, message
 from shared.richtext import Document, Span, from_plain, join, paragraph
 from shared.services import Services
-from shared.storage import audit, citizens, media, writebehind
-from shared.storage.schema import answers, outbox
+from shared.storage import audit, citizens, media
+from shared.storage.schema import answers
 
 
 class AnswerResult(StrEnum):
@@ -151,30 +151,16 @@ async def card_or_summary(
         cache["backlog"] += 1
         return
     if "summary" not in cache:
-        row = (
-            await conn.execute(
-                select(outbox.c.id, outbox.c.payload).where(
-                    outbox.c.ref_type == HotlineRef.BACKLOG.value,
-                    outbox.c.state == OutboxState.PENDING.value,
-                    outbox.c.destination == chat,
-                )
-            )
-        ).first()
-        if row is not None:
-            count = int(dict(row.payload).get("extra", {}).get("count", 0))
-            cache["summary"] = (row.id, count)
+        waiting = await pending.payloads(conn, HotlineRef.BACKLOG.value, destination=chat)
+        if waiting:
+            summary_id, summary = waiting[0]
+            cache["summary"] = (summary_id, int(summary.get("extra", {}).get("count", 0)))
     if "summary" in cache:
         summary_id, count = cache["summary"]
         count += 1
         doc = from_plain(texts("moderation.backlog", count=count))
         payload = message(doc, extra={"count": count})
-        await writebehind.update(
-            conn,
-            outbox,
-            summary_id,
-            {"payload": payload},
-            where={"state": OutboxState.PENDING.value},
-        )
+        await pending.rewrite(conn, summary_id, payload, later=True)
         cache["summary"] = (summary_id, count)
         return
     count = await repo.count_uncarded_new(conn)

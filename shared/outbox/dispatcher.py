@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -31,7 +30,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -53,7 +51,6 @@ from shared.outbox.outcomes import (
 from shared.outbox.ratelimit import RateKey, RateLimiter
 from shared.storage.engine import Database
 from shared.storage.groupcommit import GroupCommit
-from shared.storage.schema import citizens
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +59,9 @@ INFLIGHT = store.INFLIGHT
 HOOKS_PENDING = store.HOOKS_PENDING
 Hook = Callable[[AsyncConnection, OutboxItem], Awaitable[None]]
 Work = Callable[[AsyncConnection], Awaitable[None]]
+# Told, inside the transaction that records the failure, of a person the platform says
+# can't be written to (blocked the bot): the citizens' repository keeps that, not the outbox.
+Unreachable = Callable[[AsyncConnection, int], Awaitable[None]]
 RECORD_RETRY_FIRST = 0.05  # seconds before recording again after a transient database error
 RECORD_RETRY_MAX = 5.0
 STOP_RECORDING_GRACE = 2.0  # seconds stop() waits for interrupted rows to be recorded
@@ -205,9 +205,11 @@ class Dispatcher:
         senders: Mapping[str, Sender],
         settings: OutboxSettings,
         limiter: RateLimiter | None = None,
+        on_unreachable: Unreachable | None = None,
     ) -> None:
         self.db = db
         self.senders = dict(senders)
+        self.on_unreachable = on_unreachable
         self.settings = settings
         self.limiter = limiter or RateLimiter()
         self.hooks: dict[str, list[Hook]] = {}
@@ -305,7 +307,6 @@ class Dispatcher:
             ids = await store.due_destinations(conn, platforms, taken, now, free, broadcasts)
             items = await store.claim_many(conn, ids)
             taken |= {(item.platform, item.destination) for item in items}
-            forming: dict[Any, list[OutboxItem]] = {}
             for item in items:
                 if item.action is OutboxAction.EDIT:
                     await store.aim_edit(conn, item)
@@ -313,17 +314,9 @@ class Dispatcher:
                 if size <= 1:
                     groups.append((item, []))
                     continue
-                group = forming.get(key := group_key(item))
-                if group is not None and len(group) < size:
-                    group.append(item)  # one call carries it with the others
-                else:
-                    forming[key] = group = [item]
-                    groups.append((item, group))
-            for group in forming.values():
-                size = batch_limit(self.senders[group[0].platform], group[0])
-                more = await store.claim_group(conn, group[0], size - len(group) + 1, taken, now)
+                more = await store.claim_group(conn, item, size, taken, now)
                 taken |= {(other.platform, other.destination) for other in more}
-                group.extend(more)
+                groups.append((item, [item, *more]))
 
         # Shares a transaction with the journal of the sends under way.
         await self.journal.run(claim)
@@ -486,10 +479,8 @@ class Dispatcher:
         log.warning("outbox %s: failed: %s", item.id, redact(reason))
 
         async def mark_unreachable(conn: AsyncConnection) -> None:
-            if unreachable and item.citizen_id is not None:
-                await conn.execute(
-                    update(citizens).where(citizens.c.id == item.citizen_id).values(reachable=False)
-                )
+            if unreachable and item.citizen_id is not None and self.on_unreachable is not None:
+                await self.on_unreachable(conn, item.citizen_id)
 
         await self._record(
             item, OutboxState.FAILED, error=reason, unreachable=unreachable, also=mark_unreachable
@@ -612,13 +603,6 @@ async def run_hooks(conn: AsyncConnection, item: OutboxItem, hooks: Sequence[Hoo
             await hook(conn, item)
         except Exception as exc:
             raise HookFailed(getattr(hook, "__qualname__", repr(hook))) from exc
-
-
-def group_key(item: OutboxItem) -> tuple[Any, ...]:
-    """Rows with the same key are the same send to other people: one call may carry them."""
-    payload = json.dumps(item.payload, sort_keys=True, ensure_ascii=False)
-    ref = (item.ref_type, item.ref_id)
-    return (item.platform, item.action, item.lane, item.priority, ref, payload)
 
 
 def cast_batch(sender: Sender) -> BatchSender:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import utcnow
@@ -81,6 +81,11 @@ async def get_or_create(
     created = await find(conn, platform, platform_user_id)
     assert created is not None
     return created
+
+
+async def mark_unreachable(conn: AsyncConnection, citizen_id: int) -> None:
+    """The platform says the citizen can't be written to (blocked the bot): stop trying."""
+    await conn.execute(update(citizens).where(citizens.c.id == citizen_id).values(reachable=False))
 
 
 async def set_fields(conn: AsyncConnection, citizen_id: int, **values: Any) -> None:
