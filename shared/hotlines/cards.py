@@ -83,7 +83,7 @@ async def render(
     if body.is_empty():
         body = Document((paragraph(Span(texts("moderation.photos_only"), italic=True)),))
     blocks.extend(body.blocks)
-    grouping = await similar_card.view(conn, settings, question)
+    grouping = await similar_card.view(conn, settings, question, fresh=known is not None)
     blocks.extend(similar_card.lines(texts, grouping))
     if known is None:
         blocks.extend(await _status(conn, texts, settings, question, citizen))

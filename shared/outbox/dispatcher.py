@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -307,6 +308,7 @@ class Dispatcher:
             ids = await store.due_destinations(conn, platforms, taken, now, free, broadcasts)
             items = await store.claim_many(conn, ids)
             taken |= {(item.platform, item.destination) for item in items}
+            forming: dict[Any, list[OutboxItem]] = {}
             for item in items:
                 if item.action is OutboxAction.EDIT:
                     await store.aim_edit(conn, item)
@@ -314,9 +316,17 @@ class Dispatcher:
                 if size <= 1:
                     groups.append((item, []))
                     continue
-                more = await store.claim_group(conn, item, size, taken, now)
+                group = forming.get(key := group_key(item))
+                if group is not None and len(group) < size:
+                    group.append(item)  # one call carries it with the others
+                else:
+                    forming[key] = group = [item]
+                    groups.append((item, group))
+            for group in forming.values():
+                size = batch_limit(self.senders[group[0].platform], group[0])
+                more = await store.claim_group(conn, group[0], size - len(group) + 1, taken, now)
                 taken |= {(other.platform, other.destination) for other in more}
-                groups.append((item, [item, *more]))
+                group.extend(more)
 
         # Shares a transaction with the journal of the sends under way.
         await self.journal.run(claim)
@@ -603,6 +613,13 @@ async def run_hooks(conn: AsyncConnection, item: OutboxItem, hooks: Sequence[Hoo
             await hook(conn, item)
         except Exception as exc:
             raise HookFailed(getattr(hook, "__qualname__", repr(hook))) from exc
+
+
+def group_key(item: OutboxItem) -> tuple[Any, ...]:
+    """Rows with the same key are the same send to other people: one call may carry them."""
+    payload = json.dumps(item.payload, sort_keys=True, ensure_ascii=False)
+    ref = (item.ref_type, item.ref_id)
+    return (item.platform, item.action, item.lane, item.priority, ref, payload)
 
 
 def cast_batch(sender: Sender) -> BatchSender:
