@@ -191,6 +191,7 @@ def telegram(subscribers: int, window: float) -> dict[str, object]:
             t0 = epoch(first[0][0])
             replied: dict[int, float] = {}
             latencies: dict[int, float] = {}
+            handled: dict[int, float] = {}  # the reply to its answer's row queued
             while time.time() < t0 + window:
                 cards = query(
                     db,
@@ -210,13 +211,14 @@ def telegram(subscribers: int, window: float) -> dict[str, object]:
                     )
                 answers = query(
                     db,
-                    "SELECT a.question_id, o.sent_at FROM answers a JOIN outbox o"
+                    "SELECT a.question_id, o.sent_at, o.created_at FROM answers a JOIN outbox o"
                     " ON o.ref_type = 'answer' AND o.ref_id = a.id WHERE o.state = 'sent'",
                 )
-                for question_id, sent_at in answers:
+                for question_id, sent_at, created_at in answers:
                     qid = int(str(question_id))
                     if qid in replied and qid not in latencies:
                         latencies[qid] = epoch(sent_at) - replied[qid]
+                        handled[qid] = epoch(created_at) - replied[qid]
                 time.sleep(0.1)
             peak = hwm_kib(proc.pid)
             in_window = query(
@@ -249,6 +251,7 @@ def telegram(subscribers: int, window: float) -> dict[str, object]:
         "answer_p50": round(statistics.median(times), 3) if times else None,
         "answer_p95": round(pct(times, 0.95), 3) if times else None,
         "answer_max": round(max(times), 3) if times else None,
+        "answer_queued_p50": round(statistics.median(handled.values()), 3) if handled else None,
         "idle_hwm_mib": round(idle / 1024, 1),
         "peak_hwm_mib": round(peak / 1024, 1),
         "peak_over_idle": round(peak / idle - 1, 3) if idle else None,

@@ -19,21 +19,37 @@ from shared.storage.schema import alerts
 log = logging.getLogger(__name__)
 
 
+STALLED = timedelta(seconds=20)  # an enqueue whose cursor stood still this long is resumed
+
+
 class AlertPlanner:
     name = "alerts"
 
     def __init__(self, services: Services) -> None:
         self.services = services
         self.every = timedelta(seconds=services.settings.alerts.status_every_seconds)
+        self._cursors: dict[int, tuple[int, datetime]] = {}  # alert: (cursor, since when)
 
     async def run_due(self, now: datetime) -> None:
         async with self.services.db.read() as conn:
             live = await service.active(conn)
         for alert in live:
-            if alert.state is AlertState.ENQUEUEING:
+            if alert.state is AlertState.ENQUEUEING and self._stalled(alert, now):
                 await service.enqueue_all(self.services, alert.id)  # resumed after a restart
             await self.refresh(alert.id)
         self.services.wake_outbox()
+
+    def _stalled(self, alert: Alert, now: datetime) -> bool:
+        """Queueing that nobody is doing: its cursor stood still since the last look.
+
+        The process that created the alert queues it (the CLI, or the admin chat's
+        handler); the planner takes over only when that stopped, e.g. killed mid-way.
+        """
+        seen = self._cursors.get(alert.id)
+        if seen is None or seen[0] != alert.cursor:
+            self._cursors[alert.id] = (alert.cursor, now)
+            return False
+        return now - seen[1] >= STALLED
 
     async def upcoming(self, now: datetime, until: datetime) -> Sequence[datetime]:
         async with self.services.db.read() as conn:
@@ -48,25 +64,35 @@ class AlertPlanner:
 
     async def refresh(self, alert_id: int) -> None:
         """Edit the status message if its figures changed and the last edit is old enough;
-        once nothing is pending, close the alert with its summary."""
+        once nothing is pending, close the alert with its summary.
+
+        The figures are counted in a read transaction (a broadcast's rows are many): the
+        write lock is taken only to record what changed.
+        """
         now = utcnow()
-        async with self.services.db.write() as conn:
+        async with self.services.db.read() as conn:
             alert = await service.get(conn, alert_id)
             if alert.state not in (AlertState.ENQUEUEING, AlertState.SENDING):
                 return
             found = await service.figures(conn, alert)
-            over = alert.state is AlertState.SENDING and found.finished
+        over = alert.state is AlertState.SENDING and found.finished
+        if not over and self._recent(alert, now):
+            return
+        async with self.services.db.write() as conn:
             if over:
-                await conn.execute(
+                closed = await conn.execute(
                     update(alerts)
-                    .where(alerts.c.id == alert.id)
+                    .where(alerts.c.id == alert.id, alerts.c.state == AlertState.SENDING.value)
                     .values(state=AlertState.DONE.value, finished_at=now)
                 )
-                alert = await service.get(conn, alert_id)
+                if closed.rowcount != 1:
+                    return  # cancelled meanwhile: the cancel sent its own summary
+                self._cursors.pop(alert.id, None)
+            alert = await service.get(conn, alert_id)
             text = service.describe(self.services, alert, found, now)
-            if text == alert.status_shown or (not over and self._recent(alert, now)):
-                return
-            if await outbound.edit_status(conn, self.services, alert, text):
+            if text != alert.status_shown and await outbound.edit_status(
+                conn, self.services, alert, text
+            ):
                 await conn.execute(
                     update(alerts)
                     .where(alerts.c.id == alert.id)
