@@ -4,8 +4,11 @@
    sending the same messages with the same concurrency and no database (the baseline).
 2. Real limits on: 1,000 messages to 1,000 private chats; the rate as a share of the
    30/s limit, and how many 429s the fake returned and how many rows ended `failed`.
+3. A broadcast enqueued: 100,000 rows with ``enqueue_many`` (batches of 200) while another
+   writer makes intake-sized write transactions (one outbox row each) as fast as it can;
+   its rate alone and during the enqueue, and its longest wait for one transaction.
 
-Run: python -m bench.bench_outbox [--messages 2000] [--limited 1000]
+Run: python -m bench.bench_outbox [--messages 2000] [--limited 1000] [--enqueue 100000]
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from aiogram import Bot
 from bots.telegram.client import make_bot
 from config import Settings
 from shared.domain import OutboxAction, OutboxState
-from shared.outbox.bulk import enqueue_many
+from shared.outbox import store
+from shared.outbox.bulk import BATCH, enqueue_many
+from shared.outbox.lanes import Lane
 from shared.outbox.model import OutboxMessage
 from shared.outbox.payload import message
 from shared.outbox.refs import RefCounts, count_by_ref
@@ -85,7 +90,58 @@ async def outbox_run(settings: Settings, db: Database, chats: list[int]) -> tupl
     return len(chats) / elapsed, states
 
 
-async def main(messages: int, limited: int) -> None:
+async def writer(db: Database, stop: asyncio.Event) -> tuple[float, float]:
+    """Small write transactions until ``stop``: their rate and the longest one (seconds)."""
+    done, longest = 0, 0.0
+    started = time.perf_counter()
+    while not stop.is_set():
+        began = time.perf_counter()
+        async with db.write() as conn:
+            await store.enqueue(
+                conn, OutboxMessage("telegram", OutboxAction.SEND, "1", {"text": "ответ"})
+            )
+        longest = max(longest, time.perf_counter() - began)
+        done += 1
+        await asyncio.sleep(0)
+    return done / (time.perf_counter() - started), longest
+
+
+async def enqueue_run(db: Database, rows: int) -> None:
+    stop = asyncio.Event()
+    alone = asyncio.create_task(writer(db, stop))
+    await asyncio.sleep(2)
+    stop.set()
+    idle_rate, idle_longest = await alone
+    stop = asyncio.Event()
+    during = asyncio.create_task(writer(db, stop))
+    notice = message(from_plain("Отключение воды 1 декабря с 9:00 до 18:00"))
+    started = time.perf_counter()
+    added = await enqueue_many(
+        db,
+        (
+            OutboxMessage(
+                "telegram",
+                OutboxAction.SEND,
+                str(1_000_000 + n),
+                notice,
+                ref_type="bench-alert",
+                ref_id=1,
+                lane=Lane.BROADCAST,
+                dedupe_key=f"bench-alert:1:{n}",
+            )
+            for n in range(rows)
+        ),
+    )
+    elapsed = time.perf_counter() - started
+    stop.set()
+    busy_rate, busy_longest = await during
+    print(f"enqueue of a {rows}-row broadcast (SQLite, batches of {BATCH}):")
+    print(f"  enqueue            {added / elapsed:8.0f} rows/s  ({elapsed:.1f} s)")
+    print(f"  other writer alone {idle_rate:8.0f} tx/s  longest {idle_longest * 1000:.0f} ms")
+    print(f"  during the enqueue {busy_rate:8.0f} tx/s  longest {busy_longest * 1000:.0f} ms")
+
+
+async def main(messages: int, limited: int, rows: int) -> None:
     with tempfile.TemporaryDirectory() as tmp, FakeTelegram(limits=False) as tg:
         chats = list(range(800000, 800000 + messages))
         for chat in chats:
@@ -130,10 +186,18 @@ async def main(messages: int, limited: int) -> None:
         print(f"  429s from the fake {stats['too_many_requests']}, rows {states}")
         assert states.get(OutboxState.FAILED.value, 0) == 0
 
+    if rows:
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Database(f"sqlite+aiosqlite:///{tmp}/enqueue.db")
+            await upgrade(db)
+            await enqueue_run(db, rows)
+            await db.dispose()
+
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--limited", type=int, default=1000)
+    parser.add_argument("--enqueue", type=int, default=100_000)
     args = parser.parse_args()
-    asyncio.run(main(args.messages, args.limited))
+    asyncio.run(main(args.messages, args.limited, args.enqueue))

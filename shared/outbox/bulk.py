@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Sequence
 from itertools import islice
+from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -20,7 +21,7 @@ from shared.outbox.store import row_values
 from shared.storage.engine import Database
 from shared.storage.schema import outbox
 
-BATCH = 500  # rows per transaction: about 10 ms of SQLite's time, short enough to interleave
+BATCH = 200  # rows per transaction: a few ms of SQLite's time, short enough to interleave
 MAX_BATCH = 5000
 
 # Runs in a batch's transaction after its rows are in: record how far the enqueue got
@@ -42,8 +43,9 @@ async def enqueue_many(
         raise ValueError(f"a batch holds 1 to {MAX_BATCH} rows: {batch}")
     added = 0
     async for chunk in _chunks(messages, batch):
+        rows = [row_values(m) for m in chunk]  # before the lock: the writer's time is short
         async with db.write() as conn:
-            added += await insert_batch(conn, chunk)
+            added += await _insert(conn, rows)
             if each is not None:
                 await each(conn, chunk)
         await asyncio.sleep(0)  # other writers waiting on the lock go before the next batch
@@ -52,8 +54,12 @@ async def enqueue_many(
 
 async def insert_batch(conn: AsyncConnection, messages: Sequence[OutboxMessage]) -> int:
     """Insert ``messages`` in the caller's transaction, skipping dedupe keys already present."""
-    plain = [row_values(m) for m in messages if m.dedupe_key is None]
-    keyed = [row_values(m) for m in messages if m.dedupe_key is not None]
+    return await _insert(conn, [row_values(m) for m in messages])
+
+
+async def _insert(conn: AsyncConnection, rows: list[dict[str, Any]]) -> int:
+    plain = [row for row in rows if row["dedupe_key"] is None]
+    keyed = [row for row in rows if row["dedupe_key"] is not None]
     added = 0
     if plain:
         await conn.execute(outbox.insert(), plain)
