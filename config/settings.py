@@ -266,11 +266,11 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         hide_input_in_errors=True,
-    max: MaxSettings = Field(default_factory=MaxSettings)
     )
 
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     vk: VkSettings = Field(default_factory=VkSettings)
+    max: MaxSettings = Field(default_factory=MaxSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     publishing: PublishingSettings = Field(default_factory=PublishingSettings)
@@ -313,6 +313,10 @@ class Settings(BaseSettings):
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
 
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
     def publishing_platforms(self) -> list[str]:
         """Platforms a post can go to: Telegram and MAX with a channel, VK with a user token."""
         out: list[str] = []
@@ -329,17 +333,13 @@ class Settings(BaseSettings):
         """Every platform a setting here configures."""
         return ["telegram", "vk", "max"]
 
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
     def secrets(self) -> list[str]:
         """Every configured secret value, for the log masking filter."""
-            self.max.token,
         values = [
             self.telegram.token,
             self.vk.group_token,
             self.vk.user_token,
+            self.max.token,
             self.web.secret_key,
         ]
         return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
