@@ -225,28 +225,37 @@ class MaxSender:
         return Delivered(messages, url=url, refs={"attachments": attachments})
 
     async def _shown(self, item: OutboxItem, p: MessagePayload) -> list[str]:
-        """The messages a post shows now: the result of its last accepted call."""
+        """The messages a post shows now: the result of its last accepted call.
+
+        Read when the call goes out, not taken from the payload alone: an edit queued
+        while the previous one was still out names the messages the post showed then.
+        """
         if not is_channel(item.destination):
             return [str(i) for i in p.message_ids]
+        latest = await self._latest(item)
+        if latest is not None:
+            return [str(m) for m in (latest.result or {})["mids"]]
         before = Delivered.from_dict(stored(p.extra))
         if before is not None:
             return before.ids()
+        raise PermanentFailure("the MAX post to change was never accepted")
+
+    async def _latest(self, item: OutboxItem) -> OutboxItem | None:
+        """The publication's last send or edit MAX accepted, from the outbox's record."""
         if item.ref_type is None or item.ref_id is None:
-            raise PermanentFailure("a MAX post edit names no publication")
+            return None
         async with self.db.read() as conn:
             rows = await store.by_ref(conn, item.ref_type, item.ref_id)
         done = [
             r
             for r in rows
             if r.platform == NAME
+            and r.id != item.id
             and r.state is OutboxState.SENT
             and r.action is not OutboxAction.DELETE
             and (r.result or {}).get("mids")
         ]
-        if not done:
-            raise PermanentFailure("the MAX post to change was never accepted")
-        latest = max(done, key=lambda r: r.id)
-        return [str(m) for m in (latest.result or {})["mids"]]
+        return max(done, key=lambda r: r.id) if done else None
 
     async def _edit(
         self, item: OutboxItem, p: MessagePayload, delivery: Delivery
