@@ -64,7 +64,8 @@ class AlertPlanner:
 
     async def refresh(self, alert_id: int) -> None:
         """Edit the status message if its figures changed and the last edit is old enough;
-        once nothing is pending, close the alert with its summary.
+        once nothing is pending, close the alert with its summary (at the next look after
+        the last edit's interval).
 
         The figures are counted in a read transaction (a broadcast's rows are many): the
         write lock is taken only to record what changed.
@@ -74,10 +75,10 @@ class AlertPlanner:
             alert = await service.get(conn, alert_id)
             if alert.state not in (AlertState.ENQUEUEING, AlertState.SENDING):
                 return
+            if self._recent(alert, now):
+                return  # counting a broadcast's rows is not free: only when it may show
             found = await service.figures(conn, alert)
         over = alert.state is AlertState.SENDING and found.finished
-        if not over and self._recent(alert, now):
-            return
         async with self.services.db.write() as conn:
             if over:
                 closed = await conn.execute(
