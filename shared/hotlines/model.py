@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from config.settings import ADMIN_PLATFORM
 from shared.storage.media import NewFile
 
 # Outbox priorities in the admin chat and towards citizens: a moderator's own replies go
@@ -39,8 +40,10 @@ class Incoming:
 
 @dataclass(frozen=True)
 class Moderator:
-    """A moderator acting in the admin chat, as the platform adapter identified them."""
+    """A moderator acting in the admin chat, as the platform adapter identified them:
+    ``(platform, id)`` like a citizen, never a code ``shared/`` would have to parse."""
 
-    id: int
+    id: int  # the platform's id of the person
     name: str
-    actor: str  # who did it, as the audit log names them
+    actor: str  # who did it, as the audit log names them (the adapter builds it)
+    platform: str = ADMIN_PLATFORM  # the platform of the admin chat they act in

@@ -25,6 +25,18 @@ log = logging.getLogger(__name__)
 CAPTCHA_TIMEOUT = 15.0
 
 
+def _sent_ids(item: OutboxItem) -> list[str]:
+    """The messages a notice's send made, as its sender typed them.
+
+    A row finished before results were typed (its hook still owed at the upgrade) lists
+    them under ``message_ids``.
+    """
+    delivered = Delivered.of_result(item.result)
+    if delivered is not None:
+        return delivered.ids()
+    return [str(i) for i in (item.result or {}).get("message_ids", [])]
+
+
 class PublicationHooks:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -126,10 +138,9 @@ class PublicationHooks:
         post = await repo.find(conn, post_id)
         if post is None:
             return
-        result = item.result or {}
-        chat = int(result.get("chat_id") or item.destination)
+        chat = int(item.destination)
         role = str(extra.get("role", "notice"))
-        ids = [int(i) for i in result.get("message_ids", [])]
+        ids = [int(i) for i in _sent_ids(item)]
         for message_id in ids:
             outbox_id = extra.get("outbox_id")
             await repo.remember_message(

@@ -23,7 +23,7 @@ class PostRef(StrEnum):
 REF_PUBLICATION = PostRef.PUBLICATION
 REF_NOTICE = PostRef.NOTICE
 MAX_PHOTOS = 10
-WALL = "wall"
+WALL = "wall"  # every publication's destination: the office channel, as each sender knows it
 
 
 @dataclass(frozen=True)
