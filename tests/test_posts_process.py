@@ -184,7 +184,7 @@ async def test_killed_mid_publishing_and_restarted_leaves_no_duplicate(
 
     try:
         await wait_posts(db, [1, 2, 3], {PostStatus.PUBLISHED, PostStatus.PUBLISHING}, 5)
-        pubs = await wait(settled, timeout=40, interval=0.3)
+        pubs = await wait(settled, timeout=90, interval=0.3)
     finally:
         proc.send_signal(signal.SIGTERM)
         await asyncio.to_thread(proc.wait, 15)

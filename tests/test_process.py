@@ -61,7 +61,7 @@ def start(tmp_path: Path, env: dict[str, str], name: str = "run") -> subprocess.
         )
 
 
-async def wait_log(path: Path, needle: str, timeout: float = 20.0) -> str:
+async def wait_log(path: Path, needle: str, timeout: float = 60.0) -> str:
     def text() -> str:
         return path.read_text() if path.exists() else ""
 
