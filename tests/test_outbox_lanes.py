@@ -129,9 +129,7 @@ async def test_interactive_then_urgent_then_broadcast(
     assert max(order.index(chat) for chat in urgent) < first_broadcast + workers
 
 
-async def test_enqueue_many_in_bounded_transactions_while_others_write(
-    sqlite_db: Database,
-) -> None:
+async def test_enqueue_many_in_bounded_transactions_while_others_write(db: Database) -> None:
     events: list[str] = []
     done = False
 
@@ -142,7 +140,7 @@ async def test_enqueue_many_in_bounded_transactions_while_others_write(
         """Another feature's small writes (intake): each waits for one batch at most."""
         writes = 0
         while not done:
-            async with sqlite_db.write() as conn:
+            async with db.write() as conn:
                 await store.enqueue(
                     conn,
                     OutboxMessage("telegram", OutboxAction.SEND, "1", message(from_plain("x"))),
@@ -155,7 +153,7 @@ async def test_enqueue_many_in_bounded_transactions_while_others_write(
     await asyncio.sleep(0)  # the writer is running before the enqueue starts
     chats = range(1, 10_001)
     added = await enqueue_many(
-        sqlite_db, iter(notices("vk", chats, Lane.BROADCAST)), batch=1000, each=each
+        db, iter(notices("vk", chats, Lane.BROADCAST)), batch=1000, each=each
     )
     done = True
     await writer
@@ -167,20 +165,20 @@ async def test_enqueue_many_in_bounded_transactions_while_others_write(
         assert "write" in events[a + 1 : b]
 
     # Again: every row has its dedupe key already, nothing is added twice.
-    assert await enqueue_many(sqlite_db, notices("vk", chats, Lane.BROADCAST)) == 0
-    counts = await count(sqlite_db)
+    assert await enqueue_many(db, notices("vk", chats, Lane.BROADCAST)) == 0
+    counts = await count(db)
     assert counts.total() == 10_000
     assert counts.total(OutboxState.PENDING, "vk") == 10_000
-    async with sqlite_db.read() as conn:
+    async with db.read() as conn:
         lowest = select(func.min(outbox.c.id)).where(outbox.c.ref_type == NOTICE)
         first = await store.get(conn, int((await conn.execute(lowest)).scalar_one()))
     assert first is not None
     assert first.lane is Lane.BROADCAST
     assert first.priority == 0
 
-    async with sqlite_db.write() as conn:
+    async with db.write() as conn:
         assert await refs.cancel_by_ref(conn, NOTICE, 1) == 10_000
-    counts = await count(sqlite_db)
+    counts = await count(db)
     assert counts.total(OutboxState.CANCELLED) == 10_000
     assert counts.total(OutboxState.PENDING) == 0
 
