@@ -45,9 +45,12 @@ def _line(text: str, *, bold: bool = False, link: str | None = None) -> Block:
 
 
 def _platform_name(services: Services, platform: str) -> str:
-    """The name the platform declared for people (its ``PostLimits.title``)."""
+    """The name the platform declared for people (its ``PostLimits.title``); a command
+    that loaded no platform (``post cancel``) names it from the text catalogue."""
     declared = services.limits.get(platform)
-    return declared.title if declared is not None and declared.title else platform
+    if declared is not None and declared.title:
+        return declared.title
+    return services.texts(f"moderation.platform_{platform}")
 
 
 def preview_doc(
