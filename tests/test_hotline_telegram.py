@@ -453,7 +453,8 @@ async def test_command_menus_for_citizens_and_moderators(tmp_path: Path, tg: Fak
     async with running(tmp_path, tg):
         menus = await wait(lambda: len(tg.commands()) == 2 and tg.commands())
     by_scope = {json.loads(scope)["type"]: cmds for scope, cmds in menus.items()}
-    assert [c["command"] for c in by_scope["all_private_chats"]] == ["start", "my", "forget"]
+    private = [c["command"] for c in by_scope["all_private_chats"]]
+    assert private == ["start", "my", "subscribe", "forget"]  # /subscribe: alerts (issue 12)
     admin = {c["command"]: c["description"] for c in by_scope["chat"]}
     assert {"queue", "next", "stats", "digest", "ban", "unban", "post"} <= admin.keys()
     assert json.loads(next(s for s in menus if "chat_id" in s))["chat_id"] == ADMIN_CHAT
