@@ -67,6 +67,7 @@ RECORD_RETRY_FIRST = 0.05  # seconds before recording again after a transient da
 RECORD_RETRY_MAX = 5.0
 STOP_RECORDING_GRACE = 2.0  # seconds stop() waits for interrupted rows to be recorded
 JOURNAL_GROUP = 256  # rows' journal writes that share one transaction at most
+BROADCAST_CALLS_OUT = 1  # per platform, of a broadcast the platform does not de-duplicate
 RECORDING_PER_WORKER = 4  # outcomes waiting to be written, per worker, before claiming waits
 
 
@@ -162,19 +163,20 @@ class Delivery:
         """
         if not self.grouped and name in self.item.progress:
             return self.item.progress[name]  # type: ignore[no-any-return]
-        await self.dispatcher.limiter.acquire(rates, cost, self.lane)
-        for item in self.items:
-            item.progress[INFLIGHT] = name
-        await self.dispatcher.save_progress(*self.items)
-        self.inflight = True
-        try:
-            result = await call()
-        except (OutcomeUnknown, asyncio.CancelledError):
-            raise
-        except BaseException:
+        async with self.dispatcher.gate(self):
+            await self.dispatcher.limiter.acquire(rates, cost, self.lane)
+            for item in self.items:
+                item.progress[INFLIGHT] = name
+            await self.dispatcher.save_progress(*self.items)
+            self.inflight = True
+            try:
+                result = await call()
+            except (OutcomeUnknown, asyncio.CancelledError):
+                raise
+            except BaseException:
+                self._landed()
+                raise
             self._landed()
-            raise
-        self._landed()
         if not self.grouped:
             self.item.progress[name] = result
         return result
@@ -220,6 +222,22 @@ class Dispatcher:
         self._idle = asyncio.Event()
         self._idle.set()
         self.journal = GroupCommit(db, limit=JOURNAL_GROUP, name="outbox-journal")
+        self._gates: dict[str, asyncio.Semaphore] = {}
+
+    def gate(self, delivery: Delivery) -> contextlib.AbstractAsyncContextManager[Any]:
+        """What a step waits for before its pacing, mark and call.
+
+        A broadcast's calls that the platform does not de-duplicate go out one at a time
+        per platform: a crash then leaves at most one of its rows ``unknown``, not one per
+        worker. Its other rows wait here unmarked, so a restart simply sends them.
+        """
+        item = delivery.item
+        if not delivery.lane.broadcast or self.senders[item.platform].idempotent(item):
+            return contextlib.nullcontext()
+        gate = self._gates.get(item.platform)
+        if gate is None:
+            gate = self._gates[item.platform] = asyncio.Semaphore(BROADCAST_CALLS_OUT)
+        return gate
 
     @property
     def broadcast_workers(self) -> int:
