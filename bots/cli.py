@@ -156,11 +156,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         ok = await check_database(settings)
         configured = 0
         for module in platform_modules():
-            for result in await module.check(settings):
-                mark = "✓" if result.ok else "✗"
+            results = await module.check(settings)
+            for result in results:
+                mark = "–" if result.skipped else "✓" if result.ok else "✗"
                 print(f"{mark} {result.what}: {result.detail}")
-                ok = ok and (result.ok or result.what == module.NAME.capitalize())
-            configured += 1
+                ok = ok and (result.ok or result.skipped)
+            configured += not any(r.skipped for r in results)
         return ok and configured > 0
 
     return 0 if asyncio.run(_go()) else 1

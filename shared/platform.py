@@ -16,6 +16,7 @@ class CheckResult:
     ok: bool
     what: str
     detail: str = ""
+    skipped: bool = False  # the platform is not configured: nothing to prove, nothing wrong
 
 
 class PlatformRuntime(Protocol):

@@ -13,6 +13,7 @@ from typing import Any
 
 from maxapi import Bot
 
+from bots.max import NAME
 from bots.max.client import MaxHttp
 from shared import callbacks
 from shared.alerts import feature as alerts
@@ -24,7 +25,6 @@ from shared.services import Services
 
 log = logging.getLogger(__name__)
 
-NAME = "max"
 PHOTO_BYTES = 20 * 1024 * 1024
 UNSUPPORTED = {"video", "audio", "sticker", "file", "contact", "location", "share"}
 

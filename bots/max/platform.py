@@ -7,11 +7,11 @@ from typing import Any
 
 from maxapi.exceptions.max import InvalidToken, MaxApiError
 
+from bots.max import NAME
 from bots.max.client import MaxHttp, make_bot
 from bots.max.handlers import handle_update
 from bots.max.longpoll import LongPoller
 from bots.max.render import TEXT_LIMIT, chunks
-from bots.max.sender import NAME as SENDER_NAME
 from bots.max.sender import MaxSender
 from bots.watch import PollingWatch
 from config import ConfigError
@@ -22,7 +22,6 @@ from shared.services import Services
 
 log = logging.getLogger(__name__)
 
-NAME = SENDER_NAME
 REQUIRED = "GLASHATAI_MAX__TOKEN (and GLASHATAI_MAX__CHANNEL_ID to publish)"
 
 
@@ -116,7 +115,7 @@ def build(services: Services) -> MaxRuntime | None:
 async def check(settings: Settings) -> list[CheckResult]:
     cfg = settings.max
     if not cfg.enabled:
-        return [CheckResult(False, "MAX", f"not configured: set {REQUIRED}")]
+        return [CheckResult(False, "MAX", f"not configured: set {REQUIRED}", skipped=True)]
     bot = make_bot(cfg)
     results: list[CheckResult] = []
     try:

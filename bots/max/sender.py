@@ -16,6 +16,7 @@ from typing import Any
 
 import aiohttp
 
+from bots.max import NAME
 from bots.max.client import MaxFailure, MaxHttp
 from bots.max.render import chunks
 from config.settings import OutboxSettings
@@ -39,7 +40,6 @@ from shared.storage.media import Media
 
 log = logging.getLogger(__name__)
 
-NAME = "max"
 # The destination of the office channel's posts (``shared/posts``' name for "the wall").
 CHANNEL = "wall"
 NOT_READY = "attachment.not.ready"

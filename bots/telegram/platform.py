@@ -137,7 +137,7 @@ def build(services: Services) -> TelegramRuntime | None:
 async def check(settings: Settings) -> list[CheckResult]:
     tg = settings.telegram
     if not tg.enabled:
-        return [CheckResult(False, "Telegram", f"not configured: set {REQUIRED}")]
+        return [CheckResult(False, "Telegram", f"not configured: set {REQUIRED}", skipped=True)]
     results: list[CheckResult] = []
     bot: Bot = make_bot(tg)
     try:

@@ -129,7 +129,7 @@ def _first_group(response: Any) -> dict[str, Any]:
 async def check(settings: Settings) -> list[CheckResult]:
     vk = settings.vk
     if not vk.enabled:
-        return [CheckResult(False, "VK", f"not configured: set {REQUIRED}")]
+        return [CheckResult(False, "VK", f"not configured: set {REQUIRED}", skipped=True)]
     client = VkClient(vk)
     results: list[CheckResult] = []
     try:

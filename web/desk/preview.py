@@ -1,9 +1,9 @@
 """How each platform will show a post, from the platforms' own renderers.
 
 Platforms are found, not listed: any package under ``bots/`` with a ``preview`` module
-(``NAME`` and ``parts(doc, photos, documents) -> list[Part]``) takes part. A renderer's
-HTML is its platform's markup; before it reaches the page it is rebuilt from a short
-allowlist of tags, and everything else is text.
+(``parts(doc, photos, documents) -> list[Part]``) takes part, under the package's ``NAME``.
+A renderer's HTML is its platform's markup; before it reaches the page it is rebuilt from
+a short allowlist of tags, and everything else is text.
 """
 
 from __future__ import annotations
@@ -33,27 +33,30 @@ class Shown:
     parts: list[Part]
 
 
-def modules() -> list[ModuleType]:
+def modules() -> dict[str, ModuleType]:
+    """Each platform's preview module, by the platform's name (its package's ``NAME``)."""
     import bots
 
-    found = []
+    found = {}
     for info in sorted(pkgutil.iter_modules(bots.__path__), key=lambda i: i.name):
         if not info.ispkg:
             continue
         try:
-            found.append(importlib.import_module(f"bots.{info.name}.preview"))
+            module = importlib.import_module(f"bots.{info.name}.preview")
         except ModuleNotFoundError as exc:
             if exc.name != f"bots.{info.name}.preview":
                 raise
+            continue
+        found[importlib.import_module(f"bots.{info.name}").NAME] = module
     return found
 
 
 def previews(doc: Document, platforms: list[str], photos: int, documents: int) -> list[Shown]:
-    out = []
-    for module in modules():
-        if module.NAME in platforms:
-            out.append(Shown(module.NAME, module.parts(doc, photos, documents)))
-    return out
+    return [
+        Shown(name, module.parts(doc, photos, documents))
+        for name, module in modules().items()
+        if name in platforms
+    ]
 
 
 ALLOWED = {"b", "strong", "i", "em", "u", "s", "code", "pre", "blockquote", "a"}
