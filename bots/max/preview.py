@@ -4,11 +4,8 @@ messages of up to 4,000 characters in MAX's HTML subset, the first with the medi
 from __future__ import annotations
 
 from bots.max.render import chunks
-from bots.max.sender import NAME as SENDER_NAME
 from shared.richtext import Document
 from web.desk.preview import Part
-
-NAME = SENDER_NAME
 
 
 def parts(doc: Document, photos: int, documents: int) -> list[Part]:
