@@ -61,7 +61,7 @@ async def test_concurrent_read_modify_write_does_not_lose_updates(db: Database) 
         async with db.write() as conn:
             row = await citizens.get(conn, c.id)
             assert row is not None
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.01)  # widens the read-to-write gap; not a wait for anything
             count = int(row.state_data.get("n", 0)) + 1
             await citizens.set_fields(conn, c.id, state_data={"n": count})
 

@@ -219,7 +219,7 @@ async def test_a_cancelled_statement_ends_the_transaction_with_the_cancellation(
 
     task = asyncio.create_task(long_write())
     await started.wait()
-    await asyncio.sleep(0.05)
+    await asyncio.sleep(0.05)  # cancel while the slow statement runs; a later cancel is as valid
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
