@@ -8,50 +8,12 @@ MAX counts its 4,000-character limit on the visible text; maxapi 1.2 refuses a t
 
 from __future__ import annotations
 
-from html import escape
-
-from shared.richtext import Block, Document, Span, split, visible_length
+from bots.html_render import to_html
+from shared.richtext import Block, Document, split, visible_length
 
 TEXT_LIMIT = 4000
 # maxapi checks ``len(text) < 4000`` on the raw HTML.
 MARKUP_LIMIT = 3999
-
-
-def _span(span: Span) -> str:
-    text = escape(span.text, quote=False)
-    if span.italic:
-        text = f"<i>{text}</i>"
-    if span.bold:
-        text = f"<b>{text}</b>"
-    if span.link:
-        text = f'<a href="{escape(span.link, quote=True)}">{text}</a>'
-    return text
-
-
-def _block(block: Block) -> str:
-    body = "".join(_span(s) for s in block.spans)
-    if block.kind == "heading":
-        return f"<b>{body}</b>"
-    if block.kind == "bullet":
-        return f"• {body}"
-    if block.kind == "ordered":
-        return f"{block.number or 1}. {body}"
-    if block.kind == "quote":
-        return f"<blockquote>{body}</blockquote>"
-    return body
-
-
-def to_html(doc: Document) -> str:
-    """One message's HTML; blocks are separated as in the plain rendering."""
-    out: list[str] = []
-    prev: Block | None = None
-    for block in doc.blocks:
-        if prev is not None:
-            listy = {"bullet", "ordered"}
-            out.append("\n" if prev.kind in listy and block.kind in listy else "\n\n")
-        out.append(_block(block))
-        prev = block
-    return "".join(out)
 
 
 def _head(piece: Document) -> tuple[Document, list[Block]]:
