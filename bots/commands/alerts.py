@@ -9,47 +9,23 @@ Messages are Russian, from ``[cli.alerts]`` in the text catalogue.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from config import Settings
+from bots.commands.runner import run
 from shared.alerts import service
 from shared.alerts.service import Figures
-from shared.errors import InvalidInput, NotFound
+from shared.errors import InvalidInput
 from shared.posts.limits import decode_text
 from shared.services import Services
 from shared.storage.media import NewFile
-from shared.storage.migrate import upgrade
 from shared.texts import Texts
 
 
-def _settings() -> Settings:
-    from bots.cli import _settings as load
-
-    return load()
-
-
 def _run(work: Callable[[Services], Awaitable[int]], alert_id: int | None = None) -> int:
-    settings = _settings()
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-
-    async def go() -> int:
-        services = Services.build(settings)
-        try:
-            await upgrade(services.db)
-            return await work(services)
-        except NotFound:
-            if alert_id is None:
-                raise
-            raise NotFound(services.texts("cli.alerts.not_found", id=alert_id)) from None
-        finally:
-            await services.db.dispose()
-
-    return asyncio.run(go())
+    return run(work, not_found="cli.alerts.not_found", item_id=alert_id)
 
 
 def _read(path: str, texts: Texts) -> bytes:
@@ -87,6 +63,8 @@ def _figures(texts: Texts, key: str, alert_id: int, topic: str, state: str, f: F
 
 
 def cmd_send(args: argparse.Namespace) -> int:
+    from bots.cli import _settings
+
     texts = Texts.load(_settings().texts_file)
     text = decode_text(_read(args.text_file, texts), texts, args.text_file)
     photos = [_photo(p, texts) for p in args.photo or []]

@@ -12,36 +12,14 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from config import Settings
-from shared.errors import NotFound
+from bots.commands.runner import run
 from shared.hotlines import campaigns, deadlines, digest, drafts
 from shared.services import Services
 from shared.storage import audit
-from shared.storage.migrate import upgrade
-
-
-def _settings() -> Settings:
-    from bots.cli import _settings as load
-
-    return load()
 
 
 def _run(work: Callable[[Services], Awaitable[int]], hotline_id: int | None = None) -> int:
-    settings = _settings()
-
-    async def go() -> int:
-        services = Services.build(settings)
-        try:
-            await upgrade(services.db)
-            return await work(services)
-        except NotFound:
-            if hotline_id is None:
-                raise
-            raise NotFound(services.texts("cli.hotlines.not_found", id=hotline_id)) from None
-        finally:
-            await services.db.dispose()
-
-    return asyncio.run(go())
+    return run(work, not_found="cli.hotlines.not_found", item_id=hotline_id)
 
 
 def cmd_create(args: argparse.Namespace) -> int:
@@ -125,7 +103,9 @@ def cmd_digest(args: argparse.Namespace) -> int:
             return 0
         target = Path(args.output)
         if target.suffix.lower() == ".docx":
-            await asyncio.to_thread(target.write_bytes, digest.docx(found, texts, tz, services.settings.office_name))
+            await asyncio.to_thread(
+                target.write_bytes, digest.docx(found, texts, tz, services.settings.office_name)
+            )
         else:
             await asyncio.to_thread(target.write_text, text, encoding="utf-8")
         print(texts("cli.hotlines.written", path=target, count=len(found.entries)))

@@ -8,8 +8,6 @@ written: a refused command leaves the database as it was.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
 import mimetypes
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -18,11 +16,11 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
+from bots.commands.runner import run
 from bots.registry import platform_names, post_limits
-from config import Settings
 from shared.clock import utcnow
 from shared.domain import PostKind, PostStatus
-from shared.errors import InvalidInput, NotFound
+from shared.errors import InvalidInput
 from shared.posts import limits, repo, service
 from shared.posts.model import MAX_PHOTOS, OWNER, Post
 from shared.posts.quiet import quiet_until
@@ -31,7 +29,6 @@ from shared.posts.when import parse_when
 from shared.richtext import Document, from_markdown, to_plain
 from shared.services import Services
 from shared.storage import media as media_repo
-from shared.storage.migrate import upgrade
 from shared.texts import Texts
 
 # A date further ahead is more often a typo in the year than a plan: ask for --yes.
@@ -72,12 +69,6 @@ def _document(path: str, texts: Texts) -> NewMedia:
     return NewMedia("document", Path(path).name, mime, data)
 
 
-def _settings() -> Settings:
-    from bots.cli import _settings as load
-
-    return load()
-
-
 def _run(
     work: Callable[[Services], Awaitable[int]],
     validate: Callable[[Services], None] | None = None,
@@ -89,26 +80,14 @@ def _run(
     Commands that store or publish a post load the platforms' limits (``checks_limits``);
     the others don't import the platform packages at all.
     """
-    settings = _settings()
-    logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    async def go() -> int:
-        services = Services.build(settings)
+    def prepare(services: Services) -> None:
         if checks_limits:
             services.limits = post_limits()
-        try:
-            if validate is not None:
-                validate(services)
-            await upgrade(services.db)
-            return await work(services)
-        except NotFound:
-            if post_id is None:
-                raise
-            raise NotFound(services.texts("cli.posts.not_found", id=post_id)) from None
-        finally:
-            await services.db.dispose()
+        if validate is not None:
+            validate(services)
 
-    return asyncio.run(go())
+    return run(work, prepare=prepare, not_found="cli.posts.not_found", item_id=post_id)
 
 
 def _platforms(value: str | None) -> list[str] | None:
