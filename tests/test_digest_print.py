@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
-import subprocess
 from datetime import timedelta
 from pathlib import Path
 
 import docx
-import pytest
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
@@ -26,6 +23,7 @@ from shared.storage import citizens
 from shared.storage.engine import Database
 from shared.texts import Texts
 from tests.harness import MODERATOR, settings_for
+from tests.libreoffice import needs_libreoffice, page_sizes, to_pdf
 
 OFFICE = "Пресс-служба администрации Энска"
 MOD = Moderator(MODERATOR, "Ольга", f"tg:{MODERATOR}")
@@ -108,33 +106,11 @@ async def test_digest_draft_post_is_numbered_and_keeps_words_apart(
     assert "символом вертикальной" in plain
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+@needs_libreoffice
 async def test_libreoffice_lays_the_digest_out_on_a4(sqlite_db: Database, tmp_path: Path) -> None:
     data, _ = await _word_file(sqlite_db, tmp_path)
-    source = tmp_path / "digest.docx"
-    source.write_bytes(data)
-    done = subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(source),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert done.returncode == 0, done.stderr
-    pdf = (tmp_path / "digest.pdf").read_bytes()
-    boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", pdf)
-    assert boxes
-    for width, height in boxes:  # A4 is 595 x 842 points (Letter would be 612 x 792)
-        assert round(float(width)) == 595
-        assert round(float(height)) == 842
+    pdf = to_pdf(data, "digest", tmp_path)
+    assert set(page_sizes(pdf)) == {(595, 842)}
     # LibreOffice read the language and the author: the PDF says ru-RU and the office.
     assert re.search(rb"/Lang\s*\(ru-RU\)", pdf)
     assert ("FEFF" + OFFICE.encode("utf-16-be").hex().upper()).encode() in pdf

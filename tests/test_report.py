@@ -8,8 +8,6 @@ from __future__ import annotations
 import asyncio
 import io
 import re
-import shutil
-import subprocess
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -48,6 +46,7 @@ from tests.hotline_harness import (
     tg_text,
     wait,
 )
+from tests.libreoffice import needs_libreoffice, page_sizes, to_pdf
 
 OFFICE = "Пресс-служба администрации Энска"
 MOD = Moderator(MODERATOR, "Ольга", f"tg:{MODERATOR}")
@@ -304,41 +303,15 @@ def test_periods_from_what_a_moderator_types() -> None:
         delivery.period("2026-12-31", "2026-01-01", tz, texts, now)
 
 
-@pytest.mark.skipif(
-    shutil.which("soffice") is None and shutil.which("libreoffice") is None,
-    reason="LibreOffice (soffice) not installed",
-)
+@needs_libreoffice
 async def test_libreoffice_opens_the_report(sqlite_db: Database, tmp_path: Path) -> None:
     services = Services(settings=settings_for(tmp_path), db=sqlite_db, texts=Texts.load())
     await _seed(sqlite_db, services)
     async with sqlite_db.read() as conn:
         report = await figures.collect(conn, _year(services.settings))
     _, data = _made(report, services.texts)
-    source = tmp_path / "report.docx"
-    source.write_bytes(data)
-    office = shutil.which("soffice") or shutil.which("libreoffice")
-    assert office is not None
-    done = subprocess.run(
-        [
-            office,
-            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(source),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert done.returncode == 0, done.stderr
-    pdf = (tmp_path / "report.pdf").read_bytes()
-    boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", pdf)
-    assert boxes
-    for width, height in boxes:  # A4 is 595 x 842 points
-        assert (round(float(width)), round(float(height))) == (595, 842)
+    pdf = to_pdf(data, "report", tmp_path)
+    assert set(page_sizes(pdf)) == {(595, 842)}
     assert re.search(rb"/Lang\s*\(ru-RU\)", pdf)
     assert len(re.findall(rb"/Subtype\s*/Image", pdf)) >= 3  # the three charts
 
