@@ -109,7 +109,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
             await db.dispose()
 
     asyncio.run(_go())
-    print("database is up to date")
+    print(Texts.load()("check.database_up_to_date"))
     return 0
 
 
@@ -119,14 +119,16 @@ async def check_database(settings: Settings) -> bool:
 
     from shared.storage.engine import Database
 
+    texts = Texts.load()
+    label = texts("check.database")
     where = database_label(settings.database.url)
     path = sqlite_file(settings.database.url)
     if path is not None and not path.exists():
         folder = next(p for p in (path.parent, *path.parents) if p.exists())
         if not os.access(folder, os.W_OK):
-            print(f"✗ database: {where}: {database_reason(DbProblem.READ_ONLY, '')}")
+            print(f"✗ {label}: {where}: {database_reason(DbProblem.READ_ONLY, '')}")
             return False
-        print(f"✓ database: {where} (not created yet: `glashatai run` creates it)")
+        print(f"✓ {label}: {texts('check.database_not_created', where=where)}")
         return True
     db = Database(settings.database.url)
     try:
@@ -136,11 +138,11 @@ async def check_database(settings: Settings) -> bool:
         found = classify(exc)
         if found is None:
             raise
-        print(f"✗ database: {where}: {database_reason(*found)}")
+        print(f"✗ {label}: {where}: {database_reason(*found)}")
         return False
     finally:
         await db.dispose()
-    print(f"✓ database: {where}")
+    print(f"✓ {label}: {where}")
     return True
 
 
@@ -150,7 +152,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     settings = load_settings()
     setup_logging(settings.log_level, settings.secrets())
     _Invocation.settings = settings
-    print("configuration: OK")
+    print(Texts.load()("check.configuration_ok"))
 
     async def _go() -> bool:
         ok = await check_database(settings)
@@ -244,6 +246,18 @@ def database_reason(problem: DbProblem, detail: str) -> str:
     return Texts.load()(f"cli.errors.db_{problem.value}", detail=redact(detail))
 
 
+def config_problems(exc: ConfigError, texts: Texts) -> str:
+    """Each variable with its problem in Russian where the catalogue has it, else pydantic's."""
+    if not exc.problems:
+        return str(exc)
+    lines = []
+    for problem in exc.problems:
+        key = f"check.config.{problem.kind}"
+        said = texts(key, **problem.values) if key in texts else problem.message
+        lines.append(f"{problem.variable}: {said}")
+    return "\n".join(lines)
+
+
 def error_line(exc: BaseException) -> str | None:
     """One line for a failure the user can fix; None for a bug (a traceback is right)."""
     texts = Texts.load()
@@ -254,7 +268,8 @@ def error_line(exc: BaseException) -> str | None:
         return texts("cli.errors.database_missing", path=exc.path, home=exc.home)
     if isinstance(exc, ConfigError):
         home = settings.home if settings is not None else default_home()
-        details = str(exc) if "\n" not in str(exc) else f"\n{exc}"
+        problems = config_problems(exc, texts)
+        details = problems if "\n" not in problems else f"\n{problems}"
         return texts("cli.errors.configuration", env_file=env_file(home), details=details)
     if isinstance(exc, PlatformNotConfigured):
         return texts.explain(exc)

@@ -21,6 +21,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from config import home as home_folder
@@ -86,7 +87,9 @@ class TelegramSettings(BaseModel):
         if value is not None:
             bot_id, colon, rest = value.get_secret_value().partition(":")
             if not colon or not bot_id.isdigit() or not rest or any(c.isspace() for c in rest):
-                raise ValueError("not a bot token (expected 123456789:AA… as @BotFather gives it)")
+                raise PydanticCustomError(
+                    "bot_token", "not a bot token (expected 123456789:AA… as @BotFather gives it)"
+                )
         return value
 
     @property
@@ -190,7 +193,9 @@ class PublishingSettings(BaseModel):
         if isinstance(value, str):
             pairs = [part.split("=", 1) for part in _str_list(value)]
             if any(len(pair) != 2 for pair in pairs):
-                raise ValueError("expected CATEGORY=KIND pairs separated by commas")
+                raise PydanticCustomError(
+                    "category_kinds", "expected CATEGORY=KIND pairs separated by commas"
+                )
             return {name.strip(): kind.strip() for name, kind in pairs}
         return value
 
@@ -302,7 +307,9 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+            raise PydanticCustomError(
+                "time_zone", "unknown time zone {zone}", {"zone": repr(value)}
+            ) from exc
         return value
 
     @field_validator("log_level")
@@ -310,7 +317,9 @@ class Settings(BaseSettings):
     def _level(cls, value: str) -> str:
         level = value.upper()
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+            raise PydanticCustomError(
+                "log_level", "must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"
+            )
         return level
 
     @property

@@ -85,14 +85,18 @@ def test_missing_postgres_database(tmp_path: Path) -> None:
 
 
 def test_check_opens_the_database(tmp_path: Path) -> None:
-    """It said "configuration: OK" for an unreachable PostgreSQL."""
+    """It said the configuration was fine for an unreachable PostgreSQL."""
     env = env_with(tmp_path, database__url="postgresql+asyncpg://postgres@127.0.0.1:1/test")
     done = glashatai(tmp_path, "check", env=env)
     assert done.returncode == 1
-    assert "✗ database: postgresql+asyncpg://postgres@127.0.0.1:1/test" in done.stdout
+    assert "настройки: в порядке" in done.stdout
+    assert "✗ база данных: postgresql+asyncpg://postgres@127.0.0.1:1/test" in done.stdout
+    fresh = glashatai(tmp_path, "check").stdout
+    assert f"✓ база данных: {tmp_path / 'glashatai.db'} (ещё не создана" in fresh
     ok = glashatai(tmp_path, "db", "upgrade")
     assert ok.returncode == 0, ok.stderr
-    assert f"✓ database: {tmp_path / 'glashatai.db'}" in glashatai(tmp_path, "check").stdout
+    assert "база данных обновлена" in ok.stdout
+    assert f"✓ база данных: {tmp_path / 'glashatai.db'}\n" in glashatai(tmp_path, "check").stdout
 
 
 def test_a_file_that_is_not_sqlite(tmp_path: Path) -> None:
@@ -146,8 +150,17 @@ def test_malformed_token(tmp_path: Path) -> None:
     done = glashatai(tmp_path, "check", env=env_with(tmp_path, telegram__token="my bot token"))
     line = one_line(done)
     assert done.returncode == 2
-    assert "GLASHATAI_TELEGRAM__TOKEN" in line
+    assert "ошибка в настройках" in line
+    assert "GLASHATAI_TELEGRAM__TOKEN: это не токен бота" in line
     assert "my bot token" not in line
+
+
+def test_configuration_errors_are_russian_per_variable(tmp_path: Path) -> None:
+    env = env_with(tmp_path, timezone="Mars/Olympus", telegram__admin_chat_id="not-a-number")
+    done = glashatai(tmp_path, "check", env=env)
+    assert done.returncode == 2
+    assert "GLASHATAI_TIMEZONE: неизвестный часовой пояс 'Mars/Olympus'" in done.stderr
+    assert "GLASHATAI_TELEGRAM__ADMIN_CHAT_ID: нужно целое число" in done.stderr
 
 
 def _hotline(tmp_path: Path) -> None:

@@ -155,7 +155,12 @@ async def test_check_reads_the_token_and_the_channel_rights(tmp_path: Path, max:
     max.set_channel_rights(False)
     results = await max_platform.check(cfg)
     assert [r.ok for r in results] == [True, False]
-    assert "not an admin" in results[1].detail
+    assert results[1].what == "MAX: канал"
+    assert "не администратор канала" in results[1].detail
     cfg.max.token = type(cfg.max.token)("wrong")  # type: ignore[misc,operator]
     [refused] = await max_platform.check(cfg)
     assert not refused.ok
+    assert (refused.what, refused.detail) == (
+        "MAX: токен бота",
+        "не принят: отозван или набран с ошибкой",
+    )

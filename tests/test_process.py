@@ -148,9 +148,11 @@ def test_check_proves_the_tokens(tmp_path: Path, tg: FakeTelegram, vk: FakeVK) -
     )
     out = done.stdout
     assert "✓ Telegram: getMe: @glashatai_test_bot" in out, out + done.stderr
-    assert "✓ Telegram: channel" in out
-    assert "✓ VK: community token" in out
-    assert "✓ VK: user token: can post to the wall" in out
+    assert "✓ Telegram: канал" in out
+    assert "✓ Telegram: чат модераторов" in out
+    assert "✓ VK: токен сообщества" in out
+    assert "✓ VK: токен пользователя: может публиковать на стене" in out
+    assert "– MAX: не настроен: задайте GLASHATAI_MAX__TOKEN" in out
     assert done.returncode == 0, out + done.stderr
     for secret in (tg.token, vk.group_token, vk.user_token):
         assert secret not in out + done.stderr
@@ -160,7 +162,7 @@ def test_check_proves_the_tokens(tmp_path: Path, tg: FakeTelegram, vk: FakeVK) -
         [GLASHATAI, "check"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 1
-    assert "✗ VK: user token" in done.stdout
+    assert "✗ VK: токен пользователя: пользователь токена не редактор" in done.stdout
 
 
 def test_db_upgrade_creates_the_sqlite_file(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from config.settings import Settings
 from shared.platform import CheckResult, PostLimits
 from shared.richtext import Document
 from shared.services import Services
+from shared.texts import Texts
 
 log = logging.getLogger(__name__)
 
@@ -114,37 +115,36 @@ def build(services: Services) -> MaxRuntime | None:
 
 async def check(settings: Settings) -> list[CheckResult]:
     cfg = settings.max
+    texts = Texts.load()
     if not cfg.enabled:
-        return [CheckResult(False, "MAX", f"not configured: set {REQUIRED}", skipped=True)]
+        said = texts("check.not_configured", required=REQUIRED)
+        return [CheckResult(False, "MAX", said, skipped=True)]
+    token = f"MAX: {texts('check.bot_token')}"
+    channel = f"MAX: {texts('check.channel')}"
     bot = make_bot(cfg)
     results: list[CheckResult] = []
     try:
         try:
             me = await bot.get_me()
-            results.append(CheckResult(True, "MAX: bot token", f"@{me.username} (id {me.user_id})"))
+            results.append(CheckResult(True, token, f"@{me.username} (id {me.user_id})"))
         except InvalidToken:
-            return [CheckResult(False, "MAX: bot token", "refused: revoked or mistyped")]
+            return [CheckResult(False, token, texts("check.bot_token_refused"))]
         except Exception as exc:
-            return [CheckResult(False, "MAX: bot token", type(exc).__name__)]
+            return [CheckResult(False, token, type(exc).__name__)]
         if cfg.channel_id is None:
-            results.append(
-                CheckResult(False, "MAX: channel", "GLASHATAI_MAX__CHANNEL_ID is not set")
-            )
+            said = texts("check.variable_not_set", variable="GLASHATAI_MAX__CHANNEL_ID")
+            results.append(CheckResult(False, channel, said))
             return results
         try:
             member = await bot.get_me_from_chat(cfg.channel_id)
             rights = [str(getattr(p, "value", p)) for p in member.permissions or []]
             ok = bool(member.is_admin) and "write" in rights
-            detail = (
-                "the bot is an admin that can post"
-                if ok
-                else "the bot is not an admin of the channel with the right to write"
-            )
-            results.append(CheckResult(ok, "MAX: channel", detail))
+            detail = texts("check.max_bot_can_post" if ok else "check.max_bot_cannot_post")
+            results.append(CheckResult(ok, channel, detail))
         except MaxApiError as exc:
-            results.append(CheckResult(False, "MAX: channel", f"HTTP {exc.code}"))
+            results.append(CheckResult(False, channel, texts("check.http_error", code=exc.code)))
         except Exception as exc:
-            results.append(CheckResult(False, "MAX: channel", type(exc).__name__))
+            results.append(CheckResult(False, channel, type(exc).__name__))
     finally:
         await bot.close_session()
     return results

@@ -26,6 +26,7 @@ from config import ConfigError
 from config.settings import Settings
 from shared.platform import CheckResult, PostLimits
 from shared.services import Services
+from shared.texts import Texts
 
 log = logging.getLogger(__name__)
 
@@ -136,21 +137,26 @@ def build(services: Services) -> TelegramRuntime | None:
 
 async def check(settings: Settings) -> list[CheckResult]:
     tg = settings.telegram
+    texts = Texts.load()
     if not tg.enabled:
-        return [CheckResult(False, "Telegram", f"not configured: set {REQUIRED}", skipped=True)]
+        said = texts("check.not_configured", required=REQUIRED)
+        return [CheckResult(False, "Telegram", said, skipped=True)]
     results: list[CheckResult] = []
     bot: Bot = make_bot(tg)
     try:
         try:
             me = await bot.get_me()
         except TelegramNetworkError as exc:
-            return [CheckResult(False, "Telegram: getMe", f"not reachable: {exc.message}")]
+            said = texts("check.unreachable", detail=exc.message)
+            return [CheckResult(False, "Telegram: getMe", said)]
         except TelegramAPIError as exc:
-            return [CheckResult(False, "Telegram: getMe", f"token rejected: {exc.message}")]
+            said = texts("check.token_rejected", detail=exc.message)
+            return [CheckResult(False, "Telegram: getMe", said)]
         results.append(CheckResult(True, "Telegram: getMe", f"@{me.username} (id {me.id})"))
-        for what, chat in (("admin chat", tg.admin_chat_id), ("channel", tg.channel_id)):
+        for key, chat in (("admin_chat", tg.admin_chat_id), ("channel", tg.channel_id)):
+            what = texts(f"check.{key}")
             if chat is None:
-                results.append(CheckResult(False, f"Telegram: {what}", "not set"))
+                results.append(CheckResult(False, f"Telegram: {what}", texts("check.not_set")))
                 continue
             try:
                 info = await bot.get_chat(chat_ref(str(chat)))
@@ -161,14 +167,22 @@ async def check(settings: Settings) -> list[CheckResult]:
             admin = member.status in {"administrator", "creator"}
             results.append(
                 CheckResult(
-                    admin or what == "admin chat",
+                    admin or key == "admin_chat",
                     f"Telegram: {what}",
-                    f"{info.title or info.username or info.id}: bot is {member.status}",
+                    texts(
+                        "check.bot_is",
+                        chat=info.title or info.username or info.id,
+                        status=member.status,
+                    ),
                 )
             )
         if not tg.moderator_ids:
             results.append(
-                CheckResult(True, "Telegram: moderators", "none listed: the admin chat's admins")
+                CheckResult(
+                    True,
+                    f"Telegram: {texts('check.moderators')}",
+                    texts("check.moderators_none"),
+                )
             )
     finally:
         await bot.session.close()

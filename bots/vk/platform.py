@@ -21,6 +21,7 @@ from config import ConfigError
 from config.settings import Settings
 from shared.platform import CheckResult, PostLimits
 from shared.services import Services
+from shared.texts import Texts
 
 log = logging.getLogger(__name__)
 
@@ -128,25 +129,25 @@ def _first_group(response: Any) -> dict[str, Any]:
 
 async def check(settings: Settings) -> list[CheckResult]:
     vk = settings.vk
+    texts = Texts.load()
     if not vk.enabled:
-        return [CheckResult(False, "VK", f"not configured: set {REQUIRED}", skipped=True)]
+        said = texts("check.not_configured", required=REQUIRED)
+        return [CheckResult(False, "VK", said, skipped=True)]
+    community = f"VK: {texts('check.community_token')}"
+    user = f"VK: {texts('check.user_token')}"
     client = VkClient(vk)
     results: list[CheckResult] = []
     try:
         try:
             groups = await client.group_call("groups.getById", group_id=vk.group_id)
             group = _first_group(groups)
-            results.append(
-                CheckResult(True, "VK: community token", f"{group.get('name')} (id {group['id']})")
-            )
+            results.append(CheckResult(True, community, f"{group.get('name')} (id {group['id']})"))
         except ApiError as exc:
-            results.append(CheckResult(False, "VK: community token", str(exc)))
+            results.append(CheckResult(False, community, str(exc)))
         except Exception as exc:
-            results.append(CheckResult(False, "VK: community token", type(exc).__name__))
+            results.append(CheckResult(False, community, type(exc).__name__))
         if client.user is None:
-            results.append(
-                CheckResult(False, "VK: user token", "not set: wall posts will not be possible")
-            )
+            results.append(CheckResult(False, user, texts("check.user_token_not_set")))
         else:
             try:
                 groups = await client.user_call(
@@ -154,16 +155,12 @@ async def check(settings: Settings) -> list[CheckResult]:
                 )
                 group = _first_group(groups)
                 admin = bool(group.get("is_admin")) and int(group.get("admin_level", 0)) >= 2
-                detail = (
-                    "can post to the wall"
-                    if admin
-                    else "the token's user is not an editor or admin of the community"
-                )
-                results.append(CheckResult(admin, "VK: user token", detail))
+                detail = texts("check.can_post_to_wall" if admin else "check.not_wall_editor")
+                results.append(CheckResult(admin, user, detail))
             except ApiError as exc:
-                results.append(CheckResult(False, "VK: user token", str(exc)))
+                results.append(CheckResult(False, user, str(exc)))
             except Exception as exc:
-                results.append(CheckResult(False, "VK: user token", type(exc).__name__))
+                results.append(CheckResult(False, user, type(exc).__name__))
     finally:
         client.close()
     return results
