@@ -80,6 +80,20 @@ class PageEvents:
     page_errors: list[str] = field(default_factory=list)
 
 
+# ``axe(page)`` and ``screenshot(page, name)``: the fixtures below, typed for the tests.
+Axe = Callable[["Page"], Awaitable[list[dict[str, Any]]]]
+Shot = Callable[["Page", str], Awaitable[None]]
+
+
+async def inert(page: Page, events: PageEvents) -> None:
+    """Nothing injected ran: no flag on window, no dialog, no element the payload makes."""
+    assert await page.evaluate("() => window.__pwned === undefined")
+    assert await page.locator("img[src='x']").count() == 0
+    assert await page.locator("script").count() == 0
+    assert events.dialogs == []
+    assert events.page_errors == []
+
+
 @pytest.fixture
 def page_events() -> PageEvents:
     return PageEvents()
@@ -119,7 +133,7 @@ def _axe_source() -> str:
 
 
 @pytest.fixture
-def axe() -> Callable[[Page], Awaitable[list[dict[str, Any]]]]:
+def axe() -> Axe:
     """``await axe(page)``: the serious and critical axe-core violations on the page."""
     source = _axe_source()
 
@@ -144,7 +158,7 @@ def axe() -> Callable[[Page], Awaitable[list[dict[str, Any]]]]:
 
 
 @pytest.fixture
-def screenshot() -> Callable[[Page, str], Awaitable[None]]:
+def screenshot() -> Shot:
     """``await screenshot(page, "archive")`` writes docs/screenshots/archive.png when asked."""
 
     async def take(page: Page, name: str) -> None:

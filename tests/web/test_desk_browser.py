@@ -5,10 +5,9 @@ hostile text stays text on every desk page; axe-core finds nothing serious."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from shared.clock import utcnow
 from shared.domain import PostStatus, PublicationState
@@ -21,29 +20,18 @@ from tests.fakes.vk import FakeVK
 from tests.fakes.waiting import wait
 from tests.harness import CHANNEL_ID, MODERATOR
 from tests.posts_harness import wait_post
-from tests.web.conftest import PageEvents
+from tests.web.conftest import Axe, PageEvents, Shot, inert
 from tests.web.harness import HOSTILE, RunningWeb, closed_hotline
 from tests.web.test_desk_login import ask_link
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
 
-Axe = Callable[["Page"], Awaitable[list[dict[str, Any]]]]
-Shot = Callable[["Page", str], Awaitable[None]]
 
 BODY = (
     "Администрация приглашает жителей на **публичные слушания** по проекту благоустройства.\n\n"
     "- дата: 5 декабря;\n- место: актовый зал.\n\n[Проект](https://town.example/project)"
 )
-
-
-async def _inert(page: Page, events: PageEvents) -> None:
-    """Nothing injected ran: no flag on window, no dialog, no element the payload makes."""
-    assert await page.evaluate("() => window.__pwned === undefined")
-    assert await page.locator("img[src='x']").count() == 0
-    assert await page.locator("script").count() == 0
-    assert events.dialogs == []
-    assert events.page_errors == []
 
 
 async def login(page: Page, tg: FakeTelegram) -> None:
@@ -80,7 +68,7 @@ async def test_editor_to_calendar_to_both_platforms(
     assert await previews.locator("b", has_text="публичные слушания").count() == 1
     assert await previews.get_by_text("Проект (https://town.example/project)").count() == 1
     assert await page.get_by_label("Заголовок (необязательно)").input_value() == title
-    await _inert(page, page_events)
+    await inert(page, page_events)
     assert await axe(page) == []
 
     photo = tmp_path / "hall.png"
@@ -90,7 +78,7 @@ async def test_editor_to_calendar_to_both_platforms(
     await page.wait_for_url("**/desk/posts/*")
     post_id = int(page.url.rsplit("/", 1)[1])
     assert await page.locator(".publications").get_by_text("запланирован").count() == 2
-    await _inert(page, page_events)
+    await inert(page, page_events)
 
     # On the calendar, on its day, with its state on each platform.
     await page.goto(f"{web_running.url}/desk/calendar?view=month&date={at.date().isoformat()}")
@@ -99,7 +87,7 @@ async def test_editor_to_calendar_to_both_platforms(
     assert await entry.count() == 1
     assert await entry.get_by_text(at.strftime("%H:%M")).count() == 1
     assert await entry.locator("li.state-scheduled").count() == 2
-    await _inert(page, page_events)
+    await inert(page, page_events)
     assert await axe(page) == []
 
     # Publish it now from its page: it reaches the channel and the wall.
@@ -120,7 +108,7 @@ async def test_editor_to_calendar_to_both_platforms(
     await page.goto(f"{web_running.url}/desk/calendar?view=week&date={at.date().isoformat()}")
     entry = page.locator("li.entry", has_text="Слушания")
     assert await entry.locator("li.state-sent").count() == 2
-    await _inert(page, page_events)
+    await inert(page, page_events)
 
     async with services.db.read() as conn:
         actions = [e["action"] for e in await audit.entries(conn, "post", post_id)]
@@ -176,7 +164,7 @@ async def test_calendar_month_and_week(
             entry = day.locator("li.entry", has_text=title)
             assert await entry.get_by_text(when.strftime("%H:%M")).count() == 1, (view, title)
             assert await entry.locator("li.state-scheduled").count() == 2
-        await _inert(page, page_events)
+        await inert(page, page_events)
         assert await axe(page) == []
         await screenshot(page, f"desk-calendar-{view}")
 
@@ -210,7 +198,7 @@ async def test_unknown_send_asks_before_sending_again(
     resolved = [e for e in entries if e["action"] == "post.unknown_resolved"]
     assert resolved[0]["actor"] == f"tg:{MODERATOR}"
     assert resolved[0]["details"] == {"delivered": False}
-    await _inert(page, page_events)
+    await inert(page, page_events)
 
 
 async def test_hotline_desk_is_inert_and_offers_the_digest(
@@ -231,7 +219,7 @@ async def test_hotline_desk_is_inert_and_offers_the_digest(
     await login(page, tg)
     await page.locator("nav.desk-nav").get_by_role("link", name="Горячие линии").click()
     await page.wait_for_url("**/desk/hotlines")
-    await _inert(page, page_events)
+    await inert(page, page_events)
     await page.get_by_role("link", name="Отопление").click()
     await page.wait_for_url(f"**/desk/hotlines/{seeded.id}")
     counts = page.locator("dl.counts")
@@ -239,7 +227,7 @@ async def test_hotline_desk_is_inert_and_offers_the_digest(
     assert await page.locator("ol.queue").get_by_text("Ещё вопрос").count() == 1
     chart = page.locator("svg[role='img']").first
     assert await chart.locator("title").text_content() == "Вопросы по дням"
-    await _inert(page, page_events)
+    await inert(page, page_events)
     assert await axe(page) == []
     await screenshot(page, "desk-hotline")
     async with page.expect_download() as info:
@@ -269,7 +257,7 @@ async def test_delivery_health_masks_secrets(
     assert "Bad Request" in text
     assert "<script>window.__pwned" in text  # shown as text
     assert tg.token not in await page.content()
-    await _inert(page, page_events)
+    await inert(page, page_events)
     assert await axe(page) == []
 
 
@@ -292,7 +280,7 @@ async def test_editing_a_published_post_edits_it_everywhere(
     await text.fill(f"Мост закроют **в воскресенье**. {HOSTILE}")
     await page.get_by_role("button", name="Сохранить").click()
     await page.wait_for_url(f"**/desk/posts/{post_id}")
-    await _inert(page, page_events)
+    await inert(page, page_events)
 
     def channel_says() -> bool:
         return any("в воскресенье" in (m.get("text") or "") for m in tg.messages(CHANNEL_ID))

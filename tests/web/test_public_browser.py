@@ -8,14 +8,13 @@ question must stay text: the browser runs none of it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import feedparser  # type: ignore[import-untyped]
 
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.vk import FakeVK
-from tests.web.conftest import PageEvents
+from tests.web.conftest import Axe, PageEvents, Shot, inert
 from tests.web.harness import (
     HOSTILE,
     RunningWeb,
@@ -29,23 +28,12 @@ from tests.web.harness import (
 if TYPE_CHECKING:
     from playwright.async_api import Page
 
-Axe = Callable[["Page"], Awaitable[list[dict[str, Any]]]]
-Shot = Callable[["Page", str], Awaitable[None]]
 
 PARK = (
     "Парк на набережной **откроется** в субботу после реконструкции.\n\n"
     "В программе:\n\n- концерт городского оркестра;\n- ярмарка;\n- экскурсии.\n\n"
     "[Схема проезда](https://town.example/park)"
 )
-
-
-async def _inert(page: Page, events: PageEvents) -> None:
-    """Nothing injected ran: no flag on window, no dialog, no element the payload makes."""
-    assert await page.evaluate("() => window.__pwned === undefined")
-    assert await page.locator("img[src='x']").count() == 0
-    assert await page.locator("script").count() == 0
-    assert events.dialogs == []
-    assert events.page_errors == []
 
 
 async def test_public_pages_in_the_browser(
@@ -137,7 +125,7 @@ async def test_public_pages_in_the_browser(
     ]:
         await page.goto(f"{base}{path}")
         assert await page.get_by_text("<script>window.__pwned", exact=False).count() >= 1, path
-        await _inert(page, page_events)
+        await inert(page, page_events)
         assert await axe(page) == [], path
 
     await page.goto(f"{base}/no-such-page")
