@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from pydantic_core import PydanticCustomError
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -40,16 +41,21 @@ def parse_database_url(value: str) -> URL:
     try:
         url = make_url(value)
     except ArgumentError:
-        raise ValueError(
+        raise PydanticCustomError(
+            "database_url",
             "not a database URL; expected sqlite+aiosqlite:///path/to/file.db "
-            "or postgresql+asyncpg://user:password@host/database"
+            "or postgresql+asyncpg://user:password@host/database",
         ) from None
     if url.drivername not in DRIVERS:
-        raise ValueError(
-            f"unsupported driver {url.drivername!r}; use {' or '.join(d + '://' for d in DRIVERS)}"
+        raise PydanticCustomError(
+            "database_driver",
+            "unsupported driver {driver}; use {drivers}",
+            {"driver": repr(url.drivername), "drivers": " or ".join(d + "://" for d in DRIVERS)},
         )
     if url.get_backend_name() == "postgresql" and not url.database:
-        raise ValueError("no database name in the PostgreSQL URL (…@host/DATABASE)")
+        raise PydanticCustomError(
+            "database_name", "no database name in the PostgreSQL URL (…@host/DATABASE)"
+        )
     return url
 
 

@@ -219,3 +219,9 @@ def test_alembic_says_nothing_on_stderr(tmp_path: Path) -> None:
     assert done.returncode == 0
     assert "alembic" not in done.stderr.lower(), done.stderr
     assert "Running upgrade" not in done.stderr
+
+
+def test_an_unsupported_database_driver_is_named_in_russian(tmp_path: Path) -> None:
+    env = env_with(tmp_path, database__url="mysql+pymysql://u@localhost/db")
+    line = one_line(glashatai(tmp_path, "check", env=env))
+    assert "GLASHATAI_DATABASE__URL: драйвер 'mysql+pymysql' не поддерживается" in line
