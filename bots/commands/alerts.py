@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
-
+from bots.commands import files
 from bots.commands.runner import run
 from shared.alerts import service
 from shared.alerts.service import Figures
-from shared.errors import InvalidInput
 from shared.posts.limits import decode_text
 from shared.services import Services
 from shared.storage.media import NewFile
@@ -29,21 +26,11 @@ def _run(work: Callable[[Services], Awaitable[int]], alert_id: int | None = None
 
 
 def _read(path: str, texts: Texts) -> bytes:
-    file = Path(path)
-    if not file.is_file():
-        raise InvalidInput(texts("cli.alerts.no_file", path=path))
-    return file.read_bytes()
+    return files.read(path, texts, "cli.alerts.no_file")
 
 
 def _photo(path: str, texts: Texts) -> NewFile:
-    data = _read(path, texts)
-    try:
-        with Image.open(Path(path)) as image:
-            image.verify()
-            kind = (image.format or "jpeg").lower()
-    except (UnidentifiedImageError, OSError, SyntaxError):
-        raise InvalidInput(texts("cli.alerts.not_image", path=path)) from None
-    return NewFile("photo", Path(path).name, Image.MIME.get(kind.upper(), f"image/{kind}"), data)
+    return files.photo(path, texts, "cli.alerts.no_file", "cli.alerts.not_image")
 
 
 def _figures(texts: Texts, key: str, alert_id: int, topic: str, state: str, f: Figures) -> str:

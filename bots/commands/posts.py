@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
-
+from bots.commands import files
 from bots.commands.runner import run
 from bots.registry import platform_names, post_limits
 from shared.clock import utcnow
@@ -40,10 +39,7 @@ UNPUBLISHED = SCHEDULABLE
 
 
 def _read(path: str, texts: Texts) -> bytes:
-    file = Path(path)
-    if not file.is_file():
-        raise InvalidInput(texts("cli.posts.file_not_found", path=path))
-    return file.read_bytes()
+    return files.read(path, texts, "cli.posts.file_not_found")
 
 
 def _text(path: str, texts: Texts) -> str:
@@ -52,15 +48,7 @@ def _text(path: str, texts: Texts) -> str:
 
 
 def _photo(path: str, texts: Texts) -> NewMedia:
-    data = _read(path, texts)
-    try:
-        with Image.open(Path(path)) as image:
-            image.verify()
-            kind = (image.format or "jpeg").lower()
-    except (UnidentifiedImageError, OSError, SyntaxError):
-        raise InvalidInput(texts("cli.posts.not_an_image", path=path)) from None
-    mime = Image.MIME.get(kind.upper(), f"image/{kind}")
-    return NewMedia("photo", Path(path).name, mime, data)
+    return files.photo(path, texts, "cli.posts.file_not_found", "cli.posts.not_an_image")
 
 
 def _document(path: str, texts: Texts) -> NewMedia:

@@ -1,0 +1,34 @@
+"""Files named on the command line: read whole, photos checked to be images before storing.
+
+Each feature words the refusals its own way, so the text keys are the caller's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from shared.errors import InvalidInput
+from shared.storage.media import NewFile
+from shared.texts import Texts
+
+
+def read(path: str, texts: Texts, missing: str) -> bytes:
+    """The file's bytes; ``missing`` (with ``{path}``) when there is no such file."""
+    file = Path(path)
+    if not file.is_file():
+        raise InvalidInput(texts(missing, path=path))
+    return file.read_bytes()
+
+
+def photo(path: str, texts: Texts, missing: str, not_image: str) -> NewFile:
+    """A photo to store, its type from the image itself; ``not_image`` when Pillow can't read it."""
+    data = read(path, texts, missing)
+    try:
+        with Image.open(Path(path)) as image:
+            image.verify()
+            kind = (image.format or "jpeg").lower()
+    except (UnidentifiedImageError, OSError, SyntaxError):
+        raise InvalidInput(texts(not_image, path=path)) from None
+    return NewFile("photo", Path(path).name, Image.MIME.get(kind.upper(), f"image/{kind}"), data)
