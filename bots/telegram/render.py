@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bots.html_render import to_html
+from bots.html_render import to_html as to_html  # re-exported: the sender and preview use it
 from shared.richtext import Document, split, utf16_len
 
 TEXT_LIMIT = 4096
