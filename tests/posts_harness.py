@@ -16,7 +16,7 @@ from tests.fakes.vk import FakeVK
 from tests.fakes.waiting import wait
 from tests.harness import ADMIN_CHAT, CHANNEL_ID, settings_for
 
-NO_QUIET = {"quiet_hours_start": None, "quiet_hours_end": None, "album_wait_seconds": 0.4}
+NO_QUIET = {"quiet_hours_start": None, "quiet_hours_end": None, "album_wait_seconds": 1.0}
 
 
 def post_settings(

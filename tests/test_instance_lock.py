@@ -8,7 +8,7 @@ import os
 import signal
 import subprocess
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -26,6 +26,7 @@ from shared.storage.instance import AlreadyRunning, InstanceLock
 from tests.conftest import POSTGRES_URL, _drop_schema, _postgres
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.vk import FakeVK
+from tests.fakes.waiting import wait
 from tests.test_process import GLASHATAI, env_for, start, wait_log
 
 WRONG_TOKEN = "123456:WRONG-token-bbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
@@ -111,9 +112,14 @@ async def test_a_second_instance_with_a_wrong_token_never_touches_the_first_ones
                 for chat in chats
             ]
         await tg.wait_for(lambda: all(tg.messages(chat) for chat in chats), timeout=30)
-        async with db.read() as conn:
-            items = [await store.get(conn, item_id) for item_id in ids]
-        assert {i.state for i in items if i is not None} == {OutboxState.SENT}
+
+        async def states() -> set[OutboxState]:
+            async with db.read() as conn:
+                items = [await store.get(conn, item_id) for item_id in ids]
+            return {i.state for i in items if i is not None}
+
+        # The outcome is recorded just after the fake answers: wait for the last record.
+        await wait(lambda: _all_sent(states), timeout=30, describe=lambda: "not all sent")
         # Every request since the second start came from the first instance's token.
         assert all(r.get("status", 200) != 401 for r in tg.requests()[before:])
     finally:
@@ -227,3 +233,7 @@ async def test_a_dropped_lock_connection_is_replaced_and_the_database_stays_held
     finally:
         await admin.dispose()
         assert await stop(first) == 0
+
+
+async def _all_sent(states: Callable[[], Awaitable[set[OutboxState]]]) -> bool:
+    return await states() == {OutboxState.SENT}
