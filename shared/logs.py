@@ -81,6 +81,7 @@ def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    # Alembic's INFO lines ("Context impl SQLiteImpl.") mean nothing to the office.
-    for name in ("aiogram.event", "apscheduler", "urllib3", "alembic"):
+    # Their INFO lines (Alembic's "Context impl SQLiteImpl.", pymorphy3 loading its
+    # dictionaries) mean nothing to the office.
+    for name in ("aiogram.event", "apscheduler", "urllib3", "alembic", "pymorphy3"):
         logging.getLogger(name).setLevel(max(logging.getLevelName(level), logging.WARNING))
