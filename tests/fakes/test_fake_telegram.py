@@ -73,7 +73,7 @@ def clock() -> ManualClock:
 @pytest.fixture
 def tg(clock: ManualClock) -> Iterator[FakeTelegram]:
     """Limits off, so that tests of other rules may send freely; limit tests turn them on."""
-    fake = FakeTelegram(clock=clock, limits=False)
+    fake = FakeTelegram(clock=clock, limits=False)  # other rules; limit tests turn them on
     fake.add_user(USER, "Ivan", username="ivan")
     fake.add_user(MODERATOR, "Olga")
     fake.add_chat(ADMIN_CHAT, "supergroup", title="Press office", is_forum=True)

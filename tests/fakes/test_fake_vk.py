@@ -53,7 +53,7 @@ class RewritingSession(requests.Session):
 def fake() -> Iterator[FakeVK]:
     """A running fake with rate limits off, so that tests of other rules may call freely
     (``vk_api`` is not paced here); the tests of the limits switch them on."""
-    with FakeVK(limits=False) as server:
+    with FakeVK(limits=False) as server:  # limits off: tests of other rules call freely
         yield server
         assert server.stats()["crashes"] == 0, "the fake crashed; see the log"
 
