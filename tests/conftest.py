@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.storage.engine import Database
 from shared.storage.migrate import upgrade
-from tests.fakes.max import FakeMax
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.vk import FakeVK
+from simulators.max import FakeMax
+from simulators.telegram import FakeTelegram
+from simulators.vk import FakeVK
 from tests.harness import prepare_telegram
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -20,9 +20,9 @@ from shared.outbox.model import OutboxItem
 from shared.storage import citizens
 from shared.storage.engine import Database
 from shared.storage.media import NewFile
-from tests.fakes.telegram import FakeTelegram, make_png
-from tests.fakes.vk import FakeVK
-from tests.fakes.waiting import wait
+from simulators.telegram import FakeTelegram, make_png
+from simulators.vk import FakeVK
+from simulators.waiting import wait
 
 
 def photo_file(name: str = "p.png") -> NewFile:

@@ -20,9 +20,9 @@ from shared.domain import OutboxState
 from shared.hotlines import campaigns
 from shared.storage.engine import Database
 from shared.storage.schema import outbox, questions
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.vk import FakeVK
-from tests.fakes.waiting import wait
+from simulators.telegram import FakeTelegram
+from simulators.vk import FakeVK
+from simulators.waiting import wait
 from tests.harness import ADMIN_CHAT, MODERATOR, settings_for
 
 MODERATOR_2 = 5002

@@ -11,9 +11,9 @@ from bots.app import App
 from config import Settings
 from shared.posts import repo
 from shared.posts.model import Post, Publication
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.vk import FakeVK
-from tests.fakes.waiting import wait
+from simulators.telegram import FakeTelegram
+from simulators.vk import FakeVK
+from simulators.waiting import wait
 from tests.harness import ADMIN_CHAT, CHANNEL_ID, settings_for
 
 NO_QUIET = {"quiet_hours_start": None, "quiet_hours_end": None, "album_wait_seconds": 1.0}

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from shared.alerts import service
 from shared.alerts.model import AlertState
 from shared.storage.schema import alerts
+from simulators.telegram import FakeTelegram, make_png
+from simulators.vk import FakeVK
 from tests.alerts_harness import adds_up, subscribers
-from tests.fakes.telegram import FakeTelegram, make_png
-from tests.fakes.vk import FakeVK
 from tests.harness import ADMIN_CHAT, MODERATOR
 from tests.hotline_harness import (
     STRANGER,

@@ -9,8 +9,8 @@ import pytest
 
 from shared.alerts import service
 from shared.errors import Conflict
+from simulators.telegram import FakeTelegram
 from tests.alerts_harness import adds_up, done, send, subscribers
-from tests.fakes.telegram import FakeTelegram
 from tests.harness import ADMIN_CHAT, MODERATOR
 from tests.hotline_harness import containing, running, tg_text, wait
 

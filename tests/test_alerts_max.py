@@ -7,10 +7,10 @@ from pathlib import Path
 
 from shared.alerts import service
 from shared.storage.media import NewFile
+from simulators.max import FakeMax
+from simulators.telegram import FakeTelegram
+from simulators.vk.media import png_bytes
 from tests.alerts_harness import adds_up, done, send, subscribers
-from tests.fakes.max import FakeMax
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.vk.media import png_bytes
 from tests.hotline_harness import running, wait
 from tests.test_max_hotline import CITIZEN, consent, labels, overrides, said
 

@@ -17,10 +17,10 @@ from shared.domain import OutboxState
 from shared.storage.engine import Database
 from shared.storage.migrate import upgrade
 from shared.storage.schema import outbox
+from simulators.telegram import FakeTelegram
+from simulators.vk import FakeVK
+from simulators.waiting import wait
 from tests.alerts_harness import subscribers
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.vk import FakeVK
-from tests.fakes.waiting import wait
 from tests.test_process import GLASHATAI, env_for, start
 
 TG_PEOPLE = list(range(710000, 710300))

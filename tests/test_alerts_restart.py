@@ -11,8 +11,8 @@ import pytest
 
 from shared.alerts import feature, planner, service
 from shared.alerts.model import AlertState
+from simulators.telegram import FakeTelegram
 from tests.alerts_harness import adds_up, done, subscribers
-from tests.fakes.telegram import FakeTelegram
 from tests.hotline_harness import outbox_rows, running, wait
 
 PEOPLE = list(range(730000, 730025))

@@ -12,7 +12,7 @@ from shared.alerts.model import AlertState
 from shared.domain import OutboxState
 from shared.storage.media import NewFile
 from shared.storage.schema import alert_subscriptions, citizens
-from tests.fakes.telegram import FakeTelegram, make_png
+from simulators.telegram import FakeTelegram, make_png
 from tests.harness import ADMIN_CHAT, CHANNEL_ID
 from tests.hotline_harness import (
     containing,

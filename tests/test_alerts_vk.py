@@ -12,9 +12,9 @@ from shared.alerts import service
 from shared.domain import OutboxState
 from shared.storage.media import NewFile
 from shared.storage.schema import alert_subscriptions, citizens
+from simulators.telegram import FakeTelegram, make_png
+from simulators.vk import FakeVK
 from tests.alerts_harness import adds_up, done, send, subscribers
-from tests.fakes.telegram import FakeTelegram, make_png
-from tests.fakes.vk import FakeVK
 from tests.hotline_harness import outbox_rows, running, vk_buttons, vk_consent, wait
 
 CITIZEN = 300001

@@ -19,7 +19,7 @@ from shared.outbox.model import OutboxMessage
 from shared.outbox.payload import Button, edit, message
 from shared.richtext import from_plain
 from shared.storage.engine import Database
-from tests.fakes.telegram import FakeTelegram
+from simulators.telegram import FakeTelegram
 from tests.harness import ADMIN_CHAT, MODERATOR, running_outbox, settings_for, settle
 from tests.hotline_harness import (
     containing,

@@ -19,8 +19,8 @@ from shared.services import Services
 from shared.storage.engine import Database
 from shared.storage.migrate import upgrade
 from shared.texts import Texts
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.vk import FakeVK
+from simulators.telegram import FakeTelegram
+from simulators.vk import FakeVK
 from tests.harness import settings_for
 from tests.test_process import GLASHATAI, env_for
 

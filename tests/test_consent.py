@@ -13,9 +13,9 @@ from typing import Any
 from shared.storage import citizens
 from shared.storage.citizens import Citizen
 from shared.storage.engine import Database
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.vk import FakeVK
-from tests.fakes.waiting import wait
+from simulators.telegram import FakeTelegram
+from simulators.vk import FakeVK
+from simulators.waiting import wait
 from tests.harness import settings_for
 from tests.hotline_harness import handled_updates, open_hotline, question_rows, tg_text
 from tests.posts_harness import running_app

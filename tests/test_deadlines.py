@@ -28,7 +28,7 @@ from shared.storage import citizens
 from shared.storage.engine import Database
 from shared.storage.schema import hotlines, outbox, questions, reminders
 from shared.texts import Texts
-from tests.fakes.telegram import FakeTelegram
+from simulators.telegram import FakeTelegram
 from tests.harness import ADMIN_CHAT, MODERATOR, settings_for
 from tests.hotline_harness import containing, running, tg_text, wait
 

@@ -17,8 +17,8 @@ from bots.app import App
 from shared.domain import PostKind, PostStatus
 from shared.posts import repo, service
 from shared.richtext import from_plain
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.vk import FakeVK
+from simulators.telegram import FakeTelegram
+from simulators.vk import FakeVK
 from tests.feed_site import Site, jpeg, png, serve_site
 from tests.harness import MODERATOR
 from tests.posts_harness import (

@@ -16,9 +16,9 @@ from shared.richtext import from_plain
 from shared.services import Services
 from shared.storage.engine import Database
 from shared.texts import Texts
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.vk import FakeVK
-from tests.fakes.waiting import wait
+from simulators.telegram import FakeTelegram
+from simulators.vk import FakeVK
+from simulators.waiting import wait
 from tests.feed_site import Site, jpeg, serve_site
 from tests.harness import settings_for
 

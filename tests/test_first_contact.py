@@ -11,7 +11,7 @@ import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from tests.fakes.telegram import FakeTelegram
+from simulators.telegram import FakeTelegram
 from tests.harness import ADMIN_CHAT, CHANNEL
 from tests.test_process import GLASHATAI
 

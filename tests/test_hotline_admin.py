@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from shared.hotlines import campaigns
-from tests.fakes.telegram import FakeTelegram
+from simulators.telegram import FakeTelegram
 from tests.harness import ADMIN_CHAT, MODERATOR
 from tests.hotline_harness import STRANGER, containing, hotline_people, running, tg_text, wait
 

@@ -16,8 +16,8 @@ import pytest
 from shared.clock import utcnow
 from shared.domain import OutboxState
 from shared.storage import citizens
-from tests.fakes.telegram import FakeTelegram, LimitConfig
-from tests.fakes.vk import FakeVK
+from simulators.telegram import FakeTelegram, LimitConfig
+from simulators.vk import FakeVK
 from tests.harness import ADMIN_CHAT, MODERATOR, prepare_telegram
 from tests.hotline_harness import (
     cards,

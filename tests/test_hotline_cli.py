@@ -12,8 +12,8 @@ import pytest
 from bots.cli import main
 from shared.clock import utcnow
 from shared.hotlines import campaigns
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.vk import FakeVK
+from simulators.telegram import FakeTelegram
+from simulators.vk import FakeVK
 from tests.harness import ADMIN_CHAT, CHANNEL_ID, MODERATOR
 from tests.hotline_harness import (
     cards,

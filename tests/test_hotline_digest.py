@@ -24,7 +24,7 @@ from shared.storage.engine import Database
 from shared.storage.migrate import upgrade
 from shared.storage.schema import posts
 from shared.texts import Texts
-from tests.fakes.telegram import FakeTelegram
+from simulators.telegram import FakeTelegram
 from tests.harness import ADMIN_CHAT, MODERATOR, settings_for
 from tests.hotline_harness import (
     cards,

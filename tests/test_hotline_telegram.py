@@ -11,7 +11,7 @@ import pytest
 from bots.app import App
 from shared.domain import OutboxState
 from shared.storage import audit
-from tests.fakes.telegram import FakeTelegram, make_png
+from simulators.telegram import FakeTelegram, make_png
 from tests.harness import ADMIN_CHAT, MODERATOR
 from tests.hotline_harness import (
     HOSTILE,

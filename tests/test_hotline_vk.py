@@ -10,8 +10,8 @@ import pytest
 
 from shared.domain import OutboxState
 from shared.storage import audit, citizens
-from tests.fakes.telegram import FakeTelegram, make_png
-from tests.fakes.vk import FakeVK
+from simulators.telegram import FakeTelegram, make_png
+from simulators.vk import FakeVK
 from tests.harness import ADMIN_CHAT, MODERATOR
 from tests.hotline_harness import (
     HOSTILE,

@@ -23,10 +23,10 @@ from shared.outbox.payload import message
 from shared.richtext import from_plain
 from shared.storage.engine import Database
 from shared.storage.instance import AlreadyRunning, InstanceLock
+from simulators.telegram import FakeTelegram
+from simulators.vk import FakeVK
+from simulators.waiting import wait
 from tests.conftest import POSTGRES_URL, _drop_schema, _postgres
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.vk import FakeVK
-from tests.fakes.waiting import wait
 from tests.test_process import GLASHATAI, env_for, start, wait_log
 
 WRONG_TOKEN = "123456:WRONG-token-bbbbbbbbbbbbbbbbbbbbbbbbbbbbb"

@@ -10,10 +10,10 @@ import pytest
 
 from shared.domain import OutboxState
 from shared.storage import citizens, markers
-from tests.fakes.max import FakeMax
-from tests.fakes.max.state import BOT_USER_ID
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.vk.media import png_bytes
+from simulators.max import FakeMax
+from simulators.max.state import BOT_USER_ID
+from simulators.telegram import FakeTelegram
+from simulators.vk.media import png_bytes
 from tests.harness import ADMIN_CHAT, MODERATOR
 from tests.hotline_harness import (
     HOSTILE,

@@ -14,9 +14,9 @@ from shared.domain import PostStatus, PublicationState
 from shared.posts import repo
 from shared.posts.model import Publication
 from shared.storage.engine import Database
-from tests.fakes.max import FakeMax
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.waiting import wait
+from simulators.max import FakeMax
+from simulators.telegram import FakeTelegram
+from simulators.waiting import wait
 from tests.harness import ADMIN_CHAT
 from tests.test_posts_process import cli, wait_posts
 from tests.test_process import env_for, start, wait_log

@@ -12,9 +12,9 @@ from shared.domain import OutboxState, PostStatus, PublicationState
 from shared.outbox import store
 from shared.posts import service
 from shared.richtext import from_plain
-from tests.fakes.max import FakeMax
-from tests.fakes.telegram import FakeTelegram, make_png
-from tests.fakes.waiting import wait
+from simulators.max import FakeMax
+from simulators.telegram import FakeTelegram, make_png
+from simulators.waiting import wait
 from tests.harness import settings_for
 from tests.posts_harness import NO_QUIET, running_app, wait_admin, wait_post
 

@@ -20,8 +20,8 @@ from shared.richtext import (
     paragraph,
     visible_length,
 )
-from tests.fakes.max import FakeMax
-from tests.fakes.max.text import parse_html
+from simulators.max import FakeMax
+from simulators.max.text import parse_html
 
 MAX_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "del", "a", "code", "pre"}
 MAX_TAGS |= {"mark", "blockquote", "h1"}

@@ -9,9 +9,9 @@ from shared.domain import PostStatus, PublicationState
 from shared.posts import repo
 from shared.storage import audit
 from shared.storage.engine import Database
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.vk import FakeVK
-from tests.fakes.waiting import wait
+from simulators.telegram import FakeTelegram
+from simulators.vk import FakeVK
+from simulators.waiting import wait
 from tests.harness import ADMIN_CHAT, MODERATOR
 from tests.hotline_harness import handled_updates
 from tests.posts_harness import admin, buttons, channel, post_settings, running_app, wait_admin

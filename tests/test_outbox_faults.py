@@ -26,8 +26,8 @@ from shared.outbox.payload import message
 from shared.richtext import from_plain
 from shared.storage import citizens, media
 from shared.storage.engine import Database
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.waiting import wait
+from simulators.telegram import FakeTelegram
+from simulators.waiting import wait
 from tests.harness import ADMIN_CHAT, photo_file, running_outbox, settings_for, settle
 
 CITIZEN = 515151

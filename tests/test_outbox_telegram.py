@@ -17,8 +17,8 @@ from shared.outbox.payload import Button, delete, edit, message
 from shared.richtext import Document, Span, from_plain, join, paragraph
 from shared.storage import citizens, media
 from shared.storage.engine import Database
+from simulators.telegram import FakeTelegram
 from tests.conftest import SPECS
-from tests.fakes.telegram import FakeTelegram
 from tests.harness import (
     ADMIN_CHAT,
     pdf_file,

@@ -17,8 +17,8 @@ from shared.outbox.payload import Button, message
 from shared.richtext import from_markdown, from_plain
 from shared.storage import citizens, media
 from shared.storage.engine import Database
+from simulators.vk import FakeVK
 from tests.conftest import SPECS
-from tests.fakes.vk import FakeVK
 from tests.harness import pdf_file, photo_file, running_outbox, settings_for, settle
 
 CITIZEN = 777001

@@ -34,9 +34,9 @@ from shared.storage import media
 from shared.storage.engine import Database
 from shared.storage.media import NewFile
 from shared.texts import Texts
-from tests.fakes.telegram import FakeTelegram, make_png
-from tests.fakes.telegram.server import NGINX_MAX_BODY
-from tests.fakes.vk import FakeVK
+from simulators.telegram import FakeTelegram, make_png
+from simulators.telegram.server import NGINX_MAX_BODY
+from simulators.vk import FakeVK
 from tests.harness import CHANNEL_ID, running_outbox, settings_for, settle
 from tests.test_process import GLASHATAI, env_for
 

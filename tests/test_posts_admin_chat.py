@@ -11,8 +11,8 @@ from shared.domain import PostStatus, PublicationState
 from shared.posts import service
 from shared.posts.model import OWNER
 from shared.storage import media as media_repo
-from tests.fakes.telegram import FakeTelegram, make_png
-from tests.fakes.vk import FakeVK
+from simulators.telegram import FakeTelegram, make_png
+from simulators.vk import FakeVK
 from tests.harness import ADMIN_CHAT, CHANNEL_ID, MODERATOR
 from tests.posts_harness import (
     admin,

@@ -11,8 +11,8 @@ from aiohttp import web
 
 from shared.domain import PostStatus
 from shared.posts import repo
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.vk import FakeVK
+from simulators.telegram import FakeTelegram
+from simulators.vk import FakeVK
 from tests.harness import MODERATOR
 from tests.posts_harness import (
     channel,

@@ -9,9 +9,9 @@ from shared.outbox import store
 from shared.posts import service
 from shared.richtext import from_markdown, from_plain
 from shared.storage import audit
-from tests.fakes.telegram import FakeTelegram, make_png
-from tests.fakes.vk import FakeVK
-from tests.fakes.waiting import wait
+from simulators.telegram import FakeTelegram, make_png
+from simulators.vk import FakeVK
+from simulators.waiting import wait
 from tests.harness import ADMIN_CHAT, CHANNEL_ID, MODERATOR
 from tests.posts_harness import (
     admin,

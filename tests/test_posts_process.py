@@ -15,9 +15,9 @@ from shared.domain import PostStatus, PublicationState
 from shared.posts import repo
 from shared.posts.model import Publication
 from shared.storage.engine import Database
-from tests.fakes.telegram import FakeTelegram, make_png
-from tests.fakes.vk import FakeVK
-from tests.fakes.waiting import wait
+from simulators.telegram import FakeTelegram, make_png
+from simulators.vk import FakeVK
+from simulators.waiting import wait
 from tests.harness import ADMIN_CHAT, CHANNEL_ID
 from tests.test_process import GLASHATAI, env_for, held, start, wait_log
 

@@ -11,8 +11,8 @@ from shared.posts import repo, service
 from shared.richtext import from_plain
 from shared.services import Services
 from shared.storage.migrate import upgrade
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.vk import FakeVK
+from simulators.telegram import FakeTelegram
+from simulators.vk import FakeVK
 from tests.harness import MODERATOR
 from tests.posts_harness import (
     channel,

@@ -14,8 +14,8 @@ from shared.delivered import Delivered, Role
 from shared.domain import PostStatus, PublicationState
 from shared.posts import repo, service
 from shared.richtext import from_markdown
-from tests.fakes.telegram import FakeTelegram, make_png
-from tests.fakes.vk import FakeVK
+from simulators.telegram import FakeTelegram, make_png
+from simulators.vk import FakeVK
 from tests.harness import CHANNEL_ID
 from tests.posts_harness import channel, post_settings, running_app, wait_post
 

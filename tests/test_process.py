@@ -21,9 +21,9 @@ from shared.outbox.payload import message
 from shared.richtext import from_plain
 from shared.storage.engine import Database
 from shared.storage.migrate import upgrade
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.vk import FakeVK
-from tests.fakes.waiting import wait
+from simulators.telegram import FakeTelegram
+from simulators.vk import FakeVK
+from simulators.waiting import wait
 from tests.harness import ADMIN_CHAT, CHANNEL, MODERATOR
 
 GLASHATAI = str(Path(sys.executable).parent / "glashatai")

@@ -14,8 +14,8 @@ from shared.outbox.model import OutboxMessage
 from shared.outbox.payload import message
 from shared.richtext import from_plain
 from shared.storage.engine import Database
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.vk import FakeVK
+from simulators.telegram import FakeTelegram
+from simulators.vk import FakeVK
 from tests.harness import prepare_telegram, running_outbox, settings_for, settle
 
 

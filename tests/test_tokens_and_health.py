@@ -15,8 +15,8 @@ from shared.outbox.payload import message
 from shared.richtext import from_plain
 from shared.storage.engine import Database
 from shared.storage.migrate import upgrade
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.vk import FakeVK
+from simulators.telegram import FakeTelegram
+from simulators.vk import FakeVK
 from tests.harness import ADMIN_CHAT
 from tests.test_process import GLASHATAI, env_for, start, wait_log
 

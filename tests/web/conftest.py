@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.vk import FakeVK
+from simulators.telegram import FakeTelegram
+from simulators.vk import FakeVK
 from tests.web.harness import RunningWeb, running_web, web_settings
 
 if TYPE_CHECKING:

@@ -28,8 +28,8 @@ from shared.storage import citizens
 from shared.storage.media import NewFile
 from shared.storage.migrate import upgrade
 from shared.storage.schema import citizens as citizens_table
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.vk import FakeVK
+from simulators.telegram import FakeTelegram
+from simulators.vk import FakeVK
 from tests.harness import MODERATOR, pdf_file, photo_file, settings_for
 from tests.posts_harness import wait_post
 

@@ -13,7 +13,7 @@ from shared.domain import PostStatus
 from shared.posts import repo, service
 from shared.richtext import from_plain
 from shared.storage import audit
-from tests.fakes.telegram import FakeTelegram
+from simulators.telegram import FakeTelegram
 from tests.harness import MODERATOR
 from tests.web.harness import RunningWeb
 from tests.web.test_desk_login import logged_in

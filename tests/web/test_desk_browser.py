@@ -15,9 +15,9 @@ from shared.hotlines import questions as questions_repo
 from shared.posts import service
 from shared.richtext import from_markdown, from_plain
 from shared.storage import audit, citizens
-from tests.fakes.telegram import FakeTelegram, make_png
-from tests.fakes.vk import FakeVK
-from tests.fakes.waiting import wait
+from simulators.telegram import FakeTelegram, make_png
+from simulators.vk import FakeVK
+from simulators.waiting import wait
 from tests.harness import CHANNEL_ID, MODERATOR
 from tests.posts_harness import wait_post
 from tests.web.conftest import Axe, PageEvents, Shot, inert

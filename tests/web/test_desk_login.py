@@ -16,9 +16,9 @@ from sqlalchemy import update
 from shared.clock import utcnow
 from shared.storage import audit
 from shared.storage.schema import desk_login_links, desk_sessions
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.vk import FakeVK
-from tests.fakes.waiting import wait
+from simulators.telegram import FakeTelegram
+from simulators.vk import FakeVK
+from simulators.waiting import wait
 from tests.harness import ADMIN_CHAT, MODERATOR
 from tests.web.harness import RunningWeb, running_web, web_settings
 from web.desk import LOGIN_ATTEMPTS_LIMIT, STAFF_ROUTES

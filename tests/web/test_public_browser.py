@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 import feedparser  # type: ignore[import-untyped]
 
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.vk import FakeVK
+from simulators.telegram import FakeTelegram
+from simulators.vk import FakeVK
 from tests.web.conftest import Axe, PageEvents, Shot, inert
 from tests.web.harness import (
     HOSTILE,

@@ -6,7 +6,7 @@ import pytest
 
 from bots.cli import main
 from config import load_settings
-from tests.fakes.telegram import FakeTelegram
+from simulators.telegram import FakeTelegram
 from tests.harness import ADMIN_CHAT, CHANNEL
 from tests.web import conftest as web_conftest
 

@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
-from tests.fakes.vk.media import sniff_image
+from simulators.vk.media import sniff_image
 
 from .errors import bad_request
 from .messages import message_api

@@ -27,7 +27,7 @@ Modules: ``fake`` (this API), ``server`` (HTTP thread, faults, getUpdates), ``me
 (``registry`` of methods and fields; ``sending``, ``editing``, ``chats``), ``content``
 (text/keyboard/file validation), ``html`` (HTML parse mode), ``limits`` (flood limits
 and their values), ``state``, ``inject``, ``params``, ``media``, ``links``.
-Run by hand: ``python -m tests.fakes.telegram --port 8081``.
+Run by hand: ``python -m simulators.telegram --port 8081``.
 """
 
 from .fake import DEFAULT_TOKEN, FakeTelegram

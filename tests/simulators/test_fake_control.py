@@ -1,4 +1,4 @@
-"""The fakes started by hand (``python -m tests.fakes.…``) and driven over their control API."""
+"""The fakes started by hand (``python -m simulators.…``) and driven over their control API."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.waiting import wait_sync
+from simulators.waiting import wait_sync
 
 REPO = Path(__file__).resolve().parents[2]
 ADMINS = -1001234567890
@@ -60,7 +60,7 @@ def started() -> Iterator[Any]:
 
 def test_telegram_chat_with_a_negative_id_and_driving_by_hand(started: Any) -> None:
     base = started(
-        "tests.fakes.telegram",
+        "simulators.telegram",
         "--chat", f"{ADMINS}:supergroup:Admins",
         "--chat", "-1009876543210:channel",
         "--user", f"{CITIZEN}:Анна",
@@ -105,7 +105,7 @@ def test_telegram_chat_with_a_negative_id_and_driving_by_hand(started: Any) -> N
 
 
 def test_telegram_chat_option_with_equals_sign(started: Any) -> None:
-    base = started("tests.fakes.telegram", f"--chat={ADMINS}:supergroup:Пресс-служба")
+    base = started("simulators.telegram", f"--chat={ADMINS}:supergroup:Пресс-служба")
     api = f"{base}/bot123456:TEST-token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
     assert http(f"{api}/getChat", {"chat_id": ADMINS})["result"]["title"] == "Пресс-служба"
 
@@ -119,7 +119,7 @@ def help_of(module: str) -> str:
 
 
 def test_help_documents_the_control_api() -> None:
-    telegram, vk = help_of("tests.fakes.telegram"), help_of("tests.fakes.vk")
+    telegram, vk = help_of("simulators.telegram"), help_of("simulators.vk")
     assert "/control/messages?chat_id=" in telegram
     assert "/control/callback" in telegram
     assert "--chat -1001234567890:supergroup:Admins" in " ".join(telegram.split())
@@ -129,7 +129,7 @@ def test_help_documents_the_control_api() -> None:
 
 
 def test_vk_driving_by_hand(started: Any) -> None:
-    info = json.loads(started("tests.fakes.vk"))
+    info = json.loads(started("simulators.vk"))
     base, group_id = info["base_url"], info["group_id"]
 
     def method(name: str, token: str, **params: Any) -> Any:

@@ -23,11 +23,11 @@ from maxapi.types.updates.message_callback import MessageCallback
 from maxapi.types.updates.message_created import MessageCreated
 from maxapi.utils.inline_keyboard import InlineKeyboardBuilder
 
-from tests.fakes.max import FakeMax
-from tests.fakes.max import spec as max_spec
-from tests.fakes.max.text import visible
-from tests.fakes.vk.media import png_bytes
-from tests.fakes.waiting import wait
+from simulators.max import FakeMax
+from simulators.max import spec as max_spec
+from simulators.max.text import visible
+from simulators.vk.media import png_bytes
+from simulators.waiting import wait
 
 REPO = Path(__file__).resolve().parents[2]
 CITIZEN = 5001
@@ -413,7 +413,7 @@ def test_visible_text_of_formats() -> None:
 
 
 def test_runs_by_hand() -> None:
-    command = [sys.executable, "-m", "tests.fakes.max", "--port", "0"]
+    command = [sys.executable, "-m", "simulators.max", "--port", "0"]
     with subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, text=True) as process:
         try:
             assert process.stdout is not None

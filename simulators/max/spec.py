@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 
 # The repository's sibling folder ``shared/`` (as ``tests/conftest.py`` finds the specs).
-SPEC = Path(__file__).resolve().parents[3].parent / "shared" / "specs" / "max" / "schema.yaml"
+SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "specs" / "max" / "schema.yaml"
 
 
 @dataclass(frozen=True)

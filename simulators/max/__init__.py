@@ -23,7 +23,7 @@ Use::
 Modules: ``fake`` (this API), ``server`` (HTTP, checks, limits, faults), ``spec`` (the
 schema), ``api`` (operations), ``messages``, ``text`` (formats), ``updates`` (long
 polling), ``inject`` (citizens), ``control`` (by hand), ``state``, ``errors``.
-Run by hand: ``python -m tests.fakes.max --port 8083``.
+Run by hand: ``python -m simulators.max --port 8083``.
 """
 
 from .fake import DEFAULT_TOKEN, FakeMax

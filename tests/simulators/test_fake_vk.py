@@ -21,10 +21,10 @@ from PIL import Image
 from vk_api.bot_longpoll import VkBotEventType, VkBotLongPoll
 from vk_api.exceptions import ApiError, ApiHttpError, Captcha
 
-from tests.fakes.vk import FakeVK
-from tests.fakes.vk.errors import ERROR_MESSAGES
-from tests.fakes.vk.params import Params, UndeclaredParamError
-from tests.fakes.vk.registry import METHODS
+from simulators.vk import FakeVK
+from simulators.vk.errors import ERROR_MESSAGES
+from simulators.vk.params import Params, UndeclaredParamError
+from simulators.vk.registry import METHODS
 
 SPEC_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "specs" / "vk"
 VK_PREFIX = "https://api.vk.ru/"
@@ -616,7 +616,7 @@ def test_wait_for_sync_sees_other_threads(fake: FakeVK, group_vk: vk_api.VkApi) 
 
 
 def test_cli_serves() -> None:
-    command = [sys.executable, "-m", "tests.fakes.vk", "--port", "0"]
+    command = [sys.executable, "-m", "simulators.vk", "--port", "0"]
     with subprocess.Popen(
         command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
     ) as proc:

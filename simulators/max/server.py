@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.vk.media import content_type_of, png_bytes, sniff_image
+from simulators.vk.media import content_type_of, png_bytes, sniff_image
 
 from . import control, spec
 from .api import HANDLERS

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from tests.fakes.waiting import Waiting
+from simulators.waiting import Waiting
 
 from . import inject
 from .limits import LimitConfig

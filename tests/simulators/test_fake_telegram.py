@@ -37,11 +37,11 @@ from aiogram.types import (
     ReplyParameters,
 )
 
-from tests.fakes.telegram import DEFAULT_TOKEN, FakeTelegram, make_png
-from tests.fakes.telegram.html import parse_html, utf16_len
-from tests.fakes.telegram.limits import LimitConfig, RateLimiter
-from tests.fakes.telegram.methods import METHODS
-from tests.fakes.telegram.params import TYPE_FIELDS
+from simulators.telegram import DEFAULT_TOKEN, FakeTelegram, make_png
+from simulators.telegram.html import parse_html, utf16_len
+from simulators.telegram.limits import LimitConfig, RateLimiter
+from simulators.telegram.methods import METHODS
+from simulators.telegram.params import TYPE_FIELDS
 
 REPO = Path(__file__).resolve().parents[2]
 SPEC = REPO.parent / "shared" / "specs" / "telegram-bot-api.json"
@@ -702,7 +702,7 @@ def test_sync_use_and_command_line(tmp_path: Path) -> None:
             tg.wait_for_sync(lambda: tg.messages(MODERATOR), timeout=0.05)
 
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakes.telegram", "--port", "0", "--user", "5:Test"],
+        [sys.executable, "-m", "simulators.telegram", "--port", "0", "--user", "5:Test"],
         cwd=REPO,
         stdout=subprocess.PIPE,
         text=True,

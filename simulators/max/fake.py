@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
-from tests.fakes.waiting import Waiting
+from simulators.waiting import Waiting
 
 from . import inject
 from .messages import message_api

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, TypeVar
 
-from tests.fakes.waiting import Waiting
+from simulators.waiting import Waiting
 
 from .errors import ERROR_MESSAGES
 from .inject import inject_message_event, inject_user_message

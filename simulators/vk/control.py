@@ -1,4 +1,4 @@
-"""Control endpoints of the fake VK API: driving it by hand (``python -m tests.fakes.vk``).
+"""Control endpoints of the fake VK API: driving it by hand (``python -m simulators.vk``).
 
 * ``GET /control/messages?peer_id=ID``: what the community sent to a user, oldest first;
 * ``GET /control/wall``: the wall's posts (deleted ones flagged);
@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.control import ControlError, answer, body, guarded, integer
+from simulators.control import ControlError, answer, body, guarded, integer
 
 from .inject import inject_message_event, inject_user_message
 from .keys import STATE_KEY

@@ -1,4 +1,4 @@
-"""Run the fake by hand: ``python -m tests.fakes.telegram --port 8081``."""
+"""Run the fake by hand: ``python -m simulators.telegram --port 8081``."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def joined(argv: list[str]) -> list[str]:
 
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m tests.fakes.telegram",
+        prog="python -m simulators.telegram",
         description="Fake Telegram Bot API server.",
         epilog=control.__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -1,4 +1,4 @@
-"""Run the fake by hand: ``python -m tests.fakes.vk --port 8082``."""
+"""Run the fake by hand: ``python -m simulators.vk --port 8082``."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from .fake import FakeVK
 def main(argv: list[str] | None = None) -> None:
     """Serve until interrupted, printing the base URL and tokens as JSON."""
     parser = argparse.ArgumentParser(
-        prog="python -m tests.fakes.vk",
+        prog="python -m simulators.vk",
         description=__doc__,
         epilog=control.__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,

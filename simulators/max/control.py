@@ -1,4 +1,4 @@
-"""Control endpoints of the fake MAX API: driving it by hand (``python -m tests.fakes.max``).
+"""Control endpoints of the fake MAX API: driving it by hand (``python -m simulators.max``).
 
 * ``GET /control/messages?chat_id=ID``: messages in a chat (the channel or a dialog);
 * ``GET /control/violations``: requests that broke the schema;
@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.control import ControlError, answer, body, guarded, integer
+from simulators.control import ControlError, answer, body, guarded, integer
 
 from . import inject
 

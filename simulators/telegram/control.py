@@ -1,4 +1,4 @@
-"""Control endpoints of the fake Bot API: driving it by hand (``python -m tests.fakes.telegram``).
+"""Control endpoints of the fake Bot API: driving it by hand (``python -m simulators.telegram``).
 
 * ``GET /control/messages?chat_id=ID[&incoming=1]``: what the bot sent to a chat (with the
   people's own messages when ``incoming=1``), oldest first;
@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from tests.fakes.control import ControlError, answer, body, guarded, integer
+from simulators.control import ControlError, answer, body, guarded, integer
 
 
 class Driven(Protocol):

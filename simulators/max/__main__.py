@@ -1,4 +1,4 @@
-"""Run the fake by hand: ``python -m tests.fakes.max --port 8083``."""
+"""Run the fake by hand: ``python -m simulators.max --port 8083``."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from .fake import DEFAULT_TOKEN, FakeMax
 def main(argv: list[str] | None = None) -> None:
     """Serve until interrupted, printing the base URL, token and channel id as JSON."""
     parser = argparse.ArgumentParser(
-        prog="python -m tests.fakes.max",
+        prog="python -m simulators.max",
         description=__doc__,
         epilog=control.__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
