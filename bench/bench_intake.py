@@ -42,7 +42,7 @@ from shared.services import Services
 from shared.storage import citizens
 from shared.storage.migrate import upgrade
 from shared.storage.schema import outbox, questions
-from tests.fakes.telegram import FakeTelegram
+from simulators.telegram import FakeTelegram
 from tests.harness import prepare_telegram, settings_for
 
 BASE = 700000

@@ -35,9 +35,9 @@ from shared.hotlines import campaigns
 from shared.hotlines.refs import HotlineRef
 from shared.storage import citizens
 from shared.storage.schema import outbox, questions
-from tests.fakes.max import FakeMax
-from tests.fakes.max.state import BOT_USER_ID
-from tests.fakes.telegram import FakeTelegram
+from simulators.max import FakeMax
+from simulators.max.state import BOT_USER_ID
+from simulators.telegram import FakeTelegram
 from tests.harness import prepare_telegram, settings_for
 
 BASE = 800000

@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 from bench.bench_queue import fill
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.vk import FakeVK
+from simulators.telegram import FakeTelegram
+from simulators.vk import FakeVK
 from tests.harness import ADMIN_CHAT, CHANNEL, MODERATOR, prepare_telegram
 
 GLASHATAI = str(Path(sys.executable).parent / "glashatai")

@@ -34,8 +34,8 @@ from shared.outbox.refs import RefCounts, count_by_ref
 from shared.richtext import from_plain
 from shared.storage.engine import Database
 from shared.storage.migrate import upgrade
-from tests.fakes.telegram import FakeTelegram
-from tests.fakes.waiting import wait
+from simulators.telegram import FakeTelegram
+from simulators.waiting import wait
 from tests.harness import running_outbox, settings_for
 
 WORKERS = 8

@@ -40,9 +40,9 @@ from shared.domain import OutboxState
 from shared.outbox import store
 from shared.posts import service
 from shared.richtext import from_plain
-from tests.fakes.max import FakeMax
-from tests.fakes.telegram import FakeTelegram, LimitConfig
-from tests.fakes.vk import FakeVK
+from simulators.max import FakeMax
+from simulators.telegram import FakeTelegram, LimitConfig
+from simulators.vk import FakeVK
 from tests.harness import CHANNEL_ID, prepare_telegram, settings_for
 
 

@@ -24,7 +24,7 @@ from shared.hotlines import moderation
 from shared.hotlines.model import Moderator
 from shared.services import Services
 from shared.storage.migrate import upgrade
-from tests.fakes.telegram import FakeTelegram
+from simulators.telegram import FakeTelegram
 from tests.harness import settings_for
 
 CITIZENS = 50_000
