@@ -6,6 +6,8 @@ Each fake serves ``/control/...`` beside its API (see ``telegram/control.py`` an
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -55,3 +57,14 @@ def integer(values: Any, name: str) -> int:
         return int(values[name])
     except (TypeError, ValueError):
         raise ControlError(f"{name!r} must be an integer") from None
+
+
+def photo(values: dict[str, Any]) -> bytes | None:
+    """The optional ``photo`` field: an image's bytes in base64 (a person sends a photo)."""
+    encoded = values.get("photo")
+    if encoded is None:
+        return None
+    try:
+        return base64.b64decode(str(encoded), validate=True)
+    except (binascii.Error, ValueError):
+        raise ControlError("'photo' must be base64") from None

@@ -1,11 +1,13 @@
 """Control endpoints of the fake MAX API: driving it by hand (``python -m simulators.max``).
 
-* ``GET /control/messages?chat_id=ID``: messages in a chat (the channel or a dialog);
+* ``GET /control/messages?chat_id=ID`` or ``?user_id=ID``: messages in a chat (the channel
+  or a dialog; ``user_id`` names the dialog with that user), oldest first;
 * ``GET /control/violations``: requests that broke the schema;
 * ``POST /control/start`` ``{"user_id", "payload"?, "first_name"?}``: a user starts the bot;
-* ``POST /control/message`` ``{"user_id", "text"}``: a user writes to the bot;
-* ``POST /control/press`` ``{"user_id", "button"}``: a user taps an inline callback button
-  (by its label) on the newest bot message that has it.
+* ``POST /control/message`` ``{"user_id", "text", "photo"?, "first_name"?}``: a user writes
+  to the bot (``photo``: an image in base64, attached);
+* ``POST /control/press`` ``{"user_id", "button", "mid"?}``: a user taps an inline callback
+  button (by its label) on the newest bot message that has it, or on message ``mid``.
 """
 
 from __future__ import annotations
@@ -15,9 +17,36 @@ from typing import Any
 
 from aiohttp import web
 
-from simulators.control import ControlError, answer, body, guarded, integer
+from simulators.control import ControlError, answer, body, guarded, integer, photo
 
 from . import inject
+from .state import State
+
+
+def _chat_id(state: State, values: Any) -> int:
+    """The chat a query names: ``chat_id``, or the dialog with ``user_id`` (lock held)."""
+    if "user_id" in values and "chat_id" not in values:
+        return state.dialog_of(integer(values, "user_id")).chat_id
+    return integer(values, "chat_id")
+
+
+def _button(state: State, user_id: int, label: str, mid: str | None) -> tuple[str, Any]:
+    """The message and the button a tap names (lock held)."""
+    if mid is None:
+        try:
+            return inject.find_button(state, user_id, label)
+        except LookupError as error:
+            raise ControlError(str(error)) from None
+    message = state.messages.get(mid)
+    if message is None or message.recipient_user_id != user_id or message.deleted:
+        raise ControlError(f"no message {mid} to {user_id}")
+    for attachment in message.attachments:
+        if attachment["type"] == "inline_keyboard":
+            for row in attachment["payload"]["buttons"]:
+                for button in row:
+                    if button.get("text") == label:
+                        return mid, button
+    raise ControlError(f"message {mid} has no button {label!r}")
 
 
 def add_routes(app: web.Application, state_key: web.AppKey[Any]) -> None:
@@ -25,10 +54,10 @@ def add_routes(app: web.Application, state_key: web.AppKey[Any]) -> None:
 
     async def messages(request: web.Request) -> web.Response:
         state = request.app[state_key]
-        chat_id = integer(request.query, "chat_id")
         with state.lock:
+            chat_id = _chat_id(state, request.query)
             found = [dataclasses.asdict(m) for m in state.messages.values() if m.chat_id == chat_id]
-        return answer(found)
+        return answer(sorted(found, key=lambda m: int(m["seq"])))
 
     async def violations(request: web.Request) -> web.Response:
         state = request.app[state_key]
@@ -49,9 +78,13 @@ def add_routes(app: web.Application, state_key: web.AppKey[Any]) -> None:
     async def message(request: web.Request) -> web.Response:
         state = request.app[state_key]
         values = await body(request)
+        picture = photo(values)
+        attachments = [("image", picture)] if picture is not None else None
+        text = values.get("text", "") if picture is not None else values["text"]
+        first_name = str(values.get("first_name", "Иван"))
         with state.lock:
-            user = inject.ensure_user(state, integer(values, "user_id"), "Иван", None)
-            update = inject.user_message(state, user, str(values["text"]), None)
+            user = inject.ensure_user(state, integer(values, "user_id"), first_name, None)
+            update = inject.user_message(state, user, str(text), attachments)
         state.notify()
         return answer(update)
 
@@ -59,11 +92,11 @@ def add_routes(app: web.Application, state_key: web.AppKey[Any]) -> None:
         state = request.app[state_key]
         values = await body(request)
         user_id = integer(values, "user_id")
+        wanted = values.get("mid")
         with state.lock:
-            try:
-                mid, button = inject.find_button(state, user_id, str(values["button"]))
-            except LookupError as error:
-                raise ControlError(str(error)) from None
+            mid, button = _button(
+                state, user_id, str(values["button"]), str(wanted) if wanted else None
+            )
             if button.get("type") != "callback":
                 raise ControlError(f"button {values['button']!r} is a {button.get('type')} button")
             user = inject.ensure_user(state, user_id, "Иван", None)

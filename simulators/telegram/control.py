@@ -2,11 +2,15 @@
 
 * ``GET /control/messages?chat_id=ID[&incoming=1]``: what the bot sent to a chat (with the
   people's own messages when ``incoming=1``), oldest first;
-* ``POST /control/message`` ``{"user_id", "chat_id"?, "text", "reply_to_message_id"?}``: a
-  person writes to the bot (``chat_id`` defaults to their private chat); returns the Update;
+* ``POST /control/message`` ``{"user_id", "chat_id"?, "text"?, "photo"?,
+  "reply_to_message_id"?}``: a person writes to the bot (``chat_id`` defaults to their
+  private chat; ``photo`` is an image in base64, sent with ``text`` as its caption); returns
+  the Update;
 * ``POST /control/callback`` ``{"user_id", "chat_id", "message_id", "button" | "data"}``:
   the person presses a button of a bot's message, named by its label or callback data;
-* ``POST /control/user`` ``{"user_id", "first_name", "last_name"?}``: register a person.
+* ``POST /control/user`` ``{"user_id", "first_name", "last_name"?}``: register a person;
+* ``GET /control/file?file_id=ID``: the bytes of a file the bot uploaded or a person sent
+  (what ``/file/bot<token>/...`` serves, without the token: for a page showing the photos).
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from simulators.control import ControlError, answer, body, guarded, integer
+from simulators.control import ControlError, answer, body, guarded, integer, photo
+from simulators.vk.media import IMAGE_TYPES, sniff_image
 
 
 class Driven(Protocol):
@@ -33,6 +38,7 @@ class Driven(Protocol):
         chat_id: int | None = None,
         text: str | None = None,
         *,
+        photo: bytes | None = None,
         reply_to_message_id: int | None = None,
     ) -> dict[str, Any]: ...
 
@@ -43,6 +49,8 @@ class Driven(Protocol):
     def add_user(
         self, user_id: int, first_name: str, last_name: str | None = None
     ) -> dict[str, Any]: ...
+
+    def file_bytes(self, file_id: str) -> bytes | None: ...
 
 
 def button_data(message: dict[str, Any], label: str) -> str:
@@ -55,6 +63,12 @@ def button_data(message: dict[str, Any], label: str) -> str:
     return str(found[0]["callback_data"])
 
 
+def media_type(data: bytes) -> str:
+    """An image's type by its bytes, else a download."""
+    kind = sniff_image(data)
+    return IMAGE_TYPES[kind] if kind is not None else "application/octet-stream"
+
+
 def add_routes(app: web.Application, fake: Driven) -> None:
     async def messages(request: web.Request) -> web.Response:
         chat_id = integer(request.query, "chat_id")
@@ -65,10 +79,13 @@ def add_routes(app: web.Application, fake: Driven) -> None:
         values = await body(request)
         chat_id = integer(values, "chat_id") if "chat_id" in values else None
         reply_to = values.get("reply_to_message_id")
+        picture = photo(values)
+        text = values.get("text") if picture is not None else values["text"]
         update = fake.user_message(
             integer(values, "user_id"),
             chat_id,
-            str(values["text"]),
+            str(text) if text else None,
+            photo=picture,
             reply_to_message_id=int(reply_to) if reply_to is not None else None,
         )
         return answer(update)
@@ -95,7 +112,15 @@ def add_routes(app: web.Application, fake: Driven) -> None:
             )
         )
 
+    async def file(request: web.Request) -> web.Response:
+        file_id = request.query.get("file_id", "")
+        data = fake.file_bytes(file_id)
+        if data is None:
+            raise ControlError(f"no file {file_id!r}")
+        return web.Response(body=data, content_type=media_type(data))
+
     app.router.add_get("/control/messages", guarded(messages))
+    app.router.add_get("/control/file", guarded(file))
     app.router.add_post("/control/message", guarded(message))
     app.router.add_post("/control/callback", guarded(callback))
     app.router.add_post("/control/user", guarded(user))

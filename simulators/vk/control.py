@@ -1,9 +1,12 @@
 """Control endpoints of the fake VK API: driving it by hand (``python -m simulators.vk``).
 
-* ``GET /control/messages?peer_id=ID``: what the community sent to a user, oldest first;
-* ``GET /control/wall``: the wall's posts (deleted ones flagged);
-* ``POST /control/message`` ``{"user_id", "text", "payload"?, "first_name"?, "last_name"?}``:
-  a user writes to the community (queued for the Bots Long Poll); returns the message;
+* ``GET /control/messages?peer_id=ID[&incoming=1]``: what the community sent to a user
+  (with the user's own messages when ``incoming=1``, marked ``"out": 0``), oldest first;
+  each carries ``photos``, the paths (``/media/...``) of its photos' bytes;
+* ``GET /control/wall``: the wall's posts (deleted ones flagged), with ``photos`` likewise;
+* ``POST /control/message`` ``{"user_id", "text", "photo"?, "payload"?, "first_name"?,
+  "last_name"?}``: a user writes to the community (queued for the Bots Long Poll; ``photo``
+  is an image in base64, attached as a photo); returns the message;
 * ``POST /control/press`` ``{"user_id", "button", "conversation_message_id"?}``: the user
   presses a keyboard button by its label, on the community's last message with a keyboard
   (or the one given): a callback button sends ``message_event``, a text button a message.
@@ -17,8 +20,9 @@ from typing import Any
 
 from aiohttp import web
 
-from simulators.control import ControlError, answer, body, guarded, integer
+from simulators.control import ControlError, answer, body, guarded, integer, photo
 
+from .attachments import ATTACHMENT_RE
 from .inject import inject_message_event, inject_user_message
 from .keys import STATE_KEY
 from .state import SentMessage, State
@@ -69,18 +73,51 @@ def _press(state: State, user_id: int, label: str, cmid: int | None) -> dict[str
     raise ControlError(f"button {label!r} is a {action.get('type')} button: nothing to inject")
 
 
+def _photo_paths(state: State, refs: list[str]) -> list[str]:
+    """Where the fake serves the bytes of the photos among attachment strings (lock held)."""
+    paths = []
+    for ref in refs:
+        match = ATTACHMENT_RE.match(ref)
+        if match is None or match["type"] != "photo":
+            continue
+        stored = state.photos.get((int(match["owner"]), int(match["id"])))
+        if stored is not None:
+            paths.append(f"/media/{stored.blob}")
+    return paths
+
+
+def _inbound_record(state: State, message: dict[str, Any]) -> dict[str, Any]:
+    """A user's message in the shape of the community's (``message``, ``photos``; lock held)."""
+    refs = [
+        f"photo{a['photo']['owner_id']}_{a['photo']['id']}"
+        for a in message["attachments"]
+        if a.get("type") == "photo"
+    ]
+    return {**message, "message": message["text"], "photos": _photo_paths(state, refs)}
+
+
 async def messages(request: web.Request) -> web.Response:
     state = request.app[STATE_KEY]
     peer_id = integer(request.query, "peer_id")
+    incoming = request.query.get("incoming", "") in ("1", "true", "yes")
     with state.lock:
-        sent = [dataclasses.asdict(m) for m in state.sent if m.peer_id == peer_id]
-    return answer(sent)
+        found = [
+            {**dataclasses.asdict(m), "out": 1, "photos": _photo_paths(state, m.attachments)}
+            for m in state.sent
+            if m.peer_id == peer_id
+        ]
+        if incoming:
+            found += [_inbound_record(state, m) for m in state.inbound if m["peer_id"] == peer_id]
+    return answer(sorted(found, key=lambda m: int(m["id"])))
 
 
 async def wall(request: web.Request) -> web.Response:
     state = request.app[STATE_KEY]
     with state.lock:
-        posts = [dataclasses.asdict(p) for p in state.posts.values()]
+        posts = [
+            {**dataclasses.asdict(p), "photos": _photo_paths(state, p.attachments)}
+            for p in state.posts.values()
+        ]
     return answer(posts)
 
 
@@ -89,8 +126,11 @@ async def message(request: web.Request) -> web.Response:
     values = await body(request)
     user_id = integer(values, "user_id")
     first, last = _names(state, user_id, values)
+    picture = photo(values)
+    text = values.get("text", "") if picture is not None else values["text"]
+    attachments = [("photo", picture)] if picture is not None else None
     sent = inject_user_message(
-        state, user_id, str(values["text"]), None, values.get("payload"), None, first, last, None
+        state, user_id, str(text), attachments, values.get("payload"), None, first, last, None
     )
     state.lp_notify()
     return answer(sent)
