@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from shared.alerts import service
+from shared.delivered import Delivered
 from shared.domain import OutboxState
 from shared.storage.media import NewFile
 from shared.storage.schema import alert_subscriptions, citizens
@@ -77,7 +78,8 @@ async def test_notices_go_100_per_call_and_blocked_are_unreachable(
         states = {r["destination"]: r["state"] for r in rows}
         assert states[str(blocked)] == OutboxState.FAILED.value
         sent = [r for r in rows if r["state"] == OutboxState.SENT.value]
-        assert all(r["result"]["message_ids"] for r in sent), "each recipient's message id"
+        made = [Delivered.from_dict(r["result"]) for r in sent]
+        assert all(m is not None and m.ids() for m in made), "each recipient's message id"
         async with app.services.db.read() as conn:
             reachable = (
                 await conn.execute(

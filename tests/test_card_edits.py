@@ -10,6 +10,7 @@ from typing import Any
 from bots.app import App
 from bots.telegram.render import chunks
 from config import Settings
+from shared.delivered import Delivered
 from shared.domain import OutboxAction, OutboxState
 from shared.hotlines import cards, conversation
 from shared.hotlines import questions as repo
@@ -170,17 +171,19 @@ async def test_an_edit_with_a_target_goes_to_the_messages_the_target_has_now(
     async with running_outbox(db, settings, ["telegram"]):
         card = await enqueue(OutboxAction.SEND, message(short, buttons=buttons))
         (sent,) = await settle(db, [card])
-        assert sent.result is not None
-        ids = sent.result["message_ids"]
+        made = Delivered.from_dict(sent.result)
+        assert made is not None
+        ids = [int(i) for i in made.ids()]
         twice = edit(ids, long, buttons=buttons, target=card)
         first = await enqueue(OutboxAction.EDIT, twice)
         second = await enqueue(OutboxAction.EDIT, twice)
         edits = await settle(db, [first, second])
     assert [e.state for e in edits] == [OutboxState.SENT] * 2
-    assert edits[0].result is not None
-    assert edits[1].result is not None
-    assert len(edits[0].result["message_ids"]) == 2
-    assert edits[1].result["message_ids"] == edits[0].result["message_ids"]
+    first_made, second_made = (Delivered.from_dict(e.result) for e in edits)
+    assert first_made is not None
+    assert second_made is not None
+    assert len(first_made.ids()) == 2
+    assert second_made.ids() == first_made.ids()
     assert len([r for r in tg.requests("sendMessage") if r["ok"]]) == 2  # the card, one tail
     # The first edit made one edit and sent the tail; the second made no call at all.
     assert [r["ok"] for r in tg.requests("editMessageText")] == [True]

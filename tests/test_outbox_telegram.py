@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from config import Settings
+from shared.delivered import Delivered
 from shared.domain import OutboxAction, OutboxState
 from shared.outbox import store
 from shared.outbox.model import OutboxMessage
@@ -180,8 +181,9 @@ async def test_photo_with_caption_and_buttons_then_edit_and_delete(
     )
     (item,) = await settle(outbox, [first])
     assert item.state is OutboxState.SENT, item.error
-    assert item.result is not None
-    (message_id,) = item.result["message_ids"]
+    made = Delivered.from_dict(item.result)
+    assert made is not None
+    (message_id,) = [int(i) for i in made.ids()]
     card = tg.message(ADMIN_CHAT, message_id)
     assert card is not None
     assert card["caption"] == "Вопрос №1: <b>как</b>?"

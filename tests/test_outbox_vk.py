@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from config import Settings
+from shared.delivered import Delivered
 from shared.domain import OutboxAction, OutboxState
 from shared.outbox import store
 from shared.outbox.model import OutboxMessage
@@ -67,8 +68,9 @@ async def test_wall_post_with_photo_and_document(outbox: Database, vk: FakeVK) -
     assert "• пункт" in post["message"]
     assert "**" not in post["message"]
     assert len(post["attachments"]) == 2
-    assert item.result is not None
-    assert item.result["url"] == f"https://vk.com/wall-{vk.group_id}_{item.result['post_id']}"
+    made = Delivered.from_dict(item.result)
+    assert made is not None
+    assert made.url == f"https://vk.com/wall-{vk.group_id}_{made.ids()[0]}"
     assert {c["token_type"] for c in vk.calls("wall.post")} == {"user"}
 
 

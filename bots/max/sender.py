@@ -20,7 +20,6 @@ from bots.max import NAME
 from bots.max.client import MaxFailure, MaxHttp
 from bots.max.render import chunks
 from config.settings import OutboxSettings
-from shared.delivered import KEY as DELIVERED
 from shared.delivered import Delivered, RemoteMessage, Role, stored
 from shared.domain import OutboxAction, OutboxState
 from shared.outbox import store
@@ -101,7 +100,7 @@ class MaxSender:
     def idempotent(self, item: OutboxItem) -> bool:
         return item.action is OutboxAction.DELETE
 
-    async def deliver(self, item: OutboxItem, delivery: Delivery) -> dict[str, Any]:
+    async def deliver(self, item: OutboxItem, delivery: Delivery) -> Delivered:
         payload = MessagePayload.from_dict(item.payload)
         if item.action is OutboxAction.SEND:
             return await self._send(item, payload, delivery)
@@ -149,7 +148,9 @@ class MaxSender:
                 if exc.code != NOT_READY or attempt == NOT_READY_ATTEMPTS - 1:
                     raise
             await asyncio.sleep(self.not_ready_delay)
-            await delivery.dispatcher.limiter.acquire([self.rate], 1)
+            # Paced in the row's lane like its first try: a broadcast's retries yield to
+            # an answer to a citizen waiting for the same limit.
+            await delivery.dispatcher.limiter.acquire([self.rate], 1, delivery.lane)
         raise TransientFailure("MAX kept the attachments not ready")  # not reached
 
     async def _media(self, ids: Sequence[int]) -> list[Media]:
@@ -175,9 +176,7 @@ class MaxSender:
 
     # -- send, edit, delete --------------------------------------------------------------
 
-    async def _send(
-        self, item: OutboxItem, p: MessagePayload, delivery: Delivery
-    ) -> dict[str, Any]:
+    async def _send(self, item: OutboxItem, p: MessagePayload, delivery: Delivery) -> Delivered:
         where = self._where(item)
         attachments = await self._attachments(item, p, delivery)
         parts = chunks(p.doc) if not p.doc.is_empty() else []
@@ -203,26 +202,24 @@ class MaxSender:
             sent = await self._call(delivery, f"text{index}", item, send)
             mids.append(str(sent["mid"]))
             url = url or sent.get("url")
-        if is_channel(item.destination):
-            delivered = self._delivered(mids, attachments, bool(parts[0]), url)
-            return {
-                "post_id": item.id,
-                "mids": mids,
-                "attachments": attachments,
-                "url": url,
-                DELIVERED: delivered.to_dict(),
-            }
-        return {"user_id": int(item.destination), "mids": mids}
+        return self._delivered(item, mids, attachments, bool(parts[0]), url)
 
     @staticmethod
     def _delivered(
-        mids: Sequence[str], attachments: list[dict[str, Any]], text: bool, url: str | None
+        item: OutboxItem,
+        mids: Sequence[str],
+        attachments: list[dict[str, Any]],
+        text: bool,
+        url: str | None = None,
     ) -> Delivered:
-        """A channel post: its messages, the first carrying the attachments (kept for edits)."""
+        """The messages, the first carrying the attachments; a channel post keeps those for
+        its edits (MAX reads an edit's attachments as the message's whole set)."""
         first = Role.TEXT if not attachments else Role.CAPTION if text else Role.MEDIA
         roles = [first] + [Role.TEXT] * (len(mids) - 1)
         messages = tuple(RemoteMessage(m, r) for m, r in zip(mids, roles, strict=True))
-        return Delivered(messages, url=url, refs={"attachments": attachments})
+        if is_channel(item.destination):
+            return Delivered(messages, url=url, refs={"attachments": attachments})
+        return Delivered(messages, refs={"user_id": int(item.destination)})
 
     async def _shown(self, item: OutboxItem, p: MessagePayload) -> list[str]:
         """The messages a post shows now: the result of its last accepted call.
@@ -234,32 +231,35 @@ class MaxSender:
             return [str(i) for i in p.message_ids]
         latest = await self._latest(item)
         if latest is not None:
-            return [str(m) for m in (latest.result or {})["mids"]]
+            return latest
         before = Delivered.from_dict(stored(p.extra))
         if before is not None:
             return before.ids()
         raise PermanentFailure("the MAX post to change was never accepted")
 
-    async def _latest(self, item: OutboxItem) -> OutboxItem | None:
-        """The publication's last send or edit MAX accepted, from the outbox's record."""
+    async def _latest(self, item: OutboxItem) -> list[str] | None:
+        """The messages of the publication's last send or edit MAX accepted, from the
+        outbox's record (a row of an older version lists them under ``mids``)."""
         if item.ref_type is None or item.ref_id is None:
             return None
         async with self.db.read() as conn:
             rows = await store.by_ref(conn, item.ref_type, item.ref_id)
-        done = [
-            r
-            for r in rows
-            if r.platform == NAME
-            and r.id != item.id
-            and r.state is OutboxState.SENT
-            and r.action is not OutboxAction.DELETE
-            and (r.result or {}).get("mids")
-        ]
-        return max(done, key=lambda r: r.id) if done else None
+        for row in sorted(rows, key=lambda r: r.id, reverse=True):
+            if (
+                row.platform != NAME
+                or row.id == item.id
+                or row.state is not OutboxState.SENT
+                or row.action is OutboxAction.DELETE
+            ):
+                continue
+            made = Delivered.from_dict(row.result)
+            mids = made.ids() if made is not None else []
+            mids = mids or [str(m) for m in (row.result or {}).get("mids", [])]
+            if mids:
+                return mids
+        return None
 
-    async def _edit(
-        self, item: OutboxItem, p: MessagePayload, delivery: Delivery
-    ) -> dict[str, Any]:
+    async def _edit(self, item: OutboxItem, p: MessagePayload, delivery: Delivery) -> Delivered:
         """Edit in place; a longer text gets more messages, a shorter one loses the extra.
 
         The first message gets its photos and documents again: MAX reads an edit's
@@ -302,17 +302,8 @@ class MaxSender:
                 kept.append(await self._call(delivery, f"extra{index}", item, more))
         for index, mid in enumerate(old[len(parts) :]):
             await self._call(delivery, f"drop{index}", item, self._deleter(mid))
-        if is_channel(item.destination):
-            post_id = p.message_ids[0] if p.message_ids else None
-            url = before.url if before is not None else None
-            delivered = self._delivered(kept, attachments, bool(parts[0]), url)
-            return {
-                "post_id": post_id,
-                "mids": kept,
-                "attachments": attachments,
-                DELIVERED: delivered.to_dict(),
-            }
-        return {"user_id": int(item.destination), "mids": kept}
+        url = before.url if before is not None else None
+        return self._delivered(item, kept, attachments, bool(parts[0]), url)
 
     def _deleter(self, mid: str) -> Callable[[], Awaitable[str]]:
         async def drop() -> str:
@@ -325,10 +316,8 @@ class MaxSender:
 
         return drop
 
-    async def _delete(
-        self, item: OutboxItem, p: MessagePayload, delivery: Delivery
-    ) -> dict[str, Any]:
+    async def _delete(self, item: OutboxItem, p: MessagePayload, delivery: Delivery) -> Delivered:
         mids = await self._shown(item, p)
         for index, mid in enumerate(mids):
             await self._call(delivery, f"delete{index}", item, self._deleter(mid))
-        return {"deleted": mids}
+        return Delivered(refs={"deleted": mids})

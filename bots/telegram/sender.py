@@ -58,9 +58,9 @@ CHANNEL = "wall"  # ``shared/posts``' destination for the office channel
 
 
 def delivered_before(remote: dict[str, Any]) -> Delivered:
-    """What a publication stored before results were typed (``chat_id``, ``media_ids``…)."""
+    """What a publication stored: typed, or before that ``chat_id``, ``media_ids``…"""
     found = Delivered.from_dict(remote)
-    if found is not None:
+    if found is not None and "media_ids" not in remote and "text_ids" not in remote:
         return found
     media = [str(i) for i in remote.get("media_ids", [])]
     texts = [str(i) for i in remote.get("text_ids", [])]
@@ -71,6 +71,20 @@ def delivered_before(remote: dict[str, Any]) -> Delivered:
     messages += [RemoteMessage(i, Role.TEXT) for i in texts]
     chat = remote.get("chat_id")
     return Delivered(tuple(messages), refs={"chat_id": chat} if chat is not None else {})
+
+
+def made(
+    chat: int | str,
+    ids: Sequence[int],
+    roles: Sequence[Role],
+    shown: dict[str, str],
+    url: str | None = None,
+) -> Delivered:
+    """A send's or an edit's messages, each with its role and what it shows."""
+    messages = tuple(
+        RemoteMessage(str(i), r, shown.get(str(i))) for i, r in zip(ids, roles, strict=True)
+    )
+    return Delivered(messages, url=url, refs={"chat_id": chat})
 
 
 def chat_ref(destination: str) -> int | str:
@@ -178,7 +192,7 @@ class TelegramSender:
             return chat_ref(self.channel)
         return chat_ref(destination)
 
-    async def deliver(self, item: OutboxItem, delivery: Delivery) -> dict[str, Any]:
+    async def deliver(self, item: OutboxItem, delivery: Delivery) -> Delivered:
         payload = MessagePayload.from_dict(item.payload)
         before = (
             delivered_before(dict(stored(payload.extra))) if DELIVERED in payload.extra else None
@@ -253,7 +267,7 @@ class TelegramSender:
             name, lambda: outcome_of(call(), chat), rates=self.rates(chat), cost=cost
         )
 
-    async def _send(self, chat: int | str, p: MessagePayload, delivery: Delivery) -> dict[str, Any]:
+    async def _send(self, chat: int | str, p: MessagePayload, delivery: Delivery) -> Delivered:
         markup = keyboard(p.buttons)
         reply = (
             ReplyParameters(message_id=p.reply_to, allow_sending_without_reply=True)
@@ -267,7 +281,6 @@ class TelegramSender:
         has_text = not p.doc.is_empty()
         fits_caption = has_text and visible_length(p.doc, utf16_len) <= CAPTION_LIMIT
         ids: list[int] = []
-        text_ids: list[int] = []
         shown: dict[str, str] = {}
         caption_used = False
         roles: list[Role] = []
@@ -358,7 +371,6 @@ class TelegramSender:
 
                 sent = await self._call(delivery, f"text{index}", chat, text)
                 ids.extend(sent)
-                text_ids.extend(sent)
                 roles.extend(Role.TEXT for _ in sent)
                 shown[str(sent[0])] = shown_digest(
                     "text", html, markup if last else None, p.preview
@@ -366,24 +378,11 @@ class TelegramSender:
         elif markup is not None and not caption_used:
             raise PermanentFailure("buttons need a text to go with")
         url = public_link(chat, ids[0]) if ids else None
-        delivered = Delivered(
-            tuple(RemoteMessage(str(i), r) for i, r in zip(ids, roles, strict=True)),
-            url=url,
-            refs={"chat_id": chat},
-        )
-        return {
-            "chat_id": chat,
-            "message_ids": ids,
-            "text_message_ids": text_ids,
-            "caption": caption_used,
-            "url": url,
-            "shown": shown,
-            DELIVERED: delivered.to_dict(),
-        }
+        return made(chat, ids, roles, shown, url)
 
     async def _edit_post(
         self, chat: int | str, p: MessagePayload, before: Delivered, delivery: Delivery
-    ) -> dict[str, Any]:
+    ) -> Delivered:
         """A post's new text in its caption and text messages; its media stay as they are."""
         caption = before.ids(Role.CAPTION)[:1]
         texts = before.ids(Role.TEXT)
@@ -394,13 +393,17 @@ class TelegramSender:
             preview=p.preview,
         )
         done = await self._edit(chat, aimed, delivery)
-        kept = [str(i) for i in done["message_ids"]]
-        messages = [m for m in before.messages if m.role in (Role.MEDIA, Role.CAPTION)]
-        messages += [RemoteMessage(i, Role.TEXT) for i in (kept[1:] if caption else kept)]
-        delivered = Delivered(tuple(messages), url=before.url, refs={"chat_id": chat})
-        return {**done, DELIVERED: delivered.to_dict()}
+        texts = done.messages[1:] if caption else done.messages
+        edited = {m.id: m for m in done.messages}
+        messages = [
+            edited.get(m.id, m) if m.role is Role.CAPTION else m
+            for m in before.messages
+            if m.role in (Role.MEDIA, Role.CAPTION)
+        ]
+        messages += [RemoteMessage(m.id, Role.TEXT, m.shown) for m in texts]
+        return Delivered(tuple(messages), url=before.url, refs={"chat_id": chat})
 
-    async def _edit(self, chat: int | str, p: MessagePayload, delivery: Delivery) -> dict[str, Any]:
+    async def _edit(self, chat: int | str, p: MessagePayload, delivery: Delivery) -> Delivered:
         """Edit a message (or a post's messages) in place; extra parts are sent or deleted."""
         markup = keyboard(p.buttons)
         old = list(p.message_ids)
@@ -471,16 +474,7 @@ class TelegramSender:
         for index, message_id in enumerate(old[len(parts) :]):
             await self._call(delivery, f"drop{index}", chat, self._deleter(chat, message_id))
         roles = [Role.CAPTION if p.caption and n == 0 else Role.TEXT for n in range(len(kept))]
-        delivered = Delivered(
-            tuple(RemoteMessage(str(i), r) for i, r in zip(kept, roles, strict=True)),
-            refs={"chat_id": chat},
-        )
-        return {
-            "chat_id": chat,
-            "message_ids": kept,
-            "shown": shown,
-            DELIVERED: delivered.to_dict(),
-        }
+        return made(chat, kept, roles, shown)
 
     def _deleter(self, chat: int | str, message_id: int) -> Callable[[], Awaitable[list[int]]]:
         return lambda: self._delete_one(chat, message_id)
@@ -493,9 +487,7 @@ class TelegramSender:
                 raise
         return [message_id]
 
-    async def _delete(
-        self, chat: int | str, p: MessagePayload, delivery: Delivery
-    ) -> dict[str, Any]:
+    async def _delete(self, chat: int | str, p: MessagePayload, delivery: Delivery) -> Delivered:
         for index, message_id in enumerate(p.message_ids):
             await self._call(delivery, f"delete{index}", chat, self._deleter(chat, message_id))
-        return {"chat_id": chat, "deleted": list(p.message_ids)}
+        return Delivered(refs={"chat_id": chat, "deleted": list(p.message_ids)})

@@ -73,7 +73,7 @@ def recipient_outcome(peer: Mapping[str, Any]) -> RowOutcome:
     """One item of a ``peer_ids`` answer: the message's id, or that recipient's failure."""
     error = peer.get("error")
     if not error:
-        return {"peer_id": int(peer["peer_id"]), "message_ids": [int(peer["message_id"])]}
+        return in_conversation(int(peer["peer_id"]), [int(peer["message_id"])])
     code = int(error.get("code", 0))
     reason = f"VK error {code}: {error.get('description', '')}"
     if code in UNREACHABLE:
@@ -81,6 +81,21 @@ def recipient_outcome(peer: Mapping[str, Any]) -> RowOutcome:
     if code in TRANSIENT:
         return TransientFailure(reason)
     return PermanentFailure(reason)
+
+
+def in_conversation(peer_id: int, ids: Sequence[int]) -> Delivered:
+    """Messages in a conversation: their ids as text, the conversation in the refs."""
+    sent = tuple(RemoteMessage(str(i), Role.TEXT) for i in ids)
+    return Delivered(sent, refs={"peer_id": peer_id})
+
+
+def wall_post(group_id: int, post_id: int, attachments: Sequence[str]) -> Delivered:
+    """A wall post: one remote object with its link; its attachment codes kept for edits."""
+    return Delivered(
+        (RemoteMessage(str(post_id), Role.POST),),
+        url=f"https://vk.com/wall-{group_id}_{post_id}",
+        refs={"attachments": list(attachments)},
+    )
 
 
 def guid(item_id: int) -> str:
@@ -185,7 +200,7 @@ class VkSender:
                 outcomes[item_id] = recipient_outcome(peer)
         return outcomes
 
-    async def deliver(self, item: OutboxItem, delivery: Delivery) -> dict[str, Any]:
+    async def deliver(self, item: OutboxItem, delivery: Delivery) -> Delivered:
         payload = MessagePayload.from_dict(item.payload)
         wall = item.destination == WALL
         if DELIVERED in payload.extra:  # a publication's edit or deletion: its own refs
@@ -294,7 +309,7 @@ class VkSender:
 
     async def _wall_post(
         self, item: OutboxItem, p: MessagePayload, delivery: Delivery
-    ) -> dict[str, Any]:
+    ) -> Delivered:
         user = self._user()
         attachments = await self._attachments(await self._media(p.media), delivery)
         values: dict[str, Any] = {
@@ -310,20 +325,11 @@ class VkSender:
             return int(user.method("wall.post", {**values, **captcha})["post_id"])
 
         post_id = await self._call(delivery, "post", post, rate=self.user_rate)
-        url = f"https://vk.com/wall-{self.client.group_id}_{post_id}"
-        delivered = Delivered(
-            (RemoteMessage(str(post_id), Role.POST),), url=url, refs={"attachments": attachments}
-        )
-        return {
-            "post_id": post_id,
-            "attachments": attachments,
-            "url": url,
-            DELIVERED: delivered.to_dict(),
-        }
+        return wall_post(self.client.group_id, post_id, attachments)
 
     async def _wall_edit(
         self, item: OutboxItem, p: MessagePayload, delivery: Delivery
-    ) -> dict[str, Any]:
+    ) -> Delivered:
         user = self._user()
         post_id = p.message_ids[0]
         values: dict[str, Any] = {
@@ -339,18 +345,9 @@ class VkSender:
             return post_id
 
         await self._call(delivery, "edit", edit, rate=self.user_rate)
-        if DELIVERED not in p.extra:
-            return {"post_id": post_id}
-        delivered = Delivered(
-            (RemoteMessage(str(post_id), Role.POST),),
-            url=f"https://vk.com/wall-{self.client.group_id}_{post_id}",
-            refs={"attachments": list(p.extra.get("attachments", []))},
-        )
-        return {"post_id": post_id, DELIVERED: delivered.to_dict()}
+        return wall_post(self.client.group_id, post_id, p.extra.get("attachments", []))
 
-    async def _message(
-        self, item: OutboxItem, p: MessagePayload, delivery: Delivery
-    ) -> dict[str, Any]:
+    async def _message(self, item: OutboxItem, p: MessagePayload, delivery: Delivery) -> Delivered:
         peer_id = int(item.destination)
         attachments = await self._attachments(await self._media(p.media), delivery, peer_id=peer_id)
         parts = plain_chunks(p.doc) or [""]
@@ -374,11 +371,11 @@ class VkSender:
                 return int(self.client.group.method("messages.send", {**values, **captcha}))
 
             ids.append(await self._call(delivery, f"text{index}", send, rate=self.group_rate))
-        return {"peer_id": peer_id, "message_ids": ids}
+        return in_conversation(peer_id, ids)
 
     async def _message_edit(
         self, item: OutboxItem, p: MessagePayload, delivery: Delivery
-    ) -> dict[str, Any]:
+    ) -> Delivered:
         peer_id = int(item.destination)
         values: dict[str, Any] = {
             "peer_id": peer_id,
@@ -392,11 +389,11 @@ class VkSender:
             return self.client.group.method("messages.edit", {**values, **captcha})
 
         await self._call(delivery, "edit", edit, rate=self.group_rate)
-        return {"peer_id": peer_id, "message_ids": list(p.message_ids)}
+        return in_conversation(peer_id, p.message_ids)
 
     async def _delete(
         self, item: OutboxItem, p: MessagePayload, delivery: Delivery, wall: bool
-    ) -> dict[str, Any]:
+    ) -> Delivered:
         if wall:
             user = self._user()
             for index, post_id in enumerate(p.message_ids):
@@ -427,4 +424,4 @@ class VkSender:
                 )
 
             await self._call(delivery, "delete", drop_messages, rate=self.group_rate)
-        return {"deleted": list(p.message_ids)}
+        return Delivered(refs={"deleted": list(p.message_ids)})

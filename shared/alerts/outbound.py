@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from config.settings import ADMIN_PLATFORM
 from shared.alerts.model import Alert, AlertRef
 from shared.alerts.subscriptions import Subscriber
+from shared.delivered import Delivered
 from shared.domain import OutboxAction, OutboxState
 from shared.hotlines.cards import admin_chat
 from shared.outbox import bulk, refs, store
@@ -88,9 +89,10 @@ async def edit_status(conn: AsyncConnection, services: Services, alert: Alert, t
     if chat is None or alert.status_outbox_id is None:
         return False
     sent = await store.get(conn, alert.status_outbox_id)
-    if sent is None or sent.state is not OutboxState.SENT or not sent.result:
+    delivered = Delivered.from_dict(sent.result) if sent is not None else None
+    if sent is None or sent.state is not OutboxState.SENT or delivered is None:
         return False  # not shown yet: the next tick edits it
-    shown = [int(i) for i in sent.result.get("message_ids", [])]
+    shown = [int(i) for i in delivered.ids()]
     await store.enqueue(
         conn,
         OutboxMessage(

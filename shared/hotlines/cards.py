@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from config.settings import ADMIN_PLATFORM, Settings
 from shared import callbacks
 from shared.clock import utcnow
-from shared.delivered import Delivered, RemoteMessage, Role
+from shared.delivered import Delivered, Role
 from shared.domain import OutboxAction, OutboxState, QuestionStatus
 from shared.hotlines import questions as repo
 from shared.hotlines import similar_card
@@ -25,7 +25,7 @@ from shared.hotlines.refs import HotlineRef
 from shared.hotlines.waits import waited
 from shared.outbox import pending, refs, store
 from shared.outbox.model import OutboxItem, OutboxMessage
-from shared.outbox.payload import Button, edit, message
+from shared.outbox.payload import Button, MessagePayload, edit, message
 from shared.richtext import Block, Document, Span, from_plain, paragraph
 from shared.storage import citizens
 from shared.storage.schema import card_messages
@@ -318,29 +318,8 @@ CARD_ROLE = {Role.TEXT: "text", Role.CAPTION: "caption", Role.MEDIA: "media"}
 
 
 def _delivered(item: OutboxItem) -> Delivered:
-    """What the send or the edit made, as the sender typed it.
-
-    A row finished by a version before typed results (its hook still owed at the upgrade)
-    carries ``message_ids``, ``text_message_ids`` and ``caption``: read those once.
-    """
-    result = item.result or {}
-    typed = Delivered.of_result(result)
-    if typed is not None:
-        return typed
-    ids = [str(i) for i in result.get("message_ids", [])]
-    texts = {str(i) for i in result.get("text_message_ids", [])}
-    caption = bool(result.get("caption") or item.payload.get("caption"))
-    if item.action is OutboxAction.EDIT:
-        texts = set(ids)
-    roles = [
-        Role.TEXT
-        if i in texts and not (caption and n == 0)
-        else Role.CAPTION
-        if caption and n == 0
-        else Role.MEDIA
-        for n, i in enumerate(ids)
-    ]
-    return Delivered(tuple(RemoteMessage(i, r) for i, r in zip(ids, roles, strict=True)))
+    """What the send or the edit made, as the sender typed it (older rows' shapes too)."""
+    return Delivered.from_dict(item.result) or Delivered()
 
 
 async def remember(conn: AsyncConnection, item: OutboxItem, only_media: bool = False) -> None:
@@ -372,14 +351,17 @@ async def remember_edit(conn: AsyncConnection, item: OutboxItem) -> None:
             card_messages.c.role.in_(["text", "caption"]),
         )
     )
-    for sent in _delivered(item).messages:
+    # The edit's payload says whether its first message is a caption: a row stored
+    # before results were typed did not say it in its result.
+    caption = MessagePayload.from_dict(item.payload).caption
+    for n, sent in enumerate(_delivered(item).messages):
         await conn.execute(
             card_messages.insert().values(
                 chat_id=chat,
                 message_id=int(sent.id),
                 question_id=item.ref_id,
                 card_outbox_id=card_id,
-                role="caption" if sent.role is Role.CAPTION else "text",
+                role="caption" if sent.role is Role.CAPTION or (caption and n == 0) else "text",
             )
         )
 

@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from config.settings import OutboxSettings
 from shared.clock import utcnow
+from shared.delivered import Delivered
 from shared.domain import OutboxAction, OutboxState
 from shared.logs import redact
 from shared.outbox import store
@@ -80,13 +81,16 @@ class Sender(Protocol):
         """True when repeating the send can't duplicate it (the platform de-duplicates)."""
         ...
 
-    async def deliver(self, item: OutboxItem, delivery: Delivery) -> dict[str, Any]:
-        """Make the calls through ``delivery.step``; return what to keep as the result."""
+    async def deliver(self, item: OutboxItem, delivery: Delivery) -> Delivered:
+        """Make the calls through ``delivery.step``; return what they made on the platform.
+
+        The outbox stores it (serialised) as the row's result, for the features to read.
+        """
         ...
 
 
-# What a batch send says of one of its rows: the result to keep, or why that row failed.
-RowOutcome = dict[str, Any] | DeliveryError
+# What a batch send says of one of its rows: what it delivered, or why that row failed.
+RowOutcome = Delivered | DeliveryError
 
 
 class BatchSender(Sender, Protocol):
@@ -110,10 +114,11 @@ class BatchSender(Sender, Protocol):
         A step marks every row of the group in flight before its call (a crash then leaves
         each ``unknown``, or resumes it when ``idempotent``). Step results are not kept for
         groups: only the last step may be visible to people; earlier ones (an upload) are
-        made again when the group is retried. Return, per row id, the row's result or a
-        :class:`DeliveryError` for that row alone (a recipient who blocked the bot:
-        ``PermanentFailure(..., unreachable=True)``); a row missing from the answer is
-        recorded ``unknown``. Raise a ``DeliveryError`` for what befell the whole call.
+        made again when the group is retried. Return, per row id, what reached the row's
+        recipient (:class:`Delivered`) or a :class:`DeliveryError` for that row alone (a
+        recipient who blocked the bot: ``PermanentFailure(..., unreachable=True)``); a row
+        missing from the answer is recorded ``unknown``. Raise a ``DeliveryError`` for what
+        befell the whole call.
         """
         ...
 
@@ -457,7 +462,7 @@ class Dispatcher:
             await self._record(item, OutboxState.UNKNOWN, error=outcome.reason)
         else:
             item.progress.pop(INFLIGHT, None)
-            await self._record(item, OutboxState.SENT, result=outcome)
+            await self._record(item, OutboxState.SENT, result=outcome.to_dict())
 
     async def _interrupted(self, item: OutboxItem, delivery: Delivery, sender: Sender) -> None:
         if delivery.inflight and not sender.idempotent(item):

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import utcnow
+from shared.delivered import Delivered
 from shared.domain import OutboxAction, OutboxState
 from shared.outbox.lanes import Lane
 from shared.outbox.model import OutboxItem, OutboxMessage
@@ -297,7 +298,8 @@ async def aim_edit(conn: AsyncConnection, item: OutboxItem) -> None:
     if target is None or item.ref_type is None or item.ref_id is None:
         return
     sent = await get(conn, int(target))
-    shown: dict[str, str] = dict((sent.result or {}).get("shown", {})) if sent else {}
+    made = Delivered.from_dict(sent.result) if sent else None
+    shown = made.shown() if made is not None else {}
     current: list[int] | None = None
     for earlier in await by_ref(conn, item.ref_type, item.ref_id):
         if (
@@ -306,11 +308,11 @@ async def aim_edit(conn: AsyncConnection, item: OutboxItem) -> None:
             or earlier.payload.get("target") != target
         ):
             continue
-        if earlier.state is OutboxState.SENT and "message_ids" in (earlier.result or {}):
-            result = earlier.result or {}
-            current = [int(i) for i in result["message_ids"]]
+        edited = Delivered.from_dict(earlier.result)
+        if earlier.state is OutboxState.SENT and edited is not None:
+            current = [int(i) for i in edited.ids()]
             shown = {k: v for k, v in shown.items() if int(k) in current}
-            shown.update(result.get("shown", {}))
+            shown.update(edited.shown())
         elif earlier.state is OutboxState.UNKNOWN:
             for message_id in earlier.payload.get("message_ids", []):
                 shown.pop(str(message_id), None)

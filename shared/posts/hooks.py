@@ -26,15 +26,9 @@ CAPTCHA_TIMEOUT = 15.0
 
 
 def _sent_ids(item: OutboxItem) -> list[str]:
-    """The messages a notice's send made, as its sender typed them.
-
-    A row finished before results were typed (its hook still owed at the upgrade) lists
-    them under ``message_ids``.
-    """
-    delivered = Delivered.of_result(item.result)
-    if delivered is not None:
-        return delivered.ids()
-    return [str(i) for i in (item.result or {}).get("message_ids", [])]
+    """The messages a notice's send made, as its sender typed them (older rows too)."""
+    delivered = Delivered.from_dict(item.result)
+    return delivered.ids() if delivered is not None else []
 
 
 class PublicationHooks:
@@ -92,7 +86,7 @@ class PublicationHooks:
 
     async def _sent(self, conn: AsyncConnection, item: OutboxItem, pub_id: int) -> None:
         if item.state is OutboxState.SENT:
-            delivered = Delivered.of_result(item.result) or Delivered()
+            delivered = Delivered.from_dict(item.result) or Delivered()
             await repo.set_publication(
                 conn,
                 pub_id,
@@ -115,7 +109,7 @@ class PublicationHooks:
         if item.state is OutboxState.SENT:
             # The platform's sender says what the post shows now (an edit may add or drop
             # messages); a sender that says nothing left it as it was.
-            delivered = Delivered.of_result(item.result)
+            delivered = Delivered.from_dict(item.result)
             if delivered is not None:
                 await repo.set_publication(conn, pub_id, remote=delivered.to_dict(), error=None)
             else:
