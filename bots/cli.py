@@ -21,6 +21,7 @@ from bots.commands import report as report_commands
 from config import ConfigError, Settings, load_settings
 from config.home import default_home, env_file, sqlite_file
 from config.template import write_template
+from sandbox.errors import SandboxRunning
 from shared.errors import GlashataiError, PlatformNotConfigured
 from shared.logs import redact, setup_logging
 from shared.storage.instance import AlreadyRunning
@@ -191,12 +192,60 @@ def cmd_health(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    """The real application against built-in simulators: no accounts, no configuration."""
+    from sandbox import runtime
+    from sandbox.settings import default_folder
+
+    texts = Texts.load()
+
+    def say(url: str, folder: Path, env: str) -> None:
+        print(texts("cli.sandbox.open", url=url))
+        print(texts("cli.sandbox.export", folder=folder))
+        print(texts("cli.sandbox.stop"), flush=True)
+
+    folder = Path(args.folder) if args.folder else default_folder()
+    try:
+        runtime.run(folder, args.port, say)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE or args.port is None:
+            raise
+        print(f"glashatai: {texts('cli.sandbox.port_busy', port=args.port)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def use_sandbox() -> str | None:
+    """``--sandbox``: this command runs with the running sandbox's settings; else why not."""
+    from sandbox.settings import default_folder, running, use
+
+    home = default_home()
+    folder = home if running(home) else default_folder()  # after `export GLASHATAI_HOME=…`
+    if use(folder):
+        return None
+    return Texts.load()("cli.sandbox.not_running", folder=folder)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="glashatai",
         description="Telegram + VK bot suite for a municipal press office.",
     )
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="run the command with the running sandbox's settings (see 'glashatai sandbox')",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sandbox = sub.add_parser(
+        "sandbox", help="try it with no accounts: the real suite against built-in simulators"
+    )
+    sandbox.add_argument("--port", type=int, default=None, help="the page's port (default 8090)")
+    sandbox.add_argument(
+        "--folder", default=None, help="its data folder (default $GLASHATAI_HOME/sandbox)"
+    )
+    sandbox.set_defaults(func=cmd_sandbox)
 
     run = sub.add_parser("run", help="run the bots, the outbox and the scheduler")
     run.set_defaults(func=cmd_run)
@@ -262,6 +311,8 @@ def error_line(exc: BaseException) -> str | None:
     """One line for a failure the user can fix; None for a bug (a traceback is right)."""
     texts = Texts.load()
     settings = _Invocation.settings
+    if isinstance(exc, SandboxRunning):
+        return texts("cli.sandbox.already_running", folder=exc.folder, holder=exc.holder)
     if isinstance(exc, AlreadyRunning):
         return texts("cli.errors.already_running", holder=exc.holder)
     if isinstance(exc, DatabaseMissing):
@@ -299,6 +350,11 @@ def _closed_pipe() -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        if args.sandbox and args.command != "sandbox":
+            refused = use_sandbox()
+            if refused is not None:
+                print(f"glashatai: {refused}", file=sys.stderr)
+                return 1
         _Invocation.may_create_database = _command(args) in CREATE_DATABASE
         code = int(args.func(args))
         sys.stdout.flush()

@@ -132,6 +132,11 @@ class FakeMax(Waiting):
 
     # -- citizens ------------------------------------------------------------------
 
+    def add_user(self, user_id: int, first_name: str, last_name: str | None = None) -> None:
+        """Register a person, so their updates carry this name however they are injected."""
+        with self._state.lock:
+            inject.ensure_user(self._state, user_id, first_name, last_name)
+
     def _notify_after(self, update: dict[str, Any]) -> dict[str, Any]:
         self._state.notify()
         return copy.deepcopy(update)
