@@ -10,14 +10,13 @@ misspelt word still meets its correct form (rapidfuzz). Nothing scans the hotlin
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import (
-    CompoundSelect,
     Float,
     Select,
     bindparam,
@@ -56,8 +55,6 @@ UNSEEN_WEIGHT = math.log(1.0 + DF_CAP / 15)
 # The score's share kept when two questions name different numbers, or only one names any.
 OTHER_NUMBER = 0.3
 ONE_NUMBER = 0.85
-# Terms counted in one query (SQLite allows 500 parts in a compound SELECT).
-COUNTS_PER_QUERY = 100
 
 
 @dataclass(frozen=True)
@@ -109,37 +106,29 @@ def weight(df: int) -> float:
     return math.log(1.0 + DF_CAP / max(df, 1))
 
 
-async def _counts(conn: AsyncConnection, hotline_id: int, terms: Iterable[str]) -> dict[str, int]:
-    """How many questions of the hotline hold each term, counted up to ``DF_CAP``."""
-    found: dict[str, int] = {}
-    chunk: list[str] = []  # the ids of 100 terms and the hotline: well under any bind limit
-    for term in terms:
-        chunk.append(term)
-        if len(chunk) == COUNTS_PER_QUERY:
-            found.update(await _count_some(conn, hotline_id, chunk))
-            chunk = []
-    if chunk:
-        found.update(await _count_some(conn, hotline_id, chunk))
-    return found
-
-
-@lru_cache(maxsize=COUNTS_PER_QUERY)
-def _count_sql(n: int) -> CompoundSelect[Any] | Select[Any]:
-    """Capped counts of n terms in one statement, built once per n (so compiled once)."""
-    parts = []
-    for i in range(n):
-        held = (
-            select(literal_column("1"))
-            .where(
-                question_terms.c.hotline_id == bindparam("h"),
-                question_terms.c.term == bindparam(f"t{i}"),
-            )
-            .limit(DF_CAP)
-            .subquery(f"held{i}")
+@cache
+def _terms_sql() -> Select[Any]:
+    """A question's hotline and terms, each with how many questions of the hotline hold it
+    (counted up to ``DF_CAP``), or no rows for a question taken out of groups: one
+    statement for any number of terms, so prepared once per connection."""
+    own = question_terms.alias("own")
+    other = question_terms.alias("other")
+    held = (
+        select(literal_column("1"))
+        .select_from(other)
+        .where(other.c.hotline_id == own.c.hotline_id, other.c.term == own.c.term)
+        .correlate(own)
+        .limit(DF_CAP)
+        .subquery("held")
+    )
+    count = select(func.count()).select_from(held).scalar_subquery()
+    return (
+        select(own.c.hotline_id, own.c.term, count.label("n"))
+        .select_from(
+            own.join(question_similar, question_similar.c.question_id == own.c.question_id)
         )
-        count = select(func.count()).select_from(held).scalar_subquery()
-        parts.append(select(literal_column(str(i)).label("i"), count.label("n")))
-    return parts[0] if n == 1 else union_all(*parts)
+        .where(own.c.question_id == bindparam("q"), question_similar.c.apart.is_(False))
+    )
 
 
 @lru_cache(maxsize=RETRIEVAL_TERMS)
@@ -178,17 +167,6 @@ def _candidates_sql(n: int) -> Select[Any]:
         .join(best, best.c.question_id == question_similar.c.question_id)
         .where(question_similar.c.apart.is_(False))
     )
-
-
-def _terms(terms: Sequence[str]) -> dict[str, str]:
-    return {f"t{i}": term for i, term in enumerate(terms)}
-
-
-async def _count_some(
-    conn: AsyncConnection, hotline_id: int, terms: Sequence[str]
-) -> dict[str, int]:
-    rows = await conn.execute(_count_sql(len(terms)), {"h": hotline_id, **_terms(terms)})
-    return {terms[int(r.i)]: int(r.n) for r in rows}
 
 
 async def _candidates(
@@ -261,40 +239,24 @@ def score(a: Sequence[str], b: Sequence[str], weights: dict[str, float]) -> floa
 
 
 async def find(
-    conn: AsyncConnection,
-    question_id: int,
-    threshold: float,
-    limit: int = MAX_FOUND,
-    *,
-    fresh: tuple[int | None, str] | None = None,
+    conn: AsyncConnection, question_id: int, threshold: float, limit: int = MAX_FOUND
 ) -> list[Match]:
     """Waiting questions of the same hotline like this one, most alike first.
 
-    Questions a moderator took out of groups are neither found nor given look-alikes.
-    ``fresh`` (hotline, text): the question was stored just now, so nobody has taken it out
-    yet and its lemmas need no read (the card of an arriving question).
+    Questions a moderator took out of groups are neither found nor given look-alikes. Two
+    statements: the question's terms with their counts, then the candidates with their
+    lemmas (a question just stored is found too: the transaction's queued index rows are
+    sent before the first).
     """
-    if fresh is not None:
-        hotline, words = fresh[0], lemmas(fresh[1])
-    else:
-        row = (
-            await conn.execute(
-                select(question_similar.c.lemmas, question_similar.c.apart, questions.c.hotline_id)
-                .join(questions, questions.c.id == question_similar.c.question_id)
-                .where(question_similar.c.question_id == question_id)
-            )
-        ).first()
-        if row is None or row.apart:
-            return []
-        hotline, words = row.hotline_id, row.lemmas.split()
-    if hotline is None or not words:
+    rows = (await conn.execute(_terms_sql(), {"q": question_id})).all()
+    if not rows:
         return []
-    hotline_id = int(hotline)
-    counts = await _counts(conn, hotline_id, set(words))
+    hotline_id = int(rows[0].hotline_id)
+    counts = {str(r.term): int(r.n) for r in rows}
     weights = {t: weight(n) for t, n in counts.items()}
     theirs = await _candidates(conn, hotline_id, question_id, _retrieval(counts), weights)
     weights.update((w, UNSEEN_WEIGHT) for ws in theirs.values() for w in ws if w not in weights)
-    found = [Match(q, score(words, ws, weights)) for q, ws in theirs.items()]
+    found = [Match(q, score(list(counts), ws, weights)) for q, ws in theirs.items()]
     found = [m for m in found if m.score >= threshold]
     found.sort(key=lambda m: (-m.score, m.question_id))
     return found[:limit]

@@ -41,8 +41,7 @@ async def view(
     """``fresh``: the question arrived just now (its first card): no group, not taken out."""
     threshold = settings.hotline.similar_threshold
     if fresh:
-        known = (question.hotline_id, question.text)
-        found = await similar.find(conn, question.id, threshold, fresh=known)
+        found = await similar.find(conn, question.id, threshold)
         return Grouping(question, [m.question_id for m in found], None)
     members = await similar.members(conn, question.id)
     found_ids: list[int] = []
