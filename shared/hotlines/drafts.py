@@ -16,13 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shared.clock import utcnow
 from shared.domain import HotlineStatus
 from shared.errors import InvalidInput
-from shared.hotlines import campaigns
+from shared.hotlines import campaigns, deadlines
 from shared.hotlines.model import Moderator
 from shared.hotlines.moderation import notify
 from shared.hotlines.planner import HotlinePlanner
 from shared.services import Services
 from shared.storage import audit
-from shared.storage.schema import hotline_drafts
+from shared.storage.schema import hotline_drafts, hotlines
 
 
 class Step(StrEnum):
@@ -103,18 +103,15 @@ async def step(services: Services, mod: Moderator, text: str, reply_to: int | No
                 )
                 await audit.record(conn, mod.actor, "hotline.create", "hotline", hotline.id)
                 await conn.execute(delete(hotline_drafts).where(hotline_drafts.c.user_id == mod.id))
-                await notify(
-                    conn,
-                    services,
-                    texts(
-                        "hotline.created",
-                        id=hotline.id,
-                        topic=hotline.topic,
-                        start=campaigns.local(hotline.starts_at, tz),
-                        end=campaigns.local(hotline.ends_at, tz),
-                    ),
-                    reply_to=reply_to,
+                created = texts(
+                    "hotline.created",
+                    id=hotline.id,
+                    topic=hotline.topic,
+                    start=campaigns.local(hotline.starts_at, tz),
+                    end=campaigns.local(hotline.ends_at, tz),
                 )
+                hint = texts("hotline.answer_days_hint", **_answer_by(services, hotline, None))
+                await notify(conn, services, f"{created}\n{hint}", reply_to=reply_to)
                 services.wake_outbox()
                 return
         except InvalidInput as exc:
@@ -124,6 +121,41 @@ async def step(services: Services, mod: Moderator, text: str, reply_to: int | No
         await _save(conn, mod.id, chat_id, nxt, data)
         await notify(conn, services, prompt, reply_to=reply_to)
     services.wake_outbox()
+
+
+def _answer_by(
+    services: Services, hotline: campaigns.Hotline, days: int | None
+) -> dict[str, object]:
+    """The text values of a hotline's answer-by time (its own days, or the setting's)."""
+    cfg = services.settings.hotline
+    due = deadlines.answer_by(hotline.ends_at, days, cfg)
+    return {
+        "id": hotline.id,
+        "topic": hotline.topic,
+        "days": cfg.answer_days if days is None else days,
+        "due": campaigns.local(due, services.settings.tz),
+    }
+
+
+async def answer_days(services: Services, actor: str, hotline_id: int, days: int | None) -> str:
+    """``/answer_days ID [DAYS]``: set a hotline's answer-by days, or say what they are.
+
+    The same setting as ``glashatai hotline create --answer-days``, for a hotline made in
+    the chat (or to change it later); questions' overdue marks follow at once.
+    """
+    texts = services.texts
+    async with services.db.write() as conn:
+        hotline = await campaigns.get(conn, hotline_id)
+        if days is not None:
+            await deadlines.set_answer_days(conn, hotline_id, days)
+            await audit.record(conn, actor, "hotline.answer_days", "hotline", hotline_id, days=days)
+            return texts("hotline.answer_days_set", **_answer_by(services, hotline, days))
+        own = (
+            await conn.execute(select(hotlines.c.answer_days).where(hotlines.c.id == hotline_id))
+        ).scalar_one()
+    values = _answer_by(services, hotline, own)
+    key = "hotline.answer_days_default" if own is None else "hotline.answer_days_own"
+    return texts(key, **values)
 
 
 async def listing(services: Services) -> str:

@@ -1,6 +1,6 @@
 """Hotlines from the admin chat: /hotline starts a short dialogue, /hotlines lists them,
-/close_hotline ID closes one now, /digest ID sends what may be published. The dialogue's
-state lives in the database."""
+/close_hotline ID closes one now, /answer_days ID [DAYS] sets or shows its answer-by days,
+/digest ID sends what may be published. The dialogue's state lives in the database."""
 
 from __future__ import annotations
 
@@ -55,6 +55,17 @@ async def close(
     )
 
 
+async def answer_days(
+    message: Message, command: CommandObject, services: Services, moderator: Moderator
+) -> None:
+    parts = (command.args or "").replace("№", " ").replace("#", " ").split()
+    if not 1 <= len(parts) <= 2 or not all(p.isdigit() for p in parts):
+        raise InvalidInput(services.texts("hotline.answer_days_usage"))
+    days = int(parts[1]) if len(parts) == 2 else None
+    said = await drafts.answer_days(services, moderator.actor, int(parts[0]), days)
+    await say(services, said, message.message_id)
+
+
 async def send_digest(
     message: Message, command: CommandObject, services: Services, moderator: Moderator
 ) -> None:
@@ -79,6 +90,7 @@ def router() -> Router:
     found.message.register(cancel, Command("cancel"), InDialogue())
     found.message.register(listing, Command("hotlines"), InAdminChat())
     found.message.register(close, Command("close_hotline"), InAdminChat())
+    found.message.register(answer_days, Command("answer_days"), InAdminChat())
     found.message.register(send_digest, Command("digest"), InAdminChat())
     found.message.register(overdue, Command("overdue"), InAdminChat())
     found.message.register(step, InDialogue(), ~F.text.startswith("/"))
