@@ -89,7 +89,8 @@ async def inert(page: Page, events: PageEvents) -> None:
     """Nothing injected ran: no flag on window, no dialog, no element the payload makes."""
     assert await page.evaluate("() => window.__pwned === undefined")
     assert await page.locator("img[src='x']").count() == 0
-    assert await page.locator("script").count() == 0
+    # The page's own scripts come from /static (the sandbox page has one); nothing else.
+    assert await page.locator("script:not([src^='/static/'])").count() == 0
     assert events.dialogs == []
     assert events.page_errors == []
 
