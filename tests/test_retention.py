@@ -1,7 +1,10 @@
 """Personal data retired (152-ФЗ), on both engines: after the job nothing personal remains.
 
 Each test ends by reading every table of the database (every column of every row, the
-search tables too) and looking for the citizen's name and platform ids.
+search tables too) and looking for the citizen's name and platform ids, and by finding
+every table that refers to citizens (a foreign key to ``citizens.id`` or a ``citizen_id``
+column) and counting the erased citizen's rows there: only the tables in ``MAY_POINT``
+may keep any. A new table with personal data fails these tests until erasure handles it.
 """
 
 from __future__ import annotations
@@ -9,9 +12,11 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, inspect, select, text, update
 
+from shared.alerts import subscriptions
 from shared.clock import utcnow
 from shared.domain import HotlineStatus, OutboxState, QuestionStatus
 from shared.hotlines import cards, moderation, retention
@@ -35,6 +40,11 @@ USER_ID = "987654321"
 OTHER_ID = "123450987"
 ADMIN = {"telegram": {"token": "123456:TEST-token", "admin_chat_id": -1001}}
 MOD = Moderator(5001, "Мария", "tg:5001")
+# Tables whose rows may still refer to an erased citizen, and why.
+MAY_POINT = {
+    "questions": "kept for the archive and the paper, with nobody's name on them",
+    "outbox": "the record that a send happened, emptied by the outbox's erasure",
+}
 
 
 def services_on(db: Database, tmp_path: Path) -> Services:
@@ -72,6 +82,49 @@ async def assert_nobody(db: Database, *needles: str) -> None:
     found = await everything(db)
     for needle in needles:
         assert needle not in found, f"{needle!r} is still stored"
+
+
+def _citizen_columns(sync: Any) -> dict[str, list[str]]:
+    """Each table's columns that refer to a citizen: by foreign key, or by name."""
+    found: dict[str, list[str]] = {}
+    schema = inspect(sync)
+    for name in schema.get_table_names():
+        columns = {
+            fk["constrained_columns"][0]
+            for fk in schema.get_foreign_keys(name)
+            if fk["referred_table"] == "citizens"
+        }
+        columns |= {c["name"] for c in schema.get_columns(name) if c["name"] == "citizen_id"}
+        if columns:
+            found[name] = sorted(columns)
+    return found
+
+
+async def pointing_at(db: Database, citizen_id: int) -> dict[str, int]:
+    """How many rows of each table still refer to this citizen (tables with none left out)."""
+    counts: dict[str, int] = {}
+    async with db.read() as conn:
+        tables = await conn.run_sync(_citizen_columns)
+        assert {"alert_subscriptions", "questions", "outbox"} <= set(tables)  # found by the check
+        for name, columns in tables.items():
+            where = " OR ".join(f'"{c}" = :citizen' for c in columns)
+            query = text(f'SELECT count(*) FROM "{name}" WHERE {where}')
+            found = (await conn.execute(query, {"citizen": citizen_id})).scalar_one()
+            if found:
+                counts[name] = int(found)
+    return counts
+
+
+async def assert_erased(db: Database, citizen: citizens.Citizen, *needles: str) -> None:
+    """Nothing names the citizen, and only ``MAY_POINT`` tables still refer to them."""
+    await assert_nobody(db, *needles)
+    left = {t: n for t, n in (await pointing_at(db, citizen.id)).items() if t not in MAY_POINT}
+    assert left == {}, f"rows still refer to the erased citizen: {left}"
+    async with db.read() as conn:
+        row = await citizens.get(conn, citizen.id)
+    assert row is not None
+    assert row.platform_user_id == f"{retention.ERASED}{citizen.id}"
+    assert row.display_name is None
 
 
 async def consented(db: Database, user_id: str, name: str) -> citizens.Citizen:
@@ -162,7 +215,7 @@ async def test_retired_after_the_digest_nothing_personal_remains(
     assert await planner.upcoming(due - timedelta(minutes=1), due + timedelta(minutes=1))
 
     await planner.run_due(due + timedelta(minutes=1))
-    await assert_nobody(db, FIRST, LAST, USER_ID, "Пантелеймон", "Огурцов")
+    await assert_erased(db, anna, FIRST, LAST, USER_ID, "Пантелеймон", "Огурцов")
     async with db.read() as conn:
         kept = await repo.get(conn, answered)
         photos = await conn.execute(select(func.count()).select_from(media_table))
@@ -199,7 +252,7 @@ async def test_without_a_digest_the_period_counts_from_the_close(
     await planner.run_due(ended + timedelta(days=29))
     assert LAST in await everything(db)
     await planner.run_due(utcnow())
-    await assert_nobody(db, FIRST, LAST, USER_ID)
+    await assert_erased(db, anna, FIRST, LAST, USER_ID)
     # Done once: a second run finds nothing due.
     async with db.read() as conn:
         assert await retention.due_times(conn, 30) == {}
@@ -213,6 +266,9 @@ async def test_withdrawal_deletes_at_once_and_cancels_pending_sends(
     anna = await consented(db, USER_ID, f"{FIRST} {LAST}")
     answered = await question(services, anna, open_now, "Когда дадут тепло?")
     waiting = await question(services, anna, open_now, "Меня зовут Евлампия, дом 7")
+    async with db.write() as conn:
+        for topic in ("emergency", "news"):
+            assert await subscriptions.subscribe(conn, anna.id, topic)
     await moderation.answer(services, MOD, answered, "В пятницу.")
     async with db.read() as conn:
         answer_row = (await repo.answers_of(conn, answered))[0]
@@ -259,9 +315,36 @@ async def test_withdrawal_deletes_at_once_and_cancels_pending_sends(
         await store.finish(conn, in_flight, OutboxState.SENT, result={"chat_id": int(USER_ID)})
     assert USER_ID in await everything(db)
     await RetentionPlanner(services).run_due(utcnow())  # the daily sweep empties it
-    await assert_nobody(db, FIRST, LAST, USER_ID)
+    await assert_erased(db, anna, FIRST, LAST, USER_ID)
     async with db.read() as conn:
         log = await audit.entries(conn)
     assert log[-1]["action"] == "citizen.withdraw"
     assert log[-1]["target_id"] is None
     assert log[-1]["details"] == {"emptied": 1, "kept": 1}
+
+
+async def test_a_subscriber_keeps_the_platform_id_the_notices_need(
+    db: Database, tmp_path: Path
+) -> None:
+    """An alert subscription is a consent of its own: the hotline's retirement takes the
+    name, not the subscription nor the chat the notices go to."""
+    services = services_on(db, tmp_path)
+    ended = utcnow() - timedelta(days=31)
+    closed = await hotline(db, ended, HotlineStatus.CLOSED)
+    anna = await consented(db, USER_ID, f"{FIRST} {LAST}")
+    other = await consented(db, OTHER_ID, "Пантелеймон Огурцов")
+    await question(services, anna, closed, "Где тепло?")
+    await question(services, other, closed, "И у нас холодно")
+    async with db.write() as conn:
+        assert await subscriptions.subscribe(conn, anna.id, "emergency")
+    await RetentionPlanner(services).run_due(utcnow())
+    await assert_erased(db, other, "Пантелеймон", "Огурцов", OTHER_ID)
+    await assert_nobody(db, FIRST, LAST)
+    async with db.read() as conn:
+        kept = await citizens.get(conn, anna.id)
+        topics = await subscriptions.of_citizen(conn, anna.id)
+        audience = await subscriptions.after(conn, "emergency", 0, 10)
+    assert kept is not None
+    assert (kept.platform_user_id, kept.display_name) == (USER_ID, None)
+    assert topics == {"emergency"}
+    assert [(s.citizen_id, s.destination) for s in audience] == [(anna.id, USER_ID)]

@@ -3,10 +3,11 @@
 Retirement: ``retention_days`` after a closed hotline's last digest was made (after it
 closed, if no digest was made) the names of its citizens, the photos attached to its
 questions and the platform ids of its citizens with no other activity are deleted; the
-questions and answers stay, with nobody's name on them. Withdrawal («Удалить мои данные»)
-does the same for one citizen at once, across every hotline: sends to them not yet started
-are cancelled, questions not answered are emptied and rejected as withdrawn. Either way the
-audit log records what happened and how much, never who.
+questions and answers stay, with nobody's name on them (a citizen subscribed to alerts
+keeps the platform id the notices need). Withdrawal («Удалить мои данные») does the same
+for one citizen at once, across every hotline: sends to them not yet started are
+cancelled, questions not answered are emptied and rejected as withdrawn, alert
+subscriptions end. Either way the audit log records what happened and how much, never who.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from enum import StrEnum
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shared.alerts import subscriptions
 from shared.clock import utcnow
 from shared.domain import HotlineStatus, QuestionStatus
 from shared.hotlines import cards
@@ -129,6 +131,8 @@ async def _erase_citizen(conn: AsyncConnection, citizen: Citizen) -> None:
     await conn.execute(
         delete(media).where(media.c.owner_type == "draft", media.c.owner_id == citizen.id)
     )
+    for topic in await subscriptions.of_citizen(conn, citizen.id):
+        await subscriptions.unsubscribe(conn, citizen.id, topic)
     await erasure.forget_citizens(conn, [citizen.id], chats)
 
 
@@ -156,8 +160,11 @@ async def _citizens_of(conn: AsyncConnection, question_ids: Sequence[int]) -> li
 
 
 async def _active_elsewhere(conn: AsyncConnection, citizen_id: int, hotline_id: int) -> bool:
-    """A question outside this hotline that is not itself retired: a general question, or
-    one to a hotline whose data is still kept."""
+    """A question outside this hotline that is not itself retired (a general question, or
+    one to a hotline whose data is still kept), or an alert subscription: a consent of its
+    own, which needs the platform id to deliver the notices the citizen asked for."""
+    if await subscriptions.of_citizen(conn, citizen_id):
+        return True
     retired = select(hotlines.c.id).where(hotlines.c.retired_at.is_not(None))
     found = await conn.execute(
         select(questions.c.id)
