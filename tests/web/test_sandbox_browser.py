@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING
 import pytest
 
 from shared.domain import PostStatus
+from shared.storage.media import NewFile
 from simulators.max import FakeMax
 from simulators.telegram import FakeTelegram, make_png
 from simulators.vk import FakeVK
 from tests.hotline_harness import open_hotline
 from tests.posts_harness import wait_post
 from tests.web.conftest import Axe, PageEvents, Shot, inert
-from tests.web.harness import IMG, photo_file, release
+from tests.web.harness import IMG, release
 from tests.web.sandbox_world import running_sandbox
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ async def test_citizens_ask_the_moderator_answers_a_post_reaches_every_channel(
             sandbox.app.services,
             title="Расписание автобусов на праздники",
             body="Автобусы № 12 и № 14 ходят **по расписанию выходного дня**.",
-            media=[photo_file()],
+            media=[NewFile("photo", "bus.png", "image/png", make_png(320, 120))],
             platforms=("telegram", "vk", "max"),
         )
         # MAX gives no public link to a channel post: published is enough here.

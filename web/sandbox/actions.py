@@ -17,7 +17,7 @@ from sandbox.world import Person
 from web.keys import SERVICES
 from web.sandbox.keys import SCENARIO, SIMULATORS, WORLD
 from web.sandbox.simulators import SimulatorError, Simulators
-from web.sandbox.views import citizen
+from web.sandbox.views import citizen, refused
 
 # What a citizen sends to start the bot on each platform: Telegram's /start, VK's «Начать»
 # button (its payload, as VK's client sends it), MAX's «Start» (bot_started).
@@ -34,9 +34,9 @@ async def _values(request: web.Request) -> dict[str, Any]:
     try:
         values = await request.json()
     except ValueError:
-        raise web.HTTPBadRequest(text="malformed JSON") from None
+        raise refused("malformed JSON") from None
     if not isinstance(values, dict):
-        raise web.HTTPBadRequest(text="a JSON object is expected")
+        raise refused("a JSON object is expected")
     return values
 
 

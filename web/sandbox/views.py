@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 from typing import Any
 
 from aiohttp import web
@@ -30,7 +31,14 @@ def citizen(world: World, platform: str, user_id: Any) -> Person:
     for person in citizens_of(world, platform):
         if str(person.user_id) == str(user_id):
             return person
-    raise web.HTTPBadRequest(text=f"no citizen {user_id} on {platform}")
+    raise refused(f"no citizen {user_id} on {platform}")
+
+
+def refused(reason: str) -> web.HTTPBadRequest:
+    """A request the page should not have made, answered in JSON like every API answer."""
+    return web.HTTPBadRequest(
+        text=json.dumps({"error": reason}, ensure_ascii=False), content_type="application/json"
+    )
 
 
 async def page(request: web.Request) -> web.Response:
