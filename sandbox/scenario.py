@@ -172,12 +172,13 @@ class Scenario:
         end = now + timedelta(hours=HOURS_OPEN)
         await self._moderator_says(end.strftime("%Y-%m-%d %H:%M"))
 
-        async def opened() -> str | None:
+        async def opened() -> str:
+            """The topic once the planner has opened it ("" until then)."""
             async with db.read() as conn:
                 found = [h for h in await campaigns.open_now(conn) if h.topic == TOPIC]
             if found and found[0].status is HotlineStatus.OPEN:
                 return found[0].topic
-            return None
+            return ""
 
         return await wait(opened, timeout=PATIENCE, interval=0.2)
 

@@ -112,7 +112,7 @@ def apply(values: dict[str, str]) -> None:
 def load(values: dict[str, str]) -> Settings:
     """The settings these variables give (applied to this process's environment)."""
     apply(values)
-    return Settings(_env_file=None)  # type: ignore[call-arg]
+    return Settings(_env_file=None)
 
 
 def write_env(folder: Path, values: dict[str, str]) -> Path:

@@ -73,11 +73,11 @@ class Simulators:
         max_fake = FakeMax(channel_id=MAX_CHANNEL_ID, channel_title="Администрация города")
         started: list[FakeTelegram | FakeVK | FakeMax] = []
         try:
-            telegram.start(port=0, host=HOST)
+            telegram_url = telegram.start(port=0, host=HOST)
             started.append(telegram)
-            vk.start()
+            vk_url = vk.start()
             started.append(vk)
-            max_fake.start()
+            max_url = max_fake.start()
             started.append(max_fake)
         except BaseException:
             for fake in reversed(started):
@@ -85,9 +85,9 @@ class Simulators:
                     fake.stop()
             raise
         world = World(
-            telegram_url=telegram.base_url,
-            vk_url=vk.base_url,
-            max_url=max_fake.base_url,
+            telegram_url=telegram_url,
+            vk_url=vk_url,
+            max_url=max_url,
             admin_chat_id=ADMIN_CHAT_ID,
             moderator=MODERATOR,
             channel_id=CHANNEL_ID,

@@ -36,7 +36,7 @@ async def wait(
         if inspect.isawaitable(value):
             value = await value
         if value:
-            return value  # type: ignore[return-value]
+            return value
         if time.monotonic() >= deadline:
             raise _timeout(timeout, describe)
         await asyncio.sleep(interval)
