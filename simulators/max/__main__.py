@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import logging
-import threading
 
+from ..running import until_stopped
 from . import control
 from .fake import DEFAULT_TOKEN, FakeMax
 
@@ -36,11 +35,11 @@ def main(argv: list[str] | None = None) -> None:
         host=args.host,
         port=args.port,
     )
+    stopped = until_stopped()
     with fake:
         info = {"base_url": fake.base_url, "token": fake.token, "channel_id": fake.channel_id}
         print(json.dumps(info), flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            threading.Event().wait()
+        stopped.wait()
 
 
 if __name__ == "__main__":

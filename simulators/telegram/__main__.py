@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import time
 
+from ..running import until_stopped
 from . import control
 from .fake import DEFAULT_TOKEN, FakeTelegram
 
@@ -71,15 +70,12 @@ def build(args: argparse.Namespace) -> FakeTelegram:
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(joined(sys.argv[1:] if argv is None else argv))
     fake = build(args)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop cleanly on SIGTERM too
+    stopped = until_stopped()
     url = fake.start(port=args.port, host=args.host)
     print(url, flush=True)
     print(f"token: {args.token}", flush=True)
     try:
-        while True:
-            time.sleep(3600)  # the server runs in its own thread; this one only waits
-    except KeyboardInterrupt:
-        pass
+        stopped.wait()  # the server runs in its own thread; this one only waits
     finally:
         fake.stop()
 
