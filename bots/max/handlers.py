@@ -91,14 +91,15 @@ async def handle_update(
 
 
 async def _started(services: Services, user: dict[str, Any], payload: Any) -> None:
-    if payload:
-        log.info("MAX: a citizen started the bot through a link (%d characters)", len(payload))
+    """Start pressed; through a ``https://max.ru/<bot>?start=<payload>`` link, its payload
+    (a hotline's deep link) goes to the conversation as it came."""
     incoming = Incoming(
         platform=NAME,
         user_id=str(user["user_id"]),
         peer=str(user["user_id"]),
         start=True,
         known_name=_name(user),
+        start_payload=str(payload) if payload else None,
     )
     await conversation(services).message(incoming)
 

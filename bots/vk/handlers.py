@@ -103,6 +103,9 @@ async def _message(services: Services, client: VkClient, message: dict[str, Any]
         attachments=photos,
         unsupported=bool(kinds & UNSUPPORTED) and not photos,
         start=payload.get("command") == "start",
+        # The first message of a conversation opened by a ``vk.me/club…?ref=…`` link
+        # carries the link's ``ref`` (a hotline's deep link).
+        start_payload=str(message.get("ref") or "") or None,
         name=name_lookup(client, from_id),
     )
     await conversation(services).message(incoming)

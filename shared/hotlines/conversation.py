@@ -4,6 +4,10 @@ The conversation is a small state machine (:class:`State`) kept in
 ``citizens.state``/``state_data``, so a restart in the middle of it changes nothing.
 Consent counts only as an answer to a consent request the citizen was shown: its button,
 or a «да» written after it.
+
+A citizen who came by a hotline's deep link (:mod:`shared.hotlines.conversation_links`)
+is taken straight to that hotline while it is open, after the consent step if consent is
+still needed: the link's hotline is kept in ``state_data["wanted"]`` meanwhile.
 """
 
 from __future__ import annotations
@@ -20,11 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shared import callbacks
 from shared.callbacks import CallbackToken
 from shared.clock import utcnow
-from shared.domain import OutboxState, QuestionStatus
+from shared.domain import HotlineStatus, OutboxState, QuestionStatus
+from shared.errors import NotFound
 from shared.hotlines import campaigns, cards
 from shared.hotlines import questions as repo
 from shared.hotlines.batching import GroupCommit, tx_cache
 from shared.hotlines.campaigns import Hotline
+from shared.hotlines.conversation_links import hotline_of
 from shared.hotlines.model import Attachment, Incoming, NameLookup
 from shared.hotlines.moderation import card_or_summary, for_citizen
 from shared.hotlines.refs import HotlineRef
@@ -50,7 +56,9 @@ FORGET_WORDS = {"удалить мои данные", "/forget"}
 class State(StrEnum):
     """Where a citizen is in the conversation; stored as its value in ``citizens.state``."""
 
-    CONSENT = "consent"  # sent the consent request (outbox id in state_data["request"])
+    # Sent the consent request (outbox id in state_data["request"]; the hotline of the
+    # link the citizen came by, if any, in state_data["wanted"]).
+    CONSENT = "consent"
     REFUSED = "refused"  # said no to it: nothing personal is kept; the request stands
     CHOOSE = "choose"  # several hotlines open; state_data["draft"] may hold a question
     ASK = "ask"  # writing to the hotline in state_data["hotline_id"]
@@ -144,11 +152,12 @@ class Conversation:
     ) -> None:
         text = repo.storable(incoming.text).strip()
         word = text.lower()
+        wanted = hotline_of(incoming.start_payload)
         if word in FORGET_WORDS and not incoming.attachments:
             await withdraw(conn, self.services, citizen)
             return
         if citizen.consent_at is None:
-            await self._without_consent(conn, citizen, incoming, word, name)
+            await self._without_consent(conn, citizen, incoming, word, name, wanted)
             return
         if name and not citizen.display_name:
             await citizens.set_fields(conn, citizen.id, display_name=name)
@@ -158,7 +167,7 @@ class Conversation:
             return
         command = word.startswith("/") and word not in MINE_WORDS
         if incoming.start or command or (word in START_WORDS and not incoming.attachments):
-            await self._greet(conn, citizen)
+            await self._greet(conn, citizen, wanted=wanted)
             return
         if incoming.unsupported:
             await self._say(conn, citizen, self.texts("citizen.text_only"))
@@ -170,9 +179,15 @@ class Conversation:
         if album and await self._add_to_album(conn, citizen, incoming):
             return
         if not text and not incoming.attachments:
-            await self._greet(conn, citizen)
+            await self._greet(conn, citizen, wanted=wanted)
             return
-        if citizen.state == State.CHOOSE and word.isdigit() and not incoming.attachments:
+        if wanted is not None:
+            # A question in the first message from a link (VK's ``ref`` comes with it): it
+            # goes to the link's hotline, if that is open.
+            data = {"hotline_id": wanted}
+            await citizens.set_fields(conn, citizen.id, state=State.ASK, state_data=data)
+            citizen = replace(citizen, state=State.ASK, state_data=data)
+        elif citizen.state == State.CHOOSE and word.isdigit() and not incoming.attachments:
             # Choosing by number, for VK clients without callback buttons.
             open_ = await self._open(conn)
             if 1 <= int(word) <= len(open_):
@@ -187,11 +202,18 @@ class Conversation:
         incoming: Incoming,
         word: str,
         name: str | None,
+        wanted: int | None = None,
     ) -> None:
-        """Only an answer to a consent request the citizen has seen counts as one."""
+        """Only an answer to a consent request the citizen has seen counts as one.
+
+        A link's hotline (``wanted``) is remembered across the consent step: the consent
+        that follows takes the citizen to it.
+        """
         shown = await self._shown(conn, citizen)
         if shown is None:
             return  # the request is on its way; what they write before it answers nothing
+        if wanted is None:
+            wanted = citizen.state_data.get("wanted")
         if shown and word in YES_WORDS:
             await self._consent(conn, citizen, True, name)
         elif shown and word in NO_WORDS:
@@ -199,7 +221,7 @@ class Conversation:
         elif citizen.state == State.REFUSED and not incoming.start:
             await self._refused(conn, citizen)
         else:
-            await self._ask_consent(conn, citizen, again=shown)
+            await self._ask_consent(conn, citizen, again=shown, wanted=wanted)
 
     async def _shown(self, conn: AsyncConnection, citizen: Citizen) -> bool | None:
         """Has the citizen seen a consent request? None while it is still on its way."""
@@ -213,7 +235,9 @@ class Conversation:
             return None
         return sent is not None and sent.state in SHOWN
 
-    async def _ask_consent(self, conn: AsyncConnection, citizen: Citizen, again: bool) -> None:
+    async def _ask_consent(
+        self, conn: AsyncConnection, citizen: Citizen, again: bool, wanted: int | None = None
+    ) -> None:
         url = self.settings.hotline.policy_url
         parts = [] if again else [self.texts("citizen.greeting")]
         parts.append(self.texts("citizen.consent"))
@@ -238,9 +262,10 @@ class Conversation:
         doc = from_plain("\n\n".join(parts))
         reply = for_citizen(citizen, doc, ref_type=HotlineRef.CITIZEN, buttons=buttons)
         request = await store.enqueue(conn, reply)
-        await citizens.set_fields(
-            conn, citizen.id, state=State.CONSENT, state_data={"request": request}
-        )
+        data: dict[str, Any] = {"request": request}
+        if wanted is not None:
+            data["wanted"] = wanted
+        await citizens.set_fields(conn, citizen.id, state=State.CONSENT, state_data=data)
 
     async def _refused(self, conn: AsyncConnection, citizen: Citizen) -> None:
         button = await callbacks.button(
@@ -251,13 +276,15 @@ class Conversation:
     async def _consent(
         self, conn: AsyncConnection, citizen: Citizen, yes: bool, name: str | None
     ) -> None:
+        wanted = citizen.state_data.get("wanted")
         if not yes:
-            # Without consent nothing personal is kept: no name, no draft.
+            # Without consent nothing personal is kept: no name, no draft (the hotline of
+            # the link they came by is no one's data: an agreement later still goes there).
             await citizens.set_fields(
                 conn,
                 citizen.id,
                 state=State.REFUSED,
-                state_data={},
+                state_data={} if wanted is None else {"wanted": wanted},
                 display_name=None,
                 consent_at=None,
             )
@@ -269,12 +296,22 @@ class Conversation:
             )
         fresh = await citizens.get(conn, citizen.id)
         assert fresh is not None
-        await self._greet(conn, fresh, first=self.texts("citizen.consent_thanks"))
+        thanks = self.texts("citizen.consent_thanks")
+        await self._greet(conn, fresh, first=thanks, wanted=wanted)
 
     async def _greet(
-        self, conn: AsyncConnection, citizen: Citizen, first: str | None = None
+        self,
+        conn: AsyncConnection,
+        citizen: Citizen,
+        first: str | None = None,
+        wanted: int | None = None,
     ) -> None:
+        """The greeting and the open hotlines; with ``wanted`` (a link's hotline) open,
+        that hotline alone, ready for the question."""
         open_ = await self._open(conn)
+        chosen = [h for h in open_ if h.id == wanted]
+        if wanted is not None and not chosen and first is None:
+            first = await self._closed_greeting(conn, wanted)
         parts = [first if first is not None else self.texts("citizen.greeting")]
         mine = await self._mine_button(conn, citizen)
         forget = await callbacks.button(
@@ -285,8 +322,8 @@ class Conversation:
             await citizens.set_fields(conn, citizen.id, state=State.IDLE, state_data={})
             await self._say(conn, citizen, "\n\n".join(parts), [[mine, forget]])
             return
-        if len(open_) == 1:
-            hotline = open_[0]
+        if len(open_) == 1 or chosen:
+            hotline = chosen[0] if chosen else open_[0]
             parts.append(self._describe(hotline))
             parts.append(self.texts("citizen.write_question"))
             await citizens.set_fields(
@@ -300,6 +337,16 @@ class Conversation:
         await citizens.set_fields(conn, citizen.id, state=State.CHOOSE, state_data={})
         rows = await self._choices(conn, citizen, open_)
         await self._say(conn, citizen, "\n\n".join(parts), [*rows, [mine, forget]])
+
+    async def _closed_greeting(self, conn: AsyncConnection, hotline_id: int) -> str | None:
+        """What to say first when a link's hotline is not open: that it closed, if it did."""
+        try:
+            hotline = await campaigns.get(conn, hotline_id)
+        except NotFound:
+            return None  # a link to no hotline (or a payload of someone's making)
+        if hotline.status is HotlineStatus.CLOSED:
+            return self.texts("citizen.hotline_closed")
+        return None
 
     def _describe(self, hotline: Hotline) -> str:
         tz = self.settings.tz

@@ -36,6 +36,9 @@ class Incoming:
     album: str | None = None
     name: NameLookup | None = None
     known_name: str | None = None  # when the platform sends it with every message
+    # What the link the citizen came by carried (a hotline's deep link): a Telegram
+    # ``/start`` argument, a VK message's ``ref``, a MAX ``bot_started`` payload.
+    start_payload: str | None = None
 
 
 @dataclass(frozen=True)

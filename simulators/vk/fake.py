@@ -199,6 +199,7 @@ class FakeVK(Waiting):
         first_name: str = "Иван",
         last_name: str = "Петров",
         client_info: dict[str, Any] | None = None,
+        ref: str | None = None,
     ) -> dict[str, Any]:
         """A citizen writes to the community: queues ``message_new``; returns the message.
 
@@ -206,7 +207,9 @@ class FakeVK(Waiting):
         ``("audio_message",)`` / ``("audio_message", ogg_bytes)``, ``("sticker",)`` /
         ``("sticker", sticker_id)`` or a raw VK attachment dict.  ``payload`` is the
         keyboard text-button payload (a JSON string or a dict).  ``reply_to`` is the
-        id of an earlier message in the conversation.
+        id of an earlier message in the conversation.  ``ref`` is what a
+        ``https://vk.me/club<ID>?ref=<ref>`` link puts on the first message of the
+        conversation it opens (the message object's ``ref``/``ref_source``).
         """
         message = inject_user_message(
             self._state,
@@ -218,6 +221,7 @@ class FakeVK(Waiting):
             first_name,
             last_name,
             client_info,
+            ref=ref,
         )
         self._state.lp_notify()
         return message

@@ -79,8 +79,14 @@ def inject_user_message(
     first_name: str,
     last_name: str,
     client_info: dict[str, Any] | None,
+    *,
+    ref: str | None = None,
 ) -> dict[str, Any]:
-    """Queue ``message_new`` from ``from_id``; returns a copy of the message."""
+    """Queue ``message_new`` from ``from_id``; returns a copy of the message.
+
+    ``ref``: the message opens a conversation from a ``vk.me`` link carrying it (the
+    message object's ``ref``, with ``ref_source`` unset as for a plain link).
+    """
     if isinstance(payload, dict):
         payload = json.dumps(payload)
     with state.lock:
@@ -103,6 +109,8 @@ def inject_user_message(
         }
         if payload is not None:
             message["payload"] = payload
+        if ref is not None:
+            message["ref"] = ref
         if reply is not None:
             message["reply_message"] = reply
         state.inbound.append(message)

@@ -30,7 +30,11 @@ def _name(message: Message) -> str | None:
 
 
 def incoming(
-    message: Message, *, start: bool = False, attachments: tuple[Attachment, ...] = ()
+    message: Message,
+    *,
+    start: bool = False,
+    attachments: tuple[Attachment, ...] = (),
+    start_payload: str | None = None,
 ) -> Incoming:
     full = _name(message)
 
@@ -49,6 +53,7 @@ def incoming(
         attachments=attachments,
         unsupported=unsupported and not attachments,
         start=start,
+        start_payload=start_payload,
         album=message.media_group_id,
         name=name,
         known_name=full,
