@@ -6,6 +6,9 @@ COPY bots ./bots
 COPY shared ./shared
 COPY scheduler ./scheduler
 COPY config ./config
+COPY web ./web
+COPY simulators ./simulators
+COPY sandbox ./sandbox
 RUN pip install --no-cache-dir --upgrade pip \
  && pip wheel --no-cache-dir --wheel-dir /wheels .
 
