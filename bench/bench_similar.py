@@ -10,17 +10,28 @@ other streets, houses, routes and schools, so the terms are spread as in a real 
 then ``similar.find`` for ``--searches`` of them, as a card does: median, p95 and max
 milliseconds per question. SQLite by default; ``--postgres URL`` runs on PostgreSQL too.
 
+Start-up (``--startup N``): the dictionaries (pymorphy3) load in a thread from the hotlines'
+install; N fresh processes each start the real app against the Telegram simulator on an
+existing SQLite database and time it to the "Glashatai is running" line, then to the
+dictionaries loaded; as many again with the load done synchronously in install, as it was
+before. Medians of each, the two kinds alternating.
+
 Run: python -m bench.bench_similar [--questions 100000] [--searches 300] [--postgres URL]
+     python -m bench.bench_similar --startup 10
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import logging
 import os
 import random
 import re
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -261,10 +272,69 @@ async def main(count: int, searches: int, postgres: str | None) -> None:
                 await drop(postgres, name)
 
 
+async def start_once(work: Path, synchronous: bool) -> dict[str, float]:
+    """One start of the real app (the database already migrated): milliseconds from
+    building it to its "running" line, and to the dictionaries loaded."""
+    from bots.app import App
+    from shared.hotlines import lemmas
+    from simulators.telegram import FakeTelegram
+    from tests.harness import prepare_telegram, settings_for
+
+    logging.basicConfig(level=logging.WARNING)
+    with FakeTelegram() as tg:
+        prepare_telegram(tg)
+        settings = settings_for(work, tg)
+        db = Database(settings.database.url)
+        await upgrade(db)
+        await db.dispose()
+        if synchronous:
+            lemmas.warm = lemmas._load  # type: ignore[assignment]  # as before: in install
+        started = time.perf_counter()
+        app = App(settings)
+        await app.start()
+        running = time.perf_counter()
+        await lemmas.ready()
+        loaded = time.perf_counter()
+        await app.stop()
+    return {"running": (running - started) * 1000, "loaded": (loaded - started) * 1000}
+
+
+def measure_startup(times: int) -> None:
+    """Fresh processes, so each loads the dictionaries anew; the two kinds alternate."""
+    found: dict[str, list[dict[str, float]]] = {"thread": [], "synchronous": []}
+    for _ in range(times):
+        for kind in found:
+            with tempfile.TemporaryDirectory() as tmp:
+                child = [sys.executable, "-m", "bench.bench_similar", "--startup-child", kind]
+                out = subprocess.run(
+                    [*child, "--work", tmp], capture_output=True, text=True, check=True
+                )
+                found[kind].append(json.loads(out.stdout.strip().splitlines()[-1]))
+    for kind, runs in found.items():
+        running = statistics.median(r["running"] for r in runs)
+        loaded = statistics.median(r["loaded"] for r in runs)
+        print(
+            f"  dictionaries loaded {'in a thread' if kind == 'thread' else 'in install'}:"
+            f" running after {running:.0f} ms, dictionaries loaded after {loaded:.0f} ms"
+            f" (median of {len(runs)}; load average {machine_load()})"
+        )
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=100_000)
     parser.add_argument("--searches", type=int, default=300)
     parser.add_argument("--postgres", help="e.g. postgresql+asyncpg://postgres@127.0.0.1/test")
+    parser.add_argument("--startup", type=int, help="time N starts of the app instead")
+    kinds = ("thread", "synchronous")
+    parser.add_argument("--startup-child", choices=kinds, help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    asyncio.run(main(args.questions, args.searches, args.postgres))
+    if args.startup_child:
+        found = asyncio.run(start_once(args.work, args.startup_child == "synchronous"))
+        print(json.dumps(found))
+    elif args.startup:
+        print("Start-up:")
+        measure_startup(args.startup)
+    else:
+        asyncio.run(main(args.questions, args.searches, args.postgres))

@@ -3,12 +3,15 @@ reply answers (no chat here: the card path is covered end to end in test_similar
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from shared.clock import utcnow
 from shared.domain import QuestionStatus
-from shared.hotlines import campaigns, groups, moderation, similar
+from shared.hotlines import campaigns, groups, lemmas, moderation, similar
 from shared.hotlines import questions as repo
 from shared.hotlines.model import Moderator
 from shared.services import Services
@@ -121,3 +124,35 @@ async def test_forgotten_questions_leave_the_index(db: Database, tmp_path: Path)
     async with db.write() as conn:
         await similar.forget(conn, [a])
     assert await _found(db, b) == []
+
+
+async def test_the_first_search_waits_for_the_dictionaries_loading_in_a_thread(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As at start-up: ``warm()`` starts the load and returns; intake and the first search
+    wait for it without holding up the event loop meanwhile."""
+    services = Services(settings=settings_for(tmp_path), db=db, texts=Texts.load())
+    heat = await _hotline(db, "Отопление")
+    monkeypatch.setattr(lemmas, "_analyzer", None)  # restored after the test
+    lemmas.lemma.cache_clear()
+    lemmas.known.cache_clear()
+    order: list[str] = []
+
+    async def waiting() -> None:
+        await lemmas.ready()
+        order.append("loaded")
+
+    async def meanwhile() -> None:
+        order.append("the loop ran")
+
+    lemmas.warm()
+    await asyncio.gather(waiting(), meanwhile())
+    assert order == ["the loop ran", "loaded"]
+
+    monkeypatch.setattr(lemmas, "_analyzer", None)
+    lemmas.lemma.cache_clear()
+    lemmas.known.cache_clear()
+    lemmas.warm()
+    a = await _ask(services, heat, "Нет отопления в доме Мира 45, батареи холодные", "1")
+    b = await _ask(services, heat, "мира 45 батареи холодные отопления нет", "2")
+    assert await _found(db, b) == [a]

@@ -23,7 +23,7 @@ def install(services: Services) -> None:
     for ref_type, hook in hooks(services).items():
         services.on_outcome(ref_type, hook)
     services.features["hotlines"] = Conversation(services)
-    lemmas.warm()  # the dictionaries load at start, not during the first question's intake
+    lemmas.warm()  # the dictionaries load in a thread from start, not in the first intake
 
 
 def conversation(services: Services) -> Conversation:

@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.domain import QuestionStatus
-from shared.hotlines.lemmas import known, lemmas
+from shared.hotlines.lemmas import known, lemmas, ready
 from shared.storage import writebehind
 from shared.storage.schema import question_similar, question_terms, questions
 
@@ -73,6 +73,7 @@ async def index(conn: AsyncConnection, question_id: int, hotline_id: int | None,
     """
     if hotline_id is None:
         return
+    await ready()
     words = lemmas(text)
     row = {"question_id": question_id, "lemmas": " ".join(words), "apart": False}
     await writebehind.insert(conn, question_similar, row)
@@ -85,6 +86,7 @@ async def index_many(
     conn: AsyncConnection, hotline_id: int, items: Sequence[tuple[int, str]]
 ) -> None:
     """Add questions (id, text) of one hotline to its index, in two statements."""
+    await ready()
     found = [(qid, lemmas(text)) for qid, text in items]
     if not found:
         return
@@ -251,6 +253,7 @@ async def find(
     rows = (await conn.execute(_terms_sql(), {"q": question_id})).all()
     if not rows:
         return []
+    await ready()  # scoring asks the dictionary which words are misspellings
     hotline_id = int(rows[0].hotline_id)
     counts = {str(r.term): int(r.n) for r in rows}
     weights = {t: weight(n) for t, n in counts.items()}
