@@ -1,6 +1,7 @@
-"""The sandbox's world for the page's tests: the three simulators, the real App with its web
-part, and the sandbox page mounted on it (what ``glashatai sandbox`` builds, made here from
-the tests' own fixtures)."""
+"""The sandbox in this process for the page's tests: what ``glashatai sandbox`` runs (the
+runtime's simulators and world, its settings, the real App, the rehearsal and the page),
+with the simulators at hand for the assertions. The whole command as a process is
+exercised in ``test_sandbox_browser.py`` too."""
 
 from __future__ import annotations
 
@@ -9,34 +10,29 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bots.app import App
-from sandbox.world import Person, World
-from simulators.max import FakeMax
-from simulators.telegram import FakeTelegram
-from simulators.vk import FakeVK
-from tests.harness import ADMIN_CHAT, CHANNEL_ID, MODERATOR
-from tests.web.harness import web_settings
-from web.sandbox import add_routes
-from web.sandbox.keys import Rehearsal
+import pytest
 
-CITIZENS = (
-    Person("telegram", 7001, "Анна Иванова"),
-    Person("telegram", 7002, "Борис Котов"),
-    Person("vk", 8001, "Олег Сидоров"),
-    Person("max", 700001, "Ольга Смирнова"),
-    Person("max", 700002, "Пётр Лебедев"),
-)
+from bots.app import App
+from config import Settings
+from sandbox.runtime import add_page
+from sandbox.scenario import Pace, Scenario
+from sandbox.settings import variables
+from sandbox.simulated import Simulators
+from sandbox.world import World
+from tests.web.harness import free_port
 
 
 @dataclass
 class Sandbox:
-    """The running world and the page's address."""
+    """The running sandbox and the page's address."""
 
     app: App
-    world: World
-    tg: FakeTelegram
-    vk: FakeVK
-    max: FakeMax
+    sims: Simulators
+    scenario: Scenario
+
+    @property
+    def world(self) -> World:
+        return self.sims.world
 
     @property
     def url(self) -> str:
@@ -44,57 +40,33 @@ class Sandbox:
         return f"{self.app.web.url}/sandbox"
 
 
-def world_of(tg: FakeTelegram, vk: FakeVK, fake_max: FakeMax) -> World:
-    """The world as the simulators were prepared (conftest's office chats, the citizens)."""
-    for person in CITIZENS:
-        first, last = person.name.split(" ", 1)
-        if person.platform == "telegram":
-            tg.add_user(person.user_id, first, last)
-        elif person.platform == "vk":
-            vk.add_user(person.user_id, first, last)
-        else:
-            fake_max.add_user(person.user_id, first, last)
-    return World(
-        telegram_url=tg.base_url,
-        vk_url=vk.base_url,
-        max_url=fake_max.base_url,
-        admin_chat_id=ADMIN_CHAT,
-        moderator=Person("telegram", MODERATOR, "Мария"),
-        channel_id=CHANNEL_ID,
-        vk_group_id=vk.group_id,
-        max_channel_id=fake_max.channel_id,
-        citizens=CITIZENS,
-    )
+def healthy(sims: Simulators) -> None:
+    """The simulators saw no request break the platforms' rules and had no bug of their own."""
+    assert sims.telegram.internal_errors == []
+    assert sims.vk.stats()["crashes"] == 0
+    assert sims.max.violations == []
+    assert sims.max.internal_errors == []
 
 
 @contextlib.asynccontextmanager
 async def running_sandbox(
-    tmp_path: Path,
-    tg: FakeTelegram,
-    vk: FakeVK,
-    fake_max: FakeMax,
-    scenario: Rehearsal | None = None,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pace: Pace | None = None
 ) -> AsyncIterator[Sandbox]:
-    world = world_of(tg, vk, fake_max)
-    max_settings = {
-        "token": fake_max.token,
-        "api_base": fake_max.base_url,
-        "channel_id": fake_max.channel_id,
-        "request_timeout": 3,
-        "longpoll_timeout": 1,
-    }
-    settings = web_settings(
-        tmp_path,
-        tg,
-        vk,
-        max=max_settings,
-        hotline={"policy_url": "https://town.example/privacy", "throttle_messages": 100},
-    )
-    app = App(settings)
-    assert app.web is not None
-    add_routes(app.web.app, world, scenario)
-    await app.start()
+    """The runtime's world and settings (through the environment, as the runtime's own
+    ``load`` does, but restored after the test)."""
+    sims = Simulators.start()
     try:
-        yield Sandbox(app, world, tg, vk, fake_max)
+        for key, value in variables(sims, tmp_path / "sandbox", free_port()).items():
+            monkeypatch.setenv(key, value)
+        app = App(Settings(_env_file=None))  # type: ignore[call-arg]
+        scenario = Scenario(app, sims, pace=pace)
+        add_page(app, sims, scenario)
+        await app.start()
+        try:
+            yield Sandbox(app, sims, scenario)
+        finally:
+            await scenario.stop()
+            await app.stop()
+        healthy(sims)
     finally:
-        await app.stop()
+        sims.stop()

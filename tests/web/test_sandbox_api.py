@@ -12,21 +12,19 @@ from typing import Any
 import aiohttp
 import pytest
 
-from simulators.max import FakeMax
-from simulators.telegram import FakeTelegram, make_png
-from simulators.vk import FakeVK
+from simulators.telegram import make_png
 from simulators.waiting import wait
 from tests.hotline_harness import open_hotline
 from tests.web.sandbox_world import Sandbox, running_sandbox
 
-VK_CITIZEN = 8001
+VK_CITIZEN = 300001  # phones of the sandbox's world (sandbox.simulated.PHONES)
+MODERATOR = 5001
+SECOND = 7002  # the second Telegram phone
 
 
 @pytest.fixture
-async def sandbox(
-    tmp_path: Path, tg: FakeTelegram, vk: FakeVK, max: FakeMax
-) -> AsyncIterator[Sandbox]:
-    async with running_sandbox(tmp_path, tg, vk, max) as running:
+async def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Sandbox]:
+    async with running_sandbox(tmp_path, monkeypatch) as running:
         yield running
 
 
@@ -49,6 +47,10 @@ async def act(
         return response.status, await response.json(content_type=None)
 
 
+def vk_said(sandbox: Sandbox, needle: str) -> list[dict[str, Any]]:
+    return [m for m in sandbox.sims.vk.messages(VK_CITIZEN) if needle in m["message"]]
+
+
 async def test_a_vk_citizen_consents_and_sends_a_photo_through_the_page(
     sandbox: Sandbox, http: aiohttp.ClientSession
 ) -> None:
@@ -68,9 +70,7 @@ async def test_a_vk_citizen_consents_and_sends_a_photo_through_the_page(
     asked = await wait(prompt)
     pressed = {"user_id": VK_CITIZEN, "message": asked["id"], "button": "Согласен(на)"}
     assert (await act(http, sandbox, "/phone/vk/press", pressed))[0] == 200
-    await wait(
-        lambda: [m for m in sandbox.vk.messages(VK_CITIZEN) if "Спасибо! Теперь" in m["message"]]
-    )
+    await wait(lambda: vk_said(sandbox, "Спасибо! Теперь"))
     picture = make_png(30, 20)
     said = {
         "user_id": VK_CITIZEN,
@@ -78,9 +78,7 @@ async def test_a_vk_citizen_consents_and_sends_a_photo_through_the_page(
         "photo": base64.b64encode(picture).decode(),
     }
     assert (await act(http, sandbox, "/phone/vk/say", said))[0] == 200
-    await wait(
-        lambda: [m for m in sandbox.vk.messages(VK_CITIZEN) if "Номер вопроса: №1" in m["message"]]
-    )
+    await wait(lambda: vk_said(sandbox, "Номер вопроса: №1"))
 
     mine = [b for b in (await views(http, sandbox))["phones"]["vk"] if b["mine"]]
     assert mine[0]["author"] == "Олег Сидоров"
@@ -96,40 +94,40 @@ async def test_the_moderator_types_a_command_in_the_admin_chat(
     sandbox: Sandbox, http: aiohttp.ClientSession
 ) -> None:
     assert (await act(http, sandbox, "/admin/say", {"text": "/queue"}))[0] == 200
-    admin = await wait(lambda: [m for m in sandbox.tg.messages(sandbox.world.admin_chat_id)])
-    assert admin, "the bot answered the command in the admin chat"
+    chat = sandbox.world.admin_chat_id
+    await wait(lambda: sandbox.sims.telegram.messages(chat))  # the bot answered the command
     shown = (await views(http, sandbox))["admin"]
     assert [b["text"] for b in shown if b["mine"]] == ["/queue"]
-    assert shown[0]["author"] == "Мария"
+    assert shown[0]["author"] == "Мария Соколова"
 
 
 async def test_a_chosen_citizen_is_shown_and_a_stranger_is_refused(
     sandbox: Sandbox, http: aiohttp.ClientSession
 ) -> None:
-    assert (await act(http, sandbox, "/phone/telegram/say", {"user_id": 7002, "text": "Привет"}))[
+    assert (await act(http, sandbox, "/phone/telegram/say", {"user_id": SECOND, "text": "Привет"}))[
         0
     ] == 200
-    shown = await views(http, sandbox, telegram=7002)
+    shown = await views(http, sandbox, telegram=SECOND)
     assert [b["text"] for b in shown["phones"]["telegram"] if b["mine"]] == ["Привет"]
     assert (await views(http, sandbox))["phones"]["telegram"] == [], (
         "the first citizen wrote nothing"
     )
-    async with http.get(f"{sandbox.url}/api/views", params={"telegram": 5001}) as response:
+    async with http.get(f"{sandbox.url}/api/views", params={"telegram": MODERATOR}) as response:
         assert response.status == 400, "the moderator is not one of the citizens"
     for path, values in [
-        ("/phone/telegram/say", {"user_id": 5001, "text": "x"}),
+        ("/phone/telegram/say", {"user_id": MODERATOR, "text": "x"}),
         ("/phone/vk/say", {"user_id": 7001, "text": "x"}),
         ("/phone/icq/say", {"user_id": 7001, "text": "x"}),
     ]:
         status, _ = await act(http, sandbox, path, values)
         assert status == 400, path
-    assert sandbox.tg.messages(5001, include_incoming=True) == []
+    assert sandbox.sims.telegram.messages(MODERATOR, include_incoming=True) == []
 
 
 async def test_a_refusal_of_the_simulator_is_one_line_for_the_page(
     sandbox: Sandbox, http: aiohttp.ClientSession
 ) -> None:
-    pressed = {"user_id": 700001, "message": "mid.nothing", "button": "Согласен(на)"}
+    pressed = {"user_id": 800001, "message": "mid.nothing", "button": "Согласен(на)"}
     status, answer = await act(http, sandbox, "/phone/max/press", pressed)
     assert status == 400
     assert answer["error"].startswith("Не получилось: ")

@@ -1,51 +1,69 @@
-"""The sandbox page in Chromium: citizens on Telegram and MAX consent and ask, the moderator
-answers from the admin-chat view, the answers reach the phones, a post reaches the channel,
-the wall and the MAX channel; hostile text stays text. Synchronised on what the page shows."""
+"""The sandbox page in Chromium against a real ``glashatai sandbox``: citizens on Telegram
+and MAX consent and ask, the moderator answers from the admin-chat view, the answers reach
+the phones, a post made with ``glashatai --sandbox post create`` reaches the channel, the
+wall and the MAX channel; hostile text stays text. Then, in this process (the runtime's
+pieces, simulators at hand): a citizen's photo, the rehearsal button, a narrow screen.
+Synchronised on what the page shows, never on time."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from shared.domain import PostStatus
-from shared.storage.media import NewFile
-from simulators.max import FakeMax
-from simulators.telegram import FakeTelegram, make_png
-from simulators.vk import FakeVK
-from tests.hotline_harness import open_hotline
-from tests.posts_harness import wait_post
+from sandbox.scenario import Pace
+from simulators.telegram import make_png
+from tests.test_sandbox import cli, empty_home, local, start, stop
 from tests.web.conftest import Axe, PageEvents, Shot, inert
-from tests.web.harness import IMG, release
+from tests.web.harness import IMG
 from tests.web.sandbox_world import running_sandbox
 
 if TYPE_CHECKING:
     from playwright.async_api import Locator, Page
 
-# The app's answers pass the outbox's pacing (1 message a second per private chat).
-WAIT_MS = 20_000
+# The bot's answers pass the outbox's pacing (1 message a second per private chat) and the
+# sandbox's scheduler wakes every 5 s: generous on a loaded machine, never a sleep.
+WAIT_MS = 45_000
+POST = "Автобусы № 12 и № 14 ходят **по расписанию выходного дня**."
 
 
 @pytest.fixture(autouse=True)
-def patient_expect() -> None:
+def patient_expect() -> Iterator[None]:
     from playwright.async_api import expect
 
     expect.set_options(timeout=WAIT_MS)
+    yield
+    expect.set_options(timeout=5_000)
 
 
 def phone(page: Page, platform: str) -> Locator:
     return page.locator(f"section.phone[data-platform={platform}]")
 
 
-async def consent_and_ask(page: Page, platform: str, question: str, ticket: int) -> None:
-    """As the phone's citizen: start the bot, agree, ask; the bot gives the ticket number."""
+def channel(page: Page, platform: str) -> Locator:
+    return page.locator(f"section.channel[data-channel={platform}]")
+
+
+async def consent(page: Page, platform: str) -> None:
+    """As the phone's citizen: start the bot and agree."""
     from playwright.async_api import expect
 
     view = phone(page, platform)
     await view.locator("button.start").click()
     await view.get_by_role("button", name="Согласен(на)", exact=True).last.click()
     await expect(view.get_by_text("Спасибо! Теперь")).to_be_visible()
+
+
+async def ask(page: Page, platform: str, question: str, ticket: int) -> None:
+    """As the phone's citizen: ask; the bot gives the ticket number."""
+    from playwright.async_api import expect
+
+    view = phone(page, platform)
     await view.get_by_label("Сообщение").fill(question)
     await view.get_by_role("button", name="Отправить").click()
     await expect(view.get_by_text(f"Номер вопроса: №{ticket}")).to_be_visible()
@@ -60,31 +78,34 @@ async def answer_card(page: Page, ticket: int, answer: str) -> None:
     await admin.get_by_role("button", name="Отправить").click()
 
 
-async def test_citizens_ask_the_moderator_answers_a_post_reaches_every_channel(
-    tmp_path: Path,
-    tg: FakeTelegram,
-    vk: FakeVK,
-    max: FakeMax,
-    page: Page,
-    page_events: PageEvents,
-    axe: Axe,
-    screenshot: Shot,
+async def test_the_sandbox_from_first_questions_to_a_post_on_every_channel(
+    tmp_path: Path, page: Page, page_events: PageEvents, axe: Axe, screenshot: Shot
 ) -> None:
     from playwright.async_api import expect
 
-    async with running_sandbox(tmp_path, tg, vk, max) as sandbox:
-        await open_hotline(sandbox.app)
+    env = empty_home(tmp_path)
+    sandbox = await start(env, tmp_path)
+    try:
         await page.goto(sandbox.url)
         await expect(page.get_by_role("heading", name="Песочница")).to_be_visible()
+        now = datetime.now(ZoneInfo("UTC"))
+        opened = await asyncio.to_thread(
+            cli, env, tmp_path, "--sandbox", "hotline", "create", "--topic", "Отопление",
+            "--start", local(now), "--end", local(now + timedelta(hours=2)),
+        )  # fmt: skip
+        assert opened.returncode == 0, opened.stderr
+        announced = channel(page, "telegram").get_by_text("Горячая линия: Отопление")
+        await expect(announced).to_be_visible()
 
-        await consent_and_ask(page, "telegram", "Когда дадут тепло на Ленина, 5?", 1)
+        await consent(page, "telegram")
+        await ask(page, "telegram", "Когда дадут тепло на Ленина, 5?", 1)
+        await consent(page, "max")
         hostile = f"Яма во дворе {IMG}"
-        await consent_and_ask(page, "max", hostile, 2)
+        await ask(page, "max", hostile, 2)
         max_phone = phone(page, "max")
         await expect(max_phone.get_by_text(hostile)).to_be_visible()
 
         admin = page.locator("section.admin")
-        await expect(admin.get_by_text("Вопрос №2")).to_be_visible()
         await expect(admin.get_by_text(IMG.strip())).to_be_visible()
         await answer_card(page, 1, "Тепло дадут в понедельник.")
         await answer_card(page, 2, "Засыплем яму завтра.")
@@ -94,45 +115,42 @@ async def test_citizens_ask_the_moderator_answers_a_post_reaches_every_channel(
         await expect(max_phone.get_by_text("Ответ на ваш вопрос №2")).to_be_visible()
         await expect(max_phone.get_by_text("Засыплем яму завтра.")).to_be_visible()
 
-        post_id = await release(
-            sandbox.app.services,
-            title="Расписание автобусов на праздники",
-            body="Автобусы № 12 и № 14 ходят **по расписанию выходного дня**.",
-            media=[NewFile("photo", "bus.png", "image/png", make_png(320, 120))],
-            platforms=("telegram", "vk", "max"),
-        )
-        # MAX gives no public link to a channel post: published is enough here.
-        await wait_post(sandbox.app, post_id, lambda post, _: post.status is PostStatus.PUBLISHED)
+        (tmp_path / "post.md").write_text(POST, encoding="utf-8")
+        (tmp_path / "bus.png").write_bytes(make_png(320, 120))
+        made = await asyncio.to_thread(
+            cli, env, tmp_path, "--sandbox", "post", "create", "--text-file", "post.md",
+            "--title", "Расписание автобусов на праздники", "--photo", "bus.png",
+        )  # fmt: skip
+        assert made.returncode == 0, made.stderr
         for platform in ("telegram", "vk", "max"):
-            channel = page.locator(f"section.channel[data-channel={platform}]")
-            await expect(channel.get_by_text("Расписание автобусов на праздники")).to_be_visible()
-            await expect(channel.locator("img.photo")).to_have_count(1)
-            loaded = await channel.locator("img.photo").evaluate("img => img.naturalWidth")
-            assert loaded > 0, f"the {platform} photo came through the page's own origin"
+            view = channel(page, platform)
+            await expect(view.get_by_text("Расписание автобусов на праздники")).to_be_visible()
+            await expect(view.locator("img.photo")).to_have_count(1)
+            loaded = await view.locator("img.photo").evaluate("img => img.naturalWidth")
+            assert loaded == 320, f"the {platform} photo came through the page's own origin"
 
         await inert(page, page_events)
         assert await axe(page) == []
         await screenshot(page, "sandbox")
+    finally:
+        code, err = await stop(sandbox)
+    assert code == 0, err
+    assert "Traceback" not in err, err
 
 
 async def test_a_citizen_sends_a_photo_and_the_card_shows_it(
-    tmp_path: Path,
-    tg: FakeTelegram,
-    vk: FakeVK,
-    max: FakeMax,
-    page: Page,
-    page_events: PageEvents,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page: Page, page_events: PageEvents
 ) -> None:
     from playwright.async_api import expect
 
-    async with running_sandbox(tmp_path, tg, vk, max) as sandbox:
+    from tests.hotline_harness import open_hotline
+
+    async with running_sandbox(tmp_path, monkeypatch) as sandbox:
         await open_hotline(sandbox.app)
         await page.goto(sandbox.url)
+        await page.locator("#citizen-telegram").select_option(label="Пётр Смирнов")
+        await consent(page, "telegram")
         view = phone(page, "telegram")
-        await page.get_by_label("Житель").first.select_option(label="Борис Котов")
-        await view.locator("button.start").click()
-        await view.get_by_role("button", name="Согласен(на)", exact=True).last.click()
-        await expect(view.get_by_text("Спасибо! Теперь")).to_be_visible()
         await view.get_by_label("Сообщение").fill("Вот эта яма")
         await view.get_by_label("Фото (необязательно)").set_input_files(
             {"name": "yama.png", "mimeType": "image/png", "buffer": make_png(40, 30)}
@@ -141,7 +159,54 @@ async def test_a_citizen_sends_a_photo_and_the_card_shows_it(
         await expect(view.get_by_text("Номер вопроса: №1")).to_be_visible()
         card = page.locator("section.admin li.bubble", has_text="Вопрос №1 ")
         await expect(card.locator("img.photo")).to_have_count(1)
-        assert await card.locator("img.photo").evaluate("img => img.naturalWidth") > 0
-        first = tg.messages(7002, include_incoming=True)[0]
-        assert first["from"]["first_name"] == "Борис", "the chosen citizen wrote"
+        assert await card.locator("img.photo").evaluate("img => img.naturalWidth") == 40
+        wrote = sandbox.sims.telegram.messages(7002, include_incoming=True)[0]
+        assert wrote["from"]["first_name"] == "Пётр", "the chosen citizen wrote"
         await inert(page, page_events)
+
+
+async def test_the_rehearsal_button_starts_and_stops_the_scenario(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page: Page, page_events: PageEvents
+) -> None:
+    from playwright.async_api import expect
+
+    # A quicker rehearsal than a person's pace, still a dozen citizens arriving in turn.
+    async with running_sandbox(tmp_path, monkeypatch, pace=Pace().scaled(0.3)) as sandbox:
+        await page.goto(sandbox.url)
+        state = page.locator("#rehearsal-state")
+        await expect(state).to_have_text("Репетиция не запущена.")
+        await page.get_by_role("button", name="Начать репетицию").click()
+        await expect(state).to_contain_text("Жители задают вопросы.")
+        await expect(state).to_contain_text("«Зима в городе")
+        admin = page.locator("section.admin")
+        await expect(admin.get_by_text("Вопрос №1 ")).to_be_visible()
+        await page.get_by_role("button", name="Остановить репетицию").click()
+        await expect(state).to_contain_text("Репетиция не запущена.")
+        assert not sandbox.scenario.running
+        await expect(page.get_by_role("button", name="Начать репетицию")).to_be_visible()
+        await inert(page, page_events)
+
+
+async def test_a_narrow_screen_stacks_the_views(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page: Page, axe: Axe
+) -> None:
+    async with running_sandbox(tmp_path, monkeypatch) as sandbox:
+        await page.set_viewport_size({"width": 400, "height": 800})
+        await page.goto(sandbox.url)
+        boxes = [
+            await page.locator(selector).bounding_box()
+            for selector in (
+                "section.phone[data-platform=telegram]",
+                "section.phone[data-platform=vk]",
+                "section.phone[data-platform=max]",
+                "section.admin",
+            )
+        ]
+        assert all(box is not None for box in boxes)
+        lefts = {round(box["x"]) for box in boxes if box is not None}
+        tops = [box["y"] for box in boxes if box is not None]
+        assert len(lefts) == 1, "one column"
+        assert tops == sorted(tops), "one under another"
+        width = await page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 400, "nothing wider than the screen"
+        assert await axe(page) == []

@@ -111,8 +111,9 @@ def rehearsal_state(scenario: Rehearsal | None, texts: Texts) -> dict[str, Any] 
         )
     if state.error:
         line += f" · {state.error}"
-    idle = state.phase in (ScenarioPhase.IDLE, ScenarioPhase.FAILED)
-    return {"phase": state.phase.value, "line": line, "running": not idle}
+    # Done (every citizen asked) or failed: the button offers to play it again.
+    playing = state.phase in (ScenarioPhase.OPENING, ScenarioPhase.RUNNING)
+    return {"phase": state.phase.value, "line": line, "running": playing}
 
 
 def _listed(found: list[bubbles.Bubble]) -> list[dict[str, Any]]:
