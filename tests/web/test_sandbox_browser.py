@@ -8,6 +8,8 @@ Synchronised on what the page shows, never on time."""
 from __future__ import annotations
 
 import asyncio
+import struct
+import zlib
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -39,6 +41,29 @@ def patient_expect() -> Iterator[None]:
     expect.set_options(timeout=WAIT_MS)
     yield
     expect.set_options(timeout=5_000)
+
+
+def picture(width: int, height: int) -> bytes:
+    """A real PNG with something to look at in the screenshot: a sky over a street."""
+
+    def pixel(x: int, y: int) -> bytes:
+        if y > height * 2 // 3:
+            return bytes((90, 90, 100))
+        return bytes((80 + y, 150 + y // 2, 230))
+
+    rows = b"".join(b"\x00" + b"".join(pixel(x, y) for x in range(width)) for y in range(height))
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        body = kind + payload
+        return struct.pack(">I", len(payload)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def phone(page: Page, platform: str) -> Locator:
@@ -116,7 +141,7 @@ async def test_the_sandbox_from_first_questions_to_a_post_on_every_channel(
         await expect(max_phone.get_by_text("Засыплем яму завтра.")).to_be_visible()
 
         (tmp_path / "post.md").write_text(POST, encoding="utf-8")
-        (tmp_path / "bus.png").write_bytes(make_png(320, 120))
+        (tmp_path / "bus.png").write_bytes(picture(320, 120))
         made = await asyncio.to_thread(
             cli, env, tmp_path, "--sandbox", "post", "create", "--text-file", "post.md",
             "--title", "Расписание автобусов на праздники", "--photo", "bus.png",

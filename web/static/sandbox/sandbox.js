@@ -115,7 +115,10 @@
     list.replaceChildren();
     if (!items.length) list.appendChild(el("li", "empty", said.empty));
     for (const item of items) list.appendChild(make(item));
-    if (atBottom) list.scrollTop = list.scrollHeight;
+    if (!atBottom) return;
+    const stick = () => { list.scrollTop = list.scrollHeight; };
+    stick();
+    for (const img of list.querySelectorAll("img")) img.addEventListener("load", stick);
   }
 
   function startReply(item) {
