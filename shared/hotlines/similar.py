@@ -17,15 +17,24 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import (
+    BigInteger,
+    CompoundSelect,
     Float,
+    Integer,
     Select,
+    String,
+    Text,
     bindparam,
     cast,
     delete,
     func,
     insert,
+    literal,
     literal_column,
+    null,
+    or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -131,6 +140,69 @@ def _terms_sql() -> Select[Any]:
         )
         .where(own.c.question_id == bindparam("q"), question_similar.c.apart.is_(False))
     )
+
+
+@cache
+def _search_sql() -> CompoundSelect[Any]:
+    """PostgreSQL: the whole search in one statement, one trip to the server (the trips,
+    not the work, are most of a search's time on a busy machine). The question's terms with
+    their counts; of them the retrieval terms (``_retrieval``'s choice: the rarest, common
+    ones only when fewer than ``MIN_RARE`` are rare; ties in byte order, as Python sorts)
+    with their weights; each one's newest waiting holders (LATERAL); the best ranked. Rows
+    of the first kind carry ``term``, of the second ``question_id``."""
+    own = _terms_sql().cte("own")
+    rare = select(func.count()).select_from(own).where(own.c.n < DF_CAP).scalar_subquery()
+    share = literal(float(DF_CAP), Float) / cast(func.greatest(own.c.n, 1), Float)
+    picked = (
+        select(own.c.hotline_id, own.c.term, func.ln(1.0 + share).label("w"))
+        .where(or_(own.c.n < DF_CAP, rare < MIN_RARE))
+        .order_by(own.c.n, own.c.term.collate("C"))
+        .limit(RETRIEVAL_TERMS)
+        .cte("picked")
+    )
+    holders = (
+        select(question_terms.c.question_id)
+        .join(questions, questions.c.id == question_terms.c.question_id)
+        .where(
+            question_terms.c.hotline_id == picked.c.hotline_id,
+            question_terms.c.term == picked.c.term,
+            question_terms.c.question_id != bindparam("q"),
+            questions.c.status.in_(WAITING),
+        )
+        .order_by(question_terms.c.question_id.desc())
+        .limit(PER_TERM)
+        .lateral("holders")
+    )
+    hits = (
+        select(picked.c.w, holders.c.question_id)
+        .select_from(picked.join(holders, true()))
+        .subquery("hits")
+    )
+    rank = func.sum(hits.c.w).label("rank")
+    best = (
+        select(hits.c.question_id, rank)
+        .group_by(hits.c.question_id)
+        .order_by(rank.desc(), hits.c.question_id.desc())
+        .limit(SCORED)
+        .subquery("best")
+    )
+    terms = select(
+        own.c.term,
+        own.c.n,
+        cast(null(), BigInteger).label("question_id"),
+        cast(null(), Text).label("lemmas"),
+    )
+    candidates = (
+        select(
+            cast(null(), String),
+            cast(null(), Integer),
+            question_similar.c.question_id,
+            question_similar.c.lemmas,
+        )
+        .join(best, best.c.question_id == question_similar.c.question_id)
+        .where(question_similar.c.apart.is_(False))
+    )
+    return union_all(terms, candidates)
 
 
 @lru_cache(maxsize=RETRIEVAL_TERMS)
@@ -245,19 +317,27 @@ async def find(
 ) -> list[Match]:
     """Waiting questions of the same hotline like this one, most alike first.
 
-    Questions a moderator took out of groups are neither found nor given look-alikes. Two
-    statements: the question's terms with their counts, then the candidates with their
-    lemmas (a question just stored is found too: the transaction's queued index rows are
-    sent before the first).
+    Questions a moderator took out of groups are neither found nor given look-alikes. On
+    PostgreSQL one statement; on SQLite, in the process, two: the question's terms with
+    their counts, then the candidates with their lemmas. Either way a question just stored
+    is found too: the transaction's queued index rows are sent first.
     """
-    rows = (await conn.execute(_terms_sql(), {"q": question_id})).all()
-    if not rows:
-        return []
+    if conn.dialect.name == "postgresql":
+        rows = (await conn.execute(_search_sql(), {"q": question_id})).all()
+        counts = {str(r.term): int(r.n) for r in rows if r.term is not None}
+        if not counts:
+            return []
+        theirs = {int(r.question_id): str(r.lemmas).split() for r in rows if r.term is None}
+        weights = {t: weight(n) for t, n in counts.items()}
+    else:
+        found_terms = (await conn.execute(_terms_sql(), {"q": question_id})).all()
+        if not found_terms:
+            return []
+        hotline_id = int(found_terms[0].hotline_id)
+        counts = {str(r.term): int(r.n) for r in found_terms}
+        weights = {t: weight(n) for t, n in counts.items()}
+        theirs = await _candidates(conn, hotline_id, question_id, _retrieval(counts), weights)
     await ready()  # scoring asks the dictionary which words are misspellings
-    hotline_id = int(rows[0].hotline_id)
-    counts = {str(r.term): int(r.n) for r in rows}
-    weights = {t: weight(n) for t, n in counts.items()}
-    theirs = await _candidates(conn, hotline_id, question_id, _retrieval(counts), weights)
     weights.update((w, UNSEEN_WEIGHT) for ws in theirs.values() for w in ws if w not in weights)
     found = [Match(q, score(list(counts), ws, weights)) for q, ws in theirs.items()]
     found = [m for m in found if m.score >= threshold]
