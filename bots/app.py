@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 from bots import health
-from bots.registry import platform_modules, post_limits
+from bots.registry import deep_links, platform_modules, post_limits
 from bots.watch import PollingWatch
 from config import ConfigError, Settings
 from scheduler.runner import Scheduler
@@ -63,6 +63,7 @@ class App:
         self.settings = settings
         self.services = Services.build(settings)
         self.services.limits = post_limits()
+        self.services.deep_links = lambda payload: deep_links(settings, payload)
         for install in FEATURES:
             install(self.services)
         self.runtimes: list[PlatformRuntime] = []

@@ -3,18 +3,24 @@
 Each platform package has a ``platform`` module with ``NAME``, ``REQUIRED`` (the variables
 to set), ``build(services)`` returning a runtime or None when not configured, and
 ``check(settings)`` proving its credentials, and ``LIMITS`` (a ``PostLimits``: what one
-post may hold there).
+post may hold there). A platform where people can start the bot by a link also has
+``deep_link(settings, payload)``: the link that starts it with ``payload``, or None when
+the platform is not configured.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import logging
 import pkgutil
 from types import ModuleType
 
 import bots
+from config.settings import Settings
 from shared.platform import PostLimits
+
+log = logging.getLogger(__name__)
 
 
 def platform_names() -> list[str]:
@@ -45,3 +51,22 @@ def platform_modules() -> list[ModuleType]:
 def post_limits() -> dict[str, PostLimits]:
     """Every platform's declared limits on a post (its ``platform.LIMITS``), by name."""
     return {module.NAME: module.LIMITS for module in platform_modules()}
+
+
+async def deep_links(settings: Settings, payload: str) -> list[tuple[str, str]]:
+    """Each configured platform's link that starts its bot with ``payload``, as
+    ``(title, url)``; a platform that can't be asked now (its API unreachable) is left out,
+    with a log line."""
+    links: list[tuple[str, str]] = []
+    for module in platform_modules():
+        make = getattr(module, "deep_link", None)
+        if make is None:
+            continue
+        try:
+            url = await make(settings, payload)
+        except Exception as exc:
+            log.warning("%s: no deep link: %s", module.NAME, type(exc).__name__)
+            continue
+        if url is not None:
+            links.append((module.LIMITS.title or module.NAME, url))
+    return links

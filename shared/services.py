@@ -6,7 +6,7 @@ the scheduler and their hooks on outbox outcomes, and the app wires both in.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +29,9 @@ class Services:
     features: dict[str, Any] = field(default_factory=dict)
     # Each platform's limits on a post (``bots.registry.post_limits``): checked before storing.
     limits: dict[str, PostLimits] = field(default_factory=dict)
+    # Each configured platform's link that starts its bot with a payload, as (title, url)
+    # (``bots.registry.deep_links``, set by the app): a hotline's links for the admins.
+    deep_links: Callable[[str], Awaitable[list[tuple[str, str]]]] | None = None
 
     @classmethod
     def build(cls, settings: Settings) -> Services:

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from bots.cli import main
 from shared.domain import HotlineStatus
 from shared.hotlines import campaigns
 from shared.hotlines.conversation_links import hotline_of, start_payload
 from simulators.max import FakeMax
 from simulators.telegram import FakeTelegram
 from simulators.vk import FakeVK
+from tests.harness import ADMIN_CHAT
 from tests.hotline_harness import (
     HOSTILE,
     containing,
@@ -39,6 +42,7 @@ from tests.test_max_hotline import overrides as max_overrides
 
 CITIZEN = 710001
 CHOOSE = "Сейчас открыто несколько"  # the greeting that lists the open hotlines
+BOT_NAME = "glashatai_test_bot"  # the bot's username in the Telegram and the MAX fakes
 
 
 def test_the_payload_names_a_hotline_and_nothing_else() -> None:
@@ -179,3 +183,64 @@ async def test_max_start_without_a_hotline_payload_still_lists_the_hotlines(
         await max_consent(max, CITIZEN)  # started with the payload "hotline": no hotline
         [greeting] = await wait(lambda: said(max, "Спасибо! Теперь", CITIZEN))
         assert CHOOSE in greeting["text"]
+
+
+def _query(url: str, key: str) -> str:
+    return parse_qs(urlsplit(url).query)[key][0]
+
+
+async def test_the_admin_chat_gets_the_links_when_a_hotline_opens(
+    tmp_path: Path, people: tuple[FakeTelegram, FakeVK], max: FakeMax
+) -> None:
+    """Each configured platform's link; a citizen who follows one lands on the hotline."""
+    tg, vk = people
+    overrides = {**max_overrides(max)}
+    async with running(tmp_path, tg, vk, overrides=overrides) as app:
+        await open_hotline(app, topic="Отопление")
+        roads = await open_hotline(app, topic="Дороги")
+        [note] = await wait(lambda: containing(tg.messages(ADMIN_CHAT), f"№{roads} «Дороги»"))
+        lines = tg_text(note).splitlines()
+        links = dict(line.split(": ", 1) for line in lines[1:])
+        payload = start_payload(roads)
+        assert links == {
+            "Telegram": f"https://t.me/{BOT_NAME}?start={payload}",
+            "VK": f"https://vk.me/club{vk.group_id}?ref={payload}",
+            "MAX": f"https://max.ru/{BOT_NAME}?start={payload}",
+        }
+        max.bot_started(CITIZEN, payload=_query(links["MAX"], "start"), first_name="Ольга")
+        await wait(lambda: said(max, "152-ФЗ", CITIZEN))
+        max.press(CITIZEN, "Согласен(на)")
+        [greeting] = await wait(lambda: said(max, "Спасибо! Теперь", CITIZEN))
+        assert "«Дороги»" in greeting["text"]
+        assert CHOOSE not in greeting["text"]
+
+
+def test_hotline_show_prints_the_links(
+    tmp_path: Path,
+    tg: FakeTelegram,
+    vk: FakeVK,
+    max: FakeMax,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    env = {
+        "DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path}/glashatai.db",
+        "TELEGRAM__TOKEN": tg.token,
+        "TELEGRAM__API_BASE": tg.base_url,
+        "VK__GROUP_ID": str(vk.group_id),
+        "VK__GROUP_TOKEN": vk.group_token,
+        "MAX__TOKEN": max.token,
+        "MAX__API_BASE": max.base_url,
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(f"GLASHATAI_{key}", value)
+    create = ["hotline", "create", "--topic", "Дороги", "--start", "2099-12-01 10:00"]
+    assert main([*create, "--end", "2099-12-01 12:00"]) == 0
+    capsys.readouterr()
+    assert main(["hotline", "show", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "№1 «Дороги» — запланирована" in out
+    assert f"Telegram: https://t.me/{BOT_NAME}?start=hotline_1" in out
+    assert f"VK: https://vk.me/club{vk.group_id}?ref=hotline_1" in out
+    assert f"MAX: https://max.ru/{BOT_NAME}?start=hotline_1" in out
+    assert main(["hotline", "show", "7"]) != 0

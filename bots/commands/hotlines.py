@@ -1,4 +1,4 @@
-"""``glashatai hotline …``: create, list and close hotlines from the terminal.
+"""``glashatai hotline …``: create, list, show and close hotlines from the terminal.
 
 Times are wall-clock times in the office's time zone (``GLASHATAI_TIMEZONE``). A running
 ``glashatai run`` picks new hotlines up at its next scheduler sync. Messages are Russian,
@@ -13,7 +13,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bots.commands.runner import run
+from bots.registry import deep_links
 from shared.hotlines import campaigns, deadlines, digest, drafts
+from shared.hotlines.conversation_links import start_payload
 from shared.services import Services
 from shared.storage import audit
 
@@ -79,6 +81,37 @@ def cmd_list(args: argparse.Namespace) -> int:
     return _run(go)
 
 
+def cmd_show(args: argparse.Namespace) -> int:
+    """One hotline, and each configured platform's link that opens the bot straight on it."""
+
+    async def go(services: Services) -> int:
+        tz, texts = services.settings.tz, services.texts
+        async with services.db.read() as conn:
+            h = await campaigns.get(conn, args.id)
+            t = await campaigns.tally(conn, h.id)
+        line = texts(
+            "hotline.list_line",
+            id=h.id,
+            topic=h.topic,
+            status=texts(f"hotline.status_{h.status.value}"),
+            start=campaigns.local(h.starts_at, tz),
+            end=campaigns.local(h.ends_at, tz),
+        )
+        counts = texts(
+            "cli.hotlines.counts", received=t.received, answered=t.answered, waiting=t.waiting
+        )
+        print(f"{line} ({counts})")
+        if h.description:
+            print(h.description)
+        links = await deep_links(services.settings, start_payload(h.id))
+        print(texts("cli.hotlines.links") if links else texts("hotline.links_none"))
+        for title, url in links:
+            print(texts("hotline.link_line", platform=title, url=url))
+        return 0
+
+    return _run(go, args.id)
+
+
 def cmd_close(args: argparse.Namespace) -> int:
     async def go(services: Services) -> int:
         hotline = await drafts.close(services, "cli", args.id)
@@ -115,7 +148,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    hotline = sub.add_parser("hotline", help="hotlines: create, list, close, digest")
+    hotline = sub.add_parser("hotline", help="hotlines: create, list, show, close, digest")
     commands = hotline.add_subparsers(dest="hotline_command", required=True, metavar="COMMAND")
 
     create = commands.add_parser(
@@ -135,6 +168,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     listing = commands.add_parser("list", help="every hotline with its status and counts")
     listing.set_defaults(func=cmd_list)
+
+    show = commands.add_parser(
+        "show", help="one hotline, with the links that open the bot straight on it"
+    )
+    show.add_argument("id", type=int, help="the hotline's id")
+    show.set_defaults(func=cmd_show)
 
     close = commands.add_parser("close", help="close a hotline now (posts its summary)")
     close.add_argument("id", type=int, help="the hotline's id")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from maxapi.exceptions.max import InvalidToken, MaxApiError
 
@@ -111,6 +112,20 @@ def build(services: Services) -> MaxRuntime | None:
             " (GLASHATAI_TELEGRAM__TOKEN and GLASHATAI_TELEGRAM__ADMIN_CHAT_ID)"
         )
     return MaxRuntime(services)
+
+
+async def deep_link(settings: Settings, payload: str) -> str | None:
+    """``https://max.ru/<bot>?start=<payload>`` (MAX's deep-link format, payload up to 128
+    characters): the bot gets ``bot_started`` with the payload. None when MAX is not
+    configured; the bot's name comes from ``GET /me``."""
+    if not settings.max.enabled:
+        return None
+    bot = make_bot(settings.max)
+    try:
+        me = await bot.get_me()
+    finally:
+        await bot.close_session()
+    return f"https://max.ru/{me.username}?start={quote(payload, safe='')}"
 
 
 async def check(settings: Settings) -> list[CheckResult]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from urllib.parse import quote
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import NextRequestMiddlewareType
@@ -133,6 +134,21 @@ def build(services: Services) -> TelegramRuntime | None:
         log.info("Telegram: skipped, %s is not set", REQUIRED)
         return None
     return TelegramRuntime(services)
+
+
+async def deep_link(settings: Settings, payload: str) -> str | None:
+    """``https://t.me/<bot>?start=<payload>``: opens the bot, which gets ``/start <payload>``.
+
+    None when Telegram is not configured; the bot's username comes from ``getMe``.
+    """
+    if not settings.telegram.enabled:
+        return None
+    bot: Bot = make_bot(settings.telegram)
+    try:
+        me = await bot.get_me()
+    finally:
+        await bot.session.close()
+    return f"https://t.me/{me.username}?start={quote(payload, safe='')}"
 
 
 async def check(settings: Settings) -> list[CheckResult]:

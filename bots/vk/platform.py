@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from typing import Any
+from urllib.parse import quote
 
 import requests
 from vk_api.exceptions import ApiError
@@ -119,6 +120,14 @@ def build(services: Services) -> VkRuntime | None:
         log.info("VK: skipped, %s are not set", REQUIRED)
         return None
     return VkRuntime(services)
+
+
+async def deep_link(settings: Settings, payload: str) -> str | None:
+    """``https://vk.me/club<ID>?ref=<payload>``: opens the community's messages; the first
+    message written there carries ``ref``. None when VK is not configured."""
+    if not settings.vk.enabled:
+        return None
+    return f"https://vk.me/club{settings.vk.group_id}?ref={quote(payload, safe='')}"
 
 
 def _first_group(response: Any) -> dict[str, Any]:

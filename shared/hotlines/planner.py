@@ -1,8 +1,10 @@
 """Opens and closes hotlines on time; the truth is the ``hotlines`` table.
 
 Opening publishes an announcement to the channel and the wall through the press-release
-pipeline; closing posts a summary to the admin chat. Both are idempotent: the status moves
-conditionally and the flags ``announced``/``summary_sent`` say what was already done.
+pipeline and gives the admin chat the hotline's deep links (each platform's link that
+opens the bot straight on it); closing posts a summary to the admin chat. Both are
+idempotent: the status moves conditionally and the flags ``announced``/``summary_sent``
+say what was already done.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from shared.domain import HotlineStatus, PostKind
 from shared.errors import GlashataiError
 from shared.hotlines import campaigns
 from shared.hotlines.campaigns import Hotline
+from shared.hotlines.conversation_links import start_payload
 from shared.hotlines.moderation import notify
 from shared.richtext import Document, Span, from_plain, join, paragraph
 from shared.services import Services
@@ -117,8 +120,24 @@ class HotlinePlanner:
             )
         except GlashataiError as exc:
             log.warning("hotline %s: announcement not published: %s", hotline.id, exc)
+        links = await self.links(hotline)
         async with self.services.db.write() as conn:
+            if links is not None:
+                await notify(conn, self.services, links)
             await campaigns.mark(conn, hotline.id, announced=True)
+        self.services.wake_outbox()
+
+    async def links(self, hotline: Hotline) -> str | None:
+        """The admin chat's note of the hotline's deep links; None without a way to make them."""
+        if self.services.deep_links is None:
+            return None
+        texts = self.services.texts
+        found = await self.services.deep_links(start_payload(hotline.id))
+        lines = [texts("hotline.links_title", id=hotline.id, topic=hotline.topic)]
+        lines += [texts("hotline.link_line", platform=p, url=u) for p, u in found]
+        if not found:
+            lines.append(texts("hotline.links_none"))
+        return "\n".join(lines)
 
     async def upcoming(self, now: datetime, until: datetime) -> Sequence[datetime]:
         async with self.services.db.read() as conn:
