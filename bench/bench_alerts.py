@@ -31,6 +31,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from shared.delivered import Delivered
 from simulators.telegram import FakeTelegram
 from simulators.vk import FakeVK
 from tests.harness import ADMIN_CHAT, CHANNEL, MODERATOR, prepare_telegram
@@ -206,7 +207,10 @@ def telegram(subscribers: int, window: float) -> dict[str, object]:
                     qid = int(str(question_id))
                     if qid in replied or result is None:
                         continue
-                    message_id = json.loads(str(result))["message_ids"][0]
+                    made = Delivered.from_dict(json.loads(str(result)))
+                    if made is None or not made.ids():
+                        continue
+                    message_id = int(made.ids()[0])
                     replied[qid] = time.time()
                     tg.user_message(
                         MODERATOR,
