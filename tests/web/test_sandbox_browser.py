@@ -8,6 +8,7 @@ Synchronised on what the page shows, never on time."""
 from __future__ import annotations
 
 import asyncio
+import os
 import struct
 import zlib
 from collections.abc import Iterator
@@ -19,10 +20,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from sandbox.scenario import Pace
+from shared.domain import PostStatus
+from shared.posts import service
+from shared.richtext import from_markdown
 from simulators.telegram import make_png
+from tests.posts_harness import wait_post
 from tests.test_sandbox import cli, empty_home, local, start, stop
 from tests.web.conftest import Axe, PageEvents, Shot, inert
-from tests.web.harness import IMG
+from tests.web.harness import IMG, release
 from tests.web.sandbox_world import running_sandbox
 
 if TYPE_CHECKING:
@@ -31,6 +36,8 @@ if TYPE_CHECKING:
 # The bot's answers pass the outbox's pacing (1 message a second per private chat) and the
 # sandbox's scheduler wakes every 5 s: generous on a loaded machine, never a sleep.
 WAIT_MS = 45_000
+ALL = ("telegram", "vk", "max")
+PUBLISHED = PostStatus.PUBLISHED
 POST = "Автобусы № 12 и № 14 ходят **по расписанию выходного дня**."
 
 
@@ -187,6 +194,39 @@ async def test_a_citizen_sends_a_photo_and_the_card_shows_it(
         assert await card.locator("img.photo").evaluate("img => img.naturalWidth") == 40
         wrote = sandbox.sims.telegram.messages(7002, include_incoming=True)[0]
         assert wrote["from"]["first_name"] == "Пётр", "the chosen citizen wrote"
+
+        # The moderator presses a card's button and types a command in the admin chat.
+        await card.get_by_role("button", name="Взять").click()
+        await expect(card).to_contain_text("Взял(а): Мария")
+        admin = page.locator("section.admin")
+        await admin.get_by_label("Сообщение или команда").fill("/queue")
+        await admin.get_by_role("button", name="Отправить").click()
+        await expect(admin.locator("li.bubble.mine", has_text="/queue")).to_be_visible()
+        await expect(admin.locator("li.bubble.mine + li.bubble.theirs")).to_be_visible()
+        await inert(page, page_events)
+
+
+async def test_the_channels_show_edits_and_deletions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page: Page, page_events: PageEvents
+) -> None:
+    from playwright.async_api import expect
+
+    async with running_sandbox(tmp_path, monkeypatch) as sandbox:
+        services = sandbox.app.services
+        await page.goto(sandbox.url)
+        kept = await release(services, title="Ремонт моста", body="Мост закрыт.", platforms=ALL)
+        gone = await release(services, title="Ошибочный пост", body="Удалим.", platforms=ALL)
+        for post_id in (kept, gone):
+            await wait_post(sandbox.app, post_id, lambda post, _: post.status is PUBLISHED)
+        await service.edit(services, kept, from_markdown("Мост открыт с понедельника."), "test")
+        await service.delete(services, gone, "test")
+        for platform in ALL:
+            view = channel(page, platform)
+            edited = view.locator("li.bubble", has_text="Мост открыт с понедельника.")
+            await expect(edited).to_contain_text("изменено")
+            await expect(view.locator("li.bubble.deleted", has_text="Удалим.")).to_contain_text(
+                "удалено"
+            )
         await inert(page, page_events)
 
 
@@ -235,3 +275,52 @@ async def test_a_narrow_screen_stacks_the_views(
         width = await page.evaluate("() => document.documentElement.scrollWidth")
         assert width <= 400, "nothing wider than the screen"
         assert await axe(page) == []
+
+
+async def test_a_large_photo_is_scaled_down_before_it_is_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page: Page, page_events: PageEvents
+) -> None:
+    from playwright.async_api import expect
+
+    async with running_sandbox(tmp_path, monkeypatch) as sandbox:
+        await page.goto(sandbox.url)
+        view = phone(page, "telegram")
+        # A camera-sized photo, bigger than the web server takes in one request (1 MiB).
+        large = noise(2000, 1000)
+        assert len(large) > 2 * 1024 * 1024
+        await view.get_by_label("Фото (необязательно)").set_input_files(
+            {"name": "camera.png", "mimeType": "image/png", "buffer": large}
+        )
+        await view.get_by_role("button", name="Отправить").click()
+        sent = view.locator("li.bubble.mine img.photo")
+        await expect(sent).to_have_count(1)
+        width, height = await sent.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+        assert 0 < width <= 1600, "scaled down"
+        assert abs(width - 2 * height) <= 1, "the same picture"
+        photo = sandbox.sims.telegram.messages(7001, include_incoming=True)[0]["photo"]
+        assert photo, "the citizen's message carries the photo"
+        await view.get_by_label("Фото (необязательно)").set_input_files(
+            {"name": "notes.png", "mimeType": "image/png", "buffer": b"not an image" * 80_000}
+        )
+        await view.get_by_role("button", name="Отправить").click()
+        await expect(page.locator("#sandbox-status")).to_have_text(
+            "Этот файл не похож на фото: выберите изображение."
+        )
+        await inert(page, page_events)
+
+
+def noise(width: int, height: int) -> bytes:
+    """A PNG that does not compress: random pixels."""
+    rows = b"".join(b"\x00" + os.urandom(width * 3) for _ in range(height))
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        body = kind + payload
+        return struct.pack(">I", len(payload)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows, 1))
+        + chunk(b"IEND", b"")
+    )

@@ -15,6 +15,7 @@
   const POLL_MS = 1000;
   const drawn = new Map();
   let replyTo = null;
+  let offline = false;
 
   function el(tag, className, text) {
     const node = document.createElement(tag);
@@ -173,27 +174,68 @@
           views.channels[platform], (item) => bubble(item, null, null));
       }
       drawScenario(views.scenario);
-      if (status.offline) {
-        status.offline = false;
+      if (offline) {
+        offline = false;
         status("");
       }
     } catch (error) {
-      status.offline = true;
+      offline = true;
       status(said.offline);
     } finally {
       polling = false;
     }
   }
 
-  function readPhoto(input) {
-    const file = input.files && input.files[0];
-    if (!file) return Promise.resolve(null);
+  /* A photo as base64. A large one (a phone camera's) is re-encoded as JPEG, at most
+   * 1600 px wide or high, smaller still until it fits: the page's requests must stay under
+   * the web server's 1 MiB body limit. */
+  const PHOTO_AS_IS = 700 * 1024;
+  const PHOTO_SIDE = 1600;
+  const PHOTO_CHARS = 900 * 1024;
+
+  function dataUrl(file) {
     return new Promise((resolve, reject) => {
       const reader = new FileReader();
-      reader.onload = () => resolve(String(reader.result).split(",", 2)[1]);
+      reader.onload = () => resolve(String(reader.result));
       reader.onerror = () => reject(reader.error);
       reader.readAsDataURL(file);
     });
+  }
+
+  function encoded(img, side, quality) {
+    const scale = Math.min(1, side / Math.max(img.naturalWidth, img.naturalHeight));
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.max(1, Math.round(img.naturalWidth * scale));
+    canvas.height = Math.max(1, Math.round(img.naturalHeight * scale));
+    canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
+    return canvas.toDataURL("image/jpeg", quality);
+  }
+
+  function shrunk(url) {
+    return new Promise((resolve, reject) => {
+      const img = new Image();
+      img.onload = () => {
+        let side = PHOTO_SIDE;
+        let quality = 0.85;
+        let out = encoded(img, side, quality);
+        while (out.length > PHOTO_CHARS && side > 160) {
+          if (quality > 0.6) quality -= 0.15;
+          else side = Math.round(side * 0.75);
+          out = encoded(img, side, quality);
+        }
+        resolve(out);
+      };
+      img.onerror = () => reject(new Error("not an image"));
+      img.src = url;
+    });
+  }
+
+  async function readPhoto(input) {
+    const file = input.files && input.files[0];
+    if (!file) return null;
+    let url = await dataUrl(file);
+    if (file.size > PHOTO_AS_IS) url = await shrunk(url);
+    return url.split(",", 2)[1];
   }
 
   for (const phone of document.querySelectorAll("section.phone")) {
@@ -205,7 +247,13 @@
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const text = form.elements.text.value;
-      const photo = await readPhoto(form.elements.photo);
+      let photo = null;
+      try {
+        photo = await readPhoto(form.elements.photo);
+      } catch (error) {
+        status(said.notImage);
+        return;
+      }
       if (!text.trim() && !photo) return;
       const values = { user_id: chosen(platform), text: text };
       if (photo) values.photo = photo;
