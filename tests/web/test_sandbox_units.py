@@ -114,3 +114,19 @@ def test_max_and_vk_records() -> None:
         True,
         ["/sandbox/api/media/vk?ref=%2Fmedia%2Fp.png"],
     )
+
+
+async def test_a_simulator_that_does_not_answer_is_a_simulator_error() -> None:
+    from tests.web.harness import free_port
+    from web.sandbox.simulators import SimulatorError, Simulators
+
+    sims = Simulators({"max": f"http://127.0.0.1:{free_port()}"})
+    try:
+        with pytest.raises(SimulatorError, match="max: ClientConnectorError"):
+            await sims.get("max", "/control/messages", chat_id=1)
+        with pytest.raises(SimulatorError):
+            await sims.post("max", "/control/message", {"user_id": 1, "text": "x"})
+        with pytest.raises(SimulatorError):
+            await sims.media("max", "/media/x")
+    finally:
+        await sims.close()

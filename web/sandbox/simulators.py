@@ -40,25 +40,37 @@ class Simulators:
     async def get(self, platform: str, path: str, **query: Any) -> Any:
         """A control endpoint's JSON answer."""
         params = {key: str(value) for key, value in query.items()}
-        async with self.session.get(self.urls[platform] + path, params=params) as response:
-            return await self._json(response)
+        try:
+            async with self.session.get(self.urls[platform] + path, params=params) as response:
+                return await self._json(response)
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise SimulatorError(f"{platform}: {type(error).__name__}") from error
 
     async def post(self, platform: str, path: str, values: dict[str, Any]) -> Any:
         """A control action (a person's message, a press); its JSON answer."""
-        async with self.session.post(self.urls[platform] + path, json=values) as response:
-            return await self._json(response)
+        try:
+            async with self.session.post(self.urls[platform] + path, json=values) as response:
+                return await self._json(response)
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise SimulatorError(f"{platform}: {type(error).__name__}") from error
 
     async def media(self, platform: str, path: str, **query: Any) -> tuple[bytes, str]:
         """A photo's bytes and type, from a path the simulator gave."""
         params = {key: str(value) for key, value in query.items()}
-        async with self.session.get(self.urls[platform] + path, params=params) as response:
-            if response.status != 200:
-                raise SimulatorError(f"{platform}: no media at {path}")
-            return await response.read(), response.content_type
+        try:
+            async with self.session.get(self.urls[platform] + path, params=params) as response:
+                if response.status != 200:
+                    raise SimulatorError(f"{platform}: no media at {path}")
+                return await response.read(), response.content_type
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise SimulatorError(f"{platform}: {type(error).__name__}") from error
 
     @staticmethod
     async def _json(response: aiohttp.ClientResponse) -> Any:
-        answer = await response.json(content_type=None)
+        try:
+            answer = await response.json(content_type=None)
+        except ValueError:
+            raise SimulatorError(f"HTTP {response.status}") from None
         if response.status != 200:
             reason = answer.get("error") if isinstance(answer, dict) else None
             raise SimulatorError(str(reason or f"HTTP {response.status}"))
