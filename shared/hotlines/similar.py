@@ -4,7 +4,9 @@ Each question's lemma terms are kept in ``question_terms`` (hotline, term, quest
 find a question's look-alikes we count, capped, how many questions hold each of its terms
 (the rarer, the weightier), fetch the newest waiting holders of its rarest terms, keep the
 best-placed candidates, and score those exactly: a weighted Dice overlap of lemmas where a
-misspelt word still meets its correct form (rapidfuzz). Nothing scans the hotline.
+misspelt word still meets its correct form (rapidfuzz). Nothing scans the hotline. On
+PostgreSQL all but the scoring is one statement (a trip to the server costs more than the
+work on a busy machine); SQLite, in the process, takes two.
 """
 
 from __future__ import annotations
