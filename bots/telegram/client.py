@@ -16,6 +16,12 @@ from config.settings import TelegramSettings
 
 TOO_LARGE = "Request Entity Too Large: the file is over Telegram's upload limit"
 
+# aiogram parses every answer as ``Response[method.__returning__]``; pydantic keeps such
+# parametrised models in a weak cache, so whenever the garbage collector takes one the next
+# call builds it again (milliseconds of schema work on the event loop, hundreds of times
+# in a busy minute). Holding each one the bot has used keeps it built.
+_RESPONSE_MODELS: dict[Any, Any] = {}
+
 
 class UploadTooLarge(TelegramBadRequest):
     """HTTP 413: the request is over an upload limit. Sending it again can't help."""
@@ -41,6 +47,9 @@ class Session(AiohttpSession):
             raise UploadTooLarge(method=method, message=TOO_LARGE)
         if status_code >= HTTPStatus.INTERNAL_SERVER_ERROR and not _is_json(content):
             raise TelegramServerError(method=method, message=f"HTTP {status_code} (not JSON)")
+        returning = method.__returning__
+        if returning not in _RESPONSE_MODELS:
+            _RESPONSE_MODELS[returning] = Response[returning]  # type: ignore[valid-type]
         return super().check_response(bot, method, status_code, content)
 
 

@@ -16,7 +16,10 @@ Groups: a sender that can carry many rows in one call (VK ``messages.send`` with
 
 The journal costs one transaction per step for a lone send; concurrent sends share it: the
 in-flight marks of sends starting together are committed together (each call waits until
-its own mark is durable) and so are their outcomes (:class:`GroupCommit`).
+its own mark is durable) and so are their outcomes (:class:`GroupCommit`), and so are the
+claims. Rows are claimed ahead of the workers (:mod:`shared.outbox.workers`), so that a
+send's only commit before its call is its in-flight mark: a claimed row waiting for a
+worker carries no mark, and a restart (or :meth:`Dispatcher.stop`) puts it back.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ from shared.outbox.outcomes import (
     TransientFailure,
 )
 from shared.outbox.ratelimit import RateKey, RateLimiter
+from shared.outbox.workers import Workers
 from shared.storage.engine import Database
 from shared.storage.groupcommit import GroupCommit
 
@@ -70,6 +74,7 @@ STOP_RECORDING_GRACE = 2.0  # seconds stop() waits for interrupted rows to be re
 JOURNAL_GROUP = 256  # rows' journal writes that share one transaction at most
 BROADCAST_CALLS_OUT = 1  # per platform, of a broadcast the platform does not de-duplicate
 RECORDING_PER_WORKER = 4  # outcomes waiting to be written, per worker, before claiming waits
+AHEAD = 4  # claimed rows per worker, counting those being sent; the rest wait for a worker
 
 
 class Sender(Protocol):
@@ -140,6 +145,7 @@ class Delivery:
         self.item = item
         self.items = list(group) or [item]
         self.grouped = bool(group)
+        self.started = False  # a worker took it: before that it waits, claimed, unmarked
         self.inflight = False
         self.recording = False
 
@@ -205,6 +211,16 @@ class Active:
     def broadcast(self) -> bool:
         return self.delivery.lane.broadcast
 
+    @property
+    def waiting(self) -> bool:
+        """Claimed, waiting for a worker: nothing of it is out yet."""
+        return not self.delivery.started
+
+    @property
+    def calling(self) -> bool:
+        """Holding a worker: its calls are to make or out."""
+        return self.delivery.started and not self.delivery.recording
+
 
 class Dispatcher:
     def __init__(
@@ -228,6 +244,7 @@ class Dispatcher:
         self._idle.set()
         self.journal = GroupCommit(db, limit=JOURNAL_GROUP, name="outbox-journal")
         self._gates: dict[str, asyncio.Semaphore] = {}
+        self.workers = Workers(settings.workers, self.broadcast_workers)
 
     def gate(self, delivery: Delivery) -> contextlib.AbstractAsyncContextManager[Any]:
         """What a step waits for before its pacing, mark and call.
@@ -293,6 +310,9 @@ class Dispatcher:
         while not self._stopping:
             try:
                 self._wake.clear()  # before looking: a send ending meanwhile wakes the sleep
+                if not self._short():
+                    await self._sleep(platforms, look=False)
+                    continue
                 claimed = await self._claim(platforms)
                 if claimed and self._free() > 0:
                     continue
@@ -303,16 +323,25 @@ class Dispatcher:
                 await asyncio.sleep(self.settings.poll_interval)
 
     def _calling(self) -> list[Active]:
-        """Sends whose calls are still to make or out: a recording one holds no worker."""
+        """Sends claimed and not yet recording: waiting for a worker, or holding one."""
         return [a for a in self._active.values() if not a.delivery.recording]
 
+    def _short(self) -> bool:
+        """Time to claim: few claimed sends wait for a worker, or no answer to a person
+        does (one may have come due; an answer never waits for the next round)."""
+        waiting = [a for a in self._active.values() if a.waiting]
+        if len(waiting) <= self.settings.workers or not any(not a.broadcast for a in waiting):
+            return self._free() > 0
+        return False
+
     def _free(self) -> int:
-        """Workers free to start a send. Outcomes being recorded keep their destinations
-        busy but not a worker, so their writes pile up and share transactions; a bound
-        on them keeps a slow database from taking in ever more rows."""
+        """Rows that may be claimed now: sends to make, those waiting for a worker
+        included, stay within ``AHEAD`` per worker. Outcomes being recorded keep their
+        destinations busy but not a worker, so their writes pile up and share
+        transactions; a bound on them keeps a slow database from taking in ever more."""
         recording = len(self._active) - len(self._calling())
         return min(
-            self.settings.workers - len(self._calling()),
+            self.settings.workers * AHEAD - len(self._calling()),
             self.settings.workers * RECORDING_PER_WORKER - recording,
         )
 
@@ -320,7 +349,7 @@ class Dispatcher:
         free = self._free()
         if free <= 0 or not platforms:
             return 0
-        broadcasts = self.broadcast_workers - sum(a.broadcast for a in self._calling())
+        broadcasts = self.broadcast_workers * AHEAD - sum(a.broadcast for a in self._calling())
         busy = {d for active in self._active.values() for d in active.destinations}
         now = utcnow()
         groups: list[tuple[OutboxItem, list[OutboxItem]]] = []
@@ -353,13 +382,15 @@ class Dispatcher:
 
         # Shares a transaction with the journal of the sends under way.
         await self.journal.run(claim)
+        # Best first: the first started take the free workers.
+        groups.sort(key=lambda g: (-g[0].lane.stored(g[0].priority), g[0].id))
         for item, group in groups:
             self._start(item, group)
         return len(groups)
 
-    async def _sleep(self, platforms: Sequence[str]) -> None:
+    async def _sleep(self, platforms: Sequence[str], look: bool = True) -> None:
         timeout = self.settings.poll_interval
-        if platforms and self._free() > 0:
+        if look and platforms and self._free() > 0:
             async with self.db.read() as conn:
                 due = await store.next_due_in(conn, platforms)
             if due is not None:
@@ -397,6 +428,9 @@ class Dispatcher:
         """
         self._stopping = True
         self._wake.set()
+        for active in list(self._active.values()):
+            if active.waiting:
+                active.task.cancel()  # claimed, nothing out: back to pending
         if not self._active:
             return
         _, pending = await asyncio.wait([a.task for a in self._active.values()], timeout=grace)
@@ -418,7 +452,12 @@ class Dispatcher:
     async def _process(self, delivery: Delivery) -> None:
         sender = self.senders[delivery.item.platform]
         try:
-            outcomes = await self._attempt(sender, delivery)
+            await self.workers.take(delivery.lane)
+            delivery.started = True
+            try:
+                outcomes = await self._attempt(sender, delivery)
+            finally:
+                self.workers.give(delivery.lane)
         except asyncio.CancelledError:
             delivery.recording = True
             await asyncio.gather(

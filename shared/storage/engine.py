@@ -7,11 +7,16 @@ upgrades to a write fails at once with "database is locked", ignoring ``busy_tim
 On PostgreSQL a write transaction takes one transaction-scoped advisory lock, so the same
 read-modify-write code is serialised there exactly as on SQLite (READ COMMITTED alone
 would let two writers read the same row and lose one update).
+
+Short write transactions that many callers wait for (the group commits of intake and of
+the outbox's journal) may run ``inline`` on SQLite: on the event loop's thread, without
+aiosqlite's hand-offs (:mod:`shared.storage.inlinesqlite`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import os
 from collections.abc import AsyncIterator
@@ -21,27 +26,31 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from shared.storage import fastsqlite, writebehind
+from shared.storage import inlinesqlite, writebehind
 
 WRITE_LOCK_KEY = 0x676C6173  # "glas": one lock for all of Glashatai's write transactions
 
+BUSY_TIMEOUT_MS = 10000
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
-    "PRAGMA busy_timeout=10000",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
     "PRAGMA journal_size_limit=67108864",
     "PRAGMA foreign_keys=ON",
 )
+SQLITE_BUSY, SQLITE_LOCKED = 5, 6  # primary result codes: another connection holds a lock
 
 
 def fast_sqlite(url: str) -> str:
-    """``sqlite+aiosqlite://`` served by the one-trip-per-statement dialect."""
+    """``sqlite+aiosqlite://`` served by the one-trip-per-statement dialect whose write
+    transactions may run inline (:mod:`shared.storage.inlinesqlite`)."""
     parsed = make_url(url)
     if parsed.drivername != "sqlite+aiosqlite":
         return url
-    return parsed.set(drivername=f"sqlite+{fastsqlite.DRIVER}").render_as_string(
+    return parsed.set(drivername=f"sqlite+{inlinesqlite.DRIVER}").render_as_string(
         hide_password=False
     )
 
@@ -103,29 +112,52 @@ class Database:
         # Writers in this process queue here rather than in SQLite's busy handler, which
         # sleeps in growing steps and would cut throughput many times over.
         self._write_lock = asyncio.Lock()
+        self._inline = self.sqlite and self.engine.dialect.driver == inlinesqlite.DRIVER
         if self.sqlite:
             _install_sqlite_hooks(self.engine)
         writebehind.install(self.engine)
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncConnection]:
+    async def write(self, *, inline: bool = False) -> AsyncIterator[AsyncConnection]:
         """A transaction that may write: ``BEGIN IMMEDIATE`` on SQLite.
 
         Writes queued with :mod:`shared.storage.writebehind` are sent before the commit.
+        ``inline``: a short transaction, run on the event loop's thread on SQLite (see
+        :mod:`shared.storage.inlinesqlite`); while another process holds the write lock it
+        runs through aiosqlite's thread as usual, waiting there for the lock.
         """
-        async with self._write_lock, self.engine.connect() as conn:
-            conn = await conn.execution_options(glashatai_write=True)
-            async with conn.begin():
-                if not self.sqlite:
-                    await conn.execute(
-                        text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY}
-                    )
-                writebehind.begin(conn)
+        async with self._write_lock, contextlib.AsyncExitStack() as stack:
+            conn: AsyncConnection | None = None
+            if inline and self._inline:
                 try:
+                    conn = await stack.enter_async_context(self._begin(inline=True))
+                except OperationalError as exc:
+                    if not locked(exc):
+                        raise
+            if conn is None:
+                conn = await stack.enter_async_context(self._begin())
+            writebehind.begin(conn)
+            try:
+                yield conn
+                await writebehind.flush(conn)
+            finally:
+                writebehind.end(conn)
+
+    @asynccontextmanager
+    async def _begin(self, *, inline: bool = False) -> AsyncIterator[AsyncConnection]:
+        with contextlib.ExitStack() as mode:
+            # Inline from the checkout to the return to the pool (its reset included).
+            async with self.engine.connect() as conn:
+                if inline:
+                    raw = await conn.get_raw_connection()
+                    mode.enter_context(inlinesqlite.inline(raw.driver_connection, BUSY_TIMEOUT_MS))
+                conn = await conn.execution_options(glashatai_write=True)
+                async with conn.begin():
+                    if not self.sqlite:
+                        await conn.execute(
+                            text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY}
+                        )
                     yield conn
-                    await writebehind.flush(conn)
-                finally:
-                    writebehind.end(conn)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -134,3 +166,9 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def locked(exc: OperationalError) -> bool:
+    """SQLite said another connection holds the lock (busy or locked)."""
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)

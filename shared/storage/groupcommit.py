@@ -63,7 +63,7 @@ class GroupCommit:
     async def _commit(self, batch: list[tuple[Work, asyncio.Future[None], Any]]) -> None:
         if len(batch) > 1:
             try:
-                async with self.db.write() as conn:
+                async with self.db.write(inline=True) as conn:
                     if self.prepare is not None:
                         await self.prepare(conn, [key for _, _, key in batch])
                     for work, _, _ in batch:
@@ -78,7 +78,7 @@ class GroupCommit:
             return
         work, future, _ = batch[0]
         try:
-            async with self.db.write() as conn:
+            async with self.db.write(inline=True) as conn:
                 await work(conn)
         except Exception as exc:
             if not future.done():
