@@ -153,12 +153,24 @@ class Scenario:
     # --- the moderator ---------------------------------------------------------------
 
     async def _open_hotline(self) -> str:
-        """The open hotline citizens will ask in: one already open, else the moderator's."""
-        db = self.app.services.db
-        async with db.read() as conn:
+        """The open hotline citizens will ask in: one already open, else the moderator's.
+
+        A run stopped after the moderator created it (not yet opened by the planner) left
+        it scheduled: it is waited for, not created twice.
+        """
+        async with self.app.services.db.read() as conn:
             already = await campaigns.open_now(conn)
+            ours = [
+                h for h in await campaigns.listing(conn, include_closed=False) if h.topic == TOPIC
+            ]
         if already:
             return already[0].topic
+        if not ours:
+            await self._moderator_creates()
+        return await wait(self._opened, timeout=PATIENCE, interval=0.2)
+
+    async def _moderator_creates(self) -> None:
+        """``/hotline`` and its dialogue in the admin chat, answered as a moderator types."""
         tz, texts = self.app.settings.tz, self.app.services.texts
         now = utcnow().astimezone(tz)
         answers = [
@@ -172,15 +184,13 @@ class Scenario:
         end = now + timedelta(hours=HOURS_OPEN)
         await self._moderator_says(end.strftime("%Y-%m-%d %H:%M"))
 
-        async def opened() -> str:
-            """The topic once the planner has opened it ("" until then)."""
-            async with db.read() as conn:
-                found = [h for h in await campaigns.open_now(conn) if h.topic == TOPIC]
-            if found and found[0].status is HotlineStatus.OPEN:
-                return found[0].topic
-            return ""
-
-        return await wait(opened, timeout=PATIENCE, interval=0.2)
+    async def _opened(self) -> str:
+        """The topic once the planner has opened the moderator's hotline ("" until then)."""
+        async with self.app.services.db.read() as conn:
+            found = [h for h in await campaigns.open_now(conn) if h.topic == TOPIC]
+        if found and found[0].status is HotlineStatus.OPEN:
+            return found[0].topic
+        return ""
 
     async def _moderator_answers(self, text: str, prompt: str) -> None:
         """Say ``text`` in the admin chat and wait for the bot's next ``prompt`` there."""
