@@ -59,12 +59,13 @@ class Sandbox:
         return found[0]
 
 
-async def start(env: dict[str, str], cwd: Path) -> Sandbox:
+async def start(env: dict[str, str], cwd: Path, *args: str) -> Sandbox:
     proc = await asyncio.create_subprocess_exec(
         GLASHATAI,
         "sandbox",
         "--port",
         "0",
+        *args,
         cwd=cwd,
         env=env,
         stdout=asyncio.subprocess.PIPE,
@@ -85,9 +86,9 @@ def cli(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProce
     )
 
 
-async def stop(sandbox: Sandbox) -> tuple[int, str]:
-    """SIGINT, as Ctrl-C sends it; the exit code and everything said on stderr."""
-    sandbox.proc.send_signal(signal.SIGINT)
+async def stop(sandbox: Sandbox, sig: int = signal.SIGINT) -> tuple[int, str]:
+    """SIGINT, as Ctrl-C sends it (or ``sig``); the exit code and everything said on stderr."""
+    sandbox.proc.send_signal(sig)
     _, err = await asyncio.wait_for(sandbox.proc.communicate(), 60)
     return int(sandbox.proc.returncode or 0), err.decode()
 
@@ -136,10 +137,14 @@ async def test_sandbox_runs_the_suite_with_no_configuration(
         assert second.stderr.count("\n") == 1, second.stderr
         assert "уже запущена" in second.stderr
 
-        # The CLI with the sandbox's settings publishes to all three simulated channels.
+        # The CLI with the sandbox's settings publishes to all three simulated channels;
+        # the sandbox's variables win over the caller's own.
         (tmp_path / "post.md").write_text(TEXT, encoding="utf-8")
-        made = cli(env, tmp_path, "--sandbox", "post", "create", "--text-file", "post.md")
+        elsewhere = tmp_path / "elsewhere.db"
+        caller = {**env, "GLASHATAI_DATABASE__URL": f"sqlite+aiosqlite:///{elsewhere}"}
+        made = cli(caller, tmp_path, "--sandbox", "post", "create", "--text-file", "post.md")
         assert made.returncode == 0, made.stderr
+        assert not elsewhere.exists()
 
         async def published() -> bool:
             channel = await control(http, tg, "messages", chat_id=CHANNEL)
@@ -217,3 +222,26 @@ async def said(
         if needle in (message.get("text") or message.get("caption") or ""):
             return dict(message)
     return None
+
+
+async def test_sigterm_stops_a_sandbox_in_a_folder_of_its_own(tmp_path: Path) -> None:
+    env = empty_home(tmp_path)
+    folder = tmp_path / "rehearsal"
+    sandbox = await start(env, tmp_path, "--folder", str(folder))
+    try:
+        assert any(f"export GLASHATAI_HOME={folder}" in line for line in sandbox.lines)
+        # After the printed export line, plain commands (and --sandbox ones) use it.
+        exported = {**env, "GLASHATAI_HOME": str(folder)}
+        for args in (("hotline", "list"), ("--sandbox", "hotline", "list")):
+            listed = cli(exported, tmp_path, *args)
+            assert listed.returncode == 0, listed.stderr
+            assert "Горячих линий нет." in listed.stdout
+        # --sandbox alone looks in the default folder, where none runs.
+        missing = cli(env, tmp_path, "--sandbox", "hotline", "list")
+        assert missing.returncode == 1
+        assert "песочница не запущена" in missing.stderr
+    finally:
+        code, err = await stop(sandbox, signal.SIGTERM)
+    assert code == 0, err
+    assert "Traceback" not in err, err
+    assert "Task was destroyed" not in err, err
