@@ -35,12 +35,12 @@ log = logging.getLogger("glashatai.sandbox")
 DEFAULT_PORT = 8090
 PAGE = "/sandbox"
 PAGE_MODULE = "web.sandbox"  # the page (built beside this package): add_routes(app, world, ...)
-LOG_LEVEL = "WARNING"  # the terminal shows the address and problems, not every poll
 
 Say = Callable[[str, Path, str], None]  # (the page's address, the folder, its .env)
 
 
 def refuse_if_running(folder: Path) -> None:
+    """Before anything starts: a second sandbox on the folder would overwrite its ``.env``."""
     if not sandbox_settings.running(folder):
         return
     try:
@@ -81,7 +81,6 @@ def run(folder: Path, port: int | None = None, say: Say | None = None) -> None:
     sims = Simulators.start()
     try:
         values = sandbox_settings.variables(sims, folder, bound)
-        values["GLASHATAI_LOG_LEVEL"] = LOG_LEVEL
         settings = sandbox_settings.load(values)
         setup_logging(settings.log_level, settings.secrets())
         asyncio.run(_serve(settings, sims, folder, values, say))

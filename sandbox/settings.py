@@ -24,6 +24,7 @@ SECRET_FILE = "web-secret"  # noqa: S105 - a file name
 LONGPOLL_SECONDS = 2
 # The scheduler re-reads the tables this often: a post made by the CLI goes out quickly.
 SYNC_SECONDS = 5
+LOG_LEVEL = "WARNING"  # the terminal shows the address and problems, not every poll
 
 
 def default_folder() -> Path:
@@ -98,6 +99,7 @@ def variables(sims: Simulators, folder: Path, port: int) -> dict[str, str]:
         "GLASHATAI_WEB__PUBLIC_URL": address,
         "GLASHATAI_WEB__SECRET_KEY": web_secret(folder),
         "GLASHATAI_HEALTH_FILE": str(folder / "heartbeat"),
+        "GLASHATAI_LOG_LEVEL": LOG_LEVEL,
     }
 
 
