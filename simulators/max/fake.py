@@ -6,14 +6,15 @@ import copy
 import dataclasses
 import time
 from collections.abc import Sequence
-from types import TracebackType
 from typing import Any
 
+from simulators.serving import Served
+from simulators.switches import Switch, put
 from simulators.waiting import Waiting
 
 from . import inject
 from .messages import message_api
-from .server import ServerThread
+from .server import server_thread
 from .state import BOT_USER_ID, CHANNEL_ID, Chat, ChatType, Fault, FaultKind, State, User
 from .updates import push
 
@@ -21,7 +22,7 @@ DEFAULT_TOKEN = "max-bot-token-TEST"
 CHANNEL_RIGHTS = ("read_all_messages", "write", "edit", "delete")
 
 
-class FakeMax(Waiting):
+class FakeMax(Served, Waiting):
     """A strict in-process MAX Bot API with uploads and long polling.
 
     Limits on by default: 4,000 visible characters per text, 30 requests/s per bot (429),
@@ -50,59 +51,21 @@ class FakeMax(Waiting):
         self._state.chats[channel_id] = Chat(
             channel_id, ChatType.CHANNEL, channel_title, bot_permissions=list(CHANNEL_RIGHTS)
         )
-        self._server = ServerThread(self._state, host, port)
+        self._host, self._port = host, port
+        self._server = server_thread(self._state)
         self.base_url = ""
 
     # -- lifecycle -----------------------------------------------------------------
 
-    def start(self) -> str:
-        """Start serving; returns the base URL (what replaces ``https://platform-api2.max.ru``)."""
-        if self.base_url:
-            raise RuntimeError("FakeMax is already started")
-        self.base_url = self._server.start()
+    def _started(self) -> None:
         with self._state.lock:
             self._state.base_url = self.base_url
-        return self.base_url
-
-    def stop(self) -> None:
-        """Stop serving (wakes pending long polls and delayed answers)."""
-        self._server.stop()
-
-    def __enter__(self) -> FakeMax:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- switches ------------------------------------------------------------------
 
-    def _set(self, name: str, value: Any) -> None:
-        with self._state.lock:
-            setattr(self._state, name, value)
-
-    @property
-    def limits(self) -> bool:
-        """The requests-per-second limit on/off."""
-        return self._state.limits
-
-    @limits.setter
-    def limits(self, value: bool) -> None:
-        self._set("limits", value)
-
-    @property
-    def rps(self) -> int:
-        """Requests per second allowed per bot (30, as MAX documents)."""
-        return self._state.rps
-
-    @rps.setter
-    def rps(self, value: int) -> None:
-        self._set("rps", value)
+    limits = Switch[bool]("The requests-per-second limit on/off.")
+    rps = Switch[int]("Requests per second allowed per bot (30, as MAX documents).")
+    not_ready_attempts = Switch[int]("Sends that see ``attachment.not.ready`` for each new upload.")
 
     def pin_clock(self, moment: float | None) -> None:
         """Freeze the rate window's clock at ``moment`` (None: the real monotonic clock).
@@ -110,16 +73,7 @@ class FakeMax(Waiting):
         With the clock pinned, every request falls in the same second, so "30 pass, the
         rest get 429" holds however slow the machine is.
         """
-        self._set("clock", time.monotonic if moment is None else (lambda: moment))
-
-    @property
-    def not_ready_attempts(self) -> int:
-        """Sends that see ``attachment.not.ready`` for each new upload."""
-        return self._state.not_ready_attempts
-
-    @not_ready_attempts.setter
-    def not_ready_attempts(self, value: int) -> None:
-        self._set("not_ready_attempts", value)
+        put(self._state, "clock", time.monotonic if moment is None else (lambda: moment))
 
     def set_channel_rights(
         self, is_admin: bool, permissions: Sequence[str] = CHANNEL_RIGHTS

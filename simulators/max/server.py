@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-import socket
-import threading
 import traceback
 from typing import Any
 
 from aiohttp import web
 
+from simulators.faults import take_fault as take_fault_of
+from simulators.ratewindow import admit
+from simulators.serving import HUB_KEY, Hub, ServerThread
 from simulators.vk.media import content_type_of, png_bytes, sniff_image
 
 from . import control, spec
 from .api import HANDLERS
 from .errors import Code, MaxError, bad_request
 from .state import CallRecord, Fault, FaultKind, State
-from .updates import HUB_KEY, Hub, long_poll
+from .updates import long_poll
 
 STATE_KEY = web.AppKey("fake_max_state", State)
 MAX_BODY = 60 * 1024 * 1024
-WINDOW = 1.0
 
 
 def _dumps(value: Any) -> str:
@@ -37,25 +35,15 @@ def over_limit(state: State) -> bool:
     """Sliding one-second window of requests per bot; refused requests do not count."""
     if not state.limits:
         return False
-    moment = state.clock()
-    while state.window and moment - state.window[0] >= WINDOW:
-        state.window.popleft()
-    if len(state.window) >= state.rps:
-        state.bump("rate_limited")
-        return True
-    state.window.append(moment)
-    return False
+    if admit(state.window, state.clock(), state.rps):
+        return False
+    state.bump("rate_limited")
+    return True
 
 
 def take_fault(state: State, operation: str) -> Fault | None:
     """The first scripted fault for ``operation`` (or ``*``), using up one time."""
-    for fault in state.faults:
-        if fault.operation in (operation, "*") and fault.times > 0:
-            fault.times -= 1
-            if fault.times == 0:
-                state.faults.remove(fault)
-            return fault
-    return None
+    return take_fault_of(state.faults, lambda fault: fault.operation in (operation, "*"))
 
 
 async def _body(request: web.Request) -> tuple[Any, MaxError | None]:
@@ -207,11 +195,10 @@ async def handle_media(request: web.Request) -> web.Response:
     return web.Response(body=upload.data, content_type=content_type_of(upload.data))
 
 
-def build_app(state: State, hub: Hub) -> web.Application:
+def build_app(state: State) -> web.Application:
     """Routes: uploads, media and control first, then every API path."""
     app = web.Application(client_max_size=MAX_BODY)
     app[STATE_KEY] = state
-    app[HUB_KEY] = hub
     app.router.add_post("/upload/{slot}", handle_upload)
     app.router.add_get("/media/{slot}", handle_media)
     control.add_routes(app, STATE_KEY)
@@ -219,76 +206,12 @@ def build_app(state: State, hub: Hub) -> web.Application:
     return app
 
 
-class ServerThread:
-    """Serves the app from a daemon thread with its own event loop."""
+def server_thread(state: State) -> ServerThread:
+    """The thread that serves ``state``; its long polls wake on ``state.notify()``."""
 
-    def __init__(self, state: State, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._state = state
-        self._host = host
-        self._port = port
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
+    def build(hub: Hub) -> web.Application:
+        with state.lock:
+            state.notify = hub.notify
+        return build_app(state)
 
-    def start(self) -> str:
-        """Bind, serve and return ``http://host:port``."""
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((self._host, self._port))
-        except OSError:
-            sock.close()
-            raise
-        port = sock.getsockname()[1]
-        self._thread = threading.Thread(
-            target=self._run, args=(sock,), name=f"fake-max-{port}", daemon=True
-        )
-        self._thread.start()
-        if not self._ready.wait(10) or self._error is not None:
-            raise RuntimeError("fake MAX server failed to start") from self._error
-        return f"http://{self._host}:{port}"
-
-    def stop(self) -> None:
-        """Wake long polls and delayed answers, shut down, join."""
-        if self._thread is None or self._loop is None or self._stop is None:
-            return
-        with contextlib.suppress(RuntimeError):
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(15)
-        self._thread = None
-
-    def _run(self, sock: socket.socket) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        try:
-            loop.run_until_complete(self._serve(sock))
-        except BaseException as error:
-            self._error = error
-            self._ready.set()
-        finally:
-            sock.close()
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
-
-    async def _serve(self, sock: socket.socket) -> None:
-        hub = Hub(asyncio.get_running_loop())
-        self._stop = asyncio.Event()
-        with self._state.lock:
-            self._state.notify = hub.notify
-        runner = web.AppRunner(
-            build_app(self._state, hub),
-            handler_cancellation=True,
-            shutdown_timeout=1.0,
-            access_log=None,
-        )
-        await runner.setup()
-        try:
-            await web.SockSite(runner, sock).start()
-            self._ready.set()
-            await self._stop.wait()
-        finally:
-            hub.closing.set()
-            hub.notify()
-            await runner.cleanup()
+    return ServerThread("fake-max", build)

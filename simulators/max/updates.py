@@ -10,11 +10,9 @@ consumed like the others.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from typing import Any
 
-from aiohttp import web
+from simulators.serving import Hub
 
 from .state import State, now_ms
 
@@ -47,50 +45,20 @@ def take(
     return chosen, next_marker
 
 
-class Hub:
-    """Wakes long polls (lives on the server's loop; ``notify`` is callable from any thread)."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
-        self._event = asyncio.Event()
-        self.closing = asyncio.Event()
-
-    def notify(self) -> None:
-        """Wake every waiting poll."""
-        with contextlib.suppress(RuntimeError):
-            self._loop.call_soon_threadsafe(self._wake)
-
-    def _wake(self) -> None:
-        self._event.set()
-        self._event = asyncio.Event()
-
-    def waiter(self) -> asyncio.Event:
-        """The event the next notification sets."""
-        return self._event
-
-    async def sleep(self, seconds: float) -> None:
-        """A sleep that ends early when the server stops."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.closing.wait(), seconds)
-
-
-HUB_KEY = web.AppKey("fake_max_hub", Hub)
-
-
 async def long_poll(state: State, hub: Hub, query: dict[str, str]) -> dict[str, Any]:
     """Wait up to ``timeout`` seconds for updates (the query is already validated)."""
     limit = int(query.get("limit", "100"))
     timeout = int(query.get("timeout", "30"))
     marker = int(query["marker"]) if "marker" in query else None
     types = set(query["types"].split(",")) if query.get("types") else None
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        waiter = hub.waiter()
+
+    def attempt(final: bool) -> dict[str, Any] | None:
+        nonlocal marker
         with state.lock:
             chosen, next_marker = take(state, marker, limit, types)
-        if chosen or loop.time() >= deadline or hub.closing.is_set():
+        if chosen or final:
             return {"updates": chosen, "marker": next_marker}
         marker = next_marker
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(waiter.wait(), max(deadline - loop.time(), 0))
+        return None
+
+    return await hub.poll(timeout, attempt)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import copy
 import dataclasses
 from collections.abc import Sequence
-from types import TracebackType
 from typing import Any, TypeVar
 
+from simulators.serving import Served
+from simulators.switches import Switch, put
 from simulators.waiting import Waiting
 
 from .errors import ERROR_MESSAGES
 from .inject import inject_message_event, inject_user_message
 from .longpoll import push_event
-from .server import ServerThread
+from .server import server_thread
 from .state import Fault, SentMessage, State, User
 
 T = TypeVar("T")
@@ -23,7 +24,7 @@ def _dicts(items: Sequence[Any]) -> list[dict[str, Any]]:
     return [dataclasses.asdict(item) for item in items]
 
 
-class FakeVK(Waiting):
+class FakeVK(Served, Waiting):
     """A strict in-process VK API (v5.199) with Bots Long Poll and uploads.
 
     Runs an aiohttp app in a background thread with its own event loop, so
@@ -56,91 +57,32 @@ class FakeVK(Waiting):
             limits=limits,
         )
         self._state.users[user_id] = User(user_id, "Админ", "Тестовый")
-        self._server = ServerThread(self._state, host, port)
+        self._host, self._port = host, port
+        self._server = server_thread(self._state)
         self.base_url = ""
 
     # -- lifecycle -----------------------------------------------------------------
 
-    def start(self) -> str:
-        """Start serving; returns the base URL ``http://127.0.0.1:PORT``."""
-        if self.base_url:
-            raise RuntimeError("FakeVK is already started")
-        self.base_url = self._server.start()
+    def _started(self) -> None:
         with self._state.lock:
             self._state.base_url = self.base_url
-        return self.base_url
-
-    def stop(self) -> None:
-        """Stop serving (wakes pending long polls and delayed answers)."""
-        self._server.stop()
 
     @property
     def api_base(self) -> str:
         """What replaces ``https://api.vk.ru/``: ``http://127.0.0.1:PORT/``."""
         return f"{self.base_url}/"
 
-    def __enter__(self) -> FakeVK:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     # -- switches --------------------------------------------------------------------
 
-    def _set(self, name: str, value: Any) -> None:
-        with self._state.lock:
-            setattr(self._state, name, value)
-
-    @property
-    def limits(self) -> bool:
-        """Rate limits on/off (``group_rps`` per group token, ``user_rps`` per user token)."""
-        return self._state.limits
-
-    @limits.setter
-    def limits(self, value: bool) -> None:
-        self._set("limits", value)
-
-    @property
-    def group_rps(self) -> int:
-        """Requests per second allowed per group token (20 like VK)."""
-        return self._state.group_rps
-
-    @group_rps.setter
-    def group_rps(self, value: int) -> None:
-        self._set("group_rps", value)
-
-    @property
-    def user_rps(self) -> int:
-        """Requests per second allowed per user token (3 like VK)."""
-        return self._state.user_rps
-
-    @user_rps.setter
-    def user_rps(self, value: int) -> None:
-        self._set("user_rps", value)
-
-    @property
-    def longpoll_enabled(self) -> bool:
-        """When False, ``groups.getLongPollServer`` answers error 100."""
-        return self._state.longpoll_enabled
-
-    @longpoll_enabled.setter
-    def longpoll_enabled(self, value: bool) -> None:
-        self._set("longpoll_enabled", value)
-
-    @property
-    def emit_message_reply(self) -> bool:
-        """When True, community messages also arrive as ``message_reply`` events."""
-        return self._state.emit_message_reply
-
-    @emit_message_reply.setter
-    def emit_message_reply(self, value: bool) -> None:
-        self._set("emit_message_reply", value)
+    limits = Switch[bool](
+        "Rate limits on/off (``group_rps`` per group token, ``user_rps`` per user token)."
+    )
+    group_rps = Switch[int]("Requests per second allowed per group token (20 like VK).")
+    user_rps = Switch[int]("Requests per second allowed per user token (3 like VK).")
+    longpoll_enabled = Switch[bool]("When False, ``groups.getLongPollServer`` answers error 100.")
+    emit_message_reply = Switch[bool](
+        "When True, community messages also arrive as ``message_reply`` events."
+    )
 
     # -- users and permissions -----------------------------------------------------
 
@@ -169,7 +111,7 @@ class FakeVK(Waiting):
         """Admin level of the user-token user: 0 none, 1 moderator, 2 editor, 3 admin."""
         if level not in (0, 1, 2, 3):
             raise ValueError("admin level must be 0..3")
-        self._set("admin_level", level)
+        put(self._state, "admin_level", level)
 
     def allow_messages(self, user_id: int) -> None:
         """Let the community write to ``user_id`` (as after the user wrote first)."""

@@ -7,10 +7,11 @@ import string
 import time
 from collections import deque
 
+from simulators.faults import take_fault as take_fault_of
+from simulators.ratewindow import admit
+
 from .errors import VkError
 from .state import Captcha, Fault, State
-
-WINDOW = 1.0
 
 
 def over_rate_limit(state: State, token: str, token_type: str) -> bool:
@@ -18,15 +19,10 @@ def over_rate_limit(state: State, token: str, token_type: str) -> bool:
     if not state.limits:
         return False
     limit = state.group_rps if token_type == "group" else state.user_rps
-    window = state.windows.setdefault(token, deque())
-    moment = time.monotonic()
-    while window and moment - window[0] >= WINDOW:
-        window.popleft()
-    if len(window) >= limit:
-        state.bump("rate_limited")
-        return True
-    window.append(moment)
-    return False
+    if admit(state.windows.setdefault(token, deque()), time.monotonic(), limit):
+        return False
+    state.bump("rate_limited")
+    return True
 
 
 def new_captcha(state: State, method: str) -> VkError:
@@ -51,13 +47,7 @@ def check_captcha(state: State, method: str, sid: str | None, key: str | None) -
 
 def take_fault(state: State, method: str) -> Fault | None:
     """The first scripted fault for ``method`` (or ``*``), consuming one use."""
-    for fault in state.faults:
-        if fault.method in (method, "*") and fault.times > 0:
-            fault.times -= 1
-            if fault.times == 0:
-                state.faults.remove(fault)
-            return fault
-    return None
+    return take_fault_of(state.faults, lambda fault: fault.method in (method, "*"))
 
 
 def fault_error(state: State, method: str, fault: Fault) -> VkError:

@@ -9,12 +9,12 @@ numbered ``>= T`` plus the new ``ts``.  Answers follow VK: ``{"failed": 1,
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import secrets
 from typing import Any
 
 from aiohttp import web
+
+from simulators.serving import HUB_KEY
 
 from .keys import STATE_KEY
 from .state import API_VERSION, State
@@ -69,40 +69,9 @@ def _poll_once(state: State, key: str, ts_raw: str) -> dict[str, Any] | None:
     return None
 
 
-class LongPollHub:
-    """Wakes waiting long-poll requests (lives on the server's event loop)."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
-        self._event = asyncio.Event()
-        self.closing = asyncio.Event()
-
-    def notify_threadsafe(self) -> None:
-        """Wake all current waiters; callable from any thread."""
-        with contextlib.suppress(RuntimeError):  # loop already closed
-            self._loop.call_soon_threadsafe(self._wake)
-
-    def _wake(self) -> None:
-        self._event.set()
-        self._event = asyncio.Event()
-
-    def waiter(self) -> asyncio.Event:
-        """The event the next notification will set."""
-        return self._event
-
-    async def sleep(self, seconds: float) -> None:
-        """Sleep that ends early when the server is stopping."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.closing.wait(), seconds)
-
-
-HUB_KEY = web.AppKey("fake_vk_hub", LongPollHub)
-
-
 async def handle_check(request: web.Request) -> web.Response:
     """``GET /longpoll/{group_id}?act=a_check&key=K&ts=T&wait=W``."""
     state = request.app[STATE_KEY]
-    hub = request.app[HUB_KEY]
     query = request.query
     if query.get("act") != "a_check":
         return web.json_response({"failed": 2, "error": "act=a_check is required"}, status=400)
@@ -112,15 +81,12 @@ async def handle_check(request: web.Request) -> web.Response:
         wait = min(max(int(query.get("wait", "25")), 0), MAX_WAIT)
     except ValueError:
         wait = 25
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + wait
-    while True:
-        waiter = hub.waiter()
+
+    def attempt(final: bool) -> dict[str, Any] | None:
         with state.lock:
             answer = _poll_once(state, query.get("key", ""), query.get("ts", ""))
-            if answer is None and (loop.time() >= deadline or hub.closing.is_set()):
+            if answer is None and final:
                 answer = {"ts": str(state.lp_next_seq), "updates": []}
-        if answer is not None:
-            return web.json_response(answer)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(waiter.wait(), max(deadline - loop.time(), 0))
+        return answer
+
+    return web.json_response(await request.app[HUB_KEY].poll(wait, attempt))
