@@ -19,6 +19,7 @@ from shared.storage import citizens
 from shared.storage.engine import Database
 from shared.texts import Texts
 from tests.harness import settings_for
+from tests.similar_labelled import load, store
 
 MOD = Moderator(7, "Мария", "tg:7")
 THRESHOLD = 0.3
@@ -156,3 +157,17 @@ async def test_the_first_search_waits_for_the_dictionaries_loading_in_a_thread(
     a = await _ask(services, heat, "Нет отопления в доме Мира 45, батареи холодные", "1")
     b = await _ask(services, heat, "мира 45 батареи холодные отопления нет", "2")
     assert await _found(db, b) == [a]
+
+
+async def test_postgres_one_statement_reads_what_the_two_statements_read(db: Database) -> None:
+    """PostgreSQL's one-statement search chooses the same retrieval terms (ties in the same
+    order) and so the same candidates as the two statements SQLite runs, on every question
+    of the labelled set; the two-statement read is checked on both engines by the rest."""
+    if db.sqlite:
+        pytest.skip("one statement is PostgreSQL's (LATERAL)")
+    groups = await store(db, load())
+    async with db.read() as conn:
+        for qid in sorted(groups):
+            assert await similar.in_one_statement(conn, qid) == await similar.in_two_statements(
+                conn, qid
+            ), qid

@@ -314,32 +314,44 @@ def score(a: Sequence[str], b: Sequence[str], weights: dict[str, float]) -> floa
     return found
 
 
+Found = tuple[dict[str, int], dict[int, list[str]]]  # term counts; candidates' lemmas
+
+
+async def in_one_statement(conn: AsyncConnection, question_id: int) -> Found:
+    """PostgreSQL's read: the question's term counts and its candidates, in one trip."""
+    rows = (await conn.execute(_search_sql(), {"q": question_id})).all()
+    counts = {str(r.term): int(r.n) for r in rows if r.term is not None}
+    theirs = {int(r.question_id): str(r.lemmas).split() for r in rows if r.term is None}
+    return counts, theirs
+
+
+async def in_two_statements(conn: AsyncConnection, question_id: int) -> Found:
+    """The same read in two statements, for SQLite (no LATERAL; in the process a trip is
+    cheap): the term counts, then the candidates of the retrieval terms."""
+    rows = (await conn.execute(_terms_sql(), {"q": question_id})).all()
+    if not rows:
+        return {}, {}
+    counts = {str(r.term): int(r.n) for r in rows}
+    weights = {t: weight(n) for t, n in counts.items()}
+    hotline_id = int(rows[0].hotline_id)
+    return counts, await _candidates(conn, hotline_id, question_id, _retrieval(counts), weights)
+
+
 async def find(
     conn: AsyncConnection, question_id: int, threshold: float, limit: int = MAX_FOUND
 ) -> list[Match]:
     """Waiting questions of the same hotline like this one, most alike first.
 
-    Questions a moderator took out of groups are neither found nor given look-alikes. On
-    PostgreSQL one statement; on SQLite, in the process, two: the question's terms with
-    their counts, then the candidates with their lemmas. Either way a question just stored
-    is found too: the transaction's queued index rows are sent first.
+    Questions a moderator took out of groups are neither found nor given look-alikes. A
+    question just stored is found too: the transaction's queued index rows are sent first.
     """
-    if conn.dialect.name == "postgresql":
-        rows = (await conn.execute(_search_sql(), {"q": question_id})).all()
-        counts = {str(r.term): int(r.n) for r in rows if r.term is not None}
-        if not counts:
-            return []
-        theirs = {int(r.question_id): str(r.lemmas).split() for r in rows if r.term is None}
-        weights = {t: weight(n) for t, n in counts.items()}
-    else:
-        found_terms = (await conn.execute(_terms_sql(), {"q": question_id})).all()
-        if not found_terms:
-            return []
-        hotline_id = int(found_terms[0].hotline_id)
-        counts = {str(r.term): int(r.n) for r in found_terms}
-        weights = {t: weight(n) for t, n in counts.items()}
-        theirs = await _candidates(conn, hotline_id, question_id, _retrieval(counts), weights)
+    postgres = conn.dialect.name == "postgresql"
+    read = in_one_statement if postgres else in_two_statements
+    counts, theirs = await read(conn, question_id)
+    if not counts:
+        return []
     await ready()  # scoring asks the dictionary which words are misspellings
+    weights = {t: weight(n) for t, n in counts.items()}
     weights.update((w, UNSEEN_WEIGHT) for ws in theirs.values() for w in ws if w not in weights)
     found = [Match(q, score(list(counts), ws, weights)) for q, ws in theirs.items()]
     found = [m for m in found if m.score >= threshold]
