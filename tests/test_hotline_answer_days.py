@@ -59,6 +59,9 @@ async def test_the_dialogue_names_them_and_the_command_sets_them(
         tg.user_message(MODERATOR, ADMIN_CHAT, text="/answer_days 7 3")
         await wait(lambda: said(tg, "Не найдено."))
         assert not said(tg, "Горячая линия №7"), "nothing was set on a hotline that is not there"
+        menus = await wait(lambda: len(tg.commands()) == 2 and tg.commands())
+    admin = next(cmds for scope, cmds in menus.items() if "chat_id" in scope)
+    assert "answer_days" in {c["command"] for c in admin}, "in the admin chat's / menu"
 
 
 async def test_overdue_follows_the_days_set_in_the_chat(tmp_path: Path, tg: FakeTelegram) -> None:

@@ -29,6 +29,7 @@ ADMIN = (
     "hotline",
     "hotlines",
     "close_hotline",
+    "answer_days",
     "ban",
     "unban",
     "cancel",
