@@ -1,10 +1,13 @@
 """«Удалить мои данные» on each platform, end to end through the real clients and the fakes:
-the citizen is told, their cards lose their name, and no table keeps their name or ids."""
+the citizen is told, their cards lose their name, their alert subscription ends, and no
+table keeps their name or ids or a row about them beyond the anonymised questions and the
+emptied sends."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from shared.storage import citizens
 from shared.storage.engine import Database
 from simulators.telegram import FakeTelegram
 from simulators.vk import FakeVK
@@ -24,7 +27,8 @@ from tests.hotline_harness import (
     vk_consent,
     wait,
 )
-from tests.test_retention import assert_nobody, everything
+from tests.test_alerts_telegram import EMERGENCY, _menu
+from tests.test_retention import assert_erased, everything
 
 TG_CITIZEN = 812345678
 VK_CITIZEN = 390123457
@@ -53,6 +57,13 @@ async def test_telegram_citizen_withdraws(tmp_path: Path, tg: FakeTelegram) -> N
         tg.user_message(TG_CITIZEN, text="И горячей воды нет")
         await wait(lambda: len(cards(tg)) >= 2)
         assert "Евлампия" in await everything(db)
+        tg.user_message(TG_CITIZEN, text="/subscribe")
+        menu = (await wait(lambda: _menu(tg, TG_CITIZEN)))[-1]
+        tg.callback(TG_CITIZEN, menu["message_id"], TG_CITIZEN, tg_buttons(menu)[EMERGENCY])
+        await wait(lambda: containing(tg.messages(TG_CITIZEN), "Вы подписались"))
+        async with db.read() as conn:
+            citizen = await citizens.find(conn, "telegram", str(TG_CITIZEN))
+        assert citizen is not None
 
         tg.user_message(TG_CITIZEN, text="/forget")
         await wait(lambda: containing(tg.messages(TG_CITIZEN), DONE))
@@ -63,7 +74,7 @@ async def test_telegram_citizen_withdraws(tmp_path: Path, tg: FakeTelegram) -> N
             assert card is not None
             assert "Евлампия" not in tg_text(card)
         assert "Удалён по просьбе автора" in tg_text(card_for(tg, 2) or {})
-        await assert_nobody(db, "Евлампия", "Иванова", str(TG_CITIZEN))
+        await assert_erased(db, citizen, "Евлампия", "Иванова", str(TG_CITIZEN))
 
 
 async def test_vk_citizen_withdraws_with_the_menu_button(
@@ -75,9 +86,12 @@ async def test_vk_citizen_withdraws_with_the_menu_button(
         await vk_consent(vk, VK_CITIZEN, first="Евлампия")
         vk.user_message(VK_CITIZEN, "Где горячая вода?", first_name="Евлампия")
         await wait(lambda: cards(tg))
+        async with db.read() as conn:
+            citizen = await citizens.find(conn, "vk", str(VK_CITIZEN))
+        assert citizen is not None
         menu = [m for m in vk.messages(VK_CITIZEN) if "Удалить мои данные" in vk_buttons(m)]
         vk.message_event(VK_CITIZEN, vk_buttons(menu[-1])["Удалить мои данные"])
         await wait(lambda: [m for m in vk.messages(VK_CITIZEN) if DONE in m["message"]])
         await wait(lambda: outbox_idle(db))
         await wait(lambda: forgotten_rows(db))
-        await assert_nobody(db, "Евлампия", "Сидоров", str(VK_CITIZEN))
+        await assert_erased(db, citizen, "Евлампия", "Сидоров", str(VK_CITIZEN))
