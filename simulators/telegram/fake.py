@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from simulators.switches import Switch
 from simulators.waiting import Waiting
 
 from . import inject
@@ -49,40 +50,25 @@ class FakeTelegram(BotApiServer, Waiting):
 
     @property
     def token(self) -> str:
-        return self._st.token
+        return self._state.token
 
     def revoke_token(self) -> None:
         """As after /revoke in @BotFather: the old token gets 401 Unauthorized from now on."""
         with self._lock:
-            self._st.token = f"{self._st.bot_id}:revoked-{time.monotonic_ns()}"
+            self._state.token = f"{self._state.bot_id}:revoked-{time.monotonic_ns()}"
 
     @property
     def bot_id(self) -> int:
-        return self._st.bot_id
+        return self._state.bot_id
 
     @property
     def bot_user(self) -> dict[str, Any]:
-        return dict(self._st.bot)
+        return dict(self._state.bot)
 
-    @property
-    def limits(self) -> bool:
-        with self._lock:
-            return self._st.limits
-
-    @limits.setter
-    def limits(self, value: bool) -> None:
-        with self._lock:
-            self._st.limits = value
-
-    @property
-    def strict_amp(self) -> bool:
-        with self._lock:
-            return self._st.strict_amp
-
-    @strict_amp.setter
-    def strict_amp(self, value: bool) -> None:
-        with self._lock:
-            self._st.strict_amp = value
+    limits = Switch[bool]("Flood limits on/off (see ``limits.py``).")
+    strict_amp = Switch[bool](
+        "A ``&`` that starts no entity is an HTML error, as the Bot API docs say (see ``html.py``)."
+    )
 
     def add_user(
         self,
@@ -93,7 +79,7 @@ class FakeTelegram(BotApiServer, Waiting):
     ) -> dict[str, Any]:
         """Register a person (and their private chat with the bot); returns the User."""
         with self._lock:
-            return dict(self._st.add_user(user_id, first_name, last_name, username))
+            return dict(self._state.add_user(user_id, first_name, last_name, username))
 
     def add_chat(
         self,
@@ -105,41 +91,41 @@ class FakeTelegram(BotApiServer, Waiting):
     ) -> dict[str, Any]:
         """Register a chat; returns its Chat object."""
         with self._lock:
-            return self._st.add_chat(chat_id, type, title, username, is_forum).obj()
+            return self._state.add_chat(chat_id, type, title, username, is_forum).obj()
 
     def add_topic(self, chat_id: int, name: str, creator_id: int | None = None) -> int:
         """Create a topic in a forum supergroup; returns its ``message_thread_id``."""
         with self._lock:
-            return inject.add_topic(self._st, chat_id, name, creator_id)
+            return inject.add_topic(self._state, chat_id, name, creator_id)
 
     def set_admins(self, chat_id: int, user_ids: list[int], owner_id: int | None = None) -> None:
         """Set a chat's administrators (users are registered if unknown)."""
         with self._lock:
-            chat = self._st.chats.get(chat_id)
+            chat = self._state.chats.get(chat_id)
             if chat is None or chat.type == "private":
                 raise ValueError(f"{chat_id} is not a registered group or channel")
             for user_id in [*user_ids, *([owner_id] if owner_id is not None else [])]:
-                self._st.ensure_user(user_id)
+                self._state.ensure_user(user_id)
             chat.admins = list(user_ids)
             chat.owner = owner_id
 
     def block(self, user_id: int) -> dict[str, Any]:
         """The user blocks the bot: sends to them answer 403; returns the my_chat_member Update."""
         with self._lock:
-            user = self._st.ensure_user(user_id)
-            self._st.blocked.add(user_id)
-            chat = self._st.chats[user_id]
-            update = inject.bot_status_changed(self._st, chat, user, "member", "kicked")
+            user = self._state.ensure_user(user_id)
+            self._state.blocked.add(user_id)
+            chat = self._state.chats[user_id]
+            update = inject.bot_status_changed(self._state, chat, user, "member", "kicked")
         self._wake()
         return update
 
     def unblock(self, user_id: int) -> dict[str, Any]:
         """The user restarts the bot; returns the my_chat_member Update."""
         with self._lock:
-            user = self._st.ensure_user(user_id)
-            self._st.blocked.discard(user_id)
-            chat = self._st.chats[user_id]
-            update = inject.bot_status_changed(self._st, chat, user, "kicked", "member")
+            user = self._state.ensure_user(user_id)
+            self._state.blocked.discard(user_id)
+            chat = self._state.chats[user_id]
+            update = inject.bot_status_changed(self._state, chat, user, "kicked", "member")
         self._wake()
         return update
 
@@ -147,19 +133,19 @@ class FakeTelegram(BotApiServer, Waiting):
         """The bot is removed from a group/channel (sends there answer 403); returns the
         my_chat_member Update."""
         with self._lock:
-            chat = self._st.chats.get(chat_id)
+            chat = self._state.chats.get(chat_id)
             if chat is None or chat.type == "private":
                 raise ValueError(f"{chat_id} is not a registered group or channel")
             actor = (
-                self._st.ensure_user(by_user_id)
+                self._state.ensure_user(by_user_id)
                 if by_user_id is not None
                 else inject.TELEGRAM_SERVICE_USER
             )
-            old = "administrator" if self._st.bot_id in chat.admins else "member"
+            old = "administrator" if self._state.bot_id in chat.admins else "member"
             if chat.type == "channel":
                 old = "administrator"
-            self._st.kicked.add(chat_id)
-            update = inject.bot_status_changed(self._st, chat, actor, old, "left")
+            self._state.kicked.add(chat_id)
+            update = inject.bot_status_changed(self._state, chat, actor, old, "left")
         self._wake()
         return update
 
@@ -185,7 +171,7 @@ class FakeTelegram(BotApiServer, Waiting):
         """A person writes to the bot (or in a group); returns the queued Update."""
         with self._lock:
             update = inject.user_message(
-                self._st,
+                self._state,
                 user_id,
                 chat_id,
                 text=text,
@@ -215,7 +201,7 @@ class FakeTelegram(BotApiServer, Waiting):
     ) -> dict[str, Any]:
         """A person presses an inline button; returns the queued CallbackQuery Update."""
         with self._lock:
-            update = inject.callback(self._st, user_id, message_id, chat_id, data, check_button)
+            update = inject.callback(self._state, user_id, message_id, chat_id, data, check_button)
         self._wake()
         return update
 
@@ -224,7 +210,7 @@ class FakeTelegram(BotApiServer, Waiting):
     ) -> dict[str, Any]:
         """A post appears in a channel the bot is in; returns the queued Update."""
         with self._lock:
-            update = inject.channel_post(self._st, chat_id, text, photo)
+            update = inject.channel_post(self._state, chat_id, text, photo)
         self._wake()
         return update
 
@@ -244,13 +230,13 @@ class FakeTelegram(BotApiServer, Waiting):
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; one of {sorted(FAULT_KINDS)}")
         with self._lock:
-            self._st.faults.append(
+            self._state.faults.append(
                 Fault(method.lower(), kind, times, chat_id, retry_after, delay, description)
             )
 
     def clear_faults(self) -> None:
         with self._lock:
-            self._st.faults.clear()
+            self._state.faults.clear()
 
     # --- accessors ---------------------------------------------------------
 
@@ -259,7 +245,7 @@ class FakeTelegram(BotApiServer, Waiting):
     ) -> list[dict[str, Any]]:
         """Messages the bot sent (and edited/deleted), oldest first, as copies."""
         with self._lock:
-            stored = sorted(self._st.messages.values(), key=lambda m: m.seq)
+            stored = sorted(self._state.messages.values(), key=lambda m: m.seq)
             return [
                 m.record()
                 for m in stored
@@ -269,7 +255,7 @@ class FakeTelegram(BotApiServer, Waiting):
     def message(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
         """One message (bot's or person's) by id, or None."""
         with self._lock:
-            stored = self._st.messages.get((chat_id, message_id))
+            stored = self._state.messages.get((chat_id, message_id))
             return stored.record() if stored is not None else None
 
     def requests(self, method: str | None = None) -> list[dict[str, Any]]:
@@ -277,41 +263,41 @@ class FakeTelegram(BotApiServer, Waiting):
         with self._lock:
             return [
                 copy.deepcopy(entry)
-                for entry in self._st.request_log
+                for entry in self._state.request_log
                 if method is None or entry["method"].lower() == method.lower()
             ]
 
     def answered_callbacks(self) -> list[dict[str, Any]]:
         with self._lock:
-            return copy.deepcopy(self._st.answers)
+            return copy.deepcopy(self._state.answers)
 
     def chat_actions(self) -> list[dict[str, Any]]:
         with self._lock:
-            return copy.deepcopy(self._st.chat_actions)
+            return copy.deepcopy(self._state.chat_actions)
 
     def commands(self, language_code: str = "") -> dict[str, list[dict[str, str]]]:
         """Commands set by setMyCommands, by scope JSON, for a language."""
         with self._lock:
             return {
                 scope: copy.deepcopy(cmds)
-                for (scope, lang), cmds in self._st.commands.items()
+                for (scope, lang), cmds in self._state.commands.items()
                 if lang == language_code
             }
 
     def file_bytes(self, file_id: str) -> bytes | None:
         """Content of a file the bot uploaded or a person sent."""
         with self._lock:
-            record = self._st.files.get(file_id)
+            record = self._state.files.get(file_id)
             return record.data if record is not None else None
 
     def pending_updates(self) -> list[dict[str, Any]]:
         """Updates not yet confirmed by getUpdates."""
         with self._lock:
-            return copy.deepcopy(self._st.updates)
+            return copy.deepcopy(self._state.updates)
 
     def stats(self) -> dict[str, int]:
         """Counters: requests, errors, too_many_requests (all 429s), rate_limited, faults."""
         with self._lock:
-            counters = self._st.counters
+            counters = self._state.counters
             keys = ("requests", "errors", "too_many_requests", "rate_limited", "faults_injected")
             return {key: counters[key] for key in keys}

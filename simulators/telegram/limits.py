@@ -19,6 +19,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from simulators.ratewindow import expire
+
 
 @dataclass(frozen=True)
 class LimitConfig:
@@ -59,12 +61,8 @@ class SlidingWindow:
     window: float
     times: deque[float] = field(default_factory=deque)
 
-    def _expire(self, now: float) -> None:
-        while self.times and self.times[0] <= now - self.window:
-            self.times.popleft()
-
     def wait(self, now: float, cost: int) -> float:
-        self._expire(now)
+        expire(self.times, now, self.window)
         overflow = len(self.times) + min(cost, self.limit) - self.limit
         if overflow <= 0:
             return 0.0

@@ -6,19 +6,17 @@ So async tests, sync code and subprocesses can all talk to it. ``FakeTelegram``
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-import contextlib
 import json
 import logging
-import threading
 import time
 import traceback
 import urllib.parse
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import BodyPartReader, hdrs, web
+
+from simulators.faults import take_fault
+from simulators.serving import HUB_KEY, Hub, Served, ServerThread
 
 from . import control
 from .errors import (
@@ -76,123 +74,30 @@ async def read_request(request: web.Request) -> tuple[dict[str, str], dict[str, 
     return values, files
 
 
-class BotApiServer:
+class BotApiServer(Served):
     """Serves the Bot API over a ``State``; start()/stop() or use as a context manager."""
 
-    def __init__(self, state: State) -> None:
-        self._st = state
+    def __init__(self, state: State, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._state = state
         self._lock = state.lock
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._stopping: asyncio.Event | None = None
-        self._pollers: set[asyncio.Event] = set()  # woken by new updates and by stop()
-        self._sleepers: set[asyncio.Event] = set()  # delayed answers: woken by stop() only
-        self.base_url: str | None = None
+        self._host, self._port = host, port
+        # No cancelling a handler whose client went away: a send it began is finished.
+        self._server = ServerThread(
+            "fake-telegram", self._build, handler_cancellation=False, shutdown_timeout=2.0
+        )
+        self.base_url = ""
         self.internal_errors: list[str] = []
 
-    # --- lifecycle ---------------------------------------------------------
-
-    def start(self, port: int = 0, host: str = "127.0.0.1") -> str:
-        """Serve in a background thread; return the base URL (``http://host:port``)."""
-        if self._thread is not None:
-            raise RuntimeError("FakeTelegram is already started")
-        loop = asyncio.new_event_loop()
-        started: concurrent.futures.Future[str] = concurrent.futures.Future()
-
-        def run() -> None:
-            asyncio.set_event_loop(loop)
-            try:
-                loop.run_until_complete(self._serve(host, port, started))
-            except BaseException as error:  # reported to start()
-                if not started.done():
-                    started.set_exception(error)
-            finally:
-                pending = asyncio.all_tasks(loop)
-                for task in pending:
-                    task.cancel()
-                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-                loop.run_until_complete(loop.shutdown_asyncgens())
-                loop.close()
-
-        self._loop = loop
-        self._thread = threading.Thread(target=run, name="fake-telegram", daemon=True)
-        self._thread.start()
-        try:
-            self.base_url = started.result(timeout=15)
-        except BaseException:
-            self._thread.join(5)
-            self._thread = self._loop = None
-            raise
-        return self.base_url
-
-    def stop(self) -> None:
-        """Stop serving: pending long polls and delayed answers end at once."""
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            return
-        with contextlib.suppress(RuntimeError):  # the loop is already closed
-            loop.call_soon_threadsafe(self._begin_stop)
-        thread.join(timeout=30)
-        self._loop = self._thread = None
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    async def _serve(self, host: str, port: int, started: concurrent.futures.Future[str]) -> None:
-        self._stopping = asyncio.Event()
+    def _build(self, hub: Hub) -> web.Application:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_route("GET", "/file/bot{token}/{path:.+}", self._handle_file)
         control.add_routes(app, self)  # type: ignore[arg-type]  # always a FakeTelegram
-        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0)
-        await runner.setup()
-        try:
-            site = web.TCPSite(runner, host, port)
-            await site.start()
-            bound = runner.addresses[0]
-            started.set_result(f"http://{host}:{bound[1]}")
-            await self._stopping.wait()
-        finally:
-            await runner.cleanup()
-
-    def _begin_stop(self) -> None:
-        if self._stopping is not None:
-            self._stopping.set()
-        for event in (*self._pollers, *self._sleepers):
-            event.set()
-
-    def _wake_pollers(self) -> None:
-        for event in self._pollers:
-            event.set()
+        return app
 
     def _wake(self) -> None:
         """Wake long polls (callable from any thread)."""
-        loop = self._loop
-        if loop is not None:
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(self._wake_pollers)
-
-    async def _pause(self, seconds: float, waiters: set[asyncio.Event]) -> None:
-        """Sleep up to ``seconds``, or less if woken (via ``waiters``) or stopping."""
-        if seconds <= 0 or (self._stopping is not None and self._stopping.is_set()):
-            return
-        event = asyncio.Event()
-        waiters.add(event)
-        try:
-            await asyncio.wait_for(event.wait(), seconds)
-        except TimeoutError:
-            pass
-        finally:
-            waiters.discard(event)
+        self._server.notify()
 
     # --- HTTP --------------------------------------------------------------
 
@@ -209,13 +114,13 @@ class BotApiServer:
             "fault": None,
         }
         with self._lock:
-            self._st.request_log.append(entry)
-            self._st.counters["requests"] += 1
+            self._state.request_log.append(entry)
+            self._state.counters["requests"] += 1
         delay = 0.0
         if (request.content_length or 0) > NGINX_MAX_BODY:
             return await self._refused_by_nginx(request, entry)
         try:
-            if request.match_info["token"] != self._st.token:
+            if request.match_info["token"] != self._state.token:
                 raise UNAUTHORIZED
             values, files = await read_request(request)
             params = Params(entry["method"], spec.fields if spec else frozenset(), values, files)
@@ -229,7 +134,7 @@ class BotApiServer:
                 delay = fault.delay if fault.kind == "timeout_after_accept" else 0.0
                 if not delay:
                     raise self._fault_error(fault)
-            status, body = 200, await self._call(spec, params)
+            status, body = 200, await self._call(spec, params, request.app[HUB_KEY])
         except EntityTooLarge:
             return await self._refused_by_nginx(request, entry)
         except ApiError as error:
@@ -244,7 +149,7 @@ class BotApiServer:
                 {"ok": False, "error_code": 500, "description": f"Internal Server Error: {error}"}
             )
         self._finish(entry, status, body)
-        await self._pause(delay, self._sleepers)
+        await request.app[HUB_KEY].sleep(delay)
         return web.Response(text=body, status=status, content_type="application/json")
 
     async def _refused_by_nginx(self, request: web.Request, entry: dict[str, Any]) -> web.Response:
@@ -253,21 +158,21 @@ class BotApiServer:
             pass
         with self._lock:
             entry.update(status=413, ok=False, description="413 Request Entity Too Large (nginx)")
-            self._st.counters["errors"] += 1
+            self._state.counters["errors"] += 1
         return web.Response(text=NGINX_413, status=413, content_type="text/html")
 
-    async def _call(self, spec: MethodSpec, params: Params) -> str:
+    async def _call(self, spec: MethodSpec, params: Params, hub: Hub) -> str:
         if spec.handler is None:
-            return await self._get_updates(params)
+            return await self._get_updates(params, hub)
         with self._lock:
-            result = spec.handler(self._st, params)
+            result = spec.handler(self._state, params)
             return json.dumps({"ok": True, "result": result}, ensure_ascii=False)
 
     def _finish(self, entry: dict[str, Any], status: int, body: str) -> None:
         with self._lock:
             entry["status"] = status
             entry["ok"] = status == 200
-            counters = self._st.counters
+            counters = self._state.counters
             if status != 200:
                 entry["description"] = json.loads(body).get("description")
                 counters["errors"] += 1
@@ -275,10 +180,10 @@ class BotApiServer:
                 counters["too_many_requests"] += 1
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
-        if request.match_info["token"] != self._st.token:
+        if request.match_info["token"] != self._state.token:
             return web.json_response(UNAUTHORIZED.body(), status=401)
         with self._lock:
-            record = self._st.file_paths.get(request.match_info["path"])
+            record = self._state.file_paths.get(request.match_info["path"])
             data = record.data if record is not None else None
             mime = (record.mime_type if record else None) or "application/octet-stream"
         if data is None:
@@ -288,18 +193,16 @@ class BotApiServer:
     # --- faults ------------------------------------------------------------
 
     def _take_fault(self, method: str, values: dict[str, str]) -> Fault | None:
+        def applies(fault: Fault) -> bool:
+            if fault.method not in ("*", method.lower()):
+                return False
+            return fault.chat_id is None or str(fault.chat_id) == values.get("chat_id")
+
         with self._lock:
-            for fault in self._st.faults:
-                if fault.method not in ("*", method.lower()):
-                    continue
-                if fault.chat_id is not None and str(fault.chat_id) != values.get("chat_id"):
-                    continue
-                fault.remaining -= 1
-                if fault.remaining <= 0:
-                    self._st.faults.remove(fault)
-                self._st.counters["faults_injected"] += 1
-                return fault
-        return None
+            fault = take_fault(self._state.faults, applies)
+            if fault is not None:
+                self._state.counters["faults_injected"] += 1
+        return fault
 
     @staticmethod
     def _fault_error(fault: Fault) -> ApiError:
@@ -315,8 +218,8 @@ class BotApiServer:
 
     # --- getUpdates --------------------------------------------------------
 
-    async def _get_updates(self, p: Params) -> str:
-        st = self._st
+    async def _get_updates(self, p: Params, hub: Hub) -> str:
+        st = self._state
         with self._lock:
             offset = p.integer("offset")
             limit = min(max(p.integer("limit") or 100, 1), 100)
@@ -330,17 +233,15 @@ class BotApiServer:
             st.poll_generation += 1
             generation = st.poll_generation
             st.confirm(offset)
-        self._wake_pollers()  # an older poll still waiting gets its 409
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
+        hub.notify()  # an older poll still waiting gets its 409
+
+        def attempt(final: bool) -> str | None:
             with self._lock:
                 if st.poll_generation != generation:
                     raise ApiError(409, CONFLICT)
                 batch = st.pending(limit)
                 if batch:
                     return json.dumps({"ok": True, "result": batch}, ensure_ascii=False)
-            remaining = deadline - loop.time()
-            if remaining <= 0 or (self._stopping is not None and self._stopping.is_set()):
-                return json.dumps({"ok": True, "result": []})
-            await self._pause(remaining, self._pollers)
+            return json.dumps({"ok": True, "result": []}) if final else None
+
+        return await hub.poll(timeout, attempt)

@@ -130,7 +130,7 @@ class Fault:
 
     method: str
     kind: str
-    remaining: int
+    times: int
     chat_id: int | str | None
     retry_after: int
     delay: float
