@@ -21,7 +21,7 @@ from shared.hotlines.conversation_links import hotline_of, start_payload
 from simulators.max import FakeMax
 from simulators.telegram import FakeTelegram
 from simulators.vk import FakeVK
-from tests.harness import ADMIN_CHAT
+from tests.harness import ADMIN_CHAT, CHANNEL_ID
 from tests.hotline_harness import (
     HOSTILE,
     containing,
@@ -207,6 +207,11 @@ async def test_the_admin_chat_gets_the_links_when_a_hotline_opens(
             "VK": f"https://vk.me/club{vk.group_id}?ref={payload}",
             "MAX": f"https://max.ru/{BOT_NAME}?start={payload}",
         }
+        # The public announcement carries them too, on the channel and the wall.
+        announced = await wait(lambda: containing(tg.messages(CHANNEL_ID), "«Дороги»"))
+        assert all(url in tg_text(announced[0]) for url in links.values())
+        wall = await wait(lambda: [p for p in vk.wall_posts() if "«Дороги»" in p["message"]])
+        assert links["VK"] in wall[0]["message"]
         max.bot_started(CITIZEN, payload=_query(links["MAX"], "start"), first_name="Ольга")
         await wait(lambda: said(max, "152-ФЗ", CITIZEN))
         max.press(CITIZEN, "Согласен(на)")

@@ -93,7 +93,9 @@ class HotlinePlanner:
         await campaigns.mark(conn, hotline.id, summary_sent=True)
 
     async def _announce(self, hotline: Hotline) -> None:
-        """Announce through the press-release pipeline (there is one publishing path)."""
+        """Announce through the press-release pipeline (there is one publishing path),
+        with the hotline's deep links; the admin chat gets the links too."""
+        links = await self.links(hotline)
         try:
             from shared.posts.service import create_post
         except ImportError:
@@ -108,6 +110,9 @@ class HotlinePlanner:
                 until=hotline.ends_at.astimezone(tz).strftime("%H:%M"),
             )
         )
+        if links:
+            lines = [texts("hotline.announcement_links"), *self._lines(links)]
+            body = join(body, from_plain("\n".join(lines)))
         try:
             await create_post(
                 self.services,
@@ -120,23 +125,28 @@ class HotlinePlanner:
             )
         except GlashataiError as exc:
             log.warning("hotline %s: announcement not published: %s", hotline.id, exc)
-        links = await self.links(hotline)
         async with self.services.db.write() as conn:
             if links is not None:
-                await notify(conn, self.services, links)
+                await notify(conn, self.services, self._note(hotline, links))
             await campaigns.mark(conn, hotline.id, announced=True)
         self.services.wake_outbox()
 
-    async def links(self, hotline: Hotline) -> str | None:
-        """The admin chat's note of the hotline's deep links; None without a way to make them."""
+    async def links(self, hotline: Hotline) -> list[tuple[str, str]] | None:
+        """Each configured platform's deep link to the hotline, as (title, url); None
+        without a way to make them (no platforms running here)."""
         if self.services.deep_links is None:
             return None
+        return await self.services.deep_links(start_payload(hotline.id))
+
+    def _lines(self, links: list[tuple[str, str]]) -> list[str]:
         texts = self.services.texts
-        found = await self.services.deep_links(start_payload(hotline.id))
+        return [texts("hotline.link_line", platform=p, url=u) for p, u in links]
+
+    def _note(self, hotline: Hotline, links: list[tuple[str, str]]) -> str:
+        """The admin chat's note of the hotline's deep links (for announcements and the site)."""
+        texts = self.services.texts
         lines = [texts("hotline.links_title", id=hotline.id, topic=hotline.topic)]
-        lines += [texts("hotline.link_line", platform=p, url=u) for p, u in found]
-        if not found:
-            lines.append(texts("hotline.links_none"))
+        lines += self._lines(links) or [texts("hotline.links_none")]
         return "\n".join(lines)
 
     async def upcoming(self, now: datetime, until: datetime) -> Sequence[datetime]:
