@@ -237,6 +237,15 @@ def telegram(subscribers: int, window: float) -> dict[str, object]:
                 datetime.fromtimestamp(t0, UTC).replace(tzinfo=None).isoformat(" "),
                 datetime.fromtimestamp(t0 + window, UTC).replace(tzinfo=None).isoformat(" "),
             )[0][0]
+            # Everything the bot sent in the window (notices, answers, cards, their edits):
+            # the limit is the bot's, and the broadcast gets what the interactive lane leaves.
+            everything = query(
+                db,
+                "SELECT count(*) FROM outbox WHERE platform = 'telegram' AND state = 'sent'"
+                " AND sent_at >= ? AND sent_at < ?",
+                datetime.fromtimestamp(t0, UTC).replace(tzinfo=None).isoformat(" "),
+                datetime.fromtimestamp(t0 + window, UTC).replace(tzinfo=None).isoformat(" "),
+            )[0][0]
             failed = query(
                 db, "SELECT count(*) FROM outbox WHERE ref_type = 'alert' AND state = 'failed'"
             )[0][0]
@@ -254,6 +263,7 @@ def telegram(subscribers: int, window: float) -> dict[str, object]:
         "notices_in_window": in_window,
         "rate": round(rate, 2),
         "share_of_30": round(rate / 30, 3),
+        "all_sends_share_of_30": round(int(str(everything)) / window / 30, 3),
         "http_429": too_many,
         "failed_rows": failed,
         "answers_measured": len(times),

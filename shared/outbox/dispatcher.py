@@ -187,6 +187,8 @@ class Delivery:
             except BaseException:
                 self._landed()
                 raise
+            finally:
+                self.dispatcher.limiter.landed(rates, cost)
             self._landed()
         if not self.grouped:
             self.item.progress[name] = result

@@ -4,6 +4,12 @@ A sliding window of ``limit`` sends per ``window`` seconds never exceeds what th
 measures the same way, which a token bucket with a burst could. A small margin absorbs
 the difference between when we send and when the platform counts.
 
+A slot is taken when the call is about to go, and counted again from the moment its answer
+came back (:meth:`RateLimiter.landed`): the platform counted the call somewhere in between,
+so a later call waits a full window from the latest moment it could have been counted. The
+journal's commit before the call, a thread hand-off (VK's client) or a slow network then
+can't squeeze more calls into the platform's window than the limit.
+
 Lanes: a send of a lower lane (a broadcast) does not take a slot that a waiting send of a
 better lane (an answer to a citizen) could use now, so a broadcast runs on what the
 interactive lane leaves of a limit and never delays it by more than the slot it holds.
@@ -14,9 +20,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from shared.outbox.lanes import Lane
 
@@ -58,6 +66,10 @@ class RateLimiter:
         self._lock = asyncio.Lock()
         self._waiters: list[_Waiter] = []  # sends of the broadcast-outranking lanes waiting
         self._changed = asyncio.Event()  # a slot was taken: outranked waiters look again
+        # When each task's latest slot was taken, until its call lands.
+        self._taken: weakref.WeakKeyDictionary[asyncio.Task[Any], float] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def _wait_for(self, key: RateKey, cost: int, now: float) -> float:
         wait = max(0.0, self._blocked_until.get(key.name, 0.0) - now)
@@ -103,6 +115,9 @@ class RateLimiter:
                     if wait <= 0 and not outranked:
                         for key in keys:
                             self._sent.setdefault(key.name, deque()).extend([now] * cost)
+                        task = asyncio.current_task()
+                        if task is not None:
+                            self._taken[task] = now
                         self._changed.set()
                         self._changed = asyncio.Event()
                         return now - started
@@ -116,6 +131,31 @@ class RateLimiter:
         finally:
             if me in self._waiters:
                 self._waiters.remove(me)
+
+    def landed(self, keys: Sequence[RateKey], cost: int = 1) -> None:
+        """The call of this task's latest slot is over (answered, failed or cancelled):
+        count its slot from now, the latest moment the platform may have counted it."""
+        task = asyncio.current_task()
+        taken = self._taken.pop(task, None) if task is not None else None
+        if taken is None:
+            return
+        now = self.clock()
+        for key in keys:
+            log = self._sent.setdefault(key.name, deque())
+            entries = list(log)
+            moved = 0
+            for index in range(len(entries) - 1, -1, -1):
+                if moved == cost:
+                    break
+                if entries[index] == taken:
+                    del entries[index]
+                    moved += 1
+            entries.extend([now] * cost)  # also when the slot had already left the window
+            entries.sort()
+            log.clear()
+            log.extend(entries)
+        self._changed.set()
+        self._changed = asyncio.Event()
 
     def block(self, name: str, seconds: float) -> None:
         """The platform said "retry after": nothing goes to this key until then."""
