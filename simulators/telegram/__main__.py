@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..running import until_stopped
+from ..running import command, serve
 from . import control
 from .fake import DEFAULT_TOKEN, FakeTelegram
 
@@ -27,16 +27,14 @@ def joined(argv: list[str]) -> list[str]:
 
 
 def parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m simulators.telegram",
-        description="Fake Telegram Bot API server.",
-        epilog=control.__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = command(
+        "python -m simulators.telegram",
+        "Fake Telegram Bot API server.",
+        control.__doc__,
+        8081,
+        "turn flood limits off",
     )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8081, help="0 picks a free port")
     parser.add_argument("--token", default=DEFAULT_TOKEN)
-    parser.add_argument("--no-limits", action="store_true", help="turn flood limits off")
     parser.add_argument(
         "--chat",
         action="append",
@@ -70,14 +68,12 @@ def build(args: argparse.Namespace) -> FakeTelegram:
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(joined(sys.argv[1:] if argv is None else argv))
     fake = build(args)
-    stopped = until_stopped()
-    url = fake.start(port=args.port, host=args.host)
-    print(url, flush=True)
-    print(f"token: {args.token}", flush=True)
-    try:
-        stopped.wait()  # the server runs in its own thread; this one only waits
-    finally:
-        fake.stop()
+
+    def announce(url: str) -> None:
+        print(url, flush=True)
+        print(f"token: {args.token}", flush=True)
+
+    serve(fake, args, announce)
 
 
 if __name__ == "__main__":

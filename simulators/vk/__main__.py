@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 
-from ..running import until_stopped
+from ..running import command, serve
 from . import control
 from .fake import FakeVK
 
 
 def main(argv: list[str] | None = None) -> None:
     """Serve until interrupted, printing the base URL and tokens as JSON."""
-    parser = argparse.ArgumentParser(
-        prog="python -m simulators.vk",
-        description=__doc__,
-        epilog=control.__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = command(
+        "python -m simulators.vk", __doc__, control.__doc__, 8082, "disable rate limits"
     )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8082, help="0 picks a free port")
     parser.add_argument("--group-id", type=int, default=229000001)
     parser.add_argument("--group-token", default="vk1.a.group-TEST")
     parser.add_argument("--user-token", default="vk1.a.user-TEST")
-    parser.add_argument("--no-limits", action="store_true", help="disable rate limits")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     fake = FakeVK(
@@ -35,16 +28,17 @@ def main(argv: list[str] | None = None) -> None:
         host=args.host,
         port=args.port,
     )
-    stopped = until_stopped()
-    with fake:
+
+    def announce(url: str) -> None:
         info = {
-            "base_url": fake.base_url,
+            "base_url": url,
             "group_id": fake.group_id,
             "group_token": fake.group_token,
             "user_token": fake.user_token,
         }
         print(json.dumps(info), flush=True)
-        stopped.wait()
+
+    serve(fake, args, announce)
 
 
 if __name__ == "__main__":
