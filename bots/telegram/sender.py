@@ -393,14 +393,14 @@ class TelegramSender:
             preview=p.preview,
         )
         done = await self._edit(chat, aimed, delivery)
-        texts = done.messages[1:] if caption else done.messages
+        parts = done.messages[1:] if caption else done.messages
         edited = {m.id: m for m in done.messages}
         messages = [
             edited.get(m.id, m) if m.role is Role.CAPTION else m
             for m in before.messages
             if m.role in (Role.MEDIA, Role.CAPTION)
         ]
-        messages += [RemoteMessage(m.id, Role.TEXT, m.shown) for m in texts]
+        messages += [RemoteMessage(m.id, Role.TEXT, m.shown) for m in parts]
         return Delivered(tuple(messages), url=before.url, refs={"chat_id": chat})
 
     async def _edit(self, chat: int | str, p: MessagePayload, delivery: Delivery) -> Delivered:
