@@ -75,13 +75,14 @@ class ServerThread:
     """Serves the application ``build`` makes from a daemon thread with its own loop.
 
     ``build`` gets the new loop's ``Hub`` (put under ``HUB_KEY`` in the application too),
-    so a fake can hand its ``notify`` to the code that queues updates.
+    so a fake can hand its ``notify`` to the code that queues updates, and the base URL,
+    which the answers that carry links (uploads, media) need from the first request on.
     """
 
     def __init__(
         self,
         name: str,
-        build: Callable[[Hub], web.Application],
+        build: Callable[[Hub, str], web.Application],
         *,
         handler_cancellation: bool = True,
         shutdown_timeout: float = 1.0,
@@ -114,7 +115,10 @@ class ServerThread:
         self._ready.clear()
         self._error = None
         self._thread = threading.Thread(
-            target=self._run, args=(sock,), name=f"{self._name}-{bound}", daemon=True
+            target=self._run,
+            args=(sock, f"http://{host}:{bound}"),
+            name=f"{self._name}-{bound}",
+            daemon=True,
         )
         self._thread.start()
         if not self._ready.wait(10) or self._error is not None:
@@ -139,11 +143,11 @@ class ServerThread:
         thread.join(15)
         self._thread = None
 
-    def _run(self, sock: socket.socket) -> None:
+    def _run(self, sock: socket.socket, url: str) -> None:
         loop = asyncio.new_event_loop()
         self._loop = loop
         try:
-            loop.run_until_complete(self._serve(sock))
+            loop.run_until_complete(self._serve(sock, url))
         except BaseException as error:  # reported to start()
             self._error = error
             self._ready.set()
@@ -152,10 +156,10 @@ class ServerThread:
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
 
-    async def _serve(self, sock: socket.socket) -> None:
+    async def _serve(self, sock: socket.socket, url: str) -> None:
         hub = Hub(asyncio.get_running_loop())
         self._hub = hub
-        app = self._build(hub)
+        app = self._build(hub, url)
         app[HUB_KEY] = hub
         runner = web.AppRunner(
             app,
@@ -183,6 +187,12 @@ class Served:
     _port: int
     base_url: str
 
+    def _serve_from(self, server: ServerThread, host: str, port: int) -> None:
+        """Serve through ``server`` on ``host``/``port`` unless ``start`` says otherwise."""
+        self._server = server
+        self._host, self._port = host, port
+        self.base_url = ""
+
     def start(self, port: int | None = None, host: str | None = None) -> str:
         """Start serving (on the address given when made, unless given here); the base URL."""
         if self._server.running:
@@ -190,11 +200,7 @@ class Served:
         self.base_url = self._server.start(
             self._host if host is None else host, self._port if port is None else port
         )
-        self._started()
         return self.base_url
-
-    def _started(self) -> None:
-        """What a fake does once it has its address (its state may need the base URL)."""
 
     def stop(self) -> None:
         """Stop serving: pending long polls and delayed answers end at once."""

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import time
 from collections.abc import Sequence
 from typing import Any
 
-from simulators.serving import Served
+from simulators.serving import Served, ServerThread
 from simulators.switches import Switch, put
 from simulators.waiting import Waiting
 
 from . import inject
 from .messages import message_api
-from .server import server_thread
+from .server import build_app
 from .state import BOT_USER_ID, CHANNEL_ID, Chat, ChatType, Fault, FaultKind, State, User
 from .updates import push
 
@@ -51,15 +52,9 @@ class FakeMax(Served, Waiting):
         self._state.chats[channel_id] = Chat(
             channel_id, ChatType.CHANNEL, channel_title, bot_permissions=list(CHANNEL_RIGHTS)
         )
-        self._host, self._port = host, port
-        self._server = server_thread(self._state)
-        self.base_url = ""
-
-    # -- lifecycle -----------------------------------------------------------------
-
-    def _started(self) -> None:
-        with self._state.lock:
-            self._state.base_url = self.base_url
+        self._serve_from(
+            ServerThread("fake-max", functools.partial(build_app, self._state)), host, port
+        )
 
     # -- switches ------------------------------------------------------------------
 

@@ -9,9 +9,9 @@ from typing import Any
 from aiohttp import web
 
 from simulators.faults import take_fault as take_fault_of
+from simulators.images import content_type_of, png_bytes, sniff_image
 from simulators.ratewindow import admit
-from simulators.serving import HUB_KEY, Hub, ServerThread
-from simulators.vk.media import content_type_of, png_bytes, sniff_image
+from simulators.serving import HUB_KEY, Hub
 
 from . import control, spec
 from .api import HANDLERS
@@ -195,23 +195,15 @@ async def handle_media(request: web.Request) -> web.Response:
     return web.Response(body=upload.data, content_type=content_type_of(upload.data))
 
 
-def build_app(state: State) -> web.Application:
+def build_app(state: State, hub: Hub, base_url: str) -> web.Application:
     """Routes: uploads, media and control first, then every API path."""
     app = web.Application(client_max_size=MAX_BODY)
     app[STATE_KEY] = state
+    with state.lock:
+        state.base_url = base_url
+        state.notify = hub.notify  # what queues an update wakes the long polls
     app.router.add_post("/upload/{slot}", handle_upload)
     app.router.add_get("/media/{slot}", handle_media)
     control.add_routes(app, STATE_KEY)
     app.router.add_route("*", "/{tail:.*}", handle_api)
     return app
-
-
-def server_thread(state: State) -> ServerThread:
-    """The thread that serves ``state``; its long polls wake on ``state.notify()``."""
-
-    def build(hub: Hub) -> web.Application:
-        with state.lock:
-            state.notify = hub.notify
-        return build_app(state)
-
-    return ServerThread("fake-max", build)

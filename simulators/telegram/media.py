@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import mimetypes
 import struct
-import zlib
 from dataclasses import dataclass
 from typing import Any
+
+from simulators.images import RGB, encode_png
 
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 UPLOAD_MAX_BYTES = 50 * 1024 * 1024
@@ -144,15 +145,5 @@ def scaled(width: int, height: int, side: int) -> tuple[int, int]:
 def make_png(width: int = 2, height: int = 2) -> bytes:
     """A valid solid-red PNG, for tests that send photos."""
 
-    def chunk(kind: bytes, payload: bytes) -> bytes:
-        body = kind + payload
-        return struct.pack(">I", len(payload)) + body + struct.pack(">I", zlib.crc32(body))
-
     rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
+    return encode_png(width, height, RGB, rows)

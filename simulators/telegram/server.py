@@ -80,15 +80,14 @@ class BotApiServer(Served):
     def __init__(self, state: State, host: str = "127.0.0.1", port: int = 0) -> None:
         self._state = state
         self._lock = state.lock
-        self._host, self._port = host, port
         # No cancelling a handler whose client went away: a send it began is finished.
-        self._server = ServerThread(
+        thread = ServerThread(
             "fake-telegram", self._build, handler_cancellation=False, shutdown_timeout=2.0
         )
-        self.base_url = ""
+        self._serve_from(thread, host, port)
         self.internal_errors: list[str] = []
 
-    def _build(self, hub: Hub) -> web.Application:
+    def _build(self, hub: Hub, base_url: str) -> web.Application:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_route("GET", "/file/bot{token}/{path:.+}", self._handle_file)

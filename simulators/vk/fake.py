@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from simulators.serving import Served
+from simulators.serving import Served, ServerThread
 from simulators.switches import Switch, put
 from simulators.waiting import Waiting
 
 from .errors import ERROR_MESSAGES
 from .inject import inject_message_event, inject_user_message
 from .longpoll import push_event
-from .server import server_thread
+from .server import build_app
 from .state import Fault, SentMessage, State, User
 
 T = TypeVar("T")
@@ -57,15 +58,9 @@ class FakeVK(Served, Waiting):
             limits=limits,
         )
         self._state.users[user_id] = User(user_id, "Админ", "Тестовый")
-        self._host, self._port = host, port
-        self._server = server_thread(self._state)
-        self.base_url = ""
-
-    # -- lifecycle -----------------------------------------------------------------
-
-    def _started(self) -> None:
-        with self._state.lock:
-            self._state.base_url = self.base_url
+        self._serve_from(
+            ServerThread("fake-vk", functools.partial(build_app, self._state)), host, port
+        )
 
     @property
     def api_base(self) -> str:

@@ -8,7 +8,7 @@ import zlib
 
 from aiohttp import web
 
-from simulators.serving import HUB_KEY, Hub, ServerThread
+from simulators.serving import HUB_KEY, Hub
 
 from . import control
 from .dispatch import HTTP_TEXT, dispatch
@@ -62,10 +62,13 @@ async def handle_media(request: web.Request) -> web.Response:
     raise web.HTTPNotFound()
 
 
-def build_app(state: State) -> web.Application:
+def build_app(state: State, hub: Hub, base_url: str) -> web.Application:
     """All routes of the fake."""
     app = web.Application(client_max_size=MAX_BODY)
     app[STATE_KEY] = state
+    with state.lock:
+        state.base_url = base_url
+        state.lp_notify = hub.notify  # what queues an update wakes the long polls
     app.router.add_route("GET", "/method/{name}", handle_method)
     app.router.add_route("POST", "/method/{name}", handle_method)
     app.router.add_get("/longpoll/{group_id}", handle_check)
@@ -74,14 +77,3 @@ def build_app(state: State) -> web.Application:
     app.router.add_get("/media/{name}", handle_media)
     control.add_routes(app)
     return app
-
-
-def server_thread(state: State) -> ServerThread:
-    """The thread that serves ``state``; its long polls wake on ``state.lp_notify()``."""
-
-    def build(hub: Hub) -> web.Application:
-        with state.lock:
-            state.lp_notify = hub.notify
-        return build_app(state)
-
-    return ServerThread("fake-vk", build)
