@@ -5,11 +5,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .content import format_text
 from .errors import bad_request
 from .params import Params
 from .registry import method
-from .sending import admit, markup_of, set_formatted
+from .sending import admit, formatted, markup_of, set_formatted
 from .state import Chat, State, StoredMessage
 
 NOT_MODIFIED = (
@@ -45,29 +44,42 @@ def _editable(st: State, p: Params) -> tuple[Chat, StoredMessage]:
     "reply_markup",
 )
 def edit_message_text(st: State, p: Params) -> Any:
-    entities = p.parsed("entities", "can't parse entities JSON object")
-    text, parsed = format_text(
-        st, p.string("text"), p.string("parse_mode"), entities, caption=False
-    )
+    text = formatted(st, p, "text")
     markup = markup_of(p, inline_only=True)
     chat, stored = _editable(st, p)
     if "text" not in stored.data:
         raise bad_request("there is no text in the message to edit")
+    preview = p.parsed("link_preview_options", "can't parse link preview options JSON object")
+    shown = {"link_preview_options": preview} if isinstance(preview, dict) and preview else {}
+    _replace(st, chat, stored, "text", text, markup, shown)
+    stored.raw_text, stored.parse_mode = p.string("text"), p.string("parse_mode")
+    return _stamp(stored)
+
+
+def _replace(
+    st: State,
+    chat: Chat,
+    stored: StoredMessage,
+    field: str,
+    text: tuple[str, list[dict[str, Any]]],
+    markup: dict[str, Any] | None,
+    extra: dict[str, Any],
+) -> None:
+    """Put an edit's text or caption (``field``) and keyboard in place of the old ones.
+
+    An edit that changes nothing is refused, as Telegram does, and counts for no limit.
+    """
     before = {k: v for k, v in stored.data.items() if k != "edit_date"}
     new = dict(before)
-    set_formatted(new, "text", text, parsed)
+    set_formatted(new, field, *text)
     new.pop("reply_markup", None)
     if markup:
         new["reply_markup"] = markup
-    preview = p.parsed("link_preview_options", "can't parse link preview options JSON object")
-    if isinstance(preview, dict) and preview:
-        new["link_preview_options"] = preview
+    new.update(extra)
     if new == before:
         raise bad_request(NOT_MODIFIED)
     admit(st, chat, edit=True)
     stored.data = new
-    stored.raw_text, stored.parse_mode = p.string("text"), p.string("parse_mode")
-    return _stamp(stored)
 
 
 def _stamp(stored: StoredMessage) -> dict[str, Any]:
@@ -87,26 +99,14 @@ def _stamp(stored: StoredMessage) -> dict[str, Any]:
     "reply_markup",
 )
 def edit_message_caption(st: State, p: Params) -> Any:
-    entities = p.parsed("caption_entities", "can't parse caption entities JSON object")
-    caption, parsed = format_text(
-        st, p.string("caption"), p.string("parse_mode"), entities, caption=True
-    )
+    caption = formatted(st, p, "caption")
     markup = markup_of(p, inline_only=True)
     chat, stored = _editable(st, p)
     if "text" in stored.data or not any(
         key in stored.data for key in ("photo", "document", "video", "audio", "voice")
     ):
         raise bad_request("there is no caption in the message to edit")
-    before = {k: v for k, v in stored.data.items() if k != "edit_date"}
-    new = dict(before)
-    set_formatted(new, "caption", caption, parsed)
-    new.pop("reply_markup", None)
-    if markup:
-        new["reply_markup"] = markup
-    if new == before:
-        raise bad_request(NOT_MODIFIED)
-    admit(st, chat, edit=True)
-    stored.data = new
+    _replace(st, chat, stored, "caption", caption, markup, {})
     stored.raw_caption, stored.parse_mode = p.string("caption"), p.string("parse_mode")
     return _stamp(stored)
 

@@ -111,21 +111,22 @@ class FakeTelegram(BotApiServer, Waiting):
 
     def block(self, user_id: int) -> dict[str, Any]:
         """The user blocks the bot: sends to them answer 403; returns the my_chat_member Update."""
-        with self._lock:
-            user = self._state.ensure_user(user_id)
-            self._state.blocked.add(user_id)
-            chat = self._state.chats[user_id]
-            update = inject.bot_status_changed(self._state, chat, user, "member", "kicked")
-        self._wake()
-        return update
+        return self._set_blocked(user_id, True)
 
     def unblock(self, user_id: int) -> dict[str, Any]:
         """The user restarts the bot; returns the my_chat_member Update."""
+        return self._set_blocked(user_id, False)
+
+    def _set_blocked(self, user_id: int, blocked: bool) -> dict[str, Any]:
+        old, new = ("member", "kicked") if blocked else ("kicked", "member")
         with self._lock:
             user = self._state.ensure_user(user_id)
-            self._state.blocked.discard(user_id)
+            if blocked:
+                self._state.blocked.add(user_id)
+            else:
+                self._state.blocked.discard(user_id)
             chat = self._state.chats[user_id]
-            update = inject.bot_status_changed(self._state, chat, user, "kicked", "member")
+            update = inject.bot_status_changed(self._state, chat, user, old, new)
         self._wake()
         return update
 

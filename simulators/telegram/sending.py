@@ -65,6 +65,16 @@ def set_formatted(data: dict[str, Any], key: str, text: str, entities: list[Any]
         data[entities_key] = entities
 
 
+def formatted(st: State, p: Params, field: str) -> tuple[str, list[dict[str, Any]]]:
+    """A request's ``text`` or ``caption`` as shown, from its parse mode or its entities."""
+    caption = field == "caption"
+    entities = p.parsed(
+        "caption_entities" if caption else "entities",
+        f"can't parse {'caption ' if caption else ''}entities JSON object",
+    )
+    return format_text(st, p.string(field), p.string("parse_mode"), entities, caption=caption)
+
+
 def markup_of(p: Params, *, inline_only: bool = False) -> dict[str, Any] | None:
     value = p.parsed("reply_markup", "can't parse reply keyboard markup JSON object")
     return reply_markup(value, inline_only=inline_only)
@@ -75,10 +85,7 @@ def send_message(st: State, p: Params) -> Any:
     chat_raw = p.string("chat_id")
     if not chat_raw:
         raise bad_request("chat_id is empty")
-    entities = p.parsed("entities", "can't parse entities JSON object")
-    text, parsed = format_text(
-        st, p.string("text"), p.string("parse_mode"), entities, caption=False
-    )
+    text, parsed = formatted(st, p, "text")
     preview = p.parsed("link_preview_options", "can't parse link preview options JSON object")
     markup = markup_of(p)
     chat = st.chat(chat_raw)
@@ -105,10 +112,7 @@ def _send_file(st: State, p: Params, field: str, name: str) -> Any:
     chat_raw = p.string("chat_id")
     if not chat_raw:
         raise bad_request("chat_id is empty")
-    entities = p.parsed("caption_entities", "can't parse caption entities JSON object")
-    caption, parsed = format_text(
-        st, p.string("caption"), p.string("parse_mode"), entities, caption=True
-    )
+    caption, parsed = formatted(st, p, "caption")
     markup = markup_of(p)
     record = input_file(st, p.file(field), field)
     if record is None:
@@ -268,10 +272,7 @@ def copy_message(st: State, p: Params) -> Any:
     markup = markup_of(p)
     caption_given = p.has("caption")
     if caption_given:
-        entities = p.parsed("caption_entities", "can't parse caption entities JSON object")
-        caption, parsed = format_text(
-            st, p.string("caption"), p.string("parse_mode"), entities, caption=True
-        )
+        caption, parsed = formatted(st, p, "caption")
     chat = st.chat(p.string("chat_id"))
     thread = thread_id(st, chat, p)
     reply = reply_target(st, chat, p)
