@@ -288,7 +288,7 @@ async def start_once(work: Path, synchronous: bool) -> dict[str, float]:
         await upgrade(db)
         await db.dispose()
         if synchronous:
-            lemmas.warm = lemmas._load  # type: ignore[assignment]  # as before: in install
+            lemmas.warm = lemmas._load  # as before: the load done in install
         started = time.perf_counter()
         app = App(settings)
         await app.start()
