@@ -32,10 +32,16 @@ async def test_the_dialogue_names_them_and_the_command_sets_them(
     tmp_path: Path, tg: FakeTelegram
 ) -> None:
     async with running(tmp_path, tg) as app:
-        for text in ("/hotline", "Отопление", "-", "2099-12-01 10:00", "2099-12-01 12:00"):
-            seen = len(tg.messages(ADMIN_CHAT))
+        dialogue = (
+            ("/hotline", "Напишите тему"),
+            ("Отопление", "Коротко опишите"),
+            ("-", "Когда начало?"),
+            ("2099-12-01 10:00", "Когда конец?"),
+            ("2099-12-01 12:00", "создана"),
+        )
+        for text, reply in dialogue:
             tg.user_message(MODERATOR, ADMIN_CHAT, text=text)
-            await wait(lambda seen=seen: len(tg.messages(ADMIN_CHAT)) > seen)
+            await wait(lambda reply=reply: said(tg, reply))  # type: ignore[misc]
         created = tg_text(said(tg, "создана")[0])
         assert "ответить за 7 дн. после закрытия, до 08.12.2099 12:00" in created
         assert "/answer_days 1 ЧИСЛО_ДНЕЙ" in created
@@ -59,8 +65,8 @@ async def test_the_dialogue_names_them_and_the_command_sets_them(
         tg.user_message(MODERATOR, ADMIN_CHAT, text="/answer_days 7 3")
         await wait(lambda: said(tg, "Не найдено."))
         assert not said(tg, "Горячая линия №7"), "nothing was set on a hotline that is not there"
-        menus = await wait(lambda: len(tg.commands()) == 2 and tg.commands())
-    admin = next(cmds for scope, cmds in menus.items() if "chat_id" in scope)
+        await wait(lambda: len(tg.commands()) == 2)
+    admin = next(cmds for scope, cmds in tg.commands().items() if "chat_id" in scope)
     assert "answer_days" in {c["command"] for c in admin}, "in the admin chat's / menu"
 
 
