@@ -13,7 +13,7 @@ from .errors import ApiError, EntityTooLarge, bad_request
 from .html import EntityParseError, parse_html, trim, utf16_len
 from .links import checked_link
 from .media import PHOTO_MAX_BYTES, UPLOAD_MAX_BYTES, FileRecord, Upload, guess_mime, image_size
-from .params import TYPE_FIELDS, Params, type_field
+from .params import BUTTON_ACTIONS, TYPE_FIELDS, Params, type_field
 from .state import Chat, State
 
 TEXT_LIMIT = 4096
@@ -41,18 +41,6 @@ ENTITY_TYPES = frozenset(
         "custom_emoji",
         "date_time",
     }
-)
-BUTTON_ACTIONS = (
-    "url",
-    "callback_data",
-    "web_app",
-    "login_url",
-    "switch_inline_query",
-    "switch_inline_query_current_chat",
-    "switch_inline_query_chosen_chat",
-    "copy_text",
-    "callback_game",
-    "pay",
 )
 MAX_BUTTONS = 100
 

@@ -11,6 +11,8 @@ from .registry import method
 from .sending import admit, formatted, markup_of, set_formatted
 from .state import Chat, State, StoredMessage
 
+# The fields every edit takes: which message (by chat or inline id) and its new keyboard.
+EDIT = ("chat_id", "message_id", "inline_message_id", "reply_markup")
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
@@ -32,17 +34,7 @@ def _editable(st: State, p: Params) -> tuple[Chat, StoredMessage]:
     return chat, stored
 
 
-@method(
-    "editMessageText",
-    "chat_id",
-    "message_id",
-    "inline_message_id",
-    "text",
-    "parse_mode",
-    "entities",
-    "link_preview_options",
-    "reply_markup",
-)
+@method("editMessageText", *EDIT, "text", "parse_mode", "entities", "link_preview_options")
 def edit_message_text(st: State, p: Params) -> Any:
     text = formatted(st, p, "text")
     markup = markup_of(p, inline_only=True)
@@ -88,16 +80,7 @@ def _stamp(stored: StoredMessage) -> dict[str, Any]:
     return stored.data
 
 
-@method(
-    "editMessageCaption",
-    "chat_id",
-    "message_id",
-    "inline_message_id",
-    "caption",
-    "parse_mode",
-    "caption_entities",
-    "reply_markup",
-)
+@method("editMessageCaption", *EDIT, "caption", "parse_mode", "caption_entities")
 def edit_message_caption(st: State, p: Params) -> Any:
     caption = formatted(st, p, "caption")
     markup = markup_of(p, inline_only=True)
@@ -111,7 +94,7 @@ def edit_message_caption(st: State, p: Params) -> Any:
     return _stamp(stored)
 
 
-@method("editMessageReplyMarkup", "chat_id", "message_id", "inline_message_id", "reply_markup")
+@method("editMessageReplyMarkup", *EDIT)
 def edit_message_reply_markup(st: State, p: Params) -> Any:
     markup = markup_of(p, inline_only=True)
     chat, stored = _editable(st, p)

@@ -98,6 +98,20 @@ def type_field(obj: dict[str, Any], type_name: str, field: str) -> Any:
     return obj.get(field)
 
 
+# What an inline button does: exactly one of these fields (the rest of a button is its look).
+BUTTON_ACTIONS = (
+    "url",
+    "callback_data",
+    "web_app",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
+)
+
 # Fields of nested objects the fake reads; checked against the spec's types by the tests.
 TYPE_FIELDS: dict[str, frozenset[str]] = {
     "InlineKeyboardMarkup": frozenset({"inline_keyboard"}),
@@ -105,23 +119,7 @@ TYPE_FIELDS: dict[str, frozenset[str]] = {
     "ReplyKeyboardRemove": frozenset({"remove_keyboard"}),
     "ForceReply": frozenset({"force_reply"}),
     "KeyboardButton": frozenset({"text"}),
-    "InlineKeyboardButton": frozenset(
-        {
-            "text",
-            "url",
-            "callback_data",
-            "web_app",
-            "login_url",
-            "switch_inline_query",
-            "switch_inline_query_current_chat",
-            "switch_inline_query_chosen_chat",
-            "copy_text",
-            "callback_game",
-            "pay",
-            "icon_custom_emoji_id",
-            "style",
-        }
-    ),
+    "InlineKeyboardButton": frozenset({"text", *BUTTON_ACTIONS, "icon_custom_emoji_id", "style"}),
     "ReplyParameters": frozenset({"message_id", "chat_id", "allow_sending_without_reply"}),
     "MessageEntity": frozenset(
         {"type", "offset", "length", "url", "user", "language", "custom_emoji_id"}

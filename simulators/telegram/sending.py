@@ -65,6 +65,23 @@ def set_formatted(data: dict[str, Any], key: str, text: str, entities: list[Any]
         data[entities_key] = entities
 
 
+def _chat_given(p: Params) -> str:
+    """A send's ``chat_id``, refused first when empty, as Telegram does before anything else."""
+    chat_raw = p.string("chat_id")
+    if not chat_raw:
+        raise bad_request("chat_id is empty")
+    return chat_raw
+
+
+def _new_message(st: State, p: Params) -> dict[str, Any]:
+    """A single message's common fields in the chat it goes to, once the limits admit it."""
+    chat = st.chat(p.string("chat_id"))
+    thread = thread_id(st, chat, p)
+    reply = reply_target(st, chat, p)
+    admit(st, chat)
+    return start_message(st, chat, p, thread, reply)
+
+
 def formatted(st: State, p: Params, field: str) -> tuple[str, list[dict[str, Any]]]:
     """A request's ``text`` or ``caption`` as shown, from its parse mode or its entities."""
     caption = field == "caption"
@@ -82,17 +99,11 @@ def markup_of(p: Params, *, inline_only: bool = False) -> dict[str, Any] | None:
 
 @method("sendMessage", *SEND, *REPLY, "text", "parse_mode", "entities", "link_preview_options")
 def send_message(st: State, p: Params) -> Any:
-    chat_raw = p.string("chat_id")
-    if not chat_raw:
-        raise bad_request("chat_id is empty")
+    _chat_given(p)
     text, parsed = formatted(st, p, "text")
     preview = p.parsed("link_preview_options", "can't parse link preview options JSON object")
     markup = markup_of(p)
-    chat = st.chat(chat_raw)
-    thread = thread_id(st, chat, p)
-    reply = reply_target(st, chat, p)
-    admit(st, chat)
-    data = start_message(st, chat, p, thread, reply)
+    data = _new_message(st, p)
     set_formatted(data, "text", text, parsed)
     if isinstance(preview, dict) and preview:
         data["link_preview_options"] = preview
@@ -109,19 +120,13 @@ def send_message(st: State, p: Params) -> Any:
 
 
 def _send_file(st: State, p: Params, field: str, name: str) -> Any:
-    chat_raw = p.string("chat_id")
-    if not chat_raw:
-        raise bad_request("chat_id is empty")
+    _chat_given(p)
     caption, parsed = formatted(st, p, "caption")
     markup = markup_of(p)
     record = input_file(st, p.file(field), field)
     if record is None:
         raise bad_request(f"there is no {field} in the request")
-    chat = st.chat(chat_raw)
-    thread = thread_id(st, chat, p)
-    reply = reply_target(st, chat, p)
-    admit(st, chat)
-    data = start_message(st, chat, p, thread, reply)
+    data = _new_message(st, p)
     key, value = media_object(st, record)
     data[key] = value
     set_formatted(data, "caption", caption, parsed)
@@ -195,9 +200,7 @@ def _album_item(st: State, p: Params, item: Any) -> tuple[Any, ...]:
 
 @method("sendMediaGroup", *SEND, "media", "reply_parameters")
 def send_media_group(st: State, p: Params) -> Any:
-    chat_raw = p.string("chat_id")
-    if not chat_raw:
-        raise bad_request("chat_id is empty")
+    chat_raw = _chat_given(p)
     media = p.parsed("media", "can't parse media JSON object")
     if media is None:
         raise bad_request('parameter "media" is required')
@@ -266,18 +269,13 @@ CONTENT_KEYS = (
     "caption_entities",
 )
 def copy_message(st: State, p: Params) -> Any:
-    if not p.string("chat_id"):
-        raise bad_request("chat_id is empty")
+    _chat_given(p)
     source = _source(st, p, "copy")
     markup = markup_of(p)
     caption_given = p.has("caption")
     if caption_given:
         caption, parsed = formatted(st, p, "caption")
-    chat = st.chat(p.string("chat_id"))
-    thread = thread_id(st, chat, p)
-    reply = reply_target(st, chat, p)
-    admit(st, chat)
-    data = start_message(st, chat, p, thread, reply)
+    data = _new_message(st, p)
     for key in CONTENT_KEYS:
         if key in source.data:
             data[key] = source.data[key]
@@ -314,8 +312,7 @@ def _origin(st: State, source: StoredMessage) -> dict[str, Any]:
 
 @method("forwardMessage", *SEND, "from_chat_id", "message_id")
 def forward_message(st: State, p: Params) -> Any:
-    if not p.string("chat_id"):
-        raise bad_request("chat_id is empty")
+    _chat_given(p)
     source = _source(st, p, "forward")
     chat = st.chat(p.string("chat_id"))
     thread = thread_id(st, chat, p)
