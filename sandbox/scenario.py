@@ -53,6 +53,9 @@ QUESTIONS: tuple[str, ...] = (
 )
 
 
+CITIZEN_TASK = "sandbox-citizen: "  # the name of each simulated citizen's task, then theirs
+
+
 @dataclass(frozen=True)
 class Pace:
     """How human the citizens are: seconds between their actions (drawn at random)."""
@@ -121,14 +124,16 @@ class Scenario:
             self._state = replace(self._state, phase=ScenarioPhase.RUNNING, hotline_title=topic)
             questions = self.rng.sample(QUESTIONS, k=min(len(QUESTIONS), len(self.citizens)))
             tasks: list[asyncio.Task[bool]] = []
-            for person, question in zip(self.citizens, questions, strict=False):
-                tasks.append(asyncio.create_task(self._citizen(person, question)))
-                await self._pause(self.pace.arrive)
-            try:
+            try:  # a stop during an arrival pause cancels the citizens already writing too
+                for person, question in zip(self.citizens, questions, strict=False):
+                    citizen = self._citizen(person, question)
+                    tasks.append(asyncio.create_task(citizen, name=f"{CITIZEN_TASK}{person.name}"))
+                    await self._pause(self.pace.arrive)
                 done = await asyncio.gather(*tasks)
             finally:
                 for task in tasks:
                     task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
             failed = done.count(False)
             error = None if not failed else f"{failed} citizens got no answer from the bot"
             self._state = replace(self._state, phase=ScenarioPhase.DONE, error=error)

@@ -5,10 +5,12 @@ The simulators' limits stay on, as in the sandbox."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import random
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,7 @@ import pytest
 from bots.app import App
 from config import Settings
 from sandbox import settings as sandbox_settings
-from sandbox.scenario import QUESTIONS, TOPIC, Pace, Scenario
+from sandbox.scenario import CITIZEN_TASK, QUESTIONS, TOPIC, Pace, Scenario
 from sandbox.simulated import SCENARIO_CITIZENS, Simulators
 from sandbox.world import ScenarioPhase
 from simulators.waiting import wait
@@ -114,3 +116,25 @@ async def test_stopped_halfway_it_can_start_again(
         )
         assert done
         assert scenario.state().phase is ScenarioPhase.DONE, scenario.state()
+
+
+async def test_a_stop_between_arrivals_stops_the_citizens_already_writing(
+    sims: Simulators, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The next citizen arrives only in an hour: the stop lands in that pause.
+    pace = replace(NO_PAUSES, arrive=(3600.0, 3600.0))
+    async with running(settings_for(sims, tmp_path, monkeypatch)) as app:
+        scenario = Scenario(app, sims, pace=pace, rng=random.Random(2))
+        await scenario.start()
+        await wait(lambda: citizens_writing() == 1, timeout=120, interval=0.05)
+        await scenario.stop()
+        assert citizens_writing() == 0
+        assert scenario.state().phase is ScenarioPhase.IDLE
+
+
+def citizens_writing() -> int:
+    return sum(
+        1
+        for task in asyncio.all_tasks()
+        if task.get_name().startswith(CITIZEN_TASK) and not task.done()
+    )
