@@ -165,19 +165,17 @@ class FakeMax(Served, Waiting):
 
         ``fail("sendMessage", 429, "too.many.requests")`` is a 429, ``fail(..., 503)`` a 5xx.
         """
-        with self._state.lock:
-            self._state.faults.append(
-                Fault(operation, FaultKind.ERROR, times, status, code, message)
-            )
+        self._script(Fault(operation, FaultKind.ERROR, times, status, code, message))
 
     def fail_timeout_after_accept(
         self, operation: str, delay: float = 30.0, times: int = 1
     ) -> None:
         """Perform the next ``times`` calls, then answer ``delay`` seconds late."""
+        self._script(Fault(operation, FaultKind.TIMEOUT_AFTER_ACCEPT, times, delay=delay))
+
+    def _script(self, fault: Fault) -> None:
         with self._state.lock:
-            self._state.faults.append(
-                Fault(operation, FaultKind.TIMEOUT_AFTER_ACCEPT, times, delay=delay)
-            )
+            self._state.faults.append(fault)
 
     def clear_faults(self) -> None:
         """Drop scripted faults."""

@@ -19,16 +19,23 @@ NOT_MODIFIED = (
 )
 
 
-def _editable(st: State, p: Params) -> tuple[Chat, StoredMessage]:
-    if p.string("inline_message_id"):
-        raise bad_request("MESSAGE_ID_INVALID")
+def _named(st: State, p: Params, action: str) -> tuple[Chat, StoredMessage]:
+    """The message a request names by ``chat_id`` and ``message_id`` (``action``: for the
+    400 that says it is not there)."""
     chat = st.chat(p.string("chat_id"))
     message_id = p.integer("message_id")
     if message_id is None:
         raise bad_request("message identifier is not specified")
     stored = st.message(chat.id, message_id)
     if stored is None:
-        raise bad_request("message to edit not found")
+        raise bad_request(f"message to {action} not found")
+    return chat, stored
+
+
+def _editable(st: State, p: Params) -> tuple[Chat, StoredMessage]:
+    if p.string("inline_message_id"):
+        raise bad_request("MESSAGE_ID_INVALID")
+    chat, stored = _named(st, p, "edit")
     if not stored.outgoing:
         raise bad_request("message can't be edited")
     return chat, stored
@@ -112,13 +119,7 @@ def edit_message_reply_markup(st: State, p: Params) -> Any:
 
 @method("deleteMessage", "chat_id", "message_id")
 def delete_message(st: State, p: Params) -> Any:
-    chat = st.chat(p.string("chat_id"))
-    message_id = p.integer("message_id")
-    if message_id is None:
-        raise bad_request("message identifier is not specified")
-    stored = st.message(chat.id, message_id)
-    if stored is None:
-        raise bad_request("message to delete not found")
+    chat, stored = _named(st, p, "delete")
     if "forum_topic_created" in stored.data:
         raise bad_request("message can't be deleted")
     others = chat.type in ("group", "supergroup") and not stored.outgoing

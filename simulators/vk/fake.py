@@ -209,18 +209,19 @@ class FakeVK(Served, Waiting):
         """
         if code not in ERROR_MESSAGES:
             extra.setdefault("error_msg", f"Error {code}")
-        with self._state.lock:
-            self._state.faults.append(Fault(method, "error", times, code=code, extra=extra))
+        self._script(Fault(method, "error", times, code=code, extra=extra))
 
     def fail_http(self, method: str, status: int = 500, times: int = 1) -> None:
         """The next ``times`` calls of ``method`` answer a bare HTTP ``status``."""
-        with self._state.lock:
-            self._state.faults.append(Fault(method, "http", times, status=status))
+        self._script(Fault(method, "http", times, status=status))
 
     def fail_timeout_after_accept(self, method: str, delay: float = 30, times: int = 1) -> None:
         """Perform and record the next ``times`` calls, then answer ``delay`` s late."""
+        self._script(Fault(method, "timeout", times, delay=delay))
+
+    def _script(self, fault: Fault) -> None:
         with self._state.lock:
-            self._state.faults.append(Fault(method, "timeout", times, delay=delay))
+            self._state.faults.append(fault)
 
     def clear_faults(self) -> None:
         """Drop scripted faults and forced long-poll failures."""
