@@ -398,7 +398,8 @@ class Dispatcher:
             if due is not None:
                 timeout = min(timeout, max(due.total_seconds(), 0.01))
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout)
+            async with asyncio.timeout(timeout):  # no task per wait, unlike wait_for
+                await self._wake.wait()
 
     def _start(self, item: OutboxItem, group: Sequence[OutboxItem] = ()) -> None:
         delivery = Delivery(self, item, group)
@@ -468,6 +469,9 @@ class Dispatcher:
             raise
         delivery.recording = True
         self._wake.set()  # its worker is free for the next send
+        if len(delivery.items) == 1:
+            await self._outcome(delivery.item, outcomes[delivery.item.id])  # no task for one
+            return
         await asyncio.gather(*(self._outcome(item, outcomes[item.id]) for item in delivery.items))
 
     async def _attempt(self, sender: Sender, delivery: Delivery) -> dict[int, RowOutcome]:

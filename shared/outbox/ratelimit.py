@@ -142,18 +142,16 @@ class RateLimiter:
         now = self.clock()
         for key in keys:
             log = self._sent.setdefault(key.name, deque())
-            entries = list(log)
-            moved = 0
-            for index in range(len(entries) - 1, -1, -1):
-                if moved == cost:
-                    break
-                if entries[index] == taken:
-                    del entries[index]
+            # The slot is among the latest entries: look from the newest end.
+            moved, index = 0, len(log) - 1
+            while moved < cost and index >= 0 and log[index] >= taken:
+                if log[index] == taken:
+                    del log[index]
                     moved += 1
-            entries.extend([now] * cost)  # also when the slot had already left the window
-            entries.sort()
-            log.clear()
-            log.extend(entries)
+                index -= 1
+            # Also when the slot had already left the window. No entry is later than now,
+            # so the log stays in order.
+            log.extend([now] * cost)
         self._changed.set()
         self._changed = asyncio.Event()
 

@@ -44,6 +44,9 @@ class Workers:
 
     async def take(self, lane: Lane) -> None:
         """Wait for a worker for a send of ``lane``; hold it until :meth:`give`."""
+        if not self._waiting and self._fits(lane):
+            self._hold(lane)
+            return
         me = _Waiter(lane, next(self._order), asyncio.get_running_loop().create_future())
         self._waiting.append(me)
         self._hand_out()

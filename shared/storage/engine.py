@@ -113,6 +113,8 @@ class Database:
         # sleeps in growing steps and would cut throughput many times over.
         self._write_lock = asyncio.Lock()
         self._inline = self.sqlite and self.engine.dialect.driver == inlinesqlite.DRIVER
+        # The connection inline transactions use, held: no pool checkout and reset each time.
+        self._writer: tuple[AsyncConnection, Any] | None = None
         if self.sqlite:
             _install_sqlite_hooks(self.engine)
         writebehind.install(self.engine)
@@ -130,7 +132,7 @@ class Database:
             conn: AsyncConnection | None = None
             if inline and self._inline:
                 try:
-                    conn = await stack.enter_async_context(self._begin(inline=True))
+                    conn = await stack.enter_async_context(self._begin_inline())
                 except OperationalError as exc:
                     if not locked(exc):
                         raise
@@ -144,20 +146,37 @@ class Database:
                 writebehind.end(conn)
 
     @asynccontextmanager
-    async def _begin(self, *, inline: bool = False) -> AsyncIterator[AsyncConnection]:
-        with contextlib.ExitStack() as mode:
-            # Inline from the checkout to the return to the pool (its reset included).
-            async with self.engine.connect() as conn:
-                if inline:
-                    raw = await conn.get_raw_connection()
-                    mode.enter_context(inlinesqlite.inline(raw.driver_connection, BUSY_TIMEOUT_MS))
-                conn = await conn.execution_options(glashatai_write=True)
-                async with conn.begin():
-                    if not self.sqlite:
-                        await conn.execute(
-                            text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY}
-                        )
-                    yield conn
+    async def _begin(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.connect() as conn:
+            conn = await conn.execution_options(glashatai_write=True)
+            async with conn.begin():
+                if not self.sqlite:
+                    await conn.execute(
+                        text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY}
+                    )
+                yield conn
+
+    @asynccontextmanager
+    async def _begin_inline(self) -> AsyncIterator[AsyncConnection]:
+        conn, driver = await self._inline_writer()
+        with inlinesqlite.inline(driver, BUSY_TIMEOUT_MS):
+            async with conn.begin():
+                yield conn
+
+    async def _inline_writer(self) -> tuple[AsyncConnection, Any]:
+        """The held connection of inline transactions; a fresh one if it was lost."""
+        held = self._writer
+        if held is not None and not held[0].closed and not held[0].invalidated:
+            return held
+        self._writer = None
+        if held is not None:
+            with contextlib.suppress(Exception):
+                await held[0].close()
+        conn = await self.engine.connect()
+        conn = await conn.execution_options(glashatai_write=True)
+        raw = await conn.get_raw_connection()
+        self._writer = (conn, raw.driver_connection)
+        return self._writer
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -165,6 +184,10 @@ class Database:
             yield conn
 
     async def dispose(self) -> None:
+        held, self._writer = self._writer, None
+        if held is not None:
+            with contextlib.suppress(Exception):
+                await held[0].close()
         await self.engine.dispose()
 
 

@@ -15,6 +15,7 @@ transaction drops its queue. Outside ``Database.write()`` the functions write at
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,7 +79,6 @@ def _by_columns(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 
 def _send_updates(conn: Connection, table: Table, updates: dict[Any, _Update]) -> None:
     # Queued updates address rows by a one-column primary key (every table here has one).
-    (key_column,) = table.primary_key.columns
     groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[dict[str, Any]]] = {}
     for key, pending in updates.items():
         columns = tuple(sorted(pending.values))
@@ -88,10 +88,17 @@ def _send_updates(conn: Connection, table: Table, updates: dict[Any, _Update]) -
         params["wb_key"] = key
         groups.setdefault((columns, names), []).append(params)
     for (_, names), rows in groups.items():
-        stmt = table.update().where(key_column == bindparam("wb_key"))
-        for name in names:
-            stmt = stmt.where(table.c[name] == bindparam(f"wb_{name}"))
-        conn.execute(stmt, rows)
+        conn.execute(_update_statement(table, names), rows)
+
+
+@functools.cache
+def _update_statement(table: Table, names: tuple[str, ...]) -> Any:
+    """Built once per table and condition set: building it costs more than running it."""
+    (key_column,) = table.primary_key.columns
+    stmt = table.update().where(key_column == bindparam("wb_key"))
+    for name in names:
+        stmt = stmt.where(table.c[name] == bindparam(f"wb_{name}"))
+    return stmt
 
 
 def _queue(conn: Connection | AsyncConnection, create: bool = False) -> _Queue | None:
