@@ -9,22 +9,11 @@ from __future__ import annotations
 
 import argparse
 import signal
-import threading
 from collections.abc import Callable
 
 from .serving import Served
 
-
-def until_stopped() -> threading.Event:
-    """An event set by SIGINT or SIGTERM; install it before saying the server is ready.
-
-    Handlers installed first mean a signal that arrives right after the address is printed
-    stops the server cleanly (exit 0) instead of killing it mid-start.
-    """
-    stopped = threading.Event()
-    for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, lambda *_: stopped.set())
-    return stopped
+STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
 
 
 def command(
@@ -47,15 +36,20 @@ def command(
 
 
 def serve(fake: Served, args: argparse.Namespace, announce: Callable[[str], None]) -> None:
-    """Serve ``fake`` on ``--host``/``--port`` until stopped; ``announce`` gets the base URL.
+    """Serve ``fake`` on ``--host``/``--port`` until Ctrl-C or SIGTERM, then stop it (exit 0).
 
-    What a client needs (the URL, tokens) is printed by ``announce`` once the server
-    answers, so a parent process may connect as soon as it reads the line.
+    ``announce`` gets the base URL once the server answers and prints what a client needs
+    (the URL, tokens), so a parent process may connect as soon as it reads the line.
+
+    The stop signals are blocked before the server's thread exists (it inherits the mask)
+    and taken with ``sigwait``: a signal that comes early, even before the address is
+    printed, waits for it, and none can be delivered to the server's thread, where it
+    would leave the main thread waiting for ever, nor run a handler in the middle of it.
     """
-    stopped = until_stopped()
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     url = fake.start(port=args.port, host=args.host)
     try:
         announce(url)
-        stopped.wait()  # the server runs in its own thread; this one only waits
+        signal.sigwait(STOP_SIGNALS)
     finally:
         fake.stop()

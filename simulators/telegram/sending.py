@@ -82,6 +82,16 @@ def _new_message(st: State, p: Params) -> dict[str, Any]:
     return start_message(st, chat, p, thread, reply)
 
 
+def _keep(
+    st: State, data: dict[str, Any], markup: dict[str, Any] | None, method: str, **raw: Any
+) -> None:
+    """Store a message the bot sent, with its keyboard and what it was sent as (the raw
+    text or caption and the parse mode, kept apart from what Telegram shows)."""
+    if markup:
+        data["reply_markup"] = markup
+    st.store(data, outgoing=True, method=method, **raw)
+
+
 def formatted(st: State, p: Params, field: str) -> tuple[str, list[dict[str, Any]]]:
     """A request's ``text`` or ``caption`` as shown, from its parse mode or its entities."""
     caption = field == "caption"
@@ -107,15 +117,8 @@ def send_message(st: State, p: Params) -> Any:
     set_formatted(data, "text", text, parsed)
     if isinstance(preview, dict) and preview:
         data["link_preview_options"] = preview
-    if markup:
-        data["reply_markup"] = markup
-    st.store(
-        data,
-        outgoing=True,
-        method="sendMessage",
-        raw_text=p.string("text"),
-        parse_mode=p.string("parse_mode"),
-    )
+    mode = p.string("parse_mode")
+    _keep(st, data, markup, "sendMessage", raw_text=p.string("text"), parse_mode=mode)
     return data
 
 
@@ -134,15 +137,8 @@ def _send_file(st: State, p: Params, field: str, name: str) -> Any:
         data["has_media_spoiler"] = True
     if field == "photo" and p.boolean("show_caption_above_media"):
         data["show_caption_above_media"] = True
-    if markup:
-        data["reply_markup"] = markup
-    st.store(
-        data,
-        outgoing=True,
-        method=name,
-        raw_caption=p.string("caption"),
-        parse_mode=p.string("parse_mode"),
-    )
+    mode = p.string("parse_mode")
+    _keep(st, data, markup, name, raw_caption=p.string("caption"), parse_mode=mode)
     return data
 
 
@@ -281,12 +277,11 @@ def copy_message(st: State, p: Params) -> Any:
             data[key] = source.data[key]
     if caption_given and "text" not in data:
         set_formatted(data, "caption", caption, parsed)
-    if markup:
-        data["reply_markup"] = markup
-    st.store(
+    _keep(
+        st,
         data,
-        outgoing=True,
-        method="copyMessage",
+        markup,
+        "copyMessage",
         raw_text=source.raw_text,
         raw_caption=p.string("caption") if caption_given else source.raw_caption,
         parse_mode=p.string("parse_mode") if caption_given else source.parse_mode,
