@@ -6,8 +6,9 @@ what a fault is made of and how it is answered is each platform's own.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 
 class Scripted(Protocol):
@@ -16,7 +17,23 @@ class Scripted(Protocol):
     times: int
 
 
+class Scripts(Protocol):
+    """A fake's state with its list of faults."""
+
+    @property
+    def lock(self) -> threading.Lock: ...
+
+    @property
+    def faults(self) -> list[Any]: ...
+
+
 F = TypeVar("F", bound=Scripted)
+
+
+def script(state: Scripts, fault: Scripted) -> None:
+    """Queue ``fault`` behind those already scripted (a test's call, from any thread)."""
+    with state.lock:
+        state.faults.append(fault)
 
 
 def take_fault(faults: list[F], applies: Callable[[F], bool]) -> F | None:

@@ -9,6 +9,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from simulators.faults import script
 from simulators.serving import Served, ServerThread
 from simulators.switches import Switch, put
 from simulators.waiting import Waiting
@@ -165,17 +166,13 @@ class FakeMax(Served, Waiting):
 
         ``fail("sendMessage", 429, "too.many.requests")`` is a 429, ``fail(..., 503)`` a 5xx.
         """
-        self._script(Fault(operation, FaultKind.ERROR, times, status, code, message))
+        script(self._state, Fault(operation, FaultKind.ERROR, times, status, code, message))
 
     def fail_timeout_after_accept(
         self, operation: str, delay: float = 30.0, times: int = 1
     ) -> None:
         """Perform the next ``times`` calls, then answer ``delay`` seconds late."""
-        self._script(Fault(operation, FaultKind.TIMEOUT_AFTER_ACCEPT, times, delay=delay))
-
-    def _script(self, fault: Fault) -> None:
-        with self._state.lock:
-            self._state.faults.append(fault)
+        script(self._state, Fault(operation, FaultKind.TIMEOUT_AFTER_ACCEPT, times, delay=delay))
 
     def clear_faults(self) -> None:
         """Drop scripted faults."""

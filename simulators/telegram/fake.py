@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from simulators.faults import script
 from simulators.switches import Switch
 from simulators.waiting import Waiting
 
@@ -230,10 +231,8 @@ class FakeTelegram(BotApiServer, Waiting):
         """Make the next ``times`` calls of ``method`` (``"*"`` = any) fail with ``kind``."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; one of {sorted(FAULT_KINDS)}")
-        with self._lock:
-            self._state.faults.append(
-                Fault(method.lower(), kind, times, chat_id, retry_after, delay, description)
-            )
+        fault = Fault(method.lower(), kind, times, chat_id, retry_after, delay, description)
+        script(self._state, fault)
 
     def clear_faults(self) -> None:
         with self._lock:

@@ -8,6 +8,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
+from simulators.faults import script
 from simulators.serving import Served, ServerThread
 from simulators.switches import Switch, put
 from simulators.waiting import Waiting
@@ -209,19 +210,15 @@ class FakeVK(Served, Waiting):
         """
         if code not in ERROR_MESSAGES:
             extra.setdefault("error_msg", f"Error {code}")
-        self._script(Fault(method, "error", times, code=code, extra=extra))
+        script(self._state, Fault(method, "error", times, code=code, extra=extra))
 
     def fail_http(self, method: str, status: int = 500, times: int = 1) -> None:
         """The next ``times`` calls of ``method`` answer a bare HTTP ``status``."""
-        self._script(Fault(method, "http", times, status=status))
+        script(self._state, Fault(method, "http", times, status=status))
 
     def fail_timeout_after_accept(self, method: str, delay: float = 30, times: int = 1) -> None:
         """Perform and record the next ``times`` calls, then answer ``delay`` s late."""
-        self._script(Fault(method, "timeout", times, delay=delay))
-
-    def _script(self, fault: Fault) -> None:
-        with self._state.lock:
-            self._state.faults.append(fault)
+        script(self._state, Fault(method, "timeout", times, delay=delay))
 
     def clear_faults(self) -> None:
         """Drop scripted faults and forced long-poll failures."""
