@@ -162,6 +162,11 @@ class Albums:
     def __contains__(self, key: tuple[int, str]) -> bool:
         return key in self.groups
 
+    def claim(self, key: tuple[int, str]) -> None:
+        """Mark the album as ours at once: its other parts are checked while this part's
+        handler still waits for the moderator check, and must find it."""
+        self.groups.setdefault(key, [])
+
     def add(self, message: Message, wait: float, then: Any) -> None:
         key = (message.chat.id, message.media_group_id or "")
         self.groups.setdefault(key, []).append(message)
@@ -189,14 +194,18 @@ class AlbumForUs(Filter):
         if message.chat.id != services.settings.telegram.admin_chat_id:
             return False
         found = {"albums": self.albums}
-        if (message.chat.id, message.media_group_id) in self.albums:
+        key = (message.chat.id, message.media_group_id)
+        if key in self.albums:
             return found
         caption = (message.caption or "").split(maxsplit=1)
         if caption and caption[0].split("@")[0] in {f"/{c}" for c in COMMANDS}:
+            self.albums.claim(key)
             return found
         if await ReplyToOurs()(message, services) or await InTopic()(message, services):
+            self.albums.claim(key)
             return found
-        return False
+        # A part without the caption: the part with it may have been claimed meanwhile.
+        return found if key in self.albums else False
 
 
 async def album_part(
