@@ -173,8 +173,12 @@ class Database:
             with contextlib.suppress(Exception):
                 await held[0].close()
         conn = await self.engine.connect()
-        conn = await conn.execution_options(glashatai_write=True)
-        raw = await conn.get_raw_connection()
+        try:
+            conn = await conn.execution_options(glashatai_write=True)
+            raw = await conn.get_raw_connection()
+        except BaseException:
+            await conn.close()
+            raise
         self._writer = (conn, raw.driver_connection)
         return self._writer
 
@@ -184,10 +188,13 @@ class Database:
             yield conn
 
     async def dispose(self) -> None:
-        held, self._writer = self._writer, None
-        if held is not None:
-            with contextlib.suppress(Exception):
-                await held[0].close()
+        # Under the write lock: an inline transaction (or its connection's opening) that
+        # is under way ends first, and its held connection is then closed.
+        async with self._write_lock:
+            held, self._writer = self._writer, None
+            if held is not None:
+                with contextlib.suppress(Exception):
+                    await held[0].close()
         await self.engine.dispose()
 
 
