@@ -64,3 +64,26 @@ async def test_cost_larger_than_limit_still_passes(clock: Clock) -> None:
     limiter = RateLimiter(margin=0.0, clock=clock)
     key = RateKey("chat", Rate.per_second(1, burst=3))
     await asyncio.wait_for(limiter.acquire([key], cost=10), 1)
+
+
+async def test_a_slot_counts_from_when_its_call_landed(clock: Clock) -> None:
+    """The platform counted the call somewhere between its start and its answer: the next
+    call past the limit waits a whole window from the answer, not from the start."""
+    limiter = RateLimiter(margin=0.0, clock=clock)
+    key = RateKey("token", Rate.per_second(2, burst=2))
+    await limiter.acquire([key])  # t = 0
+    await limiter.acquire([key])  # t = 0
+    clock.now = 0.4  # the second call's answer came back at 0.4 s
+    limiter.landed([key])
+    await limiter.acquire([key])  # the first slot (0 s) leaves the window at 1 s
+    assert clock.now == pytest.approx(1.005)
+    await limiter.acquire([key])  # the second one at 1.4 s, not at 1 s
+    assert clock.now == pytest.approx(1.405)
+
+
+async def test_landed_without_a_slot_changes_nothing(clock: Clock) -> None:
+    limiter = RateLimiter(margin=0.0, clock=clock)
+    key = RateKey("token", Rate.per_second(1, burst=1))
+    limiter.landed([key])  # this task took no slot
+    await limiter.acquire([key])
+    assert clock.now == 0
