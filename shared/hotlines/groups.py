@@ -102,8 +102,14 @@ async def answer(
         )
         ids = [i for i in ids if i not in set(apart.scalars())]
         others = [q for i in ids if (q := await repo.get(conn, i)) is not None]
-    for other in others:
-        if other.status in (QuestionStatus.REJECTED, QuestionStatus.BANNED):
-            continue
+    closed = (QuestionStatus.REJECTED, QuestionStatus.BANNED)
+    answered = [other for other in others if other.status not in closed]
+    for other in answered:
         await moderation.answer(services, mod, other.id, text, attachments, reply_to)
+    if answered:
+        # The card was drawn when only its own question was answered: name the others now
+        # (a later edit, after its delivery, may come before them or never).
+        async with services.db.write() as conn:
+            await cards.refresh(conn, services.settings, services.texts, question_id)
+        services.wake_outbox()
     return outcome
