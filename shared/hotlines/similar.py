@@ -40,6 +40,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.selectable import Subquery
 
 from shared.domain import QuestionStatus
 from shared.hotlines.lemmas import known, lemmas, ready
@@ -180,14 +181,7 @@ def _search_sql() -> CompoundSelect[Any]:
         .select_from(picked.join(holders, true()))
         .subquery("hits")
     )
-    rank = func.sum(hits.c.w).label("rank")
-    best = (
-        select(hits.c.question_id, rank)
-        .group_by(hits.c.question_id)
-        .order_by(rank.desc(), hits.c.question_id.desc())
-        .limit(SCORED)
-        .subquery("best")
-    )
+    best = _best(hits)
     terms = select(
         own.c.term,
         own.c.n,
@@ -230,14 +224,7 @@ def _candidates_sql(n: int) -> Select[Any]:
         )
         parts.append(select(holders.subquery(f"p{i}")))
     hits = (parts[0] if n == 1 else union_all(*parts)).subquery("hits")
-    rank = func.sum(hits.c.w).label("rank")
-    best = (
-        select(hits.c.question_id, rank)
-        .group_by(hits.c.question_id)
-        .order_by(rank.desc(), hits.c.question_id.desc())
-        .limit(SCORED)
-        .subquery("best")
-    )
+    best = _best(hits)
     return (
         select(question_similar.c.question_id, question_similar.c.lemmas)
         .join(best, best.c.question_id == question_similar.c.question_id)
@@ -374,3 +361,15 @@ async def members(conn: AsyncConnection, question_id: int) -> list[int] | None:
     )
     value = row.scalar_one_or_none()
     return [int(i) for i in value] if value is not None else None
+
+
+def _best(hits: Subquery) -> Subquery:
+    """The ``SCORED`` questions whose shared terms weigh most (newest first on a tie)."""
+    rank = func.sum(hits.c.w).label("rank")
+    return (
+        select(hits.c.question_id, rank)
+        .group_by(hits.c.question_id)
+        .order_by(rank.desc(), hits.c.question_id.desc())
+        .limit(SCORED)
+        .subquery("best")
+    )
