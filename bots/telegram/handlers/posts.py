@@ -158,6 +158,7 @@ class Albums:
     def __init__(self) -> None:
         self.groups: dict[tuple[int, str], list[Message]] = {}
         self.tasks: dict[tuple[int, str], asyncio.Task[None]] = {}
+        self.claimed: dict[tuple[int, str], asyncio.Event] = {}
 
     def __contains__(self, key: tuple[int, str]) -> bool:
         return key in self.groups
@@ -166,6 +167,20 @@ class Albums:
         """Mark the album as ours at once: its other parts are checked while this part's
         handler still waits for the moderator check, and must find it."""
         self.groups.setdefault(key, [])
+        self.claimed.setdefault(key, asyncio.Event()).set()
+
+    async def claimed_within(self, key: tuple[int, str], seconds: float) -> bool:
+        """Whether the part that says what the album is for claims it within ``seconds``.
+
+        An album's parts are separate updates handled side by side, and a part without the
+        caption may be checked before the part with it.
+        """
+        event = self.claimed.setdefault(key, asyncio.Event())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), seconds)
+        if not event.is_set() and key not in self.groups:
+            self.claimed.pop(key, None)
+        return key in self.groups
 
     def add(self, message: Message, wait: float, then: Any) -> None:
         key = (message.chat.id, message.media_group_id or "")
@@ -178,6 +193,7 @@ class Albums:
     async def _later(self, key: tuple[int, str], wait: float, then: Any) -> None:
         await asyncio.sleep(wait)
         self.tasks.pop(key, None)
+        self.claimed.pop(key, None)
         messages = sorted(self.groups.pop(key, []), key=lambda m: m.message_id)
         await then(messages)
 
@@ -204,8 +220,11 @@ class AlbumForUs(Filter):
         if await ReplyToOurs()(message, services) or await InTopic()(message, services):
             self.albums.claim(key)
             return found
-        # A part without the caption: the part with it may have been claimed meanwhile.
-        return found if key in self.albums else False
+        if message.reply_to_message is not None:
+            return False  # a reply's album says so in every part: to a card, not a post
+        # A part without the caption: the part with it may not have been checked yet.
+        wait = services.settings.publishing.album_wait_seconds
+        return found if await self.albums.claimed_within(key, wait) else False
 
 
 async def album_part(
