@@ -150,7 +150,7 @@ async def test_enqueue_many_in_bounded_transactions_while_others_write(db: Datab
         return writes
 
     writer = asyncio.create_task(other_writer())
-    await asyncio.sleep(0)  # the writer is running before the enqueue starts
+    await wait(lambda: "write" in events)  # the writer is writing before the enqueue starts
     chats = range(1, 10_001)
     added = await enqueue_many(
         db, iter(notices("vk", chats, Lane.BROADCAST)), batch=1000, each=each
