@@ -193,7 +193,7 @@ class App:
         if self.web is not None:
             await self.web.stop()
         if self.scheduler is not None:
-            self.scheduler.shutdown()
+            await self.scheduler.shutdown()
         for runtime in self.runtimes:
             with contextlib.suppress(Exception):
                 await runtime.stop()

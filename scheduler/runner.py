@@ -8,9 +8,12 @@ the planner exactly at each upcoming time.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -27,6 +30,7 @@ class Scheduler:
     ) -> None:
         self.planners = list(planners)
         self.sync_seconds = sync_seconds
+        self._running: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
         self.aps = AsyncIOScheduler(
             timezone=timezone,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -40,6 +44,7 @@ class Scheduler:
         await self.sync()
 
     async def sync(self) -> None:
+        self._track()
         now = utcnow()
         until = now + timedelta(seconds=self.sync_seconds * 2)
         for planner in self.planners:
@@ -58,11 +63,23 @@ class Scheduler:
                 log.exception("scheduler: planner %s failed; next sync retries", planner.name)
 
     async def _wake(self, planner: Planner) -> None:
+        self._track()
         try:
             await planner.run_due(utcnow())
         except Exception:
             log.exception("scheduler: planner %s failed", planner.name)
 
-    def shutdown(self) -> None:
+    def _track(self) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+
+    async def shutdown(self, grace: float = 5.0) -> None:
+        """Stop waking planners, and let a planner's run under way end before the database
+        closes under it (cancelled mid-query, it would end in a traceback in the log)."""
         if self.aps.running:
             self.aps.shutdown(wait=False)
+        running = [t for t in self._running if not t.done() and t is not asyncio.current_task()]
+        self._running.clear()
+        if running:
+            await asyncio.wait(running, timeout=grace)
