@@ -55,6 +55,8 @@ log = logging.getLogger(__name__)
 
 FILE_ID = "telegram_file_id"
 CHANNEL = "wall"  # ``shared/posts``' destination for the office channel
+# aiogram's models are frozen: the two previews are shared rather than built per send.
+PREVIEWS = {shown: LinkPreviewOptions(is_disabled=not shown) for shown in (True, False)}
 
 
 def delivered_before(remote: dict[str, Any]) -> Delivered:
@@ -274,12 +276,15 @@ class TelegramSender:
             if p.reply_to
             else None
         )
-        preview = LinkPreviewOptions(is_disabled=not p.preview)
+        preview = PREVIEWS[p.preview]
         items = await self._media(p.media)
         photos = [m for m in items if m.kind == "photo"]
         documents = [m for m in items if m.kind != "photo"]
         has_text = not p.doc.is_empty()
-        fits_caption = has_text and visible_length(p.doc, utf16_len) <= CAPTION_LIMIT
+        # Only media take captions; the length is counted only when there are some.
+        fits_caption = (
+            bool(items) and has_text and visible_length(p.doc, utf16_len) <= CAPTION_LIMIT
+        )
         ids: list[int] = []
         shown: dict[str, str] = {}
         caption_used = False
@@ -447,7 +452,7 @@ class TelegramSender:
                                 message_id=message_id,
                                 text=html,
                                 parse_mode="HTML",
-                                link_preview_options=LinkPreviewOptions(is_disabled=not p.preview),
+                                link_preview_options=PREVIEWS[p.preview],
                                 reply_markup=markup if last else None,
                             )
                     except TelegramBadRequest as exc:
@@ -464,7 +469,7 @@ class TelegramSender:
                         chat_id=chat,
                         text=html,
                         parse_mode="HTML",
-                        link_preview_options=LinkPreviewOptions(is_disabled=not p.preview),
+                        link_preview_options=PREVIEWS[p.preview],
                         reply_markup=markup if last else None,
                     )
                     return [msg.message_id]

@@ -64,9 +64,10 @@ class RateLimiter:
         self.clock = clock
         self._sent: dict[str, deque[float]] = {}
         self._blocked_until: dict[str, float] = {}
-        self._lock = asyncio.Lock()
         self._waiters: list[_Waiter] = []  # sends of the broadcast-outranking lanes waiting
-        self._changed = asyncio.Event()  # a slot was taken: outranked waiters look again
+        # Set when a slot is taken or lands, for outranked waiters to look again; made only
+        # when one waits (most sends never do, and an event per send adds up).
+        self._changed: asyncio.Event | None = None
         # When each task's latest slot was taken, until its call lands.
         self._taken: weakref.WeakKeyDictionary[asyncio.Task[Any], float] = (
             weakref.WeakKeyDictionary()
@@ -75,9 +76,14 @@ class RateLimiter:
     def _wait_for(self, key: RateKey, cost: int, now: float) -> float:
         wait = max(0.0, self._blocked_until.get(key.name, 0.0) - now)
         window = key.rate.window * (1 + self.margin) + 0.005
-        log = self._sent.setdefault(key.name, deque())
+        log = self._sent.get(key.name)
+        if log is None:
+            return wait
         while log and log[0] <= now - window:
             log.popleft()
+        if not log:
+            del self._sent[key.name]  # one per chat ever written to would pile up
+            return wait
         excess = len(log) + min(cost, key.rate.limit) - key.rate.limit
         if excess > 0:
             # The oldest `excess` sends must leave the window first.
@@ -109,20 +115,21 @@ class RateLimiter:
             self._waiters.append(me)
         try:
             while True:
-                async with self._lock:
-                    now = self.clock()
-                    wait = max((self._wait_for(k, cost, now) for k in keys), default=0.0)
-                    outranked = lane > min(Lane) and self._outranked(keys, lane, now)
-                    if wait <= 0 and not outranked:
-                        for key in keys:
-                            self._sent.setdefault(key.name, deque()).extend([now] * cost)
-                        task = asyncio.current_task()
-                        if task is not None:
-                            self._taken[task] = now
-                        self._changed.set()
-                        self._changed = asyncio.Event()
-                        return now - started
-                    changed = self._changed
+                # Nothing awaits from the look to the record: no other send comes between.
+                now = self.clock()
+                wait = max((self._wait_for(k, cost, now) for k in keys), default=0.0)
+                outranked = lane > min(Lane) and self._outranked(keys, lane, now)
+                if wait <= 0 and not outranked:
+                    for key in keys:
+                        self._sent.setdefault(key.name, deque()).extend([now] * cost)
+                    task = asyncio.current_task()
+                    if task is not None:
+                        self._taken[task] = now
+                    self._signal()
+                    return now - started
+                if self._changed is None:
+                    self._changed = asyncio.Event()
+                changed = self._changed
                 if outranked:
                     # The better send takes the slot first; look again once it has.
                     with contextlib.suppress(TimeoutError):
@@ -153,8 +160,12 @@ class RateLimiter:
             # Also when the slot had already left the window. No entry is later than now,
             # so the log stays in order.
             log.extend([now] * cost)
-        self._changed.set()
-        self._changed = asyncio.Event()
+        self._signal()
+
+    def _signal(self) -> None:
+        if self._changed is not None:
+            self._changed.set()
+            self._changed = None
 
     def block(self, name: str, seconds: float) -> None:
         """The platform said "retry after": nothing goes to this key until then."""

@@ -157,15 +157,24 @@ _LEVEL_ROWS = (
 )
 
 
+# Built once: building a statement costs more than running it (the claim runs often).
+_LEVEL_QUERY = select(outbox.c.priority).where(_PENDING, _DUE, _ON)
+_TOP_LEVEL = _LEVEL_QUERY.order_by(outbox.c.priority.desc()).limit(1)
+_LEVEL_BELOW = (
+    _LEVEL_QUERY.where(outbox.c.priority < bindparam("below"))
+    .order_by(outbox.c.priority.desc())
+    .limit(1)
+)
+
+
 async def _next_level(
     conn: AsyncConnection, platforms: Sequence[str], now: datetime, below: int | None
 ) -> int | None:
     """The best priority of a due row, below ``below`` if given."""
-    query = select(outbox.c.priority).where(_PENDING, _DUE, _ON)
+    params: dict[str, Any] = {"platforms": list(platforms), "now": now}
     if below is not None:
-        query = query.where(outbox.c.priority < below)
-    query = query.order_by(outbox.c.priority.desc()).limit(1)
-    row = await conn.execute(query, {"platforms": list(platforms), "now": now})
+        params["below"] = below
+    row = await conn.execute(_TOP_LEVEL if below is None else _LEVEL_BELOW, params)
     level = row.scalar_one_or_none()
     return None if level is None else int(level)
 
@@ -176,16 +185,24 @@ async def claim(conn: AsyncConnection, item_id: int) -> OutboxItem | None:
     return claimed[0] if claimed else None
 
 
+# What an item is made of: every column but ``updated_at``.
+ITEM_COLUMNS = tuple(c for c in outbox.c if c.name != "updated_at")
+_CLAIM = (
+    update(outbox)
+    .where(
+        outbox.c.id.in_(bindparam("ids", expanding=True)),
+        outbox.c.state == OutboxState.PENDING.value,
+    )
+    .values(state=OutboxState.SENDING.value, updated_at=bindparam("now"))
+    .returning(*ITEM_COLUMNS)
+)
+
+
 async def claim_many(conn: AsyncConnection, item_ids: Sequence[int]) -> list[OutboxItem]:
     """Move these rows to ``sending`` in one statement; those still pending, in id order."""
     if not item_ids:
         return []
-    rows = await conn.execute(
-        update(outbox)
-        .where(outbox.c.id.in_(list(item_ids)), outbox.c.state == OutboxState.PENDING.value)
-        .values(state=OutboxState.SENDING.value, updated_at=utcnow())
-        .returning(*outbox.c)
-    )
+    rows = await conn.execute(_CLAIM, {"ids": list(item_ids), "now": utcnow()})
     return sorted((OutboxItem.from_row(r) for r in rows), key=lambda item: item.id)
 
 

@@ -159,7 +159,7 @@ class Database:
     @asynccontextmanager
     async def _begin_inline(self) -> AsyncIterator[AsyncConnection]:
         conn, driver = await self._inline_writer()
-        with inlinesqlite.inline(driver, BUSY_TIMEOUT_MS):
+        with inlinesqlite.inline(driver):
             async with conn.begin():
                 yield conn
 
@@ -176,6 +176,7 @@ class Database:
         try:
             conn = await conn.execution_options(glashatai_write=True)
             raw = await conn.get_raw_connection()
+            inlinesqlite.hold_for_inline(raw.driver_connection)
         except BaseException:
             await conn.close()
             raise

@@ -5,6 +5,12 @@ transaction serialised through the one writer; committing many in one transactio
 the per-transaction cost (the lock, a connection, BEGIN and COMMIT). If any piece of a
 batch fails, the batch is rolled back and each piece is run again in a transaction of its
 own, so one bad piece never takes the others with it.
+
+A batch is gathered before it starts: the writes of callers woken in the same turns of
+the event loop (the answers of several platform calls read in one poll, say) arrive a
+turn or two apart. The batch waits for the loop's next turn while it keeps growing, a few
+turns at most, so a lone write waits one turn and a burst goes out as one transaction.
+On SQLite the transaction then runs without yielding, and nothing could join it later.
 """
 
 from __future__ import annotations
@@ -21,6 +27,9 @@ Work = Callable[[AsyncConnection], Awaitable[None]]
 Prepare = Callable[[AsyncConnection, list[Any]], Awaitable[None]]
 
 
+GATHER_TURNS = 16  # event-loop turns a batch may wait for more writes, while they come
+
+
 class GroupCommit:
     """``prepare``, if given, runs first in a batch's transaction with the keys its pieces
     were submitted with, to read in one query what each piece would read alone."""
@@ -31,11 +40,13 @@ class GroupCommit:
         limit: int = 64,
         prepare: Prepare | None = None,
         name: str = "intake",
+        gather: int = GATHER_TURNS,
     ) -> None:
         self.db = db
         self.name = name
         self.limit = limit
         self.prepare = prepare
+        self.gather = gather
         self._queue: list[tuple[Work, asyncio.Future[None], Any]] = []
         self._task: asyncio.Task[None] | None = None
 
@@ -49,6 +60,7 @@ class GroupCommit:
     async def _drain(self) -> None:
         batch: list[tuple[Work, asyncio.Future[None], Any]] = []
         try:
+            await self._gather()
             while self._queue:
                 batch, self._queue = self._queue[: self.limit], self._queue[self.limit :]
                 await self._commit(batch)
@@ -59,6 +71,16 @@ class GroupCommit:
                     future.set_exception(exc)
             self._queue.clear()
             raise
+
+    async def _gather(self) -> None:
+        """Let the loop turn while writes keep arriving (up to ``gather`` turns or a full batch)."""
+        for _ in range(self.gather):
+            waiting = len(self._queue)
+            if waiting >= self.limit:
+                return
+            await asyncio.sleep(0)
+            if len(self._queue) == waiting:
+                return
 
     async def _commit(self, batch: list[tuple[Work, asyncio.Future[None], Any]]) -> None:
         if len(batch) > 1:

@@ -11,7 +11,8 @@ can, for one transaction at a time, run each call at once on the calling thread
 (:func:`inline`): a statement then waits for nothing but SQLite. Same connection, same
 pragmas, same ``BEGIN IMMEDIATE`` and the same commit, so such a transaction is exactly as
 durable as one through the thread. The loop's thread must never sleep waiting for a lock:
-while inline the connection has no busy timeout, and
+the connection kept for inline transactions has no busy timeout (:func:`hold_for_inline`),
+and
 :class:`shared.storage.engine.Database` runs a transaction that finds the database locked
 (another process writing) through the thread instead. Only short transactions belong
 here: while one runs, nothing else on the loop does.
@@ -44,21 +45,28 @@ class InlineAiosqlite(aiosqlite.Connection):
         return fn(*args, **kwargs)
 
 
+def hold_for_inline(driver_connection: Any) -> None:
+    """Make a connection kept for inline transactions only: no busy timeout, ever.
+
+    The loop's thread must never sleep in SQLite's busy handler; a transaction that finds
+    the database locked runs on another connection, through its thread. Set once when the
+    connection is taken for this, not per transaction (two more calls into SQLite each).
+    """
+    if isinstance(driver_connection, InlineAiosqlite):
+        driver_connection._conn.execute("PRAGMA busy_timeout=0")
+
+
 @contextmanager
-def inline(driver_connection: Any, busy_timeout_ms: int) -> Iterator[None]:
-    """Run the connection's calls on this thread, with no busy timeout, until the end."""
+def inline(driver_connection: Any) -> Iterator[None]:
+    """Run the connection's calls on this thread until the end of the block."""
     if not isinstance(driver_connection, InlineAiosqlite):
         yield
         return
-    raw = driver_connection._conn
-    raw.execute("PRAGMA busy_timeout=0")
     driver_connection.inline = True
     try:
         yield
     finally:
         driver_connection.inline = False
-        if driver_connection._connection is not None:
-            raw.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
 
 
 class InlineDbapi(OneTripDbapi):
