@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.domain import OutboxState
+from shared.outbox import store
 from shared.storage.schema import outbox
 
 # Rows that still wait to go out (a send in flight counts: it is not confirmed yet).
@@ -38,16 +39,17 @@ async def counts(conn: AsyncConnection) -> dict[tuple[str, OutboxState], int]:
 
 
 async def oldest_waiting(conn: AsyncConnection) -> datetime | None:
-    """When the oldest row that still waits to go out was queued."""
-    row = (
-        await conn.execute(
-            select(outbox.c.created_at)
-            .where(outbox.c.state.in_([s.value for s in WAITING]))
-            .order_by(outbox.c.created_at)
-            .limit(1)
-        )
-    ).first()
-    return row.created_at if row else None
+    """When the oldest row that still waits to go out was queued.
+
+    One query per waiting state, each through that state's partial index: the table
+    also holds every row ever sent."""
+    found = []
+    for state in WAITING:
+        query = select(func.min(outbox.c.created_at)).where(store.state_is(state))
+        first: datetime | None = (await conn.execute(query)).scalar_one_or_none()
+        if first is not None:
+            found.append(first)
+    return min(found, default=None)
 
 
 async def last_errors(conn: AsyncConnection, limit: int = 20) -> list[Problem]:

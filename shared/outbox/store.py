@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Text, bindparam, cast, func, select, update
+from sqlalchemy import ColumnElement, Text, bindparam, cast, func, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -22,6 +22,13 @@ from shared.storage.schema import outbox
 _ENQUEUE = outbox.insert().returning(outbox.c.id)
 INFLIGHT = "_inflight"  # progress key: the step whose call is out
 HOOKS_PENDING = "_hooks_pending"  # progress key: the features' hooks of the outcome failed
+
+
+def state_is(state: OutboxState) -> ColumnElement[bool]:
+    """``state = '<state>'`` with the state written out: the planner then sees that the
+    partial index of pending (or sending) rows holds every row the query wants, which it
+    can't prove of a bound parameter."""
+    return outbox.c.state == literal_column(f"'{state.value}'")
 
 
 def row_values(message: OutboxMessage) -> dict[str, Any]:
@@ -147,7 +154,7 @@ async def due_destinations(
 # A row is due when next_attempt_at has passed; written as COALESCE so that the planner
 # walks (state, priority, id) rather than (state, next_attempt_at) and a sort.
 _DUE = func.coalesce(outbox.c.next_attempt_at, outbox.c.next_attempt_at) <= bindparam("now")
-_PENDING = outbox.c.state == OutboxState.PENDING.value
+_PENDING = state_is(OutboxState.PENDING)
 _ON = outbox.c.platform.in_(bindparam("platforms", expanding=True))
 _LEVEL_ROWS = (
     select(outbox.c.id, outbox.c.platform, outbox.c.destination)
@@ -224,7 +231,7 @@ async def claim_group(
     query = (
         select(outbox.c.id, outbox.c.destination, outbox.c.payload)
         .where(
-            outbox.c.state == OutboxState.PENDING.value,
+            _PENDING,
             outbox.c.priority == first.lane.stored(first.priority),
             outbox.c.ref_type == first.ref_type,
             outbox.c.ref_id == first.ref_id,
@@ -284,7 +291,7 @@ async def finish(
 async def stranded(conn: AsyncConnection) -> list[OutboxItem]:
     """Rows left in ``sending`` by a process that stopped mid-send."""
     rows = await conn.execute(
-        select(outbox).where(outbox.c.state == OutboxState.SENDING.value).order_by(outbox.c.id)
+        select(outbox).where(state_is(OutboxState.SENDING)).order_by(outbox.c.id)
     )
     return [OutboxItem.from_row(r) for r in rows]
 
@@ -341,7 +348,7 @@ async def aim_edit(conn: AsyncConnection, item: OutboxItem) -> None:
 async def next_due_in(conn: AsyncConnection, platforms: Sequence[str]) -> timedelta | None:
     row = await conn.execute(
         select(func.min(outbox.c.next_attempt_at)).where(
-            outbox.c.state == OutboxState.PENDING.value,
+            _PENDING,
             outbox.c.platform.in_(list(platforms)),
         )
     )
