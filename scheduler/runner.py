@@ -41,10 +41,14 @@ class Scheduler:
         self.aps.add_job(
             self.sync, "interval", seconds=self.sync_seconds, id="sync", replace_existing=True
         )
-        await self.sync()
+        await self._plan()
 
     async def sync(self) -> None:
+        """The interval job: look ahead again (its task is waited for at shutdown)."""
         self._track()
+        await self._plan()
+
+    async def _plan(self) -> None:
         now = utcnow()
         until = now + timedelta(seconds=self.sync_seconds * 2)
         for planner in self.planners:
@@ -76,10 +80,15 @@ class Scheduler:
 
     async def shutdown(self, grace: float = 5.0) -> None:
         """Stop waking planners, and let a planner's run under way end before the database
-        closes under it (cancelled mid-query, it would end in a traceback in the log)."""
+        closes under it (cancelled mid-query, it would end in a traceback in the log).
+
+        Paused first, shut down after the wait: APScheduler's asyncio executor cancels the
+        jobs still running when it shuts down."""
         if self.aps.running:
-            self.aps.shutdown(wait=False)
+            self.aps.pause()
         running = [t for t in self._running if not t.done() and t is not asyncio.current_task()]
         self._running.clear()
         if running:
             await asyncio.wait(running, timeout=grace)
+        if self.aps.running:
+            self.aps.shutdown(wait=False)
