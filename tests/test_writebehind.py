@@ -25,6 +25,7 @@ from shared.richtext import from_plain
 from shared.services import Services
 from shared.storage import citizens, writebehind
 from shared.storage.engine import Database
+from shared.storage.groupcommit import GroupCommit
 from shared.storage.schema import callback_tokens, outbox, questions
 from shared.storage.schema import citizens as citizens_table
 from shared.texts import Texts
@@ -229,3 +230,49 @@ async def test_a_cancelled_statement_ends_the_transaction_with_the_cancellation(
     async with sqlite_db.read() as conn:
         count = (await conn.execute(select(func.count()).select_from(callback_tokens))).scalar_one()
     assert count == 1
+
+
+async def test_queued_updates_store_values_as_their_columns_do(db: Database) -> None:
+    """On SQLite queued updates go to the driver as prepared SQL with the values converted
+    by hand (JSON, dates): they must read back exactly as SQLAlchemy's own writes do."""
+    async with db.write() as conn:
+        first = await store.enqueue(conn, _note(1))
+        second = await store.enqueue(conn, _note(2))
+    when = utcnow() - timedelta(minutes=5)
+    progress = {"_inflight": "text0", "ещё": [1, "ё", None]}
+    async with db.write() as conn:
+        await writebehind.update(conn, outbox, first, {"progress": progress, "updated_at": when})
+        await writebehind.update(
+            conn, outbox, second, {"state": "sent", "error": None}, where={"state": "pending"}
+        )
+    async with db.write() as conn:  # the same values written by SQLAlchemy directly
+        await conn.execute(
+            outbox.update().where(outbox.c.id == second).values(progress=progress, updated_at=when)
+        )
+    async with db.read() as conn:
+        rows = {r.id: r for r in await conn.execute(select(outbox).order_by(outbox.c.id))}
+    assert rows[first].progress == rows[second].progress == progress
+    assert rows[first].updated_at == rows[second].updated_at == when
+    assert rows[second].state == "sent" and rows[second].error is None
+
+
+async def test_writes_arriving_over_a_few_loop_turns_share_one_transaction(
+    db: Database,
+) -> None:
+    commits: list[object] = []
+    event.listen(db.engine.sync_engine, "commit", commits.append)
+    group = GroupCommit(db, name="test")
+
+    async def write(n: int) -> None:
+        for _ in range(n):  # each writer comes one loop turn after the one before
+            await asyncio.sleep(0)
+
+        async def piece(conn: Any) -> None:
+            await store.enqueue(conn, _note(n))
+
+        await group.run(piece)
+
+    await asyncio.gather(*(write(n) for n in range(5)))
+    assert len(commits) == 1
+    async with db.read() as conn:
+        assert await conn.scalar(select(func.count()).select_from(outbox)) == 5
