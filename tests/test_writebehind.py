@@ -253,7 +253,8 @@ async def test_queued_updates_store_values_as_their_columns_do(db: Database) -> 
         rows = {r.id: r for r in await conn.execute(select(outbox).order_by(outbox.c.id))}
     assert rows[first].progress == rows[second].progress == progress
     assert rows[first].updated_at == rows[second].updated_at == when
-    assert rows[second].state == "sent" and rows[second].error is None
+    assert rows[second].state == "sent"
+    assert rows[second].error is None
 
 
 async def test_writes_arriving_over_a_few_loop_turns_share_one_transaction(
