@@ -157,8 +157,10 @@ async def closed_hotline(
         hotline = await campaigns.create(
             conn,
             topic=topic,
-            starts_at=now - timedelta(hours=3),
-            ends_at=now + timedelta(hours=1),
+            # Not started while it is seeded: a running app's planner would open it (and
+            # the move to closed below would then find it open and do nothing).
+            starts_at=now + timedelta(hours=1),
+            ends_at=now + timedelta(hours=2),
             created_by="test",
         )
         citizen = await citizens.get_or_create(conn, "telegram", "7301")
@@ -184,13 +186,16 @@ async def closed_hotline(
     for marked in (ids[0], ids[1], ids[3]):
         await moderation.toggle_publishable(services, MOD, marked)
     async with services.db.write() as conn:
-        await campaigns.set_status(
+        closed = await campaigns.set_status(
             conn, hotline.id, HotlineStatus.CLOSED, expected=HotlineStatus.SCHEDULED
         )
-        # It ended an hour ago; its announcement and summary are not what these tests read.
+        assert closed, "the hotline moved on while it was seeded"
+        # It ran from three hours ago to one hour ago; its announcement and summary are not
+        # what these tests read.
         await campaigns.mark(
             conn,
             hotline.id,
+            starts_at=now - timedelta(hours=3),
             ends_at=now - timedelta(hours=1),
             announced=True,
             summary_sent=True,
