@@ -9,7 +9,8 @@ own, so one bad piece never takes the others with it.
 A batch is gathered before it starts: the writes of callers woken in the same turns of
 the event loop (the answers of several platform calls read in one poll, say) arrive a
 turn or two apart. The batch waits for the loop's next turn while it keeps growing, a few
-turns at most, so a lone write waits one turn and a burst goes out as one transaction.
+turns (and 2 ms) at most, so a lone write waits one turn and a burst goes out as one
+transaction.
 On SQLite the transaction then runs without yielding, and nothing could join it later.
 """
 
@@ -28,6 +29,7 @@ Prepare = Callable[[AsyncConnection, list[Any]], Awaitable[None]]
 
 
 GATHER_TURNS = 16  # event-loop turns a batch may wait for more writes, while they come
+GATHER_SECONDS = 0.002  # and no longer than this: an answer's claim and mark wait in it
 
 
 class GroupCommit:
@@ -73,10 +75,13 @@ class GroupCommit:
             raise
 
     async def _gather(self) -> None:
-        """Let the loop turn while writes keep arriving (up to ``gather`` turns or a full batch)."""
+        """Let the loop turn while writes keep arriving (up to ``gather`` turns, a full
+        batch, or ``GATHER_SECONDS`` on a loop slow to turn)."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + GATHER_SECONDS
         for _ in range(self.gather):
             waiting = len(self._queue)
-            if waiting >= self.limit:
+            if waiting >= self.limit or loop.time() >= until:
                 return
             await asyncio.sleep(0)
             if len(self._queue) == waiting:
