@@ -260,20 +260,34 @@ async def test_queued_updates_store_values_as_their_columns_do(db: Database) -> 
 async def test_writes_arriving_over_a_few_loop_turns_share_one_transaction(
     db: Database,
 ) -> None:
-    commits: list[object] = []
-    event.listen(db.engine.sync_engine, "commit", commits.append)
     group = GroupCommit(db, name="test")
 
+    async def nothing(conn: Any) -> None:
+        return None
+
+    await group.run(nothing)  # the writer's connection is open: the writes below don't wait
+    commits: list[object] = []
+    event.listen(db.engine.sync_engine, "commit", commits.append)
+    # Writer n is let go by writer n-1 as that one submits: each arrives a loop turn later.
+    go = [asyncio.Event() for _ in range(5)]
+    waiting = asyncio.Event()
+
     async def write(n: int) -> None:
-        for _ in range(n):  # each writer comes one loop turn after the one before
-            await asyncio.sleep(0)
+        if n == len(go) - 1:
+            waiting.set()  # every writer waits for its turn now
+        await go[n].wait()
+        if n + 1 < len(go):
+            go[n + 1].set()
 
         async def piece(conn: Any) -> None:
             await store.enqueue(conn, _note(n))
 
         await group.run(piece)
 
-    await asyncio.gather(*(write(n) for n in range(5)))
+    writers = asyncio.gather(*(write(n) for n in range(len(go))))
+    await waiting.wait()
+    go[0].set()
+    await writers
     assert len(commits) == 1
     async with db.read() as conn:
         assert await conn.scalar(select(func.count()).select_from(outbox)) == 5

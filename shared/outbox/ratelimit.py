@@ -127,13 +127,12 @@ class RateLimiter:
                         self._taken[task] = now
                     self._signal()
                     return now - started
-                if self._changed is None:
-                    self._changed = asyncio.Event()
-                changed = self._changed
                 if outranked:
                     # The better send takes the slot first; look again once it has.
+                    if self._changed is None:
+                        self._changed = asyncio.Event()
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(changed.wait(), max(wait, 0.05))
+                        await asyncio.wait_for(self._changed.wait(), max(wait, 0.05))
                 else:
                     await asyncio.sleep(wait)
         finally:
