@@ -2,6 +2,10 @@
 
 1. Limits off (the fake's and ours): messages/s of the outbox, beside a bare aiogram bot
    sending the same messages with the same concurrency and no database (the baseline).
+   Twice: with the fake in this process (its thread takes a share of the one interpreter
+   lock, a cost both sides pay per message), and with the fake in a process of its own, as
+   a real platform is: then each side's figure is its own work alone, and the share is
+   the plainer measure of what the outbox costs beside a bare bot.
 2. Real limits on: 1,000 messages to 1,000 private chats; the rate as a share of the
    30/s limit, and how many 429s the fake returned and how many rows ended `failed`.
 3. A broadcast enqueued: 100,000 rows with ``enqueue_many`` (batches of 200) while another
@@ -9,19 +13,25 @@
    its rate alone and during the enqueue, and its longest wait for one transaction.
 
 Run: python -m bench.bench_outbox [--messages 2000] [--limited 1000] [--enqueue 100000]
-     [--rounds 4]
+     [--rounds 4] [--fake here|apart|both]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
 from aiogram import Bot
 from aiogram.types import LinkPreviewOptions
 
@@ -43,6 +53,58 @@ from tests.harness import running_outbox, settings_for
 
 WORKERS = 8
 RUNS = itertools.count(1)
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Platform:
+    """The fake Telegram the limits-off runs talk to: its address, and how to read its
+    request counter and to register the chats of a run."""
+
+    base_url: str
+    token: str
+    fake: FakeTelegram | None = None  # in this process; else over the control API
+    http: aiohttp.ClientSession | None = None
+
+    async def requests(self) -> int:
+        if self.fake is not None:
+            return self.fake.stats()["requests"]
+        assert self.http is not None
+        async with self.http.get(f"{self.base_url}/control/stats") as response:
+            return int((await response.json())["requests"])
+
+    async def add_users(self, chats: list[int]) -> None:
+        if self.fake is not None:
+            for chat in chats:
+                self.fake.add_user(chat, "Житель")
+            return
+        assert self.http is not None
+        for chat in chats:
+            body = {"user_id": chat, "first_name": "Житель"}
+            async with self.http.post(f"{self.base_url}/control/user", json=body) as response:
+                response.raise_for_status()
+
+
+@contextlib.asynccontextmanager
+async def platform_here() -> AsyncIterator[Platform]:
+    with FakeTelegram(limits=False) as tg:
+        yield Platform(tg.base_url, tg.token, fake=tg)
+
+
+@contextlib.asynccontextmanager
+async def platform_apart() -> AsyncIterator[Platform]:
+    """``python -m simulators.telegram --no-limits`` in a process of its own."""
+    command = [sys.executable, "-m", "simulators.telegram", "--port", "0", "--no-limits"]
+    proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        base_url = proc.stdout.readline().strip()
+        token = proc.stdout.readline().split(":", 1)[1].strip()
+        async with aiohttp.ClientSession() as http:
+            yield Platform(base_url, token, http=http)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 async def bare_bot(bot: Bot, chats: list[int]) -> float:
@@ -66,8 +128,8 @@ async def bare_bot(bot: Bot, chats: list[int]) -> float:
 
 
 async def outbox_run(
-    settings: Settings, db: Database, chats: list[int], tg: FakeTelegram
-) -> tuple[float, dict]:
+    settings: Settings, db: Database, chats: list[int], platform: Platform
+) -> tuple[float, dict[str, int]]:
     """Enqueue one message per chat, then drain them. Timed until every row is recorded:
     the fake's request counter (in memory) says when the calls are in, then rows are
     counted per state until none waits (polling the database all along would slow the
@@ -94,11 +156,15 @@ async def outbox_run(
         waiting = counts.total(OutboxState.PENDING) + counts.total(OutboxState.SENDING)
         return counts if waiting == 0 else None
 
-    calls = tg.stats()["requests"] + len(chats)
+    calls = await platform.requests() + len(chats)
+
+    async def calls_in() -> bool:
+        return await platform.requests() >= calls
+
     async with running_outbox(db, settings, ["telegram"]):
         # Timed from the dispatcher's start, as the bare bot is timed once it is made.
         started = time.perf_counter()
-        await wait(lambda: tg.stats()["requests"] >= calls, 3600, interval=0.02)
+        await wait(calls_in, 3600, interval=0.02)
         counts = await wait(done, 3600, interval=0.01)
     elapsed = time.perf_counter() - started
     states = {state.value: n for (_, state), n in counts.states.items()}
@@ -156,7 +222,7 @@ async def enqueue_run(db: Database, rows: int) -> None:
     print(f"  during the enqueue {busy_rate:8.0f} tx/s  longest {busy_longest * 1000:.0f} ms")
 
 
-async def limits_off(messages: int, rounds: int) -> None:
+async def limits_off(messages: int, rounds: int, where: str) -> None:
     """The outbox against the bare bot, limits off, in alternating rounds of one run.
 
     Each run writes to chats of its own (the fake keeps what each chat got), and the two
@@ -164,51 +230,63 @@ async def limits_off(messages: int, rounds: int) -> None:
     bare bot ~15 % right after the outbox), so with an even number of rounds each side
     has as many first runs as second ones, and the medians compare like with like.
     """
-    with tempfile.TemporaryDirectory() as tmp, FakeTelegram(limits=False) as tg:
-        fresh = itertools.count(800000)
-        fast = {
-            "outbox": {
-                "telegram_global_per_second": 100000,
-                "telegram_private_per_second": 1000,
-                "telegram_private_burst": 1000,
-                "workers": WORKERS,
-                "poll_interval": 0.05,
-            }
+    start = platform_here if where == "here" else platform_apart
+    with tempfile.TemporaryDirectory() as tmp:
+        async with start() as platform:
+            await compare(platform, Path(tmp), messages, rounds, where)
+
+
+async def compare(platform: Platform, tmp: Path, messages: int, rounds: int, where: str) -> None:
+    fresh = itertools.count(800000)
+    fast = {
+        "outbox": {
+            "telegram_global_per_second": 100000,
+            "telegram_private_per_second": 1000,
+            "telegram_private_burst": 1000,
+            "workers": WORKERS,
+            "poll_interval": 0.05,
         }
-        settings = settings_for(Path(tmp), tg=tg, overrides=fast)
-        db = Database(f"sqlite+aiosqlite:///{tmp}/fast.db")
-        await upgrade(db)
-        bare_rates: list[float] = []
-        outbox_rates: list[float] = []
-        print(f"limits off, {messages} messages a run, {WORKERS} workers, {rounds} rounds:")
-        for round_ in range(rounds):
-            chats = {side: [next(fresh) for _ in range(messages)] for side in ("bare", "outbox")}
-            for chat in (*chats["bare"], *chats["outbox"]):
-                tg.add_user(chat, "Житель")
-            for side in ("bare", "outbox") if round_ % 2 == 0 else ("outbox", "bare"):
-                if side == "bare":
-                    bot = make_bot(settings.telegram)
-                    try:
-                        bare_rates.append(await bare_bot(bot, chats["bare"]))
-                    finally:
-                        await bot.session.close()
-                else:
-                    rate, states = await outbox_run(settings, db, chats["outbox"], tg)
-                    assert states == {OutboxState.SENT.value: messages}, states
-                    outbox_rates.append(rate)
-            print(
-                f"  round {round_ + 1}: bare {bare_rates[-1]:7.1f} msg/s, "
-                f"outbox {outbox_rates[-1]:7.1f} msg/s ({outbox_rates[-1] / bare_rates[-1]:.0%})"
-            )
-        await db.dispose()
-        bare, rate = statistics.median(bare_rates), statistics.median(outbox_rates)
-        print(f"  bare aiogram bot   {bare:8.1f} msg/s  (median)")
-        print(f"  outbox (SQLite)    {rate:8.1f} msg/s  (median; {rate / bare:.0%} of bare)")
+    }
+    settings = settings_for(tmp, tg=platform, overrides=fast)
+    db = Database(f"sqlite+aiosqlite:///{tmp}/fast-{where}.db")
+    await upgrade(db)
+    rates: dict[str, list[float]] = {"bare": [], "outbox": []}
+    place = "in this process" if where == "here" else "in a process of its own"
+    print(f"limits off, the fake {place}: {messages} messages a run, {WORKERS} workers:")
+    for round_ in range(rounds):
+        chats = {side: [next(fresh) for _ in range(messages)] for side in rates}
+        await platform.add_users([*chats["bare"], *chats["outbox"]])
+        for side in ("bare", "outbox") if round_ % 2 == 0 else ("outbox", "bare"):
+            rates[side].append(await one_side(side, settings, db, chats[side], platform))
+        bare, outbox = rates["bare"][-1], rates["outbox"][-1]
+        print(
+            f"  round {round_ + 1}: bare {bare:7.1f} msg/s, "
+            f"outbox {outbox:7.1f} msg/s ({outbox / bare:.0%})"
+        )
+    await db.dispose()
+    bare, rate = statistics.median(rates["bare"]), statistics.median(rates["outbox"])
+    print(f"  bare aiogram bot   {bare:8.1f} msg/s  (median)")
+    print(f"  outbox (SQLite)    {rate:8.1f} msg/s  (median; {rate / bare:.0%} of bare)")
 
 
-async def main(messages: int, limited: int, rows: int, rounds: int) -> None:
+async def one_side(
+    side: str, settings: Settings, db: Database, chats: list[int], platform: Platform
+) -> float:
+    if side == "bare":
+        bot = make_bot(settings.telegram)
+        try:
+            return await bare_bot(bot, chats)
+        finally:
+            await bot.session.close()
+    rate, states = await outbox_run(settings, db, chats, platform)
+    assert states == {OutboxState.SENT.value: len(chats)}, states
+    return rate
+
+
+async def main(messages: int, limited: int, rows: int, rounds: int, fake: str) -> None:
     if messages:
-        await limits_off(messages, rounds)
+        for where in ("here", "apart") if fake == "both" else (fake,):
+            await limits_off(messages, rounds, where)
     if limited:
         await limits_on(limited)
     if rows:
@@ -227,7 +305,8 @@ async def limits_on(limited: int) -> None:
         settings = settings_for(Path(tmp), tg=tg, overrides={"outbox": {"poll_interval": 0.05}})
         db = Database(f"sqlite+aiosqlite:///{tmp}/limited.db")
         await upgrade(db)
-        rate, states = await outbox_run(settings, db, chats, tg)
+        platform = Platform(tg.base_url, tg.token, fake=tg)
+        rate, states = await outbox_run(settings, db, chats, platform)
         await db.dispose()
         stats = tg.stats()
         limit = settings.outbox.telegram_global_per_second
@@ -249,5 +328,11 @@ if __name__ == "__main__":
         default=4,
         help="of the limits-off comparison (even: each side goes first as often)",
     )
+    parser.add_argument(
+        "--fake",
+        choices=("here", "apart", "both"),
+        default="both",
+        help="where the limits-off fake runs: this process, its own, or each in turn",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.messages, args.limited, args.enqueue, args.rounds))
+    asyncio.run(main(args.messages, args.limited, args.enqueue, args.rounds, args.fake))

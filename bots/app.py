@@ -9,7 +9,7 @@ import signal
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
-from bots import health
+from bots import health, heap
 from bots.registry import deep_links, platform_modules, post_limits
 from bots.watch import PollingWatch
 from config import ConfigError, Settings
@@ -222,6 +222,7 @@ async def run(settings: Settings) -> None:
         loop.add_signal_handler(sig, app.request_stop)
     try:
         await app.start()
+        heap.settle()
         await app.wait()
     finally:
         await app.stop()

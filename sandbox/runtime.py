@@ -21,6 +21,7 @@ import socket
 from collections.abc import Callable
 from pathlib import Path
 
+from bots import heap
 from bots.app import App
 from config import Settings
 from sandbox import settings as sandbox_settings
@@ -106,6 +107,7 @@ async def _serve(
             await app.start()
         except AlreadyRunning as exc:
             raise SandboxRunning(folder, exc.holder) from None
+        heap.settle()
         env = sandbox_settings.write_env(folder, values)
         if say is not None and app.web is not None:
             say(app.web.url + PAGE, folder, str(env))

@@ -10,7 +10,9 @@
   the person presses a button of a bot's message, named by its label or callback data;
 * ``POST /control/user`` ``{"user_id", "first_name", "last_name"?}``: register a person;
 * ``GET /control/file?file_id=ID``: the bytes of a file the bot uploaded or a person sent
-  (what ``/file/bot<token>/...`` serves, without the token: for a page showing the photos).
+  (what ``/file/bot<token>/...`` serves, without the token: for a page showing the photos);
+* ``GET /control/stats``: the counters (requests, errors, 429s…), for a client in another
+  process (the outbox bench counts the calls that are in).
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ class Driven(Protocol):
     ) -> dict[str, Any]: ...
 
     def file_bytes(self, file_id: str) -> bytes | None: ...
+
+    def stats(self) -> dict[str, int]: ...
 
 
 def button_data(message: dict[str, Any], label: str) -> str:
@@ -119,7 +123,11 @@ def add_routes(app: web.Application, fake: Driven) -> None:
             raise ControlError(f"no file {file_id!r}")
         return web.Response(body=data, content_type=media_type(data))
 
+    async def stats(request: web.Request) -> web.Response:
+        return answer(fake.stats())
+
     app.router.add_get("/control/messages", guarded(messages))
+    app.router.add_get("/control/stats", guarded(stats))
     app.router.add_get("/control/file", guarded(file))
     app.router.add_post("/control/message", guarded(message))
     app.router.add_post("/control/callback", guarded(callback))

@@ -102,6 +102,10 @@ def test_telegram_chat_with_a_negative_id_and_driving_by_hand(started: Any) -> N
     assert missing["status"] == 400
     assert "Взять" in missing["error"]
     assert http(f"{base}/control/messages")["status"] == 400
+    # Four Bot API calls so far (getChat, two getUpdates, sendMessage); control calls aren't.
+    stats = http(f"{base}/control/stats")
+    assert stats["requests"] == 4
+    assert stats["too_many_requests"] == 0
 
 
 def test_telegram_chat_option_with_equals_sign(started: Any) -> None:
@@ -122,6 +126,7 @@ def test_help_documents_the_control_api() -> None:
     telegram, vk = help_of("simulators.telegram"), help_of("simulators.vk")
     assert "/control/messages?chat_id=" in telegram
     assert "/control/callback" in telegram
+    assert "/control/stats" in telegram
     assert "--chat -1001234567890:supergroup:Admins" in " ".join(telegram.split())
     assert "/control/messages?peer_id=" in vk
     assert "/control/wall" in vk
