@@ -27,11 +27,16 @@ print(gc.get_freeze_count(), before, after)
 """
 
 
-def test_settle_freezes_what_start_up_made_and_full_collections_walk_less() -> None:
+def python(code: str) -> str:
+    """What ``code`` prints, run by a fresh interpreter in the repository."""
     done = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=REPO, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
     )
-    frozen, before, after = done.stdout.split()
+    return done.stdout
+
+
+def test_settle_freezes_what_start_up_made_and_full_collections_walk_less() -> None:
+    frozen, before, after = python(PROBE).split()
     assert int(frozen) > 50_000  # the app's modules and what they made at import
     # Walking ~0 objects instead of all of them: an order of magnitude at the very least.
     assert float(after) * 10 < float(before)
@@ -44,7 +49,4 @@ def test_objects_made_after_settling_are_still_collected() -> None:
         "a = Cycle(); a.me = a\nimport weakref\nr = weakref.ref(a)\ndel a\n"
         "gc.collect()\nprint(r() is None)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True
-    )
-    assert done.stdout.strip() == "True"
+    assert python(probe).strip() == "True"
