@@ -111,6 +111,7 @@ async def bare_bot(bot: Bot, chats: list[int]) -> float:
     queue: asyncio.Queue[int] = asyncio.Queue()
     for chat in chats:
         queue.put_nowait(chat)
+    preview = LinkPreviewOptions(is_disabled=True)  # built once, as the outbox's sender does
 
     async def worker() -> None:
         while not queue.empty():
@@ -119,7 +120,7 @@ async def bare_bot(bot: Bot, chats: list[int]) -> float:
                 chat_id=chat,
                 text=f"Ответ {chat}",
                 parse_mode="HTML",
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                link_preview_options=preview,
             )
 
     started = time.perf_counter()
@@ -131,7 +132,8 @@ async def outbox_run(
     settings: Settings, db: Database, chats: list[int], platform: Platform
 ) -> tuple[float, dict[str, int]]:
     """Enqueue one message per chat, then drain them. Timed until every row is recorded:
-    the fake's request counter (in memory) says when the calls are in, then rows are
+    the fake's request counter (read in memory, or over its control API when it runs
+    apart) says when the calls are in, then rows are
     counted per state until none waits (polling the database all along would slow the
     run it measures)."""
     run = next(RUNS)

@@ -222,7 +222,7 @@ async def run(settings: Settings) -> None:
         loop.add_signal_handler(sig, app.request_stop)
     try:
         await app.start()
-        heap.settle()
+        await heap.settle()
         await app.wait()
     finally:
         await app.stop()

@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import gc
 
+from shared.hotlines import lemmas
 
-def settle() -> None:
+
+async def settle() -> None:
     """Collect what start-up threw away, then freeze the rest out of the collector's sight.
+
+    The dictionaries load in a thread from start (``lemmas.warm``): waited for first, so
+    that they are frozen with the rest rather than walked by every full collection.
 
     Called once per process, by the commands that run the app (``run``, ``sandbox``), not
     by :class:`bots.app.App` itself: a test process starts many apps, and frozen objects
     are never collected, so their garbage would pile up there.
     """
+    await lemmas.ready()
     gc.collect()
     gc.freeze()

@@ -107,7 +107,7 @@ async def _serve(
             await app.start()
         except AlreadyRunning as exc:
             raise SandboxRunning(folder, exc.holder) from None
-        heap.settle()
+        await heap.settle()
         env = sandbox_settings.write_env(folder, values)
         if say is not None and app.web is not None:
             say(app.web.url + PAGE, folder, str(env))

@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parents[1]
 # In a process of its own: a frozen heap is never collected, which this test process
 # (many apps, one after another) must not inherit.
 PROBE = """
-import gc, time
+import asyncio, gc, time
 import bots.app, web.server
 from bots import heap
 
@@ -21,7 +21,7 @@ def full() -> float:
     return time.perf_counter() - began
 
 before = min(full() for _ in range(3))
-heap.settle()
+asyncio.run(heap.settle())
 after = min(full() for _ in range(3))
 print(gc.get_freeze_count(), before, after)
 """
@@ -44,7 +44,7 @@ def test_settle_freezes_what_start_up_made_and_full_collections_walk_less() -> N
 
 def test_objects_made_after_settling_are_still_collected() -> None:
     probe = (
-        "import gc\nfrom bots import heap\nheap.settle()\n"
+        "import asyncio, gc\nfrom bots import heap\nasyncio.run(heap.settle())\n"
         "class Cycle:\n    pass\n"
         "a = Cycle(); a.me = a\nimport weakref\nr = weakref.ref(a)\ndel a\n"
         "gc.collect()\nprint(r() is None)\n"
