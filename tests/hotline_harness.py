@@ -18,6 +18,7 @@ from config import Settings
 from shared.clock import utcnow
 from shared.domain import OutboxState
 from shared.hotlines import campaigns
+from shared.hotlines import cards as card_store
 from shared.storage.engine import Database
 from shared.storage.schema import outbox, questions
 from simulators.telegram import FakeTelegram
@@ -160,6 +161,17 @@ def cards(tg: FakeTelegram) -> list[dict[str, Any]]:
 def card_for(tg: FakeTelegram, ticket: int) -> dict[str, Any] | None:
     found = [m for m in cards(tg) if tg_text(m).startswith(f"Вопрос №{ticket} ")]
     return found[-1] if found else None
+
+
+async def card_recorded(app: App, message_id: int) -> bool:
+    """The app has recorded the card's send (its messages are mapped to the question).
+
+    The fake shows a card as soon as it accepts the call; the app records the outcome a
+    moment later. A button pressed in between finds no card to edit (a person can't press
+    that fast; a test can), so tests press once this is true.
+    """
+    async with app.services.db.read() as conn:
+        return await card_store.question_of_message(conn, ADMIN_CHAT, message_id) is not None
 
 
 async def question_rows(db: Database) -> list[dict[str, Any]]:

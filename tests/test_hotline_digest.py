@@ -27,6 +27,7 @@ from shared.texts import Texts
 from simulators.telegram import FakeTelegram
 from tests.harness import ADMIN_CHAT, MODERATOR, settings_for
 from tests.hotline_harness import (
+    card_recorded,
     cards,
     containing,
     hotline_people,
@@ -107,6 +108,7 @@ async def test_digest_in_the_admin_chat_and_a_draft_post(tmp_path: Path, tg: Fak
         await tg_consent(tg, CITIZEN)
         tg.user_message(CITIZEN, text=HOSTILE)
         card = (await wait(lambda: cards(tg)))[0]
+        await wait(lambda: card_recorded(app, card["message_id"]))
         tg.user_message(MODERATOR, ADMIN_CHAT, text="Ответ", reply_to_message_id=card["message_id"])
         await wait(lambda: containing(tg.messages(CITIZEN), "Ответ"))
         tg.callback(MODERATOR, card["message_id"], ADMIN_CHAT, tg_buttons(card)["Для публикации"])

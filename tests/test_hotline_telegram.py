@@ -18,6 +18,7 @@ from tests.hotline_harness import (
     MODERATOR_2,
     STRANGER,
     card_for,
+    card_recorded,
     cards,
     containing,
     handled_updates,
@@ -128,6 +129,7 @@ async def test_reject_sends_polite_message(tmp_path: Path, tg: FakeTelegram) -> 
         tg.user_message(CITIZEN, text="Купите наши окна!")
         card = await wait(lambda: cards(tg))
         card = card[0]
+        await wait(lambda: card_recorded(app, card["message_id"]))
         tg.callback(MODERATOR, card["message_id"], ADMIN_CHAT, tg_buttons(card)["Отклонить"])
         reasons = await wait(
             lambda: (

@@ -17,6 +17,7 @@ from tests.hotline_harness import (
     HOSTILE,
     MODERATOR_2,
     STRANGER,
+    card_recorded,
     cards,
     containing,
     fast_overrides,
@@ -117,6 +118,8 @@ async def test_reject_first_answer_wins_and_outsiders(
         vk.user_message(CITIZEN, "Второй вопрос")
         both = await wait(lambda: len(cards(tg)) == 2 and cards(tg))
         first, second = both
+        for card in both:
+            await wait(lambda c=card: card_recorded(app, c["message_id"]))
         # Forged and foreign presses change nothing.
         vk.message_event(CITIZEN, {"t": "forged-token"})
         tg.callback(STRANGER, first["message_id"], ADMIN_CHAT, tg_buttons(first)["Взять"])

@@ -25,6 +25,7 @@ from simulators.vk import FakeVK
 from tests.harness import ADMIN_CHAT, MODERATOR
 from tests.hotline_harness import (
     card_for,
+    card_recorded,
     containing,
     fast_overrides,
     open_hotline,
@@ -95,7 +96,8 @@ async def test_card_names_similar_and_one_reply_answers_the_group(
                 tg.user_message(user, text=question)
             else:
                 vk.user_message(user, question)
-            await wait(lambda t=ticket: card_for(tg, t))
+            card = await wait(lambda t=ticket: card_for(tg, t))
+            await wait(lambda c=card: card_recorded(app, c["message_id"]))
 
         # Each card names the waiting look-alikes that came before it, and only those.
         assert "Похож" not in tg_text(_current(tg, 1))
