@@ -83,3 +83,58 @@ async def test_a_locked_database_is_waited_for_off_the_loop(
         ticker.cancel()
         other.close()
     assert _rows_seen_by_another_connection(tmp_path / "glashatai.db") == 1
+
+
+async def test_an_inline_transaction_holds_the_write_lock_from_its_start(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    """Its BEGIN IMMEDIATE is a plain call on the held connection (no statement round
+    through SQLAlchemy), and still takes the lock before the first statement."""
+    other = sqlite3.connect(tmp_path / "glashatai.db", isolation_level=None, timeout=0)
+    try:
+        async with sqlite_db.write(inline=True):
+            try:
+                other.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                refused = str(exc)
+            else:
+                other.execute("ROLLBACK")
+                refused = ""
+        assert refused == "database is locked"
+        other.execute("BEGIN IMMEDIATE")  # released at the commit
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
+async def test_queued_writes_of_an_inline_transaction_are_sent_before_its_commit(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    async with sqlite_db.write() as conn:
+        item_id = await store.enqueue(conn, _note("один"))
+    async with sqlite_db.write(inline=True) as conn:
+        await store.save_progress(conn, item_id, {"text0": [7]})  # queued, sent at the end
+    other = sqlite3.connect(tmp_path / "glashatai.db")
+    try:
+        (progress,) = other.execute("SELECT progress FROM outbox").fetchone()
+    finally:
+        other.close()
+    assert progress == '{"text0": [7]}'
+
+
+async def test_a_failing_queued_write_rolls_the_inline_transaction_back(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    async with sqlite_db.write() as conn:
+        item_id = await store.enqueue(conn, _note("один"))
+    try:
+        async with sqlite_db.write(inline=True) as conn:
+            await store.enqueue(conn, _note("два"))
+            # Not JSON: the queued UPDATE fails when it is sent, just before the commit.
+            await store.save_progress(conn, item_id, {"bad": object()})
+    except TypeError:
+        pass
+    assert _rows_seen_by_another_connection(tmp_path / "glashatai.db") == 1
+    async with sqlite_db.write(inline=True) as conn:  # the held connection still works
+        await store.enqueue(conn, _note("три"))
+    assert _rows_seen_by_another_connection(tmp_path / "glashatai.db") == 2

@@ -128,27 +128,58 @@ async def due_destinations(
             break
         if level <= Lane.INTERACTIVE.floor() and broadcasts is not None and broadcasts <= 0:
             break  # lower levels are broadcasts too
-        rows = await conn.execute(
-            _LEVEL_ROWS,
-            {
-                "level": level,
-                "platforms": list(platforms),
-                "now": now,
-                "limit": (limit - len(ids)) * 4 + 16 + len(busy),
-            },
+        broadcasts = await _from_level(
+            conn, platforms, now, level, (limit, ids, taken), broadcasts, len(busy)
         )
+    return ids
+
+
+async def _from_level(
+    conn: AsyncConnection,
+    platforms: Sequence[str],
+    now: datetime,
+    level: int,
+    wanted: tuple[int, list[int], set[tuple[str, str]]],
+    broadcasts: int | None,
+    busy: int,
+) -> int | None:
+    """Add to ``ids`` the next due row of free destinations at ``level``; return the
+    broadcasts still allowed.
+
+    Read in pages just over what is missing (a row of a busy or already taken destination
+    is skipped, so a page may come short of it), and no more rows in all than
+    ``READ_PER_ROW`` per row missing and the busy destinations: a level that deep in one
+    busy chat's backlog waits for the next claim. Every row read is a step of SQLite's
+    and a row for SQLAlchemy to build, so reading only what is needed is most of a
+    claim's saving when every destination is free.
+    """
+    limit, ids, taken = wanted
+    budget = (limit - len(ids)) * READ_PER_ROW + 16 + busy
+    after = 0
+    while len(ids) < limit and budget > 0:
+        page = min(budget, limit - len(ids) + min(busy, PAGE_SLACK) + 4)
+        params = {"level": level, "platforms": list(platforms), "now": now}
+        rows = (await conn.execute(_LEVEL_ROWS, {**params, "after": after, "limit": page})).all()
+        budget -= len(rows)
         for item_id, platform, destination in rows:
+            after = int(item_id)
             if (platform, destination) in taken:
                 continue
             if broadcasts is not None and level <= Lane.INTERACTIVE.floor():
                 if broadcasts <= 0:
-                    break
+                    return broadcasts
                 broadcasts -= 1
             taken.add((platform, destination))
             ids.append(int(item_id))
             if len(ids) >= limit:
-                break
-    return ids
+                return broadcasts
+        if len(rows) < page:
+            break  # the level has no more due rows
+    return broadcasts
+
+
+READ_PER_ROW = 4  # rows of a level read at most per row missing (plus the busy ones)
+PAGE_SLACK = 16  # a page's room for rows of busy destinations, at most
 
 
 # A row is due when next_attempt_at has passed; written as COALESCE so that the planner
@@ -158,7 +189,13 @@ _PENDING = state_is(OutboxState.PENDING)
 _ON = outbox.c.platform.in_(bindparam("platforms", expanding=True))
 _LEVEL_ROWS = (
     select(outbox.c.id, outbox.c.platform, outbox.c.destination)
-    .where(_PENDING, outbox.c.priority == bindparam("level"), _DUE, _ON)
+    .where(
+        _PENDING,
+        outbox.c.priority == bindparam("level"),
+        outbox.c.id > bindparam("after"),
+        _DUE,
+        _ON,
+    )
     .order_by(outbox.c.id)
     .limit(bindparam("limit"))
 )

@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import errno
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -86,6 +86,8 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
+        if inlinesqlite.runs_inline(conn.connection.driver_connection):
+            return  # the inline dialect's do_begin emits it, without a statement's round
         mode = "IMMEDIATE" if conn.get_execution_options().get("glashatai_write") else "DEFERRED"
         conn.exec_driver_sql(f"BEGIN {mode}")
 
@@ -132,18 +134,28 @@ class Database:
             conn: AsyncConnection | None = None
             if inline and self._inline:
                 try:
-                    conn = await stack.enter_async_context(self._begin_inline())
+                    conn = stack.enter_context(await self._begin_inline())
                 except OperationalError as exc:
                     if not locked(exc):
                         raise
-            if conn is None:
-                conn = await stack.enter_async_context(self._begin())
-            writebehind.begin(conn)
-            try:
+                else:
+                    with self._queued(conn):
+                        yield conn
+                        writebehind.flush_now(conn)  # inline: plain calls, nothing to await
+                    return
+            conn = await stack.enter_async_context(self._begin())
+            with self._queued(conn):
                 yield conn
                 await writebehind.flush(conn)
-            finally:
-                writebehind.end(conn)
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _queued(conn: AsyncConnection) -> Iterator[None]:
+        writebehind.begin(conn)
+        try:
+            yield
+        finally:
+            writebehind.end(conn)
 
     @asynccontextmanager
     async def _begin(self) -> AsyncIterator[AsyncConnection]:
@@ -156,12 +168,9 @@ class Database:
                     )
                 yield conn
 
-    @asynccontextmanager
-    async def _begin_inline(self) -> AsyncIterator[AsyncConnection]:
+    async def _begin_inline(self) -> contextlib.AbstractContextManager[AsyncConnection]:
         conn, driver = await self._inline_writer()
-        with inlinesqlite.inline(driver):
-            async with conn.begin():
-                yield conn
+        return _inline_transaction(conn, driver)
 
     async def _inline_writer(self) -> tuple[AsyncConnection, Any]:
         """The held connection of inline transactions; a fresh one if it was lost."""
@@ -197,6 +206,17 @@ class Database:
                 with contextlib.suppress(Exception):
                     await held[0].close()
         await self.engine.dispose()
+
+
+@contextlib.contextmanager
+def _inline_transaction(conn: AsyncConnection, driver: Any) -> Iterator[AsyncConnection]:
+    """Begin and end the held connection's transaction with plain calls: inline, its
+    BEGIN, COMMIT and ROLLBACK need no trip through SQLAlchemy's asyncio layer."""
+    with inlinesqlite.inline(driver):
+        sync = conn.sync_connection
+        assert sync is not None
+        with sync.begin():
+            yield conn
 
 
 def locked(exc: OperationalError) -> bool:

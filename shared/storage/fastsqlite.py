@@ -27,7 +27,7 @@ DRIVER = "glashatai"
 Outcome = tuple[Any, list[Any], int, int]
 
 
-def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> Outcome:
+def run_statement(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> Outcome:
     cursor = conn.cursor()
     try:
         if many:
@@ -73,7 +73,7 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         aio = self._connection
         async with self._adapt_connection._execute_mutex:
             outcome: Outcome = await aio._execute(
-                lambda: _run(aio._conn, operation, parameters, many)
+                lambda: run_statement(aio._conn, operation, parameters, many)
             )
         self._description, rows, self._rowcount, self._lastrowid = outcome
         self._rows = collections.deque(rows)

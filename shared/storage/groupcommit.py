@@ -29,6 +29,7 @@ Prepare = Callable[[AsyncConnection, list[Any]], Awaitable[None]]
 
 
 GATHER_TURNS = 16  # event-loop turns a batch may wait for more writes, while they come
+QUIET_TURNS = 2
 GATHER_SECONDS = 0.002  # and no longer than this: an answer's claim and mark wait in it
 
 
@@ -79,12 +80,14 @@ class GroupCommit:
         batch, or ``GATHER_SECONDS`` on a loop slow to turn)."""
         loop = asyncio.get_running_loop()
         until = loop.time() + GATHER_SECONDS
+        still = 0
         for _ in range(self.gather):
             waiting = len(self._queue)
             if waiting >= self.limit or loop.time() >= until:
                 return
             await asyncio.sleep(0)
-            if len(self._queue) == waiting:
+            still = still + 1 if len(self._queue) == waiting else 0
+            if still >= QUIET_TURNS:
                 return
 
     async def _commit(self, batch: list[tuple[Work, asyncio.Future[None], Any]]) -> None:

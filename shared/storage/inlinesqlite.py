@@ -20,14 +20,23 @@ here: while one runs, nothing else on the loop does.
 
 from __future__ import annotations
 
+import collections
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import aiosqlite
 from sqlalchemy.dialects import registry
+from sqlalchemy.util.concurrency import in_greenlet
 
-from shared.storage.fastsqlite import OneTripConnection, OneTripDbapi, OneTripDialect
+from shared.storage.fastsqlite import (
+    OneTripConnection,
+    OneTripCursor,
+    OneTripDbapi,
+    OneTripDialect,
+    run_statement,
+)
 
 DRIVER = "glashatai_inline"
 
@@ -69,11 +78,87 @@ def inline(driver_connection: Any) -> Iterator[None]:
         driver_connection.inline = False
 
 
+def _inline_sqlite(adapted: Any) -> sqlite3.Connection | None:
+    """The connection's own ``sqlite3`` connection while it runs inline, else None."""
+    aio = adapted._connection
+    if not getattr(aio, "inline", False):
+        return None
+    if not aio._running or not aio._connection:
+        raise ValueError("Connection closed")
+    conn: sqlite3.Connection = aio._conn
+    return conn
+
+
+class InlineCursor(OneTripCursor):
+    """Inline and called from plain code (not from inside SQLAlchemy's asyncio layer,
+    which requires its statements to await), a statement is a plain call too."""
+
+    __slots__ = ()
+
+    def execute(self, operation: Any, parameters: Any = None) -> Any:
+        raw = None if in_greenlet() else _inline_sqlite(self._adapt_connection)
+        if raw is None:
+            return super().execute(operation, parameters)
+        self._take(raw, operation, parameters, False)
+        return None
+
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
+        raw = None if in_greenlet() else _inline_sqlite(self._adapt_connection)
+        if raw is None:
+            return super().executemany(operation, seq_of_parameters)
+        self._take(raw, operation, seq_of_parameters, True)
+        return None
+
+    def _take(self, raw: sqlite3.Connection, operation: Any, parameters: Any, many: bool) -> None:
+        description, rows, self._rowcount, self._lastrowid = run_statement(
+            raw, operation, parameters, many
+        )
+        self._description = description
+        self._rows = collections.deque(rows)
+
+
+class InlineConnection(OneTripConnection):
+    """Inline, BEGIN, COMMIT and ROLLBACK are plain calls: no coroutine and no greenlet
+    switch, which cost more than SQLite's own work on them. (Statements still go through
+    the awaited path: SQLAlchemy's asyncio layer requires an await for them.)"""
+
+    __slots__ = ()
+    _cursor_cls = InlineCursor
+
+    def begin_immediate(self) -> bool:
+        """``BEGIN IMMEDIATE`` at once if the connection runs inline; False if it does not."""
+        raw = _inline_sqlite(self)
+        if raw is None:
+            return False
+        raw.execute("BEGIN IMMEDIATE")
+        return True
+
+    def commit(self) -> None:
+        raw = _inline_sqlite(self)
+        if raw is None:
+            super().commit()
+        else:
+            raw.commit()
+
+    def rollback(self) -> None:
+        raw = _inline_sqlite(self)
+        if raw is None:
+            super().rollback()
+        else:
+            raw.rollback()
+
+
+def runs_inline(driver_connection: Any) -> bool:
+    """True while the connection runs inline: its BEGIN is the dialect's, not an event's."""
+    return bool(getattr(driver_connection, "inline", False))
+
+
 class InlineDbapi(OneTripDbapi):
     def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
         # Opened on aiosqlite's thread; used from the loop's while inline.
         kw["check_same_thread"] = False
         adapted = super().connect(*arg, **kw)
+        adapted.__class__ = InlineConnection
         adapted._connection.__class__ = InlineAiosqlite  # type: ignore[assignment]
         return adapted
 
@@ -81,6 +166,15 @@ class InlineDbapi(OneTripDbapi):
 class InlineDialect(OneTripDialect):
     driver = DRIVER
     supports_statement_cache = True
+
+    def do_begin(self, dbapi_connection: Any) -> None:
+        # Only inline transactions begin here (always writes: the held connection serves
+        # nothing else); the engine's begin event emits the others' BEGIN.
+        # SQLAlchemy passes the pool's proxy of the connection.
+        adapted = getattr(dbapi_connection, "dbapi_connection", dbapi_connection)
+        inline = isinstance(adapted, InlineConnection)
+        if not (inline and adapted.begin_immediate()):
+            super().do_begin(dbapi_connection)  # type: ignore[no-untyped-call]
 
     @classmethod
     def import_dbapi(cls) -> InlineDbapi:

@@ -178,6 +178,13 @@ async def flush(conn: AsyncConnection) -> None:
         await conn.run_sync(lambda sync: queue.send(sync, None, inserts_only=False))
 
 
+def flush_now(conn: AsyncConnection) -> None:
+    """:func:`flush` for a connection whose calls need no await (an inline SQLite one)."""
+    queue = _queue(conn)
+    if queue and conn.sync_connection is not None:
+        queue.send(conn.sync_connection, None, inserts_only=False)
+
+
 async def insert(conn: AsyncConnection, table: Table, row: dict[str, Any]) -> None:
     """INSERT ``row`` into ``table``, now or with the transaction's other queued writes."""
     queue = _queue(conn)
