@@ -8,9 +8,9 @@ own, so one bad piece never takes the others with it.
 
 A batch is gathered before it starts: the writes of callers woken in the same turns of
 the event loop (the answers of several platform calls read in one poll, say) arrive a
-turn or two apart. The batch waits for the loop's next turn while it keeps growing, a few
-turns (and 2 ms) at most, so a lone write waits one turn and a burst goes out as one
-transaction.
+turn or two apart. The batch waits for the loop's next turns while it keeps growing, until
+two turns in a row bring nothing (and 16 turns or 2 ms at most), so a lone write waits two
+turns and a burst goes out as one transaction: a transaction costs far more than a turn.
 On SQLite the transaction then runs without yielding, and nothing could join it later.
 """
 
@@ -29,7 +29,7 @@ Prepare = Callable[[AsyncConnection, list[Any]], Awaitable[None]]
 
 
 GATHER_TURNS = 16  # event-loop turns a batch may wait for more writes, while they come
-QUIET_TURNS = 2
+QUIET_TURNS = 2  # turns in a row with no new write that end the gathering
 GATHER_SECONDS = 0.002  # and no longer than this: an answer's claim and mark wait in it
 
 
@@ -76,8 +76,9 @@ class GroupCommit:
             raise
 
     async def _gather(self) -> None:
-        """Let the loop turn while writes keep arriving (up to ``gather`` turns, a full
-        batch, or ``GATHER_SECONDS`` on a loop slow to turn)."""
+        """Let the loop turn while writes keep arriving (until ``QUIET_TURNS`` turns bring
+        none, up to ``gather`` turns, a full batch, or ``GATHER_SECONDS`` on a loop slow
+        to turn)."""
         loop = asyncio.get_running_loop()
         until = loop.time() + GATHER_SECONDS
         still = 0
