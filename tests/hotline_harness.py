@@ -167,8 +167,8 @@ async def card_recorded(app: App, message_id: int) -> bool:
     """The app has recorded the card's send (its messages are mapped to the question).
 
     The fake shows a card as soon as it accepts the call; the app records the outcome a
-    moment later. A button pressed in between finds no card to edit (a person can't press
-    that fast; a test can), so tests press once this is true.
+    moment later. A button pressed in between has its card refresh owed until then
+    (``test_card_refresh_owed``); tests about anything else press once this is true.
     """
     async with app.services.db.read() as conn:
         return await card_store.question_of_message(conn, ADMIN_CHAT, message_id) is not None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from config.settings import ADMIN_PLATFORM, Settings
@@ -28,10 +28,12 @@ from shared.outbox.model import OutboxItem, OutboxMessage
 from shared.outbox.payload import Button, MessagePayload, edit, message
 from shared.richtext import Block, Document, Span, from_plain, paragraph
 from shared.storage import citizens
-from shared.storage.schema import card_messages
+from shared.storage.schema import card_messages, card_refresh_owed
 from shared.texts import Texts
 
 REASONS = ("offtopic", "rude", "duplicate", "spam")
+# A card send in these states has no known messages yet: a refresh meanwhile is owed.
+UNRECORDED = (OutboxState.PENDING, OutboxState.SENDING)
 
 
 def admin_chat(settings: Settings) -> str | None:
@@ -262,7 +264,9 @@ async def refresh(
     """Edit every copy of the question's card to show its current state.
 
     Each edit targets its card: it goes out after the card's earlier edits, against the
-    messages the card has by then, and skips the messages that already show this.
+    messages the card has by then, and skips the messages that already show this. A card
+    whose send is not recorded yet (queued, or its call out) has no known messages: its
+    refresh is owed, and made when the send's outcome is (:func:`take_owed`).
     """
     chat = admin_chat(settings)
     question = await repo.get(conn, question_id)
@@ -277,6 +281,7 @@ async def refresh(
     for row in rows:
         if row.role in ("text", "caption"):
             cards[row.card_outbox_id].append(row)
+    await _owe_unrecorded(conn, question_id, set(cards), reasons)
     if not cards:
         return
     doc, buttons = await render(conn, settings, texts, question, reasons=reasons)
@@ -301,6 +306,42 @@ async def refresh(
                 ref_id=question_id,
             ),
         )
+
+
+async def _owe_unrecorded(
+    conn: AsyncConnection, question_id: int, recorded: set[int], reasons: bool
+) -> None:
+    """Note a refresh owed to each of the question's cards whose send is under way."""
+    for item in await store.by_ref(conn, HotlineRef.CARD.value, question_id):
+        if item.id in recorded or item.state not in UNRECORDED:
+            continue
+        found = await conn.execute(
+            select(card_refresh_owed.c.reasons).where(card_refresh_owed.c.card_outbox_id == item.id)
+        )
+        if found.first() is None:
+            await conn.execute(
+                card_refresh_owed.insert().values(
+                    card_outbox_id=item.id, question_id=question_id, reasons=reasons
+                )
+            )
+        else:
+            await conn.execute(
+                update(card_refresh_owed)
+                .where(card_refresh_owed.c.card_outbox_id == item.id)
+                .values(reasons=reasons)
+            )
+
+
+async def take_owed(conn: AsyncConnection, card_outbox_id: int) -> bool | None:
+    """The refresh owed to this card, if any, forgotten as it is taken: whether it showed
+    the reasons to reject (None: nothing owed)."""
+    found = await conn.execute(
+        delete(card_refresh_owed)
+        .where(card_refresh_owed.c.card_outbox_id == card_outbox_id)
+        .returning(card_refresh_owed.c.reasons)
+    )
+    reasons = found.scalar_one_or_none()
+    return None if reasons is None else bool(reasons)
 
 
 async def question_of_message(conn: AsyncConnection, chat_id: int, message_id: int) -> int | None:
@@ -374,4 +415,13 @@ async def pending_cards(conn: AsyncConnection, chat: str, limit: int | None = No
 
 async def cancel_pending_cards(conn: AsyncConnection, question_id: int) -> None:
     """A card handed out by /next makes the queued one for the same question redundant."""
+    queued = [
+        item.id
+        for item in await store.by_ref(conn, HotlineRef.CARD.value, question_id)
+        if item.state is OutboxState.PENDING
+    ]
     await refs.cancel_by_ref(conn, HotlineRef.CARD.value, question_id)
+    if queued:  # never sent, never recorded: nothing will take their owed refreshes
+        await conn.execute(
+            delete(card_refresh_owed).where(card_refresh_owed.c.card_outbox_id.in_(queued))
+        )

@@ -508,11 +508,18 @@ async def denied(services: Services, actor: str, what: str) -> None:
 
 def hooks(services: Services) -> dict[str, Hook]:
     async def on_card(conn: AsyncConnection, item: OutboxItem) -> None:
+        owed = await cards.take_owed(conn, item.id)
         if item.state is OutboxState.SENT and item.ref_id is not None:
             await cards.remember(conn, item)
+            # The card shows the question as it was when queued: refreshed if it has
+            # moved on since, or if a refresh came while the card's messages were unknown.
             question = await repo.get(conn, item.ref_id)
-            if question is not None and question.status is not QuestionStatus.NEW:
-                await cards.refresh(conn, services.settings, services.texts, item.ref_id)
+            if question is not None and (
+                owed is not None or question.status is not QuestionStatus.NEW
+            ):
+                await cards.refresh(
+                    conn, services.settings, services.texts, item.ref_id, reasons=bool(owed)
+                )
         elif item.ref_id is not None:
             await repo.set_fields(conn, item.ref_id, carded=False)
 

@@ -265,6 +265,16 @@ card_messages = Table(
     Index(None, "question_id"),
 )
 
+# A card whose question changed while the card's own send was not yet recorded: which
+# messages make the card was not known, so its refresh waits here for the send's outcome.
+card_refresh_owed = Table(
+    "card_refresh_owed",
+    metadata,
+    Column("card_outbox_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("question_id", ForeignKey("questions.id"), nullable=False),
+    Column("reasons", Boolean, nullable=False, default=False),
+)
+
 # Similar questions: each question's lemma terms, an inverted index per hotline (candidates
 # are found by their rarer terms, not by scanning the hotline), and its grouping state.
 question_terms = Table(
