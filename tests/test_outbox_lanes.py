@@ -65,6 +65,9 @@ async def all_final(db: Database, ref_id: int = 1) -> refs.RefCounts | None:
     return None if waiting else counts
 
 
+CLAIM_SLACK = 4  # broadcast sends that may start between the answer's enqueue and its claim
+
+
 async def test_an_answer_does_not_wait_behind_a_broadcast(
     tmp_path: Path, sqlite_db: Database, tg: FakeTelegram
 ) -> None:
@@ -89,8 +92,10 @@ async def test_an_answer_does_not_wait_behind_a_broadcast(
         [item] = await settle(sqlite_db, [answer])
         assert item.state is OutboxState.SENT
         order = sent_to(tg)
-        # Only the broadcast's sends already under way may go before the answer.
-        assert order.index(CITIZEN) - before <= dispatcher.settings.workers
+        # Only the broadcast's sends already under way may go before the answer: those
+        # holding workers, and the few that start while the answer is being claimed (one
+        # every 33 ms at 30/s; on a loaded machine the claim may take a few of them).
+        assert order.index(CITIZEN) - before <= dispatcher.settings.workers + CLAIM_SLACK
         assert len(order) < len(chats)  # ... while most of the broadcast still waits
         counts = await wait(lambda: all_final(sqlite_db), timeout=30)
     assert counts.total(OutboxState.SENT) == len(chats)

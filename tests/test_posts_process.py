@@ -204,8 +204,13 @@ async def test_killed_mid_publishing_and_restarted_leaves_no_duplicate(
             assert on_channel == 1, (n, texts)
         else:
             assert on_channel <= 1
-            notices = [m.get("text") or "" for m in tg.messages(ADMIN_CHAT)]
-            assert any(f"Пост №{n + 1} (Telegram): неизвестно" in t for t in notices)
+            # The notice to the office is queued with the outcome and sent after it.
+            await wait(lambda n=n: unknown_noticed(tg, n + 1), timeout=30)
+
+
+def unknown_noticed(tg: FakeTelegram, post_id: int) -> bool:
+    notices = [m.get("text") or "" for m in tg.messages(ADMIN_CHAT)]
+    return any(f"Пост №{post_id} (Telegram): неизвестно" in t for t in notices)
 
 
 @pytest.mark.parametrize(
