@@ -9,6 +9,7 @@ that window: the card must still come to show what the press changed.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -54,12 +55,22 @@ async def card_in_flight(app: App, tg: FakeTelegram) -> dict[str, object]:
     return (await wait(lambda: cards(tg)))[0]
 
 
-async def pressed(app: App, tg: FakeTelegram, card: dict[str, object], label: str) -> None:
+async def pressed(tg: FakeTelegram, card: dict[str, object], label: str) -> None:
     """Press the card's button and wait until the app has answered the press."""
     before = len(tg.answered_callbacks())
     message_id = int(str(card["message_id"]))
     tg.callback(MODERATOR, message_id, ADMIN_CHAT, tg_buttons(card)[label])
     await wait(lambda: len(tg.answered_callbacks()) > before)
+
+
+async def showing(tg: FakeTelegram, message_id: int, label: str) -> dict[str, Any]:
+    """The card once it shows a button labelled ``label`` (after the held answer came)."""
+
+    def shown() -> dict[str, Any] | None:
+        card = tg.message(ADMIN_CHAT, message_id) or {}
+        return card if label in tg_buttons(card) else None
+
+    return await wait(shown, timeout=HELD + 10)
 
 
 async def test_a_press_before_the_card_is_recorded_reaches_the_card(
@@ -68,18 +79,12 @@ async def test_a_press_before_the_card_is_recorded_reaches_the_card(
     async with running(tmp_path, tg) as app:
         card = await card_in_flight(app, tg)
         message_id = int(str(card["message_id"]))
-        await pressed(app, tg, card, "Отклонить")
+        await pressed(tg, card, "Отклонить")
         # The press landed inside the window: the card's messages were still unknown.
         assert not await card_recorded(app, message_id)
         assert len(await owed_cards(app)) == 1
         # Once the held answer arrives the card is recorded and edited to the reasons.
-        shown = await wait(
-            lambda: (
-                "Спам" in tg_buttons(tg.message(ADMIN_CHAT, message_id) or {})
-                and tg.message(ADMIN_CHAT, message_id)
-            ),
-            timeout=HELD + 10,
-        )
+        shown = await showing(tg, message_id, "Спам")
         assert "← Назад" in tg_buttons(shown)
         assert await card_recorded(app, message_id)
         await wait(lambda: outbox_idle(app.services.db))
@@ -92,15 +97,9 @@ async def test_a_toggle_before_the_card_is_recorded_is_shown_once_it_is(
     async with running(tmp_path, tg) as app:
         card = await card_in_flight(app, tg)
         message_id = int(str(card["message_id"]))
-        await pressed(app, tg, card, "Для публикации")
+        await pressed(tg, card, "Для публикации")
         assert not await card_recorded(app, message_id)
-        shown = await wait(
-            lambda: (
-                "Убрать из публикации" in tg_buttons(tg.message(ADMIN_CHAT, message_id) or {})
-                and tg.message(ADMIN_CHAT, message_id)
-            ),
-            timeout=HELD + 10,
-        )
+        shown = await showing(tg, message_id, "Убрать из публикации")
         assert "Взять" in tg_buttons(shown)
         assert tg_text(shown).startswith(tg_text(card).split("\n")[0])
         await wait(lambda: outbox_idle(app.services.db))

@@ -4,6 +4,7 @@ send is enqueued in the same transaction as the record it belongs to."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -119,19 +120,26 @@ async def due_destinations(
     ``(state, priority, id)`` index and stops at its LIMIT, however many rows wait (an
     ORDER BY priority DESC, id would sort all the rows of a 100,000-row broadcast).
     """
-    ids: list[int] = []
-    taken: set[tuple[str, str]] = set(busy)
+    picking = _Picking(limit, [], set(busy), len(busy))
     level: int | None = None
-    while len(ids) < limit:
+    while len(picking.ids) < limit:
         level = await _next_level(conn, platforms, now, level)
         if level is None:
             break
         if level <= Lane.INTERACTIVE.floor() and broadcasts is not None and broadcasts <= 0:
             break  # lower levels are broadcasts too
-        broadcasts = await _from_level(
-            conn, platforms, now, level, (limit, ids, taken), broadcasts, len(busy)
-        )
-    return ids
+        broadcasts = await _from_level(conn, platforms, now, level, picking, broadcasts)
+    return picking.ids
+
+
+@dataclass
+class _Picking:
+    """What a claim is picking: up to ``limit`` ids, one per destination not ``taken``."""
+
+    limit: int
+    ids: list[int]
+    taken: set[tuple[str, str]]
+    busy: int  # destinations busy when the claim began
 
 
 async def _from_level(
@@ -139,12 +147,11 @@ async def _from_level(
     platforms: Sequence[str],
     now: datetime,
     level: int,
-    wanted: tuple[int, list[int], set[tuple[str, str]]],
+    picking: _Picking,
     broadcasts: int | None,
-    busy: int,
 ) -> int | None:
-    """Add to ``ids`` the next due row of free destinations at ``level``; return the
-    broadcasts still allowed.
+    """Add to the picked ids the next due row of free destinations at ``level``; return
+    the broadcasts still allowed.
 
     Read in pages just over what is missing (a row of a busy or already taken destination
     is skipped, so a page may come short of it), and no more rows in all than
@@ -153,7 +160,7 @@ async def _from_level(
     and a row for SQLAlchemy to build, so reading only what is needed is most of a
     claim's saving when every destination is free.
     """
-    limit, ids, taken = wanted
+    limit, ids, taken, busy = picking.limit, picking.ids, picking.taken, picking.busy
     budget = (limit - len(ids)) * READ_PER_ROW + 16 + busy
     after = 0
     while len(ids) < limit and budget > 0:
