@@ -5,7 +5,10 @@
    Twice: with the fake in this process (its thread takes a share of the one interpreter
    lock, a cost both sides pay per message), and with the fake in a process of its own, as
    a real platform is: then each side's figure is its own work alone, and the share is
-   the plainer measure of what the outbox costs beside a bare bot.
+   the plainer measure of what the outbox costs beside a bare bot. Each run also reports
+   this process's CPU time per message over its timed part (the fake's thread included
+   when it runs here): steadier than the rates on a noisy machine, and with the fake apart
+   the cost of each side's own work.
 2. Real limits on: 1,000 messages to 1,000 private chats; the rate as a share of the
    30/s limit, and how many 429s the fake returned and how many rows ended `failed`.
 3. A broadcast enqueued: 100,000 rows with ``enqueue_many`` (batches of 200) while another
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import itertools
 import statistics
 import subprocess
@@ -107,7 +111,8 @@ async def platform_apart() -> AsyncIterator[Platform]:
         proc.wait(timeout=10)
 
 
-async def bare_bot(bot: Bot, chats: list[int]) -> float:
+async def bare_bot(bot: Bot, chats: list[int]) -> tuple[float, float]:
+    """Messages/s, and this process's CPU seconds meanwhile."""
     queue: asyncio.Queue[int] = asyncio.Queue()
     for chat in chats:
         queue.put_nowait(chat)
@@ -123,15 +128,16 @@ async def bare_bot(bot: Bot, chats: list[int]) -> float:
                 link_preview_options=preview,
             )
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(worker() for _ in range(WORKERS)))
-    return len(chats) / (time.perf_counter() - started)
+    return len(chats) / (time.perf_counter() - started), time.process_time() - cpu
 
 
 async def outbox_run(
     settings: Settings, db: Database, chats: list[int], platform: Platform
-) -> tuple[float, dict[str, int]]:
-    """Enqueue one message per chat, then drain them. Timed until every row is recorded:
+) -> tuple[float, float, dict[str, int]]:
+    """Enqueue one message per chat, then drain them: messages/s, this process's CPU
+    seconds meanwhile, and the rows' states. Timed until every row is recorded:
     the fake's request counter (read in memory, or over its control API when it runs
     apart) says when the calls are in, then rows are
     counted per state until none waits (polling the database all along would slow the
@@ -165,12 +171,12 @@ async def outbox_run(
 
     async with running_outbox(db, settings, ["telegram"]):
         # Timed from the dispatcher's start, as the bare bot is timed once it is made.
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         await wait(calls_in, 3600, interval=0.02)
         counts = await wait(done, 3600, interval=0.01)
-    elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     states = {state.value: n for (_, state), n in counts.states.items()}
-    return len(chats) / elapsed, states
+    return len(chats) / elapsed, cpu, states
 
 
 async def writer(db: Database, stop: asyncio.Event) -> tuple[float, float]:
@@ -233,6 +239,10 @@ async def limits_off(messages: int, rounds: int, where: str) -> None:
     has as many first runs as second ones, and the medians compare like with like.
     """
     start = platform_here if where == "here" else platform_apart
+    # As the app does once started (bots.heap): else a full collection walks every module
+    # loaded, a ~180 ms pause that lands in whichever run is going (measured: the outbox's).
+    gc.collect()
+    gc.freeze()
     with tempfile.TemporaryDirectory() as tmp:
         async with start() as platform:
             await compare(platform, Path(tmp), messages, rounds, where)
@@ -253,36 +263,46 @@ async def compare(platform: Platform, tmp: Path, messages: int, rounds: int, whe
     db = Database(f"sqlite+aiosqlite:///{tmp}/fast-{where}.db")
     await upgrade(db)
     rates: dict[str, list[float]] = {"bare": [], "outbox": []}
+    cpu: dict[str, list[float]] = {"bare": [], "outbox": []}
     place = "in this process" if where == "here" else "in a process of its own"
     print(f"limits off, the fake {place}: {messages} messages a run, {WORKERS} workers:")
     for round_ in range(rounds):
         chats = {side: [next(fresh) for _ in range(messages)] for side in rates}
         await platform.add_users([*chats["bare"], *chats["outbox"]])
         for side in ("bare", "outbox") if round_ % 2 == 0 else ("outbox", "bare"):
-            rates[side].append(await one_side(side, settings, db, chats[side], platform))
+            rate, seconds = await one_side(side, settings, db, chats[side], platform)
+            rates[side].append(rate)
+            cpu[side].append(seconds / messages * 1e6)
         bare, outbox = rates["bare"][-1], rates["outbox"][-1]
         print(
             f"  round {round_ + 1}: bare {bare:7.1f} msg/s, "
-            f"outbox {outbox:7.1f} msg/s ({outbox / bare:.0%})"
+            f"outbox {outbox:7.1f} msg/s ({outbox / bare:.0%}); CPU per message: "
+            f"bare {cpu['bare'][-1]:.0f} µs, outbox {cpu['outbox'][-1]:.0f} µs"
         )
     await db.dispose()
     bare, rate = statistics.median(rates["bare"]), statistics.median(rates["outbox"])
     print(f"  bare aiogram bot   {bare:8.1f} msg/s  (median)")
     print(f"  outbox (SQLite)    {rate:8.1f} msg/s  (median; {rate / bare:.0%} of bare)")
+    bare_cpu, outbox_cpu = statistics.median(cpu["bare"]), statistics.median(cpu["outbox"])
+    print(
+        f"  CPU per message    bare {bare_cpu:.0f} µs, outbox {outbox_cpu:.0f} µs "
+        f"(medians; bare / outbox {bare_cpu / outbox_cpu:.2f})"
+    )
 
 
 async def one_side(
     side: str, settings: Settings, db: Database, chats: list[int], platform: Platform
-) -> float:
+) -> tuple[float, float]:
+    """One side's messages/s and CPU seconds."""
     if side == "bare":
         bot = make_bot(settings.telegram)
         try:
             return await bare_bot(bot, chats)
         finally:
             await bot.session.close()
-    rate, states = await outbox_run(settings, db, chats, platform)
+    rate, cpu, states = await outbox_run(settings, db, chats, platform)
     assert states == {OutboxState.SENT.value: len(chats)}, states
-    return rate
+    return rate, cpu
 
 
 async def main(messages: int, limited: int, rows: int, rounds: int, fake: str) -> None:
@@ -308,7 +328,7 @@ async def limits_on(limited: int) -> None:
         db = Database(f"sqlite+aiosqlite:///{tmp}/limited.db")
         await upgrade(db)
         platform = Platform(tg.base_url, tg.token, fake=tg)
-        rate, states = await outbox_run(settings, db, chats, platform)
+        rate, _, states = await outbox_run(settings, db, chats, platform)
         await db.dispose()
         stats = tg.stats()
         limit = settings.outbox.telegram_global_per_second
