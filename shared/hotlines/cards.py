@@ -315,20 +315,16 @@ async def _owe_unrecorded(
     for item in await store.by_ref(conn, HotlineRef.CARD.value, question_id):
         if item.id in recorded or item.state not in UNRECORDED:
             continue
-        found = await conn.execute(
-            select(card_refresh_owed.c.reasons).where(card_refresh_owed.c.card_outbox_id == item.id)
+        changed = await conn.execute(
+            update(card_refresh_owed)
+            .where(card_refresh_owed.c.card_outbox_id == item.id)
+            .values(reasons=reasons)
         )
-        if found.first() is None:
+        if changed.rowcount == 0:
             await conn.execute(
                 card_refresh_owed.insert().values(
                     card_outbox_id=item.id, question_id=question_id, reasons=reasons
                 )
-            )
-        else:
-            await conn.execute(
-                update(card_refresh_owed)
-                .where(card_refresh_owed.c.card_outbox_id == item.id)
-                .values(reasons=reasons)
             )
 
 

@@ -96,25 +96,26 @@ class InlineCursor(OneTripCursor):
     __slots__ = ()
 
     def execute(self, operation: Any, parameters: Any = None) -> Any:
-        raw = None if in_greenlet() else _inline_sqlite(self._adapt_connection)
-        if raw is None:
+        if not self._took(operation, parameters, False):
             return super().execute(operation, parameters)
-        self._take(raw, operation, parameters, False)
         return None
 
     def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
-        raw = None if in_greenlet() else _inline_sqlite(self._adapt_connection)
-        if raw is None:
+        if not self._took(operation, seq_of_parameters, True):
             return super().executemany(operation, seq_of_parameters)
-        self._take(raw, operation, seq_of_parameters, True)
         return None
 
-    def _take(self, raw: sqlite3.Connection, operation: Any, parameters: Any, many: bool) -> None:
+    def _took(self, operation: Any, parameters: Any, many: bool) -> bool:
+        """Run the statement with a plain call if it may be one; False if it may not."""
+        raw = None if in_greenlet() else _inline_sqlite(self._adapt_connection)
+        if raw is None:
+            return False
         description, rows, self._rowcount, self._lastrowid = run_statement(
             raw, operation, parameters, many
         )
         self._description = description
         self._rows = collections.deque(rows)
+        return True
 
 
 class InlineConnection(OneTripConnection):
