@@ -155,6 +155,109 @@ def pct(values: list[float], share: float) -> float:
     return ordered[max(0, round(len(ordered) * share) - 1)]
 
 
+def warm_up(tg: FakeTelegram, db: Path, asker: int) -> None:
+    """Idle means running with the hotline warmed up: one question (its card, the lemma
+    dictionaries) before the alert, as in bench_memory."""
+    tg.user_message(asker, text="Когда дадут свет?")
+    while query(db, "SELECT count(*) FROM outbox WHERE ref_type = 'card'")[0][0] < 1:
+        time.sleep(0.1)
+    time.sleep(5)
+
+
+def enqueue_with_intake(
+    tmp: Path, env: dict[str, str], tg: FakeTelegram, db: Path, askers: list[int]
+) -> tuple[float, float]:
+    """The askers write while the CLI queues the notices: seconds for the enqueue, and
+    for their questions to be stored."""
+    enqueue_started = time.time()
+    cli = send_alert(tmp, env)
+    asked_at = time.time()
+    for user_id in askers:
+        tg.user_message(user_id, text=f"Когда дадут свет в доме {user_id}?")
+    while query(db, "SELECT count(*) FROM questions")[0][0] < len(askers) + 1:
+        time.sleep(0.05)
+    intake_seconds = time.time() - asked_at
+    _out, err = cli.communicate(timeout=1800)
+    if cli.returncode != 0:
+        raise RuntimeError(f"alert send failed: {err}")
+    return time.time() - enqueue_started, intake_seconds
+
+
+def first_notice_at(db: Path) -> float:
+    """When the first notice was delivered: the window starts there."""
+    first: list[tuple[object, ...]] = []
+    while not first or first[0][0] is None:
+        first = query(
+            db, "SELECT min(sent_at) FROM outbox WHERE ref_type = 'alert' AND state='sent'"
+        )
+        time.sleep(0.2)
+    return epoch(first[0][0])
+
+
+class Answering:
+    """The moderator answers each card as soon as it is in the admin chat; an answer's
+    time runs from that reply to its row ``sent``."""
+
+    def __init__(self, tg: FakeTelegram, db: Path) -> None:
+        self.tg, self.db = tg, db
+        self.replied: dict[int, float] = {}
+        self.latencies: dict[int, float] = {}
+        self.handled: dict[int, float] = {}  # the reply to its answer's row queued
+
+    def reply_to_new_cards(self) -> None:
+        cards = query(
+            self.db, "SELECT ref_id, result FROM outbox WHERE ref_type = 'card' AND state = 'sent'"
+        )
+        for question_id, result in cards:
+            qid = int(str(question_id))
+            if qid in self.replied or result is None:
+                continue
+            made = Delivered.from_dict(json.loads(str(result)))
+            if made is None or not made.ids():
+                continue
+            self.replied[qid] = time.time()
+            self.tg.user_message(
+                MODERATOR,
+                ADMIN_CHAT,
+                text=f"Ответ на вопрос {qid}: свет дадут к 18:00.",
+                reply_to_message_id=int(made.ids()[0]),
+            )
+
+    def collect_delivered(self) -> None:
+        answers = query(
+            self.db,
+            "SELECT a.question_id, o.sent_at, o.created_at FROM answers a JOIN outbox o"
+            " ON o.ref_type = 'answer' AND o.ref_id = a.id WHERE o.state = 'sent'",
+        )
+        for question_id, sent_at, created_at in answers:
+            qid = int(str(question_id))
+            if qid in self.replied and qid not in self.latencies:
+                self.latencies[qid] = epoch(sent_at) - self.replied[qid]
+                self.handled[qid] = epoch(created_at) - self.replied[qid]
+
+    def until(self, deadline: float) -> None:
+        while time.time() < deadline:
+            self.reply_to_new_cards()
+            self.collect_delivered()
+            time.sleep(0.1)
+
+    def figures(self) -> dict[str, object]:
+        times, handled = list(self.latencies.values()), list(self.handled.values())
+        return {
+            "answers_measured": len(times),
+            "answer_p50": round(statistics.median(times), 3) if times else None,
+            "answer_p95": round(pct(times, 0.95), 3) if times else None,
+            "answer_max": round(max(times), 3) if times else None,
+            "answer_queued_p50": round(statistics.median(handled), 3) if handled else None,
+        }
+
+
+def sent_between(db: Path, where: str, t0: float, t1: float) -> int:
+    bounds = (datetime.fromtimestamp(t, UTC).replace(tzinfo=None).isoformat(" ") for t in (t0, t1))
+    sql = f"SELECT count(*) FROM outbox WHERE {where} AND state = 'sent'"
+    return int(str(query(db, sql + " AND sent_at >= ? AND sent_at < ?", *bounds)[0][0]))
+
+
 def telegram(subscribers: int, window: float) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as name, FakeTelegram(limits=True) as tg:
         tmp, db = Path(name), Path(name) / "glashatai.db"
@@ -167,93 +270,24 @@ def telegram(subscribers: int, window: float) -> dict[str, object]:
         proc = start_app(tmp, env)
         try:
             askers = [TG_BASE + subscribers + i for i in range(ASKERS)]
-            # Idle means running with the hotline warmed up: one question (its card, the
-            # lemma dictionaries) before the alert, as in bench_memory.
-            tg.user_message(askers[0], text="Когда дадут свет?")
-            while query(db, "SELECT count(*) FROM outbox WHERE ref_type = 'card'")[0][0] < 1:
-                time.sleep(0.1)
-            time.sleep(5)
+            warm_up(tg, db, askers[0])
             idle = hwm_kib(proc.pid)
-            # Intake during the enqueue: the askers write while the CLI queues 100,000 rows.
-            enqueue_started = time.time()
-            cli = send_alert(tmp, env)
-            asked_at = time.time()
-            for user_id in askers[1:]:
-                tg.user_message(user_id, text=f"Когда дадут свет в доме {user_id}?")
-            while query(db, "SELECT count(*) FROM questions")[0][0] < ASKERS:
-                time.sleep(0.05)
-            intake_seconds = time.time() - asked_at
-            _out, err = cli.communicate(timeout=1800)
-            if cli.returncode != 0:
-                raise RuntimeError(f"alert send failed: {err}")
-            enqueue_seconds = time.time() - enqueue_started
-            # The window starts with the first notice delivered.
-            first: list[tuple[object, ...]] = []
-            while not first or first[0][0] is None:
-                first = query(
-                    db, "SELECT min(sent_at) FROM outbox WHERE ref_type = 'alert' AND state='sent'"
-                )
-                time.sleep(0.2)
-            t0 = epoch(first[0][0])
-            replied: dict[int, float] = {}
-            latencies: dict[int, float] = {}
-            handled: dict[int, float] = {}  # the reply to its answer's row queued
-            while time.time() < t0 + window:
-                cards = query(
-                    db,
-                    "SELECT ref_id, result FROM outbox WHERE ref_type = 'card' AND state = 'sent'",
-                )
-                for question_id, result in cards:
-                    qid = int(str(question_id))
-                    if qid in replied or result is None:
-                        continue
-                    made = Delivered.from_dict(json.loads(str(result)))
-                    if made is None or not made.ids():
-                        continue
-                    message_id = int(made.ids()[0])
-                    replied[qid] = time.time()
-                    tg.user_message(
-                        MODERATOR,
-                        ADMIN_CHAT,
-                        text=f"Ответ на вопрос {qid}: свет дадут к 18:00.",
-                        reply_to_message_id=message_id,
-                    )
-                answers = query(
-                    db,
-                    "SELECT a.question_id, o.sent_at, o.created_at FROM answers a JOIN outbox o"
-                    " ON o.ref_type = 'answer' AND o.ref_id = a.id WHERE o.state = 'sent'",
-                )
-                for question_id, sent_at, created_at in answers:
-                    qid = int(str(question_id))
-                    if qid in replied and qid not in latencies:
-                        latencies[qid] = epoch(sent_at) - replied[qid]
-                        handled[qid] = epoch(created_at) - replied[qid]
-                time.sleep(0.1)
+            enqueue_seconds, intake_seconds = enqueue_with_intake(tmp, env, tg, db, askers[1:])
+            t0 = first_notice_at(db)
+            answering = Answering(tg, db)
+            answering.until(t0 + window)
             peak = hwm_kib(proc.pid)
-            in_window = query(
-                db,
-                "SELECT count(*) FROM outbox WHERE ref_type = 'alert' AND state = 'sent'"
-                " AND sent_at >= ? AND sent_at < ?",
-                datetime.fromtimestamp(t0, UTC).replace(tzinfo=None).isoformat(" "),
-                datetime.fromtimestamp(t0 + window, UTC).replace(tzinfo=None).isoformat(" "),
-            )[0][0]
+            in_window = sent_between(db, "ref_type = 'alert'", t0, t0 + window)
             # Everything the bot sent in the window (notices, answers, cards, their edits):
             # the limit is the bot's, and the broadcast gets what the interactive lane leaves.
-            everything = query(
-                db,
-                "SELECT count(*) FROM outbox WHERE platform = 'telegram' AND state = 'sent'"
-                " AND sent_at >= ? AND sent_at < ?",
-                datetime.fromtimestamp(t0, UTC).replace(tzinfo=None).isoformat(" "),
-                datetime.fromtimestamp(t0 + window, UTC).replace(tzinfo=None).isoformat(" "),
-            )[0][0]
+            everything = sent_between(db, "platform = 'telegram'", t0, t0 + window)
             failed = query(
                 db, "SELECT count(*) FROM outbox WHERE ref_type = 'alert' AND state = 'failed'"
             )[0][0]
         finally:
             stop_app(proc)
         too_many = len([r for r in tg.requests() if r.get("status") == 429])
-    rate = int(str(in_window)) / window
-    times = list(latencies.values())
+    rate = in_window / window
     return {
         "subscribers": subscribers,
         "enqueue_seconds": round(enqueue_seconds, 1),
@@ -263,14 +297,10 @@ def telegram(subscribers: int, window: float) -> dict[str, object]:
         "notices_in_window": in_window,
         "rate": round(rate, 2),
         "share_of_30": round(rate / 30, 3),
-        "all_sends_share_of_30": round(int(str(everything)) / window / 30, 3),
+        "all_sends_share_of_30": round(everything / window / 30, 3),
         "http_429": too_many,
         "failed_rows": failed,
-        "answers_measured": len(times),
-        "answer_p50": round(statistics.median(times), 3) if times else None,
-        "answer_p95": round(pct(times, 0.95), 3) if times else None,
-        "answer_max": round(max(times), 3) if times else None,
-        "answer_queued_p50": round(statistics.median(handled.values()), 3) if handled else None,
+        **answering.figures(),
         "idle_hwm_mib": round(idle / 1024, 1),
         "peak_hwm_mib": round(peak / 1024, 1),
         "peak_over_idle": round(peak / idle - 1, 3) if idle else None,

@@ -6,6 +6,8 @@ import hashlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from aiogram import Bot
@@ -136,6 +138,53 @@ def shown_digest(
     keys = markup.model_dump_json(exclude_none=True) if markup else ""
     raw = json.dumps([kind, html, keys, preview], ensure_ascii=False)
     return hashlib.sha256(raw.encode()).hexdigest()[:24]
+
+
+@dataclass
+class _Sending:
+    """One send's messages as its steps make them: ids, roles and what each shows."""
+
+    chat: int | str
+    payload: MessagePayload
+    markup: InlineKeyboardMarkup | None
+    fits_caption: bool  # the text fits under the first media as its caption
+    caption_used: bool = False
+    ids: list[int] = field(default_factory=list)
+    roles: list[Role] = field(default_factory=list)
+    shown: dict[str, str] = field(default_factory=dict)
+
+    def reply(self) -> ReplyParameters | None:
+        """What the next message replies to: only the first one replies."""
+        if not self.payload.reply_to or self.ids:
+            return None
+        return ReplyParameters(message_id=self.payload.reply_to, allow_sending_without_reply=True)
+
+    def take_caption(self, size: int) -> tuple[str | None, InlineKeyboardMarkup | None]:
+        """The caption for a media group of ``size``, if it is the one to carry the text,
+        and the buttons it carries (a lone media's only: albums take none)."""
+        if self.caption_used or not self.fits_caption or (size > 1 and self.payload.buttons):
+            return None, None
+        self.caption_used = True
+        return to_html(self.payload.doc), self.markup if size == 1 else None
+
+    def add_media(
+        self, sent: list[int], caption: str | None, markup: InlineKeyboardMarkup | None
+    ) -> None:
+        roles = [Role.MEDIA] * len(sent)
+        if caption is not None:
+            roles[0] = Role.CAPTION
+            self.shown[str(sent[0])] = shown_digest("caption", caption, markup)
+        self.ids.extend(sent)
+        self.roles.extend(roles)
+
+    def add_text(self, sent: list[int], digest: str) -> None:
+        self.shown[str(sent[0])] = digest
+        self.ids.extend(sent)
+        self.roles.extend(Role.TEXT for _ in sent)
+
+    def delivered(self) -> Delivered:
+        url = public_link(self.chat, self.ids[0]) if self.ids else None
+        return made(self.chat, self.ids, self.roles, self.shown, url)
 
 
 async def outcome_of(call: Awaitable[Any], chat: int | str) -> Any:
@@ -270,120 +319,119 @@ class TelegramSender:
         )
 
     async def _send(self, chat: int | str, p: MessagePayload, delivery: Delivery) -> Delivered:
-        markup = keyboard(p.buttons)
-        reply = (
-            ReplyParameters(message_id=p.reply_to, allow_sending_without_reply=True)
-            if p.reply_to
-            else None
-        )
-        preview = PREVIEWS[p.preview]
         items = await self._media(p.media)
-        photos = [m for m in items if m.kind == "photo"]
-        documents = [m for m in items if m.kind != "photo"]
         has_text = not p.doc.is_empty()
         # Only media take captions; the length is counted only when there are some.
         fits_caption = (
             bool(items) and has_text and visible_length(p.doc, utf16_len) <= CAPTION_LIMIT
         )
-        ids: list[int] = []
-        shown: dict[str, str] = {}
-        caption_used = False
-        roles: list[Role] = []
-
-        async def send_group(name: str, group: list[Media], kind: str) -> None:
-            nonlocal caption_used
-            caption = None
-            solo_markup = None
-            if not caption_used and fits_caption and (len(group) == 1 or not p.buttons):
-                caption = to_html(p.doc)
-                caption_used = True
-                solo_markup = markup if len(group) == 1 else None
-            if len(group) == 1:
-
-                async def one() -> dict[str, list[Any]]:
-                    common: dict[str, Any] = {
-                        "chat_id": chat,
-                        "caption": caption,
-                        "parse_mode": "HTML" if caption else None,
-                        "reply_markup": solo_markup,
-                        "reply_parameters": reply if not ids else None,
-                        "message_thread_id": p.thread_id,
-                    }
-                    if kind == "photo":
-                        msg = await self.bot.send_photo(photo=self._input(group[0]), **common)
-                    else:
-                        msg = await self.bot.send_document(document=self._input(group[0]), **common)
-                    return self._sent_media([msg])
-
-                sent_ids = await self._remember(group, await self._call(delivery, name, chat, one))
-                if caption is not None:
-                    shown[str(sent_ids[0])] = shown_digest("caption", caption, solo_markup)
-                ids.extend(sent_ids)
-                roles.append(Role.MEDIA if caption is None else Role.CAPTION)
-                return
-
-            async def album() -> dict[str, list[Any]]:
-                media: list[InputMediaPhoto | InputMediaDocument] = []
-                for index, m in enumerate(group):
-                    cap = caption if index == 0 else None
-                    mode = "HTML" if cap else None
-                    if kind == "photo":
-                        media.append(
-                            InputMediaPhoto(media=self._input(m), caption=cap, parse_mode=mode)
-                        )
-                    else:
-                        media.append(
-                            InputMediaDocument(media=self._input(m), caption=cap, parse_mode=mode)
-                        )
-                sent = await self.bot.send_media_group(
-                    chat_id=chat,
-                    media=media,  # type: ignore[arg-type]
-                    reply_parameters=reply if not ids else None,
-                    message_thread_id=p.thread_id,
-                )
-                return self._sent_media(sent)
-
-            done = await self._call(delivery, name, chat, album, cost=len(group))
-            sent_ids = await self._remember(group, done)
-            if caption is not None:
-                shown[str(sent_ids[0])] = shown_digest("caption", caption, None)
-            ids.extend(sent_ids)
-            roles.extend(Role.MEDIA for _ in sent_ids)
-            if caption is not None:
-                roles[-len(sent_ids)] = Role.CAPTION
-
-        for start in range(0, len(photos), 10):
-            await send_group(f"photos{start}", photos[start : start + 10], "photo")
-        for start in range(0, len(documents), 10):
-            await send_group(f"docs{start}", documents[start : start + 10], "document")
-
-        if has_text and not caption_used:
-            parts = chunks(p.doc)
-            for index, html in enumerate(parts):
-                last = index == len(parts) - 1
-
-                async def text(html: str = html, last: bool = last) -> list[int]:
-                    msg = await self.bot.send_message(
-                        chat_id=chat,
-                        text=html,
-                        parse_mode="HTML",
-                        link_preview_options=preview,
-                        reply_markup=markup if last else None,
-                        reply_parameters=reply if not ids else None,
-                        message_thread_id=p.thread_id,
-                    )
-                    return [msg.message_id]
-
-                sent = await self._call(delivery, f"text{index}", chat, text)
-                ids.extend(sent)
-                roles.extend(Role.TEXT for _ in sent)
-                shown[str(sent[0])] = shown_digest(
-                    "text", html, markup if last else None, p.preview
-                )
-        elif markup is not None and not caption_used:
+        sending = _Sending(chat, p, keyboard(p.buttons), fits_caption)
+        photos = [m for m in items if m.kind == "photo"]
+        documents = [m for m in items if m.kind != "photo"]
+        for prefix, kind, group in (("photos", "photo", photos), ("docs", "document", documents)):
+            for start in range(0, len(group), 10):
+                part = group[start : start + 10]
+                await self._send_media(sending, f"{prefix}{start}", part, kind, delivery)
+        if has_text and not sending.caption_used:
+            await self._send_texts(sending, delivery)
+        elif sending.markup is not None and not sending.caption_used:
             raise PermanentFailure("buttons need a text to go with")
-        url = public_link(chat, ids[0]) if ids else None
-        return made(chat, ids, roles, shown, url)
+        return sending.delivered()
+
+    async def _send_media(
+        self, sending: _Sending, name: str, group: list[Media], kind: str, delivery: Delivery
+    ) -> None:
+        """One photo or document alone, or up to ten as an album: one step."""
+        caption, markup = sending.take_caption(len(group))
+        chat, thread = sending.chat, sending.payload.thread_id
+        call: Callable[[], Awaitable[dict[str, list[Any]]]]
+        if len(group) == 1:
+            call = partial(
+                self._one_media, chat, group[0], kind, caption, markup, sending.reply(), thread
+            )
+        else:
+            call = partial(self._album, chat, group, kind, caption, sending.reply(), thread)
+        done = await self._call(delivery, name, chat, call, cost=len(group))
+        sending.add_media(await self._remember(group, done), caption, markup)
+
+    async def _one_media(
+        self,
+        chat: int | str,
+        media: Media,
+        kind: str,
+        caption: str | None,
+        markup: InlineKeyboardMarkup | None,
+        reply: ReplyParameters | None,
+        thread: int | None,
+    ) -> dict[str, list[Any]]:
+        common: dict[str, Any] = {
+            "chat_id": chat,
+            "caption": caption,
+            "parse_mode": "HTML" if caption else None,
+            "reply_markup": markup,
+            "reply_parameters": reply,
+            "message_thread_id": thread,
+        }
+        if kind == "photo":
+            msg = await self.bot.send_photo(photo=self._input(media), **common)
+        else:
+            msg = await self.bot.send_document(document=self._input(media), **common)
+        return self._sent_media([msg])
+
+    async def _album(
+        self,
+        chat: int | str,
+        group: Sequence[Media],
+        kind: str,
+        caption: str | None,
+        reply: ReplyParameters | None,
+        thread: int | None,
+    ) -> dict[str, list[Any]]:
+        media: list[InputMediaPhoto | InputMediaDocument] = []
+        for index, m in enumerate(group):
+            cap = caption if index == 0 else None
+            mode = "HTML" if cap else None
+            if kind == "photo":
+                media.append(InputMediaPhoto(media=self._input(m), caption=cap, parse_mode=mode))
+            else:
+                media.append(InputMediaDocument(media=self._input(m), caption=cap, parse_mode=mode))
+        sent = await self.bot.send_media_group(
+            chat_id=chat,
+            media=media,  # type: ignore[arg-type]
+            reply_parameters=reply,
+            message_thread_id=thread,
+        )
+        return self._sent_media(sent)
+
+    async def _send_texts(self, sending: _Sending, delivery: Delivery) -> None:
+        """The text in as many messages as it takes; the buttons go under the last."""
+        p, chat = sending.payload, sending.chat
+        parts = chunks(p.doc)
+        for index, html in enumerate(parts):
+            markup = sending.markup if index == len(parts) - 1 else None
+            call = partial(self._text, chat, html, p.preview, markup, sending.reply(), p.thread_id)
+            sent = await self._call(delivery, f"text{index}", chat, call)
+            sending.add_text(sent, shown_digest("text", html, markup, p.preview))
+
+    async def _text(
+        self,
+        chat: int | str,
+        html: str,
+        preview: bool,
+        markup: InlineKeyboardMarkup | None,
+        reply: ReplyParameters | None = None,
+        thread: int | None = None,
+    ) -> list[int]:
+        msg = await self.bot.send_message(
+            chat_id=chat,
+            text=html,
+            parse_mode="HTML",
+            link_preview_options=PREVIEWS[preview],
+            reply_markup=markup,
+            reply_parameters=reply,
+            message_thread_id=thread,
+        )
+        return [msg.message_id]
 
     async def _edit_post(
         self, chat: int | str, p: MessagePayload, before: Delivered, delivery: Delivery
@@ -417,69 +465,62 @@ class TelegramSender:
         kept: list[int] = []
         shown: dict[str, str] = {}
         for index, html in enumerate(parts):
-            last = index == len(parts) - 1
+            last_markup = markup if index == len(parts) - 1 else None
             is_caption = p.caption and index == 0
             digest = shown_digest(
                 "caption" if is_caption else "text",
                 html,
-                markup if last else None,
+                last_markup,
                 False if is_caption else p.preview,
             )
             if index < len(old) and p.shown.get(str(old[index])) == digest:
                 kept.append(old[index])  # it shows this already: an edit would change nothing
-                shown[str(old[index])] = digest
             elif index < len(old):
-                message_id = old[index]
-
-                async def edit(
-                    html: str = html,
-                    message_id: int = message_id,
-                    last: bool = last,
-                    index: int = index,
-                ) -> list[int]:
-                    try:
-                        if p.caption and index == 0:
-                            await self.bot.edit_message_caption(
-                                chat_id=chat,
-                                message_id=message_id,
-                                caption=html or None,
-                                parse_mode="HTML" if html else None,
-                                reply_markup=markup if last else None,
-                            )
-                        else:
-                            await self.bot.edit_message_text(
-                                chat_id=chat,
-                                message_id=message_id,
-                                text=html,
-                                parse_mode="HTML",
-                                link_preview_options=PREVIEWS[p.preview],
-                                reply_markup=markup if last else None,
-                            )
-                    except TelegramBadRequest as exc:
-                        if "message is not modified" not in exc.message:
-                            raise
-                    return [message_id]
-
-                kept.extend(await self._call(delivery, f"edit{index}", chat, edit))
-                shown[str(kept[-1])] = digest
+                call = partial(
+                    self._edit_one, chat, old[index], html, is_caption, p.preview, last_markup
+                )
+                kept.extend(await self._call(delivery, f"edit{index}", chat, call))
             else:
-
-                async def extra(html: str = html, last: bool = last) -> list[int]:
-                    msg = await self.bot.send_message(
-                        chat_id=chat,
-                        text=html,
-                        parse_mode="HTML",
-                        link_preview_options=PREVIEWS[p.preview],
-                        reply_markup=markup if last else None,
-                    )
-                    return [msg.message_id]
-
-                kept.extend(await self._call(delivery, f"extra{index}", chat, extra))
-                shown[str(kept[-1])] = digest
+                call = partial(self._text, chat, html, p.preview, last_markup)
+                kept.extend(await self._call(delivery, f"extra{index}", chat, call))
+            shown[str(kept[-1])] = digest
         for index, message_id in enumerate(old[len(parts) :]):
             await self._call(delivery, f"drop{index}", chat, self._deleter(chat, message_id))
         roles = [Role.CAPTION if p.caption and n == 0 else Role.TEXT for n in range(len(kept))]
         return made(chat, kept, roles, shown)
+
+    async def _edit_one(
+        self,
+        chat: int | str,
+        message_id: int,
+        html: str,
+        is_caption: bool,
+        preview: bool,
+        markup: InlineKeyboardMarkup | None,
+    ) -> list[int]:
+        """One message's new text or caption; one that already shows it is left as it is."""
+        try:
+            if is_caption:
+                await self.bot.edit_message_caption(
+                    chat_id=chat,
+                    message_id=message_id,
+                    caption=html or None,
+                    parse_mode="HTML" if html else None,
+                    reply_markup=markup,
+                )
+            else:
+                await self.bot.edit_message_text(
+                    chat_id=chat,
+                    message_id=message_id,
+                    text=html,
+                    parse_mode="HTML",
+                    link_preview_options=PREVIEWS[preview],
+                    reply_markup=markup,
+                )
+        except TelegramBadRequest as exc:
+            if "message is not modified" not in exc.message:
+                raise
+        return [message_id]
 
     def _deleter(self, chat: int | str, message_id: int) -> Callable[[], Awaitable[list[int]]]:
         return lambda: self._delete_one(chat, message_id)

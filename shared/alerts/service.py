@@ -102,33 +102,9 @@ async def create(
     body = text.strip()
     if not body:
         raise InvalidInput(services.texts("alerts.empty"))
-    now = utcnow()
     async with services.db.write() as conn:
-        result = await conn.execute(
-            alerts.insert()
-            .values(
-                topic=topic.key,
-                text=body,
-                media=[],
-                urgent=urgent,
-                state=AlertState.ENQUEUEING.value,
-                cursor=0,
-                queued=0,
-                skipped=0,
-                blocked=0,
-                created_by=actor,
-                created_at=now,
-            )
-            .returning(alerts.c.id)
-        )
-        alert_id = int(result.scalar_one())
-        if media_ids:
-            await conn.execute(
-                update(media_table)
-                .where(media_table.c.id.in_(list(media_ids)))
-                .values(owner_type=OWNER, owner_id=alert_id)
-            )
-        ids = list(media_ids) + await media.add_all(conn, OWNER, alert_id, photos)
+        alert_id = await _insert(conn, topic, body, urgent, actor)
+        ids = await _adopt_media(conn, alert_id, media_ids, photos)
         post_id = None
         if also_post:
             post_id = await _post(services, conn, alert_id, body, ids, urgent, actor)
@@ -147,6 +123,41 @@ async def create(
         await audit.record(conn, actor, "alert.create", "alert", alert_id, topic=topic.key)
     services.wake_outbox()
     return alert_id
+
+
+async def _insert(conn: AsyncConnection, topic: Topic, body: str, urgent: bool, actor: str) -> int:
+    result = await conn.execute(
+        alerts.insert()
+        .values(
+            topic=topic.key,
+            text=body,
+            media=[],
+            urgent=urgent,
+            state=AlertState.ENQUEUEING.value,
+            cursor=0,
+            queued=0,
+            skipped=0,
+            blocked=0,
+            created_by=actor,
+            created_at=utcnow(),
+        )
+        .returning(alerts.c.id)
+    )
+    return int(result.scalar_one())
+
+
+async def _adopt_media(
+    conn: AsyncConnection, alert_id: int, media_ids: Sequence[int], photos: Sequence[NewFile]
+) -> list[int]:
+    """The alert's media: those already stored (a draft's) become its own, new ones are
+    stored; their ids, in order."""
+    if media_ids:
+        await conn.execute(
+            update(media_table)
+            .where(media_table.c.id.in_(list(media_ids)))
+            .values(owner_type=OWNER, owner_id=alert_id)
+        )
+    return list(media_ids) + await media.add_all(conn, OWNER, alert_id, photos)
 
 
 async def _post(

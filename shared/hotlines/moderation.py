@@ -284,58 +284,79 @@ async def answer(
             answered_at=utcnow(),
             assigned_to=question.assigned_to or mod.id,
         )
-        correction = False
         if not won:
-            first = next(
-                (a for a in await repo.answers_of(conn, question_id) if not a.is_correction), None
-            )
-            if first is None or first.moderator_id != mod.id:
-                winner = first.moderator_name if first else "?"
-                await notify(
-                    conn,
-                    services,
-                    texts("moderation.answer_lost", ticket=question_id, name=winner),
-                    reply_to=reply_to,
-                )
-                await audit.record(
-                    conn, mod.actor, "question.answer_lost", "question", question_id, winner=winner
-                )
+            lost = await _lost_to_another(conn, services, mod, question_id, reply_to)
+            if lost is not None:
                 services.wake_outbox()
-                return Outcome(AnswerResult.TAKEN_BY_OTHER, winner)
-            correction = True
-        answer_id = await repo.add_answer(
-            conn,
-            question_id=question_id,
-            moderator_id=mod.id,
-            moderator_name=mod.name,
-            text=text,
-            attachments=[],
-            is_correction=correction,
-        )
-        media_ids = await media.add_all(conn, "answer", answer_id, attachments)
-        if media_ids:
-            await conn.execute(
-                update(answers).where(answers.c.id == answer_id).values(attachments=media_ids)
-            )
-        citizen = await citizens.get(conn, question.citizen_id)
-        if citizen is not None:
-            key = "citizen.correction_header" if correction else "citizen.answer_header"
-            head = Document((paragraph(Span(texts(key, ticket=question_id), bold=True)),))
-            outbox_id = await to_citizen(
-                conn,
-                citizen,
-                join(head, from_plain(text)),
-                ref_type=HotlineRef.ANSWER,
-                ref_id=answer_id,
-                media_ids=media_ids,
-            )
-            await repo.set_answer_outbox(conn, answer_id, outbox_id)
-        action = "question.correct" if correction else "question.answer"
-        await audit.record(conn, mod.actor, action, "question", question_id, answer_id=answer_id)
-        await cards.cancel_pending_cards(conn, question_id)
-        await cards.refresh(conn, services.settings, texts, question_id)
+                return lost
+        await _record_answer(conn, services, mod, question, text, attachments, not won)
     services.wake_outbox()
-    return Outcome(AnswerResult.CORRECTED if correction else AnswerResult.ANSWERED)
+    return Outcome(AnswerResult.ANSWERED if won else AnswerResult.CORRECTED)
+
+
+async def _lost_to_another(
+    conn: AsyncConnection,
+    services: Services,
+    mod: Moderator,
+    question_id: int,
+    reply_to: int | None,
+) -> Outcome | None:
+    """Another moderator answered first: say who, to this one. None when it was this one
+    (their reply is then a correction)."""
+    first = next((a for a in await repo.answers_of(conn, question_id) if not a.is_correction), None)
+    if first is not None and first.moderator_id == mod.id:
+        return None
+    winner = first.moderator_name if first else "?"
+    notice = services.texts("moderation.answer_lost", ticket=question_id, name=winner)
+    await notify(conn, services, notice, reply_to=reply_to)
+    await audit.record(
+        conn, mod.actor, "question.answer_lost", "question", question_id, winner=winner
+    )
+    return Outcome(AnswerResult.TAKEN_BY_OTHER, winner)
+
+
+async def _record_answer(
+    conn: AsyncConnection,
+    services: Services,
+    mod: Moderator,
+    question: repo.Question,
+    text: str,
+    attachments: tuple[Attachment, ...],
+    correction: bool,
+) -> None:
+    """Keep the answer, send it to the citizen, and bring the card up to date."""
+    texts, question_id = services.texts, question.id
+    answer_id = await repo.add_answer(
+        conn,
+        question_id=question_id,
+        moderator_id=mod.id,
+        moderator_name=mod.name,
+        text=text,
+        attachments=[],
+        is_correction=correction,
+    )
+    media_ids = await media.add_all(conn, "answer", answer_id, attachments)
+    if media_ids:
+        await conn.execute(
+            update(answers).where(answers.c.id == answer_id).values(attachments=media_ids)
+        )
+    citizen = await citizens.get(conn, question.citizen_id)
+    if citizen is not None:
+        key = "citizen.correction_header" if correction else "citizen.answer_header"
+        head = Document((paragraph(Span(texts(key, ticket=question_id), bold=True)),))
+        outbox_id = await to_citizen(
+            conn,
+            citizen,
+            join(head, from_plain(text)),
+            ref_type=HotlineRef.ANSWER,
+            ref_id=answer_id,
+            media_ids=media_ids,
+        )
+        await repo.set_answer_outbox(conn, answer_id, outbox_id)
+    action = "question.correct" if correction else "question.answer"
+    await audit.record(conn, mod.actor, action, "question", question_id, answer_id=answer_id)
+    await cards.cancel_pending_cards(conn, question_id)
+    await cards.refresh(conn, services.settings, texts, question_id)
 
 
 async def queue(services: Services, after_id: int = 0) -> tuple[Document, list[list[Button]]]:
