@@ -13,7 +13,7 @@ from bots.telegram.sender import TelegramSender
 from bots.vk.client import VkClient
 from bots.vk.sender import VkSender
 from config import Settings
-from shared.domain import OutboxState
+from shared.domain import MediaKind, OutboxState
 from shared.outbox import store
 from shared.outbox.dispatcher import Dispatcher, Sender
 from shared.outbox.model import OutboxItem
@@ -26,11 +26,11 @@ from simulators.waiting import wait
 
 
 def photo_file(name: str = "p.png") -> NewFile:
-    return NewFile("photo", name, "image/png", make_png())
+    return NewFile(MediaKind.PHOTO, name, "image/png", make_png())
 
 
 def pdf_file(name: str = "d.pdf") -> NewFile:
-    return NewFile("document", name, "application/pdf", b"%PDF-1.4 test")
+    return NewFile(MediaKind.DOCUMENT, name, "application/pdf", b"%PDF-1.4 test")
 
 
 ADMIN_CHAT = -1001234567890

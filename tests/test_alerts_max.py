@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from shared.alerts import service
+from shared.domain import MediaKind
 from shared.storage.media import NewFile
 from simulators.max import FakeMax
 from simulators.telegram import FakeTelegram
@@ -28,7 +29,7 @@ async def test_subscribe_notice_unsubscribe_on_max(
         assert EMERGENCY in labels(menu)
         fake.press(CITIZEN, EMERGENCY)
         await wait(lambda: said(fake, f"Вы подписались на «{EMERGENCY}»"))
-        photo = NewFile("photo", "map.png", "image/png", png_bytes(30, 20))
+        photo = NewFile(MediaKind.PHOTO, "map.png", "image/png", png_bytes(30, 20))
         alert_id = await send(app.services, "Гроза после 15:00", photos=[photo])
         notice = (await wait(lambda: said(fake, "Гроза после 15:00")))[-1]
         assert any(a["type"] == "image" for a in notice["attachments"])

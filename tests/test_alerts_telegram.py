@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from shared.alerts import feature, service
 from shared.alerts.model import AlertState
-from shared.domain import OutboxState
+from shared.domain import MediaKind, OutboxState
 from shared.storage.media import NewFile
 from shared.storage.schema import alert_subscriptions, citizens
 from simulators.telegram import FakeTelegram, make_png
@@ -96,7 +96,7 @@ async def test_notice_with_photo_and_unsubscribe_button(tmp_path: Path, tg: Fake
             services,
             topic=topic,
             text="Завтра с 9:00 до 17:00 не будет воды на ул. Ленина.",
-            photos=[NewFile("photo", "map.png", "image/png", make_png(20, 20))],
+            photos=[NewFile(MediaKind.PHOTO, "map.png", "image/png", make_png(20, 20))],
             actor="test",
         )
         await service.enqueue_all(services, alert_id)

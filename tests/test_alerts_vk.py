@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from shared.alerts import service
 from shared.delivered import Delivered
-from shared.domain import OutboxState
+from shared.domain import MediaKind, OutboxState
 from shared.storage.media import NewFile
 from shared.storage.schema import alert_subscriptions, citizens
 from simulators.telegram import FakeTelegram, make_png
@@ -35,7 +35,7 @@ async def test_subscribe_notice_with_photo_and_unsubscribe(
         menu = (await wait(lambda: said(vk, "Оповещения от администрации")))[-1]
         vk.message_event(CITIZEN, vk_buttons(menu)[EMERGENCY])
         await wait(lambda: said(vk, f"Вы подписались на «{EMERGENCY}»"))
-        photo = NewFile("photo", "map.png", "image/png", make_png(20, 20))
+        photo = NewFile(MediaKind.PHOTO, "map.png", "image/png", make_png(20, 20))
         alert_id = await send(app.services, "Штормовое предупреждение", photos=[photo])
         notice = (await wait(lambda: said(vk, "Штормовое предупреждение")))[-1]
         assert notice["attachments"], "the notice carries its photo"

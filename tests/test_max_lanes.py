@@ -12,7 +12,7 @@ from pathlib import Path
 from bots.max.client import MaxHttp
 from bots.max.sender import MaxSender
 from config import Settings
-from shared.domain import OutboxAction, OutboxState
+from shared.domain import MediaKind, OutboxAction, OutboxState
 from shared.outbox import store
 from shared.outbox.bulk import enqueue_many
 from shared.outbox.dispatcher import Dispatcher
@@ -127,7 +127,7 @@ async def test_a_broadcast_sent_again_while_its_photo_is_not_ready_stays_in_its_
     max.add_user(CITIZEN, "Анна")
     max.not_ready_attempts = 2  # two sends refused as attachment.not.ready, the third goes
     async with sqlite_db.write() as conn:
-        photo = NewFile("photo", "notice.png", "image/png", make_png(8, 8))
+        photo = NewFile(MediaKind.PHOTO, "notice.png", "image/png", make_png(8, 8))
         [media_id] = await media.add_all(conn, NOTICE, 1, [photo])
         await store.enqueue(
             conn,

@@ -19,7 +19,7 @@ from bots.telegram.sender import outcome_of
 from bots.vk.client import UploadTooLarge as VkUploadTooLarge
 from bots.vk.client import VkClient
 from bots.vk.sender import classify
-from shared.domain import OutboxAction, OutboxState
+from shared.domain import MediaKind, OutboxAction, OutboxState
 from shared.errors import InvalidInput
 from shared.outbox import store
 from shared.outbox.model import OutboxMessage
@@ -92,9 +92,9 @@ def test_the_platforms_declare_their_limits() -> None:
 def test_every_broken_limit_is_found_for_every_platform() -> None:
     doc = from_plain("я" * (WALL + 1))
     media = [
-        NewMedia("photo", "big.jpg", "image/jpeg", b"\xff" * (10 * MB + 1)),
-        *(NewMedia("document", f"d{i}.pdf", "application/pdf", b"%PDF") for i in range(10)),
-        NewMedia("document", "huge.pdf", "application/pdf", b"\0" * (50 * MB + 1)),
+        NewMedia(MediaKind.PHOTO, "big.jpg", "image/jpeg", b"\xff" * (10 * MB + 1)),
+        *(NewMedia(MediaKind.DOCUMENT, f"d{i}.pdf", "application/pdf", b"%PDF") for i in range(10)),
+        NewMedia(MediaKind.DOCUMENT, "huge.pdf", "application/pdf", b"\0" * (50 * MB + 1)),
     ]
     found = limits.violations(post_limits(), ["telegram", "vk"], doc, media)
     kinds = {(v.platform, v.kind) for v in found}
@@ -242,7 +242,7 @@ async def test_outbox_fails_a_document_refused_with_nginx_413_once_not_as_unreac
             conn,
             "post",
             1,
-            [NewFile("document", "big.pdf", "application/pdf", b"\0" * (50 * MB + 1))],
+            [NewFile(MediaKind.DOCUMENT, "big.pdf", "application/pdf", b"\0" * (50 * MB + 1))],
         )
         item_id = await store.enqueue(
             conn,
@@ -276,7 +276,7 @@ async def test_outbox_fails_a_vk_413_once(sqlite_db: Database, tmp_path: Path, v
 
 
 def test_a_panorama_photo_is_refused_by_its_sides_naming_each_platform() -> None:
-    panorama = NewMedia("photo", "pano.png", "image/png", make_png(12000, 400))
+    panorama = NewMedia(MediaKind.PHOTO, "pano.png", "image/png", make_png(12000, 400))
     found = limits.violations(post_limits(), ["telegram", "vk"], from_plain("Текст"), [panorama])
     assert {(v.platform, v.kind, v.limit, v.actual) for v in found} == {
         ("telegram", LimitKind.PHOTO_SIDES, 10000, 12400),
@@ -288,5 +288,5 @@ def test_a_panorama_photo_is_refused_by_its_sides_naming_each_platform() -> None
         "Telegram: у фото «pano.png» ширина и высота вместе — 12 400 пикселей,"
         " а можно не больше 10 000."
     )
-    square = NewMedia("photo", "ok.png", "image/png", make_png(3000, 3000))
+    square = NewMedia(MediaKind.PHOTO, "ok.png", "image/png", make_png(3000, 3000))
     assert limits.violations(post_limits(), ["telegram", "vk"], from_plain("Т"), [square]) == []

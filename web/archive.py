@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, null, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.domain import HotlineStatus, PostStatus, PublicationState, QuestionStatus
+from shared.domain import HotlineStatus, MediaKind, PostStatus, PublicationState, QuestionStatus
 from shared.hotlines.campaigns import Hotline
 from shared.posts.model import OWNER, Post
 from shared.storage.media import Media
@@ -153,7 +153,7 @@ async def first_photos(conn: AsyncConnection, post_ids: list[int]) -> dict[int, 
         .where(
             media.c.owner_type == OWNER,
             media.c.owner_id.in_(post_ids),
-            media.c.kind == "photo",
+            media.c.kind == MediaKind.PHOTO.value,
             media.c.data.is_not(None),
         )
         .order_by(media.c.owner_id, media.c.position.desc(), media.c.id.desc())

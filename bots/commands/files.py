@@ -9,6 +9,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
+from shared.domain import MediaKind
 from shared.errors import InvalidInput
 from shared.storage.media import NewFile
 from shared.texts import Texts
@@ -31,4 +32,6 @@ def photo(path: str, texts: Texts, missing: str, not_image: str) -> NewFile:
             kind = (image.format or "jpeg").lower()
     except (UnidentifiedImageError, OSError, SyntaxError):
         raise InvalidInput(texts(not_image, path=path)) from None
-    return NewFile("photo", Path(path).name, Image.MIME.get(kind.upper(), f"image/{kind}"), data)
+    return NewFile(
+        MediaKind.PHOTO, Path(path).name, Image.MIME.get(kind.upper(), f"image/{kind}"), data
+    )

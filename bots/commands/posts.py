@@ -18,7 +18,7 @@ from bots.commands import files
 from bots.commands.runner import run
 from bots.registry import platform_names, post_limits
 from shared.clock import utcnow
-from shared.domain import PostKind, PostStatus
+from shared.domain import MediaKind, PostKind, PostStatus
 from shared.errors import InvalidInput
 from shared.posts import limits, repo, service
 from shared.posts.model import MAX_PHOTOS, OWNER, Post
@@ -54,7 +54,7 @@ def _photo(path: str, texts: Texts) -> NewMedia:
 def _document(path: str, texts: Texts) -> NewMedia:
     data = _read(path, texts)
     mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
-    return NewMedia("document", Path(path).name, mime, data)
+    return NewMedia(MediaKind.DOCUMENT, Path(path).name, mime, data)
 
 
 def _run(
@@ -256,7 +256,7 @@ def cmd_show(args: argparse.Namespace) -> int:
                 line += f" ({pub.error})"
             print(line)
         for item in items:
-            kind_label = texts(f"cli.posts.{'photo' if item.kind == 'photo' else 'document'}")
+            kind_label = texts(f"cli.posts.{item.kind.value}")
             print(texts("cli.posts.show_media", kind=kind_label, file=item.filename))
         if post.title:
             print(texts("cli.posts.show_title", title=post.title))

@@ -17,6 +17,7 @@ from bots.max import NAME
 from bots.max.client import MaxHttp
 from shared import callbacks
 from shared.alerts import feature as alerts
+from shared.domain import MediaKind
 from shared.errors import GlashataiError
 from shared.hotlines import conversation
 from shared.hotlines.model import Attachment, Incoming
@@ -51,7 +52,7 @@ async def _photos(http: MaxHttp, attachments: list[dict[str, Any]]) -> tuple[Att
         png = data.startswith(b"\x89PNG")
         out.append(
             Attachment(
-                kind="photo",
+                kind=MediaKind.PHOTO,
                 filename=f"max-photo-{ref}.{'png' if png else 'jpg'}",
                 mime="image/png" if png else "image/jpeg",
                 data=data,

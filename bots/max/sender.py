@@ -21,7 +21,7 @@ from bots.max.client import MaxFailure, MaxHttp
 from bots.max.render import chunks
 from config.settings import OutboxSettings
 from shared.delivered import Delivered, RemoteMessage, Role, stored
-from shared.domain import OutboxAction, OutboxState
+from shared.domain import MediaKind, OutboxAction, OutboxState
 from shared.outbox import store
 from shared.outbox.dispatcher import Delivery
 from shared.outbox.model import OutboxItem
@@ -163,7 +163,7 @@ class MaxSender:
     ) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         for index, media in enumerate(await self._media(p.media)):
-            kind = "image" if media.kind == "photo" else "file"
+            kind = "image" if media.kind == MediaKind.PHOTO else "file"
             if media.data is None:
                 raise PermanentFailure(f"media {media.id} has no data to upload to MAX")
 

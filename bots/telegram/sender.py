@@ -37,7 +37,7 @@ from bots.telegram.render import CAPTION_LIMIT, chunks, to_html
 from config.settings import OutboxSettings
 from shared.delivered import KEY as DELIVERED
 from shared.delivered import Delivered, RemoteMessage, Role, stored
-from shared.domain import OutboxAction
+from shared.domain import MediaKind, OutboxAction
 from shared.outbox.dispatcher import Delivery
 from shared.outbox.model import OutboxItem
 from shared.outbox.outcomes import (
@@ -326,9 +326,12 @@ class TelegramSender:
             bool(items) and has_text and visible_length(p.doc, utf16_len) <= CAPTION_LIMIT
         )
         sending = _Sending(chat, p, keyboard(p.buttons), fits_caption)
-        photos = [m for m in items if m.kind == "photo"]
-        documents = [m for m in items if m.kind != "photo"]
-        for prefix, kind, group in (("photos", "photo", photos), ("docs", "document", documents)):
+        photos = [m for m in items if m.kind == MediaKind.PHOTO]
+        documents = [m for m in items if m.kind != MediaKind.PHOTO]
+        for prefix, kind, group in (
+            ("photos", MediaKind.PHOTO, photos),
+            ("docs", MediaKind.DOCUMENT, documents),
+        ):
             for start in range(0, len(group), 10):
                 part = group[start : start + 10]
                 await self._send_media(sending, f"{prefix}{start}", part, kind, delivery)
@@ -339,7 +342,7 @@ class TelegramSender:
         return sending.delivered()
 
     async def _send_media(
-        self, sending: _Sending, name: str, group: list[Media], kind: str, delivery: Delivery
+        self, sending: _Sending, name: str, group: list[Media], kind: MediaKind, delivery: Delivery
     ) -> None:
         """One photo or document alone, or up to ten as an album: one step."""
         caption, markup = sending.take_caption(len(group))
@@ -358,7 +361,7 @@ class TelegramSender:
         self,
         chat: int | str,
         media: Media,
-        kind: str,
+        kind: MediaKind,
         caption: str | None,
         markup: InlineKeyboardMarkup | None,
         reply: ReplyParameters | None,
@@ -372,7 +375,7 @@ class TelegramSender:
             "reply_parameters": reply,
             "message_thread_id": thread,
         }
-        if kind == "photo":
+        if kind == MediaKind.PHOTO:
             msg = await self.bot.send_photo(photo=self._input(media), **common)
         else:
             msg = await self.bot.send_document(document=self._input(media), **common)
@@ -382,7 +385,7 @@ class TelegramSender:
         self,
         chat: int | str,
         group: Sequence[Media],
-        kind: str,
+        kind: MediaKind,
         caption: str | None,
         reply: ReplyParameters | None,
         thread: int | None,
@@ -391,7 +394,7 @@ class TelegramSender:
         for index, m in enumerate(group):
             cap = caption if index == 0 else None
             mode = "HTML" if cap else None
-            if kind == "photo":
+            if kind == MediaKind.PHOTO:
                 media.append(InputMediaPhoto(media=self._input(m), caption=cap, parse_mode=mode))
             else:
                 media.append(InputMediaDocument(media=self._input(m), caption=cap, parse_mode=mode))

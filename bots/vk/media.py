@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from bots.vk.client import VkClient
+from shared.domain import MediaKind
 from shared.hotlines.model import Attachment
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ async def photos_of(client: VkClient, attachments: list[dict[str, Any]]) -> tupl
         ref = f"photo{photo.get('owner_id')}_{photo.get('id')}"
         out.append(
             Attachment(
-                kind="photo",
+                kind=MediaKind.PHOTO,
                 filename=f"{ref}.jpg",
                 mime="image/jpeg",
                 data=data,

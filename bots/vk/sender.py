@@ -27,7 +27,7 @@ from bots.vk.render import keyboard_json, plain_chunks, wall_text
 from config.settings import OutboxSettings
 from shared.delivered import KEY as DELIVERED
 from shared.delivered import Delivered, RemoteMessage, Role, stored
-from shared.domain import OutboxAction
+from shared.domain import MediaKind, OutboxAction
 from shared.outbox.dispatcher import Delivery, RowOutcome
 from shared.outbox.model import OutboxItem
 from shared.outbox.outcomes import (
@@ -289,7 +289,7 @@ class VkSender:
 
             def send(item: Media = item, **captcha: Any) -> str:
                 file = self._file(item)
-                if item.kind == "photo":
+                if item.kind == MediaKind.PHOTO:
                     photos = (
                         upload.photo_wall([file], group_id=group_id)
                         if wall

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from config.settings import ADMIN_PLATFORM
 from shared import callbacks
-from shared.domain import OutboxAction, PostKind, QuestionStatus
+from shared.domain import MediaKind, OutboxAction, PostKind, QuestionStatus
 from shared.errors import InvalidInput
 from shared.hotlines import campaigns, cards
 from shared.hotlines.campaigns import Hotline
@@ -176,7 +176,7 @@ async def to_admin_chat(
             conn,
             "digest",
             hotline_id,
-            [media.NewFile("document", filename(digest), DOCX_MIME, data)],
+            [media.NewFile(MediaKind.DOCUMENT, filename(digest), DOCX_MIME, data)],
         )
         button = await callbacks.button(
             conn, texts("digest.btn_draft"), "mod.digest_post", hotline_id

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
+from shared.domain import MediaKind
 from shared.errors import InvalidInput
 from shared.platform import LimitKind, PostLimits
 from shared.richtext import Document
@@ -65,11 +66,11 @@ def _against(
     for item in media:
         if item.data is None:
             continue  # a platform's own reference (a Telegram file_id): its size is not ours
-        if item.kind == "photo":
+        if item.kind == MediaKind.PHOTO:
             found.extend(_shape(platform, limits, item.filename, item.data))
         cap, kind = (
             (limits.photo_bytes, LimitKind.PHOTO_SIZE)
-            if item.kind == "photo"
+            if item.kind == MediaKind.PHOTO
             else (limits.document_bytes, LimitKind.DOCUMENT_SIZE)
         )
         if cap is not None and len(item.data) > cap:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from config.settings import ADMIN_PLATFORM
 from shared import callbacks
-from shared.domain import OutboxAction, PostStatus
+from shared.domain import MediaKind, OutboxAction, PostStatus
 from shared.domain import PublicationState as PubState
 from shared.outbox import store
 from shared.outbox.model import OutboxMessage
@@ -182,7 +182,7 @@ async def refresh_preview(
     post = await repo.get(conn, post.id)
     pubs = await repo.publications_of(conn, post.id)
     items = await media_repo.of(conn, OWNER, post.id)
-    photos = sum(1 for m in items if m.kind == "photo")
+    photos = sum(1 for m in items if m.kind == MediaKind.PHOTO)
     from shared.posts.feed.report import missing_lines
 
     notes = await missing_lines(services, conn, post.id)
@@ -311,7 +311,7 @@ async def ask_captcha(
                 conn,
                 owner_type="post_captcha",
                 owner_id=post.id,
-                kind="photo",
+                kind=MediaKind.PHOTO,
                 filename="captcha.jpg",
                 mime="image/jpeg",
                 data=image,

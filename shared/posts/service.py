@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from config.settings import Settings
 from shared.clock import utcnow
 from shared.delivered import KEY as DELIVERED
-from shared.domain import OutboxAction, OutboxState, PostKind, PostStatus
+from shared.domain import MediaKind, OutboxAction, OutboxState, PostKind, PostStatus
 from shared.domain import PublicationState as PubState
 from shared.errors import Conflict, InvalidInput, NotFound, PlatformNotConfigured
 from shared.outbox import store
@@ -85,7 +85,7 @@ def check_time(services: Services, at: datetime, now: datetime | None = None) ->
 
 
 def check_media(services: Services, media: Sequence[NewMedia]) -> None:
-    photos = sum(1 for m in media if m.kind == "photo")
+    photos = sum(1 for m in media if m.kind == MediaKind.PHOTO)
     if photos > MAX_PHOTOS:
         raise InvalidInput(services.texts("posts.errors.too_many_photos", limit=MAX_PHOTOS))
 
@@ -132,7 +132,7 @@ async def create_post(
         platforms=platforms,
         at=at,
         created_by=created_by,
-        media=[NewMedia(k, f, m, d) for k, f, m, d in media],
+        media=[NewMedia(MediaKind(k), f, m, d) for k, f, m, d in media],
     )
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from config.settings import ADMIN_PLATFORM
 from shared.alerts import topics
 from shared.clock import utcnow
-from shared.domain import OutboxAction
+from shared.domain import MediaKind, OutboxAction
 from shared.errors import InvalidInput
 from shared.hotlines import cards
 from shared.hotlines.model import PRIORITY_MODERATOR
@@ -135,7 +135,7 @@ async def to_admin_chat(
             conn,
             owner_type=MEDIA_OWNER,
             owner_id=0,
-            kind="document",
+            kind=MediaKind.DOCUMENT,
             filename=document.filename(made.report),
             mime=DOCX_MIME,
             data=made.docx,
@@ -143,7 +143,7 @@ async def to_admin_chat(
         await _send(conn, chat, summary(made, texts), [file_id], ReportRef.FILE, file_id, reply_to)
         if made.charts:
             photos = [
-                media.NewFile("photo", chart.filename, "image/png", chart.png)
+                media.NewFile(MediaKind.PHOTO, chart.filename, "image/png", chart.png)
                 for chart in made.charts
             ]
             ids = await media.add_all(conn, MEDIA_OWNER, file_id, photos)

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import utcnow
+from shared.domain import MediaKind
 from shared.storage.schema import media
 
 
@@ -17,7 +18,7 @@ from shared.storage.schema import media
 class NewFile:
     """A photo or document to store; ``refs`` keeps a platform's id (a Telegram file_id)."""
 
-    kind: str
+    kind: MediaKind
     filename: str
     mime: str
     data: bytes | None
@@ -30,7 +31,7 @@ class Media:
     owner_type: str
     owner_id: int
     position: int
-    kind: str
+    kind: MediaKind
     filename: str
     mime: str
     data: bytes | None
@@ -44,7 +45,7 @@ class Media:
             owner_type=m["owner_type"],
             owner_id=m["owner_id"],
             position=m["position"],
-            kind=m["kind"],
+            kind=MediaKind(m["kind"]),
             filename=m["filename"],
             mime=m["mime"],
             data=m["data"],
@@ -57,7 +58,7 @@ async def add(
     *,
     owner_type: str,
     owner_id: int,
-    kind: str,
+    kind: MediaKind,
     filename: str,
     mime: str,
     data: bytes | None,
@@ -70,7 +71,7 @@ async def add(
             owner_type=owner_type,
             owner_id=owner_id,
             position=position,
-            kind=kind,
+            kind=MediaKind(kind).value,
             filename=filename,
             mime=mime,
             data=data,

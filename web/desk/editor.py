@@ -15,7 +15,7 @@ from multidict import MultiDictProxy
 from PIL import Image, UnidentifiedImageError
 
 from shared.clock import utcnow
-from shared.domain import PostKind
+from shared.domain import MediaKind, PostKind
 from shared.errors import GlashataiError, InvalidInput, NotFound
 from shared.posts import repo, service
 from shared.posts.model import Post
@@ -77,12 +77,14 @@ def _photo(services: Services, upload: web.FileField) -> NewMedia:
         raise InvalidInput(
             services.texts("web.desk.editor.not_image", name=upload.filename)
         ) from None
-    return NewMedia("photo", upload.filename, Image.MIME.get(kind.upper(), f"image/{kind}"), data)
+    return NewMedia(
+        MediaKind.PHOTO, upload.filename, Image.MIME.get(kind.upper(), f"image/{kind}"), data
+    )
 
 
 def _document(upload: web.FileField) -> NewMedia:
     mime = mimetypes.guess_type(upload.filename)[0] or "application/octet-stream"
-    return NewMedia("document", upload.filename, mime, upload.file.read())
+    return NewMedia(MediaKind.DOCUMENT, upload.filename, mime, upload.file.read())
 
 
 def _when(services: Services, draft: Draft) -> datetime | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from shared.domain import MediaKind
 from web import archive, search
 from web.public.common import page_number, page_size, path_id, services
 from web.richhtml import excerpt, to_html
@@ -35,8 +36,8 @@ async def release_page(request: web.Request) -> web.Response:
             raise web.HTTPNotFound()
         files = await archive.files(conn, post_id)
         links = await archive.links(conn, post_id)
-    photos = [f for f in files if f.kind == "photo"]
-    documents = [f for f in files if f.kind != "photo"]
+    photos = [f for f in files if f.kind == MediaKind.PHOTO]
+    documents = [f for f in files if f.kind != MediaKind.PHOTO]
     return render(
         request,
         "public/release.html",

@@ -15,6 +15,7 @@ from bots.telegram import NAME
 from bots.telegram.middleware import Action
 from bots.telegram.sender import FILE_ID
 from shared.callbacks import CallbackToken
+from shared.domain import MediaKind
 from shared.hotlines import conversation
 from shared.hotlines.model import Attachment, Incoming
 from shared.services import Services
@@ -68,7 +69,7 @@ async def download(bot: Bot, message: Message) -> tuple[Attachment, ...]:
         raw = data.read() if data is not None else None
         return (
             Attachment(
-                kind="photo",
+                kind=MediaKind.PHOTO,
                 filename=f"{size.file_unique_id}.jpg",
                 mime="image/jpeg",
                 data=raw,
@@ -81,7 +82,7 @@ async def download(bot: Bot, message: Message) -> tuple[Attachment, ...]:
         raw = data.read() if data is not None else None
         return (
             Attachment(
-                kind="document",
+                kind=MediaKind.DOCUMENT,
                 filename=doc.file_name or "file",
                 mime=doc.mime_type or "application/octet-stream",
                 data=raw,

@@ -25,7 +25,7 @@ from bots.telegram.moderators import guarded
 from bots.telegram.sender import FILE_ID
 from shared.callbacks import CallbackToken
 from shared.clock import utcnow
-from shared.domain import PostKind
+from shared.domain import MediaKind, PostKind
 from shared.errors import GlashataiError, InvalidInput
 from shared.hotlines.model import Moderator
 from shared.posts import repo, service
@@ -73,14 +73,14 @@ async def _media_of(bot: Bot, messages: Sequence[Message]) -> list[NewMedia]:
             data = await bot.download(size.file_id)
             raw = data.read() if data is not None else None
             name = f"photo_{size.file_unique_id}.jpg"
-            out.append(NewMedia("photo", name, "image/jpeg", raw, {FILE_ID: size.file_id}))
+            out.append(NewMedia(MediaKind.PHOTO, name, "image/jpeg", raw, {FILE_ID: size.file_id}))
         elif message.document:
             doc = message.document
             data = await bot.download(doc.file_id)
             raw = data.read() if data is not None else None
             out.append(
                 NewMedia(
-                    "document",
+                    MediaKind.DOCUMENT,
                     doc.file_name or "document",
                     doc.mime_type or "application/octet-stream",
                     raw,

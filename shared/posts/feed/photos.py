@@ -18,6 +18,7 @@ import aiohttp
 from PIL import Image, UnidentifiedImageError
 
 from config.settings import PublishingSettings
+from shared.domain import MediaKind
 from shared.platform import PostLimits
 from shared.posts.feed.fetch import DownloadFailed, Failure, download, filename_of
 from shared.posts.feed.parse import FeedItem
@@ -83,13 +84,13 @@ async def _photo(session: aiohttp.ClientSession, url: str, caps: Caps) -> NewFil
     name = got.filename
     if "." not in name:
         name += mimetypes.guess_extension(mime) or ".jpg"
-    return NewFile("photo", name, mime, got.data)
+    return NewFile(MediaKind.PHOTO, name, mime, got.data)
 
 
 async def _document(session: aiohttp.ClientSession, url: str, caps: Caps) -> NewFile:
     got = await download(session, url, caps.document_bytes, caps.seconds)
     mime = mimetypes.guess_type(got.filename)[0] or got.mime
-    return NewFile("document", filename_of(url, "document"), mime, got.data)
+    return NewFile(MediaKind.DOCUMENT, filename_of(url, "document"), mime, got.data)
 
 
 async def collect(
