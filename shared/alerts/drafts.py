@@ -24,11 +24,11 @@ from shared.hotlines.model import Moderator
 from shared.hotlines.moderation import notify
 from shared.services import Services
 from shared.storage import media
-from shared.storage.media import NewFile
+from shared.storage.media import MediaOwner, NewFile
 from shared.storage.schema import alert_drafts
 from shared.storage.schema import media as media_table
 
-DRAFT_OWNER = "alert_draft"  # media.owner_type of a photo sent during the dialogue
+DRAFT_OWNER = MediaOwner.ALERT_DRAFT
 YES = {"да", "yes", "срочно", "+"}
 NO = {"нет", "no", "-"}
 

@@ -30,14 +30,14 @@ from shared.outbox.payload import Button, message
 from shared.richtext import from_plain
 from shared.services import Services
 from shared.storage import audit, media
-from shared.storage.media import NewFile
+from shared.storage.media import MediaOwner, NewFile
 from shared.storage.schema import alerts
 from shared.storage.schema import media as media_table
 
 log = logging.getLogger(__name__)
 
 BATCH = 1000  # notices queued per transaction: short enough never to hold up intake
-OWNER = "alert"  # media.owner_type of an alert's photo
+OWNER = MediaOwner.ALERT
 
 
 @dataclass(frozen=True)

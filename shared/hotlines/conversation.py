@@ -41,6 +41,7 @@ from shared.richtext import Document, from_plain
 from shared.services import Services
 from shared.storage import citizens, media
 from shared.storage.citizens import Citizen
+from shared.storage.media import MediaOwner
 from shared.storage.schema import citizens as citizens_table
 from shared.storage.schema import media as media_table
 
@@ -414,7 +415,7 @@ class Conversation:
         elif len(open_) == 1:
             hotline_id = open_[0].id
         elif len(open_) > 1:
-            ids = await self._keep_media(conn, "draft", citizen.id, attachments)
+            ids = await self._keep_media(conn, MediaOwner.QUESTION_DRAFT, citizen.id, attachments)
             await citizens.set_fields(
                 conn,
                 citizen.id,
@@ -454,7 +455,7 @@ class Conversation:
         question_id = await repo.add(
             conn, citizen_id=citizen.id, hotline_id=hotline_id, text=text, status=status
         )
-        ids = await self._keep_media(conn, "question", question_id, attachments)
+        ids = await self._keep_media(conn, MediaOwner.QUESTION, question_id, attachments)
         if ids:
             await repo.set_fields(conn, question_id, attachments=ids)
         return repo.Question(
@@ -474,7 +475,7 @@ class Conversation:
         )
 
     async def _keep_media(
-        self, conn: AsyncConnection, owner: str, owner_id: int, items: tuple[Attachment, ...]
+        self, conn: AsyncConnection, owner: MediaOwner, owner_id: int, items: tuple[Attachment, ...]
     ) -> list[int]:
         return await media.add_all(conn, owner, owner_id, items)
 
@@ -482,7 +483,7 @@ class Conversation:
         await conn.execute(
             update(media_table)
             .where(media_table.c.id.in_(ids))
-            .values(owner_type="question", owner_id=question_id)
+            .values(owner_type=MediaOwner.QUESTION.value, owner_id=question_id)
         )
         await repo.set_fields(conn, question_id, attachments=ids)
 
@@ -497,7 +498,7 @@ class Conversation:
         if question is None:
             return False
         start = len(question.attachments)
-        ids = await self._keep_media(conn, "question", question.id, incoming.attachments)
+        ids = await self._keep_media(conn, MediaOwner.QUESTION, question.id, incoming.attachments)
         for offset, media_id in enumerate(ids):
             await conn.execute(
                 update(media_table)

@@ -33,6 +33,7 @@ from shared.posts import service as posts
 from shared.richtext import Block, Document, Span, from_plain, paragraph
 from shared.services import Services
 from shared.storage import audit, media
+from shared.storage.media import MediaOwner
 from shared.storage.schema import answers, questions
 from shared.texts import Texts
 from shared.wordfile import DOCX_MIME as DOCX_MIME  # the web desk serves it by this name
@@ -174,7 +175,7 @@ async def to_admin_chat(
     async with services.db.write() as conn:
         (file_id,) = await media.add_all(
             conn,
-            "digest",
+            MediaOwner.DIGEST,
             hotline_id,
             [media.NewFile(MediaKind.DOCUMENT, filename(digest), DOCX_MIME, data)],
         )

@@ -37,6 +37,7 @@ from shared.outbox.payload import Button, message
 from shared.richtext import Document, Span, from_plain, join, paragraph
 from shared.services import Services
 from shared.storage import audit, citizens, media
+from shared.storage.media import MediaOwner
 from shared.storage.schema import answers
 
 
@@ -335,7 +336,7 @@ async def _record_answer(
         attachments=[],
         is_correction=correction,
     )
-    media_ids = await media.add_all(conn, "answer", answer_id, attachments)
+    media_ids = await media.add_all(conn, MediaOwner.ANSWER, answer_id, attachments)
     if media_ids:
         await conn.execute(
             update(answers).where(answers.c.id == answer_id).values(attachments=media_ids)

@@ -33,6 +33,7 @@ from shared.richtext import from_plain
 from shared.services import Services
 from shared.storage import audit
 from shared.storage.citizens import Citizen
+from shared.storage.media import MediaOwner
 from shared.storage.schema import (
     audit_log,
     citizens,
@@ -100,7 +101,9 @@ async def _drop_photos(conn: AsyncConnection, question_ids: Sequence[int]) -> No
     if not question_ids:
         return
     await conn.execute(
-        delete(media).where(media.c.owner_type == "question", media.c.owner_id.in_(question_ids))
+        delete(media).where(
+            media.c.owner_type == MediaOwner.QUESTION, media.c.owner_id.in_(question_ids)
+        )
     )
     await conn.execute(
         update(questions).where(questions.c.id.in_(question_ids)).values(attachments=[])
@@ -129,7 +132,9 @@ async def _erase_citizen(conn: AsyncConnection, citizen: Citizen) -> None:
         )
     )
     await conn.execute(
-        delete(media).where(media.c.owner_type == "draft", media.c.owner_id == citizen.id)
+        delete(media).where(
+            media.c.owner_type == MediaOwner.QUESTION_DRAFT, media.c.owner_id == citizen.id
+        )
     )
     for topic in await subscriptions.of_citizen(conn, citizen.id):
         await subscriptions.unsubscribe(conn, citizen.id, topic)

@@ -9,8 +9,9 @@ from typing import Any
 
 from shared.domain import PostKind, PostStatus, PublicationState
 from shared.richtext import Document
+from shared.storage.media import MediaOwner
 
-OWNER = "post"
+OWNER = MediaOwner.POST
 
 
 class PostRef(StrEnum):

@@ -25,6 +25,7 @@ from shared.posts.model import OWNER, REF_NOTICE, Post, Publication
 from shared.richtext import Block, Document, Span, join, split
 from shared.services import Services
 from shared.storage import media as media_repo
+from shared.storage.media import MediaOwner
 
 PREVIEW_BODY_LIMIT = 3000
 NOTICE_PRIORITY = 10
@@ -309,7 +310,7 @@ async def ask_captcha(
         media.append(
             await media_repo.add(
                 conn,
-                owner_type="post_captcha",
+                owner_type=MediaOwner.POST_CAPTCHA,
                 owner_id=post.id,
                 kind=MediaKind.PHOTO,
                 filename="captcha.jpg",

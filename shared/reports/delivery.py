@@ -32,10 +32,11 @@ from shared.reports.figures import Period, Report
 from shared.richtext import Document, from_plain
 from shared.services import Services
 from shared.storage import audit, media
+from shared.storage.media import MediaOwner
 from shared.texts import Texts
 from shared.wordfile import DOCX_MIME
 
-MEDIA_OWNER = "report"
+MEDIA_OWNER = MediaOwner.REPORT
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$|^(\d{2})\.(\d{2})\.(\d{4})$")
 
 

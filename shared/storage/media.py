@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select, update
@@ -12,6 +13,29 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shared.clock import utcnow
 from shared.domain import MediaKind
 from shared.storage.schema import media
+
+
+class MediaOwner(StrEnum):
+    """What a stored file belongs to: deleting or adopting that record finds it so."""
+
+    POST = "post"
+    """A post's photo or document."""
+    POST_CAPTCHA = "post_captcha"
+    """A VK captcha image shown to the admin chat for a post's send."""
+    ALERT = "alert"
+    """An alert's photo."""
+    ALERT_DRAFT = "alert_draft"
+    """A photo sent during the admin chat's ``/alert`` dialogue, before it is confirmed."""
+    QUESTION = "question"
+    """A citizen's photo or document with a hotline question (retired with their data)."""
+    QUESTION_DRAFT = "draft"
+    """A citizen's attachment still waiting for the question it goes with."""
+    ANSWER = "answer"
+    """A moderator's attachment to an answer."""
+    DIGEST = "digest"
+    """A hotline's digest (.docx) for the paper."""
+    REPORT = "report"
+    """The year's report (.docx) and its charts."""
 
 
 @dataclass(frozen=True)
@@ -28,7 +52,7 @@ class NewFile:
 @dataclass(frozen=True)
 class Media:
     id: int
-    owner_type: str
+    owner_type: MediaOwner
     owner_id: int
     position: int
     kind: MediaKind
@@ -42,7 +66,7 @@ class Media:
         m = row._mapping
         return cls(
             id=m["id"],
-            owner_type=m["owner_type"],
+            owner_type=MediaOwner(m["owner_type"]),
             owner_id=m["owner_id"],
             position=m["position"],
             kind=MediaKind(m["kind"]),
@@ -56,7 +80,7 @@ class Media:
 async def add(
     conn: AsyncConnection,
     *,
-    owner_type: str,
+    owner_type: MediaOwner,
     owner_id: int,
     kind: MediaKind,
     filename: str,
@@ -68,7 +92,7 @@ async def add(
     result = await conn.execute(
         media.insert()
         .values(
-            owner_type=owner_type,
+            owner_type=MediaOwner(owner_type).value,
             owner_id=owner_id,
             position=position,
             kind=MediaKind(kind).value,
@@ -85,7 +109,7 @@ async def add(
 
 async def add_all(
     conn: AsyncConnection,
-    owner_type: str,
+    owner_type: MediaOwner,
     owner_id: int,
     files: Sequence[NewFile],
     start: int = 0,
@@ -112,7 +136,7 @@ async def get(conn: AsyncConnection, media_id: int) -> Media | None:
     return Media.from_row(row) if row else None
 
 
-async def of(conn: AsyncConnection, owner_type: str, owner_id: int) -> list[Media]:
+async def of(conn: AsyncConnection, owner_type: MediaOwner, owner_id: int) -> list[Media]:
     rows = await conn.execute(
         select(media)
         .where(media.c.owner_type == owner_type, media.c.owner_id == owner_id)
