@@ -41,76 +41,83 @@ def _hours(value: float) -> str:
 
 
 def sections(report: Report, texts: Texts) -> list[Section]:
-    tz = report.period.tz
-    releases = [
-        [texts(k) for k in ("report.month", "report.platform", "report.published")]
-        + [texts("report.failed"), texts("report.edited")]
+    """The report's tables, in the order the office reads them."""
+    return [
+        Section(
+            texts("report.releases"),
+            _releases(report, texts),
+            texts("report.no_releases"),
+            "releases",
+        ),
+        Section(
+            texts("report.hotlines"),
+            _hotlines(report, texts),
+            texts("report.no_hotlines"),
+            "hotlines",
+        ),
+        Section(
+            texts("report.answer_times"),
+            _answer_times(report, texts),
+            texts("report.no_answers"),
+            "answer-times",
+        ),
+        Section(texts("report.alerts"), _alerts(report, texts), texts("report.no_alerts")),
+        Section(texts("report.reach"), _reach(report, texts), texts("report.no_reach")),
     ]
+
+
+def _head(texts: Texts, *keys: str) -> list[str]:
+    return [texts(f"report.{key}") for key in keys]
+
+
+def _releases(report: Report, texts: Texts) -> list[list[str]]:
+    """Per month and platform, then a total per platform."""
+    rows = [_head(texts, "month", "platform", "published", "failed", "edited")]
     for (month, platform), r in sorted(report.releases.items()):
-        releases.append(
-            [
-                month_label(texts, month),
-                platform_label(texts, platform),
-                str(r.published),
-                str(r.failed),
-                str(r.edited),
-            ]
-        )
-    if report.releases:
-        for platform in sorted({p for _, p in report.releases}):
-            total = report.releases_total(platform)
-            releases.append(
-                [
-                    texts("report.total"),
-                    platform_label(texts, platform),
-                    str(total.published),
-                    str(total.failed),
-                    str(total.edited),
-                ]
-            )
-    held = [[texts(f"report.{k}") for k in ("topic", "dates", "received", "answered", "rejected")]]
+        counts = [str(r.published), str(r.failed), str(r.edited)]
+        rows.append([month_label(texts, month), platform_label(texts, platform), *counts])
+    for platform in sorted({p for _, p in report.releases}):
+        total = report.releases_total(platform)
+        counts = [str(total.published), str(total.failed), str(total.edited)]
+        rows.append([texts("report.total"), platform_label(texts, platform), *counts])
+    return rows
+
+
+def _hotlines(report: Report, texts: Texts) -> list[list[str]]:
+    tz = report.period.tz
+    rows = [_head(texts, "topic", "dates", "received", "answered", "rejected")]
     for h in report.hotlines:
         start, end = h.starts_at.astimezone(tz), h.ends_at.astimezone(tz)
         dates = (
             f"{start:%d.%m.%Y}" if start.date() == end.date() else f"{start:%d.%m} – {end:%d.%m.%Y}"
         )
-        held.append(
-            [f"№{h.id} {clean(h.topic)}", dates, str(h.received), str(h.answered), str(h.rejected)]
-        )
-    times = [[texts(f"report.{k}") for k in ("platform", "answers", "median", "p90")]]
+        counts = [str(h.received), str(h.answered), str(h.rejected)]
+        rows.append([f"№{h.id} {clean(h.topic)}", dates, *counts])
+    return rows
+
+
+def _answer_times(report: Report, texts: Texts) -> list[list[str]]:
+    rows = [_head(texts, "platform", "answers", "median", "p90")]
     for t in report.answer_times:
-        times.append(
-            [
-                platform_label(texts, t.platform),
-                str(t.answered),
-                _hours(t.median_hours),
-                _hours(t.p90_hours),
-            ]
-        )
-    sent = [
-        [texts(f"report.{k}") for k in ("alert_topic", "alert_count", "alert_queued")]
-        + [texts("report.alert_blocked"), texts("report.alert_skipped")]
+        hours = [_hours(t.median_hours), _hours(t.p90_hours)]
+        rows.append([platform_label(texts, t.platform), str(t.answered), *hours])
+    return rows
+
+
+def _alerts(report: Report, texts: Texts) -> list[list[str]]:
+    rows = [
+        _head(texts, "alert_topic", "alert_count", "alert_queued", "alert_blocked", "alert_skipped")
     ]
     for a in report.alerts:
-        sent.append(
-            [
-                a.title,
-                str(a.alerts),
-                str(a.queued),
-                str(a.blocked),
-                str(a.skipped),
-            ]
-        )
-    reach = [[texts(f"report.{k}") for k in ("platform", "asked", "got_answer")]]
+        rows.append([a.title, str(a.alerts), str(a.queued), str(a.blocked), str(a.skipped)])
+    return rows
+
+
+def _reach(report: Report, texts: Texts) -> list[list[str]]:
+    rows = [_head(texts, "platform", "asked", "got_answer")]
     for who in report.reach:
-        reach.append([platform_label(texts, who.platform), str(who.asked), str(who.answered)])
-    return [
-        Section(texts("report.releases"), releases, texts("report.no_releases"), "releases"),
-        Section(texts("report.hotlines"), held, texts("report.no_hotlines"), "hotlines"),
-        Section(texts("report.answer_times"), times, texts("report.no_answers"), "answer-times"),
-        Section(texts("report.alerts"), sent, texts("report.no_alerts")),
-        Section(texts("report.reach"), reach, texts("report.no_reach")),
-    ]
+        rows.append([platform_label(texts, who.platform), str(who.asked), str(who.answered)])
+    return rows
 
 
 def plain(report: Report, texts: Texts) -> str:
