@@ -23,7 +23,7 @@ from shared.outbox.ratelimit import RateKey, RateLimiter
 from shared.richtext import from_plain
 from shared.storage import media
 from shared.storage.engine import Database
-from shared.storage.media import NewFile
+from shared.storage.media import MediaOwner, NewFile
 from simulators.max import FakeMax
 from simulators.telegram import make_png
 from simulators.waiting import wait
@@ -128,7 +128,7 @@ async def test_a_broadcast_sent_again_while_its_photo_is_not_ready_stays_in_its_
     max.not_ready_attempts = 2  # two sends refused as attachment.not.ready, the third goes
     async with sqlite_db.write() as conn:
         photo = NewFile(MediaKind.PHOTO, "notice.png", "image/png", make_png(8, 8))
-        [media_id] = await media.add_all(conn, NOTICE, 1, [photo])
+        [media_id] = await media.add_all(conn, MediaOwner.ALERT, 1, [photo])
         await store.enqueue(
             conn,
             OutboxMessage(

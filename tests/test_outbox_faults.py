@@ -26,6 +26,7 @@ from shared.outbox.payload import message
 from shared.richtext import from_plain
 from shared.storage import citizens, media
 from shared.storage.engine import Database
+from shared.storage.media import MediaOwner
 from simulators.telegram import FakeTelegram
 from simulators.waiting import wait
 from tests.harness import ADMIN_CHAT, photo_file, running_outbox, settings_for, settle
@@ -140,7 +141,9 @@ async def test_media_is_not_sent_again_when_our_database_fails_after_telegram_ac
     sqlite_db: Database, faults: DatabaseFaults, outbox: Dispatcher, tg: FakeTelegram, photos: int
 ) -> None:
     async with sqlite_db.write() as conn:
-        ids = await media.add_all(conn, "post", 1, [photo_file(f"{i}.png") for i in range(photos)])
+        ids = await media.add_all(
+            conn, MediaOwner.POST, 1, [photo_file(f"{i}.png") for i in range(photos)]
+        )
     remember = faults.arm(updates("media"), times=100)
     item_id = await enqueue(sqlite_db, ADMIN_CHAT, message(from_plain("Новость"), media=ids))
     (item,) = await settle(sqlite_db, [item_id])

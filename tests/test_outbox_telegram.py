@@ -18,6 +18,7 @@ from shared.outbox.payload import Button, delete, edit, message
 from shared.richtext import Document, Span, from_plain, join, paragraph
 from shared.storage import citizens, media
 from shared.storage.engine import Database
+from shared.storage.media import MediaOwner
 from simulators.telegram import FakeTelegram
 from tests.conftest import SPECS
 from tests.harness import (
@@ -136,7 +137,9 @@ async def test_bad_request_fails_at_once_with_the_reason(
 
 async def test_album_with_long_hostile_text(outbox: Database, tg: FakeTelegram) -> None:
     async with outbox.write() as conn:
-        photos = await media.add_all(conn, "post", 1, [photo_file(f"{i}.png") for i in range(3)])
+        photos = await media.add_all(
+            conn, MediaOwner.POST, 1, [photo_file(f"{i}.png") for i in range(3)]
+        )
     body = join(
         Document(
             (
@@ -172,7 +175,7 @@ async def test_photo_with_caption_and_buttons_then_edit_and_delete(
     outbox: Database, tg: FakeTelegram
 ) -> None:
     async with outbox.write() as conn:
-        [photo] = await media.add_all(conn, "question", 1, [photo_file()])
+        [photo] = await media.add_all(conn, MediaOwner.QUESTION, 1, [photo_file()])
     buttons = [[Button("Ответить", token="t1"), Button("Отклонить", token="t2")]]
     first = await enqueue(
         outbox,
@@ -222,7 +225,7 @@ async def test_our_telegram_calls_match_the_spec(outbox: Database, tg: FakeTeleg
         pytest.skip("../shared/specs/telegram-bot-api.json is not there")
     spec = json.loads(spec_path.read_text())["methods"]
     async with outbox.write() as conn:
-        photo, doc = await media.add_all(conn, "post", 1, [photo_file(), pdf_file()])
+        photo, doc = await media.add_all(conn, MediaOwner.POST, 1, [photo_file(), pdf_file()])
     ids = [
         await enqueue(outbox, ADMIN_CHAT, message(from_plain("a"), media=[photo, photo, doc])),
         await enqueue(

@@ -18,6 +18,7 @@ from shared.outbox.payload import Button, message
 from shared.richtext import from_markdown, from_plain
 from shared.storage import citizens, media
 from shared.storage.engine import Database
+from shared.storage.media import MediaOwner
 from simulators.vk import FakeVK
 from tests.conftest import SPECS
 from tests.harness import pdf_file, photo_file, running_outbox, settings_for, settle
@@ -184,7 +185,7 @@ async def test_our_vk_calls_match_the_spec(outbox: Database, vk: FakeVK) -> None
             for m in json.loads(path.read_text())["methods"]:
                 methods[m["name"]] = {p["name"] for p in m.get("parameters", [])}
     async with outbox.write() as conn:
-        [photo] = await media.add_all(conn, "post", 1, [photo_file("a.png")])
+        [photo] = await media.add_all(conn, MediaOwner.POST, 1, [photo_file("a.png")])
     ids = [
         await enqueue(outbox, "wall", message(from_plain("Пост"), media=[photo])),
         await enqueue(outbox, str(CITIZEN), message(from_plain("Ответ"), media=[photo])),

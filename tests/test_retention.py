@@ -29,6 +29,7 @@ from shared.richtext import from_plain
 from shared.services import Services
 from shared.storage import audit, citizens, media
 from shared.storage.engine import Database
+from shared.storage.media import MediaOwner
 from shared.storage.schema import citizens as citizens_table
 from shared.storage.schema import hotlines, outbox
 from shared.storage.schema import media as media_table
@@ -167,7 +168,7 @@ async def question(
     """A question with a photo and its card in the admin chat, the card delivered."""
     async with services.db.write() as conn:
         question_id = await repo.add(conn, citizen_id=citizen.id, hotline_id=hotline_id, text=words)
-        ids = await media.add_all(conn, "question", question_id, [photo_file()])
+        ids = await media.add_all(conn, MediaOwner.QUESTION, question_id, [photo_file()])
         await repo.set_fields(conn, question_id, attachments=ids)
         found = await repo.get(conn, question_id)
         assert found is not None

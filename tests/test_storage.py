@@ -14,6 +14,7 @@ from shared.outbox.model import OutboxMessage
 from shared.storage import audit, citizens, media
 from shared.storage.engine import Database
 from shared.storage.fastsqlite import OneTripDialect
+from shared.storage.media import MediaOwner
 from shared.storage.migrate import drift, upgrade
 from shared.storage.schema import citizens as citizens_table
 from shared.storage.schema import metadata, outbox
@@ -105,7 +106,7 @@ async def test_media_and_refs(db: Database) -> None:
     async with db.write() as conn:
         media_id = await media.add(
             conn,
-            owner_type="post",
+            owner_type=MediaOwner.POST,
             owner_id=1,
             kind="photo",
             filename="a.jpg",
@@ -115,7 +116,7 @@ async def test_media_and_refs(db: Database) -> None:
         await media.set_ref(conn, media_id, "telegram_file_id", "AgAD")
     async with db.read() as conn:
         got = await media.get(conn, media_id)
-        listed = await media.of(conn, "post", 1)
+        listed = await media.of(conn, MediaOwner.POST, 1)
     assert got is not None
     assert got.refs == {"telegram_file_id": "AgAD"}
     assert got.data is not None

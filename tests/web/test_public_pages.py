@@ -22,6 +22,7 @@ from shared.domain import PostStatus, PublicationState
 from shared.posts import repo
 from shared.services import Services
 from shared.storage.engine import Database
+from shared.storage.media import MediaOwner
 from shared.storage.schema import posts
 from shared.texts import Texts
 from tests.harness import pdf_file, photo_file, settings_for
@@ -183,7 +184,7 @@ async def test_files_of_unpublished_posts_are_not_served(
 async def repo_media(conn: object, post_id: int) -> list[int]:
     from shared.storage import media
 
-    return [m.id for m in await media.of(conn, "post", post_id)]  # type: ignore[arg-type]
+    return [m.id for m in await media.of(conn, MediaOwner.POST, post_id)]  # type: ignore[arg-type]
 
 
 async def test_feeds_are_valid_rss_and_atom_with_public_links(
