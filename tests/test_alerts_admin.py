@@ -108,3 +108,35 @@ async def test_discarded_preview_sends_nothing(tmp_path: Path, tg: FakeTelegram)
         async with app.services.db.read() as conn:
             assert (await conn.execute(select(alerts))).all() == [], "no alert was made"
         assert not tg.messages(TG_PEOPLE[0]), "a discarded alert is never sent"
+
+
+async def test_wrong_answers_are_asked_again_and_lose_nothing(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    hotline_people(tg)
+    tg.add_user(TG_PEOPLE[0], "Житель")
+    async with running(tmp_path, tg) as app:
+        await subscribers(app.services, "telegram", TG_PEOPLE[:1])
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="/alert")
+        await wait(lambda: admin(tg, "Выберите тему"))
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="погода")
+        await wait(lambda: admin(tg, "Темы «погода» нет."))
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="1")
+        await wait(lambda: admin(tg, "Напишите текст оповещения"))
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="   ")
+        await wait(lambda: admin(tg, "Текст оповещения пуст."))
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="Гроза после 15:00.")
+        await wait(lambda: admin(tg, "Пришлите фото"))
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="фото потом")
+        await wait(lambda: len(admin(tg, "Пришлите фото")) == 2)
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="-")
+        await wait(lambda: admin(tg, "Срочное оповещение?"))
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="наверное")
+        await wait(lambda: admin(tg, "Напишите «да» или «нет»."))
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="Да")
+        preview = tg_text((await wait(lambda: admin(tg, "Предпросмотр оповещения")))[-1])
+        assert "«Экстренные сообщения: ЧС, отключения» (срочно)" in preview
+        assert "Гроза после 15:00." in preview
+        assert "Получат 1: Telegram — 1" in preview
+        assert "С фото." not in preview
+        assert len(admin(tg, "Напишите текст оповещения")) == 1, "a wrong answer moves nothing"

@@ -8,6 +8,7 @@ the middle of it loses nothing; a photo is stored at once, owned by the draft.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -82,6 +83,15 @@ async def cancel(services: Services, mod: Moderator) -> None:
     services.wake_outbox()
 
 
+@dataclass(frozen=True)
+class Reply:
+    """What the dialogue says back to one of the moderator's messages."""
+
+    prompt: str
+    step: Step | None = None  # where the dialogue goes; None: it stays, asking again
+    data: dict[str, Any] = field(default_factory=dict)  # what the answer added
+
+
 async def step(
     services: Services,
     mod: Moderator,
@@ -90,59 +100,54 @@ async def step(
     reply_to: int | None = None,
 ) -> None:
     """The moderator's answer to the dialogue's current question."""
-    texts = services.texts
     value = text.strip()
     async with services.db.write() as conn:
         row = (
             await conn.execute(select(alert_drafts).where(alert_drafts.c.user_id == mod.id))
         ).first()
-        if row is None:
-            return
-        current, data, chat_id = Step(row.step), dict(row.data or {}), int(row.chat_id)
-        if current is Step.TOPIC:
-            topic = feature(services).find_topic(value)
-            if topic is None:
-                await notify(
-                    conn,
-                    services,
-                    texts("alerts.no_topic", topic=value, topics=_titles(services)),
-                    reply_to=reply_to,
-                )
-                services.wake_outbox()
-                return
-            data["topic"] = topic.key
-            nxt, prompt = Step.TEXT, texts("alerts.ask_text", topic=topic.title)
-        elif current is Step.TEXT:
-            if not value:
-                nxt, prompt = Step.TEXT, texts("alerts.empty")
-            else:
-                data["text"] = value
-                nxt, prompt = Step.PHOTO, texts("alerts.ask_photo")
-        elif current is Step.PHOTO:
-            if photo is not None:
-                ids = await media.add_all(conn, DRAFT_OWNER, mod.id, [photo])
-                data["media"] = ids
-            elif value not in NO:
-                await notify(conn, services, texts("alerts.ask_photo"), reply_to=reply_to)
-                services.wake_outbox()
-                return
-            nxt, prompt = Step.URGENT, texts("alerts.ask_urgent")
-        elif current is Step.URGENT:
-            word = value.lower()
-            if word not in YES | NO:
-                await notify(conn, services, texts("alerts.bad_yes_no"), reply_to=reply_to)
-                services.wake_outbox()
-                return
-            data["urgent"] = word in YES
-            await _save(conn, mod.id, chat_id, Step.CONFIRM, data)
+        if row is None or Step(row.step) is Step.CONFIRM:
+            return  # no dialogue, or the preview's buttons answer it
+        data = dict(row.data or {})
+        reply = await _answer(conn, services, mod, Step(row.step), value, photo)
+        data.update(reply.data)
+        if reply.step is not None:
+            await _save(conn, mod.id, int(row.chat_id), reply.step, data)
+        if reply.step is Step.CONFIRM:
             await _preview(conn, services, mod, data)
-            services.wake_outbox()
-            return
         else:
-            return  # the preview's buttons answer it
-        await _save(conn, mod.id, chat_id, nxt, data)
-        await notify(conn, services, prompt, reply_to=reply_to)
+            await notify(conn, services, reply.prompt, reply_to=reply_to)
     services.wake_outbox()
+
+
+async def _answer(
+    conn: AsyncConnection,
+    services: Services,
+    mod: Moderator,
+    current: Step,
+    value: str,
+    photo: NewFile | None,
+) -> Reply:
+    texts = services.texts
+    if current is Step.TOPIC:
+        topic = feature(services).find_topic(value)
+        if topic is None:
+            return Reply(texts("alerts.no_topic", topic=value, topics=_titles(services)))
+        return Reply(texts("alerts.ask_text", topic=topic.title), Step.TEXT, {"topic": topic.key})
+    if current is Step.TEXT:
+        if not value:
+            return Reply(texts("alerts.empty"))
+        return Reply(texts("alerts.ask_photo"), Step.PHOTO, {"text": value})
+    if current is Step.PHOTO:
+        if photo is not None:
+            ids = await media.add_all(conn, DRAFT_OWNER, mod.id, [photo])
+            return Reply(texts("alerts.ask_urgent"), Step.URGENT, {"media": ids})
+        if value not in NO:
+            return Reply(texts("alerts.ask_photo"))
+        return Reply(texts("alerts.ask_urgent"), Step.URGENT)
+    word = value.lower()  # Step.URGENT
+    if word not in YES | NO:
+        return Reply(texts("alerts.bad_yes_no"))
+    return Reply("", Step.CONFIRM, {"urgent": word in YES})
 
 
 def _titles(services: Services) -> str:
