@@ -32,6 +32,13 @@ def admin(tg: FakeTelegram, needle: str) -> list[dict]:
     return containing(tg.messages(ADMIN_CHAT), needle)
 
 
+async def say(tg: FakeTelegram, text: str, then: str, times: int = 1) -> None:
+    """The moderator's message in the dialogue; returns once the bot has said ``then``
+    (``times`` times in all: a question asked again)."""
+    tg.user_message(MODERATOR, ADMIN_CHAT, text=text)
+    await wait(lambda: len(admin(tg, then)) >= times)
+
+
 async def test_alert_dialogue_preview_confirm_status(
     tmp_path: Path, tg: FakeTelegram, vk: FakeVK
 ) -> None:
@@ -90,14 +97,10 @@ async def test_discarded_preview_sends_nothing(tmp_path: Path, tg: FakeTelegram)
     tg.add_user(TG_PEOPLE[0], "Житель")
     async with running(tmp_path, tg) as app:
         await subscribers(app.services, "telegram", TG_PEOPLE[:1])
-        tg.user_message(MODERATOR, ADMIN_CHAT, text="/alert")
-        await wait(lambda: admin(tg, "Выберите тему"))
-        tg.user_message(MODERATOR, ADMIN_CHAT, text="Экстренные сообщения: ЧС, отключения")
-        await wait(lambda: admin(tg, "Напишите текст оповещения"))
-        tg.user_message(MODERATOR, ADMIN_CHAT, text="Проверка")
-        await wait(lambda: admin(tg, "Пришлите фото"))
-        tg.user_message(MODERATOR, ADMIN_CHAT, text="-")
-        await wait(lambda: admin(tg, "Срочное оповещение?"))
+        await say(tg, "/alert", "Выберите тему")
+        await say(tg, "Экстренные сообщения: ЧС, отключения", "Напишите текст оповещения")
+        await say(tg, "Проверка", "Пришлите фото")
+        await say(tg, "-", "Срочное оповещение?")
         tg.user_message(MODERATOR, ADMIN_CHAT, text="нет")
         preview = (await wait(lambda: admin(tg, "Предпросмотр оповещения")))[-1]
         assert "Получат 1: Telegram — 1" in tg_text(preview)
@@ -117,22 +120,14 @@ async def test_wrong_answers_are_asked_again_and_lose_nothing(
     tg.add_user(TG_PEOPLE[0], "Житель")
     async with running(tmp_path, tg) as app:
         await subscribers(app.services, "telegram", TG_PEOPLE[:1])
-        tg.user_message(MODERATOR, ADMIN_CHAT, text="/alert")
-        await wait(lambda: admin(tg, "Выберите тему"))
-        tg.user_message(MODERATOR, ADMIN_CHAT, text="погода")
-        await wait(lambda: admin(tg, "Темы «погода» нет."))
-        tg.user_message(MODERATOR, ADMIN_CHAT, text="1")
-        await wait(lambda: admin(tg, "Напишите текст оповещения"))
-        tg.user_message(MODERATOR, ADMIN_CHAT, text="   ")
-        await wait(lambda: admin(tg, "Текст оповещения пуст."))
-        tg.user_message(MODERATOR, ADMIN_CHAT, text="Гроза после 15:00.")
-        await wait(lambda: admin(tg, "Пришлите фото"))
-        tg.user_message(MODERATOR, ADMIN_CHAT, text="фото потом")
-        await wait(lambda: len(admin(tg, "Пришлите фото")) == 2)
-        tg.user_message(MODERATOR, ADMIN_CHAT, text="-")
-        await wait(lambda: admin(tg, "Срочное оповещение?"))
-        tg.user_message(MODERATOR, ADMIN_CHAT, text="наверное")
-        await wait(lambda: admin(tg, "Напишите «да» или «нет»."))
+        await say(tg, "/alert", "Выберите тему")
+        await say(tg, "погода", "Темы «погода» нет.")
+        await say(tg, "1", "Напишите текст оповещения")
+        await say(tg, "   ", "Текст оповещения пуст.")
+        await say(tg, "Гроза после 15:00.", "Пришлите фото")
+        await say(tg, "фото потом", "Пришлите фото", times=2)
+        await say(tg, "-", "Срочное оповещение?")
+        await say(tg, "наверное", "Напишите «да» или «нет».")
         tg.user_message(MODERATOR, ADMIN_CHAT, text="Да")
         preview = tg_text((await wait(lambda: admin(tg, "Предпросмотр оповещения")))[-1])
         assert "«Экстренные сообщения: ЧС, отключения» (срочно)" in preview
