@@ -29,7 +29,6 @@ from shared.storage.media import MediaOwner, NewFile
 from shared.storage.schema import alert_drafts
 from shared.storage.schema import media as media_table
 
-DRAFT_OWNER = MediaOwner.ALERT_DRAFT
 YES = {"да", "yes", "срочно", "+"}
 NO = {"нет", "no", "-"}
 
@@ -139,7 +138,7 @@ async def _answer(
         return Reply(texts("alerts.ask_photo"), Step.PHOTO, {"text": value})
     if current is Step.PHOTO:
         if photo is not None:
-            ids = await media.add_all(conn, DRAFT_OWNER, mod.id, [photo])
+            ids = await media.add_all(conn, MediaOwner.ALERT_DRAFT, mod.id, [photo])
             return Reply(texts("alerts.ask_urgent"), Step.URGENT, {"media": ids})
         if value not in NO:
             return Reply(texts("alerts.ask_photo"))
@@ -225,7 +224,9 @@ async def discard(services: Services, mod: Moderator, token: CallbackToken) -> N
     async with services.db.write() as conn:
         await conn.execute(
             update(media_table)
-            .where(media_table.c.owner_type == DRAFT_OWNER, media_table.c.owner_id == mod.id)
+            .where(
+                media_table.c.owner_type == MediaOwner.ALERT_DRAFT, media_table.c.owner_id == mod.id
+            )
             .values(data=None)
         )
         await _drop(conn, mod.id)

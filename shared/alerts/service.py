@@ -37,7 +37,6 @@ from shared.storage.schema import media as media_table
 log = logging.getLogger(__name__)
 
 BATCH = 1000  # notices queued per transaction: short enough never to hold up intake
-OWNER = MediaOwner.ALERT
 
 
 @dataclass(frozen=True)
@@ -155,9 +154,9 @@ async def _adopt_media(
         await conn.execute(
             update(media_table)
             .where(media_table.c.id.in_(list(media_ids)))
-            .values(owner_type=OWNER, owner_id=alert_id)
+            .values(owner_type=MediaOwner.ALERT, owner_id=alert_id)
         )
-    return list(media_ids) + await media.add_all(conn, OWNER, alert_id, photos)
+    return list(media_ids) + await media.add_all(conn, MediaOwner.ALERT, alert_id, photos)
 
 
 async def _post(

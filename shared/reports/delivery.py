@@ -36,7 +36,6 @@ from shared.storage.media import MediaOwner
 from shared.texts import Texts
 from shared.wordfile import DOCX_MIME
 
-MEDIA_OWNER = MediaOwner.REPORT
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$|^(\d{2})\.(\d{2})\.(\d{4})$")
 
 
@@ -134,7 +133,7 @@ async def to_admin_chat(
     async with services.db.write() as conn:
         file_id = await media.add(
             conn,
-            owner_type=MEDIA_OWNER,
+            owner_type=MediaOwner.REPORT,
             owner_id=0,
             kind=MediaKind.DOCUMENT,
             filename=document.filename(made.report),
@@ -147,7 +146,7 @@ async def to_admin_chat(
                 media.NewFile(MediaKind.PHOTO, chart.filename, "image/png", chart.png)
                 for chart in made.charts
             ]
-            ids = await media.add_all(conn, MEDIA_OWNER, file_id, photos)
+            ids = await media.add_all(conn, MediaOwner.REPORT, file_id, photos)
             await _send(conn, chat, Document(), ids, ReportRef.CHARTS, file_id, None)
         await audit.record(
             conn,
