@@ -59,3 +59,33 @@ async def test_dialogue_across_a_restart(tmp_path: Path, tg: FakeTelegram) -> No
         await wait(lambda: len(said(tg, "Напишите тему")) == 2)
         tg.user_message(MODERATOR, ADMIN_CHAT, text="/cancel")
         await wait(lambda: said(tg, "отменено"))
+
+
+async def say(tg: FakeTelegram, text: str, then: str, times: int = 1) -> None:
+    """The moderator's message in the dialogue; returns once the bot has said ``then``
+    (``times`` times in all: a question asked again)."""
+    tg.user_message(MODERATOR, ADMIN_CHAT, text=text)
+    await wait(lambda: len(said(tg, then)) >= times)
+
+
+async def test_wrong_answers_are_asked_again_and_lose_nothing(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    async with running(tmp_path, tg) as app:
+        await say(tg, "/hotline", "Напишите тему")
+        await say(tg, "   ", "Напишите тему", times=2)
+        # Refused when given, not after the dates: the moderator can still mend it.
+        await say(tg, "Д" * (campaigns.TOPIC_LIMIT + 1), "тема длиннее 200 знаков")
+        await say(tg, "Отопление", "Коротко опишите")
+        await say(tg, "Сроки подачи тепла", "Когда начало?")
+        await say(tg, "2099-13-01 10:00", "не понимаю время «2099-13-01 10:00»")
+        await say(tg, "2099-12-01 10:00", "Когда конец?")
+        await say(tg, "2099-12-01 09:00", "конец должен быть позже начала")
+        async with app.services.db.read() as conn:
+            assert await campaigns.listing(conn) == [], "nothing is created from a wrong answer"
+        await say(tg, "2099-12-01 12:00", "создана")
+        async with app.services.db.read() as conn:
+            found = await campaigns.listing(conn)
+        assert [(h.topic, h.description) for h in found] == [("Отопление", "Сроки подачи тепла")]
+        assert len(said(tg, "Коротко опишите")) == 1, "a refused topic moves nothing"
+        assert len(said(tg, "Когда конец?")) == 1, "a refused date moves nothing"

@@ -66,12 +66,19 @@ def local(moment: datetime, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%d.%m.%Y %H:%M")
 
 
-def validate(topic: str, starts_at: datetime, ends_at: datetime) -> str:
+def clean_topic(topic: str) -> str:
+    """The topic as stored. Checked on its own too, so a dialogue can refuse it when it is
+    given rather than after every other answer."""
     topic = topic.strip()
     if not topic:
         raise InvalidInput("у горячей линии должна быть тема")
     if len(topic) > TOPIC_LIMIT:
         raise InvalidInput(f"тема длиннее {TOPIC_LIMIT} знаков")
+    return topic
+
+
+def validate(topic: str, starts_at: datetime, ends_at: datetime) -> str:
+    topic = clean_topic(topic)
     if ends_at <= starts_at:
         raise InvalidInput("конец должен быть позже начала")
     if ends_at <= utcnow():

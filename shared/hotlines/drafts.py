@@ -69,58 +69,66 @@ async def cancel(services: Services, mod: Moderator) -> None:
 
 async def step(services: Services, mod: Moderator, text: str, reply_to: int | None) -> None:
     """The moderator's answer to the current question of the dialogue."""
-    texts, tz = services.texts, services.settings.tz
-    value = text.strip()
     async with services.db.write() as conn:
         row = (
             await conn.execute(select(hotline_drafts).where(hotline_drafts.c.user_id == mod.id))
         ).first()
         if row is None:
             return
-        current, data, chat_id = Step(row.step), dict(row.data or {}), row.chat_id
+        current, data = Step(row.step), dict(row.data or {})
         try:
-            if current is Step.TOPIC:
-                if not value:
-                    raise InvalidInput(texts("hotline.ask_topic"))
-                data["topic"] = value
-                nxt, prompt = Step.DESCRIPTION, texts("hotline.ask_description")
-            elif current is Step.DESCRIPTION:
-                data["description"] = "" if value == "-" else value
-                nxt, prompt = Step.START, texts("hotline.ask_start")
-            elif current is Step.START:
-                data["start"] = campaigns.parse_local(value, tz).isoformat()
-                nxt, prompt = Step.END, texts("hotline.ask_end")
+            if current is Step.END:
+                reply = await _create(conn, services, mod, data, text.strip())
             else:
-                start = datetime.fromisoformat(data["start"])
-                end = campaigns.parse_local(value, tz)
-                hotline = await campaigns.create(
-                    conn,
-                    topic=data["topic"],
-                    description=data.get("description", ""),
-                    starts_at=start,
-                    ends_at=end,
-                    created_by=mod.actor,
-                )
-                await audit.record(conn, mod.actor, "hotline.create", "hotline", hotline.id)
-                await conn.execute(delete(hotline_drafts).where(hotline_drafts.c.user_id == mod.id))
-                created = texts(
-                    "hotline.created",
-                    id=hotline.id,
-                    topic=hotline.topic,
-                    start=campaigns.local(hotline.starts_at, tz),
-                    end=campaigns.local(hotline.ends_at, tz),
-                )
-                hint = texts("hotline.answer_days_hint", **_answer_by(services, hotline, None))
-                await notify(conn, services, f"{created}\n{hint}", reply_to=reply_to)
-                services.wake_outbox()
-                return
+                nxt, added, reply = _take(services, current, text.strip())
+                await _save(conn, mod.id, int(row.chat_id), nxt, {**data, **added})
         except InvalidInput as exc:
-            await notify(conn, services, texts.explain(exc), reply_to=reply_to)
-            services.wake_outbox()
-            return
-        await _save(conn, mod.id, chat_id, nxt, data)
-        await notify(conn, services, prompt, reply_to=reply_to)
+            reply = services.texts.explain(exc)  # the same question stands
+        await notify(conn, services, reply, reply_to=reply_to)
     services.wake_outbox()
+
+
+def _take(services: Services, current: Step, value: str) -> tuple[Step, dict[str, Any], str]:
+    """An answer before the last: the next question, what the answer adds, what to say.
+
+    Raises :class:`InvalidInput` for an answer that can't be taken."""
+    texts = services.texts
+    if current is Step.TOPIC:
+        if not value:
+            raise InvalidInput(texts("hotline.ask_topic"))
+        topic = campaigns.clean_topic(value)
+        return Step.DESCRIPTION, {"topic": topic}, texts("hotline.ask_description")
+    if current is Step.DESCRIPTION:
+        description = "" if value == "-" else value
+        return Step.START, {"description": description}, texts("hotline.ask_start")
+    start = campaigns.parse_local(value, services.settings.tz)  # Step.START
+    return Step.END, {"start": start.isoformat()}, texts("hotline.ask_end")
+
+
+async def _create(
+    conn: AsyncConnection, services: Services, mod: Moderator, data: dict[str, Any], value: str
+) -> str:
+    """The last answer (when it closes): the hotline is created and the draft dropped."""
+    texts, tz = services.texts, services.settings.tz
+    hotline = await campaigns.create(
+        conn,
+        topic=data["topic"],
+        description=data.get("description", ""),
+        starts_at=datetime.fromisoformat(data["start"]),
+        ends_at=campaigns.parse_local(value, tz),
+        created_by=mod.actor,
+    )
+    await audit.record(conn, mod.actor, "hotline.create", "hotline", hotline.id)
+    await conn.execute(delete(hotline_drafts).where(hotline_drafts.c.user_id == mod.id))
+    created = texts(
+        "hotline.created",
+        id=hotline.id,
+        topic=hotline.topic,
+        start=campaigns.local(hotline.starts_at, tz),
+        end=campaigns.local(hotline.ends_at, tz),
+    )
+    hint = texts("hotline.answer_days_hint", **_answer_by(services, hotline, None))
+    return f"{created}\n{hint}"
 
 
 def _answer_by(
