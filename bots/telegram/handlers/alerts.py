@@ -21,6 +21,7 @@ from shared.alerts.model import Press
 from shared.callbacks import CallbackToken
 from shared.clock import utcnow
 from shared.errors import InvalidInput
+from shared.hotlines import drafts as hotline_drafts
 from shared.hotlines.model import Moderator
 from shared.services import Services
 from shared.storage.media import NewFile
@@ -49,6 +50,10 @@ async def press(query: CallbackQuery, services: Services, token: CallbackToken |
 
 
 async def begin(message: Message, services: Services, moderator: Moderator) -> None:
+    # Refused rather than begun beside it: the other dialogue would take the answers.
+    if await hotline_drafts.active(services, moderator.id):
+        await say(services, services.texts("alerts.hotline_in_progress"), message.message_id)
+        return
     await drafts.begin(services, moderator, message.chat.id)
 
 

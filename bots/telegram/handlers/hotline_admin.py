@@ -13,6 +13,7 @@ from aiogram.types import Message
 from bots.telegram.filters import InAdminChat
 from bots.telegram.handlers.moderation import say
 from bots.telegram.moderators import guarded
+from shared.alerts import drafts as alert_drafts
 from shared.errors import InvalidInput
 from shared.hotlines import deadlines, digest, drafts
 from shared.hotlines.model import Moderator
@@ -31,6 +32,10 @@ class InDialogue(Filter):
 
 
 async def begin(message: Message, services: Services, moderator: Moderator) -> None:
+    # Refused rather than begun beside it: the other dialogue would take the answers.
+    if await alert_drafts.active(services, moderator.id):
+        await say(services, services.texts("hotline.alert_in_progress"), message.message_id)
+        return
     await drafts.begin(services, moderator, message.chat.id)
 
 
