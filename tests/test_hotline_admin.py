@@ -9,7 +9,20 @@ import pytest
 from shared.hotlines import campaigns
 from simulators.telegram import FakeTelegram
 from tests.harness import ADMIN_CHAT, MODERATOR
-from tests.hotline_harness import STRANGER, containing, hotline_people, running, tg_text, wait
+from tests.hotline_harness import (
+    STRANGER,
+    card_recorded,
+    cards,
+    containing,
+    hotline_people,
+    open_hotline,
+    running,
+    tg_consent,
+    tg_text,
+    wait,
+)
+
+CITIZEN = 7001
 
 
 @pytest.fixture
@@ -89,3 +102,33 @@ async def test_wrong_answers_are_asked_again_and_lose_nothing(
         assert [(h.topic, h.description) for h in found] == [("Отопление", "Сроки подачи тепла")]
         assert len(said(tg, "Коротко опишите")) == 1, "a refused topic moves nothing"
         assert len(said(tg, "Когда конец?")) == 1, "a refused date moves nothing"
+
+
+@pytest.mark.parametrize("dialogue", ["/hotline", "/alert"])
+async def test_a_reply_to_a_card_answers_the_citizen_mid_dialogue(
+    tmp_path: Path, tg: FakeTelegram, dialogue: str
+) -> None:
+    """A moderator halfway through a dialogue still answers a question by replying to its
+    card: the answer goes to the citizen, not into the dialogue."""
+    async with running(tmp_path, tg) as app:
+        await open_hotline(app)
+        await tg_consent(tg, CITIZEN)
+        tg.user_message(CITIZEN, text="Когда дадут тепло?")
+        card = (await wait(lambda: cards(tg)))[0]
+        await wait(lambda: card_recorded(app, card["message_id"]))
+        first = "Напишите тему" if dialogue == "/hotline" else "Выберите тему"
+        await say(tg, dialogue, first)
+        tg.user_message(
+            MODERATOR, ADMIN_CHAT, text="Завтра к 10 утра.", reply_to_message_id=card["message_id"]
+        )
+        await wait(lambda: containing(tg.messages(CITIZEN), "Завтра к 10 утра."))
+        assert not said(tg, "Коротко опишите"), "the hotline dialogue did not take it"
+        assert not said(tg, "Темы «"), "the alert dialogue did not take it"
+        # The dialogue stands where it was: the next plain message answers it.
+        answer, then = (
+            ("Вывоз мусора", "Коротко опишите")
+            if dialogue == "/hotline"
+            else ("1", "Напишите текст")
+        )
+        await say(tg, answer, then)
+        await say(tg, "/cancel", "отмен")

@@ -32,17 +32,23 @@ def dispatcher(services: Services, moderators: Moderators) -> Dispatcher:
 
 
 def routers() -> list[Router]:
-    """The routers in the order updates try them (the fallback takes stray buttons last)."""
+    """The routers in the order updates try them (the fallback takes stray buttons last).
+
+    Replies to a question card (moderation) and to a post, and messages in the publishing
+    topic (posts), come before the admin chat's dialogues (alerts, hotlines): a dialogue
+    takes any other plain message of a moderator halfway through it, and must not take an
+    answer meant for a citizen or a post's edit.
+    """
     return [
         errors.router(),
         start.router(),
+        moderation.router(),
+        posts.router(),
         alerts.router(),
         alerts.citizen_router(),
-        posts.router(),
         hotline_admin.router(),
         report.router(),
         web_login.router(),
         citizen.router(),
-        moderation.router(),
         fallback.router(),
     ]
