@@ -42,8 +42,8 @@ def routers() -> list[Router]:
     return [
         errors.router(),
         start.router(),
-        moderation.router(),
         posts.router(),
+        moderation.router(),
         alerts.router(),
         alerts.citizen_router(),
         hotline_admin.router(),

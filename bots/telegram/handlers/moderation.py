@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -29,6 +30,8 @@ from shared.services import Services
 log = logging.getLogger(__name__)
 
 RECORD_WAIT_STEPS = 10
+# Seconds: a message of ours older than this that is not a recorded card is not one.
+RECORD_WAIT_WINDOW = 30.0
 
 
 class CardReply(Filter):
@@ -41,7 +44,7 @@ class CardReply(Filter):
         if message.text is not None and message.text.startswith("/"):
             return False
         found = await moderation.question_for_reply(services, message.chat.id, replied.message_id)
-        if found is None and replied.from_user is not None and replied.from_user.is_bot:
+        if found is None and _fresh_from_us(replied):
             # The card may have just gone out and its messages not be recorded yet.
             for _ in range(RECORD_WAIT_STEPS):
                 await asyncio.sleep(0.1)
@@ -51,6 +54,16 @@ class CardReply(Filter):
                 if found is not None:
                     break
         return {"question_id": found} if found is not None else False
+
+
+def _fresh_from_us(replied: Message) -> bool:
+    """A bot's message sent moments ago: it may be a card whose ids are not recorded yet.
+
+    Older ones are not waited for: a reply to a dialogue's question or a notice then goes
+    on to the next handler at once."""
+    if replied.from_user is None or not replied.from_user.is_bot:
+        return False
+    return time.time() - replied.date.timestamp() < RECORD_WAIT_WINDOW
 
 
 async def answer(
