@@ -137,13 +137,14 @@ async def test_wrong_answers_are_asked_again_and_lose_nothing(
         assert len(admin(tg, "Напишите текст оповещения")) == 1, "a wrong answer moves nothing"
 
 
-async def test_one_dialogue_at_a_time_the_other_is_refused_not_begun(
+async def test_one_dialogue_at_a_time_and_cancel_without_one_says_so(
     tmp_path: Path, tg: FakeTelegram
 ) -> None:
     """Both dialogues read the moderator's plain messages: a second one begun beside the
     first would take answers meant for it."""
     hotline_people(tg)
     async with running(tmp_path, tg):
+        await say(tg, "/cancel", "Отменять нечего")
         await say(tg, "/alert", "Выберите тему")
         await say(tg, "/hotline", "Сначала закончите оповещение")
         await say(tg, "1", "Напишите текст оповещения")  # still the alert's answer
@@ -154,3 +155,5 @@ async def test_one_dialogue_at_a_time_the_other_is_refused_not_begun(
         await say(tg, "Вывоз мусора", "Коротко опишите")  # still the hotline's answer
         await say(tg, "/cancel", "Создание горячей линии отменено")
         await say(tg, "/alert", "Выберите тему", times=2)
+        await say(tg, "/cancel", "Оповещение не отправлено", times=2)
+        await say(tg, "/cancel", "Отменять нечего", times=2)

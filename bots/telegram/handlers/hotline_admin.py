@@ -43,6 +43,11 @@ async def cancel(message: Message, services: Services, moderator: Moderator) -> 
     await drafts.cancel(services, moderator)
 
 
+async def nothing_to_cancel(message: Message, services: Services) -> None:
+    """/cancel outside any dialogue (the alerts' and the hotline's took theirs before)."""
+    await say(services, services.texts("hotline.nothing_to_cancel"), message.message_id)
+
+
 async def listing(message: Message, services: Services) -> None:
     await say(services, await drafts.listing(services), message.message_id)
 
@@ -93,6 +98,7 @@ def router() -> Router:
     found = guarded(Router(name=__name__))
     found.message.register(begin, Command("hotline"), InAdminChat())
     found.message.register(cancel, Command("cancel"), InDialogue())
+    found.message.register(nothing_to_cancel, Command("cancel"), InAdminChat())
     found.message.register(listing, Command("hotlines"), InAdminChat())
     found.message.register(close, Command("close_hotline"), InAdminChat())
     found.message.register(answer_days, Command("answer_days"), InAdminChat())
