@@ -108,7 +108,9 @@ async def status(
 def citizen_router() -> Router:
     """Citizens: /subscribe (or the menu words) and the alerts buttons."""
     found = Router(name=f"{__name__}.citizens")
-    found.message.register(subscribe, F.chat.type == "private", Command("subscribe"))
+    found.message.register(
+        subscribe, F.chat.type == "private", Command("subscribe", ignore_case=True)
+    )
     found.callback_query.register(press, Action(Press.TOGGLE))
     found.callback_query.register(press, Action(Press.UNSUBSCRIBE))
     return found

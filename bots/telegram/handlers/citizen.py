@@ -50,7 +50,7 @@ def incoming(
         platform=NAME,
         user_id=str(message.from_user.id if message.from_user else message.chat.id),
         peer=str(message.chat.id),
-        text=message.text or message.caption or "",
+        text=addressed_to_us(message.text or message.caption or ""),
         attachments=attachments,
         unsupported=unsupported and not attachments,
         start=start,
@@ -59,6 +59,15 @@ def incoming(
         name=name,
         known_name=full,
     )
+
+
+def addressed_to_us(text: str) -> str:
+    """``/forget@OurBot`` as ``/forget``: Telegram's clients add the bot's name to a command
+    picked from the menu in some chats, and in a private chat every command is ours."""
+    head, space, rest = text.partition(" ")
+    if head.startswith("/") and "@" in head:
+        return head.split("@", 1)[0] + space + rest
+    return text
 
 
 async def download(bot: Bot, message: Message) -> tuple[Attachment, ...]:
