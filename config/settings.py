@@ -220,7 +220,7 @@ class HotlineSettings(BaseModel):
     card_backlog_threshold: int = 15
     queue_page_size: int = 10
     # Deadlines and retention (README "Deadlines", "Retention").
-    answer_days: int = Field(default=7, ge=0)
+    answer_days: int = Field(default=7, ge=0, le=365)
     reminder_time: time | None = time(9, 0)
     holidays: Annotated[list[date], NoDecode] = Field(default_factory=list)
     retention_days: int = Field(default=30, ge=0)

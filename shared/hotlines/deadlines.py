@@ -45,6 +45,11 @@ class Late:
     due: datetime
 
 
+# A year: beyond that an answer-by date means nothing to a citizen (and far enough out,
+# none can be computed at all).
+MAX_ANSWER_DAYS = 365
+
+
 def answer_by(ends_at: datetime, answer_days: int | None, cfg: HotlineSettings) -> datetime:
     """When a hotline's questions are to be answered by."""
     return ends_at + timedelta(days=cfg.answer_days if answer_days is None else answer_days)
@@ -54,6 +59,8 @@ async def set_answer_days(conn: AsyncConnection, hotline_id: int, days: int) -> 
     """The hotline's own answer-by time: ``days`` after it closes."""
     if days < 0:
         raise InvalidInput("срок ответа не может быть отрицательным")
+    if days > MAX_ANSWER_DAYS:
+        raise InvalidInput(f"срок ответа — не больше {MAX_ANSWER_DAYS} дней")
     await conn.execute(update(hotlines).where(hotlines.c.id == hotline_id).values(answer_days=days))
 
 

@@ -75,7 +75,7 @@ def parse_when(text: str, now: datetime, tz: ZoneInfo) -> datetime:
             if result <= now:
                 result = _aware(local_now.date() + timedelta(days=1), at, tz)
             return result
-    except ValueError:
+    except (ValueError, OverflowError):  # no such date, or one beyond the calendar
         pass
     raise InvalidInput(text.strip()[:40])
 

@@ -36,6 +36,8 @@ from shared.storage.media import MediaOwner
 from shared.texts import Texts
 from shared.wordfile import DOCX_MIME
 
+FIRST_YEAR, LAST_YEAR = 2000, 2999  # the years a report may name
+
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$|^(\d{2})\.(\d{2})\.(\d{4})$")
 
 
@@ -58,8 +60,12 @@ def parse_day(value: str, texts: Texts) -> date:
         if found is None:
             raise ValueError(value)
         if found.group(1):
-            return date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
-        return date(int(found.group(6)), int(found.group(5)), int(found.group(4)))
+            day = date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
+        else:
+            day = date(int(found.group(6)), int(found.group(5)), int(found.group(4)))
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise ValueError(value)  # a typo; and the calendar's last day has no day after
+        return day
     except ValueError:
         raise InvalidInput(texts("report.bad_date", value=value.strip())) from None
 
@@ -67,10 +73,12 @@ def parse_day(value: str, texts: Texts) -> date:
 def period(
     first: str | None, last: str | None, tz: ZoneInfo, texts: Texts, now: datetime | None = None
 ) -> Period:
-    """The dates given; without a start, the office's current year up to today."""
+    """The dates given. Without a start: from 1 January of the end's year (a report for
+    last year needs only its last day); without either, this year up to today."""
     today = (now or utcnow()).astimezone(tz).date()
-    start = parse_day(first, texts) if first else date(today.year, 1, 1)
-    end = parse_day(last, texts) if last else (today if not first else max(start, today))
+    given = parse_day(first, texts) if first else None
+    end = parse_day(last, texts) if last else max(given or today, today)
+    start = given if given is not None else date(end.year, 1, 1)
     if start > end:
         raise InvalidInput(
             texts("report.bad_period", first=f"{start:%d.%m.%Y}", last=f"{end:%d.%m.%Y}")

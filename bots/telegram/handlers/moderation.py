@@ -105,8 +105,9 @@ async def stats(message: Message, services: Services) -> None:
 
 
 async def _ticket(message: Message, command: CommandObject, services: Services) -> int:
-    if command.args and command.args.strip().lstrip("№#").isdigit():
-        return int(command.args.strip().lstrip("№#"))
+    raw = (command.args or "").replace("№", " ").replace("#", " ").strip()
+    if raw.isdigit():
+        return int(raw)
     replied = message.reply_to_message
     if replied is not None:
         found = await moderation.question_for_reply(services, message.chat.id, replied.message_id)
