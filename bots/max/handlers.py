@@ -27,7 +27,8 @@ from shared.services import Services
 log = logging.getLogger(__name__)
 
 PHOTO_BYTES = 20 * 1024 * 1024
-UNSUPPORTED = {"video", "audio", "sticker", "file", "contact", "location", "share"}
+# A ``share`` (a link's preview) is not among them: its address is in the text already.
+UNSUPPORTED = {"video", "audio", "sticker", "file", "contact", "location"}
 
 
 def _name(user: dict[str, Any]) -> str | None:
@@ -105,6 +106,14 @@ async def _started(services: Services, user: dict[str, Any], payload: Any) -> No
     await conversation(services).message(incoming)
 
 
+def _shared_link(attachments: list[dict[str, Any]]) -> str:
+    """A link sent with no text of its own: its address is the message."""
+    for item in attachments:
+        if item.get("type") == "share":
+            return str((item.get("payload") or {}).get("url") or "")
+    return ""
+
+
 async def _message(
     services: Services, http: MaxHttp, user: dict[str, Any], body: dict[str, Any]
 ) -> None:
@@ -119,7 +128,7 @@ async def _message(
         platform=NAME,
         user_id=str(user["user_id"]),
         peer=str(user["user_id"]),
-        text=str(body.get("text") or ""),
+        text=str(body.get("text") or "") or _shared_link(attachments),
         attachments=photos,
         unsupported=bool(kinds & UNSUPPORTED) and not photos,
         known_name=_name(user),

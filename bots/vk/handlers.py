@@ -92,7 +92,8 @@ async def _message(services: Services, client: VkClient, message: dict[str, Any]
         if await alerts(services).subscriptions.press(NAME, str(from_id), token):
             return
     subscriptions = alerts(services).subscriptions
-    wants = subscriptions.wants_menu(str(message.get("text") or ""))
+    # A photo captioned with the menu word is a question's photo, not a request for the menu.
+    wants = subscriptions.wants_menu(str(message.get("text") or "")) and not attachments
     if wants and await subscriptions.menu(NAME, str(from_id)):
         return  # the alerts menu (without consent, the conversation below asks for it)
     incoming = Incoming(
