@@ -94,3 +94,15 @@ def test_cli_report_for_last_year_needs_only_its_last_day(
     assert code == 0, capsys.readouterr().err
     assert out.stat().st_size > 0
     assert f"01.01.{year}" in capsys.readouterr().out
+
+
+@pytest.mark.filterwarnings("ignore:unread_data:DeprecationWarning")
+@pytest.mark.parametrize("dash", [" — ", "–", " - "])
+async def test_report_period_written_with_a_dash(
+    tmp_path: Path, tg: FakeTelegram, dash: str
+) -> None:
+    async with running(tmp_path, tg):
+        tg.user_message(MODERATOR, ADMIN_CHAT, text=f"/report 01.01.2026{dash}31.01.2026")
+        sent = await wait(lambda: [m for m in tg.messages(ADMIN_CHAT) if m.get("document")])
+        assert "01.01.2026" in str(sent[0].get("caption"))
+        assert "31.01.2026" in str(sent[0].get("caption"))

@@ -18,10 +18,17 @@ from shared.reports import delivery
 from shared.services import Services
 
 
+def period_words(args: str) -> list[str]:
+    """The dates of ``/report``, written as people write a period too: «01.01.2026 —
+    31.12.2026» (a dash, spaced or not; a hyphen only between spaces: ISO dates have them)."""
+    spaced = args.replace("—", " ").replace("–", " ")
+    return [word for word in spaced.split() if word != "-"]
+
+
 async def send_report(
     message: Message, command: CommandObject, services: Services, moderator: Moderator
 ) -> None:
-    dates = (command.args or "").split()
+    dates = period_words(command.args or "")
     if len(dates) > 2:
         raise InvalidInput(services.texts("report.bad_date", value=" ".join(dates[2:])))
     first = dates[0] if dates else None
