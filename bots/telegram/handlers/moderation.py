@@ -10,21 +10,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import CallbackQuery, Message
 
+from bots.telegram import NAME
+from bots.telegram.albums import Albums
 from bots.telegram.filters import InAdminChat
 from bots.telegram.handlers.citizen import download
 from bots.telegram.middleware import Action
 from bots.telegram.moderators import guarded
 from shared.callbacks import CallbackToken
-from shared.errors import InvalidInput
+from shared.errors import GlashataiError, InvalidInput
 from shared.hotlines import digest, groups, moderation
 from shared.hotlines.model import Moderator
+from shared.replies import send_text
 from shared.services import Services
 
 log = logging.getLogger(__name__)
@@ -66,17 +69,56 @@ def _fresh_from_us(replied: Message) -> bool:
     return time.time() - replied.date.timestamp() < RECORD_WAIT_WINDOW
 
 
-async def answer(
-    message: Message, services: Services, moderator: Moderator, bot: Bot, question_id: int
+async def _answer(
+    services: Services,
+    moderator: Moderator,
+    bot: Bot,
+    question_id: int,
+    messages: Sequence[Message],
 ) -> None:
-    attachments = await download(bot, message)
-    text = message.text or message.caption or ""
+    """One answer (or correction) from one reply, or from every part of an album reply:
+    the citizen gets its photos together, under one header."""
+    attachments = tuple([a for m in messages for a in await download(bot, m)])
+    text = _text_of(messages)
     if not text.strip() and not attachments:
         return
+    reply_to = messages[0].message_id
     outcome = await groups.answer(
-        services, moderator, question_id, text, attachments, reply_to=message.message_id
+        services, moderator, question_id, text, attachments, reply_to=reply_to
     )
     log.info("question %s: reply by %s: %s", question_id, moderator.id, outcome.result.value)
+
+
+def _text_of(messages: Sequence[Message]) -> str:
+    """The reply's text: an album's caption is on one part (usually the first); should
+    several parts carry one, none is lost."""
+    return "\n\n".join(text for m in messages if (text := m.text or m.caption))
+
+
+def _answering(albums: Albums) -> Callable[..., Awaitable[None]]:
+    """The handler of replies to cards. An album's parts come as separate updates, each a
+    reply to the card: they are collected (in this router's ``albums``) and answered once,
+    or the first part would be the answer and every other one a correction."""
+
+    async def answer(
+        message: Message, services: Services, moderator: Moderator, bot: Bot, question_id: int
+    ) -> None:
+        if message.media_group_id is None:
+            await _answer(services, moderator, bot, question_id, [message])
+            return
+
+        async def whole(messages: list[Message]) -> None:
+            # Runs after the update's handling: the errors router no longer sees it.
+            try:
+                await _answer(services, moderator, bot, question_id, messages)
+            except GlashataiError as exc:
+                await send_text(services, NAME, message.chat.id, services.texts.explain(exc))
+            except Exception:
+                log.exception("question %s: album reply could not be answered", question_id)
+
+        albums.add(message, services.settings.publishing.album_wait_seconds, whole)
+
+    return answer
 
 
 async def say(services: Services, text: str, reply_to: int | None) -> None:
@@ -158,7 +200,7 @@ async def button(
 def router() -> Router:
     """Moderation in the admin chat, for moderators only."""
     found = guarded(Router(name=__name__))
-    found.message.register(answer, CardReply())
+    found.message.register(_answering(Albums()), CardReply())
     found.message.register(queue, Command("queue"), InAdminChat())
     found.message.register(next_question, Command("next"), InAdminChat())
     found.message.register(stats, Command("stats"), InAdminChat())

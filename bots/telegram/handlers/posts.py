@@ -7,7 +7,6 @@ replies to other features' messages in the same chat fall through to their route
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -18,6 +17,7 @@ from aiogram.filters import Command, Filter
 from aiogram.types import CallbackQuery, Message
 
 from bots.telegram import NAME
+from bots.telegram.albums import Albums
 from bots.telegram.entities import strip_command, to_document
 from bots.telegram.filters import InAdminChat
 from bots.telegram.middleware import Action
@@ -150,52 +150,6 @@ async def _on_reply(
     body, _ = _text_of(messages, command=False)
     if not body.is_empty():
         await service.edit(services, post_id, body, actor, append=role == "append")
-
-
-class Albums:
-    """Collects an album's messages (one update each) before acting on them as one."""
-
-    def __init__(self) -> None:
-        self.groups: dict[tuple[int, str], list[Message]] = {}
-        self.tasks: dict[tuple[int, str], asyncio.Task[None]] = {}
-        self.claimed: dict[tuple[int, str], asyncio.Event] = {}
-
-    def __contains__(self, key: tuple[int, str]) -> bool:
-        return key in self.groups
-
-    def claim(self, key: tuple[int, str]) -> None:
-        """Mark the album as ours at once: its other parts are checked while this part's
-        handler still waits for the moderator check, and must find it."""
-        self.groups.setdefault(key, [])
-        self.claimed.setdefault(key, asyncio.Event()).set()
-
-    async def claimed_within(self, key: tuple[int, str], seconds: float) -> bool:
-        """Whether the part that says what the album is for claims it within ``seconds``.
-
-        An album's parts are separate updates handled side by side, and a part without the
-        caption may be checked before the part with it.
-        """
-        event = self.claimed.setdefault(key, asyncio.Event())
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), seconds)
-        if not event.is_set() and key not in self.groups:
-            self.claimed.pop(key, None)
-        return key in self.groups
-
-    def add(self, message: Message, wait: float, then: Any) -> None:
-        key = (message.chat.id, message.media_group_id or "")
-        self.groups.setdefault(key, []).append(message)
-        task = self.tasks.pop(key, None)
-        if task is not None:
-            task.cancel()
-        self.tasks[key] = asyncio.create_task(self._later(key, wait, then))
-
-    async def _later(self, key: tuple[int, str], wait: float, then: Any) -> None:
-        await asyncio.sleep(wait)
-        self.tasks.pop(key, None)
-        self.claimed.pop(key, None)
-        messages = sorted(self.groups.pop(key, []), key=lambda m: m.message_id)
-        await then(messages)
 
 
 class AlbumForUs(Filter):
