@@ -2,7 +2,8 @@
 
 A first message «да» is not consent: the citizen has not seen what they would agree to.
 They get the consent request and nothing is recorded; «да» after the request (or its
-button) is consent.
+button) is consent. The request answered again once consent is given (a double tap, «да»
+typed twice, its «Не согласен(на)» pressed later) changes nothing and says so.
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from simulators.telegram import FakeTelegram
 from simulators.vk import FakeVK
 from simulators.waiting import wait
 from tests.harness import settings_for
-from tests.hotline_harness import handled_updates, open_hotline, question_rows, tg_text
+from tests.hotline_harness import (
+    handled_updates,
+    open_hotline,
+    question_rows,
+    tg_buttons,
+    tg_text,
+)
 from tests.posts_harness import running_app
 
 TG_CITIZEN = 7101
@@ -121,3 +128,66 @@ async def test_yes_before_the_request_arrived_is_not_consent(
         await wait(lambda: tg_said(tg, THANKS))
         assert (await citizen(db, "telegram", TG_CITIZEN)).consent_at is not None
         assert len(tg_said(tg, CONSENT_TEXT)) == 1, "one request, answered once it was seen"
+
+
+ALREADY = "Вы уже дали согласие"
+
+
+async def test_yes_typed_twice_consents_once_and_stores_no_question(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    """The request says «напишите «да»»; an impatient citizen writes it twice. The second
+    «да» is no hotline question: the citizen is told their consent stands."""
+    async with running_app(settings_for(tmp_path, tg, overrides=POLICY)) as app:
+        await open_hotline(app)
+        tg.add_user(TG_CITIZEN, "Анна", "Иванова")
+        tg.user_message(TG_CITIZEN, text="/start")
+        await tg.wait_for(lambda: tg_said(tg, CONSENT_TEXT))
+        with handled_updates() as handled:
+            sent = [tg.user_message(TG_CITIZEN, text="да"), tg.user_message(TG_CITIZEN, text="Да")]
+            await wait(lambda: handled.all(sent))
+        await wait(lambda: tg_said(tg, ALREADY))
+        assert len(tg_said(tg, THANKS)) == 1
+        assert await question_rows(app.services.db) == []
+        assert (await citizen(app.services.db, "telegram", TG_CITIZEN)).consent_at is not None
+
+
+async def test_agree_tapped_twice_greets_once(tmp_path: Path, tg: FakeTelegram) -> None:
+    async with running_app(settings_for(tmp_path, tg, overrides=POLICY)) as app:
+        await open_hotline(app)
+        tg.add_user(TG_CITIZEN, "Анна", "Иванова")
+        tg.user_message(TG_CITIZEN, text="/start")
+        prompt = (await tg.wait_for(lambda: tg_said(tg, CONSENT_TEXT)))[-1]
+        agree = tg_buttons(prompt)["Согласен(на)"]
+        tg.callback(TG_CITIZEN, prompt["message_id"], TG_CITIZEN, agree)
+        tg.callback(TG_CITIZEN, prompt["message_id"], TG_CITIZEN, agree)
+        await wait(lambda: tg_said(tg, ALREADY))
+        assert len(tg_said(tg, THANKS)) == 1, "one greeting for one (double-tapped) consent"
+
+
+async def test_disagree_pressed_after_consent_keeps_consent_and_says_how_to_withdraw(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    """The consent request stays in the chat with its buttons. «Не согласен(на)» pressed
+    on it after the citizen agreed and asked must not claim «Мы ничего о вас не
+    сохранили» while their question is kept: consent stands, and the citizen is shown
+    the way to withdraw it."""
+    async with running_app(settings_for(tmp_path, tg, overrides=POLICY)) as app:
+        db = app.services.db
+        await open_hotline(app)
+        tg.add_user(TG_CITIZEN, "Анна", "Иванова")
+        tg.user_message(TG_CITIZEN, text="/start")
+        prompt = (await tg.wait_for(lambda: tg_said(tg, CONSENT_TEXT)))[-1]
+        buttons = tg_buttons(prompt)
+        tg.callback(TG_CITIZEN, prompt["message_id"], TG_CITIZEN, buttons["Согласен(на)"])
+        await wait(lambda: tg_said(tg, THANKS))
+        tg.user_message(TG_CITIZEN, text="У меня дома по Ленина 5 холодно")
+        await wait(lambda: tg_said(tg, "Номер вопроса"))
+
+        tg.callback(TG_CITIZEN, prompt["message_id"], TG_CITIZEN, buttons["Не согласен(на)"])
+        told = (await wait(lambda: tg_said(tg, ALREADY)))[-1]
+        assert "Удалить мои данные" in tg_text(told)
+        assert "Удалить мои данные" in tg_buttons(told)
+        assert not tg_said(tg, "Мы ничего о вас не")
+        assert (await citizen(db, "telegram", TG_CITIZEN)).consent_at is not None
+        assert [r["text"] for r in await question_rows(db)] == ["У меня дома по Ленина 5 холодно"]

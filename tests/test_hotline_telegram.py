@@ -299,6 +299,43 @@ async def test_unreachable_citizen_is_shown_on_the_card(tmp_path: Path, tg: Fake
         assert rows[0]["attempts"] == 0
 
 
+async def test_citizen_who_unblocked_the_bot_and_writes_again_is_reachable(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    """A citizen blocked the bot (an answer got 403: marked unreachable), then unblocked
+    it and wrote again: their new card does not say they blocked the bot, and an alert to
+    a topic they subscribed to reaches them."""
+    from shared.alerts import feature, service
+
+    async with running(tmp_path, tg) as app:
+        await open_hotline(app)
+        await tg_consent(tg, CITIZEN)
+        tg.user_message(CITIZEN, text="/subscribe")
+        menu = (await wait(lambda: containing(tg.messages(CITIZEN), "Оповещения от")))[-1]
+        emergency = next(k for k in tg_buttons(menu) if k.startswith("Экстренные"))
+        tg.callback(CITIZEN, menu["message_id"], CITIZEN, tg_buttons(menu)[emergency])
+        await wait(lambda: containing(tg.messages(CITIZEN), "Вы подписались"))
+        tg.user_message(CITIZEN, text="Первый вопрос")
+        card = (await wait(lambda: cards(tg)))[0]
+        tg.block(CITIZEN)
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="Ответ", reply_to_message_id=card["message_id"])
+        await wait(
+            lambda: "заблокировал бота" in tg_text(tg.message(ADMIN_CHAT, card["message_id"]) or {})
+        )
+        tg.unblock(CITIZEN)
+        tg.user_message(CITIZEN, text="Второй вопрос, я снова здесь")
+        await wait(lambda: containing(tg.messages(CITIZEN), "Номер вопроса: №2"))
+        second = await wait(lambda: containing(cards(tg), "Второй вопрос"))
+        assert "заблокировал бота" not in tg_text(second[0])
+        topic = feature(app.services).find_topic("emergency")
+        assert topic is not None
+        alert_id = await service.create(app.services, topic=topic, text="Гроза", actor="test")
+        await service.enqueue_all(app.services, alert_id)
+        await wait(lambda: outbox_idle(app.services.db))
+        _, figures = await service.status(app.services, alert_id)
+        assert (figures.sent, figures.unreachable) == (1, 0)
+
+
 async def test_queue_next_stats_ban(tmp_path: Path, tg: FakeTelegram) -> None:
     from tests.hotline_harness import fast_overrides
 
@@ -386,6 +423,89 @@ async def test_album_photos_all_reach_the_moderators(tmp_path: Path, tg: FakeTel
         )
         await wait(lambda: containing(tg.messages(CITIZEN), "Починим"))
         assert (await question_rows(app.services.db))[1]["status"] == "answered"
+
+
+async def test_an_album_counts_as_one_message_for_the_throttle(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    """An album of up to 10 photos arrives as one message per photo: six photos with the
+    shipped throttle (5 messages a minute) are one question, and nobody is silenced."""
+    from tests.hotline_harness import fast_overrides
+
+    overrides = fast_overrides(hotline={"throttle_messages": 5})
+    async with running(tmp_path, tg, overrides=overrides) as app:
+        await open_hotline(app)
+        await tg_consent(tg, CITIZEN)
+        with handled_updates() as handled:
+            sent = [
+                tg.user_message(
+                    CITIZEN,
+                    photo=make_png(),
+                    caption="Яма во дворе" if n == 0 else None,
+                    media_group_id="six",
+                )
+                for n in range(6)
+            ]
+            await wait(lambda: handled.all(sent))
+        await wait(lambda: outbox_idle(app.services.db))
+        assert not containing(tg.messages(CITIZEN), "слишком часто")
+        rows = await question_rows(app.services.db)
+        assert [(r["text"], len(r["attachments"])) for r in rows] == [("Яма во дворе", 6)]
+
+
+async def test_album_before_choosing_a_hotline_keeps_every_photo_and_asks_once(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    """With two hotlines open an album's first photo starts a draft; its other photos join
+    the draft (not replace it), and the hotline is asked for once, not once a photo."""
+    async with running(tmp_path, tg) as app:
+        await open_hotline(app, "Отопление")
+        await open_hotline(app, "Дороги")
+        await tg_consent(tg, CITIZEN)
+        with handled_updates() as handled:
+            sent = [
+                tg.user_message(
+                    CITIZEN,
+                    photo=make_png(),
+                    caption="Яма у дома 5" if n == 0 else None,
+                    media_group_id="three",
+                )
+                for n in range(3)
+            ]
+            await wait(lambda: handled.all(sent))
+        await wait(lambda: outbox_idle(app.services.db))
+        prompts = containing(tg.messages(CITIZEN), "Ваш вопрос сохранён")
+        assert len(prompts) == 1
+        tg.callback(CITIZEN, prompts[0]["message_id"], CITIZEN, tg_buttons(prompts[0])["Дороги"])
+        await wait(lambda: containing(tg.messages(CITIZEN), "Номер вопроса"))
+        rows = await question_rows(app.services.db)
+        assert [(r["text"], len(r["attachments"])) for r in rows] == [("Яма у дома 5", 3)]
+        card = await wait(lambda: containing(cards(tg), "Яма у дома 5"))
+        assert "Дороги" in tg_text(card[0])
+
+
+async def test_messages_written_before_choosing_a_hotline_make_one_question(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    """With several hotlines open, a question written before picking is kept until the
+    citizen picks: written in two messages, both are kept, in order, in one question."""
+    async with running(tmp_path, tg) as app:
+        await open_hotline(app, "Отопление")
+        await open_hotline(app, "Дороги")
+        await tg_consent(tg, CITIZEN)
+        tg.user_message(CITIZEN, text="В доме 5 по Ленина холодно.")
+        await wait(lambda: containing(tg.messages(CITIZEN), "Ваш вопрос сохранён"))
+        tg.user_message(CITIZEN, text="И в подъезде нет света.")
+        prompts = await wait(
+            lambda: len(p := containing(tg.messages(CITIZEN), "Ваш вопрос сохранён")) == 2 and p
+        )
+        choice = tg_buttons(prompts[-1])["Отопление"]
+        tg.callback(CITIZEN, prompts[-1]["message_id"], CITIZEN, choice)
+        await wait(lambda: containing(tg.messages(CITIZEN), "Номер вопроса"))
+        rows = await question_rows(app.services.db)
+        assert [r["text"] for r in rows] == [
+            "В доме 5 по Ленина холодно.\n\nИ в подъезде нет света."
+        ]
 
 
 async def _at_least(fetch: Any, n: int) -> list[Any] | None:

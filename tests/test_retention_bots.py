@@ -16,6 +16,7 @@ from tests.hotline_harness import (
     card_for,
     cards,
     containing,
+    fast_overrides,
     open_hotline,
     outbox_idle,
     outbox_rows,
@@ -95,3 +96,27 @@ async def test_vk_citizen_withdraws_with_the_menu_button(
         await wait(lambda: outbox_idle(db))
         await wait(lambda: forgotten_rows(db))
         await assert_erased(db, citizen, "Евлампия", "Сидоров", str(VK_CITIZEN))
+
+
+async def test_withdrawal_typed_while_silenced_by_the_throttle_still_deletes(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    """A citizen who wrote too fast and was told to wait asks to delete their data: the
+    throttle holds their messages, never the withdrawal of their consent."""
+    overrides = fast_overrides(hotline={"throttle_messages": 5})
+    async with running(tmp_path, tg, overrides=overrides) as app:
+        db = app.services.db
+        await open_hotline(app)
+        await tg_consent(tg, TG_CITIZEN, name="Евлампия")
+        async with db.read() as conn:
+            citizen = await citizens.find(conn, "telegram", str(TG_CITIZEN))
+        assert citizen is not None
+        for n in range(6):
+            tg.user_message(TG_CITIZEN, text=f"Вопрос {n}")
+        await wait(lambda: containing(tg.messages(TG_CITIZEN), "слишком часто"))
+
+        tg.user_message(TG_CITIZEN, text="Удалить мои данные")
+        await wait(lambda: containing(tg.messages(TG_CITIZEN), DONE))
+        await wait(lambda: outbox_idle(db))
+        await wait(lambda: forgotten_rows(db))
+        await assert_erased(db, citizen, "Евлампия", "Иванова", str(TG_CITIZEN))

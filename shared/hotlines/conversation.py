@@ -8,6 +8,11 @@ or a «да» written after it.
 A citizen who came by a hotline's deep link (:mod:`shared.hotlines.conversation_links`)
 is taken straight to that hotline while it is open, after the consent step if consent is
 still needed: the link's hotline is kept in ``state_data["wanted"]`` meanwhile.
+
+A Telegram album arrives as one message per photo, all with the same ``Incoming.album``:
+the conversation keeps the album's id with what its first part made (the question, in
+``state_data["album"]``, or the draft, in ``state_data["draft"]["album"]``), so the other
+parts join it and count as no further message for the throttle.
 """
 
 from __future__ import annotations
@@ -94,8 +99,11 @@ class Conversation:
 
         async def work(conn: AsyncConnection) -> None:
             row = await self._load(conn, incoming.platform, incoming.user_id)
-            citizen = Citizen.from_row(row)
-            if await self._throttle(conn, citizen, row):
+            citizen = await self._reachable_again(conn, Citizen.from_row(row))
+            if self._forgets(incoming):
+                # Withdrawing consent is a right, not a message: the throttle never holds it.
+                await withdraw(conn, self.services, citizen)
+            elif await self._throttle(conn, citizen, row, incoming):
                 await self._message(conn, citizen, incoming, name)
 
         await self.intake.run(work, key=(incoming.platform, incoming.user_id))
@@ -134,6 +142,20 @@ class Conversation:
 
     # --- the state machine -------------------------------------------------------------
 
+    @staticmethod
+    def _forgets(incoming: Incoming) -> bool:
+        """The words that withdraw consent («Удалить мои данные», ``/forget``), alone."""
+        word = repo.storable(incoming.text).strip().lower()
+        return word in FORGET_WORDS and not incoming.attachments
+
+    async def _reachable_again(self, conn: AsyncConnection, citizen: Citizen) -> Citizen:
+        """A citizen who writes to the bot can be written to again: one marked unreachable
+        (they had blocked the bot) is reachable once more, for answers, cards and alerts."""
+        if citizen.reachable:
+            return citizen
+        await citizens.set_fields(conn, citizen.id, reachable=True)
+        return replace(citizen, reachable=True)
+
     async def _name_if_needed(self, incoming: Incoming) -> str | None:
         """The name is looked up only for a citizen who has consented and has none yet."""
         if incoming.name is None:
@@ -154,9 +176,6 @@ class Conversation:
         text = repo.storable(incoming.text).strip()
         word = text.lower()
         wanted = hotline_of(incoming.start_payload)
-        if word in FORGET_WORDS and not incoming.attachments:
-            await withdraw(conn, self.services, citizen)
-            return
         if citizen.consent_at is None:
             await self._without_consent(conn, citizen, incoming, word, name, wanted)
             return
@@ -175,6 +194,10 @@ class Conversation:
             return
         if word in MINE_WORDS:
             await self._mine(conn, citizen)
+            return
+        bare = word in YES_WORDS | NO_WORDS and not incoming.attachments
+        if bare and await self._nothing_asked(conn, citizen):
+            await self._consent_stands(conn, citizen, yes=word in YES_WORDS)
             return
         album = incoming.album and incoming.attachments and not text
         if album and await self._add_to_album(conn, citizen, incoming):
@@ -277,6 +300,9 @@ class Conversation:
     async def _consent(
         self, conn: AsyncConnection, citizen: Citizen, yes: bool, name: str | None
     ) -> None:
+        if citizen.consent_at is not None:
+            await self._consent_stands(conn, citizen, yes)
+            return
         wanted = citizen.state_data.get("wanted")
         if not yes:
             # Without consent nothing personal is kept: no name, no draft (the hotline of
@@ -291,14 +317,31 @@ class Conversation:
             )
             await self._refused(conn, citizen)
             return
-        if citizen.consent_at is None:
-            await citizens.set_fields(
-                conn, citizen.id, consent_at=utcnow(), display_name=name, state=State.IDLE
-            )
+        await citizens.set_fields(
+            conn, citizen.id, consent_at=utcnow(), display_name=name, state=State.IDLE
+        )
         fresh = await citizens.get(conn, citizen.id)
         assert fresh is not None
         thanks = self.texts("citizen.consent_thanks")
         await self._greet(conn, fresh, first=thanks, wanted=wanted)
+
+    async def _consent_stands(self, conn: AsyncConnection, citizen: Citizen, yes: bool) -> None:
+        """The consent request answered again after consent: a double tap, «да» typed
+        twice, or the old request's «Не согласен(на)» pressed later. Nothing changes —
+        a refusal there would claim nothing is kept while the citizen's data is — and the
+        citizen is told that consent stands and, for a «no», how to withdraw it."""
+        if yes:
+            await self._say(conn, citizen, self.texts("citizen.consent_given"))
+            return
+        forget = await callbacks.button(
+            conn, self.texts("citizen.btn_forget"), Press.FORGET, citizen.id
+        )
+        await self._say(conn, citizen, self.texts("citizen.consent_withdraw_how"), [[forget]])
+
+    async def _nothing_asked(self, conn: AsyncConnection, citizen: Citizen) -> bool:
+        """Has the citizen asked nothing yet? Then a bare «да»/«нет» still answers the
+        consent request (typed twice, or after the button), not a hotline."""
+        return not await repo.of_citizen(conn, citizen.id, limit=1)
 
     async def _greet(
         self,
@@ -384,10 +427,9 @@ class Conversation:
             await self._greet(conn, citizen, first=self.texts("citizen.hotline_closed"))
             return
         draft = citizen.state_data.get("draft")
-        await citizens.set_fields(
-            conn, citizen.id, state=State.ASK, state_data={"hotline_id": hotline_id}
-        )
+        data: dict[str, Any] = {"hotline_id": hotline_id}
         if draft is None:
+            await citizens.set_fields(conn, citizen.id, state=State.ASK, state_data=data)
             topic = topics[hotline_id]
             await self._say(conn, citizen, self.texts("citizen.write_to", topic=topic))
             return
@@ -396,6 +438,10 @@ class Conversation:
         if ids:
             await self._adopt(conn, question.id, ids)
             question = replace(question, attachments=ids)
+        if draft.get("album"):
+            # The album's late parts join the question the draft became.
+            data["album"] = {"id": draft["album"], "question_id": question.id}
+        await citizens.set_fields(conn, citizen.id, state=State.ASK, state_data=data)
         await self._confirm(conn, citizen, question.id, general=False)
         await card_or_summary(conn, self.services, question, (citizen, topics[hotline_id]))
 
@@ -415,17 +461,7 @@ class Conversation:
         elif len(open_) == 1:
             hotline_id = open_[0].id
         elif len(open_) > 1:
-            ids = await self._keep_media(conn, MediaOwner.QUESTION_DRAFT, citizen.id, attachments)
-            await citizens.set_fields(
-                conn,
-                citizen.id,
-                state=State.CHOOSE,
-                state_data={"draft": {"text": text, "media": ids}},
-            )
-            rows = await self._choices(conn, citizen, open_)
-            listing = [f"{n}. {h.topic}" for n, h in enumerate(open_, 1)]
-            text = "\n".join([self.texts("citizen.choose_for_draft"), *listing])
-            await self._say(conn, citizen, text, rows)
+            await self._draft(conn, citizen, open_, text, attachments, album)
             return
         else:
             hotline_id = None
@@ -441,6 +477,38 @@ class Conversation:
         await self._confirm(conn, citizen, question.id, general=hotline_id is None)
         topic = next((h.topic for h in open_ if h.id == hotline_id), None)
         await card_or_summary(conn, self.services, question, (citizen, topic))
+
+    async def _draft(
+        self,
+        conn: AsyncConnection,
+        citizen: Citizen,
+        open_: list[Hotline],
+        text: str,
+        attachments: tuple[Attachment, ...],
+        album: str | None,
+    ) -> None:
+        """With several hotlines open, a question waits in ``state_data["draft"]`` until
+        the citizen picks one. What they write meanwhile joins it (text after text, photos
+        after photos): the rest of an album silently, another message with the choice
+        asked again."""
+        old = citizen.state_data.get("draft") if citizen.state == State.CHOOSE else None
+        draft: dict[str, Any] = dict(old or {"text": "", "media": []})
+        kept = [int(i) for i in draft.get("media", [])]
+        ids = await media.add_all(
+            conn, MediaOwner.QUESTION_DRAFT, citizen.id, attachments, start=len(kept)
+        )
+        part = album is not None and draft.get("album") == album
+        draft["text"] = "\n\n".join(t for t in (str(draft.get("text", "")), text) if t)
+        draft["media"] = [*kept, *ids]
+        if album is not None:
+            draft["album"] = album
+        await citizens.set_fields(conn, citizen.id, state=State.CHOOSE, state_data={"draft": draft})
+        if part:
+            return
+        rows = await self._choices(conn, citizen, open_)
+        listing = [f"{n}. {h.topic}" for n, h in enumerate(open_, 1)]
+        prompt = "\n".join([self.texts("citizen.choose_for_draft"), *listing])
+        await self._say(conn, citizen, prompt, rows)
 
     async def _store(
         self,
@@ -597,14 +665,21 @@ class Conversation:
             row = (await conn.execute(query)).one()
         return row
 
-    async def _throttle(self, conn: AsyncConnection, citizen: Citizen, row: Any) -> bool:
-        """Count the message; a flood gets one warning, then silence for a while."""
+    async def _throttle(
+        self, conn: AsyncConnection, citizen: Citizen, row: Any, incoming: Incoming
+    ) -> bool:
+        """Count the message; a flood gets one warning, then silence for a while.
+
+        An album's further parts are one message with its first part: not counted again.
+        """
         cfg = self.settings.hotline
         now = utcnow()
         start: datetime | None = row.throttle_window_start
         silenced: datetime | None = row.silenced_until
         if silenced is not None and now < silenced:
             return False
+        if self._album_taken(citizen, incoming):
+            return True
         count = int(row.throttle_count)
         if start is None or now - start > timedelta(seconds=cfg.throttle_window_seconds):
             start, count = now, 0
@@ -624,3 +699,18 @@ class Conversation:
             conn, citizen.id, throttle_window_start=start, throttle_count=count, silenced_until=None
         )
         return True
+
+    @staticmethod
+    def _album_taken(citizen: Citizen, incoming: Incoming) -> bool:
+        """Is this a further part of an album whose first part the conversation took, that
+        will join it: a draft takes every part, a question its photos without a caption
+        (a captioned part is a question of its own, and counts)?"""
+        if incoming.album is None:
+            return False
+        data = citizen.state_data
+        draft = data.get("draft") or {}
+        if draft.get("album") == incoming.album:
+            return True
+        question = data.get("album") or {}
+        captioned = bool(repo.storable(incoming.text).strip())
+        return question.get("id") == incoming.album and not captioned
