@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from shared import callbacks
 from shared.alerts import feature, service
-from shared.alerts.model import AlertState
+from shared.alerts.model import AlertState, Press
 from shared.domain import MediaKind, OutboxState
+from shared.storage import citizens as citizens_store
 from shared.storage.media import NewFile
 from shared.storage.schema import alert_subscriptions, citizens
 from simulators.telegram import FakeTelegram, make_png
@@ -17,7 +19,9 @@ from tests.harness import ADMIN_CHAT, CHANNEL_ID
 from tests.hotline_harness import (
     containing,
     fast_overrides,
+    handled_updates,
     hotline_people,
+    outbox_idle,
     outbox_rows,
     running,
     tg_buttons,
@@ -83,6 +87,90 @@ async def test_subscribe_needs_consent_first(tmp_path: Path, tg: FakeTelegram) -
         assert "Согласен(на)" in tg_buttons(prompt[-1]), "consent is asked first"
         assert "оповещения" in tg_text(prompt[-1]), "the consent text covers alerts"
         assert await _topics(app, OTHER) == set()
+
+
+async def test_topic_button_without_consent_stores_nothing_and_says_consent_is_needed(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    """A menu still on screen after the citizen's consent is gone (set here directly: the
+    conversation decides how consent goes) no longer subscribes."""
+    async with running(tmp_path, tg) as app:
+        await tg_consent(tg, CITIZEN)
+        tg.user_message(CITIZEN, text="/subscribe")
+        menu = (await wait(lambda: _menu(tg, CITIZEN)))[-1]
+        async with app.services.db.write() as conn:
+            citizen = await citizens_store.find(conn, "telegram", str(CITIZEN))
+            assert citizen is not None
+            await citizens_store.set_fields(conn, citizen.id, consent_at=None)
+        tg.callback(CITIZEN, menu["message_id"], CITIZEN, tg_buttons(menu)[EMERGENCY])
+        needed = app.services.texts("alerts.need_consent")
+        await wait(lambda: containing(tg.messages(CITIZEN), needed))
+        assert await _topics(app, CITIZEN) == set(), "subscribed without consent"
+        assert not containing(tg.messages(CITIZEN), "Вы подписались")
+
+
+async def _press_twice(tg: FakeTelegram, menu: dict, label: str) -> None:
+    """Two callback queries for one button of one menu (a double tap on a slow line)."""
+    data = tg_buttons(menu)[label]
+    with handled_updates() as handled:
+        sent = [tg.callback(CITIZEN, menu["message_id"], CITIZEN, data) for _ in range(2)]
+        await wait(lambda: handled.all(sent))
+
+
+async def test_double_tap_on_a_topic_leaves_the_citizen_subscribed(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    async with running(tmp_path, tg) as app:
+        await tg_consent(tg, CITIZEN)
+        tg.user_message(CITIZEN, text="/subscribe")
+        menu = (await wait(lambda: _menu(tg, CITIZEN)))[-1]
+        await _press_twice(tg, menu, EMERGENCY)
+        await wait(lambda: outbox_idle(app.services.db))
+        assert await _topics(app, CITIZEN) == {"emergency"}, "the second tap unsubscribed"
+        assert len(containing(tg.messages(CITIZEN), "Вы подписались")) == 1
+        assert not containing(tg.messages(CITIZEN), "Вы отписались")
+
+
+async def test_checked_topic_of_an_old_menu_does_not_subscribe_again(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    """«✓ topic» in a menu from before the citizen unsubscribed elsewhere (the next menu,
+    «Отписаться» under a notice) means 'unsubscribe': pressed now, it changes nothing."""
+    async with running(tmp_path, tg) as app:
+        await tg_consent(tg, CITIZEN)
+        await _subscribe(tg, CITIZEN)
+        old = _menu(tg, CITIZEN)[-1]
+        tg.callback(CITIZEN, old["message_id"], CITIZEN, tg_buttons(old)[f"✓ {EMERGENCY}"])
+        await wait(lambda: containing(tg.messages(CITIZEN), f"Вы отписались от «{EMERGENCY}»"))
+        with handled_updates() as handled:
+            sent = [
+                tg.callback(CITIZEN, old["message_id"], CITIZEN, tg_buttons(old)[f"✓ {EMERGENCY}"])
+            ]
+            await wait(lambda: handled.all(sent))
+        await wait(lambda: outbox_idle(app.services.db))
+        assert await _topics(app, CITIZEN) == set(), "an old «✓» button subscribed again"
+        assert len(containing(tg.messages(CITIZEN), "Вы подписались")) == 1
+
+
+async def test_topic_button_sent_before_the_upgrade_still_toggles(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    """Tokens issued before buttons carried their intent (no "want") switch the topic."""
+    async with running(tmp_path, tg) as app:
+        await tg_consent(tg, CITIZEN)
+        tg.user_message(CITIZEN, text="/subscribe")
+        menu = (await wait(lambda: _menu(tg, CITIZEN)))[-1]
+        async with app.services.db.write() as conn:
+            citizen = await citizens_store.find(conn, "telegram", str(CITIZEN))
+            assert citizen is not None
+            old = await callbacks.issue(conn, Press.TOGGLE, citizen.id, topic="emergency")
+        # The menu on screen stands in for one sent before: the fake lets its token through.
+        tg.callback(CITIZEN, menu["message_id"], CITIZEN, old, check_button=False)
+        await wait(lambda: containing(tg.messages(CITIZEN), "Вы подписались"))
+        assert await _topics(app, CITIZEN) == {"emergency"}
+        tg.callback(CITIZEN, menu["message_id"], CITIZEN, old, check_button=False)
+        await wait(lambda: containing(tg.messages(CITIZEN), "Вы отписались"))
+        assert await _topics(app, CITIZEN) == set()
 
 
 async def test_notice_with_photo_and_unsubscribe_button(tmp_path: Path, tg: FakeTelegram) -> None:

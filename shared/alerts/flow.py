@@ -2,7 +2,9 @@
 (`/subscribe` or the menu entry), a topic switched on or off, «Отписаться» under a notice.
 
 A subscription is personal data: only a citizen who consented (the consent text covers
-alerts) can subscribe; anyone else is handed to the hotline conversation, which asks.
+alerts) can subscribe; anyone else is handed to the hotline conversation, which asks, and
+a topic button pressed without consent (withdrawn since the menu came) stores nothing and
+says that consent is needed. Unsubscribing needs none.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared import callbacks
 from shared.alerts import subscriptions
-from shared.alerts.model import AlertRef, Press
+from shared.alerts.model import AlertRef, Press, Want
 from shared.alerts.topics import Topic
 from shared.callbacks import CallbackToken
 from shared.domain import OutboxAction
@@ -64,19 +66,43 @@ class Subscriptions:
                 return False
             await self._reached(conn, citizen)
             if topic is None:
-                await self._menu(conn, citizen, self.texts("alerts.topic_gone"))
-            elif token.action == Press.UNSUBSCRIBE:
-                await subscriptions.unsubscribe(conn, citizen.id, topic.key)
-                await self._say(conn, citizen, self.texts("alerts.unsubscribed", topic=topic.title))
-            elif await subscriptions.subscribe(conn, citizen.id, topic.key):
-                await self._menu(conn, citizen, self.texts("alerts.subscribed", topic=topic.title))
+                await self._menu_if_consented(conn, citizen, self.texts("alerts.topic_gone"))
             else:
-                await subscriptions.unsubscribe(conn, citizen.id, topic.key)
-                await self._menu(
-                    conn, citizen, self.texts("alerts.unsubscribed", topic=topic.title)
-                )
+                await self._switch(conn, citizen, token, topic)
         self.services.wake_outbox()
         return True
+
+    async def _switch(
+        self, conn: AsyncConnection, citizen: Citizen, token: CallbackToken, topic: Topic
+    ) -> None:
+        """Put the topic in the state the button asked for; already there, a repeated
+        press (a double tap, an old menu) changes nothing and says nothing, the menu sent
+        after the first one being current. Without consent nothing is stored: only the
+        way out works, and a subscription is refused with a pointer to the consent."""
+        on = topic.key in await subscriptions.of_citizen(conn, citizen.id)
+        want = _wanted(token, on)
+        if want and citizen.consent_at is None:
+            await self._say(conn, citizen, self.texts("alerts.need_consent"))
+        elif token.action == Press.UNSUBSCRIBE:
+            await subscriptions.unsubscribe(conn, citizen.id, topic.key)
+            await self._say(conn, citizen, self.texts("alerts.unsubscribed", topic=topic.title))
+        elif want == on:
+            log.info("alerts button pressed again: %s is already as it asks", topic.key)
+        elif want:
+            await subscriptions.subscribe(conn, citizen.id, topic.key)
+            await self._menu(conn, citizen, self.texts("alerts.subscribed", topic=topic.title))
+        else:
+            await subscriptions.unsubscribe(conn, citizen.id, topic.key)
+            text = self.texts("alerts.unsubscribed", topic=topic.title)
+            await self._menu_if_consented(conn, citizen, text)
+
+    async def _menu_if_consented(self, conn: AsyncConnection, citizen: Citizen, text: str) -> None:
+        """The menu again, but only to a citizen who may use it (as ``menu``): without
+        consent (withdrawn, an old menu pressed on the way out) the text alone."""
+        if citizen.consent_at is None:
+            await self._say(conn, citizen, text)
+        else:
+            await self._menu(conn, citizen, text)
 
     async def _reached(self, conn: AsyncConnection, citizen: Citizen) -> None:
         """A citizen who blocked the bot and now writes to it again is reachable again."""
@@ -89,15 +115,21 @@ class Subscriptions:
     async def _menu(self, conn: AsyncConnection, citizen: Citizen, text: str) -> None:
         """The topics as buttons, ✓ on those the citizen is subscribed to."""
         on = await subscriptions.of_citizen(conn, citizen.id)
-        rows: list[list[Button]] = []
-        for topic in self.topics:
-            label = self.texts(
-                "alerts.topic_on" if topic.key in on else "alerts.topic_off", topic=topic.title
-            )
-            rows.append(
-                [await callbacks.button(conn, label, Press.TOGGLE, citizen.id, topic=topic.key)]
-            )
+        rows = [[await self._topic_button(conn, citizen, t, t.key in on)] for t in self.topics]
         await self._say(conn, citizen, f"{text}\n\n{self.texts('alerts.menu_hint')}", rows)
+
+    async def _topic_button(
+        self, conn: AsyncConnection, citizen: Citizen, topic: Topic, on: bool
+    ) -> Button:
+        """The label shows the topic's state now, and the token keeps what pressing it then
+        means (see ``Want``), so pressing it twice, or later, cannot undo it."""
+        key, want = (
+            ("alerts.topic_on", Want.UNSUBSCRIBE) if on else ("alerts.topic_off", Want.SUBSCRIBE)
+        )
+        label = self.texts(key, topic=topic.title)
+        return await callbacks.button(
+            conn, label, Press.TOGGLE, citizen.id, topic=topic.key, want=want.value
+        )
 
     async def _say(
         self,
@@ -118,3 +150,15 @@ class Subscriptions:
                 citizen_id=citizen.id,
             ),
         )
+
+
+def _wanted(token: CallbackToken, on: bool) -> bool:
+    """Should the topic be on after this press? «Отписаться» turns it off; a menu button
+    does what it said when the menu was built; a token from before that was recorded
+    (no "want") flips the topic, as it always did."""
+    if token.action == Press.UNSUBSCRIBE:
+        return False
+    want = token.data.get("want")
+    if want is None:
+        return not on
+    return Want(want) is Want.SUBSCRIBE

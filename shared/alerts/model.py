@@ -29,10 +29,19 @@ class AlertRef(StrEnum):
 class Press(StrEnum):
     """Buttons of the alerts feature: the server-side action their tokens carry."""
 
-    TOGGLE = "alerts.toggle"  # a topic switched on or off in a citizen's menu (data "topic")
+    TOGGLE = "alerts.toggle"  # a topic in a citizen's menu (data "topic", and "want")
     UNSUBSCRIBE = "alerts.unsubscribe"  # «Отписаться» under a notice (data "topic")
     CONFIRM = "alerts.confirm"  # a moderator confirmed the previewed alert
     DISCARD = "alerts.discard"  # a moderator dropped the previewed alert
+
+
+class Want(StrEnum):
+    """What a menu's topic button asks for (``Press.TOGGLE``'s data "want"), fixed when the
+    menu is built: a double tap, or a button of an old menu, then does what its label said
+    instead of flipping the topic back. Tokens issued before it carry none and toggle."""
+
+    SUBSCRIBE = "subscribe"  # the label showed the topic off: pressing it switches it on
+    UNSUBSCRIBE = "unsubscribe"  # the label showed it on (✓): pressing it switches it off
 
 
 @dataclass(frozen=True)
