@@ -87,6 +87,8 @@ class PublicationState(StrEnum):
     """Its send waits for a person (a VK captcha)."""
     DELETED = "deleted"
     """It was published and then deleted from the platform by the office."""
+    CANCELLED = "cancelled"
+    """The post was withdrawn before this platform's send went out: it never will."""
 
 
 class HotlineStatus(StrEnum):

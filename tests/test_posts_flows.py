@@ -1,12 +1,16 @@
-"""A published post's life: edits and deletes, hostile text, and what can go wrong."""
+"""A published post's life: edits and deletes, hostile text, Markdown a press officer writes
+(Cyrillic links, lists) on both platforms, and what can go wrong."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from shared.domain import PostStatus, PublicationState
+from bots.app import App
+from shared.domain import OutboxAction, OutboxState, PostStatus, PublicationState
 from shared.outbox import store
-from shared.posts import service
+from shared.outbox.model import OutboxItem
+from shared.posts import repo, service
+from shared.posts.model import REF_PUBLICATION
 from shared.richtext import from_markdown, from_plain
 from shared.storage import audit
 from simulators.telegram import FakeTelegram, make_png
@@ -81,6 +85,71 @@ async def test_edit_and_delete_reach_both_platforms(
             app, post_id, lambda p, pubs: all(x.state is PublicationState.DELETED for x in pubs)
         )
         assert len(vk.wall_posts()) == 1
+
+
+def state_on(platform: str, state: PublicationState):  # type: ignore[no-untyped-def]
+    return lambda post, pubs: any(x.platform == platform and x.state is state for x in pubs)
+
+
+async def wall_sends(app: App, post_id: int) -> list[OutboxItem]:
+    """The outbox rows of the post's VK send (not its deletion)."""
+    async with app.services.db.read() as conn:
+        [pub] = [p for p in await repo.publications_of(conn, post_id) if p.platform == "vk"]
+        items = await store.by_ref(conn, REF_PUBLICATION, pub.id)
+    return [i for i in items if i.action is OutboxAction.SEND]
+
+
+async def test_delete_while_vk_waits_for_a_retry_cancels_the_wall_post(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
+) -> None:
+    vk.fail_http("wall.post", 500)  # VK is having a bad minute: its send waits for a retry
+    slow_retry = {"poll_interval": 0.2, "backoff_base": 30.0, "backoff_max": 60.0}
+    async with running_app(post_settings(tmp_path, tg, vk, outbox=slow_retry)) as app:
+        post_id = await service.create_post(
+            app.services, body=from_plain("Пост, который передумали."), created_by="test"
+        )
+        await wait_post(app, post_id, state_on("telegram", PublicationState.PUBLISHED))
+
+        async def retry_waits() -> bool:
+            [send] = await wall_sends(app, post_id)
+            return send.state is OutboxState.PENDING and send.attempts == 1
+
+        await wait(retry_waits, 10)
+        await service.delete(app.services, post_id, "cli")  # as `post delete ID --yes` does
+
+        await tg.wait_for(lambda: channel(tg) == [], timeout=10)
+        post, pubs = await wait_post(app, post_id, state_on("telegram", PublicationState.DELETED))
+        assert post.status is PostStatus.CANCELLED
+        assert {p.platform: p.state for p in pubs}["vk"] is PublicationState.CANCELLED
+        [send] = await wall_sends(app, post_id)
+        assert send.state is OutboxState.CANCELLED, "the waiting wall post never goes out"
+        assert vk.wall_posts() == []
+        assert len(vk.calls("wall.post")) == 1
+
+
+async def test_delete_while_the_wall_post_is_in_flight_deletes_it_once_it_lands(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
+) -> None:
+    vk.hold_answers("wall.post")  # VK makes the wall post; its answer waits for us
+    async with running_app(post_settings(tmp_path, tg, vk)) as app:
+        post_id = await service.create_post(
+            app.services, body=from_plain("Пост, который передумали на лету."), created_by="test"
+        )
+        await vk.wait_for(lambda: len(vk.wall_posts()) == 1, timeout=10)
+        [send] = await wall_sends(app, post_id)
+        assert send.state is OutboxState.SENDING
+        await service.delete(app.services, post_id, "cli")
+        vk.release_answers()
+
+        await vk.wait_for(lambda: vk.wall_posts()[0]["deleted"], timeout=10)
+        post, _pubs = await wait_post(
+            app,
+            post_id,
+            lambda p, pubs: all(x.state is PublicationState.DELETED for x in pubs),
+        )
+        assert post.status is PostStatus.CANCELLED
+        assert channel(tg) == []
+        assert len(vk.calls("wall.delete")) == 1
 
 
 HOSTILE = (
@@ -218,3 +287,57 @@ async def test_only_moderators_author_and_other_replies_fall_through(
         preview = await wait_admin(tg, "Пост №1")
         assert "Новость *дня*" in preview["text"]
         assert len([m for m in admin(tg) if "Пост №" in (m.get("text") or "")]) == 1
+
+
+async def _published(tmp_path: Path, tg: FakeTelegram, vk: FakeVK, source: str) -> tuple[str, str]:
+    """A release written in Markdown, published: the channel's text and the VK wall's."""
+    async with running_app(post_settings(tmp_path, tg, vk)) as app:
+        post_id = await service.create_post(
+            app.services, body=from_markdown(source), created_by="test"
+        )
+        await wait_post(app, post_id, status_is(PostStatus.PUBLISHED))
+    [message] = channel(tg)
+    [wall] = vk.wall_posts()
+    return message["text"], wall["message"]
+
+
+async def test_cyrillic_autolink_is_written_once_on_the_vk_wall(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
+) -> None:
+    """`<https://мэрия.рф/новости>` in a release: VK shows the address once, readable."""
+    text, wall = await _published(tmp_path, tg, vk, "Подробности: <https://мэрия.рф/новости>")
+    assert wall == "Подробности: https://мэрия.рф/новости"
+    assert text == "Подробности: https://мэрия.рф/новости"
+
+
+async def test_link_whose_text_is_its_cyrillic_address_is_written_once_on_vk(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
+) -> None:
+    source = "[https://town.ru/новости](https://town.ru/новости)"
+    _, wall = await _published(tmp_path, tg, vk, source)
+    assert wall == "https://town.ru/новости"
+
+
+async def test_a_list_item_with_a_second_paragraph_keeps_one_number(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
+) -> None:
+    """A numbered step with an explanation under it (a loose list item): the explanation is
+    a paragraph of its own, not a second "1."."""
+    source = (
+        "Как подать заявку:\n\n"
+        "1. Заполните анкету.\n\n"
+        "   Анкета есть на сайте и в МФЦ.\n\n"
+        "2. Принесите паспорт."
+    )
+    expected = (
+        "Как подать заявку:\n\n1. Заполните анкету.\n\n"
+        "Анкета есть на сайте и в МФЦ.\n\n2. Принесите паспорт."
+    )
+    assert await _published(tmp_path, tg, vk, source) == (expected, expected)
+
+
+async def test_a_list_numbered_from_zero_keeps_its_numbers(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
+) -> None:
+    expected = "0. Вступление\n1. Основная часть"
+    assert await _published(tmp_path, tg, vk, expected) == (expected, expected)

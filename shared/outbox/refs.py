@@ -13,7 +13,7 @@ from sqlalchemy import Text, cast, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import utcnow
-from shared.domain import OutboxState
+from shared.domain import OutboxAction, OutboxState
 from shared.storage.schema import outbox
 
 # Not started yet: a cancel stops these (a row in ``sending`` has its call out already).
@@ -67,11 +67,17 @@ async def count_by_ref(conn: AsyncConnection, ref_type: str, ref_id: int) -> Ref
 
 
 async def cancel_by_ref(
-    conn: AsyncConnection, ref_type: str, ref_id: int, platform: str | None = None
+    conn: AsyncConnection,
+    ref_type: str,
+    ref_id: int,
+    platform: str | None = None,
+    action: OutboxAction | None = None,
 ) -> int:
     """Cancel the record's sends that have not started; return how many.
 
-    Rows already ``sending`` finish as what they are; :func:`count_by_ref` reports them.
+    ``action`` narrows it to one kind of row: a withdrawn post calls off its sends but
+    keeps the deletions queued beside them. Rows already ``sending`` finish as what they
+    are; :func:`count_by_ref` reports them.
     """
     where = [
         outbox.c.ref_type == str(ref_type),
@@ -80,6 +86,8 @@ async def cancel_by_ref(
     ]
     if platform is not None:
         where.append(outbox.c.platform == platform)
+    if action is not None:
+        where.append(outbox.c.action == action.value)
     result = await conn.execute(
         update(outbox)
         .where(*where)

@@ -15,10 +15,11 @@ import aiohttp
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.delivered import Delivered
-from shared.domain import OutboxAction, OutboxState
+from shared.domain import OutboxAction, OutboxState, PostStatus
 from shared.domain import PublicationState as PubState
 from shared.outbox.model import OutboxItem
-from shared.posts import notices, repo
+from shared.posts import notices, repo, withdraw
+from shared.posts.model import Publication
 from shared.services import Services
 
 log = logging.getLogger(__name__)
@@ -77,12 +78,30 @@ class PublicationHooks:
             await self._deleted(conn, item, pub.id)
         post = await repo.get(conn, pub.post_id)
         current = await repo.publication(conn, pub.id)
-        if item.state is OutboxState.UNKNOWN and current is not None:
+        if current is None:
+            return
+        withdrawn = post.status is PostStatus.CANCELLED and item.action is OutboxAction.SEND
+        if withdrawn and item.state is not OutboxState.UNKNOWN:
+            await self._withdrawn(conn, item, current)
+        elif item.state is OutboxState.UNKNOWN:
             await notices.ask_unknown(self.services, conn, post, current, item.id)
-        if item.state is OutboxState.HELD:
+        elif item.state is OutboxState.HELD:
             hold = item.progress.get("hold", {})
             self._later(self._captcha(post.id, item.id, str(hold.get("img", ""))))
         await notices.settle_post(self.services, conn, pub.post_id)
+
+    async def _withdrawn(self, conn: AsyncConnection, item: OutboxItem, pub: Publication) -> None:
+        """A send that was in flight when its post was deleted: take back what it made.
+
+        Landed, its messages are deleted at once; refused, or stopped by a captcha, it
+        never comes out (an unknown outcome is still asked about: a person checks).
+        """
+        if item.state is OutboxState.SENT:
+            await withdraw.enqueue_deletion(conn, pub)
+        elif item.state is OutboxState.FAILED:
+            await repo.set_publication(conn, pub.id, state=PubState.CANCELLED)
+        elif item.state is OutboxState.HELD:
+            await withdraw.call_off(conn, pub)
 
     async def _sent(self, conn: AsyncConnection, item: OutboxItem, pub_id: int) -> None:
         if item.state is OutboxState.SENT:

@@ -21,10 +21,9 @@ from shared.domain import PublicationState as PubState
 from shared.errors import Conflict, InvalidInput, NotFound, PlatformNotConfigured
 from shared.outbox import store
 from shared.outbox.model import OutboxMessage
-from shared.outbox.payload import delete as delete_payload
 from shared.outbox.payload import edit as edit_payload
 from shared.outbox.payload import message
-from shared.posts import limits, notices, repo
+from shared.posts import limits, notices, repo, withdraw
 from shared.posts.model import MAX_PHOTOS, OWNER, REF_PUBLICATION, WALL, Post, Publication
 from shared.posts.quiet import quiet_until
 from shared.richtext import Block, Document, Span, join
@@ -271,12 +270,6 @@ def _label(services: Services, post: Post) -> str:
     return services.texts(f"posts.status.{post.status.value}")
 
 
-async def _destination(conn: AsyncConnection, pub: Publication) -> str:
-    """Where the publication's send went: its edits and its deletion go there too."""
-    sent = await store.get(conn, pub.outbox_id) if pub.outbox_id is not None else None
-    return sent.destination if sent is not None else WALL
-
-
 # --- what moderators do with a post ------------------------------------------------
 
 
@@ -402,7 +395,7 @@ async def _enqueue_edit(
 ) -> None:
     # "Edit this publication to this text": the platform's sender reads what it delivered.
     payload = edit_payload([], full_doc(post), extra={DELIVERED: pub.remote})
-    destination = await _destination(conn, pub)
+    destination = await withdraw.destination(conn, pub)
     await store.enqueue(
         conn,
         OutboxMessage(
@@ -419,34 +412,22 @@ async def _enqueue_edit(
 
 
 async def delete(services: Services, post_id: int, actor: str) -> None:
-    """Remove a published post from every platform (the admin chat asks to confirm first)."""
+    """Remove a post from every platform (the admin chat asks to confirm first).
+
+    What is out is deleted; sends still waiting are called off; a send in flight is
+    deleted by the outbox hook once it lands (``PublicationHooks``).
+    """
     async with services.db.write() as conn:
         post = await repo.get(conn, post_id)
-        pubs = [
-            p
-            for p in await repo.publications_of(conn, post_id)
-            if p.state in {PubState.PUBLISHED, PubState.UNKNOWN}
-        ]
-        if post.status in {PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.MISSED}:
-            await repo.set_fields(conn, post_id, status=PostStatus.CANCELLED)
-        elif not pubs:
+        pubs = await repo.publications_of(conn, post_id)
+        out = [p for p in pubs if p.state in {PubState.PUBLISHED, PubState.UNKNOWN}]
+        unsent = [p for p in pubs if p.state in withdraw.UNSENT]
+        if post.status not in notices.EDITABLE and not out and not unsent:
             raise Conflict(services.texts("posts.errors.nothing_to_delete"))
-        for pub in pubs:
-            if not pub.remote:
-                continue  # nothing known delivered (an unknown send): nothing to delete
-            await store.enqueue(
-                conn,
-                OutboxMessage(
-                    platform=pub.platform,
-                    action=OutboxAction.DELETE,
-                    destination=await _destination(conn, pub),
-                    payload=delete_payload([], extra={DELIVERED: pub.remote}),
-                    priority=URGENT_PRIORITY,
-                    dedupe_key=f"publication:{pub.id}:delete",
-                    ref_type=REF_PUBLICATION,
-                    ref_id=pub.id,
-                ),
-            )
+        for pub in unsent:
+            await withdraw.call_off(conn, pub)
+        for pub in out:
+            await withdraw.enqueue_deletion(conn, pub)
         await repo.set_fields(conn, post_id, status=PostStatus.CANCELLED)
         await audit.record(conn, actor, "post.delete", "post", post_id)
         await notices.refresh_preview(services, conn, await repo.get(conn, post_id))
@@ -470,10 +451,18 @@ async def resolve_unknown(
                 await notices.settle_post(services, conn, pub.post_id)
             else:
                 await repo.set_publication(conn, pub.id, state=PubState.PENDING, error=None)
+                if await _withdrawn_stays_off(conn, pub):
+                    await notices.settle_post(services, conn, pub.post_id)
         await audit.record(
             conn, actor, "post.unknown_resolved", "outbox", outbox_id, delivered=delivered
         )
     services.wake_outbox()
+
+
+async def _withdrawn_stays_off(conn: AsyncConnection, pub: Publication) -> bool:
+    """ "Send it again" for a post deleted meanwhile: the send is called off instead."""
+    post = await repo.get(conn, pub.post_id)
+    return post.status is PostStatus.CANCELLED and await withdraw.call_off(conn, pub)
 
 
 async def answer_captcha(services: Services, outbox_id: int, code: str, actor: str) -> None:

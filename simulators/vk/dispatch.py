@@ -31,6 +31,7 @@ class Outcome:
     body: dict[str, Any] | None
     status: int = 200
     delay: float = 0.0
+    held: bool = False  # performed; the answer waits for ``FakeVK.release_answers``
 
 
 def _record(state: State, name: str, raw: dict[str, str], http_method: str) -> CallRecord:
@@ -44,8 +45,10 @@ def _record(state: State, name: str, raw: dict[str, str], http_method: str) -> C
     return record
 
 
-def _preflight(state: State, name: str, raw: dict[str, str], token_type: str) -> tuple[int, float]:
-    """All checks before the handler: (HTTP status to answer, delay of the answer)."""
+def _preflight(
+    state: State, name: str, raw: dict[str, str], token_type: str
+) -> tuple[int, float, bool]:
+    """All checks before the handler: (HTTP status to answer, delay of the answer, held)."""
     spec = METHODS.get(name)
     if spec is None:
         raise VkError(3)
@@ -70,11 +73,12 @@ def _preflight(state: State, name: str, raw: dict[str, str], token_type: str) ->
         if fault is not None and fault.kind == "error":
             raise fault_error(state, name, fault)
     if fault is not None and fault.kind == "http":
-        return fault.status, 0.0
+        return fault.status, 0.0, False
     for param in sorted(spec.required):
         if raw.get(param, "") == "":
             raise missing(param)
-    return 200, fault.delay if fault is not None else 0.0
+    held = fault is not None and fault.kind == "hold"
+    return 200, fault.delay if fault is not None else 0.0, held
 
 
 def _outcome_label(record: CallRecord, outcome: Outcome) -> str:
@@ -91,13 +95,13 @@ def dispatch(state: State, name: str, raw: dict[str, str], http_method: str) -> 
     """Run one API call; never raises."""
     record = _record(state, name, raw, http_method)
     try:
-        status, delay = _preflight(state, name, raw, record.token_type)
+        status, delay, held = _preflight(state, name, raw, record.token_type)
         if status != 200:
             outcome = Outcome(None, status=status)
         else:
             spec = METHODS[name]
             response = spec.handler(Call(state, Params(raw, spec.params), record.token_type))
-            outcome = Outcome({"response": response}, delay=delay)
+            outcome = Outcome({"response": response}, delay=delay, held=held)
     except VkError as error:
         outcome = Outcome(error.body(name, record.params))
         with state.lock:

@@ -220,6 +220,19 @@ class FakeVK(Served, Waiting):
         """Perform and record the next ``times`` calls, then answer ``delay`` s late."""
         script(self._state, Fault(method, "timeout", times, delay=delay))
 
+    def hold_answers(self, method: str, times: int = 1) -> None:
+        """Perform and record the next ``times`` calls, and answer them only once
+        :meth:`release_answers` is called: a test acts while the call is in flight."""
+        with self._state.lock:
+            self._state.holding = True
+        script(self._state, Fault(method, "hold", times))
+
+    def release_answers(self) -> None:
+        """Let the held answers go."""
+        with self._state.lock:
+            self._state.holding = False
+        self._state.lp_notify()
+
     def clear_faults(self) -> None:
         """Drop scripted faults and forced long-poll failures."""
         with self._state.lock:

@@ -19,7 +19,14 @@ from .state import State
 from .uploads import handle_upload
 
 MAX_BODY = 60 * 1024 * 1024
+HOLD_LIMIT = 60.0  # a held answer goes out by itself after this, so no test hangs
 _dumps = functools.partial(json.dumps, ensure_ascii=False)
+
+
+def _released(state: State, final: bool) -> bool | None:
+    """A held answer's poll: go once the test released it (or the hold ran out)."""
+    with state.lock:
+        return True if final or not state.holding else None
 
 
 async def handle_method(request: web.Request) -> web.Response:
@@ -33,6 +40,8 @@ async def handle_method(request: web.Request) -> web.Response:
     outcome = dispatch(state, request.match_info["name"], raw, request.method)
     if outcome.delay:
         await hub.sleep(outcome.delay)
+    if outcome.held:
+        await hub.poll(HOLD_LIMIT, functools.partial(_released, state))
     if outcome.body is None:
         return web.Response(status=outcome.status, text=HTTP_TEXT.get(outcome.status, "Error"))
     return web.json_response(outcome.body, dumps=_dumps)

@@ -147,7 +147,7 @@ class Fault:
     """A scripted failure for the next ``times`` calls of ``method`` (or ``*``)."""
 
     method: str
-    kind: str  # "error" | "http" | "timeout"
+    kind: str  # "error" | "http" | "timeout" | "hold"
     times: int
     code: int = 0
     status: int = 500
@@ -234,6 +234,7 @@ class State:
     lp_keys: set[str] = field(default_factory=set)
     lp_forced: list[int] = field(default_factory=list)
     lp_notify: Callable[[], None] = field(default=lambda: None)
+    holding: bool = False  # answers of "hold" faults wait until a test releases them
 
     def token_type(self, token: str | None) -> str:
         """Classify an access token: ``user``, ``group``, ``missing``, ``invalid``."""

@@ -36,6 +36,7 @@ _OF_PUBLICATION = {
     PubState.UNKNOWN: DeskState.UNKNOWN,
     PubState.HELD: DeskState.HELD,
     PubState.DELETED: DeskState.DELETED,
+    PubState.CANCELLED: DeskState.CANCELLED,
 }
 
 
