@@ -18,6 +18,7 @@ from shared.domain import PostStatus
 from shared.hotlines import campaigns, digest, moderation
 from shared.hotlines import questions as repo
 from shared.hotlines.model import Moderator
+from shared.posts import service as post_service
 from shared.services import Services
 from shared.storage import citizens
 from shared.storage.engine import Database
@@ -94,6 +95,30 @@ async def test_collect_keeps_answered_publishable_with_the_last_answer(
     assert '<b>жирный</b> <a href="x">ссылка</a> & {{ x }} *_[  конец' in text
     assert "Исправленный ответ" in text
     assert "И ещё: тротуар" in text
+
+
+async def test_a_digest_makes_one_draft_until_that_draft_is_cancelled(
+    db: Database, tmp_path: Path, tg: FakeTelegram
+) -> None:
+    """A double press (or the chat and the CLI) names the draft already made; once it is
+    cancelled, or the digest has changed, the next request makes a new one."""
+    settings = settings_for(tmp_path, tg=tg)  # a post needs a platform to be for
+    services = Services(settings=settings, db=db, texts=Texts.load())
+    hotline_id = await _hotline_with_answers(db, services)
+    first = await digest.draft_post(services, hotline_id, "tg:1")
+    again = await asyncio.gather(*(digest.draft_post(services, hotline_id, "tg:2") for _ in "ab"))
+    assert first.created
+    assert [(d.post_id, d.created) for d in again] == [(first.post_id, False)] * 2
+    await post_service.cancel(services, first.post_id, "tg:1")
+    second = await digest.draft_post(services, hotline_id, "tg:1")
+    assert second.created
+    assert second.post_id != first.post_id
+    await moderation.answer(services, MOD, 1, "Ещё раз исправленный ответ")
+    changed = await digest.draft_post(services, hotline_id, "tg:1")
+    assert changed.created, "a changed digest is a new draft"
+    async with db.read() as conn:
+        statuses = (await conn.execute(select(posts.c.status).order_by(posts.c.id))).scalars()
+        assert list(statuses) == ["cancelled", "draft", "draft"]
 
 
 @pytest.fixture

@@ -125,8 +125,9 @@ def cmd_digest(args: argparse.Namespace) -> int:
     async def go(services: Services) -> int:
         texts, tz = services.texts, services.settings.tz
         if args.draft:
-            post_id = await digest.draft_post(services, args.id, "cli")
-            print(texts("cli.hotlines.draft_created", id=post_id))
+            drafted = await digest.draft_post(services, args.id, "cli")
+            key = "draft_created" if drafted.created else "draft_exists"
+            print(texts(f"cli.hotlines.{key}", id=drafted.post_id))
             return 0
         async with services.db.read() as conn:
             found = await digest.collect(conn, args.id)

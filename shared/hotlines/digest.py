@@ -9,7 +9,9 @@ named: consent covered answering them, not printing their names.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from config.settings import ADMIN_PLATFORM
 from shared import callbacks
-from shared.domain import MediaKind, OutboxAction, PostKind, QuestionStatus
+from shared.domain import MediaKind, OutboxAction, PostKind, PostStatus, QuestionStatus
 from shared.errors import InvalidInput
 from shared.hotlines import campaigns, cards
 from shared.hotlines.campaigns import Hotline
@@ -29,6 +31,7 @@ from shared.hotlines.refs import HotlineRef
 from shared.outbox import store
 from shared.outbox.model import OutboxMessage
 from shared.outbox.payload import message
+from shared.posts import repo as posts_repo
 from shared.posts import service as posts
 from shared.richtext import Block, Document, Span, from_plain, paragraph
 from shared.services import Services
@@ -203,15 +206,51 @@ async def to_admin_chat(
     services.wake_outbox()
 
 
-async def draft_post(services: Services, hotline_id: int, actor: str) -> int:
-    """A draft press release of the digest; its preview appears in the admin chat."""
+@dataclass(frozen=True)
+class Drafted:
+    """The digest's draft post, and whether this call made it."""
+
+    post_id: int
+    created: bool
+
+
+async def draft_post(services: Services, hotline_id: int, actor: str) -> Drafted:
+    """A draft press release of the digest; its preview appears in the admin chat.
+
+    Asked again for the same digest (a double press, two moderators, the chat and the
+    CLI) while that post is not cancelled, it names the post made the first time rather
+    than making another: the post's source key is the digest's content.
+    """
     texts = services.texts
     digest = await _publishable(services, hotline_id)
-    return await posts.create(
-        services,
-        title=title(digest, texts),
-        body=document(digest, texts, services.settings.tz),
-        kind=PostKind.PRESS_RELEASE,
-        created_by=actor,
-        draft=True,
-    )
+    heading = title(digest, texts)
+    body = document(digest, texts, services.settings.tz)
+    digest_key = hashlib.sha256(f"{heading}\n{body.to_json()}".encode()).hexdigest()[:16]
+    async with services.db.write() as conn:
+        existing, key = await _draft_key(conn, f"digest:{hotline_id}:{digest_key}")
+        if existing is not None:
+            return Drafted(existing, created=False)
+        post_id = await posts.create(
+            services,
+            title=heading,
+            body=body,
+            kind=PostKind.PRESS_RELEASE,
+            created_by=actor,
+            draft=True,
+            source_guid=key,
+            conn=conn,
+        )
+    return Drafted(post_id, created=True)
+
+
+async def _draft_key(conn: AsyncConnection, base: str) -> tuple[int | None, str]:
+    """The live post made of this digest, if any; else a source key free for a new one
+    (the first, or one after the cancelled drafts, whose keys stay taken)."""
+    for n in itertools.count():
+        key = base if n == 0 else f"{base}:{n}"
+        found = await posts_repo.by_guid(conn, key)
+        if found is None:
+            return None, key
+        if (await posts_repo.get(conn, found)).status is not PostStatus.CANCELLED:
+            return found, key
+    raise AssertionError("unreachable")

@@ -1,4 +1,5 @@
-"""The admin chat's moderation: replies to question cards, card buttons and commands.
+"""The admin chat's moderation: replies to question cards (and edits of them), card
+buttons and commands.
 
 Only replies to question cards are matched (the filter looks the replied-to message up in
 the database), so replies to other features' messages fall through to their routers.
@@ -121,6 +122,21 @@ def _answering(albums: Albums) -> Callable[..., Awaitable[None]]:
     return answer
 
 
+async def answer_edited(
+    message: Message, services: Services, moderator: Moderator, question_id: int
+) -> None:
+    """A moderator edited their reply to a card (a typo fixed): the citizen gets the new
+    text as a correction, as from a second reply. Only the text: the update carries one
+    part of an album, and the photos the citizen has are not taken back. An edit that
+    leaves the text as it was, or of a reply that answered nothing, sends nothing."""
+    text = _text_of([message])
+    if not text.strip():
+        return
+    outcome = await groups.answer_edit(services, moderator, question_id, text, message.message_id)
+    result = outcome.result.value if outcome is not None else "nothing to send"
+    log.info("question %s: reply edited by %s: %s", question_id, moderator.id, result)
+
+
 async def say(services: Services, text: str, reply_to: int | None) -> None:
     async with services.db.write() as conn:
         await moderation.notify(conn, services, text, reply_to=reply_to)
@@ -171,8 +187,9 @@ CardButton = Callable[[Services, Moderator, int, CallbackToken], Awaitable[str |
 
 
 async def _digest_post(services: Services, mod: Moderator, hotline_id: int) -> str:
-    post_id = await digest.draft_post(services, hotline_id, mod.actor)
-    return services.texts("digest.draft_created", id=post_id)
+    drafted = await digest.draft_post(services, hotline_id, mod.actor)
+    key = "digest.draft_created" if drafted.created else "digest.draft_exists"
+    return services.texts(key, id=drafted.post_id)
 
 
 BUTTONS: dict[str, CardButton] = {
@@ -201,6 +218,7 @@ def router() -> Router:
     """Moderation in the admin chat, for moderators only."""
     found = guarded(Router(name=__name__))
     found.message.register(_answering(Albums()), CardReply())
+    found.edited_message.register(answer_edited, CardReply())
     found.message.register(queue, Command("queue"), InAdminChat())
     found.message.register(next_question, Command("next"), InAdminChat())
     found.message.register(stats, Command("stats"), InAdminChat())
