@@ -95,8 +95,10 @@ def _attempted(data: dict[str, Any]) -> str:
 
 
 def guarded(router: Router) -> Router:
-    """Every message and button handler of ``router`` is for moderators only."""
+    """Every message (and edited message) and button handler of ``router`` is for
+    moderators only."""
     guard = ModeratorGuard()
     router.message.middleware(guard)
+    router.edited_message.middleware(guard)
     router.callback_query.middleware(guard)
     return router

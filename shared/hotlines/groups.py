@@ -113,3 +113,18 @@ async def answer(
             await cards.refresh(conn, services.settings, services.texts, question_id)
         services.wake_outbox()
     return outcome
+
+
+async def answer_edit(
+    services: Services, mod: Moderator, question_id: int, text: str, reply: int
+) -> moderation.Outcome | None:
+    """The moderator edited their reply that answered the card: its new text goes out as a
+    correction, by ``answer`` (so to the card's group too, audited, kept, the card edited).
+
+    None, and nothing sent, when the text is as the citizen already has it, or when that
+    reply never answered (it lost to another moderator's answer): a second notice of the
+    loss would tell the moderator nothing new."""
+    before = await moderation.sent_by_reply(services, question_id, reply)
+    if before is None or repo.storable(text) == before:
+        return None
+    return await answer(services, mod, question_id, text, reply_to=reply)

@@ -50,6 +50,10 @@ class AnswerResult(StrEnum):
     REJECTED = "rejected"  # the question was rejected: not sent
 
 
+# The audit log's action for an answer, and for a correction (``is_correction``).
+ANSWER_ACTIONS = {False: "question.answer", True: "question.correct"}
+
+
 @dataclass(frozen=True)
 class Outcome:
     result: AnswerResult
@@ -290,7 +294,7 @@ async def answer(
             if lost is not None:
                 services.wake_outbox()
                 return lost
-        await _record_answer(conn, services, mod, question, text, attachments, not won)
+        await _record_answer(conn, services, mod, question, text, attachments, not won, reply_to)
     services.wake_outbox()
     return Outcome(AnswerResult.ANSWERED if won else AnswerResult.CORRECTED)
 
@@ -324,8 +328,12 @@ async def _record_answer(
     text: str,
     attachments: tuple[Attachment, ...],
     correction: bool,
+    reply_to: int | None,
 ) -> None:
-    """Keep the answer, send it to the citizen, and bring the card up to date."""
+    """Keep the answer, send it to the citizen, and bring the card up to date.
+
+    The audit entry names the moderator's reply (``reply``, its message id in the admin
+    chat): an edit of that message is matched to what it sent (``sent_by_reply``)."""
     texts, question_id = services.texts, question.id
     answer_id = await repo.add_answer(
         conn,
@@ -354,8 +362,10 @@ async def _record_answer(
             media_ids=media_ids,
         )
         await repo.set_answer_outbox(conn, answer_id, outbox_id)
-    action = "question.correct" if correction else "question.answer"
-    await audit.record(conn, mod.actor, action, "question", question_id, answer_id=answer_id)
+    action = ANSWER_ACTIONS[correction]
+    await audit.record(
+        conn, mod.actor, action, "question", question_id, answer_id=answer_id, reply=reply_to
+    )
     await cards.cancel_pending_cards(conn, question_id)
     await cards.refresh(conn, services.settings, texts, question_id)
 
@@ -517,6 +527,23 @@ async def set_ban(services: Services, mod: Moderator, question_id: int, banned: 
 async def question_for_reply(services: Services, chat_id: int, message_id: int) -> int | None:
     async with services.db.read() as conn:
         return await cards.question_of_message(conn, chat_id, message_id)
+
+
+async def sent_by_reply(services: Services, question_id: int, reply: int) -> str | None:
+    """The text the citizen last got from the moderator's message ``reply`` to the card
+    (its answer, or its latest correction), or None when that message sent them nothing
+    (it lost to another moderator's answer, or came before replies were written down).
+
+    An edit of the message is compared with it: an edit that leaves the text as it was
+    (Telegram also reports edits of things the bot does not use) is not sent again."""
+    async with services.db.read() as conn:
+        sent = [
+            entry["details"].get("answer_id")
+            for entry in await audit.entries(conn, "question", question_id)
+            if entry["action"] in ANSWER_ACTIONS.values() and entry["details"].get("reply") == reply
+        ]
+        found = await repo.get_answer(conn, sent[-1]) if sent else None
+    return found.text if found is not None else None
 
 
 async def denied(services: Services, actor: str, what: str) -> None:

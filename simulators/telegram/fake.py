@@ -192,6 +192,43 @@ class FakeTelegram(BotApiServer, Waiting):
         self._wake()
         return update
 
+    def edit_user_message(
+        self,
+        user_id: int,
+        message_id: int,
+        chat_id: int | None = None,
+        *,
+        text: str | None = None,
+        caption: str | None = None,
+        entities: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """A person edits their message (its text, or its caption); returns the queued
+        ``edited_message`` Update."""
+        with self._lock:
+            update = inject.edit_user_message(
+                self._state,
+                user_id,
+                chat_id,
+                message_id,
+                text=text,
+                caption=caption,
+                entities=entities,
+            )
+        self._wake()
+        return update
+
+    def redeliver(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Deliver an update again, as Telegram does one whose offset the bot never
+        confirmed (it crashed after handling it): the same content, under a new
+        ``update_id`` since this bot's offset has moved past the old one. Returns it."""
+        kinds = [k for k in update if k != "update_id"]
+        if len(kinds) != 1:
+            raise ValueError(f"not an Update: {sorted(update)}")
+        with self._lock:
+            again = self._state.push_update(kinds[0], copy.deepcopy(update[kinds[0]]))
+        self._wake()
+        return again
+
     def callback(
         self,
         user_id: int,

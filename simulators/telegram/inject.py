@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import re
 import secrets
 import time
 from typing import Any
 
+from .content import CAPTION_LIMIT, TEXT_LIMIT
 from .html import utf16_len
 from .media import guess_mime, image_size
 from .state import Chat, State
@@ -239,3 +241,72 @@ def bot_status_changed(
         "new_chat_member": member(new),
     }
     return st.push_update("my_chat_member", payload)
+
+
+CAPTIONED = ("photo", "document", "video", "audio", "voice", "animation")
+ENTITIES = {"text": "entities", "caption": "caption_entities"}
+
+
+def edit_user_message(
+    st: State,
+    user_id: int,
+    chat_id: int | None,
+    message_id: int,
+    *,
+    text: str | None,
+    caption: str | None,
+    entities: list[dict[str, Any]] | None,
+) -> dict[str, Any]:
+    """A person edits a message they sent: an ``edited_message`` update with its new version.
+
+    Telegram lets people edit only their own messages (never the bot's, never a deleted
+    one), text as text and a caption as a caption. An edit that leaves the text as it was
+    still makes an update (the Bot API: "may at times be triggered by changes to message
+    fields that are either unavailable or not actively used by your bot"), so it is
+    accepted here. The stored message becomes the new version, ``edit_date`` set."""
+    chat = _chat_for(st, user_id, chat_id)
+    stored = st.message(chat.id, message_id)
+    if stored is None:
+        raise ValueError(f"no message {message_id} in chat {chat.id} to edit")
+    if stored.outgoing or stored.data.get("from", {}).get("id") != user_id:
+        raise ValueError(f"message {message_id} in chat {chat.id} is not user {user_id}'s")
+    field, value = _edited_field(stored.data, text, caption)
+    data = copy.deepcopy(stored.data)  # a queued update of the old version keeps it
+    data.pop(field, None)
+    data.pop(ENTITIES[field], None)
+    if value:
+        data[field] = value
+        if entities is None and field == "text":
+            entities = _command_entities(value)
+        if entities:
+            data[ENTITIES[field]] = entities
+    data["edit_date"] = max(int(time.time()), int(data["date"]))
+    stored.data = data
+    stored.edits += 1
+    if field == "text":
+        stored.raw_text = value
+    else:
+        stored.raw_caption = value
+    return st.push_update("edited_message", data)
+
+
+def _edited_field(data: dict[str, Any], text: str | None, caption: str | None) -> tuple[str, str]:
+    """Which field an edit replaces (``text`` or ``caption``) and its new value, checked as
+    Telegram's apps check them: a text stays non-empty text, a caption stays a caption (it
+    may be removed), and neither goes past a person's limit."""
+    if (text is None) == (caption is None):
+        raise ValueError("an edit gives either a new text or a new caption")
+    if text is not None:
+        if "text" not in data:
+            raise ValueError("a message without text can't get one: edit its caption")
+        if not text.strip():
+            raise ValueError("a text message can't be edited to empty text")
+        if utf16_len(text) > TEXT_LIMIT:
+            raise ValueError(f"a text is at most {TEXT_LIMIT} characters")
+        return "text", text
+    assert caption is not None
+    if not any(kind in data for kind in CAPTIONED):
+        raise ValueError("this message has no caption to edit")
+    if utf16_len(caption) > CAPTION_LIMIT:
+        raise ValueError(f"a caption is at most {CAPTION_LIMIT} characters")
+    return "caption", caption

@@ -449,6 +449,76 @@ async def test_long_poll_delivers_injected_updates(tg: FakeTelegram, bot: Bot) -
     assert tg.pending_updates() == []
 
 
+async def test_a_persons_edit_is_an_edited_message_update(tg: FakeTelegram, bot: Bot) -> None:
+    sent = await bot.send_message(ADMIN_CHAT, "Карточка")
+    reply = tg.user_message(
+        MODERATOR, ADMIN_CHAT, text="Ответ", reply_to_message_id=sent.message_id
+    )
+    original = reply["message"]["message_id"]
+    edited = tg.edit_user_message(MODERATOR, original, ADMIN_CHAT, text="Ответ, исправленный")
+    tg.edit_user_message(MODERATOR, original, ADMIN_CHAT, text="Ответ, исправленный")
+
+    updates = await bot.get_updates(allowed_updates=["message", "edited_message"])
+    assert [bool(u.message) for u in updates] == [True, False, False]
+    first, second, same = (u.message or u.edited_message for u in updates)
+    assert first is not None
+    assert second is not None
+    assert same is not None
+    assert first.text == "Ответ", "the queued original is not rewritten"
+    assert second.text == "Ответ, исправленный"
+    assert second.message_id == original
+    assert second.edit_date is not None
+    assert second.reply_to_message is not None
+    assert second.reply_to_message.message_id == sent.message_id
+    assert same.text == second.text, "an edit that changes nothing still makes an update"
+    assert edited["edited_message"]["text"] == "Ответ, исправленный"
+    stored = tg.message(ADMIN_CHAT, original)
+    assert stored is not None
+    assert stored["text"] == "Ответ, исправленный"
+    assert stored["edits"] == 2
+
+
+async def test_a_persons_edit_is_refused_where_telegram_refuses_it(
+    tg: FakeTelegram, bot: Bot
+) -> None:
+    sent = await bot.send_message(ADMIN_CHAT, "Карточка")
+    text = tg.user_message(MODERATOR, ADMIN_CHAT, text="Ответ")["message"]["message_id"]
+    photo = tg.user_message(MODERATOR, ADMIN_CHAT, photo=PNG)["message"]["message_id"]
+    with pytest.raises(ValueError, match="not user"):
+        tg.edit_user_message(MODERATOR, sent.message_id, ADMIN_CHAT, text="чужое")
+    with pytest.raises(ValueError, match="not user"):
+        tg.edit_user_message(USER, text, ADMIN_CHAT, text="чужое")
+    with pytest.raises(ValueError, match="no message"):
+        tg.edit_user_message(MODERATOR, 9999, ADMIN_CHAT, text="нет")
+    with pytest.raises(ValueError, match="empty text"):
+        tg.edit_user_message(MODERATOR, text, ADMIN_CHAT, text="  ")
+    with pytest.raises(ValueError, match="edit its caption"):
+        tg.edit_user_message(MODERATOR, photo, ADMIN_CHAT, text="подпись")
+    with pytest.raises(ValueError, match="no caption"):
+        tg.edit_user_message(MODERATOR, text, ADMIN_CHAT, caption="подпись")
+    with pytest.raises(ValueError, match="either"):
+        tg.edit_user_message(MODERATOR, text, ADMIN_CHAT)
+    with pytest.raises(ValueError, match="at most 1024"):
+        tg.edit_user_message(MODERATOR, photo, ADMIN_CHAT, caption="я" * 1025)
+    captioned = tg.edit_user_message(MODERATOR, photo, ADMIN_CHAT, caption="подпись")
+    assert captioned["edited_message"]["caption"] == "подпись"
+    assert "text" not in captioned["edited_message"]
+    await bot.delete_message(ADMIN_CHAT, sent.message_id)
+    tg.set_admins(ADMIN_CHAT, [tg.bot_id])
+    await bot.delete_message(ADMIN_CHAT, text)
+    with pytest.raises(ValueError, match="no message"):
+        tg.edit_user_message(MODERATOR, text, ADMIN_CHAT, text="после удаления")
+
+
+async def test_edits_are_not_delivered_unless_allowed(tg: FakeTelegram, bot: Bot) -> None:
+    tg.user_message(USER, text="вопрос")
+    first = await bot.get_updates(allowed_updates=["message"])
+    tg.edit_user_message(USER, first[0].message.message_id if first[0].message else 0, text="В")
+    tg.user_message(USER, text="ещё")
+    later = await bot.get_updates(offset=first[-1].update_id + 1)
+    assert [u.message is not None for u in later] == [True]
+
+
 async def test_aiogram_dispatcher_polls_the_fake(tg: FakeTelegram, bot: Bot) -> None:
     dp = Dispatcher()
 

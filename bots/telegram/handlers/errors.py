@@ -21,8 +21,9 @@ async def domain_error(event: ErrorEvent, services: Services) -> None:
     assert isinstance(error, GlashataiError)
     update = event.update
     chat = None
-    if update.message is not None:
-        chat = update.message.chat.id
+    message = update.message or update.edited_message
+    if message is not None:
+        chat = message.chat.id
     elif update.callback_query is not None and update.callback_query.message is not None:
         chat = update.callback_query.message.chat.id
     log.info("domain error shown to chat %s: %s", chat, type(error).__name__)
