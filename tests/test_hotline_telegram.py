@@ -588,3 +588,29 @@ async def test_command_menus_for_citizens_and_moderators(tmp_path: Path, tg: Fak
         await wait(lambda: containing(tg.messages(CITIZEN), "№1"))
         tg.user_message(CITIZEN, text="/my")
         await wait(lambda: containing(tg.messages(CITIZEN), "Ваши вопросы"))
+
+
+async def test_updates_delivered_again_make_no_second_question_nor_photo(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    """Telegram delivers again an update whose offset a crash left unconfirmed: the
+    question, its ticket and its card are made once, and an album's photo that joined a
+    question joins it once."""
+    async with running(tmp_path, tg) as app:
+        await open_hotline(app)
+        await tg_consent(tg, CITIZEN)
+        with handled_updates() as handled:
+            question = tg.user_message(CITIZEN, text="Когда дадут тепло?")
+            first = tg.user_message(CITIZEN, photo=make_png(), caption="Двор", media_group_id="a")
+            second = tg.user_message(CITIZEN, photo=make_png(), media_group_id="a")
+            await wait(lambda: _with_photos(app, 2, 2))
+            again = [tg.redeliver(u) for u in (question, first, second)]
+            await wait(lambda: handled.all(again))
+        await wait(lambda: outbox_idle(app.services.db))
+        rows = await question_rows(app.services.db)
+        assert [(r["text"], len(r["attachments"])) for r in rows] == [
+            ("Когда дадут тепло?", 0),
+            ("Двор", 2),
+        ]
+        assert len(containing(tg.messages(CITIZEN), "Номер вопроса")) == 2
+        assert len(cards(tg)) == 2

@@ -3,6 +3,7 @@ the Telegram admin chat: the real app against both fakes."""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -239,3 +240,47 @@ async def test_choosing_a_hotline_by_number(
         assert [(r["hotline_id"], r["text"]) for r in rows] == [(2, "Когда починят дорогу?")]
         card = (await wait(lambda: cards(tg)))[0]
         assert "Дороги" in tg_text(card)
+
+
+def _again(vk: FakeVK, message: dict[str, Any]) -> None:
+    """The long poll delivers ``message_new`` for this very message again (a replay)."""
+    vk.push_event("message_new", {"message": copy.deepcopy(message), "client_info": {}})
+
+
+async def test_a_message_delivered_twice_is_one_question_one_ticket_one_card(
+    tmp_path: Path, fakes: tuple[FakeTelegram, FakeVK]
+) -> None:
+    tg, vk = fakes
+    async with running(tmp_path, tg, vk) as app:
+        await open_hotline(app)
+        await vk_consent(vk, CITIZEN)
+        message = vk.user_message(CITIZEN, "Когда починят лифт?", first_name="Олег")
+        await wait(lambda: said(vk, "Номер вопроса"))
+        _again(vk, message)
+        vk.user_message(CITIZEN, "Мои вопросы", first_name="Олег")
+        await wait(lambda: said(vk, "Ваши вопросы"))
+        await wait(lambda: outbox_idle(app.services.db))
+        rows = await question_rows(app.services.db)
+        assert [r["text"] for r in rows] == ["Когда починят лифт?"]
+        assert len(said(vk, "Номер вопроса")) == 1
+        assert len(cards(tg)) == 1
+
+
+async def test_a_choice_by_number_delivered_twice_is_no_question_of_its_own(
+    tmp_path: Path, fakes: tuple[FakeTelegram, FakeVK]
+) -> None:
+    tg, vk = fakes
+    async with running(tmp_path, tg, vk) as app:
+        await open_hotline(app, topic="Отопление")
+        await open_hotline(app, topic="Дороги")
+        await vk_consent(vk, CITIZEN)
+        vk.user_message(CITIZEN, "Когда починят дорогу?")
+        await wait(lambda: said(vk, "Выберите, на какую"))
+        choice = vk.user_message(CITIZEN, "2")
+        await wait(lambda: said(vk, "Номер вопроса: №1"))
+        _again(vk, choice)
+        vk.user_message(CITIZEN, "Мои вопросы")
+        await wait(lambda: said(vk, "Ваши вопросы"))
+        await wait(lambda: outbox_idle(app.services.db))
+        rows = await question_rows(app.services.db)
+        assert [(r["hotline_id"], r["text"]) for r in rows] == [(2, "Когда починят дорогу?")]

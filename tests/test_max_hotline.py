@@ -21,6 +21,7 @@ from tests.hotline_harness import (
     fast_overrides,
     hotline_people,
     open_hotline,
+    outbox_idle,
     outbox_rows,
     question_rows,
     running,
@@ -206,3 +207,27 @@ async def test_outside_a_hotline_and_what_can_not_be_taken(
         assert [(r["hotline_id"], r["text"]) for r in rows] == [
             (None, "Когда отремонтируют школу?")
         ]
+
+
+async def test_an_update_read_again_after_a_restart_is_one_question(
+    tmp_path: Path, fakes: tuple[FakeTelegram, FakeMax]
+) -> None:
+    """bots/max/longpoll.py: a batch cut off mid-handling is read again after a restart;
+    the same ``message_created`` (the same ``mid``) makes one question, ticket and card."""
+    tg, fake = fakes
+    async with running(tmp_path, tg, overrides=overrides(fake)) as app:
+        await open_hotline(app)
+        await consent(fake)
+        update = fake.user_message(CITIZEN, "Когда починят лифт?", first_name="Ольга")
+        await wait(lambda: said(fake, "Номер вопроса"))
+        fake.push_update(
+            "message_created",
+            {k: v for k, v in update.items() if k not in ("update_type", "timestamp")},
+        )
+        fake.user_message(CITIZEN, "Мои вопросы", first_name="Ольга")
+        await wait(lambda: said(fake, "Ваши вопросы"))
+        await wait(lambda: outbox_idle(app.services.db))
+        rows = await question_rows(app.services.db)
+        assert [r["text"] for r in rows] == ["Когда починят лифт?"]
+        assert len(said(fake, "Номер вопроса")) == 1
+        assert len(cards(tg)) == 1

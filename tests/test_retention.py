@@ -31,8 +31,9 @@ from shared.storage import audit, citizens, media
 from shared.storage.engine import Database
 from shared.storage.media import MediaOwner
 from shared.storage.schema import citizens as citizens_table
-from shared.storage.schema import hotlines, outbox
+from shared.storage.schema import hotlines, incoming_seen, outbox
 from shared.storage.schema import media as media_table
+from shared.storage.schema import questions as questions_table
 from shared.texts import Texts
 from tests.harness import photo_file, settings_for
 
@@ -350,3 +351,43 @@ async def test_a_subscriber_keeps_the_platform_id_the_notices_need(
     assert (kept.platform_user_id, kept.display_name) == (USER_ID, None)
     assert topics == {"emergency"}
     assert [(s.citizen_id, s.destination) for s in audience] == [(anna.id, USER_ID)]
+
+
+async def test_message_ids_go_with_the_citizen_and_after_a_week(
+    db: Database, tmp_path: Path
+) -> None:
+    """A message delivered again is skipped by its id; those ids name a chat, so they go
+    with the citizen's withdrawal, and the daily sweep forgets any older than a week."""
+    services = services_on(db, tmp_path)
+    await hotline(db, utcnow() + timedelta(hours=1), HotlineStatus.OPEN)
+    anna = await consented(db, USER_ID, f"{FIRST} {LAST}")
+    await consented(db, OTHER_ID, "Пётр Петров")
+    talk = Conversation(services)
+
+    def said(user: str, words: str, message_id: str) -> Incoming:
+        return Incoming(
+            platform="telegram", user_id=user, peer=user, text=words, message_id=message_id
+        )
+
+    await talk.message(said(USER_ID, "Когда дадут тепло?", "10"))
+    await talk.message(said(USER_ID, "Когда дадут тепло?", "10"))  # delivered again
+    await talk.message(said(OTHER_ID, "Где автобус?", "10"))  # the same id in another chat
+    async with db.write() as conn:
+        asked = await conn.execute(select(questions_table.c.text).order_by(questions_table.c.id))
+        assert list(asked.scalars()) == ["Когда дадут тепло?", "Где автобус?"]
+        await conn.execute(
+            update(incoming_seen)
+            .where(incoming_seen.c.peer == OTHER_ID)
+            .values(seen_at=utcnow() - timedelta(days=8))
+        )
+    await RetentionPlanner(services).run_due(utcnow())
+    assert await _seen_peers(db) == [USER_ID]
+    await talk.message(said(USER_ID, "Удалить мои данные", "11"))
+    assert await _seen_peers(db) == []
+    await assert_erased(db, anna, FIRST, LAST)
+
+
+async def _seen_peers(db: Database) -> list[str]:
+    async with db.read() as conn:
+        found = await conn.execute(select(incoming_seen.c.peer))
+        return sorted(found.scalars())

@@ -132,6 +132,7 @@ async def _message(
         attachments=photos,
         unsupported=bool(kinds & UNSUPPORTED) and not photos,
         known_name=_name(user),
+        message_id=str(body.get("mid") or "") or None,  # MAX's id of the message
     )
     await conversation(services).message(incoming)
 

@@ -108,8 +108,19 @@ async def _message(services: Services, client: VkClient, message: dict[str, Any]
         # carries the link's ``ref`` (a hotline's deep link).
         start_payload=str(message.get("ref") or "") or None,
         name=name_lookup(client, from_id),
+        message_id=message_id(message),
     )
     await conversation(services).message(incoming)
+
+
+def message_id(message: dict[str, Any]) -> str | None:
+    """The message's ``id`` (unique in the community's conversations), or when VK gives
+    0 there its ``conversation_message_id`` (unique in its conversation), prefixed so the
+    two numberings never meet; None when it carries neither."""
+    if int(message.get("id") or 0):
+        return str(message["id"])
+    cmid = int(message.get("conversation_message_id") or 0)
+    return f"c{cmid}" if cmid else None
 
 
 async def _press(services: Services, client: VkClient, obj: dict[str, Any]) -> None:

@@ -13,6 +13,10 @@ A Telegram album arrives as one message per photo, all with the same ``Incoming.
 the conversation keeps the album's id with what its first part made (the question, in
 ``state_data["album"]``, or the draft, in ``state_data["draft"]["album"]``), so the other
 parts join it and count as no further message for the throttle.
+
+A message the platform delivers twice is taken once (:mod:`shared.hotlines.replays`): what
+stores or extends a question records the message's id in the same transaction, and a
+message whose id is recorded is skipped before anything else.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -31,7 +35,7 @@ from shared.callbacks import CallbackToken
 from shared.clock import utcnow
 from shared.domain import HotlineStatus, OutboxState, QuestionStatus
 from shared.errors import NotFound
-from shared.hotlines import campaigns, cards
+from shared.hotlines import campaigns, cards, replays
 from shared.hotlines import questions as repo
 from shared.hotlines.batching import GroupCommit, tx_cache
 from shared.hotlines.campaigns import Hotline
@@ -49,6 +53,7 @@ from shared.storage.citizens import Citizen
 from shared.storage.media import MediaOwner
 from shared.storage.schema import citizens as citizens_table
 from shared.storage.schema import media as media_table
+from shared.storage.seen import MessageKey
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +74,14 @@ class State(StrEnum):
     CHOOSE = "choose"  # several hotlines open; state_data["draft"] may hold a question
     ASK = "ask"  # writing to the hotline in state_data["hotline_id"]
     IDLE = "idle"  # consented, no hotline to write to
+
+
+class _BatchKey(NamedTuple):
+    """What a message's piece of an intake batch tells the batch's one read ahead."""
+
+    platform: str
+    user_id: str
+    message: MessageKey | None
 
 
 # The consent request has (or, with the call in flight, may have) reached the citizen.
@@ -98,6 +111,9 @@ class Conversation:
         name = incoming.known_name or await self._name_if_needed(incoming)
 
         async def work(conn: AsyncConnection) -> None:
+            if await replays.seen_before(conn, incoming):
+                log.info("%s: message delivered again, skipped", incoming.platform)
+                return
             row = await self._load(conn, incoming.platform, incoming.user_id)
             citizen = await self._reachable_again(conn, Citizen.from_row(row))
             if self._forgets(incoming):
@@ -106,7 +122,8 @@ class Conversation:
             elif await self._throttle(conn, citizen, row, incoming):
                 await self._message(conn, citizen, incoming, name)
 
-        await self.intake.run(work, key=(incoming.platform, incoming.user_id))
+        key = _BatchKey(incoming.platform, incoming.user_id, replays.key_of(incoming))
+        await self.intake.run(work, key=key)
         self.services.wake_outbox()
 
     async def press(
@@ -183,6 +200,7 @@ class Conversation:
             await citizens.set_fields(conn, citizen.id, display_name=name)
         if citizen.banned:
             if (text or incoming.attachments) and not incoming.unsupported:
+                await replays.taken(conn, incoming)
                 await self._store(conn, citizen, None, text, incoming.attachments, banned=True)
             return
         command = word.startswith("/") and word not in MINE_WORDS
@@ -201,6 +219,7 @@ class Conversation:
             return
         album = incoming.album and incoming.attachments and not text
         if album and await self._add_to_album(conn, citizen, incoming):
+            await replays.taken(conn, incoming)
             return
         if not text and not incoming.attachments:
             await self._greet(conn, citizen, wanted=wanted)
@@ -215,8 +234,11 @@ class Conversation:
             # Choosing by number, for VK clients without callback buttons.
             open_ = await self._open(conn)
             if 1 <= int(word) <= len(open_):
+                # Seen again, the choice would be a question «2» (and a draft is one now).
+                await replays.taken(conn, incoming)
                 await self._choose(conn, citizen, open_[int(word) - 1].id)
                 return
+        await replays.taken(conn, incoming)
         await self._question(conn, citizen, text, incoming.attachments, incoming.album)
 
     async def _without_consent(
@@ -633,11 +655,13 @@ class Conversation:
         found: list[Hotline] = cache["open"]
         return found
 
-    async def _prefetch(self, conn: AsyncConnection, keys: list[tuple[str, str]]) -> None:
-        """Read a batch's citizens in one query; each row serves its citizen's first message."""
+    async def _prefetch(self, conn: AsyncConnection, keys: list[_BatchKey]) -> None:
+        """Read a batch's citizens in one query, and which of its messages were seen in
+        another; each row serves its citizen's first message."""
+        await replays.prefetch(conn, (k.message for k in keys))
         rows: dict[tuple[str, str], Any] = {}
-        for platform in {p for p, _ in keys}:
-            ids = sorted({u for p, u in keys if p == platform})
+        for platform in {k.platform for k in keys}:
+            ids = sorted({k.user_id for k in keys if k.platform == platform})
             found = await conn.execute(
                 select(citizens_table).where(
                     citizens_table.c.platform == platform,

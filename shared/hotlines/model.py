@@ -39,6 +39,9 @@ class Incoming:
     # What the link the citizen came by carried (a hotline's deep link): a Telegram
     # ``/start`` argument, a VK message's ``ref``, a MAX ``bot_started`` payload.
     start_payload: str | None = None
+    # The platform's id of this message, unique per peer (None when it has none): a message
+    # delivered twice is taken once (``shared.hotlines.replays``).
+    message_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shared.alerts import subscriptions
 from shared.clock import utcnow
 from shared.domain import HotlineStatus, QuestionStatus
-from shared.hotlines import cards
+from shared.hotlines import cards, replays
 from shared.hotlines.deadlines import made
 from shared.hotlines.moderation import for_citizen
 from shared.hotlines.refs import HotlineRef
@@ -31,7 +31,7 @@ from shared.outbox import erasure, store
 from shared.outbox.model import OutboxItem
 from shared.richtext import from_plain
 from shared.services import Services
-from shared.storage import audit
+from shared.storage import audit, seen
 from shared.storage.citizens import Citizen
 from shared.storage.media import MediaOwner
 from shared.storage.schema import (
@@ -61,7 +61,9 @@ class PrivacyRef(StrEnum):
 class DailyJob(StrEnum):
     """Kept in the ``reminders`` table with the deadlines' reminder: once per office day."""
 
-    SWEEP = "privacy_sweep"  # empty sends to erased citizens that were in flight at erasure
+    # Empty sends to erased citizens that were in flight at erasure, and forget the ids of
+    # citizens' messages older than a week (no platform delivers one again that late).
+    SWEEP = "privacy_sweep"
 
 
 # --- when ----------------------------------------------------------------------------
@@ -139,6 +141,7 @@ async def _erase_citizen(conn: AsyncConnection, citizen: Citizen) -> None:
     for topic in await subscriptions.of_citizen(conn, citizen.id):
         await subscriptions.unsubscribe(conn, citizen.id, topic)
     await erasure.forget_citizens(conn, [citizen.id], chats)
+    await seen.erase(conn, chats)  # the ids of their messages name their chat
 
 
 async def _forget_cards(
@@ -247,7 +250,8 @@ class RetentionPlanner:
             self.services.wake_outbox()
 
     async def _sweep(self, now: datetime) -> None:
-        """Once a day: a send that was out when its citizen was erased, emptied now."""
+        """Once a day: a send that was out when its citizen was erased, emptied now, and
+        the ids of old messages forgotten."""
         day = now.astimezone(self.services.settings.tz).date().isoformat()
         async with self.services.db.read() as conn:
             if await made(conn, DailyJob.SWEEP, day):
@@ -257,6 +261,7 @@ class RetentionPlanner:
                 return
             erased = select(citizens.c.id).where(citizens.c.platform_user_id.like(f"{ERASED}%"))
             await erasure.forget_citizens(conn, erased)
+            await replays.purge(conn, now)
             await conn.execute(
                 reminders.insert().values(kind=DailyJob.SWEEP.value, day=day, created_at=utcnow())
             )

@@ -460,3 +460,17 @@ poll_markers = Table(
     Column("marker", BigInteger, nullable=False),
     _ts("updated_at", nullable=False),
 )
+
+# Citizens' messages already taken, by the platform's id of each (unique per peer): a
+# message delivered again (a long poll replayed, an update whose offset a crash left
+# unconfirmed) makes no second question. Recorded in the transaction that took the message;
+# purged after a week by the retention job (once a day: a scan of a week's rows, so no index
+# on ``seen_at`` to slow every intake down), and a citizen's rows go with their withdrawal.
+incoming_seen = Table(
+    "incoming_seen",
+    metadata,
+    Column("platform", String(16), primary_key=True),
+    Column("peer", String(64), primary_key=True),
+    Column("message_id", String(64), primary_key=True),
+    _ts("seen_at", nullable=False),
+)

@@ -58,6 +58,9 @@ def incoming(
         album=message.media_group_id,
         name=name,
         known_name=full,
+        # Unique in its chat: the same message redelivered (an offset a crash left
+        # unconfirmed) has the same id.
+        message_id=str(message.message_id),
     )
 
 
