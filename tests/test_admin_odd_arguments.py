@@ -9,6 +9,8 @@ import pytest
 
 from bots.cli import main
 from shared.clock import utcnow
+from shared.domain import PostKind
+from shared.posts import repo as posts_repo
 from simulators.telegram import FakeTelegram
 from tests.harness import ADMIN_CHAT, MODERATOR
 from tests.hotline_harness import (
@@ -18,6 +20,7 @@ from tests.hotline_harness import (
     open_hotline,
     running,
     tg_consent,
+    tg_text,
     wait,
 )
 from tests.posts_harness import press, remembered, wait_admin
@@ -106,3 +109,25 @@ async def test_report_period_written_with_a_dash(
         sent = await wait(lambda: [m for m in tg.messages(ADMIN_CHAT) if m.get("document")])
         assert "01.01.2026" in str(sent[0].get("caption"))
         assert "31.01.2026" in str(sent[0].get("caption"))
+
+
+async def test_admin_commands_with_the_bots_name_and_odd_spacing_work(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    bot = tg.bot_user["username"]
+    async with running(tmp_path, tg) as app:
+        await open_hotline(app)
+        await tg_consent(tg, CITIZEN)
+        tg.user_message(CITIZEN, text="Вопрос про тепло")
+        await wait(lambda: cards(tg))
+        tg.user_message(MODERATOR, ADMIN_CHAT, text=f"/queue@{bot}")
+        await wait(lambda: said(tg, "Очередь"))
+        tg.user_message(MODERATOR, ADMIN_CHAT, text=f"/ban@{bot}   1")
+        await wait(lambda: said(tg, "Автор вопроса №1 заблокирован"))
+        tg.user_message(MODERATOR, ADMIN_CHAT, text=f"/urgent@{bot}\n\nПерекрыта улица Ленина.")
+        preview = await wait_admin(tg, "Перекрыта улица Ленина")
+        assert f"@{bot}" not in tg_text(preview)
+        async with app.services.db.read() as conn:
+            post = (await posts_repo.recent(conn, 1))[0]
+        assert post.kind is PostKind.URGENT
+        assert post.body.plain == "Перекрыта улица Ленина."
