@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
-from shared.richtext import Block, Document, Span
+from shared.richtext import Block, Document, Span, number
 
 
 def _span(span: Span) -> str:
@@ -29,7 +29,7 @@ def _block(block: Block) -> str:
     if block.kind == "bullet":
         return f"• {body}"
     if block.kind == "ordered":
-        return f"{block.number or 1}. {body}"
+        return f"{number(block)}. {body}"
     if block.kind == "quote":
         return f"<blockquote>{body}</blockquote>"
     return body

@@ -37,6 +37,11 @@ class Block:
         return "".join(span.text for span in self.spans)
 
 
+def number(block: Block) -> int:
+    """An ordered item's number as shown; a list may start at 0, only a missing one is 1."""
+    return 1 if block.number is None else block.number
+
+
 @dataclass(frozen=True)
 class Document:
     blocks: tuple[Block, ...] = field(default_factory=tuple)
@@ -143,44 +148,80 @@ def _inline(token: Token) -> tuple[Span, ...]:
     return _merge(spans)
 
 
+_UNSAFE_IN_LINK = re.compile(r"[\x00-\x20\x7f]")
+
+
+def _link_as_written(url: str) -> str:
+    """A link's address as its writer typed it, only spaces and controls percent-encoded.
+
+    markdown-it would punycode a Cyrillic host and percent-encode a Cyrillic path: the
+    stored address would then differ from the one a moderator sent from the chat, and an
+    unchanged save in the desk would look like an edit.
+    """
+    return _UNSAFE_IN_LINK.sub(lambda m: f"%{ord(m.group()):02X}", url)
+
+
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
+_md.normalizeLink = _link_as_written  # type: ignore[method-assign]
+
+
+def readable_link(url: str) -> str:
+    """The human form of an address: Unicode host and path, as a reader would type it."""
+    return _md.normalizeLinkText(url)
+
+
+@dataclass
+class _List:
+    """An open Markdown list while parsing: its kind, the current item's number, and whether
+    the item's first paragraph (the one that carries the bullet or number) is written."""
+
+    kind: BlockKind
+    counter: int
+    item_started: bool = False
+
+
+def _list_start(token: Token) -> int:
+    start = token.attrs.get("start", 1)
+    return int(start) if isinstance(start, int | str) else 1
+
+
+def _text_block(spans: tuple[Span, ...], lists: list[_List], level: int, in_quote: int) -> Block:
+    """The block of one paragraph's text.
+
+    Only a list item's first paragraph is the item: a second paragraph under it (a step's
+    explanation) is a plain paragraph, not another "1.".
+    """
+    if lists and level > 0 and not lists[-1].item_started:
+        item = lists[-1]
+        item.item_started = True
+        return Block(item.kind, spans, item.counter if item.kind == "ordered" else None)
+    return Block("quote" if in_quote else "paragraph", spans)
 
 
 def from_markdown(source: str) -> Document:
     """Markdown (bold, italic, links, lists, headings) to the neutral form; HTML stays literal."""
     blocks: list[Block] = []
-    kind_stack: list[BlockKind] = []
-    counters: list[int] = []
+    lists: list[_List] = []
     in_quote = 0
     for token in _md.parse(source):
         t = token.type
         if t == "bullet_list_open":
-            kind_stack.append("bullet")
-            counters.append(0)
+            lists.append(_List("bullet", 0))
         elif t == "ordered_list_open":
-            kind_stack.append("ordered")
-            start = token.attrs.get("start", 1)
-            counters.append(int(start) - 1 if isinstance(start, int | str) else 0)
+            lists.append(_List("ordered", _list_start(token) - 1))
         elif t in {"bullet_list_close", "ordered_list_close"}:
-            kind_stack.pop()
-            counters.pop()
-        elif t == "list_item_open" and counters:
-            counters[-1] += 1
+            lists.pop()
+        elif t == "list_item_open" and lists:
+            lists[-1].counter += 1
+            lists[-1].item_started = False
         elif t == "blockquote_open":
             in_quote += 1
         elif t == "blockquote_close":
             in_quote -= 1
         elif t == "inline":
             spans = _inline(token)
-            if not spans:
-                continue
-            parent = token.level
-            if kind_stack and parent > 0:
-                kind = kind_stack[-1]
-                number = counters[-1] if kind == "ordered" else None
-                blocks.append(Block(kind, spans, number))
-            else:
-                blocks.append(Block("quote" if in_quote else "paragraph", spans))
+            if spans:
+                blocks.append(_text_block(spans, lists, token.level, in_quote))
         elif t == "heading_close":
             if blocks:
                 blocks[-1] = replace(blocks[-1], kind="heading")
@@ -190,9 +231,14 @@ def from_markdown(source: str) -> Document:
 
 
 def _link_plain(span: Span) -> str:
-    if span.link and span.link not in span.text:
-        return f"{span.text} ({span.link})"
-    return span.text
+    """The text, then the address in brackets unless the text already shows it.
+
+    The text of an autolink is the readable form of an encoded address
+    (``https://мэрия.рф`` for ``https://xn--...``), so both forms count as shown.
+    """
+    if not span.link or span.link in span.text or readable_link(span.link) in span.text:
+        return span.text
+    return f"{span.text} ({span.link})"
 
 
 def block_plain(block: Block) -> str:
@@ -200,7 +246,7 @@ def block_plain(block: Block) -> str:
     if block.kind == "bullet":
         return f"• {text}"
     if block.kind == "ordered":
-        return f"{block.number or 1}. {text}"
+        return f"{number(block)}. {text}"
     return text
 
 
@@ -234,7 +280,7 @@ def _prefix(block: Block) -> str:
     if block.kind == "bullet":
         return "• "
     if block.kind == "ordered":
-        return f"{block.number or 1}. "
+        return f"{number(block)}. "
     return ""
 
 

@@ -1,4 +1,5 @@
-"""Small pieces of the press-release pipeline: typed times, entities, quiet hours, links."""
+"""Small pieces of the press-release pipeline: typed times, entities, quiet hours, links,
+lists and link addresses on every platform."""
 
 from __future__ import annotations
 
@@ -9,13 +10,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiogram.types import MessageEntity
 
+from bots.html_render import to_html
+from bots.max.render import chunks
 from bots.telegram.entities import strip_command, to_document
 from bots.telegram.sender import public_link
 from shared.errors import InvalidInput
 from shared.posts.quiet import in_quiet, quiet_until
 from shared.posts.when import parse_when
-from shared.richtext import Span
+from shared.richtext import Document, Span, from_markdown, to_plain
 from tests.harness import settings_for
+from web import richhtml
 
 TZ = ZoneInfo("Asia/Krasnoyarsk")
 NOW = datetime(2026, 11, 26, 5, 0, tzinfo=UTC)  # 12:00 in Krasnoyarsk
@@ -96,3 +100,53 @@ def test_public_links() -> None:
     assert public_link("@town_news", 5) == "https://t.me/town_news/5"
     assert public_link(-1009876543210, 7) == "https://t.me/c/9876543210/7"
     assert public_link(424242, 7) is None
+
+
+def test_lists_numbered_from_zero_keep_their_numbers_on_every_platform() -> None:
+    doc = from_markdown("0. Вступление\n1. Основная часть")
+    assert to_plain(doc) == "0. Вступление\n1. Основная часть"
+    assert to_html(doc) == "0. Вступление\n1. Основная часть"
+    assert chunks(doc) == ["0. Вступление\n1. Основная часть"]
+    assert (
+        str(richhtml.to_html(doc))
+        == '<ol start="0"><li>Вступление</li><li>Основная часть</li></ol>'
+    )
+
+
+def test_a_paragraph_under_a_list_item_is_not_numbered_and_the_list_resumes() -> None:
+    doc = from_markdown("1. Заполните анкету.\n\n   Анкета есть в МФЦ.\n\n2. Принесите паспорт.")
+    expected = "1. Заполните анкету.\n\nАнкета есть в МФЦ.\n\n2. Принесите паспорт."
+    assert to_plain(doc) == expected
+    assert to_html(doc) == expected
+    assert str(richhtml.to_html(doc)) == (
+        "<ol><li>Заполните анкету.</li></ol>\n<p>Анкета есть в МФЦ.</p>\n"
+        '<ol start="2"><li>Принесите паспорт.</li></ol>'
+    )
+
+
+def test_a_bullet_item_with_a_second_paragraph_keeps_one_bullet() -> None:
+    doc = from_markdown("- Пункт.\n\n  Пояснение.\n\n  - вложенный\n\n  Ещё.\n- Второй")
+    assert to_plain(doc) == "• Пункт.\n\nПояснение.\n\n• вложенный\n\nЕщё.\n\n• Второй"
+
+
+def test_a_link_showing_its_own_address_is_written_once_in_plain_text() -> None:
+    """VK writes a link's address after its text unless the text already shows it, in the
+    form a reader types it (a stored document may hold the punycoded, encoded form)."""
+    written = Document.from_json(
+        '[{"k": "paragraph", "s": [{"t": "https://мэрия.рф/новости",'
+        ' "a": "https://xn--h1ahm5cm.xn--p1ai/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8"}]}]'
+    )
+    assert to_plain(written) == "https://мэрия.рф/новости"
+    assert to_plain(from_markdown("<https://мэрия.рф/новости>")) == "https://мэрия.рф/новости"
+    assert to_plain(from_markdown("[сайт](https://мэрия.рф/)")) == "сайт (https://мэрия.рф/)"
+
+
+def test_documents_stored_before_load_and_render_as_then() -> None:
+    """The stored JSON keeps its shape: ordered items with "n", old percent-encoded links."""
+    raw = (
+        '[{"k": "ordered", "s": [{"t": "раз"}], "n": 1}, {"k": "ordered", "s": [{"t": "два"}]},'
+        ' {"k": "paragraph", "s": [{"t": "сайт", "b": 1, "a": "https://xn--h1ahm5cm.xn--p1ai/"}]}]'
+    )
+    doc = Document.from_json(raw)
+    assert Document.from_json(doc.to_json()) == doc
+    assert to_plain(doc) == "1. раз\n1. два\n\nсайт (https://xn--h1ahm5cm.xn--p1ai/)"

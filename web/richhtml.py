@@ -10,7 +10,7 @@ from itertools import groupby
 
 from markupsafe import Markup, escape
 
-from shared.richtext import Block, Document, Span
+from shared.richtext import Block, Document, Span, number
 
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
 LISTS = {"bullet": "ul", "ordered": "ol"}
@@ -38,12 +38,22 @@ def block_html(block: Block, heading_level: int) -> str:
     return f"<p>{inner}</p>"
 
 
+def _list_open(kind: str, first: Block) -> str:
+    """``<ul>``, or ``<ol>`` starting at the first item's number (a list may resume at 3
+    after a paragraph under item 2, or start at 0)."""
+    start = number(first)
+    return f'<ol start="{start}">' if kind == "ordered" and start != 1 else f"<{LISTS[kind]}>"
+
+
 def to_html(doc: Document, heading_level: int = 2) -> Markup:
     """The document as HTML; its headings start at ``heading_level`` (the page has an h1)."""
     parts: list[str] = []
-    for kind, blocks in groupby(doc.blocks, key=lambda b: b.kind):
+    for kind, group in groupby(doc.blocks, key=lambda b: b.kind):
+        blocks = list(group)
         items = "".join(block_html(block, heading_level) for block in blocks)
-        parts.append(f"<{LISTS[kind]}>{items}</{LISTS[kind]}>" if kind in LISTS else items)
+        if kind in LISTS:
+            items = f"{_list_open(kind, blocks[0])}{items}</{LISTS[kind]}>"
+        parts.append(items)
     return Markup("\n".join(parts))  # noqa: S704 - every text above went through escape()
 
 

@@ -3,16 +3,21 @@ the platforms' previews, the charts, the attempt counter, the cookie and CSRF ke
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+from aiogram.types import MessageEntity
+
+from bots.telegram.entities import to_document
 from shared.domain import PostKind, PostStatus
 from shared.domain import PublicationState as PubState
 from shared.posts.model import Post, Publication
-from shared.richtext import from_markdown
+from shared.richtext import Document, from_markdown, utf16_len
 from web.desk import charts, preview
 from web.desk.calendar import View, period, weeks
 from web.desk.limits import Attempts
@@ -173,6 +178,96 @@ def test_markdown_round_trip() -> None:
     assert from_markdown(to_markdown(doc)) == doc
     literal = from_markdown(to_markdown(from_markdown("\\*не жирный\\* и \\_нет\\_")))
     assert literal.blocks[0].text == "*не жирный* и _нет_"
+
+
+# Lines of chat messages: Markdown's characters and list marks are text there; a style is
+# None, "bold", "italic", "url" (the text is the address) or a text link's address.
+CHAT_LINES = [
+    ("1. Запись", None),
+    ("2) Приём", None),
+    ("10. Десятый", None),
+    ("0. Нулевой", None),
+    ("1.5 литра, 1. не в начале", None),
+    ("- пункт", None),
+    ("-", None),
+    ("+ плюс", None),
+    ("* звёздочка", None),
+    ("= итог", None),
+    ("---", None),
+    ("===", None),
+    ("***", None),
+    ("# не заголовок", None),
+    ("> не цитата", None),
+    ("2 * 3 = 6, a_b_c, _подчёркнуто_, *звёзды*", None),
+    ("`код` и ``два``", None),
+    ("[скобки] и [ссылка](https://example.org)", None),
+    ("<b>тег</b> &amp; \\ обратная черта \\*", None),
+    ("    отступ", None),
+    ("  - подпункт ", None),
+    ("😀 эмодзи", None),
+    ("Важно", "bold"),
+    ("1. Жирный пункт", "bold"),
+    ("Курсив", "italic"),
+    ("сайте", "https://мэрия.рф/"),
+    ("- новости", "https://town.ru/новости?a=1&b=2"),
+    ("https://мэрия.рф/новости", "url"),
+    ("https://xn--h1ahm5cm.xn--p1ai/", "url"),
+]
+
+
+def _chat_message(lines: tuple[tuple[str, str | None], ...], separator: str) -> Document:
+    """The lines as one Telegram message with entities, read as the bot reads it."""
+    text, entities = "", []
+    for line, style in lines:
+        text += separator if text else ""
+        offset, length = utf16_len(text), utf16_len(line)
+        text += line
+        if style in {"bold", "italic", "url"}:
+            entities.append(MessageEntity(type=style, offset=offset, length=length))
+        elif style:
+            entities.append(
+                MessageEntity(type="text_link", offset=offset, length=length, url=style)
+            )
+    return to_document(text, entities)
+
+
+@pytest.mark.parametrize("separator", ["\n", "\n\n", " "])
+def test_every_chat_message_reads_back_unchanged_from_the_editor(separator: str) -> None:
+    """Whatever pair of lines a moderator sends, the editor's Markdown reads back as the same
+    document: an unchanged save in the desk is never an edit."""
+    for lines in itertools.product(CHAT_LINES, repeat=2):
+        doc = _chat_message(lines, separator)
+        shown = to_markdown(doc)
+        assert from_markdown(shown) == doc, (lines, shown)
+
+
+def test_the_editor_escapes_list_marks_with_markdown_escapes() -> None:
+    """A backslash before a digit is not an escape: it would be published."""
+    shown = to_markdown(_chat_message((("1. Запись", None), ("2) Приём", None)), "\n"))
+    assert shown == "1\\. Запись  \n2\\) Приём"
+
+
+def test_link_addresses_are_kept_as_written() -> None:
+    """Not punycoded or percent-encoded, and only spaces are encoded."""
+    doc = from_markdown("[сайт](https://мэрия.рф/новости?a=1&b=2) [файл](<https://a.ru/a b>)")
+    assert [s.link for s in doc.blocks[0].spans if s.link] == [
+        "https://мэрия.рф/новости?a=1&b=2",
+        "https://a.ru/a%20b",
+    ]
+    assert from_markdown("[x](javascript:alert(1))").blocks[0].spans[0].link is None
+
+
+def test_the_editor_keeps_list_numbers_from_zero_and_a_paragraph_under_an_item() -> None:
+    source = "0. Вступление\n1. Основная часть\n\n   Пояснение.\n\n2. Итог"
+    doc = from_markdown(source)
+    assert [(b.kind, b.number) for b in doc.blocks] == [
+        ("ordered", 0),
+        ("ordered", 1),
+        ("paragraph", None),
+        ("ordered", 2),
+    ]
+    assert to_markdown(doc) == "0. Вступление\n1. Основная часть\n\nПояснение.\n\n2. Итог"
+    assert from_markdown(to_markdown(doc)) == doc
 
 
 def test_the_desk_and_its_previews_need_no_platform_library() -> None:

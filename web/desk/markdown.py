@@ -6,15 +6,40 @@ from __future__ import annotations
 
 import re
 
-from shared.richtext import Block, Document, Span
+from shared.richtext import Block, Document, Span, number
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>#!|~&])")
-_LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])(?=\s|$)", re.MULTILINE)
+# A list mark, or a line of - or = that would be a rule or underline a heading.
+_LINE_START = re.compile(r"^(\s*)(?:([-+=])(?=[-=\s]|$)|(\d+)([.)])(?=\s|$))", re.MULTILINE)
+# Spaces Markdown drops: at a paragraph's or a line's start or end.
+_EDGE_SPACE = re.compile(r"^[ \t]+|[ \t]+$|[ \t]+(?=\n)|(?<=\n)[ \t]+")
+_LINK_SPECIAL = re.compile(r"([\\<>&])")
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    """``- `` and ``1. `` at a line's start would open a list: escape the mark.
+
+    Only punctuation can be escaped in Markdown, so ``1. `` becomes ``1\\. `` (a backslash
+    before the digit would stay in the text for readers).
+    """
+    indent, mark, digits, dot = match.groups()
+    return f"{indent}\\{mark}" if mark else f"{indent}{digits}\\{dot}"
 
 
 def _escape(text: str) -> str:
     text = _SPECIAL.sub(r"\\\1", text)
-    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+    return _LINE_START.sub(_escape_line_start, text)
+
+
+def _destination(link: str) -> str:
+    """A link address in ``<…>``, escaped so it reads back exactly as stored."""
+    return "<" + _LINK_SPECIAL.sub(r"\\\1", link) + ">"
+
+
+def _keep_spaces(match: re.Match[str]) -> str:
+    """Spaces as character references: Markdown drops them at a line's edge (and four at a
+    paragraph's start would make it code), while chat messages indent with them."""
+    return "".join(f"&#{ord(c)};" for c in match.group())
 
 
 def _span(span: Span) -> str:
@@ -23,24 +48,30 @@ def _span(span: Span) -> str:
     trail = text[len(text.rstrip()) :]
     core = _escape(text.strip())
     if not core:
-        return text.replace("\n", "  \n")
+        return text
     if span.italic:
         core = f"*{core}*"
     if span.bold:
         core = f"**{core}**"
     if span.link:
-        core = f"[{core}](<{span.link.replace('>', '%3E')}>)"
-    return (lead + core + trail).replace("\n", "  \n")
+        core = f"[{core}]({_destination(span.link)})"
+    return lead + core + trail
+
+
+def _body(block: Block) -> str:
+    """The block's spans, its line breaks as hard breaks and the spaces around them kept."""
+    text = "".join(_span(s) for s in block.spans)
+    return _EDGE_SPACE.sub(_keep_spaces, text).replace("\n", "  \n")
 
 
 def _block(block: Block) -> str:
-    body = "".join(_span(s) for s in block.spans)
+    body = _body(block)
     if block.kind == "heading":
         return f"## {body}"
     if block.kind == "bullet":
         return f"- {body}"
     if block.kind == "ordered":
-        return f"{block.number or 1}. {body}"
+        return f"{number(block)}. {body}"
     if block.kind == "quote":
         return f"> {body}"
     return body
