@@ -29,15 +29,22 @@ class MessageKey(NamedTuple):
 
 async def which(conn: AsyncConnection, keys: Collection[MessageKey]) -> set[MessageKey]:
     """Those of ``keys`` already recorded, in one query (a batch's messages at once)."""
-    if not keys:
-        return set()
+    wanted = set(keys)
     t = incoming_seen.c
-    found = await conn.execute(
-        select(t.platform, t.peer, t.message_id).where(
-            or_(*(_chat(k.platform, k.peer) & (t.message_id == k.message_id) for k in keys))
+    found: set[MessageKey] = set()
+    for platform in {k.platform for k in wanted}:
+        # Peers and ids as two IN lists (the primary key's order), the pairs sorted out
+        # here: one OR term per message kept SQLite from the index, a scan per batch.
+        mine = [k for k in wanted if k.platform == platform]
+        rows = await conn.execute(
+            select(t.platform, t.peer, t.message_id).where(
+                t.platform == platform,
+                t.peer.in_(sorted({k.peer for k in mine})),
+                t.message_id.in_(sorted({k.message_id for k in mine})),
+            )
         )
-    )
-    return {MessageKey(*row) for row in found}
+        found |= {MessageKey(*row) for row in rows} & wanted
+    return found
 
 
 async def record(conn: AsyncConnection, key: MessageKey, at: datetime | None = None) -> bool:
