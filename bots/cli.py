@@ -229,7 +229,7 @@ def use_sandbox() -> str | None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="glashatai",
-        description="Telegram + VK bot suite for a municipal press office.",
+        description="Telegram, VK and MAX bot suite for a municipal press office.",
     )
     parser.add_argument(
         "--sandbox",

@@ -3,9 +3,10 @@
 Each platform package has a ``platform`` module with ``NAME``, ``REQUIRED`` (the variables
 to set), ``build(services)`` returning a runtime or None when not configured, and
 ``check(settings)`` proving its credentials, and ``LIMITS`` (a ``PostLimits``: what one
-post may hold there). A platform where people can start the bot by a link also has
-``deep_link(settings, payload)``: the link that starts it with ``payload``, or None when
-the platform is not configured.
+post may hold there), imported from its light ``limits`` module: a CLI command that only
+checks a post reads that one, as the platform libraries take seconds to import. A
+platform where people can start the bot by a link also has ``deep_link(settings,
+payload)``: the link that starts it with ``payload``, or None when it is not configured.
 """
 
 from __future__ import annotations
@@ -35,22 +36,26 @@ def platform_names() -> list[str]:
     ]
 
 
-def platform_modules() -> list[ModuleType]:
+def platform_modules(part: str = "platform") -> list[ModuleType]:
+    """Each platform package's module ``part`` (``platform``, or the light ``limits``)."""
     found = []
     for info in sorted(pkgutil.iter_modules(bots.__path__), key=lambda i: i.name):
         if not info.ispkg:
             continue
         try:
-            found.append(importlib.import_module(f"bots.{info.name}.platform"))
+            found.append(importlib.import_module(f"bots.{info.name}.{part}"))
         except ModuleNotFoundError as exc:
-            if exc.name != f"bots.{info.name}.platform":
+            if exc.name != f"bots.{info.name}.{part}":
                 raise
     return found
 
 
 def post_limits() -> dict[str, PostLimits]:
-    """Every platform's declared limits on a post (its ``platform.LIMITS``), by name."""
-    return {module.NAME: module.LIMITS for module in platform_modules()}
+    """Every platform's declared limits on a post (its ``limits.LIMITS``), by name.
+
+    Read from the light modules, so the platform libraries are not imported for it.
+    """
+    return {module.__name__.split(".")[1]: module.LIMITS for module in platform_modules("limits")}
 
 
 async def deep_links(settings: Settings, payload: str) -> list[tuple[str, str]]:

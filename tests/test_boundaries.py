@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PLATFORM_LIBS = {"aiogram", "vk_api"}
+PLATFORM_LIBS = {"aiogram", "vk_api", "maxapi"}
 
 
 def _imports(path: Path) -> set[str]:
@@ -38,7 +38,7 @@ def test_importing_the_core_loads_no_platform_library() -> None:
     code = (
         "import importlib, sys\n"
         f"for m in {modules!r}: importlib.import_module(m)\n"
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('aiogram', 'vk_api')]\n"
+        f"bad = [m for m in sys.modules if m.split('.')[0] in {sorted(PLATFORM_LIBS)!r}]\n"
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
@@ -54,6 +54,20 @@ def test_platforms_are_discovered() -> None:
         assert callable(module.build)
         assert callable(module.check)
         assert module.REQUIRED
+
+
+def test_a_posts_limits_are_read_without_any_platform_library() -> None:
+    """``glashatai post create`` checks a post against every platform's limits; importing
+    aiogram for that took seconds per command."""
+    code = (
+        "import sys\n"
+        "from bots.registry import platform_modules, post_limits\n"
+        "limits = post_limits()\n"
+        f"bad = [m for m in sys.modules if m.split('.')[0] in {sorted(PLATFORM_LIBS)!r}]\n"
+        "assert not bad, bad\n"
+        "assert {m.NAME: m.LIMITS for m in platform_modules()} == limits, limits\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
 def _platform_names() -> set[str]:

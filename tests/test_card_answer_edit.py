@@ -107,6 +107,9 @@ async def test_editing_the_answer_sends_the_citizen_one_correction_with_the_new_
         assert len(containing(sent, CORRECTION)) == 1
         assert await audited(app) == ["question.answer", "question.correct"]
         assert await stored_answers(app) == [(TYPO, False), (FIXED, True)]
+        async with app.services.db.read() as conn:
+            kept = await questions.answers_of(conn, 1)
+        assert [a.reply_message_id for a in kept] == [reply, reply]  # the answer holds it
         await wait(lambda: FIXED in tg_text(card_for(tg, 1) or {}))
         assert "Уточнение от Мария" in tg_text(card_for(tg, 1) or {})
 

@@ -1,10 +1,14 @@
-"""Alembic: one linear history, and databases made while it had two heads still upgrade."""
+"""Alembic: one linear history, databases made while it had two heads still upgrade, and
+data a migration moves lands where it should."""
 
 from __future__ import annotations
 
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
+from shared.clock import utcnow
+from shared.hotlines import questions
+from shared.storage import schema
 from shared.storage.engine import Database
 from shared.storage.migrate import alembic_config, drift, upgrade
 
@@ -39,3 +43,53 @@ async def test_a_database_stamped_with_both_old_heads_upgrades(empty_db: Databas
     assert await drift(empty_db) == []
     await upgrade(empty_db)  # and again: nothing to do
     assert await _versions(empty_db) == [head]
+
+
+async def test_answers_get_their_reply_message_from_the_audit_log(empty_db: Database) -> None:
+    """0015 moved "which moderator message sent this answer" from the audit log's details
+    into the answer: answers given before it are still matched to their edits."""
+    await upgrade(empty_db, "0014")
+    now = utcnow()
+    async with empty_db.write() as conn:
+        await conn.execute(
+            schema.hotlines.insert().values(
+                id=1, topic="Отопление", starts_at=now, ends_at=now, status="open",
+                created_by="tg:7", created_at=now,
+            )
+        )  # fmt: skip
+        await conn.execute(
+            schema.citizens.insert().values(
+                id=1, platform="p", platform_user_id="1", created_at=now
+            )
+        )
+        await conn.execute(
+            schema.questions.insert().values(
+                id=1, citizen_id=1, hotline_id=1, text="Когда дадут тепло?", status="answered",
+                created_at=now,
+            )
+        )  # fmt: skip
+        given = [(1, "question.answer", 501), (2, "question.correct", 502), (3, None, None)]
+        for answer_id, action, reply in given:
+            await conn.execute(
+                schema.answers.insert().values(
+                    id=answer_id, question_id=1, moderator_id=7, moderator_name="Мария",
+                    text="Ответ", is_correction=answer_id == 2, created_at=now,
+                )
+            )  # fmt: skip
+            if action is not None:  # the third was given before replies were written down
+                await conn.execute(
+                    schema.audit_log.insert().values(
+                        at=now, actor="tg:7", action=action, target_type="question",
+                        target_id="1", details={"answer_id": answer_id, "reply": reply},
+                    )
+                )  # fmt: skip
+
+    await upgrade(empty_db)
+
+    async with empty_db.read() as conn:
+        kept = {a.id: a.reply_message_id for a in await questions.answers_of(conn, 1)}
+        assert kept == {1: 501, 2: 502, 3: None}
+        latest = await questions.last_answer_by_reply(conn, 1, 502)
+        assert latest is not None
+        assert latest.id == 2
+    assert await drift(empty_db) == []

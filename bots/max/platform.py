@@ -11,14 +11,14 @@ from maxapi.exceptions.max import InvalidToken, MaxApiError
 from bots.max import NAME
 from bots.max.client import MaxHttp, make_bot
 from bots.max.handlers import handle_update
+from bots.max.limits import LIMITS as LIMITS  # the platform's part of the contract
 from bots.max.longpoll import LongPoller
-from bots.max.render import TEXT_LIMIT, chunks
+from bots.max.render import TEXT_LIMIT
 from bots.max.sender import MaxSender
 from bots.watch import PollingWatch
 from config import ConfigError
 from config.settings import Settings
-from shared.platform import CheckResult, PostLimits
-from shared.richtext import Document
+from shared.platform import CheckResult
 from shared.services import Services
 from shared.texts import Texts
 
@@ -27,22 +27,6 @@ log = logging.getLogger(__name__)
 REQUIRED = "GLASHATAI_MAX__TOKEN (and GLASHATAI_MAX__CHANNEL_ID to publish)"
 
 
-def shown_text(doc: Document) -> str:
-    """A post's text as the channel shows it, for the limits check: its HTML messages."""
-    return "\n\n".join(chunks(doc))
-
-
-# A channel post: its text is split into messages of 4,000 characters, so it has no length
-# limit; photos and documents go with the first message (MAX takes files up to 4 GB; its
-# Bot API documents no count limit, 10 keeps a post readable, as on VK).
-LIMITS = PostLimits(
-    title="MAX",
-    text_length=None,
-    render=shown_text,
-    photo_bytes=50 * 1024 * 1024,
-    document_bytes=200 * 1024 * 1024,
-    attachments=10,
-)
 MESSAGE_LIMIT = TEXT_LIMIT
 
 

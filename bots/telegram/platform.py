@@ -20,28 +20,19 @@ from aiogram.methods.base import Response, TelegramType
 from bots.telegram import NAME, menu
 from bots.telegram.client import make_bot
 from bots.telegram.handlers import dispatcher
+from bots.telegram.limits import LIMITS as LIMITS  # the platform's part of the contract
 from bots.telegram.moderators import Moderators
 from bots.telegram.sender import TelegramSender, chat_ref
 from bots.watch import PollingWatch
 from config import ConfigError
 from config.settings import Settings
-from shared.platform import CheckResult, PostLimits
+from shared.platform import CheckResult
 from shared.services import Services
 from shared.texts import Texts
 
 log = logging.getLogger(__name__)
 
 REQUIRED = "GLASHATAI_TELEGRAM__TOKEN"
-# The Bot API's upload limits (a longer text is split into messages, so it has none):
-# 10 MB for a photo, width + height at most 10,000 and sides at most 20:1; 50 MB for any
-# other file; a bigger request gets HTTP 413.
-LIMITS = PostLimits(
-    title="Telegram",
-    photo_bytes=10 * 1024 * 1024,
-    photo_sides=10000,
-    photo_ratio=20,
-    document_bytes=50 * 1024 * 1024,
-)
 
 
 class TelegramRuntime:

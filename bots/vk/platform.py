@@ -14,13 +14,13 @@ from vk_api.exceptions import ApiError
 from bots.vk import NAME
 from bots.vk.client import VkClient
 from bots.vk.handlers import handle_event
+from bots.vk.limits import LIMITS as LIMITS  # the platform's part of the contract
 from bots.vk.longpoll import LongPoller
-from bots.vk.render import WALL_LIMIT, wall_text
 from bots.vk.sender import VkSender
 from bots.watch import PollingWatch
 from config import ConfigError
 from config.settings import Settings
-from shared.platform import CheckResult, PostLimits
+from shared.platform import CheckResult
 from shared.services import Services
 from shared.texts import Texts
 
@@ -29,18 +29,6 @@ log = logging.getLogger(__name__)
 AUTH_FAILED = 5  # VK's "User authorization failed": the token was revoked or is wrong
 
 REQUIRED = "GLASHATAI_VK__GROUP_TOKEN and GLASHATAI_VK__GROUP_ID"
-# A wall post: 16,384 characters of text as VK shows it, 10 attachments, photos up to
-# 50 MB (width + height at most 14,000, sides at most 20:1) and documents up to 200 MB.
-LIMITS = PostLimits(
-    title="VK",
-    text_length=WALL_LIMIT,
-    render=wall_text,
-    photo_bytes=50 * 1024 * 1024,
-    photo_sides=14000,
-    photo_ratio=20,
-    document_bytes=200 * 1024 * 1024,
-    attachments=10,
-)
 
 
 class VkRuntime:

@@ -332,7 +332,7 @@ async def _record_answer(
 ) -> None:
     """Keep the answer, send it to the citizen, and bring the card up to date.
 
-    The audit entry names the moderator's reply (``reply``, its message id in the admin
+    The answer keeps the moderator's reply (``reply_to``, its message id in the admin
     chat): an edit of that message is matched to what it sent (``sent_by_reply``)."""
     texts, question_id = services.texts, question.id
     answer_id = await repo.add_answer(
@@ -343,6 +343,7 @@ async def _record_answer(
         text=text,
         attachments=[],
         is_correction=correction,
+        reply_message_id=reply_to,
     )
     media_ids = await media.add_all(conn, MediaOwner.ANSWER, answer_id, attachments)
     if media_ids:
@@ -537,12 +538,7 @@ async def sent_by_reply(services: Services, question_id: int, reply: int) -> str
     An edit of the message is compared with it: an edit that leaves the text as it was
     (Telegram also reports edits of things the bot does not use) is not sent again."""
     async with services.db.read() as conn:
-        sent = [
-            entry["details"].get("answer_id")
-            for entry in await audit.entries(conn, "question", question_id)
-            if entry["action"] in ANSWER_ACTIONS.values() and entry["details"].get("reply") == reply
-        ]
-        found = await repo.get_answer(conn, sent[-1]) if sent else None
+        found = await repo.last_answer_by_reply(conn, question_id, reply)
     return found.text if found is not None else None
 
 

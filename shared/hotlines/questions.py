@@ -69,6 +69,7 @@ class Answer:
     is_correction: bool
     outbox_id: int | None
     created_at: datetime
+    reply_message_id: int | None = None  # the moderator's message that sent it
 
     @classmethod
     def from_row(cls, row: Any) -> Answer:
@@ -83,6 +84,7 @@ class Answer:
             is_correction=m["is_correction"],
             outbox_id=m["outbox_id"],
             created_at=m["created_at"],
+            reply_message_id=m["reply_message_id"],
         )
 
 
@@ -222,6 +224,7 @@ async def add_answer(
     text: str,
     attachments: Sequence[int],
     is_correction: bool,
+    reply_message_id: int | None = None,
 ) -> int:
     result = await conn.execute(
         answers.insert()
@@ -232,6 +235,7 @@ async def add_answer(
             text=storable(text),
             attachments=list(attachments),
             is_correction=is_correction,
+            reply_message_id=reply_message_id,
             created_at=utcnow(),
         )
         .returning(answers.c.id)
@@ -248,6 +252,24 @@ async def answers_of(conn: AsyncConnection, question_id: int) -> list[Answer]:
 
 async def get_answer(conn: AsyncConnection, answer_id: int) -> Answer | None:
     row = (await conn.execute(select(answers).where(answers.c.id == answer_id))).first()
+    return Answer.from_row(row) if row else None
+
+
+async def last_answer_by_reply(
+    conn: AsyncConnection, question_id: int, reply_message_id: int
+) -> Answer | None:
+    """The latest answer (or correction) to the question sent by that moderator's message."""
+    row = (
+        await conn.execute(
+            select(answers)
+            .where(
+                answers.c.question_id == question_id,
+                answers.c.reply_message_id == reply_message_id,
+            )
+            .order_by(answers.c.id.desc())
+            .limit(1)
+        )
+    ).first()
     return Answer.from_row(row) if row else None
 
 

@@ -248,6 +248,9 @@ answers = Table(
     Column("attachments", JSON, nullable=False, default=list),
     Column("is_correction", Boolean, nullable=False, default=False),
     Column("outbox_id", BigInteger, nullable=True),
+    # The moderator's message in the admin chat that sent it: an edit of that message is
+    # a correction of what it sent. None for an answer made before this was kept.
+    Column("reply_message_id", BigInteger, nullable=True),
     _ts("created_at", nullable=False),
     Index(None, "question_id"),
 )
