@@ -22,7 +22,7 @@ from simulators.telegram import FakeTelegram
 from simulators.vk import FakeVK
 from simulators.waiting import wait
 from tests.alerts_harness import subscribers
-from tests.test_process import GLASHATAI, env_for, start
+from tests.test_process import GLASHATAI, STARTED_AND_SENDING, env_for, start
 
 TG_PEOPLE = list(range(710000, 710300))
 VK_PEOPLE = list(range(410000, 410250))
@@ -74,7 +74,9 @@ async def test_kills_mid_alert_lose_nothing_and_repeat_nothing(
     assert "подписчиков 550" in queued.stdout
     for round_, reached in enumerate((60, 160)):
         proc = start(tmp_path, env, f"run{round_}")
-        await wait(lambda n=reached: delivered(tg, vk) >= n, timeout=60, interval=0.05)
+        await wait(
+            lambda n=reached: delivered(tg, vk) >= n, timeout=STARTED_AND_SENDING, interval=0.05
+        )
         proc.send_signal(signal.SIGKILL)
         await asyncio.to_thread(proc.wait, 10)
 

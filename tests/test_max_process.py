@@ -19,7 +19,7 @@ from simulators.telegram import FakeTelegram
 from simulators.waiting import wait
 from tests.harness import ADMIN_CHAT
 from tests.test_posts_process import cli, wait_posts
-from tests.test_process import env_for, start, wait_log
+from tests.test_process import HOLD, STARTED_AND_SENDING, env_for, start, wait_log
 
 MODERATION_LINE = "MAX: citizens' questions need the Telegram admin chat"
 
@@ -73,11 +73,11 @@ async def test_killed_mid_send_and_restarted_leaves_no_duplicate(
         done = cli(tmp_path, env, "create", "--text-file", f"r{n}.md", "--to", "max")
         assert done.returncode == 0, done.stderr
     # The first channel send is performed and its answer held: the kill lands mid-call.
-    max.fail_timeout_after_accept("sendMessage", delay=60)
+    max.fail_timeout_after_accept("sendMessage", delay=HOLD)
     env["GLASHATAI_MAX__REQUEST_TIMEOUT"] = "120"  # the client waits; the kill comes first
     proc = start(tmp_path, env, "run0")
-    # The fake performs a send in the step that logs it, then holds the answer 60 s.
-    await wait(lambda: len(max.channel_messages()) == 1, timeout=60)
+    # The fake performs a send in the step that logs it, then holds the answer.
+    await wait(lambda: len(max.channel_messages()) == 1, timeout=STARTED_AND_SENDING)
     assert len(max.calls("sendMessage")) == 1
     proc.send_signal(signal.SIGKILL)
     await asyncio.to_thread(proc.wait, 10)

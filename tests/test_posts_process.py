@@ -19,7 +19,15 @@ from simulators.telegram import FakeTelegram, make_png
 from simulators.vk import FakeVK
 from simulators.waiting import wait
 from tests.harness import ADMIN_CHAT, CHANNEL_ID
-from tests.test_process import GLASHATAI, env_for, held, start, wait_log
+from tests.test_process import (
+    GLASHATAI,
+    HOLD,
+    STARTED_AND_SENDING,
+    env_for,
+    held,
+    start,
+    wait_log,
+)
 
 
 def post_env(tmp_path: Path, tg: FakeTelegram, vk: FakeVK) -> dict[str, str]:
@@ -164,12 +172,12 @@ async def test_killed_mid_publishing_and_restarted_leaves_no_duplicate(
     # In each round, a channel post and a wall post are held after the platform accepted
     # them, and the process is killed while both are out.
     for round_ in range(2):
-        tg.fail("sendMessage", "timeout_after_accept", chat_id="@town_news", delay=60)
-        vk.fail_timeout_after_accept("wall.post", delay=60)
+        tg.fail("sendMessage", "timeout_after_accept", chat_id="@town_news", delay=HOLD)
+        vk.fail_timeout_after_accept("wall.post", delay=HOLD)
         proc = start(tmp_path, env, f"run{round_}")
         await wait(
             lambda n=round_ + 1: held(tg, vk) == (n, n),
-            timeout=60,
+            timeout=STARTED_AND_SENDING,
             describe=lambda: held(tg, vk),
         )
         proc.send_signal(signal.SIGKILL)

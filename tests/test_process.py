@@ -68,6 +68,13 @@ async def wait_log(path: Path, needle: str, timeout: float = 60.0) -> str:
     return await wait(lambda: needle in text() and text(), timeout, 0.1, describe=text)
 
 
+# A run started under CI's load takes up to a minute to reach its first send (the platform
+# libraries alone take seconds to import); a held answer outlasts that wait, so the kill
+# always lands while the call is out.
+STARTED_AND_SENDING = 150.0
+HOLD = 300.0
+
+
 def held(tg: FakeTelegram, vk: FakeVK) -> tuple[int, int]:
     """Calls the fakes hold unanswered (accepted, the answer delayed): Telegram's, VK's."""
     tg_held = [r for r in tg.requests("sendMessage") if r["fault"] == "timeout_after_accept"]
@@ -218,12 +225,12 @@ async def test_sigkill_mid_delivery_loses_nothing_and_duplicates_nothing(
                 key=lambda r: r.id,
             )
             hung.append(int(ids[pending[10].id]))
-        tg.fail("sendMessage", "timeout_after_accept", chat_id=hung[-1], delay=60)
-        vk.fail_timeout_after_accept("wall.post", delay=60)
+        tg.fail("sendMessage", "timeout_after_accept", chat_id=hung[-1], delay=HOLD)
+        vk.fail_timeout_after_accept("wall.post", delay=HOLD)
         proc = start(tmp_path, env, f"run{round_}")
         await wait(
             lambda n=round_ + 1: held(tg, vk) == (n, n),
-            timeout=60,
+            timeout=STARTED_AND_SENDING,
             describe=lambda: held(tg, vk),
         )
         proc.send_signal(signal.SIGKILL)
