@@ -19,6 +19,8 @@ from tests.harness import ADMIN_CHAT, MODERATOR
 from tests.hotline_harness import (
     cards,
     containing,
+    fast_overrides,
+    handled_updates,
     hotline_people,
     open_hotline,
     outbox_idle,
@@ -38,9 +40,10 @@ def tg(tg: FakeTelegram) -> FakeTelegram:
     return hotline_people(tg)
 
 
-def reply_with_album(tg: FakeTelegram, card: dict[str, Any], group: str) -> None:
-    """Three photos in reply to the card, as Telegram sends them: the caption on the first."""
-    for n in range(3):
+def reply_with_album(tg: FakeTelegram, card: dict[str, Any], group: str) -> list[dict[str, Any]]:
+    """Three photos in reply to the card, as Telegram sends them: the caption on the first.
+    Their updates."""
+    return [
         tg.user_message(
             MODERATOR,
             ADMIN_CHAT,
@@ -49,6 +52,8 @@ def reply_with_album(tg: FakeTelegram, card: dict[str, Any], group: str) -> None
             media_group_id=group,
             reply_to_message_id=card["message_id"],
         )
+        for n in range(3)
+    ]
 
 
 def photos(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -121,3 +126,29 @@ async def test_an_album_reply_to_an_answered_question_is_one_correction(
         assert await audited(app) == ["question.answer", "question.correct"]
         answers = await stored_answers(app)
         assert [(len(a.attachments), a.is_correction) for a in answers] == [(0, False), (3, True)]
+
+
+async def test_an_album_reply_still_being_collected_when_the_app_stops_is_answered(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    """Its parts' updates were confirmed to Telegram as they were handled: dropped at the
+    stop, the album would never come again. It is answered as the app stops instead."""
+    waits_long = fast_overrides(publishing={"album_wait_seconds": 300})
+    async with running(tmp_path, tg, overrides=waits_long) as app:
+        await open_hotline(app)
+        card = await asked(tg)
+        with handled_updates() as handled:
+            parts = reply_with_album(tg, card, "album-at-stop")
+            await wait(lambda: handled.all(parts))
+        assert await stored_answers(app) == []  # still being collected
+
+    async with running(tmp_path, tg) as app:
+        await wait(lambda: containing(tg.messages(CITIZEN), CAPTION))
+        await wait(lambda: outbox_idle(app.services.db), timeout=15)
+        sent = tg.messages(CITIZEN)
+        assert len(containing(sent, "Ответ на ваш вопрос №1")) == 1
+        assert len(photos(sent)) == 3
+        answers = await stored_answers(app)
+        assert [(a.text, len(a.attachments), a.is_correction) for a in answers] == [
+            (CAPTION, 3, False)
+        ]

@@ -95,3 +95,52 @@ async def test_group_commit_isolates_a_failing_piece(db: Database) -> None:
         bad_row = await citizens.find(conn, "vk", "bad")
     assert names == 5
     assert bad_row is None
+
+
+async def test_a_batch_writes_the_message_ids_it_took_in_one_statement(db: Database) -> None:
+    """Intake's replay check costs one read and one write per batch, not one per message,
+    and a message delivered again, in the same batch or a later one, is still skipped."""
+    from typing import Any
+
+    from sqlalchemy import event, func, select
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+    from shared.hotlines import replays
+    from shared.hotlines.batching import GroupCommit
+    from shared.hotlines.model import Incoming
+    from shared.storage.schema import incoming_seen
+
+    taken: list[str] = []
+
+    async def prefetch(conn: AsyncConnection, keys: list[Any]) -> None:
+        await replays.prefetch(conn, keys)
+
+    batcher = GroupCommit(db, prepare=prefetch, finish=replays.flush)
+
+    async def deliver(n: int) -> None:
+        incoming = Incoming("vk", str(n), str(n), text="?", message_id=f"m{n}")
+
+        async def work(conn: AsyncConnection) -> None:
+            if not await replays.seen_before(conn, incoming):
+                taken.append(incoming.message_id or "")
+                await replays.taken(conn, incoming)
+
+        await batcher.run(work, key=replays.key_of(incoming))
+
+    inserts: list[str] = []
+
+    def counted(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO INCOMING_SEEN"):
+            inserts.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", counted)
+    try:
+        await asyncio.gather(*(deliver(n) for n in (1, 2, 3, 2)))
+        await asyncio.gather(*(deliver(n) for n in (3, 4)))
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", counted)
+    assert taken == ["m1", "m2", "m3", "m4"]
+    assert len(inserts) == 2  # one per batch
+    async with db.read() as conn:
+        kept = await conn.scalar(select(func.count()).select_from(incoming_seen))
+    assert kept == 4

@@ -128,3 +128,37 @@ async def test_album_and_6000_characters_from_the_admin_chat(
     assert len(vk.wall_posts()) == 1
     assert len(channel(tg)) == 5
     assert CHANNEL_ID
+
+
+async def test_an_album_post_still_being_collected_when_the_app_stops_is_kept(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
+) -> None:
+    """The album's updates were confirmed to Telegram as they were handled: dropped at the
+    stop, the post would never come again. It is made as the app stops instead."""
+    from tests.hotline_harness import handled_updates
+
+    settings = post_settings(tmp_path, tg, vk, publishing={"album_wait_seconds": 300})
+    async with running_app(settings) as app:
+        with handled_updates() as handled:
+            parts = [
+                tg.user_message(
+                    MODERATOR,
+                    ADMIN_CHAT,
+                    photo=make_png(20 + index, 20),
+                    caption="/post Субботник в субботу." if index == 0 else None,
+                    entities=None,
+                    media_group_id="album-at-stop",
+                )
+                for index in range(3)
+            ]
+            await tg.wait_for(lambda: handled.all(parts))
+        assert not [m for m in admin(tg) if "Пост №1" in (m.get("text") or "")]
+
+    async with running_app(settings) as app:
+        post, _ = await wait_post(app, 1, lambda p, _: p.status is PostStatus.DRAFT)
+        assert "Субботник в субботу." in post.body.plain
+        async with app.services.db.read() as conn:
+            photos = await media_repo.of(conn, OWNER, 1)
+        assert len(photos) == 3
+        preview = await wait_admin(tg, "Пост №1")
+        assert "фото — 3" in preview["text"]

@@ -3,7 +3,9 @@
 Telegram delivers an album as separate messages sharing a ``media_group_id`` (the caption
 on one of them), handled side by side. A feature that must treat the album as one thing
 (a post, an answer to a card) collects its parts here, keyed by (chat id, media group),
-and acts once no new part has come for a moment. Each router holds its own collector.
+and acts once no new part has come for a moment. Each router holds its own collector, and
+acts at once on what it holds when the app stops (:meth:`Albums.flush`): the parts' updates
+are already confirmed to Telegram, so an album dropped then would never come again.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class Albums:
     def __init__(self) -> None:
         self.groups: dict[AlbumKey, list[Message]] = {}
         self.tasks: dict[AlbumKey, asyncio.Task[None]] = {}
+        self.actions: dict[AlbumKey, AlbumAction] = {}
         self.claimed: dict[AlbumKey, asyncio.Event] = {}
         # Every task until it ends: the loop keeps only weak references to tasks.
         self.running: set[asyncio.Task[None]] = set()
@@ -60,16 +63,26 @@ class Albums:
         """Keep the part; ``then`` runs with all parts ``wait`` seconds after the last one."""
         key = album_key(message)
         self.groups.setdefault(key, []).append(message)
+        self.actions[key] = then
         task = self.tasks.pop(key, None)
         if task is not None:
             task.cancel()
-        self.tasks[key] = later = asyncio.create_task(self._later(key, wait, then))
+        self.tasks[key] = later = asyncio.create_task(self._later(key, wait))
         self.running.add(later)
         later.add_done_callback(self.running.discard)
 
-    async def _later(self, key: AlbumKey, wait: float, then: AlbumAction) -> None:
+    async def flush(self) -> None:
+        """The app is stopping: act now on every album still being collected."""
+        for key in list(self.tasks):
+            self.tasks.pop(key).cancel()
+            await self._act(key)
+
+    async def _later(self, key: AlbumKey, wait: float) -> None:
         await asyncio.sleep(wait)
         self.tasks.pop(key, None)
+        await self._act(key)
+
+    async def _act(self, key: AlbumKey) -> None:
         self.claimed.pop(key, None)
-        messages = sorted(self.groups.pop(key, []), key=lambda m: m.message_id)
-        await then(messages)
+        then = self.actions.pop(key)
+        await then(sorted(self.groups.pop(key, []), key=lambda m: m.message_id))

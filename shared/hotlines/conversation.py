@@ -102,7 +102,7 @@ class Conversation:
         self.services = services
         self.texts = services.texts
         self.settings = services.settings
-        self.intake = GroupCommit(services.db, prepare=self._prefetch)
+        self.intake = GroupCommit(services.db, prepare=self._prefetch, finish=replays.flush)
 
     # --- entry points ------------------------------------------------------------------
 

@@ -9,7 +9,8 @@ message already seen is skipped before anything else happens to it (not even the
 throttle counts it).
 
 A batch of the group commit reads what its messages' ids already hold in one query
-(:func:`prefetch`); a message handled alone asks by its primary key.
+(:func:`prefetch`) and writes the ids it took in one statement at its end (:func:`flush`,
+still in its transaction); a message handled alone asks and writes by its primary key.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ class _Known:
 
     checked: set[MessageKey] = field(default_factory=set)
     found: set[MessageKey] = field(default_factory=set)
+    # A batch's ids taken but not yet written (:func:`flush` writes them); None outside one.
+    unwritten: list[MessageKey] | None = None
 
 
 def key_of(incoming: Incoming) -> MessageKey | None:
@@ -55,11 +58,13 @@ def _known(conn: AsyncConnection) -> _Known:
 
 
 async def prefetch(conn: AsyncConnection, keys: Iterable[MessageKey | None]) -> None:
-    """Read a batch's message ids in one query; each piece then asks the cache."""
+    """Read a batch's message ids in one query; each piece then asks the cache. The ids
+    the batch takes are written by :func:`flush`, which must end its transaction."""
+    known = _known(conn)
+    known.unwritten = []
     wanted = {k for k in keys if k is not None}
     if not wanted:
         return
-    known = _known(conn)
     known.found |= await seen.which(conn, wanted)
     known.checked |= wanted
 
@@ -81,10 +86,21 @@ async def taken(conn: AsyncConnection, incoming: Incoming) -> None:
     key = key_of(incoming)
     if key is None:
         return
-    await seen.record(conn, key)
     known = _known(conn)
+    if known.unwritten is None:
+        await seen.record(conn, key)
+    elif key not in known.found:
+        known.unwritten.append(key)
     known.checked.add(key)
     known.found.add(key)
+
+
+async def flush(conn: AsyncConnection) -> None:
+    """Write the ids a batch took (the last step of its transaction, after :func:`prefetch`)."""
+    known = _known(conn)
+    if known.unwritten:
+        await seen.record_all(conn, known.unwritten)
+    known.unwritten = None
 
 
 async def purge(conn: AsyncConnection, now: datetime) -> int:

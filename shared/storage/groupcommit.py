@@ -26,6 +26,7 @@ from shared.storage.engine import Database
 
 Work = Callable[[AsyncConnection], Awaitable[None]]
 Prepare = Callable[[AsyncConnection, list[Any]], Awaitable[None]]
+Finish = Callable[[AsyncConnection], Awaitable[None]]
 
 
 GATHER_TURNS = 16  # event-loop turns a batch may wait for more writes, while they come
@@ -35,7 +36,9 @@ GATHER_SECONDS = 0.002  # and no longer than this: an answer's claim and mark wa
 
 class GroupCommit:
     """``prepare``, if given, runs first in a batch's transaction with the keys its pieces
-    were submitted with, to read in one query what each piece would read alone."""
+    were submitted with, to read in one query what each piece would read alone; ``finish``
+    runs last, to write in one statement what each piece would write alone. Both run for a
+    batch only: a piece run alone (a batch of one, or after its batch failed) does its own."""
 
     def __init__(
         self,
@@ -44,11 +47,13 @@ class GroupCommit:
         prepare: Prepare | None = None,
         name: str = "intake",
         gather: int = GATHER_TURNS,
+        finish: Finish | None = None,
     ) -> None:
         self.db = db
         self.name = name
         self.limit = limit
         self.prepare = prepare
+        self.finish = finish
         self.gather = gather
         self._queue: list[tuple[Work, asyncio.Future[None], Any]] = []
         self._task: asyncio.Task[None] | None = None
@@ -99,6 +104,8 @@ class GroupCommit:
                         await self.prepare(conn, [key for _, _, key in batch])
                     for work, _, _ in batch:
                         await work(conn)
+                    if self.finish is not None:
+                        await self.finish(conn)
             except Exception:
                 for one in batch:
                     await self._commit([one])

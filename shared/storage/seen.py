@@ -64,6 +64,19 @@ async def record(conn: AsyncConnection, key: MessageKey, at: datetime | None = N
     return bool(done.rowcount)
 
 
+async def record_all(conn: AsyncConnection, keys: Collection[MessageKey]) -> None:
+    """Record each of ``keys`` not there already, in one statement (a batch's messages)."""
+    if not keys:
+        return
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    at = utcnow()
+    rows = [
+        {"platform": k.platform, "peer": k.peer, "message_id": k.message_id, "seen_at": at}
+        for k in keys
+    ]
+    await conn.execute(insert(incoming_seen).on_conflict_do_nothing(), rows)
+
+
 async def purge(conn: AsyncConnection, before: datetime) -> int:
     """Forget the messages seen before ``before``: no platform delivers one again that late."""
     done = await conn.execute(delete(incoming_seen).where(incoming_seen.c.seen_at < before))

@@ -217,7 +217,9 @@ async def button(
 def router() -> Router:
     """Moderation in the admin chat, for moderators only."""
     found = guarded(Router(name=__name__))
-    found.message.register(_answering(Albums()), CardReply())
+    albums = Albums()
+    found.shutdown.register(albums.flush)  # an album reply being collected is not lost
+    found.message.register(_answering(albums), CardReply())
     found.edited_message.register(answer_edited, CardReply())
     found.message.register(queue, Command("queue"), InAdminChat())
     found.message.register(next_question, Command("next"), InAdminChat())

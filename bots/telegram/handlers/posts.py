@@ -297,7 +297,9 @@ async def button(
 def router() -> Router:
     """Press releases from the admin chat, for moderators only."""
     found = guarded(Router(name=__name__))
-    found.message.register(album_part, AlbumForUs(Albums()))
+    albums = Albums()
+    found.shutdown.register(albums.flush)  # an album post being collected is not lost
+    found.message.register(album_part, AlbumForUs(albums))
     found.message.register(post_command, Command(*COMMANDS), InAdminChat())
     found.message.register(reply_to_ours, ReplyToOurs())
     found.message.register(topic_message, InTopic(), ~F.text.startswith("/"))
