@@ -99,6 +99,8 @@ class App:
         for ref_type, hooks in self.services.hooks.items():
             for hook in hooks:
                 self.dispatcher.on_outcome(ref_type, hook)
+        for ref_type, check in self.services.wanted.items():
+            self.dispatcher.still_wanted(ref_type, check)
         self.services.wake_outbox = self.dispatcher.wake
         await self.dispatcher.recover()
         self._dispatch_task = asyncio.create_task(self.dispatcher.run(), name="outbox")

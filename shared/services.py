@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from config.settings import Settings
-from shared.outbox.dispatcher import Hook
+from shared.outbox.dispatcher import Hook, Wanted
 from shared.planning import Planner
 from shared.platform import PostLimits
 from shared.storage.engine import Database
@@ -25,6 +25,7 @@ class Services:
     texts: Texts
     wake_outbox: Callable[[], None] = field(default=lambda: None)
     hooks: dict[str, list[Hook]] = field(default_factory=dict)
+    wanted: dict[str, Wanted] = field(default_factory=dict)
     planners: list[Planner] = field(default_factory=list)
     features: dict[str, Any] = field(default_factory=dict)
     # Each platform's limits on a post (``bots.registry.post_limits``): checked before storing.
@@ -44,6 +45,10 @@ class Services:
     def on_outcome(self, ref_type: str, hook: Hook) -> None:
         """Run ``hook`` in the transaction that records an outbox row's final state."""
         self.hooks.setdefault(ref_type, []).append(hook)
+
+    def still_wanted(self, ref_type: str, check: Wanted) -> None:
+        """Ask ``check`` before the outbox retries a row of ``ref_type`` (``Dispatcher``)."""
+        self.wanted[ref_type] = check
 
     def add_planner(self, planner: Planner) -> None:
         self.planners.append(planner)

@@ -152,6 +152,33 @@ async def test_delete_while_the_wall_post_is_in_flight_deletes_it_once_it_lands(
         assert len(vk.calls("wall.delete")) == 1
 
 
+async def test_delete_while_a_failing_wall_post_is_in_flight_calls_off_its_retry(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
+) -> None:
+    """The wall post's call is out when the post is deleted, and then fails (HTTP 500):
+    nothing was made, so its retry is called off instead of publishing the deleted post."""
+    vk.fail_http("wall.post", 500, held=True)
+    async with running_app(post_settings(tmp_path, tg, vk)) as app:
+        post_id = await service.create_post(
+            app.services, body=from_plain("Пост, который передумали, пока VK думал."),
+            created_by="test",
+        )  # fmt: skip
+        await vk.wait_for(lambda: len(vk.calls("wall.post")) == 1, timeout=10)
+        [send] = await wall_sends(app, post_id)
+        assert send.state is OutboxState.SENDING
+        await service.delete(app.services, post_id, "cli")
+        vk.release_answers()
+
+        post, _ = await wait_post(app, post_id, state_on("vk", PublicationState.CANCELLED))
+        assert post.status is PostStatus.CANCELLED
+        [send] = await wall_sends(app, post_id)
+        assert send.state is OutboxState.CANCELLED, "its retry never goes out"
+        await tg.wait_for(lambda: channel(tg) == [], timeout=10)
+    assert vk.wall_posts() == []
+    assert len(vk.calls("wall.post")) == 1
+    assert vk.calls("wall.delete") == []
+
+
 HOSTILE = (
     "<script>alert(1)</script> и незакрытый <b>жирный, "
     "&amp; готовая сущность и голый & амперсанд 🎉👨‍👩‍👧 эмодзи, "

@@ -64,6 +64,9 @@ T = TypeVar("T")
 INFLIGHT = store.INFLIGHT
 HOOKS_PENDING = store.HOOKS_PENDING
 Hook = Callable[[AsyncConnection, OutboxItem], Awaitable[None]]
+# Asked before a row is retried: is it still wanted? A feature that called its record off
+# while the row's call was out (a post deleted mid-send) answers False.
+Wanted = Callable[[AsyncConnection, OutboxItem], Awaitable[bool]]
 Work = Callable[[AsyncConnection], Awaitable[None]]
 # Told, inside the transaction that records the failure, of a person the platform says
 # can't be written to (blocked the bot): the citizens' repository keeps that, not the outbox.
@@ -239,6 +242,7 @@ class Dispatcher:
         self.settings = settings
         self.limiter = limiter or RateLimiter()
         self.hooks: dict[str, list[Hook]] = {}
+        self.wanted: dict[str, Wanted] = {}
         self._wake = asyncio.Event()
         self._stopping = False
         self._active: dict[int, Active] = {}
@@ -272,6 +276,11 @@ class Dispatcher:
     def on_outcome(self, ref_type: str, hook: Hook) -> None:
         """Run ``hook`` in the transaction that records a row's final state."""
         self.hooks.setdefault(ref_type, []).append(hook)
+
+    def still_wanted(self, ref_type: str, check: Wanted) -> None:
+        """Ask ``check`` before retrying a row of ``ref_type``: a row no longer wanted is
+        cancelled instead (its hooks run), as a cancel would have done had it been waiting."""
+        self.wanted[ref_type] = check
 
     def wake(self) -> None:
         self._wake.set()
@@ -536,6 +545,10 @@ class Dispatcher:
         if attempts >= limit:
             await self._fail(item, f"gave up after {attempts} attempts: {reason}")
             return
+        if await self._called_off(item):
+            log.info("outbox %s: called off while its call was out; not retried", item.id)
+            await self._record(item, OutboxState.CANCELLED, error="cancelled")
+            return
         wait = delay if delay is not None else self._backoff(attempts)
         log.info("outbox %s: retry in %.1fs (%s)", item.id, wait, redact(reason))
         item.progress.pop(INFLIGHT, None)
@@ -552,6 +565,14 @@ class Dispatcher:
                 progress=item.progress,
             ),
         )
+
+    async def _called_off(self, item: OutboxItem) -> bool:
+        """Did the row's feature call it off while its call was out (see ``still_wanted``)?"""
+        check = self.wanted.get(item.ref_type or "")
+        if check is None:
+            return False
+        async with self.db.read() as conn:
+            return not await check(conn, item)
 
     async def _fail(self, item: OutboxItem, reason: str, *, unreachable: bool = False) -> None:
         log.warning("outbox %s: failed: %s", item.id, redact(reason))

@@ -14,6 +14,7 @@ def install(services: Services) -> None:
     hooks = PublicationHooks(services)
     services.on_outcome(REF_PUBLICATION, hooks.on_publication)
     services.on_outcome(REF_NOTICE, hooks.on_notice)
+    services.still_wanted(REF_PUBLICATION, hooks.still_wanted)
     planner = PostPlanner(services)
     services.add_planner(planner)
     if services.settings.publishing.feeds:

@@ -66,6 +66,16 @@ class PublicationHooks:
             return
         self.services.wake_outbox()
 
+    async def still_wanted(self, conn: AsyncConnection, item: OutboxItem) -> bool:
+        """A send to retry is called off when its post was deleted while its call was out
+        (the call failed, so nothing came out: nothing to take back)."""
+        if item.action is not OutboxAction.SEND:
+            return True
+        pub = await repo.publication(conn, item.ref_id or 0)
+        if pub is None:
+            return True
+        return (await repo.get(conn, pub.post_id)).status is not PostStatus.CANCELLED
+
     async def on_publication(self, conn: AsyncConnection, item: OutboxItem) -> None:
         pub = await repo.publication(conn, item.ref_id or 0)
         if pub is None:
@@ -93,12 +103,13 @@ class PublicationHooks:
     async def _withdrawn(self, conn: AsyncConnection, item: OutboxItem, pub: Publication) -> None:
         """A send that was in flight when its post was deleted: take back what it made.
 
-        Landed, its messages are deleted at once; refused, or stopped by a captcha, it
-        never comes out (an unknown outcome is still asked about: a person checks).
+        Landed, its messages are deleted at once; refused, failed for now (then called off
+        before its retry: ``still_wanted``), or stopped by a captcha, it never comes out (an
+        unknown outcome is still asked about: a person checks).
         """
         if item.state is OutboxState.SENT:
             await withdraw.enqueue_deletion(conn, pub)
-        elif item.state is OutboxState.FAILED:
+        elif item.state in {OutboxState.FAILED, OutboxState.CANCELLED}:
             await repo.set_publication(conn, pub.id, state=PubState.CANCELLED)
         elif item.state is OutboxState.HELD:
             await withdraw.call_off(conn, pub)

@@ -73,7 +73,7 @@ def _preflight(
         if fault is not None and fault.kind == "error":
             raise fault_error(state, name, fault)
     if fault is not None and fault.kind == "http":
-        return fault.status, 0.0, False
+        return fault.status, 0.0, fault.held
     for param in sorted(spec.required):
         if raw.get(param, "") == "":
             raise missing(param)
@@ -97,7 +97,7 @@ def dispatch(state: State, name: str, raw: dict[str, str], http_method: str) -> 
     try:
         status, delay, held = _preflight(state, name, raw, record.token_type)
         if status != 200:
-            outcome = Outcome(None, status=status)
+            outcome = Outcome(None, status=status, held=held)
         else:
             spec = METHODS[name]
             response = spec.handler(Call(state, Params(raw, spec.params), record.token_type))

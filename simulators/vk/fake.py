@@ -212,9 +212,14 @@ class FakeVK(Served, Waiting):
             extra.setdefault("error_msg", f"Error {code}")
         script(self._state, Fault(method, "error", times, code=code, extra=extra))
 
-    def fail_http(self, method: str, status: int = 500, times: int = 1) -> None:
-        """The next ``times`` calls of ``method`` answer a bare HTTP ``status``."""
-        script(self._state, Fault(method, "http", times, status=status))
+    def fail_http(self, method: str, status: int = 500, times: int = 1, held: bool = False) -> None:
+        """The next ``times`` calls of ``method`` answer a bare HTTP ``status`` (nothing
+        done). ``held``: that answer waits for :meth:`release_answers`, so a test acts
+        while the call is out, as with :meth:`hold_answers`."""
+        if held:
+            with self._state.lock:
+                self._state.holding = True
+        script(self._state, Fault(method, "http", times, status=status, held=held))
 
     def fail_timeout_after_accept(self, method: str, delay: float = 30, times: int = 1) -> None:
         """Perform and record the next ``times`` calls, then answer ``delay`` s late."""

@@ -153,6 +153,7 @@ class Fault:
     status: int = 500
     delay: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    held: bool = False  # an "http" failure answered only once the test releases answers
 
 
 @dataclass
