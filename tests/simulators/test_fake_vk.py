@@ -555,6 +555,23 @@ def test_http_errors(fake: FakeVK, group_vk: vk_api.VkApi) -> None:
     assert [c["http_status"] for c in fake.calls()] == [500, 502, 200]
 
 
+def test_a_held_http_error_is_answered_once_released_and_makes_nothing(
+    fake: FakeVK, make_vk: MakeVk
+) -> None:
+    """``fail_http(held=True)``: the call is out (logged, unanswered) until the test lets
+    it go, then fails with the status; nothing was made."""
+    vk = make_vk(fake.user_token, timeout=0.5)
+    fake.fail_http("wall.post", 500, held=True)
+    post = {"owner_id": -fake.group_id, "from_group": 1, "message": "Важно", "guid": "g-8"}
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        vk.method("wall.post", post)  # still held when the client gives up
+    assert len(fake.calls("wall.post")) == 1
+    fake.release_answers()
+    vk = make_vk(fake.user_token)
+    assert vk.method("wall.post", post)["post_id"] == 1  # only this one made a post
+    assert len(fake.wall_posts()) == 1
+
+
 def test_timeout_after_accept(fake: FakeVK, make_vk: MakeVk) -> None:
     vk = make_vk(fake.user_token, timeout=0.5)
     fake.fail_timeout_after_accept("wall.post", delay=30)
