@@ -22,6 +22,7 @@ message whose id is recorded is skipped before anything else.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -57,11 +58,26 @@ from shared.storage.seen import MessageKey
 
 log = logging.getLogger(__name__)
 
+# The words a citizen may type instead of a button, as :func:`said` leaves them.
 START_WORDS = {"/start", "start", "начать", "старт", "привет", "здравствуйте", "меню"}
 MINE_WORDS = {"мои вопросы", "/my", "/mine"}
-YES_WORDS = {"да", "согласен", "согласна", "согласен(на)", "согласие"}
-NO_WORDS = {"нет", "не согласен", "не согласна", "не согласен(на)"}
-FORGET_WORDS = {"удалить мои данные", "/forget"}
+_AGREE = {"согласен", "согласна", "согласен(на)", "согласие"}
+YES_WORDS = {"да", *_AGREE, *(f"да {word}" for word in _AGREE)}
+_DISAGREE = {"не согласен", "не согласна", "не согласен(на)"}
+NO_WORDS = {"нет", *_DISAGREE, *(f"нет {word}" for word in _DISAGREE)}
+FORGET_WORDS = {
+    f"{verb} мои {what}"
+    for verb in ("удалить", "удалите", "удалите пожалуйста", "пожалуйста удалите")
+    for what in ("данные", "персональные данные")
+} | {"/forget"}
+# Punctuation and spacing a word typed alone may carry («Да.», «Удалить мои данные!»).
+_LOOSE = re.compile(r"[\s.,!?…;:«»\"']+")
+
+
+def said(text: str) -> str:
+    """What a message says, for matching the words above: lower case, «ё» as «е», its
+    punctuation and spacing reduced to single spaces (never used for what is stored)."""
+    return _LOOSE.sub(" ", text.lower().replace("ё", "е")).strip()
 
 
 class State(StrEnum):
@@ -86,6 +102,12 @@ class _BatchKey(NamedTuple):
 
 # The consent request has (or, with the call in flight, may have) reached the citizen.
 SHOWN = frozenset({OutboxState.SENDING, OutboxState.SENT})
+
+
+def _draft_of(citizen: Citizen) -> dict[str, Any] | None:
+    """The question waiting for the citizen's choice of hotline, if one is."""
+    draft = citizen.state_data.get("draft") if citizen.state == State.CHOOSE else None
+    return dict(draft) if isinstance(draft, dict) else None
 
 
 class Press(StrEnum):
@@ -162,8 +184,7 @@ class Conversation:
     @staticmethod
     def _forgets(incoming: Incoming) -> bool:
         """The words that withdraw consent («Удалить мои данные», ``/forget``), alone."""
-        word = repo.storable(incoming.text).strip().lower()
-        return word in FORGET_WORDS and not incoming.attachments
+        return said(repo.storable(incoming.text)) in FORGET_WORDS and not incoming.attachments
 
     async def _reachable_again(self, conn: AsyncConnection, citizen: Citizen) -> Citizen:
         """A citizen who writes to the bot can be written to again: one marked unreachable
@@ -177,7 +198,7 @@ class Conversation:
         """The name is looked up only for a citizen who has consented and has none yet."""
         if incoming.name is None:
             return None
-        text = incoming.text.strip().lower()
+        text = said(incoming.text)
         async with self.services.db.read() as conn:
             citizen = await citizens.find(conn, incoming.platform, incoming.user_id)
             if citizen is None:
@@ -191,19 +212,17 @@ class Conversation:
         self, conn: AsyncConnection, citizen: Citizen, incoming: Incoming, name: str | None
     ) -> None:
         text = repo.storable(incoming.text).strip()
-        word = text.lower()
+        word = said(text)
         wanted = hotline_of(incoming.start_payload)
         if citizen.consent_at is None:
             await self._without_consent(conn, citizen, incoming, word, name, wanted)
             return
         if name and not citizen.display_name:
             await citizens.set_fields(conn, citizen.id, display_name=name)
-        if citizen.banned:
-            if (text or incoming.attachments) and not incoming.unsupported:
-                await replays.taken(conn, incoming)
-                await self._store(conn, citizen, None, text, incoming.attachments, banned=True)
-            return
         command = word.startswith("/") and word not in MINE_WORDS
+        if citizen.banned:
+            await self._while_banned(conn, citizen, incoming, text, command)
+            return
         if incoming.start or command or (word in START_WORDS and not incoming.attachments):
             await self._greet(conn, citizen, wanted=wanted)
             return
@@ -240,6 +259,37 @@ class Conversation:
                 return
         await replays.taken(conn, incoming)
         await self._question(conn, citizen, text, incoming.attachments, incoming.album)
+
+    async def _while_banned(
+        self,
+        conn: AsyncConnection,
+        citizen: Citizen,
+        incoming: Incoming,
+        text: str,
+        command: bool,
+    ) -> None:
+        """A banned citizen is told nothing; their questions are kept out of sight (for an
+        unban), under the hotline they would have gone to. Menu words and commands are
+        not questions: «Мои вопросы» still answers, the rest is ignored."""
+        word = said(text)
+        if word in MINE_WORDS:
+            await self._mine(conn, citizen)
+            return
+        menu = command or incoming.start or word in START_WORDS
+        if menu or incoming.unsupported or not (text or incoming.attachments):
+            return
+        await replays.taken(conn, incoming)
+        hotline_id = await self._hotline_for(conn, citizen)
+        await self._store(conn, citizen, hotline_id, text, incoming.attachments, banned=True)
+
+    async def _hotline_for(self, conn: AsyncConnection, citizen: Citizen) -> int | None:
+        """The open hotline a question goes to without asking: the one the citizen chose,
+        or the only one open; None when none is open or the citizen must choose."""
+        open_ = await self._open(conn)
+        chosen = citizen.state_data.get("hotline_id")
+        if chosen is not None and chosen in {h.id for h in open_}:
+            return int(chosen)
+        return open_[0].id if len(open_) == 1 else None
 
     async def _without_consent(
         self,
@@ -373,9 +423,16 @@ class Conversation:
         wanted: int | None = None,
     ) -> None:
         """The greeting and the open hotlines; with ``wanted`` (a link's hotline) open,
-        that hotline alone, ready for the question."""
+        that hotline alone, ready for the question. A question waiting for the citizen's
+        choice of hotline (a draft) is never dropped: it waits on while there is a choice
+        to make, and is stored once there is none."""
         open_ = await self._open(conn)
         chosen = [h for h in open_ if h.id == wanted]
+        draft = _draft_of(citizen)
+        if draft is not None and (len(open_) < 2 or chosen):
+            only = chosen or open_
+            await self._from_draft(conn, citizen, draft, only[0] if only else None)
+            return
         if wanted is not None and not chosen and first is None:
             first = await self._closed_greeting(conn, wanted)
         parts = [first if first is not None else self.texts("citizen.greeting")]
@@ -400,7 +457,8 @@ class Conversation:
         parts.append(self.texts("citizen.several_open"))
         parts.extend(f"{n}. {self._describe(h)}" for n, h in enumerate(open_, 1))
         parts.append(self.texts("citizen.choose"))
-        await citizens.set_fields(conn, citizen.id, state=State.CHOOSE, state_data={})
+        data = {} if draft is None else {"draft": draft}
+        await citizens.set_fields(conn, citizen.id, state=State.CHOOSE, state_data=data)
         rows = await self._choices(conn, citizen, open_)
         await self._say(conn, citizen, "\n\n".join(parts), [*rows, [mine, forget]])
 
@@ -444,28 +502,47 @@ class Conversation:
         return "\n\n".join(parts)
 
     async def _choose(self, conn: AsyncConnection, citizen: Citizen, hotline_id: int) -> None:
-        topics = {h.id: h.topic for h in await self._open(conn)}
-        if hotline_id not in topics:
-            await self._greet(conn, citizen, first=self.texts("citizen.hotline_closed"))
-            return
-        draft = citizen.state_data.get("draft")
-        data: dict[str, Any] = {"hotline_id": hotline_id}
-        if draft is None:
+        open_ = await self._open(conn)
+        hotline = next((h for h in open_ if h.id == hotline_id), None)
+        draft = _draft_of(citizen)
+        closed = self.texts("citizen.hotline_closed")
+        if hotline is None and draft is None:
+            await self._greet(conn, citizen, first=closed)
+        elif hotline is None and open_:
+            await self._ask_choice(conn, citizen, open_, closed)  # the draft waits on
+        elif hotline is None:
+            await self._say(conn, citizen, closed)
+            await self._from_draft(conn, citizen, draft or {}, None)
+        elif draft is None:
+            data = {"hotline_id": hotline.id}
             await citizens.set_fields(conn, citizen.id, state=State.ASK, state_data=data)
-            topic = topics[hotline_id]
-            await self._say(conn, citizen, self.texts("citizen.write_to", topic=topic))
-            return
+            await self._say(conn, citizen, self.texts("citizen.write_to", topic=hotline.topic))
+        else:
+            await self._from_draft(conn, citizen, draft, hotline)
+
+    async def _from_draft(
+        self,
+        conn: AsyncConnection,
+        citizen: Citizen,
+        draft: dict[str, Any],
+        hotline: Hotline | None,
+    ) -> None:
+        """The waiting question becomes a question to ``hotline`` (None: a general one)."""
+        hotline_id = hotline.id if hotline is not None else None
         question = await self._store(conn, citizen, hotline_id, str(draft.get("text", "")), ())
         ids = [int(i) for i in draft.get("media", [])]
         if ids:
             await self._adopt(conn, question.id, ids)
             question = replace(question, attachments=ids)
+        data: dict[str, Any] = {} if hotline_id is None else {"hotline_id": hotline_id}
         if draft.get("album"):
             # The album's late parts join the question the draft became.
             data["album"] = {"id": draft["album"], "question_id": question.id}
-        await citizens.set_fields(conn, citizen.id, state=State.ASK, state_data=data)
-        await self._confirm(conn, citizen, question.id, general=False)
-        await card_or_summary(conn, self.services, question, (citizen, topics[hotline_id]))
+        state = State.IDLE if hotline is None else State.ASK
+        await citizens.set_fields(conn, citizen.id, state=state, state_data=data)
+        await self._confirm(conn, citizen, question.id, general=hotline is None)
+        topic = hotline.topic if hotline is not None else None
+        await card_or_summary(conn, self.services, question, (citizen, topic))
 
     async def _question(
         self,
@@ -476,17 +553,15 @@ class Conversation:
         album: str | None,
     ) -> None:
         open_ = await self._open(conn)
-        chosen = citizen.state_data.get("hotline_id")
-        hotline_id: int | None
-        if chosen is not None and chosen in {h.id for h in open_}:
-            hotline_id = int(chosen)
-        elif len(open_) == 1:
-            hotline_id = open_[0].id
-        elif len(open_) > 1:
+        hotline_id = await self._hotline_for(conn, citizen)
+        if hotline_id is None and len(open_) > 1:
             await self._draft(conn, citizen, open_, text, attachments, album)
             return
-        else:
-            hotline_id = None
+        if _draft_of(citizen) is not None:
+            # Its hotlines closed but for one (or all): what they add joins it, stored now.
+            draft, _ = await self._add_to_draft(conn, citizen, text, attachments, album)
+            await self._from_draft(conn, citizen, draft, open_[0] if open_ else None)
+            return
         question = await self._store(conn, citizen, hotline_id, text, attachments)
         data: dict[str, Any] = {}
         if hotline_id is not None:
@@ -513,8 +588,22 @@ class Conversation:
         the citizen picks one. What they write meanwhile joins it (text after text, photos
         after photos): the rest of an album silently, another message with the choice
         asked again."""
-        old = citizen.state_data.get("draft") if citizen.state == State.CHOOSE else None
-        draft: dict[str, Any] = dict(old or {"text": "", "media": []})
+        draft, part = await self._add_to_draft(conn, citizen, text, attachments, album)
+        await citizens.set_fields(conn, citizen.id, state=State.CHOOSE, state_data={"draft": draft})
+        if not part:
+            await self._ask_choice(conn, citizen, open_)
+
+    async def _add_to_draft(
+        self,
+        conn: AsyncConnection,
+        citizen: Citizen,
+        text: str,
+        attachments: tuple[Attachment, ...],
+        album: str | None,
+    ) -> tuple[dict[str, Any], bool]:
+        """The citizen's draft with this message added; and whether the message was the
+        rest of the draft's album."""
+        draft: dict[str, Any] = dict(_draft_of(citizen) or {"text": "", "media": []})
         kept = [int(i) for i in draft.get("media", [])]
         ids = await media.add_all(
             conn, MediaOwner.QUESTION_DRAFT, citizen.id, attachments, start=len(kept)
@@ -524,13 +613,16 @@ class Conversation:
         draft["media"] = [*kept, *ids]
         if album is not None:
             draft["album"] = album
-        await citizens.set_fields(conn, citizen.id, state=State.CHOOSE, state_data={"draft": draft})
-        if part:
-            return
+        return draft, part
+
+    async def _ask_choice(
+        self, conn: AsyncConnection, citizen: Citizen, open_: list[Hotline], first: str = ""
+    ) -> None:
+        """Ask which hotline the waiting draft goes to (``first``: what to say before)."""
         rows = await self._choices(conn, citizen, open_)
         listing = [f"{n}. {h.topic}" for n, h in enumerate(open_, 1)]
         prompt = "\n".join([self.texts("citizen.choose_for_draft"), *listing])
-        await self._say(conn, citizen, prompt, rows)
+        await self._say(conn, citizen, "\n\n".join(t for t in (first, prompt) if t), rows)
 
     async def _store(
         self,
