@@ -16,6 +16,7 @@ from shared.planning import Planner
 from shared.platform import PostLimits
 from shared.storage.engine import Database
 from shared.texts import Texts
+from shared.throttle import Presses
 
 
 @dataclass
@@ -26,6 +27,8 @@ class Services:
     wake_outbox: Callable[[], None] = field(default=lambda: None)
     hooks: dict[str, list[Hook]] = field(default_factory=dict)
     wanted: dict[str, Wanted] = field(default_factory=dict)
+    # Citizens' recent button presses (``shared.throttle``): flood control for buttons.
+    presses: Presses = field(default_factory=Presses)
     planners: list[Planner] = field(default_factory=list)
     features: dict[str, Any] = field(default_factory=dict)
     # Each platform's limits on a post (``bots.registry.post_limits``): checked before storing.

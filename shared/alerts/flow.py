@@ -13,7 +13,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared import callbacks
+from shared import callbacks, throttle
 from shared.alerts import subscriptions
 from shared.alerts.model import AlertRef, Press, Want
 from shared.alerts.topics import Topic
@@ -49,7 +49,8 @@ class Subscriptions:
             if citizen is None or citizen.consent_at is None:
                 return False
             await self._reached(conn, citizen)
-            await self._menu(conn, citizen, self.texts("alerts.menu"))
+            if await self._counted(conn, citizen):
+                await self._menu(conn, citizen, self.texts("alerts.menu"))
         self.services.wake_outbox()
         return True
 
@@ -65,7 +66,11 @@ class Subscriptions:
                 log.info("%s/%s pressed an alerts button that is not theirs", platform, user_id)
                 return False
             await self._reached(conn, citizen)
-            if topic is None:
+            if await throttle.silenced(conn, citizen.id) or not self.services.presses.allow(
+                citizen.id, self.services.settings.hotline
+            ):
+                pass  # silenced, or a flood of presses: acknowledged, not answered
+            elif topic is None:
                 await self._menu_if_consented(conn, citizen, self.texts("alerts.topic_gone"))
             else:
                 await self._switch(conn, citizen, token, topic)
@@ -103,6 +108,15 @@ class Subscriptions:
             await self._say(conn, citizen, text)
         else:
             await self._menu(conn, citizen, text)
+
+    async def _counted(self, conn: AsyncConnection, citizen: Citizen) -> bool:
+        """A menu word is a message: it counts in the citizen's flood control with the
+        others (``shared.throttle``); False, warned once, when over the limit."""
+
+        async def warn(minutes: int) -> None:
+            await self._say(conn, citizen, self.texts("citizen.slow_down", minutes=minutes))
+
+        return await throttle.admit(conn, citizen.id, self.services.settings.hotline, warn)
 
     async def _reached(self, conn: AsyncConnection, citizen: Citizen) -> None:
         """A citizen who blocked the bot and now writes to it again is reachable again."""

@@ -24,14 +24,13 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import replace
-from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared import callbacks
+from shared import callbacks, throttle
 from shared.callbacks import CallbackToken
 from shared.clock import utcnow
 from shared.domain import HotlineStatus, OutboxState, QuestionStatus
@@ -169,7 +168,9 @@ class Conversation:
             if citizen.banned and press not in (Press.MINE, Press.FORGET):
                 return True
             if press is Press.FORGET:
-                await withdraw(conn, self.services, citizen)
+                await withdraw(conn, self.services, citizen)  # a right: never held
+            elif not await self._press_allowed(conn, citizen):
+                pass  # a flood of presses: acknowledged, not answered
             elif press is Press.CONSENT:
                 await self._consent(conn, citizen, yes, resolved)
             elif press is Press.CHOOSE:
@@ -784,37 +785,31 @@ class Conversation:
     async def _throttle(
         self, conn: AsyncConnection, citizen: Citizen, row: Any, incoming: Incoming
     ) -> bool:
-        """Count the message; a flood gets one warning, then silence for a while.
+        """Count the message (``shared.throttle``); a flood gets one warning, then silence.
 
         An album's further parts are one message with its first part: not counted again.
         """
-        cfg = self.settings.hotline
-        now = utcnow()
-        start: datetime | None = row.throttle_window_start
-        silenced: datetime | None = row.silenced_until
-        if silenced is not None and now < silenced:
-            return False
-        if self._album_taken(citizen, incoming):
+        now_at = throttle.Window.of_row(row)
+        silenced = now_at.silenced_until is not None and utcnow() < now_at.silenced_until
+        if not silenced and self._album_taken(citizen, incoming):
             return True
-        count = int(row.throttle_count)
-        if start is None or now - start > timedelta(seconds=cfg.throttle_window_seconds):
-            start, count = now, 0
-        count += 1
-        if count > cfg.throttle_messages:
-            await citizens.set_fields(
-                conn,
-                citizen.id,
-                throttle_window_start=None,
-                throttle_count=0,
-                silenced_until=now + timedelta(seconds=cfg.throttle_silence_seconds),
-            )
-            minutes = max(1, round(cfg.throttle_silence_seconds / 60))
+        return await self._counted(conn, citizen, now_at)
+
+    async def _counted(
+        self, conn: AsyncConnection, citizen: Citizen, now_at: throttle.Window
+    ) -> bool:
+        """Count one more message; False (warned once) when over the limit."""
+
+        async def warn(minutes: int) -> None:
             await self._say(conn, citizen, self.texts("citizen.slow_down", minutes=minutes))
+
+        return await throttle.admit(conn, citizen.id, self.settings.hotline, warn, now_at)
+
+    async def _press_allowed(self, conn: AsyncConnection, citizen: Citizen) -> bool:
+        """A press is answered unless the citizen is silenced or pressing in a flood."""
+        if await throttle.silenced(conn, citizen.id):
             return False
-        await citizens.set_fields(
-            conn, citizen.id, throttle_window_start=start, throttle_count=count, silenced_until=None
-        )
-        return True
+        return self.services.presses.allow(citizen.id, self.settings.hotline)
 
     @staticmethod
     def _album_taken(citizen: Citizen, incoming: Incoming) -> bool:
