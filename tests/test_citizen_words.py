@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from shared.hotlines.conversation import said as normalised
 from shared.storage import citizens
+from shared.typed import said as normalised
 from simulators.telegram import FakeTelegram
 from simulators.vk import FakeVK
 from tests.harness import ADMIN_CHAT, MODERATOR

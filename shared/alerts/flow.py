@@ -26,6 +26,7 @@ from shared.richtext import from_plain
 from shared.services import Services
 from shared.storage import citizens
 from shared.storage.citizens import Citizen
+from shared.typed import said
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ class Subscriptions:
         self.topics = topics
 
     def wants_menu(self, text: str) -> bool:
-        return text.strip().lower() in MENU_WORDS
+        return said(text) in MENU_WORDS
 
     async def menu(self, platform: str, user_id: str) -> bool:
         """Show the topics and which are on; False for a citizen without consent."""

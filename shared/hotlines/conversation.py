@@ -22,7 +22,6 @@ message whose id is recorded is skipped before anything else.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import replace
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -54,10 +53,11 @@ from shared.storage.media import MediaOwner
 from shared.storage.schema import citizens as citizens_table
 from shared.storage.schema import media as media_table
 from shared.storage.seen import MessageKey
+from shared.typed import said
 
 log = logging.getLogger(__name__)
 
-# The words a citizen may type instead of a button, as :func:`said` leaves them.
+# The words a citizen may type instead of a button, as ``typed.said`` leaves them.
 START_WORDS = {"/start", "start", "начать", "старт", "привет", "здравствуйте", "меню"}
 MINE_WORDS = {"мои вопросы", "/my", "/mine"}
 _AGREE = {"согласен", "согласна", "согласен(на)", "согласие"}
@@ -69,14 +69,6 @@ FORGET_WORDS = {
     for verb in ("удалить", "удалите", "удалите пожалуйста", "пожалуйста удалите")
     for what in ("данные", "персональные данные")
 } | {"/forget"}
-# Punctuation and spacing a word typed alone may carry («Да.», «Удалить мои данные!»).
-_LOOSE = re.compile(r"[\s.,!?…;:«»\"']+")
-
-
-def said(text: str) -> str:
-    """What a message says, for matching the words above: lower case, «ё» as «е», its
-    punctuation and spacing reduced to single spaces (never used for what is stored)."""
-    return _LOOSE.sub(" ", text.lower().replace("ё", "е")).strip()
 
 
 class State(StrEnum):
