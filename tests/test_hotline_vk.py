@@ -284,3 +284,63 @@ async def test_a_choice_by_number_delivered_twice_is_no_question_of_its_own(
         await wait(lambda: outbox_idle(app.services.db))
         rows = await question_rows(app.services.db)
         assert [(r["hotline_id"], r["text"]) for r in rows] == [(2, "Когда починят дорогу?")]
+
+
+def keyboard_rows(message: dict[str, Any]) -> list[list[str]]:
+    """The labels of a VK message's keyboard, row by row."""
+    keyboard = message.get("keyboard") or {}
+    return [[b["action"]["label"] for b in row] for row in keyboard.get("buttons", [])]
+
+
+async def test_six_open_hotlines_the_greeting_fits_vk_keyboard(
+    tmp_path: Path, fakes: tuple[FakeTelegram, FakeVK]
+) -> None:
+    """VK takes at most 6 rows in an inline keyboard: six hotlines and the footer row are
+    packed two to a row, none left out."""
+    tg, vk = fakes
+    async with running(tmp_path, tg, vk) as app:
+        for n in range(1, 7):
+            await open_hotline(app, topic=f"Тема {n}")
+        await vk_consent(vk, CITIZEN)
+        greeting = said(vk, "Спасибо! Теперь")[-1]
+        rows = keyboard_rows(greeting)
+        assert len(rows) <= 6
+        assert rows[-1] == ["Мои вопросы", "Удалить мои данные"]
+        assert [label for row in rows[:-1] for label in row] == [f"Тема {n}" for n in range(1, 7)]
+        vk.message_event(
+            CITIZEN,
+            vk_buttons(greeting)["Тема 6"],
+            conversation_message_id=greeting["conversation_message_id"],
+        )
+        await wait(lambda: said(vk, "Напишите свой вопрос на тему «Тема 6»"))
+
+
+async def test_more_open_hotlines_than_vk_buttons_are_chosen_by_number(
+    tmp_path: Path, fakes: tuple[FakeTelegram, FakeVK]
+) -> None:
+    """VK takes at most 10 buttons: the greeting keeps the footer and the first eight
+    hotlines, the draft's prompt (no footer) the first ten; every hotline is listed with
+    its number, and the number typed in chooses it."""
+    tg, vk = fakes
+    async with running(tmp_path, tg, vk) as app:
+        ids = [await open_hotline(app, topic=f"Тема {n}") for n in range(1, 12)]
+        await vk_consent(vk, CITIZEN)
+        greeting = said(vk, "Спасибо! Теперь")[-1]
+        assert "11. Горячая линия «Тема 11»" in greeting["message"]
+        rows = keyboard_rows(greeting)
+        assert len(rows) <= 6
+        assert sum(map(len, rows)) <= 10
+        assert rows[-1] == ["Мои вопросы", "Удалить мои данные"]
+        assert [label for row in rows[:-1] for label in row] == [f"Тема {n}" for n in range(1, 9)]
+        vk.user_message(CITIZEN, "Когда починят дорогу?")
+        prompt = (await wait(lambda: said(vk, "Ваш вопрос сохранён")))[-1]
+        assert "11. Тема 11" in prompt["message"]
+        rows = keyboard_rows(prompt)
+        assert len(rows) <= 6
+        assert [label for row in rows for label in row] == [f"Тема {n}" for n in range(1, 11)]
+        vk.user_message(CITIZEN, "11")
+        await wait(lambda: said(vk, "Номер вопроса: №1"))
+        questions = await question_rows(app.services.db)
+        assert [(r["hotline_id"], r["text"]) for r in questions] == [
+            (ids[-1], "Когда починят дорогу?")
+        ]

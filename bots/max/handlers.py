@@ -2,8 +2,9 @@
 
 ``bot_started`` is a citizen pressing Start (a deep link's ``payload`` with it),
 ``message_created`` a citizen's message in the dialog with the bot, ``message_callback`` a
-tap on one of our inline callback buttons, acknowledged through ``POST /answers``. Domain
-errors become Russian text here, in one place.
+tap on one of our inline callback buttons, acknowledged through ``POST /answers`` (its
+notification says so when the button is no longer the citizen's). Domain errors become
+Russian text here, in one place.
 """
 
 from __future__ import annotations
@@ -146,13 +147,18 @@ async def _press(services: Services, bot: Bot, callback: dict[str, Any]) -> None
     async def lookup() -> str | None:
         return name
 
+    stale = False
     try:
         if not await alerts(services).subscriptions.press(NAME, str(user["user_id"]), token):
-            await conversation(services).press(NAME, str(user["user_id"]), token, lookup)
+            stale = not await conversation(services).press(
+                NAME, str(user["user_id"]), token, lookup
+            )
     finally:
+        # A button that is not the citizen's (any more: their data deleted) says so.
+        notice = "citizen.stale_button" if stale else "citizen.pressed"
         try:
             await bot.send_callback(
-                str(callback["callback_id"]), notification=services.texts("citizen.pressed")
+                str(callback["callback_id"]), notification=services.texts(notice)
             )
         except Exception as exc:
             log.warning("MAX: could not acknowledge a button press: %s", type(exc).__name__)

@@ -1,8 +1,9 @@
 """VK events to neutral calls into ``shared/``: the hotline conversation and alerts.
 
-``message_new`` is a citizen's message (text, photos, or something we can't take);
-``message_event`` is a press of one of our callback buttons, acknowledged with
-``messages.sendMessageEventAnswer``. Domain errors become Russian text here, in one place.
+``message_new`` is a citizen's message (text, photos, documents, or something we can't
+take); ``message_event`` is a press of one of our callback buttons, acknowledged with
+``messages.sendMessageEventAnswer`` (with a snackbar saying so when the button is no
+longer the citizen's). Domain errors become Russian text here, in one place.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from bots.vk import NAME
 from bots.vk.client import VkClient
-from bots.vk.media import photos_of
+from bots.vk.media import attachments_of
 from shared import callbacks
 from shared.alerts import feature as alerts
 from shared.errors import GlashataiError
@@ -24,6 +25,8 @@ from shared.services import Services
 
 log = logging.getLogger(__name__)
 
+SNACKBAR_LIMIT = 90
+# Refused even with text: the question would lose what it was about.
 UNSUPPORTED = {"audio_message", "sticker", "video", "audio", "graffiti"}
 
 
@@ -37,6 +40,12 @@ def _payload(raw: Any) -> dict[str, Any]:
             return {}
         return value if isinstance(value, dict) else {}
     return {}
+
+
+def _snackbar(text: str) -> str:
+    """``event_data`` showing ``text`` in a snackbar (VK shows up to 90 characters)."""
+    short = text if len(text) <= SNACKBAR_LIMIT else text[: SNACKBAR_LIMIT - 1] + "…"
+    return json.dumps({"type": "show_snackbar", "text": short}, ensure_ascii=False)
 
 
 def name_lookup(client: VkClient, user_id: int) -> Any:
@@ -80,7 +89,12 @@ async def _message(services: Services, client: VkClient, message: dict[str, Any]
     payload = _payload(message.get("payload"))
     attachments = message.get("attachments") or []
     kinds = {a.get("type") for a in attachments}
-    photos = await photos_of(client, attachments)
+    taken = await attachments_of(client, attachments)
+    text = str(message.get("text") or "")
+    # Something came that the bot can't take (a voice message; or alone a location, a
+    # repost, a poll, a document it could not download): «please write it in text».
+    something = bool(attachments or message.get("geo") or message.get("fwd_messages"))
+    unsupported = not taken and (bool(kinds & UNSUPPORTED) or (something and not text.strip()))
     if payload.get("t"):
         # A text button carrying one of our tokens works like the callback button.
         async with services.db.read() as conn:
@@ -91,6 +105,9 @@ async def _message(services: Services, client: VkClient, message: dict[str, Any]
             return
         if await alerts(services).subscriptions.press(NAME, str(from_id), token):
             return
+        # Not theirs (any more): a text button has no press to answer, so a message says so.
+        await send_text(services, NAME, peer, services.texts("citizen.stale_button"))
+        return
     subscriptions = alerts(services).subscriptions
     # A photo captioned with the menu word is a question's photo, not a request for the menu.
     wants = subscriptions.wants_menu(str(message.get("text") or "")) and not attachments
@@ -100,9 +117,9 @@ async def _message(services: Services, client: VkClient, message: dict[str, Any]
         platform=NAME,
         user_id=str(from_id),
         peer=str(peer),
-        text=str(message.get("text") or ""),
-        attachments=photos,
-        unsupported=bool(kinds & UNSUPPORTED) and not photos,
+        text=text,
+        attachments=taken,
+        unsupported=unsupported,
         start=payload.get("command") == "start",
         # The first message of a conversation opened by a ``vk.me/club…?ref=…`` link
         # carries the link's ``ref`` (a hotline's deep link).
@@ -128,18 +145,23 @@ async def _press(services: Services, client: VkClient, obj: dict[str, Any]) -> N
     payload = _payload(obj.get("payload"))
     async with services.db.read() as conn:
         token = await callbacks.resolve(conn, str(payload.get("t") or ""))
+    stale = False
     try:
         if not await alerts(services).subscriptions.press(NAME, str(user_id), token):
-            await conversation(services).press(
+            stale = not await conversation(services).press(
                 NAME, str(user_id), token, name_lookup(client, user_id)
             )
     finally:
+        # A button that is not the citizen's (any more: their data deleted) is answered
+        # with a snackbar saying so, not left without a word.
+        extra = {"event_data": _snackbar(services.texts("citizen.stale_button"))} if stale else {}
         try:
             await client.group_call(
                 "messages.sendMessageEventAnswer",
                 event_id=obj["event_id"],
                 user_id=user_id,
                 peer_id=int(obj["peer_id"]),
+                **extra,
             )
         except Exception as exc:
             log.warning("VK: could not acknowledge a button press: %s", type(exc).__name__)

@@ -1,8 +1,14 @@
-"""Citizens' photos from VK messages: the largest size, downloaded in the client's pool."""
+"""Citizens' photos and documents from VK messages, downloaded in the client's pool.
+
+A photo is taken in its largest size; a document (``doc``: a PDF, a scan, a Word file)
+as it came, like a document sent to the Telegram bot. An audio message is not a ``doc``
+on VK (it has its own type), so everything here is something a question may carry.
+"""
 
 from __future__ import annotations
 
 import logging
+import mimetypes
 from typing import Any
 
 from bots.vk.client import VkClient
@@ -12,6 +18,8 @@ from shared.hotlines.model import Attachment
 log = logging.getLogger(__name__)
 
 MAX_BYTES = 20 * 1024 * 1024
+# What the bot takes from a message; anything else a message carries, it can't.
+TAKEN = {"photo", "doc"}
 
 
 def _largest(photo: dict[str, Any]) -> str | None:
@@ -30,30 +38,66 @@ def _get(client: VkClient, url: str) -> bytes | None:
     return bytes(response.content)
 
 
-async def photos_of(client: VkClient, attachments: list[dict[str, Any]]) -> tuple[Attachment, ...]:
+async def _download(client: VkClient, url: str, what: str) -> bytes | None:
+    try:
+        return await client.run(_get, client, url)
+    except Exception as exc:
+        log.warning("VK: a %s could not be downloaded: %s", what, type(exc).__name__)
+        return None
+
+
+def _photo(photo: dict[str, Any], data: bytes) -> Attachment:
+    ref = f"photo{photo.get('owner_id')}_{photo.get('id')}"
+    return Attachment(
+        kind=MediaKind.PHOTO,
+        filename=f"{ref}.jpg",
+        mime="image/jpeg",
+        data=data,
+        refs={"vk_source": ref},
+    )
+
+
+def _doc_name(doc: dict[str, Any]) -> str:
+    """The document's title, with its extension when the title lacks it."""
+    ref = f"doc{doc.get('owner_id')}_{doc.get('id')}"
+    title = str(doc.get("title") or "").strip() or ref
+    ext = str(doc.get("ext") or "").strip().lstrip(".")
+    if ext and not title.lower().endswith(f".{ext.lower()}"):
+        title = f"{title}.{ext}"
+    return title
+
+
+def _doc(doc: dict[str, Any], data: bytes) -> Attachment:
+    name = _doc_name(doc)
+    return Attachment(
+        kind=MediaKind.DOCUMENT,
+        filename=name,
+        mime=mimetypes.guess_type(name)[0] or "application/octet-stream",
+        data=data,
+        refs={"vk_source": f"doc{doc.get('owner_id')}_{doc.get('id')}"},
+    )
+
+
+async def attachments_of(
+    client: VkClient, attachments: list[dict[str, Any]]
+) -> tuple[Attachment, ...]:
+    """The photos and documents of a message, in its order; one that can't be downloaded
+    (or is over ``MAX_BYTES``) is left out."""
     out: list[Attachment] = []
     for item in attachments:
-        if item.get("type") != "photo":
-            continue
-        photo = item.get("photo") or {}
-        url = _largest(photo)
-        if url is None:
-            continue
-        try:
-            data = await client.run(_get, client, url)
-        except Exception as exc:
-            log.warning("VK: a photo could not be downloaded: %s", type(exc).__name__)
-            continue
-        if data is None:
-            continue
-        ref = f"photo{photo.get('owner_id')}_{photo.get('id')}"
-        out.append(
-            Attachment(
-                kind=MediaKind.PHOTO,
-                filename=f"{ref}.jpg",
-                mime="image/jpeg",
-                data=data,
-                refs={"vk_source": ref},
-            )
-        )
+        kind = item.get("type")
+        if kind == "photo":
+            photo = item.get("photo") or {}
+            url = _largest(photo)
+            data = await _download(client, url, "photo") if url else None
+            if data is not None:
+                out.append(_photo(photo, data))
+        elif kind == "doc":
+            doc = item.get("doc") or {}
+            url = str(doc.get("url") or "")
+            if not url or int(doc.get("size") or 0) > MAX_BYTES:
+                continue
+            data = await _download(client, url, "document")
+            if data is not None:
+                out.append(_doc(doc, data))
     return tuple(out)

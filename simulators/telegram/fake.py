@@ -169,8 +169,14 @@ class FakeTelegram(BotApiServer, Waiting):
         sticker: bool = False,
         video_note: bool = False,
         forward_from_chat: int | None = None,
+        location: tuple[float, float] | None = None,
+        contact: tuple[str, str] | None = None,
+        dice: str | None = None,
     ) -> dict[str, Any]:
-        """A person writes to the bot (or in a group); returns the queued Update."""
+        """A person writes to the bot (or in a group); returns the queued Update.
+
+        ``location`` is (latitude, longitude), ``contact`` (phone number, first name),
+        ``dice`` the emoji of a die thrown."""
         with self._lock:
             update = inject.user_message(
                 self._state,
@@ -188,6 +194,9 @@ class FakeTelegram(BotApiServer, Waiting):
                 sticker=sticker,
                 video_note=video_note,
                 forward_from_chat=forward_from_chat,
+                location=location,
+                contact=contact,
+                dice=dice,
             )
         self._wake()
         return update

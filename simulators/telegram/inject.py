@@ -83,6 +83,22 @@ def _attach_media(
         data["video_note"] = {**record.base(), "length": 240, "duration": 2}
 
 
+def _attach_shared(
+    data: dict[str, Any],
+    *,
+    location: tuple[float, float] | None,
+    contact: tuple[str, str] | None,
+    dice: str | None,
+) -> None:
+    """Content with no file: a shared location, a contact card, a die thrown."""
+    if location is not None:
+        data["location"] = {"latitude": location[0], "longitude": location[1]}
+    if contact is not None:
+        data["contact"] = {"phone_number": contact[0], "first_name": contact[1]}
+    if dice is not None:
+        data["dice"] = {"emoji": dice, "value": 1}
+
+
 def user_message(
     st: State,
     user_id: int,
@@ -100,13 +116,16 @@ def user_message(
     sticker: bool,
     video_note: bool,
     forward_from_chat: int | None,
+    location: tuple[float, float] | None = None,
+    contact: tuple[str, str] | None = None,
+    dice: str | None = None,
 ) -> dict[str, Any]:
     """Create a message from a person and queue its update."""
     user = st.ensure_user(user_id)
     chat = _chat_for(st, user_id, chat_id)
     if chat.type == "channel":
         raise ValueError("use channel_post() for channels")
-    parts = (text, caption, photo, document)
+    parts = (text, caption, photo, document, location, contact, dice)
     if all(part is None for part in parts) and not (voice or sticker or video_note):
         raise ValueError("a message needs text, a caption or media")
     if text is not None and (photo is not None or document is not None) and caption is None:
@@ -141,6 +160,7 @@ def user_message(
         sticker=sticker,
         video_note=video_note,
     )
+    _attach_shared(data, location=location, contact=contact, dice=dice)
     if text is not None:
         data["text"] = text
         found = entities if entities is not None else _command_entities(text)

@@ -45,8 +45,10 @@ async def subscribe(message: Message, services: Services, bot: Bot) -> None:
 
 
 async def press(query: CallbackQuery, services: Services, token: CallbackToken | None) -> None:
-    await feature(services).subscriptions.press(NAME, str(query.from_user.id), token)
-    await query.answer()
+    if await feature(services).subscriptions.press(NAME, str(query.from_user.id), token):
+        await query.answer()
+    else:
+        await citizen.answer_stale(query, services)  # an old menu's, after a withdrawal
 
 
 async def begin(message: Message, services: Services, moderator: Moderator) -> None:

@@ -1,7 +1,10 @@
 """Citizens in private chats: each message becomes a neutral call into the hotline core.
 
-Photos are downloaded here (the card and a VK delivery need the bytes) and their
-``file_id`` is kept so Telegram never receives the same bytes twice.
+Photos and documents are downloaded here (the card and a VK delivery need the bytes) and
+their ``file_id`` is kept so Telegram never receives the same bytes twice. Anything else
+(a voice message, a sticker, a location, a contact, a poll, a die…) is refused with «please
+write it in text»; a service message (a pin, a timer changed) is no message of the
+citizen's and gets no answer.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot, F, Router
+from aiogram.enums import ContentType
 from aiogram.types import CallbackQuery, Message
 
 from bots.telegram import NAME
@@ -23,6 +27,16 @@ from shared.services import Services
 log = logging.getLogger(__name__)
 
 MAX_DOWNLOAD = 20 * 1024 * 1024
+# Refused even with a caption: the question would lose what it was about.
+UNSUPPORTED = ("voice", "sticker", "video_note", "video", "audio", "animation")
+# What Telegram puts in a private chat by itself, not written by the citizen.
+SERVICE = {
+    ContentType.PINNED_MESSAGE,
+    ContentType.MESSAGE_AUTO_DELETE_TIMER_CHANGED,
+    ContentType.WRITE_ACCESS_ALLOWED,
+    ContentType.CHAT_BACKGROUND_SET,
+    ContentType.CONNECTED_WEBSITE,
+}
 
 
 def _name(message: Message) -> str | None:
@@ -42,17 +56,18 @@ def incoming(
     async def name() -> str | None:
         return full
 
-    unsupported = any(
-        getattr(message, kind) is not None
-        for kind in ("voice", "sticker", "video_note", "video", "audio", "animation")
-    )
+    text = addressed_to_us(message.text or message.caption or "")
+    refused = any(getattr(message, kind) is not None for kind in UNSUPPORTED)
+    # Nothing to take at all (a location, a contact, a poll, a die, a document too large to
+    # download…): refused too, rather than read as an empty message (the greeting again).
+    unsupported = (refused or not text.strip()) and not attachments and not start
     return Incoming(
         platform=NAME,
         user_id=str(message.from_user.id if message.from_user else message.chat.id),
         peer=str(message.chat.id),
-        text=addressed_to_us(message.text or message.caption or ""),
+        text=text,
         attachments=attachments,
-        unsupported=unsupported and not attachments,
+        unsupported=unsupported,
         start=start,
         start_payload=start_payload,
         album=message.media_group_id,
@@ -105,6 +120,8 @@ async def download(bot: Bot, message: Message) -> tuple[Attachment, ...]:
 
 
 async def on_message(message: Message, services: Services, bot: Bot) -> None:
+    if message.content_type in SERVICE:
+        return
     attachments = await download(bot, message)
     await conversation(services).message(incoming(message, attachments=attachments))
 
@@ -115,8 +132,16 @@ async def on_press(query: CallbackQuery, services: Services, token: CallbackToke
     async def name() -> str | None:
         return full
 
-    await conversation(services).press(NAME, str(query.from_user.id), token, name)
-    await query.answer()
+    if await conversation(services).press(NAME, str(query.from_user.id), token, name):
+        await query.answer()
+    else:
+        await answer_stale(query, services)
+
+
+async def answer_stale(query: CallbackQuery, services: Services) -> None:
+    """A button that is not the citizen's (any more: their data deleted, or a token
+    forgotten): the press is answered with a notice saying so."""
+    await query.answer(services.texts("citizen.stale_button"))
 
 
 def router() -> Router:

@@ -1,7 +1,8 @@
 """/start in a private chat: the greeting, consent and the open hotlines.
 
 ``/start <payload>`` is what a ``https://t.me/<bot>?start=<payload>`` link sends: the
-payload (a hotline's deep link) goes to the conversation as it came.
+payload (a hotline's deep link) goes to the conversation as it came. The command word is
+read in any case («/START hotline_2», a link typed by hand); the payload is kept as it is.
 """
 
 from __future__ import annotations
@@ -22,5 +23,5 @@ async def start(message: Message, services: Services, command: CommandObject) ->
 
 def router() -> Router:
     found = Router(name=__name__)
-    found.message.register(start, CommandStart(), F.chat.type == "private")
+    found.message.register(start, CommandStart(ignore_case=True), F.chat.type == "private")
     return found
