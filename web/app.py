@@ -19,7 +19,9 @@ Contract for the staff desk (``web/desk/``):
 - Styles: ``/static/site.css`` (no JavaScript is needed by any public page; the CSP allows
   scripts from ``/static`` only, never inline).
 - Every response gets the security headers of :func:`security_headers`; an error status
-  without a body gets the catalogue's error page.
+  without a body gets the catalogue's error page (keeping the exception's own headers, such
+  as a 405's ``Allow``), and any other exception is logged with its traceback and answered
+  with the catalogue's server-error page.
 - ``request.remote`` is the visitor's address also behind the reverse proxy (see
   :func:`behind_proxy`), so per-visitor limits can key on it.
 """
@@ -29,6 +31,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import ipaddress
+import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -39,6 +42,8 @@ from shared.services import Services
 from web import public
 from web.keys import JINJA, NAV, SERVICES, SETTINGS, NavItem
 from web.templating import environment, render
+
+log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).with_name("static")
 DESK = "web.desk"
@@ -98,13 +103,29 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
                 exc.headers.setdefault(name, value)
             raise
         response = error_page(request, exc.status)
+        for name, value in exc.headers.items():  # a 405's Allow, a 429's Retry-After
+            if name.lower() not in _OWN_HEADERS and name not in response.headers:
+                response.headers[name] = value
+    except Exception:
+        # The route's pattern, never the path itself: a login link's token is in its path.
+        log.exception("web: %s %s failed", request.method, _route(request))
+        response = error_page(request, 500)
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
     return response
 
 
+# What the error page sets itself rather than take from the exception.
+_OWN_HEADERS = {"content-type", "content-length"}
+
+
+def _route(request: web.Request) -> str:
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "(no route)"
+
+
 def error_page(request: web.Request, status: int) -> web.Response:
-    key = "web.errors.not_found" if status == 404 else "web.errors.other"
+    key = {404: "web.errors.not_found", 500: "web.errors.server"}.get(status, "web.errors.other")
     return render(request, "error.html", status=status, message_key=key)
 
 

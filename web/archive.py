@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, func, null, select
@@ -97,9 +98,10 @@ async def found(conn: AsyncConnection, query: str, number: int, size: int) -> Pa
     return await _page(conn, and_(_public(), match), number, size)
 
 
-async def latest(conn: AsyncConnection, limit: int) -> list[Post]:
+async def latest(conn: AsyncConnection, limit: int) -> list[tuple[Post, datetime]]:
+    """The newest releases, each with when its row last changed (an edit moves it)."""
     rows = await conn.execute(_newest_first(select(posts).where(_public())).limit(limit))
-    return [Post.from_row(row) for row in rows]
+    return [(Post.from_row(row), row.updated_at) for row in rows]
 
 
 async def release(conn: AsyncConnection, post_id: int) -> Post | None:

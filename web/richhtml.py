@@ -1,11 +1,14 @@
 """Rich text (``shared.richtext.Document``) as HTML for the web pages.
 
 Every piece of text is escaped; links keep only http(s) and mailto addresses, so a
-stored ``javascript:`` link is shown as text, never made clickable.
+stored ``javascript:`` link is shown as text, never made clickable. Characters XML 1.0
+forbids (the control characters Word pastes: U+000B is its soft line break, U+000C its
+page break) are taken out of every text, so the same HTML is well-formed in the feeds.
 """
 
 from __future__ import annotations
 
+import re
 from itertools import groupby
 
 from markupsafe import Markup, escape
@@ -15,15 +18,26 @@ from shared.richtext import Block, Document, Span, number
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
 LISTS = {"bullet": "ul", "ordered": "ol"}
 
+# What XML 1.0 does not allow in a document (its Char production), and Word's breaks.
+_FORBIDDEN = re.compile("[\x00-\x08\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_BREAKS = re.compile("[\x0b\x0c]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every character XML 1.0 forbids gone; Word's soft line break (U+000B)
+    and page break (U+000C) become line breaks."""
+    return _FORBIDDEN.sub("", _BREAKS.sub("\n", text))
+
 
 def span_html(span: Span) -> str:
-    html = str(escape(span.text))
+    html = str(escape(printable(span.text)))
     if span.bold:
         html = f"<strong>{html}</strong>"
     if span.italic:
         html = f"<em>{html}</em>"
-    if span.link and span.link.lower().startswith(SAFE_SCHEMES):
-        html = f'<a href="{escape(span.link)}" rel="nofollow noopener">{html}</a>'
+    link = printable(span.link) if span.link else None
+    if link and link.lower().startswith(SAFE_SCHEMES):
+        html = f'<a href="{escape(link)}" rel="nofollow noopener">{html}</a>'
     return html
 
 
@@ -59,7 +73,7 @@ def to_html(doc: Document, heading_level: int = 2) -> Markup:
 
 def excerpt(doc: Document, limit: int = 280) -> str:
     """The first words of the release as plain text, cut at a word boundary."""
-    text = " ".join(doc.plain.split())
+    text = " ".join(printable(doc.plain).split())
     if len(text) <= limit:
         return text
     cut = text[:limit].rsplit(" ", 1)[0]

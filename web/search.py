@@ -4,7 +4,12 @@ The index is kept by the database itself (migration 0006): triggers fill ``posts
 SQLite, and ``posts.search`` is a generated column on PostgreSQL. On SQLite, which has no
 Russian stemmer, each word of the query is cut to its Snowball stem (the algorithm
 PostgreSQL's 'russian' configuration uses) and matched as a prefix: "отопление" finds
-"отопления" and "отоплением" on both engines.
+"отопления" and "отоплением" on both engines. «ё» and «е» are one letter: the SQLite index holds «е»
+(migration 0016), the query is folded the same way, and PostgreSQL's stemmer folds both.
+
+Every word of the query is required and nothing the visitor types is query syntax: on
+SQLite each word is a quoted FTS5 term, on PostgreSQL the words go to ``plainto_tsquery``
+(which ANDs them; ``websearch_to_tsquery`` would read "or" and "-" as operators).
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ _STEMMER = snowballstemmer.stemmer("russian")
 
 
 def words(query: str) -> list[str]:
-    return _WORD.findall(query.lower())[:MAX_WORDS]
+    """The query's words, lower-cased, «ё» spelt «е» (as the index holds it)."""
+    return _WORD.findall(query.lower().replace("ё", "е"))[:MAX_WORDS]
 
 
 def fts5_query(query: str) -> str | None:
@@ -47,5 +53,5 @@ def condition(conn: AsyncConnection, query: str) -> Any | None:
     text = " ".join(words(query))
     if not text:
         return None
-    tsquery = func.websearch_to_tsquery(literal_column(f"'{POSTGRES_CONFIG}'"), text)
+    tsquery = func.plainto_tsquery(literal_column(f"'{POSTGRES_CONFIG}'"), text)
     return literal_column("posts.search").op("@@")(tsquery)

@@ -15,7 +15,7 @@ from shared.posts.model import Post
 from shared.storage.media import Media
 from shared.texts import Texts
 from web.keys import JINJA, NAV, SERVICES, SETTINGS
-from web.richhtml import excerpt
+from web.richhtml import excerpt, printable
 
 HTML = "text/html"
 
@@ -45,8 +45,9 @@ def _local(moment: datetime | None, tz: ZoneInfo) -> str:
 
 
 def headline(post: Post) -> str:
-    """The release's title, or its first words when it has none."""
-    return post.title or excerpt(post.body, 90)
+    """The release's title (its line breaks as spaces), or its first words when it has none."""
+    title = " ".join(printable(post.title or "").split())
+    return title or excerpt(post.body, 90)
 
 
 def file_path(item: Media) -> str:

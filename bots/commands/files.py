@@ -29,9 +29,11 @@ def photo(path: str, texts: Texts, missing: str, not_image: str) -> NewFile:
     try:
         with Image.open(Path(path)) as image:
             image.verify()
-            kind = (image.format or "jpeg").lower()
+            kind = (image.format or "JPEG").upper()
     except (UnidentifiedImageError, OSError, SyntaxError):
         raise InvalidInput(texts(not_image, path=path)) from None
+    # A camera's JPEG with a second picture (MPO) is a JPEG to browsers and platforms.
+    kind = "JPEG" if kind == "MPO" else kind
     return NewFile(
-        MediaKind.PHOTO, Path(path).name, Image.MIME.get(kind.upper(), f"image/{kind}"), data
+        MediaKind.PHOTO, Path(path).name, Image.MIME.get(kind, f"image/{kind.lower()}"), data
     )

@@ -5,11 +5,13 @@ written in the admin chat and saved unchanged in the desk's editor stays as it w
 from __future__ import annotations
 
 import html
+import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import aiohttp
+from PIL import Image
 
 from bots.app import App
 from shared.clock import utcnow
@@ -17,12 +19,14 @@ from shared.domain import PostStatus
 from shared.posts import repo, service
 from shared.richtext import from_plain
 from shared.storage import audit
+from shared.storage import media as media_repo
+from shared.storage.media import MediaOwner
 from simulators.telegram import FakeTelegram
 from simulators.vk import FakeVK
 from simulators.waiting import wait
 from tests.harness import ADMIN_CHAT, MODERATOR
 from tests.posts_harness import channel, press, remembered, wait_admin, wait_post
-from tests.web.harness import RunningWeb
+from tests.web.harness import RunningWeb, wait_published
 from tests.web.test_desk_login import logged_in
 
 
@@ -184,3 +188,127 @@ async def test_cyrillic_link_from_the_chat_is_not_edited_by_an_unchanged_save(
     assert await _edits(web_running, 1) == []
     await wait(lambda: vk.wall_posts())
     assert vk.wall_posts()[0]["message"] == "Подробности на сайте (https://мэрия.рф/)"
+
+
+async def test_a_post_published_now_is_on_the_day_it_went_out(
+    web_running: RunningWeb, tg: FakeTelegram
+) -> None:
+    """Planned for later and published now from the desk: the calendar shows it on the day
+    it went out, and its page says when it went out and when it had been planned for."""
+    services = web_running.services
+    tz = services.settings.tz
+    later = utcnow() + timedelta(days=10)
+    post_id = await service.create_post(
+        services, body=from_plain("Анонс концерта."), at=later, created_by="test"
+    )
+    base = web_running.url
+    link = f'href="/desk/posts/{post_id}"'
+    async with await logged_in(tg) as session:
+
+        async def week_of(day: date) -> str:
+            async with session.get(f"{base}/desk/calendar?view=week&date={day}") as r:
+                assert r.status == 200
+                return await r.text()
+
+        assert link in await week_of(later.astimezone(tz).date())
+        csrf = await _csrf(session, f"{base}/desk/posts/{post_id}")
+        async with session.post(
+            f"{base}/desk/posts/{post_id}/publish", data={"csrf": csrf}, allow_redirects=False
+        ) as response:
+            assert response.status == 303
+        post, _ = await wait_post(
+            web_running.app, post_id, lambda p, pubs: p.published_at is not None
+        )
+        assert post.published_at is not None
+        went_out = post.published_at.astimezone(tz)
+        assert link in await week_of(went_out.date())
+        assert link not in await week_of(later.astimezone(tz).date())
+        async with session.get(f"{base}/desk/posts/{post_id}") as r:
+            page = await r.text()
+    assert f'<time datetime="{post.published_at.isoformat()}">' in page
+    assert went_out.strftime("%d.%m.%Y %H:%M") in page
+    assert "Была запланирована на" in page
+    assert later.astimezone(tz).strftime("%d.%m.%Y %H:%M") in page
+
+
+async def test_impossible_ids_and_calendar_dates_are_refused_not_errors(
+    web_running: RunningWeb, tg: FakeTelegram
+) -> None:
+    """Ids no database row can have answer 404; days the calendar cannot show answer 400
+    with a Russian message; nothing is a server error."""
+    base = web_running.url
+    huge = "99999999999999999999999"
+    expected = {
+        f"/desk/posts/{huge}": 404,
+        f"/desk/posts/{huge}/edit": 404,
+        f"/desk/posts/{huge}/unknown/{huge}": 404,
+        f"/desk/hotlines/{huge}": 404,
+        f"/desk/hotlines/{huge}/digest.docx": 404,
+        "/desk/posts/9223372036854775808": 404,
+        "/desk/posts/٣": 404,
+        "/desk/calendar?date=9999-12-31": 400,
+        "/desk/calendar?date=9999-12-31&view=week": 400,
+        "/desk/calendar?date=0001-01-01&view=week": 400,
+        "/desk/calendar?date=0001-01-01": 400,
+        "/desk/calendar?date=2024-02-30": 400,
+        "/desk/calendar?view=year": 400,
+        "/desk/calendar?date=1900-01-01&view=week": 200,
+        "/desk/calendar?date=9998-12-31": 200,
+    }
+    async with await logged_in(tg) as session:
+        seen = {}
+        for path in expected:
+            async with session.get(base + path, allow_redirects=False) as response:
+                seen[path] = response.status
+                body = await response.text()
+                if response.status == 400:
+                    assert response.content_type == "text/html"
+                    assert "Календарь" in body, path
+                    assert response.headers["X-Content-Type-Options"] == "nosniff"
+        csrf = await _csrf(session, f"{base}/desk/calendar")
+        async with session.post(
+            f"{base}/desk/posts/{huge}/publish", data={"csrf": csrf}, allow_redirects=False
+        ) as response:
+            seen[f"POST /desk/posts/{huge}/publish"] = response.status
+    assert seen == {**expected, f"POST /desk/posts/{huge}/publish": 404}
+
+
+def mpo_photo() -> bytes:
+    """A camera JPEG with a second picture (MPO), as many phones and cameras write them."""
+    out = io.BytesIO()
+    first, second = Image.new("RGB", (64, 48), (200, 30, 30)), Image.new("RGB", (64, 48))
+    first.save(out, "MPO", save_all=True, append_images=[second])
+    return out.getvalue()
+
+
+async def test_a_camera_jpeg_is_stored_and_served_as_a_jpeg(
+    web_running: RunningWeb, tg: FakeTelegram
+) -> None:
+    """Pillow reads many cameras' JPEGs as MPO; browsers and feeds know them as image/jpeg."""
+    data = mpo_photo()
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "MPO"
+    new = f"{web_running.url}/desk/posts/new"
+    async with await logged_in(tg) as session:
+        form = aiohttp.FormData()
+        form.add_field("csrf", await _csrf(session, new))
+        form.add_field("action", "schedule")
+        form.add_field("title", "Субботник")
+        form.add_field("text", "Фото с субботника")
+        form.add_field("platforms", "vk")
+        form.add_field("photos", data, filename="IMG_0001.JPG", content_type="image/jpeg")
+        async with session.post(new, data=form, allow_redirects=False) as response:
+            assert response.status == 303, await response.text()
+            post_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    await wait_published(web_running, post_id)
+    async with web_running.services.db.read() as conn:
+        [stored] = await media_repo.of(conn, MediaOwner.POST, post_id)
+    assert stored.mime == "image/jpeg"
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{web_running.url}/releases/{post_id}") as page:
+            found = re.search(r'<img src="([^"]+)"', await page.text())
+        assert found is not None
+        async with http.get(f"{web_running.url}{found.group(1)}") as photo:
+            assert photo.status == 200
+            assert photo.content_type == "image/jpeg"
+            assert await photo.read() == data

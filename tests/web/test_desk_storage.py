@@ -57,6 +57,32 @@ async def test_entries_in_a_period_with_states(db: Database) -> None:
     assert by_id[inside].when.tzinfo is not None
 
 
+async def test_a_published_post_is_on_the_day_it_went_out(db: Database) -> None:
+    """Planned for ten days ahead and published now: the calendar has it now, not on the
+    day it was planned for; its page says when it went out and when it had been planned."""
+    now = utcnow()
+    early = await _post(db, 10, PostStatus.SCHEDULED)
+    on_time = await _post(db, -0.5, PostStatus.SCHEDULED)
+    async with db.write() as conn:
+        await repo.set_fields(conn, early, status=PostStatus.PUBLISHED, published_at=now)
+        post = await repo.get(conn, on_time)
+        assert post.scheduled_at is not None
+        await repo.set_fields(
+            conn, on_time, status=PostStatus.PUBLISHED, published_at=post.scheduled_at
+        )
+    async with db.read() as conn:
+        today = await queries.entries(conn, now - timedelta(days=1), now + timedelta(days=1))
+        planned_day = await queries.entries(conn, now + timedelta(days=9), now + timedelta(days=11))
+        view = await queries.post_view(conn, early)
+        on_time_view = await queries.post_view(conn, on_time)
+    assert {e.post.id for e in today} == {early, on_time}
+    assert planned_day == []
+    assert abs(view.entry.when - now) < timedelta(seconds=1)
+    assert view.entry.planned is not None
+    assert view.entry.planned - now > timedelta(days=9)
+    assert on_time_view.entry.planned is None  # it went out when planned: nothing to add
+
+
 async def test_outbox_health(db: Database) -> None:
     async with db.write() as conn:
         first = await store.enqueue(

@@ -283,3 +283,31 @@ def test_the_desk_and_its_previews_need_no_platform_library() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_a_camera_jpeg_read_as_mpo_is_typed_as_a_jpeg(tmp_path: Path) -> None:
+    """Pillow names many cameras' JPEGs MPO; the desk's editor and the command line both
+    store them as image/jpeg (a browser shows no image/mpo, a feed reader knows none)."""
+    import io
+
+    from PIL import Image
+
+    from bots.commands import files
+    from shared.texts import Texts
+    from web.desk.editor import image_mime
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(
+        out, "MPO", save_all=True, append_images=[Image.new("RGB", (8, 8))]
+    )
+    path = tmp_path / "IMG_0001.JPG"
+    path.write_bytes(out.getvalue())
+    with Image.open(path) as image:
+        assert image.format == "MPO"
+    assert image_mime("MPO") == "image/jpeg"
+    assert image_mime("PNG") == "image/png"
+    assert image_mime(None) == "image/jpeg"
+    stored = files.photo(
+        str(path), Texts.load(), "cli.posts.file_not_found", "cli.posts.not_an_image"
+    )
+    assert stored.mime == "image/jpeg"

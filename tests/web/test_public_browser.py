@@ -166,3 +166,39 @@ async def test_axe_check_does_report_a_serious_violation(page: Page, axe: Axe) -
     await page.set_content('<html lang="ru"><main><input type="text"><button></button></main>')
     found = {v["id"] for v in await axe(page)}
     assert {"label", "button-name"} <= found
+
+
+# A link a press officer pastes: nowhere to break it but at its punctuation.
+LONG_URL = "https://www.gosuslugi.ru/600101/1/form?_=104405&from=town_admin_site_record_form"
+LONG_NAME = "Постановление_администрации_города_о_порядке_записи_на_приём_2026.pdf"
+
+
+async def test_pages_fit_a_phone_screen(
+    web_running: RunningWeb, page: Page, page_events: PageEvents, axe: Axe
+) -> None:
+    """At 360 px nothing scrolls sideways: an unbreakable document name, a long link, a
+    control character pasted from Word in the title and body."""
+    services = web_running.services
+    post_id = await release(
+        services,
+        title="Запись на приём\x0bчерез Госуслуги",
+        body=f"Записаться можно по ссылке {LONG_URL}\x0bили [здесь]({LONG_URL}).",
+        media=[pdf_file(LONG_NAME)],
+    )
+    await wait_published(web_running, post_id)
+    await page.set_viewport_size({"width": 360, "height": 740})
+    base = web_running.url
+    for path in ["/", "/search?q=запись", f"/releases/{post_id}", "/hotlines", "/nope"]:
+        await page.goto(f"{base}{path}")
+        sideways = await page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert sideways <= 0, (path, sideways)
+        assert await axe(page) == [], path
+    await page.goto(f"{base}/releases/{post_id}")
+    # Word's soft line break is a line break, not a character the page cannot show.
+    assert await page.get_by_role("heading", level=1).inner_text() == (
+        "Запись на приём через Госуслуги"
+    )
+    assert await page.locator(".release-body br").count() == 1
+    assert page_events.page_errors == []

@@ -6,23 +6,27 @@ seed the tables through the services and read the pages with an HTTP client.
 
 from __future__ import annotations
 
+import io
+import logging
 import re
 import secrets
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from xml.etree import ElementTree
 
 import feedparser  # type: ignore[import-untyped]
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from PIL import Image
 
 from shared.clock import utcnow
-from shared.domain import PostStatus, PublicationState
+from shared.domain import MediaKind, PostStatus, PublicationState
 from shared.posts import repo
 from shared.services import Services
 from shared.storage.engine import Database
-from shared.storage.media import MediaOwner
+from shared.storage.media import MediaOwner, NewFile
 from shared.storage.schema import posts
 from shared.texts import Texts
 from tests.harness import pdf_file, photo_file, settings_for
@@ -81,6 +85,14 @@ async def published(
     return post_id
 
 
+def mpo_photo() -> bytes:
+    """A camera JPEG with a second picture (MPO), as many phones and cameras write them."""
+    out = io.BytesIO()
+    first, second = Image.new("RGB", (64, 48), (200, 30, 30)), Image.new("RGB", (64, 48))
+    first.save(out, "MPO", save_all=True, append_images=[second])
+    return out.getvalue()
+
+
 def titles(html: str) -> list[str]:
     return re.findall(r'<h2><a href="[^"]*/releases/\d+">([^<]*)</a></h2>', html)
 
@@ -127,6 +139,38 @@ async def test_search_matches_title_and_body_in_russian_word_forms(
     html = await text(client, "/search?q=" + "%22*)(OR NEAR" * 3)
     assert "найдено: 0" in html
     assert "Введите слова" in await text(client, "/search?q=+++")
+
+
+def found_ids(html: str) -> set[int]:
+    return {int(i) for i in re.findall(r'href="/news/releases/(\d+)"', html)}
+
+
+async def test_search_treats_yo_and_ye_as_one_letter(services: Services, client: Client) -> None:
+    """«ёлку» is found by «ёлка», «елка» and «Ёлку», and «учет» by «учёт», both ways round."""
+    yo = await published(services, "Новогодняя ёлка", "Ёлку поставят на площади, учёт подарков")
+    ye = await published(services, "Зеленая елка", "Елку нарядят, учет игрушек")
+    for query in ("ёлка", "елка", "ёлку", "Ёлку", "ЕЛКА", "учёт", "учет", "зелёная"):
+        html = await text(client, "/search?q=" + query)
+        if query == "зелёная":
+            assert found_ids(html) == {ye}, query
+        else:
+            assert found_ids(html) == {yo, ye}, query
+    # An edit is indexed the same way (the triggers fold it too).
+    async with services.db.write() as conn:
+        await repo.set_fields(conn, ye, title="Салют и Ёж")
+    assert found_ids(await text(client, "/search?q=еж")) == {ye}
+
+
+async def test_search_requires_every_word_and_reads_no_operators(
+    services: Services, client: Client
+) -> None:
+    """ "or", "-" and quotes are words (or nothing) on both engines, never query syntax."""
+    heat = await published(services, "Отопление", "Подача тепла")
+    await published(services, "Праздник", "Концерт")
+    for query in ("отопление or праздник", "отопление OR праздник", "отопление | праздник"):
+        assert "найдено: 0" in await text(client, "/search?q=" + query.replace(" ", "+"))
+    assert found_ids(await text(client, "/search?q=отопление+-тепла")) == {heat}
+    assert found_ids(await text(client, '/search?q="отопление"')) == {heat}
 
 
 async def test_search_index_follows_edits_and_deletes(services: Services, client: Client) -> None:
@@ -290,3 +334,135 @@ async def test_no_secret_in_any_page_or_header(services: Services, client: Clien
         assert secret.get_secret_value() not in everything, path
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+async def test_control_characters_from_word_keep_feeds_well_formed(
+    services: Services, client: Client
+) -> None:
+    """Word pastes U+000B (its soft line break) and U+000C; XML 1.0 forbids them (and the
+    other C0 controls), so a feed carrying them would be rejected by every reader."""
+    post_id = await published(
+        services,
+        "Заголовок\x0bиз Word\x01",
+        "Первая строка\x0bвторая строка\x0c конец\x1f [ссылка](https://town.example/a\x08b)",
+    )
+    for path in ("/feed.rss", "/feed.atom"):
+        response = await client.get(path)
+        assert response.status == 200
+        data = await response.read()
+        ElementTree.fromstring(data)  # well-formed, or this raises
+        feed = feedparser.parse(data)
+        assert not feed.bozo, feed.get("bozo_exception")
+        [entry] = feed.entries
+        assert entry.title == "Заголовок из Word"
+        assert "Первая строка<br />вторая строка" in entry.summary
+        assert "https://town.example/ab" in entry.summary
+    html = await text(client, f"/releases/{post_id}")
+    assert re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", html) is None
+    assert "<h1>Заголовок из Word</h1>" in html
+    assert "Первая строка<br>вторая строка<br> конец" in html
+
+
+async def test_atom_updated_follows_an_edit(services: Services, client: Client) -> None:
+    """<published> stays when the release went out; <updated> moves with an edit."""
+    post_id = await published(services, "Отключение воды", "Воду отключат в среду", hours_ago=5)
+    later = utcnow() + timedelta(hours=2)  # an edit made after the feed was last read
+    async with services.db.write() as conn:
+        await conn.execute(
+            posts.update().where(posts.c.id == post_id).values(title="Перенос", updated_at=later)
+        )
+    atom = feedparser.parse(await (await client.get("/feed.atom")).read())
+    [entry] = atom.entries
+    assert entry.title == "Перенос"
+    published_at = datetime(*entry.published_parsed[:6], tzinfo=UTC)
+    updated_at = datetime(*entry.updated_parsed[:6], tzinfo=UTC)
+    assert abs(published_at - (utcnow() - timedelta(hours=5))) < timedelta(minutes=1)
+    assert updated_at == later.replace(microsecond=0)
+    assert datetime(*atom.feed.updated_parsed[:6], tzinfo=UTC) == updated_at
+    rss = feedparser.parse(await (await client.get("/feed.rss")).read())
+    assert datetime(*rss.entries[0].published_parsed[:6], tzinfo=UTC) == published_at
+
+
+async def test_camera_jpeg_stored_as_mpo_is_served_as_jpeg(
+    services: Services, client: Client
+) -> None:
+    """Photos stored before MPO was typed as JPEG still show inline and say image/jpeg."""
+    photo = NewFile(MediaKind.PHOTO, "IMG_0001.JPG", "image/mpo", mpo_photo())
+    post_id = await published(services, "Субботник", "Фото", media=[photo])
+    html = await text(client, f"/releases/{post_id}")
+    image = re.search(r'<img src="/news(/files/\d+/IMG_0001.JPG)"', html)
+    assert image is not None
+    response = await client.get(image.group(1))
+    assert response.status == 200
+    assert response.content_type == "image/jpeg"
+    assert response.headers["Content-Disposition"] == "inline"
+    for path in ("/feed.rss", "/feed.atom"):
+        [entry] = feedparser.parse(await (await client.get(path)).read()).entries
+        assert [e.type for e in entry.enclosures] == ["image/jpeg"], path
+
+
+@pytest.mark.parametrize("page", ["²", "¹", "③", "٣", "+1", "-1", " 1", "1.5", "9" * 30])
+async def test_odd_page_numbers_show_the_first_page(
+    services: Services, client: Client, page: str
+) -> None:
+    await published(services, "Новость", "Текст новости")
+    for path in ("/", "/search"):
+        response = await client.get(path, params={"page": page, "q": "новость"})
+        body = await response.text()
+        assert response.status == 200, (path, page, response.status, body[:200])
+        assert "Новость" in body
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/releases/99999999999999999999999",
+        "/releases/9223372036854775808",
+        "/releases/٣",
+        "/releases/0",
+        "/hotlines/99999999999999999999999",
+        "/files/99999999999999999999999/x.png",
+    ],
+)
+async def test_impossible_ids_are_not_found(client: Client, path: str) -> None:
+    response = await client.get(path)
+    assert response.status == 404
+    assert "Страница не найдена" in await response.text()
+
+
+async def test_a_wrong_method_says_which_are_allowed(client: Client) -> None:
+    response = await client.post("/")
+    assert response.status == 405
+    assert set(response.headers["Allow"].split(",")) >= {"GET"}
+    assert response.content_type == "text/html"
+    assert "Не удалось открыть страницу" in await response.text()
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_an_unexpected_error_is_a_russian_page_with_the_security_headers(
+    services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Whatever a handler raises, the visitor gets the catalogue's page, never a traceback;
+    the log gets the traceback, with the route's pattern rather than its path."""
+
+    async def broken(request: web.Request) -> web.Response:
+        raise RuntimeError("the handler broke")
+
+    app = build_app(services, services.settings.web)
+    app.router.add_get("/broken/{token}", broken)
+    async with TestClient(TestServer(app)) as broken_client:
+        with caplog.at_level(logging.ERROR, logger="web.app"):
+            response = await broken_client.get("/broken/secret-login-token")
+            body = await response.text()
+    assert response.status == 500
+    assert response.content_type == "text/html"
+    assert "На сервере произошла ошибка" in body
+    assert "the handler broke" not in body
+    assert "Traceback" not in body
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    [record] = [r for r in caplog.records if r.name == "web.app"]
+    assert record.exc_info is not None or record.exc_text
+    assert "/broken/{token}" in record.getMessage()
+    assert "secret-login-token" not in record.getMessage()

@@ -24,6 +24,7 @@ from shared.posts.service import NewMedia
 from shared.posts.when import parse_when
 from shared.richtext import from_markdown
 from shared.services import Services
+from web import ids
 from web.desk.actions import EditorAction
 from web.desk.guard import local, page, staff
 from web.desk.markdown import to_markdown
@@ -72,14 +73,21 @@ def _photo(services: Services, upload: web.FileField) -> NewMedia:
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.verify()
-            kind = (image.format or "jpeg").lower()
+            mime = image_mime(image.format)
     except (UnidentifiedImageError, OSError, SyntaxError):
         raise InvalidInput(
             services.texts("web.desk.editor.not_image", name=upload.filename)
         ) from None
-    return NewMedia(
-        MediaKind.PHOTO, upload.filename, Image.MIME.get(kind.upper(), f"image/{kind}"), data
-    )
+    return NewMedia(MediaKind.PHOTO, upload.filename, mime, data)
+
+
+def image_mime(format_name: str | None) -> str:
+    """The MIME type of an image Pillow read as ``format_name``. A camera's JPEG with a
+    second picture (MPO) is a JPEG to browsers and platforms: it is stored as one."""
+    kind = (format_name or "JPEG").upper()
+    if kind == "MPO":
+        kind = "JPEG"
+    return Image.MIME.get(kind, f"image/{kind.lower()}")
 
 
 def _document(upload: web.FileField) -> NewMedia:
@@ -187,9 +195,10 @@ async def _save_or_preview(
 
 
 async def _post(request: web.Request) -> Post:
+    post_id = ids.path_id(request, "post_id")
     try:
         async with request.app[SERVICES].db.read() as conn:
-            return await repo.get(conn, int(request.match_info["post_id"]))
+            return await repo.get(conn, post_id)
     except NotFound:
         raise web.HTTPNotFound() from None
 

@@ -11,6 +11,7 @@ from aiohttp import web
 from shared.errors import NotFound
 from shared.hotlines import campaigns, digest
 from shared.storage import audit
+from web import ids
 from web.desk import charts, queries
 from web.desk.guard import page, staff
 from web.desk.sessions import Session
@@ -33,10 +34,7 @@ async def hotlines(request: web.Request, session: Session) -> web.StreamResponse
 
 
 def _hotline_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["hotline_id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    return ids.path_id(request, "hotline_id")
 
 
 @staff

@@ -17,6 +17,7 @@ from shared.posts import service
 from shared.posts.notices import EDITABLE
 from shared.posts.when import parse_when
 from shared.richtext import to_plain
+from web import ids
 from web.desk import queries
 from web.desk.actions import PostAction, UnknownChoice
 from web.desk.calendar import View, period, weeks
@@ -24,6 +25,7 @@ from web.desk.guard import local, page, staff
 from web.desk.sessions import Session
 from web.desk.states import DeskState
 from web.keys import SERVICES
+from web.templating import render
 
 # What "publish now" accepts (``service.publish_now``): a retry of a failed post included.
 PUBLISHABLE = {*EDITABLE, PostStatus.FAILED, PostStatus.PARTLY_PUBLISHED}
@@ -31,12 +33,26 @@ PUBLISHABLE = {*EDITABLE, PostStatus.FAILED, PostStatus.PARTLY_PUBLISHED}
 FIXED = {PostStatus.PUBLISHING, PostStatus.CANCELLED}
 
 
-def _focus(request: web.Request) -> date:
+# The days the calendar can show: a period, its neighbours and its bounds in UTC stay
+# inside what ``datetime`` can hold.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(9998, 12, 31)
+
+
+def _bad_request(request: web.Request, key: str, **values: str) -> web.Response:
+    """A 400 whose page says, in Russian, what the calendar expects."""
+    detail = request.app[SERVICES].texts(key, **values)
+    return render(request, "error.html", status=400, message_key="web.errors.other", detail=detail)
+
+
+def _focus(request: web.Request) -> date | None:
+    """The day asked for (today when none), or None when it is no day the calendar shows."""
     raw = request.query.get("date", "")
     try:
-        return date.fromisoformat(raw) if raw else utcnow().astimezone(_tz(request)).date()
+        focus = date.fromisoformat(raw) if raw else utcnow().astimezone(_tz(request)).date()
     except ValueError:
-        raise web.HTTPBadRequest() from None
+        return None
+    return focus if FIRST_DAY <= focus <= LAST_DAY else None
 
 
 def _tz(request: web.Request) -> ZoneInfo:
@@ -48,9 +64,13 @@ async def calendar(request: web.Request, session: Session) -> web.StreamResponse
     try:
         view = View(request.query.get("view", View.MONTH.value))
     except ValueError:
-        raise web.HTTPBadRequest() from None
+        return _bad_request(request, "web.desk.calendar.bad_view")
+    focus = _focus(request)
+    if focus is None:
+        first, last = (day.strftime("%d.%m.%Y") for day in (FIRST_DAY, LAST_DAY))
+        return _bad_request(request, "web.desk.calendar.bad_date", first=first, last=last)
     tz = _tz(request)
-    p = period(view, _focus(request))
+    p = period(view, focus)
     start, end = p.bounds(tz)
     async with request.app[SERVICES].db.read() as conn:
         found = await queries.entries(conn, start, end)
@@ -75,10 +95,7 @@ async def _view(request: web.Request, post_id: int) -> queries.PostView:
 
 
 def _post_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["post_id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    return ids.path_id(request, "post_id")
 
 
 async def _post_page(
@@ -164,7 +181,7 @@ async def unknown_page(request: web.Request, session: Session) -> web.StreamResp
     """Asks to confirm, naming the risk: the post may already be there, and go out twice."""
     post_id = _post_id(request)
     view = await _view(request, post_id)
-    line = _unknown_line(view, int(request.match_info["outbox_id"]))
+    line = _unknown_line(view, ids.path_id(request, "outbox_id"))
     return page(
         request, session, "desk/unknown.html", view=view, line=line, UnknownChoice=UnknownChoice
     )
@@ -174,7 +191,7 @@ async def unknown_page(request: web.Request, session: Session) -> web.StreamResp
 async def unknown_resolve(request: web.Request, session: Session) -> web.StreamResponse:
     post_id = _post_id(request)
     view = await _view(request, post_id)
-    outbox_id = int(request.match_info["outbox_id"])
+    outbox_id = ids.path_id(request, "outbox_id")
     _unknown_line(view, outbox_id)
     form = await request.post()
     choice = form.get("choice")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -29,13 +29,27 @@ class PlatformLine:
     publication: Publication | None
 
 
+# A post that went out within this of its planned time went out as planned.
+ON_TIME = timedelta(minutes=1)
+
+
 @dataclass(frozen=True)
 class Entry:
-    """A post as the calendar shows it: when (scheduled, else created) and per platform."""
+    """A post as the calendar shows it, per platform, at its time: when it went out once
+    published (a post planned for later and published now is on the day it went out),
+    else when it is planned for, else (a draft) when it was created."""
 
     post: Post
     when: datetime
     lines: list[PlatformLine]
+
+    @property
+    def planned(self) -> datetime | None:
+        """The time it had been planned for, when it went out at another time."""
+        post = self.post
+        if post.published_at is None or post.scheduled_at is None:
+            return None
+        return post.scheduled_at if abs(post.scheduled_at - post.published_at) > ON_TIME else None
 
     @property
     def label(self) -> str:
@@ -72,8 +86,8 @@ async def _publications(conn: AsyncConnection, post_ids: list[int]) -> dict[int,
 
 
 async def entries(conn: AsyncConnection, start: datetime, end: datetime) -> list[Entry]:
-    """Posts whose time (scheduled, or created for a draft) is in ``[start, end)``."""
-    when = func.coalesce(posts.c.scheduled_at, posts.c.created_at)
+    """Posts whose time (published, else scheduled, else created) is in ``[start, end)``."""
+    when = func.coalesce(posts.c.published_at, posts.c.scheduled_at, posts.c.created_at)
     rows = (
         await conn.execute(
             select(posts, when.label("desk_when"))
@@ -95,11 +109,12 @@ class PostView:
 async def post_view(conn: AsyncConnection, post_id: int) -> PostView:
     post = await repo.get(conn, post_id)
     pubs = await repo.publications_of(conn, post_id)
-    when = post.scheduled_at or post.published_at
-    created = (
-        await conn.execute(select(posts.c.created_at).where(posts.c.id == post_id))
-    ).scalar_one()
-    entry = Entry(post, when or created, lines_of(post, pubs))
+    when = post.published_at or post.scheduled_at
+    if when is None:
+        when = (
+            await conn.execute(select(posts.c.created_at).where(posts.c.id == post_id))
+        ).scalar_one()
+    entry = Entry(post, when, lines_of(post, pubs))
     return PostView(entry, await media_repo.of(conn, OWNER, post_id))
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from shared.services import Services
+from web import ids
 from web.keys import SERVICES, SETTINGS
+
+MAX_PAGE = 999_999
 
 
 def services(request: web.Request) -> Services:
@@ -17,13 +20,11 @@ def page_size(request: web.Request) -> int:
 
 
 def page_number(request: web.Request) -> int:
-    """``?page=N`` (from 1); anything else is the first page."""
+    """``?page=N`` (from 1, in ASCII digits); anything else is the first page."""
     raw = request.query.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < len(raw) < 7 else 1
+    value = ids.number(raw) if len(raw) <= len(str(MAX_PAGE)) else None
+    return value if value else 1
 
 
 def path_id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if len(raw) > 18:
-        raise web.HTTPNotFound()
-    return int(raw)
+    return ids.path_id(request, "id")

@@ -9,6 +9,14 @@ from web.public.common import path_id, services
 
 CACHE = "public, max-age=86400"
 INLINE = ("image/jpeg", "image/png", "image/gif", "image/webp")
+# A camera's JPEG with a second picture (MPO) is a JPEG to every browser; files stored
+# before photos were typed from their JPEG nature still say image/mpo.
+ALIASES = {"image/mpo": "image/jpeg"}
+
+
+def served_mime(mime: str) -> str:
+    """The type a stored file is served (and announced in the feeds) as."""
+    return ALIASES.get(mime, mime)
 
 
 async def download(request: web.Request) -> web.Response:
@@ -16,7 +24,8 @@ async def download(request: web.Request) -> web.Response:
         item = await archive.public_file(conn, path_id(request))
     if item is None or item.data is None:
         raise web.HTTPNotFound()
-    mime = item.mime if item.mime in INLINE else "application/octet-stream"
+    mime = served_mime(item.mime)
+    mime = mime if mime in INLINE else "application/octet-stream"
     disposition = "inline" if mime in INLINE else "attachment"
     return web.Response(
         body=item.data,
