@@ -11,6 +11,7 @@ from PIL import Image, UnidentifiedImageError
 
 from shared.domain import MediaKind
 from shared.errors import InvalidInput
+from shared.images import image_mime
 from shared.storage.media import NewFile
 from shared.texts import Texts
 
@@ -32,8 +33,4 @@ def photo(path: str, texts: Texts, missing: str, not_image: str) -> NewFile:
             kind = (image.format or "JPEG").upper()
     except (UnidentifiedImageError, OSError, SyntaxError):
         raise InvalidInput(texts(not_image, path=path)) from None
-    # A camera's JPEG with a second picture (MPO) is a JPEG to browsers and platforms.
-    kind = "JPEG" if kind == "MPO" else kind
-    return NewFile(
-        MediaKind.PHOTO, Path(path).name, Image.MIME.get(kind, f"image/{kind.lower()}"), data
-    )
+    return NewFile(MediaKind.PHOTO, Path(path).name, image_mime(kind), data)

@@ -293,8 +293,8 @@ def test_a_camera_jpeg_read_as_mpo_is_typed_as_a_jpeg(tmp_path: Path) -> None:
     from PIL import Image
 
     from bots.commands import files
+    from shared.images import image_mime
     from shared.texts import Texts
-    from web.desk.editor import image_mime
 
     out = io.BytesIO()
     Image.new("RGB", (8, 8)).save(

@@ -17,6 +17,7 @@ from PIL import Image, UnidentifiedImageError
 from shared.clock import utcnow
 from shared.domain import MediaKind, PostKind
 from shared.errors import GlashataiError, InvalidInput, NotFound
+from shared.images import image_mime
 from shared.posts import repo, service
 from shared.posts.model import Post
 from shared.posts.notices import EDITABLE
@@ -79,15 +80,6 @@ def _photo(services: Services, upload: web.FileField) -> NewMedia:
             services.texts("web.desk.editor.not_image", name=upload.filename)
         ) from None
     return NewMedia(MediaKind.PHOTO, upload.filename, mime, data)
-
-
-def image_mime(format_name: str | None) -> str:
-    """The MIME type of an image Pillow read as ``format_name``. A camera's JPEG with a
-    second picture (MPO) is a JPEG to browsers and platforms: it is stored as one."""
-    kind = (format_name or "JPEG").upper()
-    if kind == "MPO":
-        kind = "JPEG"
-    return Image.MIME.get(kind, f"image/{kind.lower()}")
 
 
 def _document(upload: web.FileField) -> NewMedia:

@@ -19,6 +19,7 @@ from PIL import Image, UnidentifiedImageError
 
 from config.settings import PublishingSettings
 from shared.domain import MediaKind
+from shared.images import image_mime
 from shared.platform import PostLimits
 from shared.posts.feed.fetch import DownloadFailed, Failure, download, filename_of
 from shared.posts.feed.parse import FeedItem
@@ -72,10 +73,10 @@ def _image_mime(data: bytes) -> str:
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.verify()
-            kind = (image.format or "jpeg").upper()
+            kind = image.format
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise DownloadFailed(Failure.NOT_IMAGE) from None
-    return Image.MIME.get(kind, f"image/{kind.lower()}")
+    return image_mime(kind)
 
 
 async def _photo(session: aiohttp.ClientSession, url: str, caps: Caps) -> NewFile:
