@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -226,8 +227,16 @@ def use_sandbox() -> str | None:
     return Texts.load()("cli.sandbox.not_running", folder=folder)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse whose usage errors are one Russian line and exit code 1, like every other
+    refusal of what was typed (its subcommands' parsers are of this class too)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(1, Texts.load()("cli.errors.usage", prog=self.prog, detail=message) + "\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="glashatai",
         description="Telegram, VK and MAX bot suite for a municipal press office.",
     )
