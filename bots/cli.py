@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, cast
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -245,7 +245,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run the command with the running sandbox's settings (see 'glashatai sandbox')",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # Its parsers are ``_Parser``s; the features' ``register`` take any ArgumentParser's.
+    sub = cast(
+        "argparse._SubParsersAction[argparse.ArgumentParser]",
+        parser.add_subparsers(dest="command", required=True, metavar="COMMAND"),
+    )
 
     sandbox = sub.add_parser(
         "sandbox", help="try it with no accounts: the real suite against built-in simulators"

@@ -58,6 +58,7 @@ class Presses:
 
     def __init__(self) -> None:
         self._seen: dict[int, deque[float]] = {}
+        self._sweep_at = FORGET_AFTER  # the map's size that triggers the next sweep
 
     def allow(self, citizen_id: int, cfg: HotlineSettings, now: float | None = None) -> bool:
         """Count a press; False when the citizen is over ``2 × THROTTLE_MESSAGES`` presses
@@ -70,14 +71,17 @@ class Presses:
         if len(recent) >= 2 * cfg.throttle_messages:
             return False
         recent.append(now)
-        if len(self._seen) > FORGET_AFTER:
+        if len(self._seen) > self._sweep_at:
             self._forget(since)
         return True
 
     def _forget(self, since: float) -> None:
-        """Drop citizens with no press in the window, so the map stays small."""
+        """Drop citizens with no press in the window, so the map stays small; the next
+        sweep waits till it has doubled (a broadcast's «Отписаться» presses by thousands
+        must not each pay for a sweep)."""
         for citizen_id in [c for c, times in self._seen.items() if not times or times[-1] <= since]:
             del self._seen[citizen_id]
+        self._sweep_at = max(FORGET_AFTER, 2 * len(self._seen))
 
 
 async def silenced(conn: AsyncConnection, citizen_id: int) -> bool:

@@ -84,3 +84,12 @@ async def test_a_button_pressed_in_a_flood_is_answered_only_so_often(
         await wait(lambda: outbox_idle(app.services.db))
         # Six presses in the window (twice the message limit), the consent press among them.
         assert len(said(vk, "Вы пока не задавали")) == 5
+
+
+def test_citizens_who_stopped_pressing_are_forgotten() -> None:
+    cfg = HotlineSettings(throttle_messages=3, throttle_window_seconds=60)
+    presses = Presses()
+    for citizen in range(10_000):
+        presses.allow(citizen, cfg, now=0.0)
+    presses.allow(99_999, cfg, now=120.0)  # over the size: a sweep, the rest are past it
+    assert list(presses._seen) == [99_999]
