@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from shared.domain import OutboxState
-from shared.storage import citizens, markers
+from shared.domain import MediaKind, OutboxState
+from shared.storage import citizens, markers, media
 from simulators.max import FakeMax
 from simulators.max.state import BOT_USER_ID
 from simulators.telegram import FakeTelegram
@@ -196,7 +196,7 @@ async def test_outside_a_hotline_and_what_can_not_be_taken(
     tg, fake = fakes
     async with running(tmp_path, tg, overrides=overrides(fake)) as app:
         await consent(fake)
-        fake.user_message(CITIZEN, "", attachments=[("file", b"%PDF-1.4", "scan.pdf")])
+        fake.user_message(CITIZEN, "", attachments=[("video", b"\x00\x00\x00 ftypmp4")])
         await wait(lambda: said(fake, "напишите вопрос текстом"))
         fake.user_message(CITIZEN, "Когда отремонтируют школу?")
         await wait(lambda: said(fake, "сохранён под номером №1"))
@@ -231,3 +231,27 @@ async def test_an_update_read_again_after_a_restart_is_one_question(
         assert [r["text"] for r in rows] == ["Когда починят лифт?"]
         assert len(said(fake, "Номер вопроса")) == 1
         assert len(cards(tg)) == 1
+
+
+async def test_a_document_is_kept_with_the_question_as_on_the_other_platforms(
+    tmp_path: Path, fakes: tuple[FakeTelegram, FakeMax]
+) -> None:
+    """A scan of a decision, a PDF complaint: the moderators see the file on the card."""
+    tg, fake = fakes
+    async with running(tmp_path, tg, overrides=overrides(fake)) as app:
+        await consent(fake)
+        scan = b"%PDF-1.4 a scanned decision"
+        fake.user_message(
+            CITIZEN, "Прилагаю постановление", attachments=[("file", scan, "постановление.pdf")]
+        )
+        await wait(lambda: said(fake, "сохранён под номером №1"))
+        rows = await question_rows(app.services.db)
+        assert len(rows[0]["attachments"]) == 1
+        async with app.services.db.read() as conn:
+            [kept] = await media.of(conn, media.MediaOwner.QUESTION, rows[0]["id"])
+        assert (kept.kind, kept.filename, kept.mime) == (
+            MediaKind.DOCUMENT,
+            "постановление.pdf",
+            "application/pdf",
+        )
+        await wait(lambda: [d for d in tg.messages(ADMIN_CHAT) if d.get("document")])

@@ -10,6 +10,8 @@ Russian text here, in one place.
 from __future__ import annotations
 
 import logging
+import mimetypes
+from pathlib import PurePath
 from typing import Any
 
 from maxapi import Bot
@@ -28,8 +30,9 @@ from shared.services import Services
 log = logging.getLogger(__name__)
 
 PHOTO_BYTES = 20 * 1024 * 1024
+FILE_BYTES = 20 * 1024 * 1024  # a document kept with a question, as on the other platforms
 # A ``share`` (a link's preview) is not among them: its address is in the text already.
-UNSUPPORTED = {"video", "audio", "sticker", "file", "contact", "location"}
+UNSUPPORTED = {"video", "audio", "sticker", "contact", "location"}
 
 
 def _name(user: dict[str, Any]) -> str | None:
@@ -37,31 +40,57 @@ def _name(user: dict[str, Any]) -> str | None:
     return f"{first} {last}".strip() or None
 
 
-async def _photos(http: MaxHttp, attachments: list[dict[str, Any]]) -> tuple[Attachment, ...]:
+async def _attachments(http: MaxHttp, attachments: list[dict[str, Any]]) -> tuple[Attachment, ...]:
+    """The photos and documents (``file``) of a message, in its order; one that can't be
+    downloaded, or is too big, is left out."""
     out: list[Attachment] = []
     for index, item in enumerate(attachments):
         payload = item.get("payload") or {}
-        if item.get("type") != "image" or not payload.get("url"):
+        kind = item.get("type")
+        if kind not in ("image", "file") or not payload.get("url"):
             continue
-        try:
-            data = await http.download(str(payload["url"]), PHOTO_BYTES)
-        except Exception as exc:
-            log.warning("MAX: a photo could not be downloaded: %s", type(exc).__name__)
+        if kind == "file" and int(item.get("size") or 0) > FILE_BYTES:
             continue
+        data = await _download(http, str(payload["url"]), kind)
         if data is None:
             continue
-        ref = str(payload.get("photo_id") or index)
-        png = data.startswith(b"\x89PNG")
-        out.append(
-            Attachment(
-                kind=MediaKind.PHOTO,
-                filename=f"max-photo-{ref}.{'png' if png else 'jpg'}",
-                mime="image/png" if png else "image/jpeg",
-                data=data,
-                refs={"max_token": str(payload.get("token") or "")},
-            )
-        )
+        if kind == "image":
+            out.append(_photo(payload, data, index))
+        else:
+            out.append(_file(item, payload, data))
     return tuple(out)
+
+
+async def _download(http: MaxHttp, url: str, kind: str) -> bytes | None:
+    limit = PHOTO_BYTES if kind == "image" else FILE_BYTES
+    try:
+        return await http.download(url, limit)
+    except Exception as exc:
+        log.warning("MAX: a %s could not be downloaded: %s", kind, type(exc).__name__)
+        return None
+
+
+def _photo(payload: dict[str, Any], data: bytes, index: int) -> Attachment:
+    ref = str(payload.get("photo_id") or index)
+    png = data.startswith(b"\x89PNG")
+    return Attachment(
+        kind=MediaKind.PHOTO,
+        filename=f"max-photo-{ref}.{'png' if png else 'jpg'}",
+        mime="image/png" if png else "image/jpeg",
+        data=data,
+        refs={"max_token": str(payload.get("token") or "")},
+    )
+
+
+def _file(item: dict[str, Any], payload: dict[str, Any], data: bytes) -> Attachment:
+    name = PurePath(str(item.get("filename") or "")).name or "file.bin"
+    return Attachment(
+        kind=MediaKind.DOCUMENT,
+        filename=name,
+        mime=mimetypes.guess_type(name)[0] or "application/octet-stream",
+        data=data,
+        refs={"max_token": str(payload.get("token") or "")},
+    )
 
 
 async def handle_update(
@@ -124,14 +153,18 @@ async def _message(
     wants = subscriptions.wants_menu(str(body.get("text") or "")) and not attachments
     if wants and await subscriptions.menu(NAME, str(user["user_id"])):
         return  # the alerts menu (without consent, the conversation below asks for it)
-    photos = await _photos(http, attachments)
+    taken = await _attachments(http, attachments)
+    text = str(body.get("text") or "") or _shared_link(attachments)
+    # Something came and nothing of it could be taken (a video, or a file too big): the
+    # citizen is asked for text, not greeted as if they had sent nothing.
+    refused = bool(kinds & UNSUPPORTED) or (bool(attachments) and not text)
     incoming = Incoming(
         platform=NAME,
         user_id=str(user["user_id"]),
         peer=str(user["user_id"]),
-        text=str(body.get("text") or "") or _shared_link(attachments),
-        attachments=photos,
-        unsupported=bool(kinds & UNSUPPORTED) and not photos,
+        text=text,
+        attachments=taken,
+        unsupported=refused and not taken,
         known_name=_name(user),
         message_id=str(body.get("mid") or "") or None,  # MAX's id of the message
     )

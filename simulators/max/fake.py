@@ -112,7 +112,8 @@ class FakeMax(Served, Waiting):
         first_name: str = "Иван",
         last_name: str | None = "Петров",
     ) -> dict[str, Any]:
-        """A citizen writes; ``attachments``: ``("image", bytes)``, ``("file", bytes, name)``."""
+        """A citizen writes; ``attachments``: ``("image", bytes)``, ``("file", bytes, name)``,
+        ``("video", bytes)``, ``("audio", bytes)``, or an attachment as the API shows it."""
         with self._state.lock:
             user = inject.ensure_user(self._state, user_id, first_name, last_name)
             update = inject.user_message(self._state, user, text, attachments)

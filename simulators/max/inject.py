@@ -9,7 +9,7 @@ from typing import Any
 from simulators.vk.media import sniff_image
 
 from .errors import bad_request
-from .messages import message_api
+from .messages import UPLOADED_KINDS, message_api
 from .state import ChatType, Message, PendingCallback, State, Upload, User, now_ms
 from .updates import push
 
@@ -49,17 +49,21 @@ def _attachment(state: State, item: Any) -> dict[str, Any]:
     kind, data, *rest = item
     if kind == "image" and sniff_image(data) is None:
         raise bad_request("an injected image must be an image")
+    if kind not in UPLOADED_KINDS:
+        raise bad_request(f"an injected attachment's kind must be one of {UPLOADED_KINDS}")
     upload = store_file(state, data, rest[0] if rest else None, kind)
     url = state.url(f"/media/{upload.slot}")
     if kind == "image":
         payload = {"photo_id": upload.photo_id, "token": upload.token, "url": url}
         return {"type": "image", "payload": payload}
-    return {
-        "type": "file",
-        "payload": {"url": url, "token": upload.token},
-        "filename": upload.filename or "file.bin",
-        "size": len(data),
-    }
+    if kind == "file":
+        return {
+            "type": "file",
+            "payload": {"url": url, "token": upload.token},
+            "filename": upload.filename or "file.bin",
+            "size": len(data),
+        }
+    return {"type": kind, "payload": {"url": url, "token": upload.token}}  # video, audio
 
 
 def user_message(
