@@ -40,25 +40,28 @@ def _name(user: dict[str, Any]) -> str | None:
     return f"{first} {last}".strip() or None
 
 
-async def _attachments(http: MaxHttp, attachments: list[dict[str, Any]]) -> tuple[Attachment, ...]:
-    """The photos and documents (``file``) of a message, in its order; one that can't be
-    downloaded, or is too big, is left out."""
+async def _attachments(
+    http: MaxHttp, attachments: list[dict[str, Any]]
+) -> tuple[tuple[Attachment, ...], tuple[str, ...]]:
+    """The photos and documents (``file``) of a message, in its order; and the names of
+    those that can't be downloaded, or are too big (left out)."""
     out: list[Attachment] = []
+    missed: list[str] = []
     for index, item in enumerate(attachments):
         payload = item.get("payload") or {}
-        kind = item.get("type")
-        if kind not in ("image", "file") or not payload.get("url"):
+        kind = str(item.get("type"))
+        if kind not in ("image", "file"):
             continue
-        if kind == "file" and int(item.get("size") or 0) > FILE_BYTES:
-            continue
-        data = await _download(http, str(payload["url"]), kind)
+        too_big = kind == "file" and int(item.get("size") or 0) > FILE_BYTES
+        url = str(payload.get("url") or "")
+        data = await _download(http, url, kind) if url and not too_big else None
         if data is None:
-            continue
-        if kind == "image":
+            missed.append(str(item.get("filename") or "файл") if kind == "file" else "фото")
+        elif kind == "image":
             out.append(_photo(payload, data, index))
         else:
             out.append(_file(item, payload, data))
-    return tuple(out)
+    return tuple(out), tuple(missed)
 
 
 async def _download(http: MaxHttp, url: str, kind: str) -> bytes | None:
@@ -153,7 +156,7 @@ async def _message(
     wants = subscriptions.wants_menu(str(body.get("text") or "")) and not attachments
     if wants and await subscriptions.menu(NAME, str(user["user_id"])):
         return  # the alerts menu (without consent, the conversation below asks for it)
-    taken = await _attachments(http, attachments)
+    taken, left_out = await _attachments(http, attachments)
     text = str(body.get("text") or "") or _shared_link(attachments)
     # Something came and nothing of it could be taken (a video, or a file too big): the
     # citizen is asked for text, not greeted as if they had sent nothing.
@@ -165,6 +168,7 @@ async def _message(
         text=text,
         attachments=taken,
         unsupported=refused and not taken,
+        left_out=left_out,
         known_name=_name(user),
         message_id=str(body.get("mid") or "") or None,  # MAX's id of the message
     )

@@ -89,7 +89,7 @@ async def _message(services: Services, client: VkClient, message: dict[str, Any]
     payload = _payload(message.get("payload"))
     attachments = message.get("attachments") or []
     kinds = {a.get("type") for a in attachments}
-    taken = await attachments_of(client, attachments)
+    taken, left_out = await attachments_of(client, attachments)
     text = str(message.get("text") or "")
     # Something came that the bot can't take (a voice message; or alone a location, a
     # repost, a poll, a document it could not download): «please write it in text».
@@ -126,6 +126,7 @@ async def _message(services: Services, client: VkClient, message: dict[str, Any]
         start_payload=str(message.get("ref") or "") or None,
         name=name_lookup(client, from_id),
         message_id=message_id(message),
+        left_out=left_out,
     )
     await conversation(services).message(incoming)
 

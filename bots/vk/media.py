@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-from typing import Any
+from typing import Any, NamedTuple
 
 from bots.vk.client import VkClient
 from shared.domain import MediaKind
@@ -78,12 +78,18 @@ def _doc(doc: dict[str, Any], data: bytes) -> Attachment:
     )
 
 
-async def attachments_of(
-    client: VkClient, attachments: list[dict[str, Any]]
-) -> tuple[Attachment, ...]:
+class Taken(NamedTuple):
+    """What of a message's files the bot keeps, and the names of those it can't."""
+
+    attachments: tuple[Attachment, ...]
+    left_out: tuple[str, ...]
+
+
+async def attachments_of(client: VkClient, attachments: list[dict[str, Any]]) -> Taken:
     """The photos and documents of a message, in its order; one that can't be downloaded
-    (or is over ``MAX_BYTES``) is left out."""
+    (or is over ``MAX_BYTES``) is left out, and named."""
     out: list[Attachment] = []
+    missed: list[str] = []
     for item in attachments:
         kind = item.get("type")
         if kind == "photo":
@@ -92,12 +98,15 @@ async def attachments_of(
             data = await _download(client, url, "photo") if url else None
             if data is not None:
                 out.append(_photo(photo, data))
+            else:
+                missed.append("фото")
         elif kind == "doc":
             doc = item.get("doc") or {}
             url = str(doc.get("url") or "")
-            if not url or int(doc.get("size") or 0) > MAX_BYTES:
-                continue
-            data = await _download(client, url, "document")
+            too_big = int(doc.get("size") or 0) > MAX_BYTES
+            data = await _download(client, url, "document") if url and not too_big else None
             if data is not None:
                 out.append(_doc(doc, data))
-    return tuple(out)
+            else:
+                missed.append(_doc_name(doc))
+    return Taken(tuple(out), tuple(missed))

@@ -219,6 +219,9 @@ class Conversation:
         if incoming.start or command or (word in START_WORDS and not incoming.attachments):
             await self._greet(conn, citizen, wanted=wanted)
             return
+        if incoming.unsupported and incoming.left_out:
+            await self._left_out(conn, citizen, incoming)  # a file alone, and not kept
+            return
         if incoming.unsupported:
             await self._say(conn, citizen, self.texts("citizen.text_only"))
             return
@@ -232,6 +235,7 @@ class Conversation:
         album = incoming.album and incoming.attachments and not text
         if album and await self._add_to_album(conn, citizen, incoming):
             await replays.taken(conn, incoming)
+            await self._left_out(conn, citizen, incoming)
             return
         if not text and not incoming.attachments:
             await self._greet(conn, citizen, wanted=wanted)
@@ -252,6 +256,13 @@ class Conversation:
                 return
         await replays.taken(conn, incoming)
         await self._question(conn, citizen, text, incoming.attachments, incoming.album)
+        await self._left_out(conn, citizen, incoming)
+
+    async def _left_out(self, conn: AsyncConnection, citizen: Citizen, incoming: Incoming) -> None:
+        """Name the files that came with a question but could not be kept."""
+        if incoming.left_out:
+            names = ", ".join(f"«{name}»" for name in incoming.left_out)
+            await self._say(conn, citizen, self.texts("citizen.left_out", names=names))
 
     async def _while_banned(
         self,

@@ -42,6 +42,9 @@ class Incoming:
     # The platform's id of this message, unique per peer (None when it has none): a message
     # delivered twice is taken once (``shared.hotlines.replays``).
     message_id: str | None = None
+    # Files that came with the message but could not be taken (too big, not downloadable),
+    # by name: the citizen is told, rather than left to think the office has them.
+    left_out: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ citizen's and gets no answer.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ContentType
@@ -119,11 +120,20 @@ async def download(bot: Bot, message: Message) -> tuple[Attachment, ...]:
     return ()
 
 
+def too_big(message: Message) -> tuple[str, ...]:
+    """A document over what a bot may download (20 MB): it can't be kept, only named."""
+    doc = message.document
+    if doc is None or (doc.file_size or 0) <= MAX_DOWNLOAD:
+        return ()
+    return (doc.file_name or "файл",)
+
+
 async def on_message(message: Message, services: Services, bot: Bot) -> None:
     if message.content_type in SERVICE:
         return
     attachments = await download(bot, message)
-    await conversation(services).message(incoming(message, attachments=attachments))
+    found = replace(incoming(message, attachments=attachments), left_out=too_big(message))
+    await conversation(services).message(found)
 
 
 async def on_press(query: CallbackQuery, services: Services, token: CallbackToken | None) -> None:
