@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -10,12 +11,14 @@ from sqlalchemy import select
 from shared import callbacks
 from shared.alerts import feature, service
 from shared.alerts.model import AlertState, Press
-from shared.domain import MediaKind, OutboxState
+from shared.clock import utcnow
+from shared.domain import MediaKind, OutboxState, PostKind
+from shared.posts import repo as posts_repo
 from shared.storage import citizens as citizens_store
 from shared.storage.media import NewFile
 from shared.storage.schema import alert_subscriptions, citizens
 from simulators.telegram import FakeTelegram, make_png
-from tests.harness import ADMIN_CHAT, CHANNEL_ID
+from tests.harness import ADMIN_CHAT, CHANNEL_ID, settings_for
 from tests.hotline_harness import (
     containing,
     fast_overrides,
@@ -277,3 +280,36 @@ async def test_own_topics_urgent_and_also_posted(tmp_path: Path, tg: FakeTelegra
         assert len(post) == 1, "published to the channel through the press-release pipeline"
         alert, _ = await service.status(app.services, alert_id)
         assert alert.post_id is not None
+
+
+async def test_alert_also_posted_in_quiet_hours_reaches_the_channel_at_once(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    """A warning sent at night (not urgent) wakes its subscribers at once; its post is the
+    same warning on the channel and goes out with it, not at the end of the quiet hours."""
+    tz = settings_for(tmp_path).tz
+    local = utcnow().astimezone(tz)
+    quiet = {
+        "quiet_hours_start": f"{local - timedelta(hours=1):%H:%M}",
+        "quiet_hours_end": f"{local + timedelta(hours=1):%H:%M}",
+    }
+    async with running(tmp_path, tg, overrides=fast_overrides(publishing=quiet)) as app:
+        await tg_consent(tg, CITIZEN)
+        await _subscribe(tg, CITIZEN)
+        topic = feature(app.services).find_topic("emergency")
+        assert topic is not None
+        alert_id = await service.create(
+            app.services,
+            topic=topic,
+            text="Штормовое предупреждение: ветер до 25 м/с.",
+            also_post=True,
+            actor="test",
+        )
+        await service.enqueue_all(app.services, alert_id)
+        await wait(lambda: containing(tg.messages(CITIZEN), "Штормовое предупреждение"))
+        await wait(lambda: containing(tg.messages(CHANNEL_ID), "Штормовое предупреждение"))
+        alert, _ = await service.status(app.services, alert_id)
+        assert alert.post_id is not None
+        async with app.services.db.read() as conn:
+            post = await posts_repo.get(conn, alert.post_id)
+        assert post.kind is PostKind.ANNOUNCEMENT, "not marked urgent for it"

@@ -22,6 +22,7 @@ from shared.texts import Texts
 from simulators.telegram import FakeTelegram
 from simulators.vk import FakeVK
 from tests.harness import settings_for
+from tests.posts_harness import post_settings, running_app, wait_post
 from tests.test_process import GLASHATAI, env_for
 
 QUIET = {
@@ -187,3 +188,61 @@ def test_publishing_now_in_quiet_hours_is_said_out_loud(tmp_path: Path, tg: Fake
     assert "--urgent" in note
     urgent = run(tmp_path, env, "post", "create", "--text-file", "r.md", "--urgent")
     assert urgent.stdout.strip() == "Пост №2 отправлен на публикацию."
+
+
+def test_unknown_platform_lists_the_configured_ones_max_included(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    """A typo in --to is answered with the platforms a post can go to here, as configured
+    (MAX among them when it is), not a fixed list."""
+    env = env_for(tmp_path, tg, None)
+    env["GLASHATAI_MAX__TOKEN"] = "maxtokenAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    env["GLASHATAI_MAX__CHANNEL_ID"] = "-70000001"
+    run(tmp_path, env, "db", "upgrade")
+    (tmp_path / "r.md").write_text("Текст", encoding="utf-8")
+    done = run(
+        tmp_path, env, "post", "create", "--text-file", "r.md", "--to", "telegram,maks", code=1
+    )
+    assert "неизвестная площадка «maks» (есть: telegram, max)" in done.stderr
+
+
+async def test_post_show_says_when_a_post_went_out_and_publish_in_quiet_hours_says_so(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    """A post planned for later and published now from the command line, in quiet hours:
+    ``post publish`` says it goes out now despite them, and ``post show`` no longer gives the
+    planned time as the publication time once it is out."""
+    env = prepared(tmp_path, tg)
+    tz = settings_for(tmp_path).tz
+    local = utcnow().astimezone(tz)
+    quiet = {
+        "quiet_hours_start": f"{local - timedelta(hours=1):%H:%M}",
+        "quiet_hours_end": f"{local + timedelta(hours=1):%H:%M}",
+    }
+    env["GLASHATAI_PUBLISHING__QUIET_HOURS_START"] = quiet["quiet_hours_start"]
+    env["GLASHATAI_PUBLISHING__QUIET_HOURS_END"] = quiet["quiet_hours_end"]
+    (tmp_path / "r.md").write_text("Текст")
+    run(tmp_path, env, "post", "create", "--text-file", "r.md", "--at", "через 3 часа")
+    planned = run(tmp_path, env, "post", "show", "1").stdout.splitlines()
+    assert planned[0] == "Пост №1: запланирован (пресс-релиз)"
+    assert planned[1].startswith("Время публикации: ")
+    planned_at = planned[1].removeprefix("Время публикации: ")
+    done = run(tmp_path, env, "post", "publish", "1")
+    assert done.stdout.strip() == (
+        f"Пост №1 отправлен на публикацию сейчас, несмотря на тихие часы "
+        f"({quiet['quiet_hours_start']}–{quiet['quiet_hours_end']})."
+    )
+    async with running_app(post_settings(tmp_path, tg, None, publishing=quiet)) as app:
+        await wait_post(app, 1, lambda post, pubs: post.status is PostStatus.PUBLISHED)
+    shown = run(tmp_path, env, "post", "show", "1").stdout
+    assert shown.startswith("Пост №1: опубликован (пресс-релиз)\nОпубликован: "), shown
+    assert f"Был запланирован на: {planned_at}\n" in shown
+    assert "Время публикации" not in shown
+    # A post published on time says only when it went out.
+    daytime = {**env, **{f"GLASHATAI_PUBLISHING__QUIET_HOURS_{e}": "" for e in ("START", "END")}}
+    run(tmp_path, daytime, "post", "create", "--text-file", "r.md")
+    async with running_app(post_settings(tmp_path, tg, None)) as app:
+        await wait_post(app, 2, lambda post, pubs: post.status is PostStatus.PUBLISHED)
+    shown = run(tmp_path, env, "post", "show", "2").stdout.splitlines()
+    assert shown[1].startswith("Опубликован: ")
+    assert not shown[2].startswith(("Был запланирован", "Время публикации")), shown

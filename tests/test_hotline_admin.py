@@ -132,3 +132,30 @@ async def test_a_reply_to_a_card_answers_the_citizen_mid_dialogue(
         )
         await say(tg, answer, then)
         await say(tg, "/cancel", "отмен")
+
+
+async def test_figures_add_up_with_a_banned_author(tmp_path: Path, tg: FakeTelegram) -> None:
+    """A banned citizen's questions are kept out of sight: «получено» counts the questions
+    the moderators have (answered + rejected + waiting), in /stats and in the summary."""
+    async with running(tmp_path, tg) as app:
+        hotline_id = await open_hotline(app)
+        await tg_consent(tg, CITIZEN)
+        await tg_consent(tg, CITIZEN + 1, "Борис")
+        tg.user_message(CITIZEN, text="Когда дадут тепло?")
+        tg.user_message(CITIZEN + 1, text="Реклама окон")
+        await wait(lambda: len(cards(tg)) == 2)
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="/ban 2")
+        await wait(lambda: said(tg, "Автор вопроса №2 заблокирован"))
+        tg.user_message(CITIZEN + 1, text="Ещё реклама")
+
+        async def kept() -> bool:
+            async with app.services.db.read() as conn:
+                return (await campaigns.tally(conn, hotline_id)).banned == 1
+
+        await wait(kept)
+        tg.user_message(MODERATOR, ADMIN_CHAT, text="/stats")
+        stats = tg_text((await wait(lambda: said(tg, "«Отопление»: получено")))[-1])
+        assert "«Отопление»: получено 2, отвечено 0, отклонено 0, ждут 2." in stats
+        tg.user_message(MODERATOR, ADMIN_CHAT, text=f"/close_hotline {hotline_id}")
+        summary = tg_text((await wait(lambda: said(tg, "Получено вопросов:")))[-1])
+        assert "Получено вопросов: 2\nОтвечено: 0\nОтклонено: 0\nЖдут ответа: 2" in summary

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bots.cli import main
 from shared.clock import utcnow
-from shared.domain import PostStatus
+from shared.domain import MediaKind, PostStatus
 from shared.hotlines import campaigns, digest, moderation
 from shared.hotlines import questions as repo
 from shared.hotlines.model import Moderator
@@ -22,15 +22,18 @@ from shared.posts import service as post_service
 from shared.services import Services
 from shared.storage import citizens
 from shared.storage.engine import Database
+from shared.storage.media import NewFile
 from shared.storage.migrate import upgrade
 from shared.storage.schema import posts
 from shared.texts import Texts
-from simulators.telegram import FakeTelegram
+from simulators.telegram import FakeTelegram, make_png
+from simulators.vk import FakeVK
 from tests.harness import ADMIN_CHAT, MODERATOR, settings_for
 from tests.hotline_harness import (
     card_recorded,
     cards,
     containing,
+    fast_overrides,
     hotline_people,
     open_hotline,
     question_rows,
@@ -95,6 +98,38 @@ async def test_collect_keeps_answered_publishable_with_the_last_answer(
     assert '<b>жирный</b> <a href="x">ссылка</a> & {{ x }} *_[  конец' in text
     assert "Исправленный ответ" in text
     assert "И ещё: тротуар" in text
+
+
+async def test_a_photo_only_correction_keeps_the_answer_text_in_the_digest(
+    db: Database, tmp_path: Path
+) -> None:
+    """A moderator adds a photo (a timetable) to the answer as a reply with no caption: it
+    is a correction with no text, and the digest, which prints no photos, keeps the text."""
+    services = Services(settings=settings_for(tmp_path), db=db, texts=Texts.load())
+    now = utcnow()
+    async with db.write() as conn:
+        hotline = await campaigns.create(
+            conn, topic="Отопление", starts_at=now - timedelta(hours=1),
+            ends_at=now + timedelta(hours=1), created_by="test",
+        )  # fmt: skip
+        c = await citizens.get_or_create(conn, "vk", "1")
+        qid = await repo.add(conn, citizen_id=c.id, hotline_id=hotline.id, text="Когда тепло?")
+    await moderation.answer(services, MOD, qid, "Тепло дадут 15 октября.")
+    await moderation.toggle_publishable(services, MOD, qid)
+    photo = NewFile(MediaKind.PHOTO, "graf.png", "image/png", make_png())
+    await moderation.answer(services, MOD, qid, "", (photo,))
+    async with db.read() as conn:
+        [entry] = (await digest.collect(conn, hotline.id)).entries
+    assert entry.answer == "Тепло дадут 15 октября."
+    # A later correction with text still replaces it.
+    await moderation.answer(services, MOD, qid, "Тепло дадут 14 октября.")
+    await moderation.answer(services, MOD, qid, "", (photo,))
+    async with db.read() as conn:
+        found = await digest.collect(conn, hotline.id)
+    assert [e.answer for e in found.entries] == ["Тепло дадут 14 октября."]
+    body = digest.document(found, services.texts, services.settings.tz).plain
+    assert "15 октября" not in body
+    assert "Ответ:\n\nТепло дадут 14 октября." in body
 
 
 async def test_a_digest_makes_one_draft_until_that_draft_is_cancelled(
@@ -210,3 +245,48 @@ def test_cli_digest_text_docx_and_draft(
     assert main(["hotline", "digest", str(hotline_id), "--draft"]) == 0
     assert "Черновик публикации №" in capsys.readouterr().out
     assert main(["hotline", "digest", "42"]) != 0
+
+
+async def test_a_digest_too_long_for_the_vk_wall_is_drafted_for_the_other_platforms(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
+) -> None:
+    """A busy hotline: 40 answers marked for print make a digest over the VK wall's 16,384
+    characters. The draft is made all the same, for Telegram, and its preview says that
+    VK was left out and why (as for a long article from the site's feed)."""
+    settings = settings_for(tmp_path, tg, vk, fast_overrides())
+    db = Database(settings.database.url)
+    await upgrade(db)
+    services = Services(settings=settings, db=db, texts=Texts.load())
+    now = utcnow()
+    try:
+        async with db.write() as conn:
+            hotline = await campaigns.create(
+                conn, topic="Отопление", starts_at=now - timedelta(hours=1),
+                ends_at=now + timedelta(hours=1), created_by="test",
+            )  # fmt: skip
+            ids = []
+            for n in range(40):
+                tg.add_user(8100 + n, "Житель")
+                c = await citizens.get_or_create(conn, "telegram", str(8100 + n))
+                text = f"Вопрос {n}: когда дадут отопление в дом {n}?"
+                ids.append(await repo.add(conn, citizen_id=c.id, hotline_id=hotline.id, text=text))
+        answer = "Отопительный сезон начинается после пяти дней средней температуры ниже +8. " * 6
+        for question_id in ids:
+            await moderation.answer(services, MOD, question_id, answer.strip())
+            await moderation.toggle_publishable(services, MOD, question_id)
+    finally:
+        await db.dispose()
+    async with running(tmp_path, tg, vk) as app:
+        tg.user_message(MODERATOR, ADMIN_CHAT, text=f"/digest {hotline.id}")
+        sent = await wait(lambda: [m for m in tg.messages(ADMIN_CHAT) if m.get("document")])
+        draft = tg_buttons(sent[0])["📝 Черновик публикации"]
+        tg.callback(MODERATOR, sent[0]["message_id"], ADMIN_CHAT, draft)
+        heading = "Горячая линия «Отопление»: вопросы и ответы"
+        preview = tg_text((await wait(lambda: containing(tg.messages(ADMIN_CHAT), heading)))[-1])
+        async with app.services.db.read() as conn:
+            query = select(posts.c.status, posts.c.platforms).where(posts.c.title == heading)
+            row = (await conn.execute(query)).one()
+        assert (row.status, row.platforms) == (PostStatus.DRAFT.value, ["telegram"])
+        assert "Площадки: Telegram\n" in preview
+        assert "ВКонтакте: текст поста — " in preview
+        assert "а можно не больше 16 384" in preview

@@ -368,3 +368,26 @@ async def test_a_list_numbered_from_zero_keeps_its_numbers(
 ) -> None:
     expected = "0. Вступление\n1. Основная часть"
     assert await _published(tmp_path, tg, vk, expected) == (expected, expected)
+
+
+async def test_the_delete_question_names_the_posts_own_platforms(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
+) -> None:
+    """A post published to the channel only: «Удалить» asks about the channel, not the VK
+    wall it never went to."""
+    async with running_app(post_settings(tmp_path, tg, vk)) as app:
+        post_id = await service.create_post(
+            app.services,
+            body=from_plain("Только для канала."),
+            platforms=["telegram"],
+            created_by="test",
+        )
+        await wait_post(app, post_id, status_is(PostStatus.PUBLISHED))
+        preview = await wait_admin(tg, "опубликован")
+        await remembered(app, preview)
+        await press(tg, MODERATOR, preview, "Удалить")
+        confirm = await wait_admin(tg, f"Удалить пост №{post_id}")
+        assert confirm["text"] == f"Удалить пост №{post_id} со всех площадок (Telegram)?"
+        await press(tg, MODERATOR, confirm, "Да, удалить везде")
+        await tg.wait_for(lambda: channel(tg) == [], timeout=10)
+        assert not vk.wall_posts()

@@ -14,8 +14,12 @@ from collections.abc import Awaitable, Callable
 from bots.commands import files
 from bots.commands.runner import run
 from shared.alerts import service
-from shared.alerts.service import Figures
+from shared.alerts.service import Figures, Preview
+from shared.clock import utcnow
+from shared.domain import PostStatus
+from shared.posts import repo
 from shared.posts.limits import decode_text
+from shared.posts.quiet import quiet_until
 from shared.services import Services
 from shared.storage.media import NewFile
 from shared.texts import Texts
@@ -49,6 +53,42 @@ def _figures(texts: Texts, key: str, alert_id: int, topic: str, state: str, f: F
     )
 
 
+def _sent(texts: Texts, alert_id: int, seen: Preview) -> str:
+    """Who the alert is for: the reachable subscribers by platform and, apart, those who
+    blocked the bot, so that the parts add up to the total (as the admin chat's preview)."""
+    parts = [
+        texts("alerts.preview_platform", platform=texts(f"alerts.platforms.{p}"), count=yes)
+        for p, (yes, _) in seen.platforms.items()
+    ]
+    unreachable = sum(no for _, no in seen.platforms.values())
+    if unreachable:
+        parts.append(texts("cli.alerts.unreachable", count=unreachable))
+    return texts(
+        "cli.alerts.sent",
+        id=alert_id,
+        topic=seen.topic.title,
+        total=seen.reachable + unreachable,
+        platforms=", ".join(parts),
+    )
+
+
+async def _posted(services: Services, post_id: int) -> str:
+    """The alert's post (``--also-post``): its number and when it comes out."""
+    async with services.db.read() as conn:
+        post = await repo.get(conn, post_id)
+    texts, settings = services.texts, services.settings
+    if post.status is PostStatus.SCHEDULED and post.scheduled_at is not None:
+        when = f"{post.scheduled_at.astimezone(settings.tz):%d.%m.%Y %H:%M}"
+        return texts("cli.alerts.post_later", id=post_id, when=when)
+    start = settings.publishing.quiet_hours_start
+    end = settings.publishing.quiet_hours_end
+    if start is not None and end is not None and quiet_until(settings, utcnow()) is not None:
+        return texts(
+            "cli.alerts.post_now_quiet", id=post_id, start=f"{start:%H:%M}", end=f"{end:%H:%M}"
+        )
+    return texts("cli.alerts.post_now", id=post_id)
+
+
 def cmd_send(args: argparse.Namespace) -> int:
     from bots.cli import _settings
 
@@ -73,17 +113,10 @@ def cmd_send(args: argparse.Namespace) -> int:
             actor="cli",
         )
         await service.enqueue_all(services, alert_id)
-        platforms = ", ".join(
-            f"{services.texts(f'alerts.platforms.{p}')} — {yes}"
-            for p, (yes, _) in seen.platforms.items()
-        )
-        _, found = await service.status(services, alert_id)
-        print(
-            services.texts(
-                "cli.alerts.sent", id=alert_id, topic=topic.title, total=found.total,
-                platforms=platforms,
-            )
-        )  # fmt: skip
+        print(_sent(services.texts, alert_id, seen))
+        alert, _ = await service.status(services, alert_id)
+        if alert.post_id is not None:
+            print(await _posted(services, alert.post_id))
         return 0
 
     return _run(go)

@@ -36,6 +36,8 @@ FAR_AHEAD = timedelta(days=365)
 SCHEDULABLE = {PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.MISSED}
 PUBLISHABLE = SCHEDULABLE | {PostStatus.FAILED, PostStatus.PARTLY_PUBLISHED}
 UNPUBLISHED = SCHEDULABLE
+# A post out within this of its planned time came out as planned (the outbox's own delay).
+ON_TIME = timedelta(minutes=1)
 
 
 def _read(path: str, texts: Texts) -> bytes:
@@ -181,7 +183,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         if post.status not in PUBLISHABLE:
             raise InvalidInput(_not_now(services, post))
         await service.publish_now(services, args.id, "cli")
-        print(services.texts("posts.done.publishing", id=args.id))
+        print(_published_now(services, post))
         return 0
 
     return _run(go, post_id=args.id, checks_limits=True)
@@ -207,6 +209,36 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         return 0
 
     return _run(go, validate, post_id=args.id, checks_limits=True)
+
+
+def _published_now(services: Services, post: Post) -> str:
+    """``post publish``'s one line: it goes out now, and, in quiet hours, that it does
+    despite them (publishing now is the office's explicit choice)."""
+    start = services.settings.publishing.quiet_hours_start
+    end = services.settings.publishing.quiet_hours_end
+    quiet = quiet_until(services.settings, utcnow())
+    if post.urgent or start is None or end is None or quiet is None:
+        return services.texts("posts.done.publishing", id=post.id)
+    return services.texts(
+        "cli.posts.publishing_quiet", id=post.id, start=f"{start:%H:%M}", end=f"{end:%H:%M}"
+    )
+
+
+def _times(services: Services, post: Post) -> list[str]:
+    """When the post comes out while it is planned; once out, when it went out (and when
+    it had been planned for, if that was another time)."""
+    texts = services.texts
+    if post.status in {PostStatus.SCHEDULED, PostStatus.MISSED}:
+        if post.scheduled_at is None:
+            return []
+        return [texts("posts.preview.when", when=_local(services, post.scheduled_at))]
+    lines = []
+    if post.published_at is not None:
+        lines.append(texts("cli.posts.show_published", when=_local(services, post.published_at)))
+    out = post.published_at or utcnow()
+    if post.scheduled_at is not None and abs(post.scheduled_at - out) > ON_TIME:
+        lines.append(texts("cli.posts.show_was_planned", when=_local(services, post.scheduled_at)))
+    return lines
 
 
 def _not_now(services: Services, post: Post) -> str:
@@ -244,8 +276,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         status = texts(f"posts.status.{post.status.value}")
         kind = texts(f"posts.kind.{post.kind.value}")
         print(texts("cli.posts.show_header", id=post.id, status=status, kind=kind))
-        if post.scheduled_at:
-            print(texts("posts.preview.when", when=_local(services, post.scheduled_at)))
+        for line in _times(services, post):
+            print(line)
         print(texts("posts.preview.platforms", platforms=", ".join(post.platforms)))
         for pub in pubs:
             state = texts(f"posts.publication.{pub.state.value}")

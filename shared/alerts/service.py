@@ -168,7 +168,12 @@ async def _post(
     urgent: bool,
     actor: str,
 ) -> int:
-    """The alert as a post to the channel, wall and MAX channel (``--also-post``)."""
+    """The alert as a post to the channel, wall and MAX channel (``--also-post``).
+
+    It goes out now, as the alert's notices do, quiet hours or not: a warning that wakes
+    its subscribers at night must not wait for the morning on the channel (nor be marked
+    «СРОЧНО» for that: the kind follows ``urgent``).
+    """
     from shared.posts import service as posts
 
     files = []
@@ -178,7 +183,13 @@ async def _post(
             files.append(posts.NewMedia(stored.kind, stored.filename, stored.mime, stored.data))
     kind = PostKind.URGENT if urgent else PostKind.ANNOUNCEMENT
     return await posts.create(
-        services, body=from_plain(body), kind=kind, created_by=actor, media=files, conn=conn
+        services,
+        body=from_plain(body),
+        kind=kind,
+        created_by=actor,
+        media=files,
+        conn=conn,
+        despite_quiet=True,
     )
 
 

@@ -167,10 +167,18 @@ async def mark(conn: AsyncConnection, hotline_id: int, **values: Any) -> None:
 
 @dataclass(frozen=True)
 class Tally:
+    """A hotline's questions: ``received`` is ``answered + rejected + waiting``.
+
+    Questions a banned citizen wrote are kept out of sight (no card, no queue) until an
+    unban returns them to the queue: they are ``banned``, apart from ``received``, so that
+    the figures the office reads add up.
+    """
+
     received: int
     answered: int
     rejected: int
     waiting: int
+    banned: int = 0
 
 
 async def tally(conn: AsyncConnection, hotline_id: int | None) -> Tally:
@@ -185,9 +193,12 @@ async def tally(conn: AsyncConnection, hotline_id: int | None) -> Tally:
     )
     by = {status: int(n) for status, n in rows}
     waiting = by.get(QuestionStatus.NEW.value, 0) + by.get(QuestionStatus.ASSIGNED.value, 0)
+    answered = by.get(QuestionStatus.ANSWERED.value, 0)
+    rejected = by.get(QuestionStatus.REJECTED.value, 0)
     return Tally(
-        received=sum(by.values()),
-        answered=by.get(QuestionStatus.ANSWERED.value, 0),
-        rejected=by.get(QuestionStatus.REJECTED.value, 0),
+        received=answered + rejected + waiting,
+        answered=answered,
+        rejected=rejected,
         waiting=waiting,
+        banned=by.get(QuestionStatus.BANNED.value, 0),
     )

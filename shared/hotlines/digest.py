@@ -65,7 +65,9 @@ class Digest:
 
 async def collect(conn: AsyncConnection, hotline_id: int) -> Digest:
     """Answered questions marked publishable, oldest first, each with its last answer
-    (a correction replaces what it corrects)."""
+    that has text (a correction replaces what it corrects; a correction with only
+    photos — a timetable added to the answer — leaves the text it follows as it was,
+    since the digest prints no photos)."""
     hotline = await campaigns.get(conn, hotline_id)
     rows = await conn.execute(
         select(questions.c.id, questions.c.text, answers.c.text, answers.c.created_at)
@@ -79,7 +81,8 @@ async def collect(conn: AsyncConnection, hotline_id: int) -> Digest:
     )
     last: dict[int, Entry] = {}
     for ticket, question, answer, at in rows:
-        last[int(ticket)] = Entry(int(ticket), question, answer, at)
+        if int(ticket) not in last or answer.strip():
+            last[int(ticket)] = Entry(int(ticket), question, answer, at)
     return Digest(hotline, list(last.values()))
 
 
@@ -220,11 +223,17 @@ async def draft_post(services: Services, hotline_id: int, actor: str) -> Drafted
     Asked again for the same digest (a double press, two moderators, the chat and the
     CLI) while that post is not cancelled, it names the post made the first time rather
     than making another: the post's source key is the digest's content.
+
+    A busy hotline's digest can be longer than a platform takes (the VK wall's 16,384
+    characters): the draft is then made for the platforms it fits, and its preview says
+    which was left out and why, as for a long article from the site's feed.
     """
     texts = services.texts
     digest = await _publishable(services, hotline_id)
     heading = title(digest, texts)
     body = document(digest, texts, services.settings.tz)
+    configured = posts.configured_platforms(services.settings)
+    fits, _ = posts.fitting(services, configured, heading, body, [])
     digest_key = hashlib.sha256(f"{heading}\n{body.to_json()}".encode()).hexdigest()[:16]
     async with services.db.write() as conn:
         existing, key = await _draft_key(conn, f"digest:{hotline_id}:{digest_key}")
@@ -235,6 +244,7 @@ async def draft_post(services: Services, hotline_id: int, actor: str) -> Drafted
             title=heading,
             body=body,
             kind=PostKind.PRESS_RELEASE,
+            platforms=fits or None,  # none fits: refused, naming the first limit
             created_by=actor,
             draft=True,
             source_guid=key,

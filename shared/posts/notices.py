@@ -25,7 +25,7 @@ from shared.posts.model import OWNER, REF_NOTICE, Post, Publication
 from shared.richtext import Block, Document, Span, join, split
 from shared.services import Services
 from shared.storage import media as media_repo
-from shared.storage.media import MediaOwner
+from shared.storage.media import MediaOwner, NewFile
 
 PREVIEW_BODY_LIMIT = 3000
 NOTICE_PRIORITY = 10
@@ -173,6 +173,19 @@ async def _notice(
     )
 
 
+def left_out(services: Services, post: Post, items: Sequence[media_repo.Media]) -> list[str]:
+    """Why each configured platform the post is not for would refuse it: a post made for
+    the platforms it fits (a site's article or a hotline's digest too long for the VK
+    wall) says on its preview which one was left out and why."""
+    from shared.posts.service import configured_platforms, fitting
+
+    others = [p for p in configured_platforms(services.settings) if p not in post.platforms]
+    if not others:
+        return []
+    files = [NewFile(m.kind, m.filename, m.mime, m.data) for m in items]
+    return fitting(services, others, post.title, post.body, files)[1]
+
+
 async def refresh_preview(
     services: Services, conn: AsyncConnection, post: Post, *, force: bool = False
 ) -> None:
@@ -187,6 +200,7 @@ async def refresh_preview(
     from shared.posts.feed.report import missing_lines
 
     notes = await missing_lines(services, conn, post.id)
+    notes += [note for note in left_out(services, post, items) if note not in notes]
     doc = preview_doc(services, post, pubs, photos, len(items) - photos, notes)
     buttons = await preview_buttons(services, conn, post)
     if post.preview_message_id is None:
@@ -229,7 +243,8 @@ async def ask_text(services: Services, conn: AsyncConnection, post: Post, append
 
 async def ask_delete(services: Services, conn: AsyncConnection, post: Post) -> None:
     t = services.texts
-    doc = Document((_line(t("posts.ask.delete", id=post.id)),))
+    names = ", ".join(_platform_name(services, p) for p in post.platforms)
+    doc = Document((_line(t("posts.ask.delete", id=post.id, platforms=names)),))
     buttons = [
         [
             await callbacks.button(conn, t("posts.buttons.delete_yes"), "post.del_yes", post.id),

@@ -55,7 +55,11 @@ def check_platforms(services: Services, platforms: Sequence[str] | None) -> list
     for name in platforms:
         name = name.strip().lower()
         if name not in known:
-            raise InvalidInput(services.texts("posts.errors.unknown_platform", platform=name))
+            # The platforms a post can go to here, as configured (all, with none configured).
+            offered = ", ".join(configured or services.settings.platform_names())
+            raise InvalidInput(
+                services.texts("posts.errors.unknown_platform", platform=name, platforms=offered)
+            )
         if name not in configured:
             raise PlatformNotConfigured(name)
         if name not in chosen:
@@ -98,6 +102,26 @@ def check_limits(
 ) -> None:
     """Refuse, naming the platform and the limit, what a chosen platform would refuse."""
     limits.check(services.limits, platforms, titled(title, body), media, services.texts)
+
+
+def fitting(
+    services: Services,
+    platforms: Sequence[str],
+    title: str | None,
+    body: Document,
+    media: Sequence[NewMedia],
+) -> tuple[list[str], list[str]]:
+    """The platforms among ``platforms`` that take the post as it is, and why each of the
+    others would refuse it (one line per limit, naming the platform).
+
+    A text can be longer than a platform takes (a site's article, a busy hotline's digest
+    against the VK wall's 16,384 characters): the post then goes to the other platforms,
+    and its preview says why (``notices.left_out``), rather than being refused whole.
+    """
+    found = limits.violations(services.limits, platforms, titled(title, body), media)
+    refused = {v.platform for v in found}
+    reasons = [limits.describe(v, services.texts) for v in found]
+    return [p for p in platforms if p not in refused], reasons
 
 
 async def _check_stored(
@@ -149,8 +173,13 @@ async def create(
     source_url: str | None = None,
     source_guid: str | None = None,
     conn: AsyncConnection | None = None,
+    despite_quiet: bool = False,
 ) -> int:
-    """The full form: drafts (admin chat, feed) and media with platform references."""
+    """The full form: drafts (admin chat, feed) and media with platform references.
+
+    ``despite_quiet``: a post due now goes out now even in quiet hours, without being
+    marked urgent (the post of an alert, whose notices go out at once).
+    """
     chosen = check_platforms(services, platforms)
     check_media(services, media)
     check_limits(services, chosen, title, body, media)
@@ -163,12 +192,12 @@ async def create(
         async with services.db.write() as own:
             post_id = await _create(
                 services, own, body, title, kind, chosen, at, created_by, media, draft,
-                source_url, source_guid, now,
+                source_url, source_guid, now, despite_quiet,
             )  # fmt: skip
     else:
         post_id = await _create(
             services, conn, body, title, kind, chosen, at, created_by, media, draft,
-            source_url, source_guid, now,
+            source_url, source_guid, now, despite_quiet,
         )  # fmt: skip
     services.wake_outbox()
     return post_id
@@ -188,6 +217,7 @@ async def _create(
     source_url: str | None,
     source_guid: str | None,
     now: datetime,
+    despite_quiet: bool = False,
 ) -> int:
     status = PostStatus.DRAFT if draft else PostStatus.SCHEDULED
     post_id = await repo.insert(
@@ -206,7 +236,7 @@ async def _create(
     await audit.record(conn, created_by, "post.create", "post", post_id, status=status.value)
     post = await repo.get(conn, post_id)
     if not draft and post.scheduled_at is not None and post.scheduled_at <= now:
-        post = await release(services, conn, post, now)
+        post = await release(services, conn, post, now, despite_quiet=despite_quiet)
     await notices.refresh_preview(services, conn, post)
     return post_id
 
@@ -217,9 +247,17 @@ async def attach(conn: AsyncConnection, post_id: int, media: Sequence[NewMedia])
     await media_repo.add_all(conn, OWNER, post_id, media, start)
 
 
-async def release(services: Services, conn: AsyncConnection, post: Post, now: datetime) -> Post:
-    """A post falls due: publish it, or hold it until quiet hours end (urgent never waits)."""
-    if not post.urgent:
+async def release(
+    services: Services,
+    conn: AsyncConnection,
+    post: Post,
+    now: datetime,
+    *,
+    despite_quiet: bool = False,
+) -> Post:
+    """A post falls due: publish it, or hold it until quiet hours end (urgent never waits,
+    nor a post the office chose to publish now despite them: ``despite_quiet``)."""
+    if not post.urgent and not despite_quiet:
         until = quiet_until(services.settings, now)
         if until is not None:
             await repo.set_fields(conn, post.id, scheduled_at=until)

@@ -19,12 +19,11 @@ import aiohttp
 from config.settings import PublishingSettings
 from shared.domain import PostKind, PostStatus
 from shared.errors import GlashataiError
-from shared.posts import limits, notices, repo, service
+from shared.posts import notices, repo, service
 from shared.posts.feed import store
 from shared.posts.feed.fetch import get_feed
 from shared.posts.feed.parse import FeedItem, parse_feed
 from shared.posts.feed.photos import Caps, collect
-from shared.richtext import Block, Document, Span, join
 from shared.services import Services
 from shared.storage import audit
 from shared.storage.media import NewFile
@@ -191,13 +190,7 @@ class FeedPlanner:
         A site's article can be longer than a platform takes: the draft then goes to the
         other platforms and its preview says why, rather than the item being lost.
         """
-        doc = item.body
-        if item.title:
-            doc = join(Document((Block("heading", (Span(item.title),)),)), doc)
-        found = limits.violations(self.services.limits, platforms, doc, files)
-        refused = {v.platform for v in found}
-        reasons = [limits.describe(v, self.services.texts) for v in found]
-        return [p for p in platforms if p not in refused], reasons
+        return service.fitting(self.services, platforms, item.title, item.body, files)
 
     async def changed(self, known: store.Known, item: FeedItem) -> None:
         """The site changed an item: a draft follows it, anything else is only reported."""
