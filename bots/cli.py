@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn, cast
 
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bots import health
@@ -20,7 +19,7 @@ from bots.commands import hotlines as hotline_commands
 from bots.commands import posts as posts_commands
 from bots.commands import report as report_commands
 from config import ConfigError, Settings, load_settings
-from config.home import default_home, env_file, sqlite_file
+from config.home import database_shown, default_home, env_file, sqlite_file
 from config.template import write_template
 from sandbox.errors import SandboxRunning
 from shared.errors import GlashataiError, PlatformNotConfigured
@@ -136,7 +135,7 @@ async def check_database(settings: Settings) -> bool:
     try:
         async with db.read() as conn:
             await conn.execute(text("SELECT 1"))
-    except (SQLAlchemyError, OSError) as exc:
+    except (SQLAlchemyError, OSError, TypeError) as exc:  # TypeError: a URL option (classify)
         found = classify(exc)
         if found is None:
             raise
@@ -301,7 +300,7 @@ def database_label(url: str) -> str:
     path = sqlite_file(url)
     if path is not None:
         return str(path)
-    return make_url(url).render_as_string(hide_password=True)
+    return database_shown(url)
 
 
 def database_reason(problem: DbProblem, detail: str) -> str:
@@ -376,7 +375,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _closed_pipe()
     except KeyboardInterrupt:
         return 130
-    except (GlashataiError, ConfigError, SQLAlchemyError, OSError) as exc:
+    # A TypeError is a bug but for one case: a URL option the driver refuses (``classify``).
+    except (GlashataiError, ConfigError, SQLAlchemyError, OSError, TypeError) as exc:
         line = error_line(exc)
         if line is None:
             raise

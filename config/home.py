@@ -84,3 +84,24 @@ def sqlite_file(value: str) -> Path | None:
     if path.startswith("file:"):
         return None
     return Path(path)
+
+
+def database_secrets(value: str) -> list[str]:
+    """A database URL's passwords: the one before the ``@`` and a ``password`` query
+    parameter (asyncpg takes one there too); for masking, never for showing."""
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        return []
+    found = [url.password] if url.password else []
+    given = url.query.get("password")
+    found += [given] if isinstance(given, str) else list(given or ())
+    return [str(p) for p in found if p]
+
+
+def database_shown(value: str) -> str:
+    """A database URL as a person may see it: every password replaced by ``***``."""
+    url = make_url(value)
+    if "password" in url.query:
+        url = url.update_query_dict({"password": "***"})
+    return url.render_as_string(hide_password=True).replace("password=%2A%2A%2A", "password=***")

@@ -351,4 +351,5 @@ class Settings(BaseSettings):
             self.max.token,
             self.web.secret_key,
         ]
-        return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
+        given = [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
+        return [*given, *home_folder.database_secrets(self.database.url)]

@@ -225,3 +225,23 @@ def test_an_unsupported_database_driver_is_named_in_russian(tmp_path: Path) -> N
     env = env_with(tmp_path, database__url="mysql+pymysql://u@localhost/db")
     line = one_line(glashatai(tmp_path, "check", env=env))
     assert "GLASHATAI_DATABASE__URL: драйвер 'mysql+pymysql' не поддерживается" in line
+
+
+@pytest.mark.parametrize("command", [["check"], ["hotline", "list"], ["db", "upgrade"]])
+def test_a_password_in_the_urls_query_is_never_printed(tmp_path: Path, command: list[str]) -> None:
+    """asyncpg takes ``?password=`` as well as ``user:password@``: both are secrets."""
+    url = "postgresql+asyncpg://postgres@127.0.0.1:1/test?password=QueryPassXYZ"
+    done = glashatai(tmp_path, *command, env=env_with(tmp_path, database__url=url))
+    assert done.returncode == 1
+    assert "QueryPassXYZ" not in done.stdout + done.stderr
+    assert "test?password=***" in done.stdout + done.stderr
+
+
+def test_a_url_option_the_driver_refuses_is_one_line(tmp_path: Path) -> None:
+    """``?sslmode=require`` is psycopg's; asyncpg's connect() refuses it with a TypeError."""
+    url = "postgresql+asyncpg://postgres@127.0.0.1:1/test?sslmode=require"
+    line = one_line(
+        glashatai(tmp_path, "hotline", "list", env=env_with(tmp_path, database__url=url))
+    )
+    assert "«sslmode»" in line
+    assert "ssl=require" in line

@@ -7,6 +7,7 @@ command turns the kind found here into one line instead of a traceback.
 
 from __future__ import annotations
 
+import re
 import socket
 from enum import StrEnum
 
@@ -24,6 +25,7 @@ class DbProblem(StrEnum):
     NOT_SQLITE = "not_sqlite"  # the file exists but is not a SQLite database
     READ_ONLY = "read_only"  # the database file or its folder can't be written
     CANNOT_OPEN = "cannot_open"  # SQLite can't open or create the file
+    BAD_OPTION = "bad_option"  # the URL names a connection option the driver doesn't take
     OTHER = "other"  # any other error the driver reported
 
 
@@ -67,4 +69,16 @@ def classify(exc: BaseException) -> tuple[DbProblem, str] | None:
         return DbProblem.REFUSED, str(exc.strerror or exc)
     if isinstance(exc, TimeoutError):
         return DbProblem.TIMEOUT, ""
+    option = _unknown_option(exc)
+    if option is not None:
+        return DbProblem.BAD_OPTION, option
     return None
+
+
+def _unknown_option(exc: BaseException) -> str | None:
+    """The option a driver's ``connect()`` refused as an unexpected keyword argument (a
+    URL's ``?sslmode=require``, which psycopg takes and asyncpg does not)."""
+    if not isinstance(exc, TypeError):
+        return None
+    found = re.search(r"unexpected keyword argument '([^']+)'", str(exc))
+    return found[1] if found else None
