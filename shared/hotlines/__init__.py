@@ -11,7 +11,13 @@ from shared.hotlines.conversation import Conversation
 from shared.hotlines.deadlines import DeadlinePlanner
 from shared.hotlines.moderation import hooks
 from shared.hotlines.planner import HotlinePlanner
-from shared.hotlines.retention import PrivacyRef, RetentionPlanner, on_confirmation
+from shared.hotlines.refs import HotlineRef
+from shared.hotlines.retention import (
+    PrivacyRef,
+    RetentionPlanner,
+    on_confirmation,
+    on_queue_page,
+)
 from shared.services import Services
 
 
@@ -20,6 +26,7 @@ def install(services: Services) -> None:
     services.add_planner(DeadlinePlanner(services))
     services.add_planner(RetentionPlanner(services))
     services.on_outcome(PrivacyRef.FORGOTTEN, on_confirmation)
+    services.on_outcome(HotlineRef.QUEUE, on_queue_page)
     for ref_type, hook in hooks(services).items():
         services.on_outcome(ref_type, hook)
     services.features["hotlines"] = Conversation(services)

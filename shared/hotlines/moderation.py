@@ -52,6 +52,8 @@ class AnswerResult(StrEnum):
 
 # The audit log's action for an answer, and for a correction (``is_correction``).
 ANSWER_ACTIONS = {False: "question.answer", True: "question.correct"}
+# The key of a /queue page's payload ``extra`` that lists the questions it quotes.
+QUOTES = "quotes"
 
 
 @dataclass(frozen=True)
@@ -67,21 +69,24 @@ async def notify(
     *,
     reply_to: int | None = None,
     buttons: list[list[Button]] | None = None,
+    quotes: list[int] | None = None,
 ) -> int | None:
-    """A reply to moderators in the admin chat, ahead of the card backlog."""
+    """A reply to moderators in the admin chat, ahead of the card backlog. ``quotes``: the
+    questions whose text it quotes (a /queue page), for a withdrawal to find it."""
     chat = cards.admin_chat(services.settings)
     if chat is None:
         return None
     doc = from_plain(text) if isinstance(text, str) else text
+    extra = {QUOTES: quotes} if quotes else None
     return await store.enqueue(
         conn,
         OutboxMessage(
             platform=ADMIN_PLATFORM,
             action=OutboxAction.SEND,
             destination=chat,
-            payload=message(doc, buttons=buttons or [], reply_to=reply_to),
+            payload=message(doc, buttons=buttons or [], reply_to=reply_to, extra=extra),
             priority=PRIORITY_MODERATOR,
-            ref_type=HotlineRef.MODERATION,
+            ref_type=HotlineRef.QUEUE if quotes else HotlineRef.MODERATION,
         ),
     )
 
@@ -371,8 +376,23 @@ async def _record_answer(
     await cards.refresh(conn, services.settings, texts, question_id)
 
 
+async def send_queue(services: Services, after_id: int = 0, reply_to: int | None = None) -> None:
+    """A /queue page to the admin chat, marked with the questions it quotes."""
+    doc, buttons, quoted = await _queue(services, after_id)
+    async with services.db.write() as conn:
+        await notify(conn, services, doc, reply_to=reply_to, buttons=buttons, quotes=quoted)
+    services.wake_outbox()
+
+
 async def queue(services: Services, after_id: int = 0) -> tuple[Document, list[list[Button]]]:
     """A page of unanswered questions, oldest first, with a button for the next page."""
+    doc, buttons, _ = await _queue(services, after_id)
+    return doc, buttons
+
+
+async def _queue(
+    services: Services, after_id: int
+) -> tuple[Document, list[list[Button]], list[int]]:
     texts, settings = services.texts, services.settings
     size = settings.hotline.queue_page_size
     async with services.db.write() as conn:
@@ -380,7 +400,7 @@ async def queue(services: Services, after_id: int = 0) -> tuple[Document, list[l
         more = len(page) > size
         page = page[:size]
         if not page:
-            return from_plain(texts("moderation.queue_empty")), []
+            return from_plain(texts("moderation.queue_empty")), [], []
         blocks = [paragraph(Span(texts("moderation.queue_title"), bold=True))]
         topics: dict[int | None, str] = {}
         for q in page:
@@ -408,7 +428,7 @@ async def queue(services: Services, after_id: int = 0) -> tuple[Document, list[l
                 conn, texts("moderation.btn_more"), "mod.queue", page[-1].id
             )
             buttons.append([more_button])
-    return Document(tuple(blocks)), buttons
+    return Document(tuple(blocks)), buttons, [q.id for q in page]
 
 
 async def next_question(services: Services, mod: Moderator, reply_to: int | None = None) -> None:

@@ -16,6 +16,9 @@ class HotlineRef(StrEnum):
     CARD_EDIT = "card_edit"  # an edit of a card to show its question's state now
     BACKLOG = "backlog"  # the one summary that stands in for cards held back in a flood
     MODERATION = "moderation"  # the bot's reply to a moderator in the admin chat
+    # A /queue page: it quotes waiting questions (their ids in its payload's extra
+    # "quotes"), so a citizen's withdrawal takes back the pages quoting theirs.
+    QUEUE = "queue"
     ANSWER = "answer"  # a moderator's answer to the citizen; ref_id is the answer
     REJECTION = "rejection"  # the polite note that a question was rejected; ref_id is it
     CITIZEN = "citizen"  # any other message to a citizen (prompts, confirmations, warnings)

@@ -22,13 +22,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.alerts import subscriptions
 from shared.clock import utcnow
-from shared.domain import HotlineStatus, QuestionStatus
+from shared.delivered import KEY as DELIVERED
+from shared.domain import HotlineStatus, OutboxAction, QuestionStatus
 from shared.hotlines import cards, replays
 from shared.hotlines.deadlines import made
-from shared.hotlines.moderation import for_citizen
+from shared.hotlines.model import PRIORITY_MODERATOR
+from shared.hotlines.moderation import QUOTES, for_citizen
 from shared.hotlines.refs import HotlineRef
 from shared.outbox import erasure, store
-from shared.outbox.model import OutboxItem
+from shared.outbox.model import OutboxItem, OutboxMessage
+from shared.outbox.payload import delete as delete_payload
 from shared.richtext import from_plain
 from shared.services import Services
 from shared.storage import audit, seen
@@ -152,6 +155,24 @@ async def _forget_cards(
     await erasure.forget_content(conn, CARD_REFS, question_ids)
     for question_id in sorted(question_ids):
         await cards.refresh(conn, services.settings, services.texts, question_id)
+
+
+async def _take_back_queue_pages(conn: AsyncConnection, question_ids: Collection[int]) -> None:
+    """/queue pages quoted the text of these questions: emptied here, and their messages
+    deleted from the admin chat (a page is a snapshot; /queue makes a new one)."""
+    pages = await erasure.forget_quoting(conn, HotlineRef.QUEUE, QUOTES, question_ids)
+    for page in pages:
+        await store.enqueue(
+            conn,
+            OutboxMessage(
+                platform=page.platform,
+                action=OutboxAction.DELETE,
+                destination=page.destination,
+                payload=delete_payload([], extra={DELIVERED: page.result}),
+                priority=PRIORITY_MODERATOR,
+                ref_type=HotlineRef.MODERATION,
+            ),
+        )
 
 
 async def _citizens_of(conn: AsyncConnection, question_ids: Sequence[int]) -> list[Citizen]:
@@ -305,6 +326,7 @@ async def withdraw(conn: AsyncConnection, services: Services, citizen: Citizen) 
                 await conn.execute(delete(table).where(table.c.question_id.in_(gone)))
     await _erase_citizen(conn, citizen)
     await _forget_cards(conn, services, mine)
+    await _take_back_queue_pages(conn, gone)
     confirmation = for_citizen(
         citizen, from_plain(texts("privacy.withdrawn")), ref_type=PrivacyRef.FORGOTTEN
     )
@@ -323,3 +345,17 @@ async def withdraw(conn: AsyncConnection, services: Services, citizen: Citizen) 
 async def on_confirmation(conn: AsyncConnection, item: OutboxItem) -> None:
     """The confirmation has its outcome: where it went is forgotten too."""
     await erasure.forget_sent(conn, item.id)
+
+
+async def on_queue_page(conn: AsyncConnection, item: OutboxItem) -> None:
+    """A /queue page's send ended after a question it quotes was withdrawn (its call was
+    out at the withdrawal, so the withdrawal left it): it is taken back now."""
+    quoted = [int(i) for i in (item.payload.get("extra") or {}).get(QUOTES) or ()]
+    if not quoted:
+        return
+    rows = await conn.execute(
+        select(questions.c.id).where(
+            questions.c.id.in_(quoted), questions.c.reject_reason == WITHDRAWN
+        )
+    )
+    await _take_back_queue_pages(conn, [int(i) for (i,) in rows])

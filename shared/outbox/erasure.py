@@ -8,9 +8,9 @@ whose call is out (``sending``) is left to finish: ``forget_sent`` clears it aft
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, and_, or_, update
+from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -102,3 +102,46 @@ async def forget_content(
         .where(about, outbox.c.state.in_(FINISHED))
         .values(payload={}, progress={}, updated_at=now)
     )
+
+
+class Quoting(NamedTuple):
+    """A finished row that quoted what is being forgotten: where it went, what it made."""
+
+    platform: str
+    destination: str
+    result: dict[str, Any]
+
+
+async def forget_quoting(
+    conn: AsyncConnection, ref_type: str, key: str, ids: Collection[int]
+) -> list[Quoting]:
+    """Empty the rows of ``ref_type`` whose payload's ``extra[key]`` names any of ``ids`` (a
+    page quoting questions, say): not started, cancelled; finished, emptied. The finished
+    ones that made messages are returned, for the caller to have them taken back too."""
+    wanted = set(ids)
+    if not wanted:
+        return []
+    rows = await conn.execute(
+        select(outbox.c.id, outbox.c.state, outbox.c.platform, outbox.c.destination,
+               outbox.c.payload, outbox.c.result)
+        .where(outbox.c.ref_type == ref_type, outbox.c.state.in_((*NOT_STARTED, *FINISHED)))
+    )  # fmt: skip
+    hits = [r for r in rows if wanted & set(((r.payload or {}).get("extra") or {}).get(key) or ())]
+    if not hits:
+        return []
+    now = utcnow()
+    await conn.execute(
+        update(outbox)
+        .where(outbox.c.id.in_([r.id for r in hits]), outbox.c.state.in_(NOT_STARTED))
+        .values(state=OutboxState.CANCELLED.value, payload={}, updated_at=now)
+    )
+    await conn.execute(
+        update(outbox)
+        .where(outbox.c.id.in_([r.id for r in hits]), outbox.c.state.in_(FINISHED))
+        .values(payload={}, progress={}, updated_at=now)
+    )
+    return [
+        Quoting(r.platform, r.destination, dict(r.result))
+        for r in hits
+        if r.state in FINISHED and r.result
+    ]

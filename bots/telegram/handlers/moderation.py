@@ -148,10 +148,7 @@ async def queue(message: Message, services: Services) -> None:
 
 
 async def _queue_page(services: Services, after_id: int, reply_to: int | None = None) -> None:
-    doc, buttons = await moderation.queue(services, after_id=after_id)
-    async with services.db.write() as conn:
-        await moderation.notify(conn, services, doc, reply_to=reply_to, buttons=buttons)
-    services.wake_outbox()
+    await moderation.send_queue(services, after_id, reply_to)
 
 
 async def next_question(message: Message, services: Services, moderator: Moderator) -> None:
