@@ -11,10 +11,18 @@ import pytest
 
 from bots.cli import main
 from shared.clock import utcnow
-from shared.hotlines import campaigns
+from shared.domain import QuestionStatus
+from shared.hotlines import campaigns, moderation
+from shared.hotlines import questions as repo
+from shared.hotlines.model import Moderator
+from shared.services import Services
+from shared.storage import citizens
+from shared.storage.engine import Database
+from shared.storage.migrate import upgrade
+from shared.texts import Texts
 from simulators.telegram import FakeTelegram
 from simulators.vk import FakeVK
-from tests.harness import ADMIN_CHAT, CHANNEL_ID, MODERATOR
+from tests.harness import ADMIN_CHAT, CHANNEL_ID, MODERATOR, settings_for
 from tests.hotline_harness import (
     cards,
     containing,
@@ -78,6 +86,57 @@ def test_create_list_close(env: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["hotline", "close", "1"]) == 1
     assert "уже закрыта" in capsys.readouterr().err
     assert main(["hotline", "close", "42"]) == 1
+
+
+async def _hotlines_with_questions(env: Path) -> None:
+    """№1 «Отопление»: one question answered, one rejected, one waiting, and two that a
+    banned citizen wrote (kept out of sight); №2 «Дороги»: one waiting, nobody banned."""
+    db = Database(f"sqlite+aiosqlite:///{env}/glashatai.db")
+    await upgrade(db)
+    services = Services(settings=settings_for(env), db=db, texts=Texts.load())
+    mod = Moderator(MODERATOR, "Ольга", f"tg:{MODERATOR}")
+    start = utcnow() + timedelta(days=1)
+    try:
+        async with db.write() as conn:
+            ids = []
+            for topic in ("Отопление", "Дороги"):
+                hotline = await campaigns.create(
+                    conn, topic=topic, starts_at=start, ends_at=start + timedelta(hours=2),
+                    created_by="test",
+                )  # fmt: skip
+                ids.append(hotline.id)
+            asked = []
+            for user, hotline_id in (("1", ids[0]), ("2", ids[0]), ("3", ids[0]), ("4", ids[1])):
+                c = await citizens.get_or_create(conn, "telegram", user)
+                asked.append(await repo.add(conn, citizen_id=c.id, hotline_id=hotline_id, text="?"))
+            banned = await citizens.get_or_create(conn, "telegram", "5")
+            for _ in range(2):
+                await repo.add(
+                    conn, citizen_id=banned.id, hotline_id=ids[0], text="Реклама",
+                    status=QuestionStatus.BANNED,
+                )  # fmt: skip
+        await moderation.answer(services, mod, asked[0], "Ответ")
+        await moderation.reject(services, mod, asked[1], "offtopic")
+    finally:
+        await db.dispose()
+
+
+def test_list_and_show_figures_add_up(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """«получено» is answered + rejected + waiting, the rejected ones shown too; what a
+    banned citizen wrote is counted apart, in /stats's words, and only when there is any."""
+    asyncio.run(_hotlines_with_questions(env))
+    heating = "получено 3: с ответом 1, отклонено 1, ждут ответа 1; от заблокированных 2"
+    roads = "получено 1: с ответом 0, отклонено 0, ждут ответа 1"
+    assert main(["hotline", "list"]) == 0
+    listing = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert [(row[0], row[3], row[4]) for row in listing] == [
+        ("1", "Отопление", f"({heating})"),
+        ("2", "Дороги", f"({roads})"),
+    ]
+    assert main(["hotline", "show", "1"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].endswith(f"({heating})")
+    assert main(["hotline", "show", "2"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].endswith(f"({roads})")
 
 
 @pytest.mark.parametrize(

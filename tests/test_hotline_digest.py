@@ -43,6 +43,8 @@ from tests.hotline_harness import (
     tg_text,
     wait,
 )
+from tests.test_cli_posts import run as run_cli
+from tests.test_process import env_for
 
 CITIZEN = 7301
 HOSTILE = '<b>жирный</b> <a href="x">ссылка</a> & {{ x }} *_[\x0b\x00 конец'
@@ -247,12 +249,11 @@ def test_cli_digest_text_docx_and_draft(
     assert main(["hotline", "digest", "42"]) != 0
 
 
-async def test_a_digest_too_long_for_the_vk_wall_is_drafted_for_the_other_platforms(
-    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
-) -> None:
-    """A busy hotline: 40 answers marked for print make a digest over the VK wall's 16,384
-    characters. The draft is made all the same, for Telegram, and its preview says that
-    VK was left out and why (as for a long article from the site's feed)."""
+LONG_DIGEST = "Горячая линия «Отопление»: вопросы и ответы"
+
+
+async def _busy_hotline(tmp_path: Path, tg: FakeTelegram, vk: FakeVK) -> int:
+    """40 answers marked for print: a digest over the VK wall's 16,384 characters."""
     settings = settings_for(tmp_path, tg, vk, fast_overrides())
     db = Database(settings.database.url)
     await upgrade(db)
@@ -276,12 +277,22 @@ async def test_a_digest_too_long_for_the_vk_wall_is_drafted_for_the_other_platfo
             await moderation.toggle_publishable(services, MOD, question_id)
     finally:
         await db.dispose()
+    return hotline.id
+
+
+async def test_a_digest_too_long_for_the_vk_wall_is_drafted_for_the_other_platforms(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
+) -> None:
+    """A busy hotline: 40 answers marked for print make a digest over the VK wall's 16,384
+    characters. The draft is made all the same, for Telegram, and its preview says that
+    VK was left out and why (as for a long article from the site's feed)."""
+    hotline_id = await _busy_hotline(tmp_path, tg, vk)
     async with running(tmp_path, tg, vk) as app:
-        tg.user_message(MODERATOR, ADMIN_CHAT, text=f"/digest {hotline.id}")
+        tg.user_message(MODERATOR, ADMIN_CHAT, text=f"/digest {hotline_id}")
         sent = await wait(lambda: [m for m in tg.messages(ADMIN_CHAT) if m.get("document")])
         draft = tg_buttons(sent[0])["📝 Черновик публикации"]
         tg.callback(MODERATOR, sent[0]["message_id"], ADMIN_CHAT, draft)
-        heading = "Горячая линия «Отопление»: вопросы и ответы"
+        heading = LONG_DIGEST
         preview = tg_text((await wait(lambda: containing(tg.messages(ADMIN_CHAT), heading)))[-1])
         async with app.services.db.read() as conn:
             query = select(posts.c.status, posts.c.platforms).where(posts.c.title == heading)
@@ -290,3 +301,26 @@ async def test_a_digest_too_long_for_the_vk_wall_is_drafted_for_the_other_platfo
         assert "Площадки: Telegram\n" in preview
         assert "ВКонтакте: текст поста — " in preview
         assert "а можно не больше 16 384" in preview
+
+
+async def test_a_digest_too_long_for_the_vk_wall_drafted_from_the_cli(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
+) -> None:
+    """``hotline digest --draft`` knows the platforms' limits as the admin chat's button does:
+    the draft is for Telegram only, ``post show`` says so, ``post publish`` takes it, and
+    the preview the running bot posts in the admin chat says why VK was left out."""
+    hotline_id = await _busy_hotline(tmp_path, tg, vk)
+    env = env_for(tmp_path, tg, vk)
+    done = run_cli(tmp_path, env, "hotline", "digest", str(hotline_id), "--draft")
+    post_id = int(done.stdout.split("Черновик публикации №", 1)[1].split(" ", 1)[0])
+    shown = run_cli(tmp_path, env, "post", "show", str(post_id)).stdout
+    assert shown.startswith(f"Пост №{post_id}: черновик")
+    assert "Площадки: telegram\n" in shown
+    async with running(tmp_path, tg, vk):
+        found = await wait(lambda: containing(tg.messages(ADMIN_CHAT), LONG_DIGEST))
+        preview = tg_text(found[-1])
+    assert "Площадки: Telegram\n" in preview
+    assert "ВКонтакте: текст поста — " in preview
+    assert "а можно не больше 16 384" in preview
+    done = run_cli(tmp_path, env, "post", "publish", str(post_id))
+    assert done.stdout.strip() == f"Пост №{post_id} отправлен на публикацию."

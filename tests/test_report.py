@@ -20,7 +20,7 @@ from sqlalchemy import func, select, update
 from bots.cli import main
 from config import Settings
 from shared.clock import utcnow
-from shared.domain import HotlineStatus, PostKind, PostStatus, PublicationState
+from shared.domain import HotlineStatus, PostKind, PostStatus, PublicationState, QuestionStatus
 from shared.hotlines import campaigns, moderation
 from shared.hotlines import questions as repo
 from shared.hotlines.model import Moderator
@@ -188,9 +188,9 @@ async def test_figures_of_a_year(db: Database, tmp_path: Path) -> None:
         ("2026-04", "telegram"): (0, 0, 1),
         ("2026-04", "vk"): (0, 0, 1),
     }
-    assert [(h.topic, h.received, h.answered, h.rejected) for h in report.hotlines] == [
-        ("Отопление", 4, 3, 1)
-    ]
+    assert [
+        (h.topic, h.received, h.answered, h.rejected, h.waiting, h.banned) for h in report.hotlines
+    ] == [("Отопление", 4, 3, 1, 0, 0)]
     times = {t.platform: (t.answered, t.median_hours, t.p90_hours) for t in report.answer_times}
     assert times == {"telegram": (2, 2.0, 3.0), "vk": (1, 5.0, 5.0)}
     assert [(a.topic, a.alerts, a.queued, a.blocked, a.skipped) for a in report.alerts] == [
@@ -201,6 +201,47 @@ async def test_figures_of_a_year(db: Database, tmp_path: Path) -> None:
         ("telegram", 2, 2),
         ("vk", 1, 1),
     }
+
+
+async def test_a_banned_authors_questions_are_counted_apart(db: Database, tmp_path: Path) -> None:
+    """As ``campaigns.tally`` (and /stats, the summary, ``hotline list``) count them: «получено»
+    is answered + rejected + waiting; what a banned citizen wrote, kept out of sight, is in a
+    column of its own, not in «получено»."""
+    services = Services(settings=settings_for(tmp_path), db=db, texts=Texts.load())
+    asked = _utc(2026, 2, 3, 4)
+    async with db.write() as conn:
+        heating = await _hotline(conn, "Отопление", _utc(2026, 2, 3, 3), HotlineStatus.CLOSED)
+        answered = await _asked(conn, heating, "telegram", "1", asked)
+        rejected = await _asked(conn, heating, "telegram", "2", asked)
+        await _asked(conn, heating, "vk", "3", asked)  # waiting
+        spammer = await citizens.get_or_create(conn, "telegram", "4")
+        for text in ("Реклама", "Ещё реклама"):  # kept as a banned citizen's are
+            await repo.add(
+                conn, citizen_id=spammer.id, hotline_id=heating, text=text,
+                status=QuestionStatus.BANNED,
+            )  # fmt: skip
+    await moderation.answer(services, MOD, answered, "Ответ")
+    await moderation.reject(services, MOD, rejected, "offtopic")
+    async with db.read() as conn:
+        report = await figures.collect(conn, _year(services.settings))
+        tally = await campaigns.tally(conn, heating)
+    [row] = report.hotlines
+    assert (row.received, row.answered, row.rejected) == (3, 1, 1), "no banned one received"
+    counted = (row.received, row.answered, row.rejected, row.waiting, row.banned)
+    assert counted == (3, 1, 1, 1, 2)
+    assert counted == (tally.received, tally.answered, tally.rejected, tally.waiting, tally.banned)
+    assert row.received == row.answered + row.rejected + row.waiting
+    text = document.plain(report, services.texts)
+    assert (
+        "Тема\tДаты\tПолучено\tОтвечено\tОтклонено\tЖдут ответа\tОт заблокированных\n"
+        "№1 Отопление\t03.02.2026\t3\t1\t1\t1\t2\n"
+    ) in text
+    word = docx.Document(io.BytesIO(_made(report, services.texts)[1]))
+    tables = [[[c.text for c in r.cells] for r in t.rows] for t in word.tables]
+    assert [
+        ["Тема", "Даты", "Получено", "Отвечено", "Отклонено", "Ждут ответа", "От заблокированных"],
+        ["№1 Отопление", "03.02.2026", "3", "1", "1", "1", "2"],
+    ] in tables
 
 
 async def test_alert_topics_titled_from_the_offices_file(db: Database, tmp_path: Path) -> None:
@@ -261,7 +302,17 @@ async def test_word_file_structure(db: Database, tmp_path: Path) -> None:
     assert releases[0][:3] == ["Месяц", "Площадка", "Опубликовано"]
     assert ["мар 2026", "ВКонтакте", "1", "1", "0"] in releases
     assert ["Итого", "Telegram", "3", "0", "1"] in releases
-    assert held[1] == ["№1 Отопление", "03.02.2026", "4", "3", "1"]
+    assert held == [
+        [
+            "Тема",
+            "Даты",
+            "Получено",
+            "Отвечено",
+            "Отклонено",
+            "Ждут ответа",
+        ],  # no banned: no column
+        ["№1 Отопление", "03.02.2026", "4", "3", "1", "0"],
+    ]
     assert times[1:] == [["Telegram", "2", "2,0", "3,0"], ["ВКонтакте", "1", "5,0", "5,0"]]
     assert sent[1:] == [["Экстренные сообщения: ЧС, отключения", "2", "150", "2", "1"]]
     assert reach[1:] == [["Telegram", "2", "2"], ["ВКонтакте", "1", "1"]]
@@ -339,7 +390,7 @@ def test_cli_report_text_and_word_file(env: Path, capsys: pytest.CaptureFixture[
     out = capsys.readouterr().out
     assert out.startswith("Отчёт о работе пресс-службы за 01.01.2026 – 31.12.2026\n")
     assert "мар 2026\tВКонтакте\t1\t1\t0" in out
-    assert "№1 Отопление\t03.02.2026\t4\t3\t1" in out
+    assert "№1 Отопление\t03.02.2026\t4\t3\t1\t0\n" in out
     target = env / "report.docx"
     argv = ["report", "--from", "2026-01-01", "--to", "2026-12-31", "-o", str(target)]
     assert main(argv) == 0

@@ -13,15 +13,31 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bots.commands.runner import run
-from bots.registry import deep_links
+from bots.registry import deep_links, post_limits
 from shared.hotlines import campaigns, deadlines, digest, drafts
 from shared.hotlines.conversation_links import start_payload
 from shared.services import Services
 from shared.storage import audit
+from shared.texts import Texts
 
 
 def _run(work: Callable[[Services], Awaitable[int]], hotline_id: int | None = None) -> int:
     return run(work, not_found="cli.hotlines.not_found", item_id=hotline_id)
+
+
+def _counts(texts: Texts, t: campaigns.Tally) -> str:
+    """``received`` is ``answered + rejected + waiting``; the questions of banned citizens,
+    kept out of sight, are counted apart (as ``/stats`` does) when there are any."""
+    counts = texts(
+        "cli.hotlines.counts",
+        received=t.received,
+        answered=t.answered,
+        rejected=t.rejected,
+        waiting=t.waiting,
+    )
+    if t.banned:
+        counts += "; " + texts("cli.hotlines.counts_banned", banned=t.banned)
+    return counts
 
 
 def cmd_create(args: argparse.Namespace) -> int:
@@ -64,13 +80,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             if not found:
                 print(texts("hotline.list_empty"))
             for h in found:
-                t = await campaigns.tally(conn, h.id)
-                counts = texts(
-                    "cli.hotlines.counts",
-                    received=t.received,
-                    answered=t.answered,
-                    waiting=t.waiting,
-                )
+                counts = _counts(texts, await campaigns.tally(conn, h.id))
                 print(
                     f"{h.id}\t{texts(f'hotline.status_{h.status.value}')}"
                     f"\t{campaigns.local(h.starts_at, tz)} – {campaigns.local(h.ends_at, tz)}"
@@ -97,10 +107,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             start=campaigns.local(h.starts_at, tz),
             end=campaigns.local(h.ends_at, tz),
         )
-        counts = texts(
-            "cli.hotlines.counts", received=t.received, answered=t.answered, waiting=t.waiting
-        )
-        print(f"{line} ({counts})")
+        print(f"{line} ({_counts(texts, t)})")
         if h.description:
             print(h.description)
         links = await deep_links(services.settings, start_payload(h.id))
@@ -125,6 +132,9 @@ def cmd_digest(args: argparse.Namespace) -> int:
     async def go(services: Services) -> int:
         texts, tz = services.texts, services.settings.tz
         if args.draft:
+            # The draft is made for the platforms its text fits (as from the admin chat):
+            # that needs their limits, read from each platform's light ``limits`` module.
+            services.limits = post_limits()
             drafted = await digest.draft_post(services, args.id, "cli")
             key = "draft_created" if drafted.created else "draft_exists"
             print(texts(f"cli.hotlines.{key}", id=drafted.post_id))

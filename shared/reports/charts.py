@@ -90,7 +90,8 @@ def releases(report: Report, texts: Texts) -> Chart | None:
 
 
 def hotlines(report: Report, texts: Texts) -> Chart | None:
-    """Each hotline's questions: received, answered, rejected."""
+    """Each hotline's questions: received (= answered + rejected + waiting), answered,
+    rejected, waiting."""
     if not report.hotlines:
         return None
     figure = _figure()
@@ -99,12 +100,13 @@ def hotlines(report: Report, texts: Texts) -> Chart | None:
         ("report.received", [h.received for h in report.hotlines]),
         ("report.answered", [h.answered for h in report.hotlines]),
         ("report.rejected", [h.rejected for h in report.hotlines]),
+        ("report.waiting", [h.waiting for h in report.hotlines]),
     )
     width = 0.8 / len(series)
     for index, (key, values) in enumerate(series):
         positions = [i + index * width for i in range(len(values))]
         axes.bar(positions, values, width, label=texts(key))
-    axes.set_xticks([i + width for i in range(len(report.hotlines))])
+    axes.set_xticks([i + width * (len(series) - 1) / 2 for i in range(len(report.hotlines))])
     axes.set_xticklabels(
         [f"№{h.id} {_short(h.topic)}" for h in report.hotlines], rotation=30, ha="right"
     )

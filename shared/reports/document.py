@@ -84,15 +84,19 @@ def _releases(report: Report, texts: Texts) -> list[list[str]]:
 
 
 def _hotlines(report: Report, texts: Texts) -> list[list[str]]:
+    """Received is answered + rejected + waiting; the questions of banned citizens have a
+    column apart, when the period has any."""
     tz = report.period.tz
-    rows = [_head(texts, "topic", "dates", "received", "answered", "rejected")]
+    banned = any(h.banned for h in report.hotlines)
+    head = ["topic", "dates", "received", "answered", "rejected", "waiting"]
+    rows = [_head(texts, *head, *(["banned"] if banned else []))]
     for h in report.hotlines:
         start, end = h.starts_at.astimezone(tz), h.ends_at.astimezone(tz)
         dates = (
             f"{start:%d.%m.%Y}" if start.date() == end.date() else f"{start:%d.%m} – {end:%d.%m.%Y}"
         )
-        counts = [str(h.received), str(h.answered), str(h.rejected)]
-        rows.append([f"№{h.id} {clean(h.topic)}", dates, *counts])
+        counts = [h.received, h.answered, h.rejected, h.waiting, *([h.banned] if banned else [])]
+        rows.append([f"№{h.id} {clean(h.topic)}", dates, *map(str, counts)])
     return rows
 
 

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -74,6 +75,10 @@ class Releases:
 
 @dataclass(frozen=True)
 class HotlineRow:
+    """A hotline held, counted as ``campaigns.tally`` counts: ``received`` is ``answered +
+    rejected + waiting``; the questions banned citizens wrote, kept out of sight, are
+    ``banned``, apart from ``received``."""
+
     id: int
     topic: str
     starts_at: datetime
@@ -81,6 +86,8 @@ class HotlineRow:
     received: int
     answered: int
     rejected: int
+    waiting: int
+    banned: int = 0
 
 
 @dataclass(frozen=True)
@@ -232,18 +239,24 @@ async def _hotlines(conn: AsyncConnection, period: Period) -> list[HotlineRow]:
     )
     for hotline_id, status, n in rows:
         counts[int(hotline_id)][status] = int(n)
-    return [
-        HotlineRow(
-            id=int(row.id),
-            topic=row.topic,
-            starts_at=row.starts_at,
-            ends_at=row.ends_at,
-            received=sum(counts[row.id].values()),
-            answered=counts[row.id].get(QuestionStatus.ANSWERED.value, 0),
-            rejected=counts[row.id].get(QuestionStatus.REJECTED.value, 0),
-        )
-        for row in found
-    ]
+    return [_hotline_row(row, counts[row.id]) for row in found]
+
+
+def _hotline_row(row: Any, by: Mapping[str, int]) -> HotlineRow:
+    answered = by.get(QuestionStatus.ANSWERED.value, 0)
+    rejected = by.get(QuestionStatus.REJECTED.value, 0)
+    waiting = by.get(QuestionStatus.NEW.value, 0) + by.get(QuestionStatus.ASSIGNED.value, 0)
+    return HotlineRow(
+        id=int(row.id),
+        topic=row.topic,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        received=answered + rejected + waiting,
+        answered=answered,
+        rejected=rejected,
+        waiting=waiting,
+        banned=by.get(QuestionStatus.BANNED.value, 0),
+    )
 
 
 def percentile(values: list[float], share: float) -> float:
