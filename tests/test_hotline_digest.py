@@ -316,6 +316,8 @@ async def test_a_digest_too_long_for_the_vk_wall_drafted_from_the_cli(
     shown = run_cli(tmp_path, env, "post", "show", str(post_id)).stdout
     assert shown.startswith(f"Пост №{post_id}: черновик")
     assert "Площадки: telegram\n" in shown
+    assert "ВКонтакте: текст поста" in shown, shown  # and why it was left out
+    assert "16 384" in shown, shown
     async with running(tmp_path, tg, vk):
         found = await wait(lambda: containing(tg.messages(ADMIN_CHAT), LONG_DIGEST))
         preview = tg_text(found[-1])

@@ -20,7 +20,7 @@ from bots.registry import platform_names, post_limits
 from shared.clock import utcnow
 from shared.domain import MediaKind, PostKind, PostStatus
 from shared.errors import InvalidInput
-from shared.posts import limits, repo, service
+from shared.posts import limits, notices, repo, service
 from shared.posts.model import MAX_PHOTOS, OWNER, Post
 from shared.posts.quiet import quiet_until
 from shared.posts.service import NewMedia
@@ -279,6 +279,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         for line in _times(services, post):
             print(line)
         print(texts("posts.preview.platforms", platforms=", ".join(post.platforms)))
+        for reason in notices.left_out(services, post, items):
+            print(f"  {reason}")  # a configured platform left out, and why (too long)
         for pub in pubs:
             state = texts(f"posts.publication.{pub.state.value}")
             line = "  " + texts("posts.preview.publication", platform=pub.platform, state=state)
@@ -296,7 +298,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(to_plain(post.body))
         return 0
 
-    return _run(go, post_id=args.id)
+    return _run(go, post_id=args.id, checks_limits=True)
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
