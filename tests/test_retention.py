@@ -258,7 +258,7 @@ async def test_without_a_digest_the_period_counts_from_the_close(
     await assert_erased(db, anna, FIRST, LAST, USER_ID)
     # Done once: a second run finds nothing due.
     async with db.read() as conn:
-        assert await retention.due_times(conn, 30) == {}
+        assert await retention.due_times(conn, services.settings.hotline) == {}
 
 
 async def test_withdrawal_deletes_at_once_and_cancels_pending_sends(
@@ -391,3 +391,53 @@ async def _seen_peers(db: Database) -> list[str]:
     async with db.read() as conn:
         found = await conn.execute(select(incoming_seen.c.peer))
         return sorted(found.scalars())
+
+
+async def answer_goes_to(db: Database, services: Services, question_id: int) -> str:
+    """Where the moderator's answer to the question is queued (the citizen's chat, or an
+    erased one's nothing)."""
+    await moderation.answer(services, MOD, question_id, "Тепло дадут в пятницу.")
+    async with db.read() as conn:
+        rows = await conn.execute(select(outbox.c.destination).where(outbox.c.ref_type == "answer"))
+        return [r.destination for r in rows][-1]
+
+
+async def test_a_question_still_waiting_keeps_its_citizen_until_the_answer_by_time(
+    db: Database, tmp_path: Path
+) -> None:
+    """Closed 31 days ago with /answer_days 60: retention's 30 days are over, the
+    question's deadline is not; erased now, the citizen's answer would go nowhere."""
+    services = services_on(db, tmp_path)
+    ended = utcnow() - timedelta(days=31)
+    closed = await hotline(db, ended, HotlineStatus.CLOSED)
+    async with db.write() as conn:
+        await conn.execute(update(hotlines).where(hotlines.c.id == closed).values(answer_days=60))
+    anna = await consented(db, USER_ID, f"{FIRST} {LAST}")
+    question_id = await question(services, anna, closed, "Где тепло?")
+    planner = RetentionPlanner(services)
+    await planner.run_due(utcnow())
+    assert await answer_goes_to(db, services, question_id) == USER_ID
+    # Answered, and past its answer-by time: retired as usual.
+    await planner.run_due(ended + timedelta(days=61))
+    await assert_erased(db, anna, FIRST, LAST, USER_ID)
+
+
+async def test_a_digest_made_while_the_hotline_was_open_counts_from_the_close(
+    db: Database, tmp_path: Path
+) -> None:
+    services = services_on(db, tmp_path)
+    now = utcnow()
+    closed = await hotline(db, now - timedelta(hours=1), HotlineStatus.CLOSED)
+    async with db.write() as conn:
+        await audit.record(conn, "tg:1", retention.DIGEST_ACTION, "hotline", closed)
+        await conn.execute(
+            text("UPDATE audit_log SET at = :at WHERE action = :action"),
+            {"at": now - timedelta(days=40), "action": retention.DIGEST_ACTION},
+        )
+    anna = await consented(db, USER_ID, f"{FIRST} {LAST}")
+    question_id = await question(services, anna, closed, "Где скамейки?")
+    await RetentionPlanner(services).run_due(now)
+    assert await answer_goes_to(db, services, question_id) == USER_ID
+    async with db.read() as conn:
+        due = await retention.due_times(conn, services.settings.hotline)
+    assert due[closed] >= now + timedelta(days=29)  # 30 days from the close, not the digest

@@ -8,16 +8,20 @@ each question marked answered by that moderator. A moderator can take a question
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shared.clock import utcnow
 from shared.domain import QuestionStatus
 from shared.hotlines import cards, moderation, similar
 from shared.hotlines import questions as repo
 from shared.hotlines.model import Attachment, Moderator
 from shared.services import Services
-from shared.storage import audit
-from shared.storage.schema import question_similar
+from shared.storage import audit, media
+from shared.storage.media import MediaOwner
+from shared.storage.schema import answers, callback_tokens, question_similar, questions
 
 
 async def _set_members(conn: AsyncConnection, question_id: int, ids: list[int] | None) -> None:
@@ -28,15 +32,57 @@ async def _set_members(conn: AsyncConnection, question_id: int, ids: list[int] |
     )
 
 
-async def answer_all(services: Services, mod: Moderator, question_id: int) -> str:
-    """Fix the card's group: a reply to the card will answer all of it."""
+async def _shown(conn: AsyncConnection, question_id: int) -> list[int] | None:
+    """The look-alikes the card's newest «Ответить всем» button showed (None: no such button
+    kept, or one issued before buttons carried them)."""
+    row = await conn.execute(
+        select(callback_tokens.c.data)
+        .where(
+            callback_tokens.c.action == "mod.group_all",
+            callback_tokens.c.target_id == question_id,
+        )
+        .order_by(callback_tokens.c.created_at.desc())
+        .limit(1)
+    )
+    data = row.scalar_one_or_none()
+    ids = (data or {}).get("ids")
+    return [int(i) for i in ids] if ids is not None else None
+
+
+async def _still_groupable(conn: AsyncConnection, question_id: int, ids: list[int]) -> list[int]:
+    """Of ``ids``, in their order, those still waiting and not taken out of groups."""
+    rows = await conn.execute(
+        select(questions.c.id)
+        .join(question_similar, question_similar.c.question_id == questions.c.id)
+        .where(
+            questions.c.id.in_(ids),
+            questions.c.status.in_(similar.WAITING),
+            question_similar.c.apart.is_(False),
+        )
+    )
+    ok = set(rows.scalars())
+    return [i for i in dict.fromkeys(ids) if i in ok and i != question_id]
+
+
+async def answer_all(
+    services: Services, mod: Moderator, question_id: int, shown: Sequence[int] | None = None
+) -> str:
+    """Fix the card's group: a reply to the card will answer all of it.
+
+    The group is what the pressed button showed (``shown``, its token's data; without it,
+    the card's newest such button), less the questions answered, rejected or taken out
+    since: a question that arrived after the card was drawn joins no group unseen.
+    """
     texts = services.texts
     async with services.db.write() as conn:
         question = await repo.get(conn, question_id)
         if question is None or question.status not in repo.OPEN:
             return texts("moderation.already_closed")
-        threshold = services.settings.hotline.similar_threshold
-        ids = [m.question_id for m in await similar.find(conn, question_id, threshold)]
+        seen = list(shown) if shown is not None else await _shown(conn, question_id)
+        if seen is None:  # a button issued before buttons named their group
+            threshold = services.settings.hotline.similar_threshold
+            seen = [m.question_id for m in await similar.find(conn, question_id, threshold)]
+        ids = await _still_groupable(conn, question_id, seen)
         if not ids:
             return texts("similar.none")
         await _set_members(conn, question_id, ids)
@@ -63,10 +109,11 @@ async def take_out(services: Services, mod: Moderator, question_id: int, other_i
         if ids is not None and other_id in ids:
             ids.remove(other_id)
             await _set_members(conn, question_id, ids or None)
+        # Out of every group, its own card's too: it is answered alone.
         await conn.execute(
             update(question_similar)
             .where(question_similar.c.question_id == other_id)
-            .values(apart=True)
+            .values(apart=True, group_ids=None)
         )
         await audit.record(
             conn, mod.actor, "question.take_out", "question", other_id, group=question_id
@@ -88,7 +135,9 @@ async def answer(
     """A reply to a card: to its question, and, if «Ответить всем» is on, to its group.
 
     Each question is answered (or corrected) by ``moderation.answer``, the one answer path;
-    a question of the group rejected or taken out meanwhile is left alone.
+    a question of the group rejected or taken out meanwhile is left alone. A citizen who
+    asked more than one of them gets the reply once: their other questions are answered
+    and recorded with that same delivery.
     """
     outcome = await moderation.answer(services, mod, question_id, text, attachments, reply_to)
     if outcome.result not in (moderation.AnswerResult.ANSWERED, moderation.AnswerResult.CORRECTED):
@@ -104,8 +153,23 @@ async def answer(
         others = [q for i in ids if (q := await repo.get(conn, i)) is not None]
     closed = (QuestionStatus.REJECTED, QuestionStatus.BANNED)
     answered = [other for other in others if other.status not in closed]
+    async with services.db.read() as conn:
+        anchor = await repo.get(conn, question_id)
+        sent = await _delivery(conn, question_id, mod)
+    reached: dict[int, int] = {}  # citizen: the outbox row that takes them this reply
+    if anchor is not None and sent is not None:
+        reached[anchor.citizen_id] = sent
     for other in answered:
-        await moderation.answer(services, mod, other.id, text, attachments, reply_to)
+        delivery = reached.get(other.citizen_id)
+        if delivery is not None and await _record_delivered(
+            services, mod, other.id, text, attachments, reply_to, delivery
+        ):
+            continue
+        done = await moderation.answer(services, mod, other.id, text, attachments, reply_to)
+        if done.result in (moderation.AnswerResult.ANSWERED, moderation.AnswerResult.CORRECTED):
+            async with services.db.read() as conn:
+                if (sent := await _delivery(conn, other.id, mod)) is not None:
+                    reached.setdefault(other.citizen_id, sent)
     if answered:
         # The card was drawn when only its own question was answered: name the others now
         # (a later edit, after its delivery, may come before them or never).
@@ -113,6 +177,68 @@ async def answer(
             await cards.refresh(conn, services.settings, services.texts, question_id)
         services.wake_outbox()
     return outcome
+
+
+async def _delivery(conn: AsyncConnection, question_id: int, mod: Moderator) -> int | None:
+    """The outbox row of this moderator's newest answer to the question (just recorded)."""
+    mine = [a for a in await repo.answers_of(conn, question_id) if a.moderator_id == mod.id]
+    return mine[-1].outbox_id if mine else None
+
+
+async def _record_delivered(
+    services: Services,
+    mod: Moderator,
+    question_id: int,
+    text: str,
+    attachments: tuple[Attachment, ...],
+    reply_to: int | None,
+    outbox_id: int,
+) -> bool:
+    """Answer (or correct) a question whose citizen this reply already reaches, through
+    ``outbox_id``: recorded, audited, its card edited, nothing more sent. False, and nothing
+    done, when another moderator answered it first (``moderation.answer`` reports that)."""
+    text = repo.storable(text)
+    async with services.db.write() as conn:
+        question = await repo.get(conn, question_id)
+        if question is None or question.status is QuestionStatus.REJECTED:
+            return False
+        won = await repo.transition(
+            conn,
+            question_id,
+            (QuestionStatus.NEW, QuestionStatus.ASSIGNED),
+            status=QuestionStatus.ANSWERED.value,
+            answered_at=utcnow(),
+            assigned_to=question.assigned_to or mod.id,
+        )
+        if not won:
+            given = await repo.answers_of(conn, question_id)
+            first = next((a for a in given if not a.is_correction), None)
+            if first is None or first.moderator_id != mod.id:
+                return False
+        answer_id = await repo.add_answer(
+            conn,
+            question_id=question_id,
+            moderator_id=mod.id,
+            moderator_name=mod.name,
+            text=text,
+            attachments=[],
+            is_correction=not won,
+            reply_message_id=reply_to,
+        )
+        media_ids = await media.add_all(conn, MediaOwner.ANSWER, answer_id, attachments)
+        if media_ids:
+            await conn.execute(
+                update(answers).where(answers.c.id == answer_id).values(attachments=media_ids)
+            )
+        await repo.set_answer_outbox(conn, answer_id, outbox_id)
+        action = moderation.ANSWER_ACTIONS[not won]
+        await audit.record(
+            conn, mod.actor, action, "question", question_id, answer_id=answer_id, reply=reply_to
+        )
+        await cards.cancel_pending_cards(conn, question_id)
+        await cards.refresh(conn, services.settings, services.texts, question_id)
+    services.wake_outbox()
+    return True
 
 
 async def answer_edit(

@@ -20,12 +20,13 @@ from enum import StrEnum
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from config.settings import HotlineSettings
 from shared.alerts import subscriptions
 from shared.clock import utcnow
 from shared.delivered import KEY as DELIVERED
 from shared.domain import HotlineStatus, OutboxAction, QuestionStatus
 from shared.hotlines import cards, replays
-from shared.hotlines.deadlines import made
+from shared.hotlines.deadlines import answer_by, made
 from shared.hotlines.model import PRIORITY_MODERATOR
 from shared.hotlines.moderation import QUOTES, for_citizen
 from shared.hotlines.refs import HotlineRef
@@ -48,6 +49,9 @@ from shared.storage.schema import (
 )
 
 log = logging.getLogger(__name__)
+
+# A question still to be answered: its citizen is kept until the hotline's answer-by time.
+WAITING = (QuestionStatus.NEW.value, QuestionStatus.ASSIGNED.value)
 
 ERASED = "erased:"  # a forgotten citizen's platform_user_id: this prefix and the row's id
 WITHDRAWN = "withdrawn"  # the reject reason of a question its author withdrew
@@ -85,18 +89,36 @@ async def digest_made(conn: AsyncConnection, hotline_id: int) -> datetime | None
     return value
 
 
-async def due_times(conn: AsyncConnection, days: int) -> dict[int, datetime]:
-    """Closed hotlines not yet retired: id → when their personal data is to go."""
+async def due_times(conn: AsyncConnection, cfg: HotlineSettings) -> dict[int, datetime]:
+    """Closed hotlines not yet retired: id → when their personal data is to go.
+
+    ``RETENTION_DAYS`` after the digest, or after the close if there is none (a digest made
+    while the hotline was still open counts from the close). A hotline with questions still
+    waiting keeps its citizens at least until its answer-by time: erased earlier, their
+    answers would have nowhere to go."""
     rows = await conn.execute(
-        select(hotlines.c.id, hotlines.c.ends_at).where(
+        select(hotlines.c.id, hotlines.c.ends_at, hotlines.c.answer_days).where(
             hotlines.c.status == HotlineStatus.CLOSED.value, hotlines.c.retired_at.is_(None)
         )
     )
     found: dict[int, datetime] = {}
-    for hotline_id, ends_at in rows.all():
-        start = await digest_made(conn, int(hotline_id)) or ends_at
-        found[int(hotline_id)] = start + timedelta(days=days)
+    for hotline_id, ends_at, answer_days in rows.all():
+        start = max(await digest_made(conn, int(hotline_id)) or ends_at, ends_at)
+        due = start + timedelta(days=cfg.retention_days)
+        if await _waiting(conn, int(hotline_id)):
+            due = max(due, answer_by(ends_at, answer_days, cfg))
+        found[int(hotline_id)] = due
     return found
+
+
+async def _waiting(conn: AsyncConnection, hotline_id: int) -> bool:
+    """Has the hotline a question still to be answered?"""
+    found = await conn.execute(
+        select(questions.c.id)
+        .where(questions.c.hotline_id == hotline_id, questions.c.status.in_(WAITING))
+        .limit(1)
+    )
+    return found.first() is not None
 
 
 # --- what is erased ------------------------------------------------------------------
@@ -254,9 +276,9 @@ class RetentionPlanner:
         self.services = services
 
     async def run_due(self, now: datetime) -> None:
-        days = self.services.settings.hotline.retention_days
+        cfg = self.services.settings.hotline
         async with self.services.db.read() as conn:
-            due = [h for h, when in (await due_times(conn, days)).items() if when <= now]
+            due = [h for h, when in (await due_times(conn, cfg)).items() if when <= now]
         for hotline_id in due:
             async with self.services.db.write() as conn:
                 row = await conn.execute(
@@ -288,9 +310,8 @@ class RetentionPlanner:
             )
 
     async def upcoming(self, now: datetime, until: datetime) -> list[datetime]:
-        days = self.services.settings.hotline.retention_days
         async with self.services.db.read() as conn:
-            times = (await due_times(conn, days)).values()
+            times = (await due_times(conn, self.services.settings.hotline)).values()
         return sorted({t for t in times if now < t <= until})
 
 

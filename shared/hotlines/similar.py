@@ -355,12 +355,17 @@ async def forget(conn: AsyncConnection, question_ids: Sequence[int]) -> None:
 
 
 async def members(conn: AsyncConnection, question_id: int) -> list[int] | None:
-    """The others a reply to this question's card answers; None when it answers it alone."""
+    """The others a reply to this question's card answers; None when it answers it alone
+    (as a question taken out of groups always is, whatever its own card had)."""
     row = await conn.execute(
-        select(question_similar.c.group_ids).where(question_similar.c.question_id == question_id)
+        select(question_similar.c.group_ids, question_similar.c.apart).where(
+            question_similar.c.question_id == question_id
+        )
     )
-    value = row.scalar_one_or_none()
-    return [int(i) for i in value] if value is not None else None
+    found = row.first()
+    if found is None or found.group_ids is None or found.apart:
+        return None
+    return [int(i) for i in found.group_ids]
 
 
 def _best(hits: Subquery) -> Subquery:

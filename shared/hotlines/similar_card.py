@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from config.settings import Settings
@@ -17,7 +17,7 @@ from shared.hotlines import questions as repo
 from shared.hotlines import similar
 from shared.outbox.payload import Button
 from shared.richtext import Block, Span, paragraph
-from shared.storage.schema import questions
+from shared.storage.schema import answers, questions
 from shared.texts import Texts
 
 # Tickets named on the card before «и ещё N»; «Убрать №N» buttons, and per row.
@@ -48,10 +48,29 @@ async def view(
     if members is None and question.status in repo.OPEN:
         found_ids = [m.question_id for m in await similar.find(conn, question.id, threshold)]
     elif members and question.status not in repo.OPEN:
-        # Answered: name only the members the reply reached (not one rejected meanwhile).
+        # Answered: name only the members the reply reached — answered by the moderator who
+        # answered this card (not one rejected meanwhile, nor one another moderator answered
+        # before: it never got this reply).
+        by = (
+            select(answers.c.moderator_id)
+            .where(answers.c.question_id == question.id, answers.c.is_correction.is_(False))
+            .order_by(answers.c.id)
+            .limit(1)
+            .scalar_subquery()
+        )
+        first = (
+            select(answers.c.question_id, func.min(answers.c.id).label("id"))
+            .where(answers.c.question_id.in_(members), answers.c.is_correction.is_(False))
+            .group_by(answers.c.question_id)
+            .subquery("first")
+        )
         rows = await conn.execute(
-            select(questions.c.id).where(
-                questions.c.id.in_(members), questions.c.status == QuestionStatus.ANSWERED.value
+            select(questions.c.id)
+            .join(first, first.c.question_id == questions.c.id)
+            .join(answers, answers.c.id == first.c.id)
+            .where(
+                questions.c.status == QuestionStatus.ANSWERED.value,
+                answers.c.moderator_id == by,
             )
         )
         answered = set(rows.scalars())
@@ -92,7 +111,9 @@ async def buttons(conn: AsyncConnection, texts: Texts, grouping: Grouping) -> li
         if not grouping.found:
             return []
         label = texts("similar.btn_all", count=len(grouping.found) + 1)
-        return [[await callbacks.button(conn, label, "mod.group_all", qid)]]
+        # The button names the group it shows: pressing it fixes that one, not a later search.
+        shown = list(grouping.found)
+        return [[await callbacks.button(conn, label, "mod.group_all", qid, ids=shown)]]
     rows: list[list[Button]] = []
     for i in members[:TAKE_OUT_BUTTONS]:
         label = texts("similar.btn_take_out", ticket=i)

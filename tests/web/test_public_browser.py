@@ -88,7 +88,12 @@ async def test_public_pages_in_the_browser(
         "Парк на набережной откроется в субботу"
     )
     image = page.locator(".photos img").first
-    assert await image.evaluate("img => img.complete && img.naturalWidth > 0")
+    # Synchronised on the image's own load event: under load it may still be arriving.
+    await image.evaluate(
+        "img => img.complete ? null : new Promise((loaded, failed) => {"
+        " img.addEventListener('load', loaded); img.addEventListener('error', failed); })"
+    )
+    assert await image.evaluate("img => img.naturalWidth > 0")
     assert await page.get_by_role("link", name="Программа.pdf").count() == 1
     for pub in park_pubs:
         assert pub.url is not None

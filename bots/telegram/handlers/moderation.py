@@ -189,6 +189,12 @@ async def _digest_post(services: Services, mod: Moderator, hotline_id: int) -> s
     return services.texts(key, id=drafted.post_id)
 
 
+def _ids(token: CallbackToken) -> list[int] | None:
+    """The questions a «Ответить всем» button showed (None on a button issued before)."""
+    ids = token.data.get("ids")
+    return [int(i) for i in ids] if isinstance(ids, list) else None
+
+
 BUTTONS: dict[str, CardButton] = {
     "mod.queue": lambda s, m, target, t: _queue_page(s, target),
     "mod.take": lambda s, m, target, t: moderation.take(s, m, target),
@@ -197,7 +203,7 @@ BUTTONS: dict[str, CardButton] = {
     "mod.back": lambda s, m, target, t: moderation.reject_menu(s, m, target, False),
     "mod.reject": lambda s, m, target, t: moderation.reject(s, m, target, str(t.data.get("r"))),
     "mod.digest_post": lambda s, m, target, t: _digest_post(s, m, target),
-    "mod.group_all": lambda s, m, target, t: groups.answer_all(s, m, target),
+    "mod.group_all": lambda s, m, target, t: groups.answer_all(s, m, target, _ids(t)),
     "mod.group_one": lambda s, m, target, t: groups.answer_one(s, m, target),
     "mod.group_out": lambda s, m, target, t: groups.take_out(s, m, target, int(t.data["o"])),
 }
