@@ -13,15 +13,13 @@ from collections.abc import Sequence
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.clock import utcnow
 from shared.domain import QuestionStatus
 from shared.hotlines import cards, moderation, similar
 from shared.hotlines import questions as repo
 from shared.hotlines.model import Attachment, Moderator
 from shared.services import Services
-from shared.storage import audit, media
-from shared.storage.media import MediaOwner
-from shared.storage.schema import answers, callback_tokens, question_similar, questions
+from shared.storage import audit
+from shared.storage.schema import callback_tokens, question_similar, questions
 
 
 async def _set_members(conn: AsyncConnection, question_id: int, ids: list[int] | None) -> None:
@@ -161,15 +159,16 @@ async def answer(
         reached[anchor.citizen_id] = sent
     for other in answered:
         delivery = reached.get(other.citizen_id)
-        if delivery is not None and await _record_delivered(
-            services, mod, other.id, text, attachments, reply_to, delivery
+        done = await moderation.answer(
+            services, mod, other.id, text, attachments, reply_to, delivered_by=delivery
+        )
+        if delivery is None and done.result in (
+            moderation.AnswerResult.ANSWERED,
+            moderation.AnswerResult.CORRECTED,
         ):
-            continue
-        done = await moderation.answer(services, mod, other.id, text, attachments, reply_to)
-        if done.result in (moderation.AnswerResult.ANSWERED, moderation.AnswerResult.CORRECTED):
             async with services.db.read() as conn:
                 if (sent := await _delivery(conn, other.id, mod)) is not None:
-                    reached.setdefault(other.citizen_id, sent)
+                    reached[other.citizen_id] = sent
     if answered:
         # The card was drawn when only its own question was answered: name the others now
         # (a later edit, after its delivery, may come before them or never).
@@ -183,62 +182,6 @@ async def _delivery(conn: AsyncConnection, question_id: int, mod: Moderator) -> 
     """The outbox row of this moderator's newest answer to the question (just recorded)."""
     mine = [a for a in await repo.answers_of(conn, question_id) if a.moderator_id == mod.id]
     return mine[-1].outbox_id if mine else None
-
-
-async def _record_delivered(
-    services: Services,
-    mod: Moderator,
-    question_id: int,
-    text: str,
-    attachments: tuple[Attachment, ...],
-    reply_to: int | None,
-    outbox_id: int,
-) -> bool:
-    """Answer (or correct) a question whose citizen this reply already reaches, through
-    ``outbox_id``: recorded, audited, its card edited, nothing more sent. False, and nothing
-    done, when another moderator answered it first (``moderation.answer`` reports that)."""
-    text = repo.storable(text)
-    async with services.db.write() as conn:
-        question = await repo.get(conn, question_id)
-        if question is None or question.status is QuestionStatus.REJECTED:
-            return False
-        won = await repo.transition(
-            conn,
-            question_id,
-            (QuestionStatus.NEW, QuestionStatus.ASSIGNED),
-            status=QuestionStatus.ANSWERED.value,
-            answered_at=utcnow(),
-            assigned_to=question.assigned_to or mod.id,
-        )
-        if not won:
-            given = await repo.answers_of(conn, question_id)
-            first = next((a for a in given if not a.is_correction), None)
-            if first is None or first.moderator_id != mod.id:
-                return False
-        answer_id = await repo.add_answer(
-            conn,
-            question_id=question_id,
-            moderator_id=mod.id,
-            moderator_name=mod.name,
-            text=text,
-            attachments=[],
-            is_correction=not won,
-            reply_message_id=reply_to,
-        )
-        media_ids = await media.add_all(conn, MediaOwner.ANSWER, answer_id, attachments)
-        if media_ids:
-            await conn.execute(
-                update(answers).where(answers.c.id == answer_id).values(attachments=media_ids)
-            )
-        await repo.set_answer_outbox(conn, answer_id, outbox_id)
-        action = moderation.ANSWER_ACTIONS[not won]
-        await audit.record(
-            conn, mod.actor, action, "question", question_id, answer_id=answer_id, reply=reply_to
-        )
-        await cards.cancel_pending_cards(conn, question_id)
-        await cards.refresh(conn, services.settings, services.texts, question_id)
-    services.wake_outbox()
-    return True
 
 
 async def answer_edit(

@@ -276,8 +276,13 @@ async def answer(
     text: str,
     attachments: tuple[Attachment, ...] = (),
     reply_to: int | None = None,
+    delivered_by: int | None = None,
 ) -> Outcome:
-    """The first answer wins; the winner's later replies are corrections."""
+    """The first answer wins; the winner's later replies are corrections.
+
+    ``delivered_by``: the outbox row already taking this reply to the same citizen (a group
+    answer reaching their second question): the answer is recorded with it, not sent again.
+    """
     texts = services.texts
     text = repo.storable(text)
     async with services.db.write() as conn:
@@ -299,7 +304,9 @@ async def answer(
             if lost is not None:
                 services.wake_outbox()
                 return lost
-        await _record_answer(conn, services, mod, question, text, attachments, not won, reply_to)
+        await _record_answer(
+            conn, services, mod, question, text, attachments, not won, reply_to, delivered_by
+        )
     services.wake_outbox()
     return Outcome(AnswerResult.ANSWERED if won else AnswerResult.CORRECTED)
 
@@ -334,6 +341,7 @@ async def _record_answer(
     attachments: tuple[Attachment, ...],
     correction: bool,
     reply_to: int | None,
+    delivered_by: int | None = None,
 ) -> None:
     """Keep the answer, send it to the citizen, and bring the card up to date.
 
@@ -356,7 +364,9 @@ async def _record_answer(
             update(answers).where(answers.c.id == answer_id).values(attachments=media_ids)
         )
     citizen = await citizens.get(conn, question.citizen_id)
-    if citizen is not None:
+    if delivered_by is not None:
+        await repo.set_answer_outbox(conn, answer_id, delivered_by)
+    elif citizen is not None:
         key = "citizen.correction_header" if correction else "citizen.answer_header"
         head = Document((paragraph(Span(texts(key, ticket=question_id), bold=True)),))
         outbox_id = await to_citizen(
