@@ -75,6 +75,12 @@ class Presses:
             self._forget(since)
         return True
 
+    async def answered(self, conn: AsyncConnection, citizen_id: int, cfg: HotlineSettings) -> bool:
+        """Is this press to be answered: the citizen not silenced, nor pressing in a flood?"""
+        if await silenced(conn, citizen_id):
+            return False
+        return self.allow(citizen_id, cfg)
+
     def _forget(self, since: float) -> None:
         """Drop citizens with no press in the window, so the map stays small; the next
         sweep waits till it has doubled (a broadcast's «Отписаться» presses by thousands

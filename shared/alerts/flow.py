@@ -67,9 +67,8 @@ class Subscriptions:
                 log.info("%s/%s pressed an alerts button that is not theirs", platform, user_id)
                 return False
             await self._reached(conn, citizen)
-            if await throttle.silenced(conn, citizen.id) or not self.services.presses.allow(
-                citizen.id, self.services.settings.hotline
-            ):
+            cfg = self.services.settings.hotline
+            if not await self.services.presses.answered(conn, citizen.id, cfg):
                 pass  # silenced, or a flood of presses: acknowledged, not answered
             elif topic is None:
                 await self._menu_if_consented(conn, citizen, self.texts("alerts.topic_gone"))

@@ -161,7 +161,7 @@ class Conversation:
                 return True
             if press is Press.FORGET:
                 await withdraw(conn, self.services, citizen)  # a right: never held
-            elif not await self._press_allowed(conn, citizen):
+            elif not await self.services.presses.answered(conn, citizen.id, self.settings.hotline):
                 pass  # a flood of presses: acknowledged, not answered
             elif press is Press.CONSENT:
                 await self._consent(conn, citizen, yes, resolved)
@@ -807,12 +807,6 @@ class Conversation:
             await self._say(conn, citizen, self.texts("citizen.slow_down", minutes=minutes))
 
         return await throttle.admit(conn, citizen.id, self.settings.hotline, warn, now_at)
-
-    async def _press_allowed(self, conn: AsyncConnection, citizen: Citizen) -> bool:
-        """A press is answered unless the citizen is silenced or pressing in a flood."""
-        if await throttle.silenced(conn, citizen.id):
-            return False
-        return self.services.presses.allow(citizen.id, self.settings.hotline)
 
     @staticmethod
     def _album_taken(citizen: Citizen, incoming: Incoming) -> bool:
