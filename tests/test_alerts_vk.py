@@ -16,7 +16,14 @@ from shared.storage.schema import alert_subscriptions, citizens
 from simulators.telegram import FakeTelegram, make_png
 from simulators.vk import FakeVK
 from tests.alerts_harness import adds_up, done, send, subscribers
-from tests.hotline_harness import outbox_rows, running, vk_buttons, vk_consent, wait
+from tests.hotline_harness import (
+    fast_overrides,
+    outbox_rows,
+    running,
+    vk_buttons,
+    vk_consent,
+    wait,
+)
 
 CITIZEN = 300001
 EMERGENCY = "Экстренные сообщения: ЧС, отключения"
@@ -92,3 +99,32 @@ async def test_notices_go_100_per_call_and_blocked_are_unreachable(
         alert, figures = await service.status(app.services, again)
         assert alert.skipped == 1
         assert figures.sent == 249
+
+
+async def test_a_long_topics_menu_comes_in_pages_every_topic_reachable(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
+) -> None:
+    """Twelve topics are more than VK's inline keyboard takes (10 buttons; the fake refuses
+    more with error 911): the menu shows eight with «Ещё темы ›», and the last ones are
+    reached on the next page, where subscribing keeps the citizen on that page."""
+    own = tmp_path / "topics.toml"
+    lines = "".join(f'district{n} = "Район {n}"\n' for n in range(1, 13))
+    own.write_text(f"[topics]\n{lines}", encoding="utf-8")
+    overrides = fast_overrides(alerts={"topics_file": str(own)})
+    async with running(tmp_path, tg, vk, overrides) as app:
+        await vk_consent(vk, CITIZEN)
+        vk.user_message(CITIZEN, "Подписки")
+        first = (await wait(lambda: said(vk, "Оповещения от администрации")))[-1]
+        assert "Темы 1–8 из 12." in first["message"]
+        assert set(vk_buttons(first)) == {f"Район {n}" for n in range(1, 9)} | {"Ещё темы ›"}
+        vk.message_event(CITIZEN, vk_buttons(first)["Ещё темы ›"])
+        second = (await wait(lambda: said(vk, "Темы 9–12 из 12.")))[-1]
+        assert set(vk_buttons(second)) == {f"Район {n}" for n in range(9, 13)} | {"‹ Назад"}
+        vk.message_event(CITIZEN, vk_buttons(second)["Район 11"])
+        after = (await wait(lambda: said(vk, "Вы подписались на «Район 11»")))[-1]
+        assert "✓ Район 11" in vk_buttons(after), "the menu stays on the topic's page"
+        vk.message_event(CITIZEN, vk_buttons(after)["‹ Назад"])
+        await wait(lambda: len(said(vk, "Темы 1–8 из 12.")) == 2)
+        async with app.services.db.read() as conn:
+            rows = (await conn.execute(select(alert_subscriptions.c.topic))).all()
+        assert [r.topic for r in rows] == ["district11"]

@@ -32,6 +32,10 @@ log = logging.getLogger(__name__)
 
 MENU_WORDS = {"/subscribe", "подписки", "подписка", "уведомления", "оповещения"}
 PRIORITY_CITIZEN = 10  # as a hotline answer: an interactive send
+# The fewest buttons a platform's keyboard takes is ten: a menu of more topics comes in
+# pages of eight, beside «Назад» and «Ещё темы».
+WHOLE_MENU = 10
+PAGE_SIZE = 8
 
 
 class Subscriptions:
@@ -57,9 +61,8 @@ class Subscriptions:
 
     async def press(self, platform: str, user_id: str, token: CallbackToken | None) -> bool:
         """A citizen's alerts button; False when it is not one (or not theirs)."""
-        if token is None or token.action not in (Press.TOGGLE, Press.UNSUBSCRIBE):
+        if token is None or token.action not in (Press.TOGGLE, Press.UNSUBSCRIBE, Press.PAGE):
             return False
-        topic = self._topic(str(token.data.get("topic", "")))
         async with self.services.db.write() as conn:
             citizen = await citizens.find(conn, platform, user_id)
             mine = token.action == Press.UNSUBSCRIBE or token.target_id == (citizen and citizen.id)
@@ -68,14 +71,27 @@ class Subscriptions:
                 return False
             await self._reached(conn, citizen)
             cfg = self.services.settings.hotline
-            if not await self.services.presses.answered(conn, citizen.id, cfg):
-                pass  # silenced, or a flood of presses: acknowledged, not answered
-            elif topic is None:
-                await self._menu_if_consented(conn, citizen, self.texts("alerts.topic_gone"))
-            else:
-                await self._switch(conn, citizen, token, topic)
+            # Silenced, or a flood of presses: acknowledged, not answered.
+            if await self.services.presses.answered(conn, citizen.id, cfg):
+                await self._act(conn, citizen, token)
         self.services.wake_outbox()
         return True
+
+    async def _act(self, conn: AsyncConnection, citizen: Citizen, token: CallbackToken) -> None:
+        """What a press does once it is to be answered: another page of the menu, or a
+        topic switched."""
+        page = _page(token)
+        if token.action == Press.PAGE:
+            if citizen.consent_at is None:
+                await self._say(conn, citizen, self.texts("alerts.need_consent"))
+            else:
+                await self._menu(conn, citizen, self.texts("alerts.menu"), page)
+            return
+        topic = self._topic(str(token.data.get("topic", "")))
+        if topic is None:
+            await self._menu_if_consented(conn, citizen, self.texts("alerts.topic_gone"), page)
+        else:
+            await self._switch(conn, citizen, token, topic)
 
     async def _switch(
         self, conn: AsyncConnection, citizen: Citizen, token: CallbackToken, topic: Topic
@@ -95,19 +111,22 @@ class Subscriptions:
             log.info("alerts button pressed again: %s is already as it asks", topic.key)
         elif want:
             await subscriptions.subscribe(conn, citizen.id, topic.key)
-            await self._menu(conn, citizen, self.texts("alerts.subscribed", topic=topic.title))
+            text = self.texts("alerts.subscribed", topic=topic.title)
+            await self._menu(conn, citizen, text, _page(token))
         else:
             await subscriptions.unsubscribe(conn, citizen.id, topic.key)
             text = self.texts("alerts.unsubscribed", topic=topic.title)
-            await self._menu_if_consented(conn, citizen, text)
+            await self._menu_if_consented(conn, citizen, text, _page(token))
 
-    async def _menu_if_consented(self, conn: AsyncConnection, citizen: Citizen, text: str) -> None:
+    async def _menu_if_consented(
+        self, conn: AsyncConnection, citizen: Citizen, text: str, page: int = 0
+    ) -> None:
         """The menu again, but only to a citizen who may use it (as ``menu``): without
         consent (withdrawn, an old menu pressed on the way out) the text alone."""
         if citizen.consent_at is None:
             await self._say(conn, citizen, text)
         else:
-            await self._menu(conn, citizen, text)
+            await self._menu(conn, citizen, text, page)
 
     async def _counted(self, conn: AsyncConnection, citizen: Citizen) -> bool:
         """A menu word is a message: it counts in the citizen's flood control with the
@@ -126,23 +145,50 @@ class Subscriptions:
     def _topic(self, key: str) -> Topic | None:
         return next((t for t in self.topics if t.key == key), None)
 
-    async def _menu(self, conn: AsyncConnection, citizen: Citizen, text: str) -> None:
-        """The topics as buttons, ✓ on those the citizen is subscribed to."""
+    async def _menu(
+        self, conn: AsyncConnection, citizen: Citizen, text: str, page: int = 0
+    ) -> None:
+        """The topics as buttons, ✓ on those the citizen is subscribed to. A list longer
+        than the smallest keyboard a platform takes comes in pages, so every topic can be
+        reached on every platform."""
         on = await subscriptions.of_citizen(conn, citizen.id)
-        rows = [[await self._topic_button(conn, citizen, t, t.key in on)] for t in self.topics]
-        await self._say(conn, citizen, f"{text}\n\n{self.texts('alerts.menu_hint')}", rows)
+        pages = _pages(len(self.topics))
+        page = min(max(page, 0), pages - 1)
+        shown = self.topics if pages == 1 else self.topics[page * PAGE_SIZE :][:PAGE_SIZE]
+        rows = [[await self._topic_button(conn, citizen, t, t.key in on, page)] for t in shown]
+        text = f"{text}\n\n{self.texts('alerts.menu_hint')}"
+        if pages > 1:
+            first = page * PAGE_SIZE + 1
+            last, total = first + len(shown) - 1, len(self.topics)
+            text += "\n" + self.texts("alerts.menu_page", first=first, last=last, total=total)
+            rows.append(await self._paging(conn, citizen, page, pages))
+        await self._say(conn, citizen, text, rows)
+
+    async def _paging(
+        self, conn: AsyncConnection, citizen: Citizen, page: int, pages: int
+    ) -> list[Button]:
+        """«‹ Назад» and «Ещё темы ›» where there is a page to go to."""
+        row = []
+        if page > 0:
+            back = self.texts("alerts.btn_back")
+            row.append(await callbacks.button(conn, back, Press.PAGE, citizen.id, page=page - 1))
+        if page < pages - 1:
+            more = self.texts("alerts.btn_more")
+            row.append(await callbacks.button(conn, more, Press.PAGE, citizen.id, page=page + 1))
+        return row
 
     async def _topic_button(
-        self, conn: AsyncConnection, citizen: Citizen, topic: Topic, on: bool
+        self, conn: AsyncConnection, citizen: Citizen, topic: Topic, on: bool, page: int
     ) -> Button:
         """The label shows the topic's state now, and the token keeps what pressing it then
-        means (see ``Want``), so pressing it twice, or later, cannot undo it."""
+        means (see ``Want``), so pressing it twice, or later, cannot undo it; and the page
+        it is on, for the menu that follows."""
         key, want = (
             ("alerts.topic_on", Want.UNSUBSCRIBE) if on else ("alerts.topic_off", Want.SUBSCRIBE)
         )
         label = self.texts(key, topic=topic.title)
         return await callbacks.button(
-            conn, label, Press.TOGGLE, citizen.id, topic=topic.key, want=want.value
+            conn, label, Press.TOGGLE, citizen.id, topic=topic.key, want=want.value, page=page
         )
 
     async def _say(
@@ -176,3 +222,13 @@ def _wanted(token: CallbackToken, on: bool) -> bool:
     if want is None:
         return not on
     return Want(want) is Want.SUBSCRIBE
+
+
+def _pages(topics: int) -> int:
+    return 1 if topics <= WHOLE_MENU else -(-topics // PAGE_SIZE)
+
+
+def _page(token: CallbackToken) -> int:
+    """The menu page a button was on (tokens from before pages: the first)."""
+    page = token.data.get("page", 0)
+    return page if isinstance(page, int) else 0

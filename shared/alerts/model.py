@@ -31,6 +31,7 @@ class Press(StrEnum):
 
     TOGGLE = "alerts.toggle"  # a topic in a citizen's menu (data "topic", and "want")
     UNSUBSCRIBE = "alerts.unsubscribe"  # «Отписаться» under a notice (data "topic")
+    PAGE = "alerts.page"  # «Ещё темы» or «Назад» in a long topics menu (data "page")
     CONFIRM = "alerts.confirm"  # a moderator confirmed the previewed alert
     DISCARD = "alerts.discard"  # a moderator dropped the previewed alert
 

@@ -115,6 +115,7 @@ def citizen_router() -> Router:
     )
     found.callback_query.register(press, Action(Press.TOGGLE))
     found.callback_query.register(press, Action(Press.UNSUBSCRIBE))
+    found.callback_query.register(press, Action(Press.PAGE))
     return found
 
 
