@@ -137,22 +137,16 @@ async def answer(
     asked more than one of them gets the reply once: their other questions are answered
     and recorded with that same delivery.
     """
-    outcome = await moderation.answer(services, mod, question_id, text, attachments, reply_to)
+    async with services.db.read() as conn:
+        anchor = await repo.get(conn, question_id)
+        answered = await _others(conn, question_id)
+    asked = [q for q in (anchor, *answered) if q is not None]
+    outcome = await moderation.answer(
+        services, mod, question_id, text, attachments, reply_to, tickets=_tickets(asked, anchor)
+    )
     if outcome.result not in (moderation.AnswerResult.ANSWERED, moderation.AnswerResult.CORRECTED):
         return outcome
     async with services.db.read() as conn:
-        ids = await similar.members(conn, question_id) or []
-        apart = await conn.execute(
-            select(question_similar.c.question_id).where(
-                question_similar.c.question_id.in_(ids), question_similar.c.apart.is_(True)
-            )
-        )
-        ids = [i for i in ids if i not in set(apart.scalars())]
-        others = [q for i in ids if (q := await repo.get(conn, i)) is not None]
-    closed = (QuestionStatus.REJECTED, QuestionStatus.BANNED)
-    answered = [other for other in others if other.status not in closed]
-    async with services.db.read() as conn:
-        anchor = await repo.get(conn, question_id)
         sent = await _delivery(conn, question_id, mod)
     reached: dict[int, int] = {}  # citizen: the outbox row that takes them this reply
     if anchor is not None and sent is not None:
@@ -160,7 +154,14 @@ async def answer(
     for other in answered:
         delivery = reached.get(other.citizen_id)
         done = await moderation.answer(
-            services, mod, other.id, text, attachments, reply_to, delivered_by=delivery
+            services,
+            mod,
+            other.id,
+            text,
+            attachments,
+            reply_to,
+            delivered_by=delivery,
+            tickets=_tickets(asked, other),
         )
         if delivery is None and done.result in (
             moderation.AnswerResult.ANSWERED,
@@ -176,6 +177,27 @@ async def answer(
             await cards.refresh(conn, services.settings, services.texts, question_id)
         services.wake_outbox()
     return outcome
+
+
+async def _others(conn: AsyncConnection, question_id: int) -> list[repo.Question]:
+    """The group a reply to this card answers besides it: not taken out, not closed."""
+    ids = await similar.members(conn, question_id) or []
+    apart = await conn.execute(
+        select(question_similar.c.question_id).where(
+            question_similar.c.question_id.in_(ids), question_similar.c.apart.is_(True)
+        )
+    )
+    ids = [i for i in ids if i not in set(apart.scalars())]
+    others = [q for i in ids if (q := await repo.get(conn, i)) is not None]
+    closed = (QuestionStatus.REJECTED, QuestionStatus.BANNED)
+    return [other for other in others if other.status not in closed]
+
+
+def _tickets(asked: Sequence[repo.Question], whose: repo.Question | None) -> list[int]:
+    """The numbers of this citizen's questions the one reply answers, for its header."""
+    if whose is None:
+        return []
+    return sorted(q.id for q in asked if q.citizen_id == whose.citizen_id)
 
 
 async def _delivery(conn: AsyncConnection, question_id: int, mod: Moderator) -> int | None:

@@ -7,6 +7,7 @@ are committed together or not at all.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -39,6 +40,7 @@ from shared.services import Services
 from shared.storage import audit, citizens, media
 from shared.storage.media import MediaOwner
 from shared.storage.schema import answers
+from shared.texts import Texts
 
 
 class AnswerResult(StrEnum):
@@ -60,6 +62,17 @@ QUOTES = "quotes"
 class Outcome:
     result: AnswerResult
     winner: str | None = None
+
+
+@dataclass(frozen=True)
+class Sending:
+    """How an answer goes out: the moderator's reply it came from, the outbox row already
+    taking it to the citizen (if another question of theirs in a group brought it), and
+    the citizen's questions it answers."""
+
+    reply_to: int | None
+    delivered_by: int | None
+    tickets: tuple[int, ...]
 
 
 async def notify(
@@ -277,11 +290,14 @@ async def answer(
     attachments: tuple[Attachment, ...] = (),
     reply_to: int | None = None,
     delivered_by: int | None = None,
+    tickets: Sequence[int] = (),
 ) -> Outcome:
     """The first answer wins; the winner's later replies are corrections.
 
     ``delivered_by``: the outbox row already taking this reply to the same citizen (a group
     answer reaching their second question): the answer is recorded with it, not sent again.
+    ``tickets``: every question of the citizen's this one message answers (a group answer),
+    named in its header.
     """
     texts = services.texts
     text = repo.storable(text)
@@ -304,9 +320,8 @@ async def answer(
             if lost is not None:
                 services.wake_outbox()
                 return lost
-        await _record_answer(
-            conn, services, mod, question, text, attachments, not won, reply_to, delivered_by
-        )
+        sending = Sending(reply_to, delivered_by, tuple(tickets))
+        await _record_answer(conn, services, mod, question, text, attachments, not won, sending)
     services.wake_outbox()
     return Outcome(AnswerResult.ANSWERED if won else AnswerResult.CORRECTED)
 
@@ -340,14 +355,14 @@ async def _record_answer(
     text: str,
     attachments: tuple[Attachment, ...],
     correction: bool,
-    reply_to: int | None,
-    delivered_by: int | None = None,
+    sending: Sending,
 ) -> None:
     """Keep the answer, send it to the citizen, and bring the card up to date.
 
     The answer keeps the moderator's reply (``reply_to``, its message id in the admin
     chat): an edit of that message is matched to what it sent (``sent_by_reply``)."""
     texts, question_id = services.texts, question.id
+    reply_to, delivered_by = sending.reply_to, sending.delivered_by
     answer_id = await repo.add_answer(
         conn,
         question_id=question_id,
@@ -367,8 +382,8 @@ async def _record_answer(
     if delivered_by is not None:
         await repo.set_answer_outbox(conn, answer_id, delivered_by)
     elif citizen is not None:
-        key = "citizen.correction_header" if correction else "citizen.answer_header"
-        head = Document((paragraph(Span(texts(key, ticket=question_id), bold=True)),))
+        header = _header(texts, question_id, sending.tickets, correction)
+        head = Document((paragraph(Span(header, bold=True)),))
         outbox_id = await to_citizen(
             conn,
             citizen,
@@ -384,6 +399,17 @@ async def _record_answer(
     )
     await cards.cancel_pending_cards(conn, question_id)
     await cards.refresh(conn, services.settings, texts, question_id)
+
+
+def _header(texts: Texts, question_id: int, tickets: Sequence[int], correction: bool) -> str:
+    """«Ответ на ваш вопрос №5:», or «…на ваши вопросы №5, №7:» for a group answer that
+    answers more than one of the citizen's questions."""
+    numbers = sorted({question_id, *tickets})
+    if len(numbers) == 1:
+        key = "citizen.correction_header" if correction else "citizen.answer_header"
+        return texts(key, ticket=question_id)
+    key = "citizen.correction_header_many" if correction else "citizen.answer_header_many"
+    return texts(key, tickets=", ".join(f"№{n}" for n in numbers))
 
 
 async def send_queue(services: Services, after_id: int = 0, reply_to: int | None = None) -> None:
