@@ -14,7 +14,7 @@ from shared.posts import repo
 from shared.posts.model import Post
 from shared.storage import citizens
 from shared.storage.engine import Database
-from simulators.telegram import FakeTelegram
+from simulators.telegram import FakeTelegram, make_png
 from simulators.vk import FakeVK
 from tests.alerts_harness import subscribers
 from tests.harness import settings_for
@@ -32,6 +32,8 @@ TOKEN = "123456:ABCdefGhIJKlmnoPQRstuVWXyz0123456789"
         (["send", "--topic", "1", "--text-file", "{home}/none.txt"], "none.txt нет"),
         (["send", "--topic", "1", "--text-file", "{photo}"], "не текст"),
         (["send", "--topic", "1", "--text-file", "{text}", "--photo", "{text}"], "не изображение"),
+        # Telegram refuses a photo longer than 20 times its width: no subscriber would get it.
+        (["send", "--topic", "1", "--text-file", "{text}", "--photo", "{tall}"], "вытянуто в 21"),
         (["status", "99"], "Оповещения №99 нет"),
         (["cancel", "99"], "Оповещения №99 нет"),
     ],
@@ -43,13 +45,16 @@ def test_refusals_are_one_line(tmp_path: Path, args: list[str], needle: str) -> 
     text.write_text("Гололёд на дорогах", encoding="utf-8")
     photo = tmp_path / "a.bin"
     photo.write_bytes(b"\x89PNG\x00\x01\x02\xff\xfe" * 20)
-    values = {"text": str(text), "home": str(home), "photo": str(photo)}
+    tall = tmp_path / "map.png"
+    tall.write_bytes(make_png(100, 2100))
+    values = {"text": str(text), "home": str(home), "photo": str(photo), "tall": str(tall)}
     filled = [a.format(**values) for a in args]
     env = env_with(home, telegram__token=TOKEN)
     glashatai(home, "db", "upgrade", env=env)
     done = glashatai(home, "alert", *filled, env=env)
     assert done.returncode == 1
     assert needle in one_line(done)
+    assert "№" not in done.stdout, "nothing was stored"
 
 
 async def _subscribed(tmp_path: Path) -> None:

@@ -97,10 +97,9 @@ def cmd_send(args: argparse.Namespace) -> int:
     photos = [_photo(p, texts) for p in args.photo or []]
 
     async def go(services: Services) -> int:
-        if args.also_post:
-            from bots.registry import post_limits
+        from bots.registry import post_limits
 
-            services.limits = post_limits()
+        services.limits = post_limits()  # the photos are checked as a post's are
         topic = service.topic_of(services, args.topic)
         seen = await service.preview(services, topic)
         alert_id = await service.create(

@@ -27,7 +27,9 @@ from shared.domain import OutboxState, PostKind
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.outbox.model import OutboxItem
 from shared.outbox.payload import Button, message
-from shared.richtext import from_plain
+from shared.platform import LimitKind
+from shared.posts import limits
+from shared.richtext import Document, from_plain
 from shared.services import Services
 from shared.storage import audit, media
 from shared.storage.media import MediaOwner, NewFile
@@ -76,9 +78,14 @@ def topic_of(services: Services, name: str) -> Topic:
     return found
 
 
-async def preview(services: Services, topic: Topic) -> Preview:
+def _platforms(services: Services) -> list[str]:
+    """The platforms whose citizens can subscribe: those with a bot configured."""
     settings = services.settings
-    platforms = [p for p in settings.platform_names() if getattr(settings, p).enabled]
+    return [p for p in settings.platform_names() if getattr(settings, p).enabled]
+
+
+async def preview(services: Services, topic: Topic) -> Preview:
+    platforms = _platforms(services)
     async with services.db.read() as conn:
         counts = await subscriptions.by_platform(conn, topic.key, platforms)
     return Preview(topic, counts)
@@ -101,6 +108,7 @@ async def create(
     body = text.strip()
     if not body:
         raise InvalidInput(services.texts("alerts.empty"))
+    _check_photos(services, photos)
     async with services.db.write() as conn:
         alert_id = await _insert(conn, topic, body, urgent, actor)
         ids = await _adopt_media(conn, alert_id, media_ids, photos)
@@ -122,6 +130,17 @@ async def create(
         await audit.record(conn, actor, "alert.create", "alert", alert_id, topic=topic.key)
     services.wake_outbox()
     return alert_id
+
+
+def _check_photos(services: Services, photos: Sequence[NewFile]) -> None:
+    """Refuse, before anything is stored, a photo a configured platform would refuse (its
+    size, its shape, how many): its notice carries the text as the photo's caption, so it
+    would reach none of that platform's subscribers. The text needs no check: a long
+    notice is sent in parts."""
+    found = limits.violations(services.limits, _platforms(services), Document(()), photos)
+    media = [v for v in found if v.kind is not LimitKind.TEXT_LENGTH]
+    if media:
+        raise InvalidInput(limits.describe(media[0], services.texts))
 
 
 async def _insert(conn: AsyncConnection, topic: Topic, body: str, urgent: bool, actor: str) -> int:
