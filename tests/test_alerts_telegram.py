@@ -313,3 +313,33 @@ async def test_alert_also_posted_in_quiet_hours_reaches_the_channel_at_once(
         async with app.services.db.read() as conn:
             post = await posts_repo.get(conn, alert.post_id)
         assert post.kind is PostKind.ANNOUNCEMENT, "not marked urgent for it"
+
+
+async def test_unsubscribe_from_a_topic_removed_since_forgets_the_subscription(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    """The office drops a topic from its file; «Отписаться» under one of its old notices
+    still removes the citizen's subscription (kept otherwise as personal data for
+    nothing), and says the topic is gone."""
+    topics_file = tmp_path / "topics.toml"
+    topics_file.write_text('[topics]\nroads = "Дороги"\nwater = "Вода"\n', encoding="utf-8")
+    overrides = fast_overrides(alerts={"topics_file": str(topics_file)})
+    async with running(tmp_path, tg, overrides=overrides) as app:
+        await tg_consent(tg, CITIZEN)
+        tg.user_message(CITIZEN, text="/subscribe")
+        menu = (await wait(lambda: [m for m in tg.messages(CITIZEN) if "Дороги" in tg_buttons(m)]))[
+            -1
+        ]
+        tg.callback(CITIZEN, menu["message_id"], CITIZEN, tg_buttons(menu)["Дороги"])
+        await wait(lambda: containing(tg.messages(CITIZEN), "Вы подписались на «Дороги»"))
+        topic = feature(app.services).find_topic("roads")
+        assert topic is not None
+        alert_id = await service.create(app.services, topic=topic, text="Мост", actor="test")
+        await service.enqueue_all(app.services, alert_id)
+        notice = (await wait(lambda: containing(tg.messages(CITIZEN), "Мост")))[-1]
+    topics_file.write_text('[topics]\nwater = "Вода"\n', encoding="utf-8")
+    async with running(tmp_path, tg, overrides=overrides) as app:
+        assert await _topics(app, CITIZEN) == {"roads"}
+        tg.callback(CITIZEN, notice["message_id"], CITIZEN, tg_buttons(notice)["Отписаться"])
+        await wait(lambda: containing(tg.messages(CITIZEN), "Этой темы больше нет."))
+        assert await _topics(app, CITIZEN) == set()

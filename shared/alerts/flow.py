@@ -87,8 +87,11 @@ class Subscriptions:
             else:
                 await self._menu(conn, citizen, self.texts("alerts.menu"), page)
             return
-        topic = self._topic(str(token.data.get("topic", "")))
+        key = str(token.data.get("topic", ""))
+        topic = self._topic(key)
         if topic is None:
+            if not _wanted(token, True):  # a way out of a topic since removed: still honoured
+                await subscriptions.unsubscribe(conn, citizen.id, key)
             await self._menu_if_consented(conn, citizen, self.texts("alerts.topic_gone"), page)
         else:
             await self._switch(conn, citizen, token, topic)
