@@ -104,6 +104,41 @@ async def latest(conn: AsyncConnection, limit: int) -> list[tuple[Post, datetime
     return [(Post.from_row(row), row.updated_at) for row in rows]
 
 
+async def public_count(conn: AsyncConnection) -> int:
+    return int((await conn.execute(select(func.count()).where(_public()))).scalar_one())
+
+
+async def release_changes(
+    conn: AsyncConnection, offset: int, limit: int
+) -> list[tuple[int, datetime | None]]:
+    """Published releases, oldest first, each with its last change: the sitemap's
+    ``lastmod`` (an edit after publication moves it)."""
+    changed = func.coalesce(posts.c.updated_at, posts.c.published_at)
+    rows = await conn.execute(
+        select(posts.c.id, posts.c.published_at, changed.label("changed"))
+        .where(_public())
+        .order_by(posts.c.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return [(int(r.id), _later(r.published_at, r.changed)) for r in rows]
+
+
+async def newest_change(conn: AsyncConnection) -> datetime | None:
+    """When the archive last changed: its newest publication or edit."""
+    row = (
+        await conn.execute(
+            select(func.max(posts.c.published_at), func.max(posts.c.updated_at)).where(_public())
+        )
+    ).one()
+    return _later(row[0], row[1])
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    found = [x for x in (a, b) if x is not None]
+    return max(found) if found else None
+
+
 async def release(conn: AsyncConnection, post_id: int) -> Post | None:
     row = (await conn.execute(select(posts).where(posts.c.id == post_id, _public()))).first()
     return Post.from_row(row) if row is not None else None

@@ -100,6 +100,11 @@ async def test_public_pages_in_the_browser(
         assert await page.locator(f'a[href="{pub.url}"]').count() == 1
     og = await page.locator('meta[property="og:url"]').get_attribute("content")
     assert og == f"{services.settings.web.public_url}/releases/{park}"
+    described = await page.locator('script[type="application/ld+json"]').evaluate(
+        "script => JSON.parse(script.textContent)"
+    )
+    assert described["@type"] == "NewsArticle"
+    assert described["headline"] == "Парк на набережной откроется в субботу"
     assert await axe(page) == []
     await screenshot(page, "release")
 

@@ -7,6 +7,7 @@ seed the tables through the services and read the pages with an HTTP client.
 from __future__ import annotations
 
 import io
+import json
 import logging
 import re
 import secrets
@@ -466,3 +467,109 @@ async def test_an_unexpected_error_is_a_russian_page_with_the_security_headers(
     assert record.exc_info is not None or record.exc_text
     assert "/broken/{token}" in record.getMessage()
     assert "secret-login-token" not in record.getMessage()
+
+
+SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+W3C = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
+
+async def sitemap_of(client: Client, path: str) -> ElementTree.Element:
+    response = await client.get(path)
+    assert response.status == 200
+    assert response.content_type == "application/xml"
+    return ElementTree.fromstring(await response.read())
+
+
+def locations(tree: ElementTree.Element) -> dict[str, str]:
+    """Each ``<url>``'s address and ``lastmod``."""
+    found = {}
+    for url in tree.findall("s:url", SITEMAP_NS):
+        lastmod = url.findtext("s:lastmod", namespaces=SITEMAP_NS) or ""
+        assert W3C.match(lastmod), lastmod
+        found[url.findtext("s:loc", namespaces=SITEMAP_NS) or ""] = lastmod
+    return found
+
+
+async def test_sitemap_lists_every_public_page_and_nothing_else(
+    services: Services, client: Client
+) -> None:
+    from shared.hotlines import campaigns
+
+    first = await published(services, "Отключение воды", "Воду отключат в среду", hours_ago=5)
+    second = await published(services, "Ярмарка", "Ярмарка в субботу", hours_ago=2)
+    draft = await release(services, title="Черновик", body="Ещё не вышел")
+    edited = utcnow() + timedelta(hours=1)
+    async with services.db.write() as conn:
+        await conn.execute(posts.update().where(posts.c.id == first).values(updated_at=edited))
+        await campaigns.create(
+            conn,
+            topic="Ещё не прошла",
+            starts_at=utcnow() + timedelta(hours=1),
+            ends_at=utcnow() + timedelta(hours=2),
+            created_by="test",
+        )
+    closed = await closed_hotline(services)
+    found = locations(await sitemap_of(client, "/sitemap.xml"))
+    assert set(found) == {
+        f"{PUBLIC_URL}/",
+        f"{PUBLIC_URL}/hotlines",
+        f"{PUBLIC_URL}/hotlines/{closed.id}",
+        f"{PUBLIC_URL}/releases/{first}",
+        f"{PUBLIC_URL}/releases/{second}",
+    }
+    assert f"{PUBLIC_URL}/releases/{draft}" not in found
+    assert found[f"{PUBLIC_URL}/releases/{first}"] == f"{edited:%Y-%m-%dT%H:%M:%S}Z"
+    assert found[f"{PUBLIC_URL}/"] == found[f"{PUBLIC_URL}/releases/{first}"], "the newest change"
+
+
+async def test_a_sitemap_past_its_limit_is_an_index_of_parts(
+    services: Services, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """sitemaps.org's 50,000 addresses per file, shrunk to 2 here (rather than seeding
+    50,001 releases): the sitemap becomes an index, and its parts list every release once."""
+    from web.public import crawlers
+
+    monkeypatch.setattr(crawlers, "SITEMAP_LIMIT", 2)
+    ids = [await published(services, f"Выпуск {n}", f"Текст {n}") for n in range(5)]
+    index = await sitemap_of(client, "/sitemap.xml")
+    assert index.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    parts = [loc.text or "" for loc in index.findall("s:sitemap/s:loc", SITEMAP_NS)]
+    assert parts == [f"{PUBLIC_URL}/sitemap-{n}.xml" for n in (1, 2, 3)]
+    listed: list[str] = []
+    for part in parts:
+        listed += locations(await sitemap_of(client, part.removeprefix(PUBLIC_URL)))
+    releases = [loc for loc in listed if "/releases/" in loc]
+    assert releases == [f"{PUBLIC_URL}/releases/{i}" for i in ids]
+    assert f"{PUBLIC_URL}/hotlines" in listed
+    await text(client, "/sitemap-4.xml", status=404)
+
+
+async def test_robots_keeps_staff_pages_out_and_names_the_sitemap(client: Client) -> None:
+    robots = await text(client, "/robots.txt")
+    assert robots.splitlines() == [
+        "User-agent: *",
+        "Disallow: /news/desk",
+        "Disallow: /news/search",
+        f"Sitemap: {PUBLIC_URL}/sitemap.xml",
+    ]
+
+
+async def test_release_page_describes_itself_as_a_news_article(
+    services: Services, client: Client
+) -> None:
+    """schema.org data for search engines, its text JSON inside the script element: a
+    hostile title can neither end the element nor break the JSON."""
+    post_id = await published(
+        services, f"Ярмарка {HOSTILE} </script>", "Ярмарка в субботу", media=[photo_file()]
+    )
+    html = await text(client, f"/releases/{post_id}")
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert len(blocks) == 1
+    data = json.loads(blocks[0])
+    assert data["@type"] == "NewsArticle"
+    assert data["headline"] == f"Ярмарка {HOSTILE} </script>"
+    assert data["url"] == f"{PUBLIC_URL}/releases/{post_id}"
+    went_out = datetime.fromisoformat(data["datePublished"])
+    assert abs(went_out - (utcnow() - timedelta(hours=1))) < timedelta(minutes=1)
+    assert data["image"][0].startswith(f"{PUBLIC_URL}/files/")
+    assert data["publisher"]["name"] == "Пресс-служба администрации"

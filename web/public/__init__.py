@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from web.public import feeds, files, hotlines, releases
+from web.public import crawlers, feeds, files, hotlines, releases
 
 
 def setup(app: web.Application) -> None:
@@ -16,3 +16,6 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/feed.atom", feeds.atom, name="atom")
     app.router.add_get("/hotlines", hotlines.listing, name="hotlines")
     app.router.add_get(r"/hotlines/{id:\d+}", hotlines.hotline_page, name="hotline")
+    app.router.add_get("/robots.txt", crawlers.robots, name="robots")
+    app.router.add_get("/sitemap.xml", crawlers.sitemap, name="sitemap")
+    app.router.add_get(r"/sitemap-{n:\d{1,6}}.xml", crawlers.sitemap_part, name="sitemap_part")
