@@ -120,3 +120,67 @@ async def test_the_search_index_is_rebuilt_with_yo_folded(empty_db: Database) ->
             found = await conn.execute(schema.posts.select().where(match))
             assert [row.id for row in found] == [1], query
     assert await drift(empty_db) == []
+
+
+async def test_waiting_questions_are_indexed_again_with_numbers_in_their_roles(
+    empty_db: Database,
+) -> None:
+    """0017: questions indexed with bare numbers are indexed again as intake indexes them
+    today, so an old «д 60, кв 4» is no longer grouped with a new «д 4, кв 60»; an
+    answered question's rows and a question's group are left as they were."""
+    from shared.hotlines import lemmas, similar
+
+    await upgrade(empty_db, "0016")
+    now = utcnow()
+    asked = {1: "Нет отопления, Ленина д 60, кв 4", 2: "Нет отопления, Ленина д 4, кв 60"}
+    async with empty_db.write() as conn:
+        await conn.execute(
+            schema.hotlines.insert().values(
+                id=1, topic="Отопление", starts_at=now, ends_at=now, status="open",
+                created_by="test", created_at=now,
+            )
+        )  # fmt: skip
+        await conn.execute(
+            schema.citizens.insert().values(
+                id=1, platform="telegram", platform_user_id="1", created_at=now
+            )
+        )
+        for qid, status in ((1, "new"), (2, "new"), (3, "answered")):
+            await conn.execute(
+                schema.questions.insert().values(
+                    id=qid, citizen_id=1, hotline_id=1, text=asked.get(qid, "Ленина 60"),
+                    status=status, created_at=now,
+                )
+            )  # fmt: skip
+            old = ["отопление", "ленина", "60", "4"]  # as the index stored numbers before
+            await conn.execute(
+                schema.question_similar.insert().values(
+                    question_id=qid, lemmas=" ".join(old), apart=False,
+                    group_ids=[2] if qid == 1 else None,
+                )
+            )  # fmt: skip
+            for word in old:
+                await conn.execute(
+                    schema.question_terms.insert().values(hotline_id=1, term=word, question_id=qid)
+                )
+
+    await upgrade(empty_db)
+
+    async with empty_db.read() as conn:
+        rows = {r.question_id: r for r in await conn.execute(schema.question_similar.select())}
+        terms = await conn.execute(
+            text("SELECT question_id, term FROM question_terms ORDER BY question_id, term")
+        )
+        held: dict[int, set[str]] = {}
+        for qid, found in terms:
+            held.setdefault(qid, set()).add(found)
+        for qid in (1, 2):
+            words = lemmas.lemmas(asked[qid])
+            assert rows[qid].lemmas == " ".join(words)
+            assert held[qid] == {lemmas.term(w) for w in words}
+        assert rows[1].group_ids == [2], "the group is kept"
+        assert rows[3].lemmas == "отопление ленина 60 4", "an answered question is left"
+        assert held[3] == {"отопление", "ленина", "60", "4"}
+        found = await similar.find(conn, 2, 0.35)
+    assert [m.question_id for m in found] == []
+    assert await drift(empty_db) == []

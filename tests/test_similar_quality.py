@@ -27,7 +27,7 @@ def test_the_labelled_set_is_big_and_grouped() -> None:
 
 def test_lemmas_meet_word_forms_ordinals_and_drop_noise() -> None:
     assert lemmas("Батареи, дороги") == lemmas("батарей дорогу") == ["батарея", "дорога"]
-    assert lemmas("в пятой школе") == ["5", "школа"]
+    assert lemmas("в пятой школе") == ["школа:5", "школа"]  # the number in its role
     assert lemmas("Когда включат отопление?") == ["включить", "отопление"]
 
 

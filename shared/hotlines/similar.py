@@ -4,9 +4,10 @@ Each question's lemma terms are kept in ``question_terms`` (hotline, term, quest
 find a question's look-alikes we count, capped, how many questions hold each of its terms
 (the rarer, the weightier), fetch the newest waiting holders of its rarest terms, keep the
 best-placed candidates, and score those exactly: a weighted Dice overlap of lemmas where a
-misspelt word still meets its correct form (rapidfuzz). Nothing scans the hotline. On
-PostgreSQL all but the scoring is one statement (a trip to the server costs more than the
-work on a busy machine); SQLite, in the process, takes two.
+misspelt word still meets its correct form (rapidfuzz), the complaint weighing more than
+its address, and numbers compared in their roles (``lemmas``: house 60 is not flat 60).
+Nothing scans the hotline. On PostgreSQL all but the scoring is one statement (a trip to
+the server costs more than the work on a busy machine); SQLite, in the process, takes two.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.selectable import Subquery
 
 from shared.domain import QuestionStatus
-from shared.hotlines.lemmas import known, lemmas, ready
+from shared.hotlines.lemmas import STREET, action, known, lemmas, number, ready, term
 from shared.storage import writebehind
 from shared.storage.schema import question_similar, question_terms, questions
 
@@ -67,6 +68,18 @@ UNSEEN_WEIGHT = math.log(1.0 + DF_CAP / 15)
 # The score's share kept when two questions name different numbers, or only one names any.
 OTHER_NUMBER = 0.3
 ONE_NUMBER = 0.85
+# An address word's weight against the complaint's words: the same house with another
+# complaint is another question, the same complaint worded otherwise is not.
+ADDRESS_SHARE = 0.5
+# The share kept when the two share nothing but where: another complaint at that address.
+ONLY_ADDRESS = 0.3
+# A verb's weight against a noun's: what is wrong is named by its nouns («мусор», «снег»,
+# «лифт»); the verbs vary with the asker («не вывозят», «не убирают», «завален»).
+VERB_SHARE = 0.5
+# Roles of numbers that place a question (a house, a flat) rather than name its subject.
+PLACES = frozenset({"дом", "кв", "корп", "подъезд"})
+# Words that say where, not what: weighed as an address.
+PLACE_WORDS = frozenset({"дом", "двор", "подъезд", "квартира", "улица", "этаж", "город"})
 
 
 @dataclass(frozen=True)
@@ -89,8 +102,8 @@ async def index(conn: AsyncConnection, question_id: int, hotline_id: int | None,
     words = lemmas(text)
     row = {"question_id": question_id, "lemmas": " ".join(words), "apart": False}
     await writebehind.insert(conn, question_similar, row)
-    for term in sorted(set(words)):
-        row = {"hotline_id": hotline_id, "term": term, "question_id": question_id}
+    for found in sorted({term(w) for w in words}):
+        row = {"hotline_id": hotline_id, "term": found, "question_id": question_id}
         await writebehind.insert(conn, question_terms, row)
 
 
@@ -107,9 +120,9 @@ async def index_many(
         [{"question_id": qid, "lemmas": " ".join(words), "apart": False} for qid, words in found],
     )
     terms = [
-        {"hotline_id": hotline_id, "term": term, "question_id": qid}
+        {"hotline_id": hotline_id, "term": t, "question_id": qid}
         for qid, words in found
-        for term in sorted(set(words))
+        for t in sorted({term(w) for w in words})
     ]
     if terms:
         await conn.execute(insert(question_terms), terms)
@@ -123,8 +136,9 @@ def weight(df: int) -> float:
 @cache
 def _terms_sql() -> Select[Any]:
     """A question's hotline and terms, each with how many questions of the hotline hold it
-    (counted up to ``DF_CAP``), or no rows for a question taken out of groups: one
-    statement for any number of terms, so prepared once per connection."""
+    (counted up to ``DF_CAP``), and its lemmas (which words are its address), or no rows
+    for a question taken out of groups: one statement for any number of terms, so
+    prepared once per connection."""
     own = question_terms.alias("own")
     other = question_terms.alias("other")
     held = (
@@ -137,7 +151,7 @@ def _terms_sql() -> Select[Any]:
     )
     count = select(func.count()).select_from(held).scalar_subquery()
     return (
-        select(own.c.hotline_id, own.c.term, count.label("n"))
+        select(own.c.hotline_id, own.c.term, count.label("n"), question_similar.c.lemmas)
         .select_from(
             own.join(question_similar, question_similar.c.question_id == own.c.question_id)
         )
@@ -186,7 +200,7 @@ def _search_sql() -> CompoundSelect[Any]:
         own.c.term,
         own.c.n,
         cast(null(), BigInteger).label("question_id"),
-        cast(null(), Text).label("lemmas"),
+        cast(own.c.lemmas, Text).label("lemmas"),
     )
     candidates = (
         select(
@@ -243,8 +257,8 @@ async def _candidates(
     if not terms:
         return {}
     values: dict[str, object] = {"h": hotline_id, "self": question_id}
-    for i, term in enumerate(terms):
-        values[f"t{i}"], values[f"w{i}"] = term, weights[term]
+    for i, t in enumerate(terms):
+        values[f"t{i}"], values[f"w{i}"] = t, weights[t]
     rows = await conn.execute(_candidates_sql(len(terms)), values)
     return {int(r.question_id): str(r.lemmas).split() for r in rows}
 
@@ -257,59 +271,115 @@ def _retrieval(counts: dict[str, int]) -> list[str]:
     return (rare if len(rare) >= MIN_RARE else ordered)[:RETRIEVAL_TERMS]
 
 
-def _met(word: str, others: set[str], typos: list[str]) -> float:
-    """1 when the other question has the word; a misspelling's ratio; else 0.
+@dataclass(frozen=True)
+class Terms:
+    """One question of a pair, as the score reads it."""
+
+    terms: frozenset[str]  # index terms: words, and numbers in their role
+    address: frozenset[str]  # of them, where: the house's street and numbers, «двор»...
+    numbers: frozenset[tuple[str, str]]  # (role, digits) of numbers that name something
+    streets: frozenset[str]  # the streets of its houses
+    typos: tuple[str, ...]  # words the dictionary does not know
+
+    @classmethod
+    def of(cls, found: Sequence[str]) -> Terms:
+        terms = frozenset(term(w) for w in found)
+        numbers = frozenset(n for t in terms if (n := number(t)) is not None)
+        streets = frozenset(term(w) for w in found if w.startswith(STREET))
+        places = {f"{r}:{n}" for r, n in numbers if r in PLACES} | (terms & PLACE_WORDS)
+        typos = tuple(t for t in terms if len(t) >= TYPO_MIN_LENGTH and not known(t))
+        return cls(terms, frozenset(streets | places), numbers, streets, typos)
+
+
+def _met(word: str, other: Terms) -> float:
+    """1 when the other question has the word (a number: in a role that may be the
+    same); a misspelling's ratio; else 0.
 
     Only an unknown word (to the dictionary) is taken for a misspelling, of either side:
     two real words a letter apart («давать», «сдавать») are different words.
     """
-    if word in others:
+    if word in other.terms:
         return 1.0
+    if (mine := number(word)) is not None:
+        return 1.0 if any(_same_number(mine, theirs) for theirs in other.numbers) else 0.0
     if len(word) < TYPO_MIN_LENGTH:
         return 0.0
-    pool = typos if known(word) else [w for w in others if len(w) >= TYPO_MIN_LENGTH]
+    pool = other.typos if known(word) else _words(other.terms)
     if not pool:
         return 0.0
     best = process.extractOne(word, pool, scorer=fuzz.ratio, score_cutoff=TYPO_RATIO)
     return best[1] / 100.0 if best is not None else 0.0
 
 
-def _numbers(words: set[str]) -> set[str]:
-    return {w for w in words if w[0].isdigit()}
+def _words(terms: frozenset[str]) -> list[str]:
+    return [w for w in terms if len(w) >= TYPO_MIN_LENGTH and number(w) is None]
 
 
-def score(a: Sequence[str], b: Sequence[str], weights: dict[str, float]) -> float:
-    """Weighted Dice overlap of two questions' lemma sets, misspellings forgiven.
+def _same_number(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    """The same digits in the same role, or one given only as «№»."""
+    return a[1] == b[1] and (a[0] == b[0] or "№" in (a[0], b[0]))
 
-    Numbers are mostly houses, routes and schools: two questions naming different ones
-    are about different things, and one naming a number the other lacks may be.
+
+def _where_share(a: Terms, b: Terms) -> float:
+    """The share of the score kept for what the numbers and streets say.
+
+    Numbers are houses, flats, routes and schools: two questions with no number in
+    common, or with another number in a role both give (house 60 and house 4, flat 4 and
+    flat 60), are about different things, and so are houses of two streets (Набережная 4,
+    Ленина 4); one naming a number the other lacks may be.
     """
-    set_a, set_b = set(a), set(b)
-    if not set_a or not set_b:
+    if a.streets and b.streets and not any(_met(s, b) for s in a.streets):
+        return OTHER_NUMBER
+    return _numbers_share(a.numbers, b.numbers)
+
+
+def _numbers_share(a: frozenset[tuple[str, str]], b: frozenset[tuple[str, str]]) -> float:
+    if not a or not b:
+        return ONE_NUMBER if a or b else 1.0
+    if not any(_same_number(x, y) for x in a for y in b):
+        return OTHER_NUMBER
+    for role in {r for r, _ in a} & {r for r, _ in b} - {"№"}:
+        if not {n for r, n in a if r == role} & {n for r, n in b if r == role}:
+            return OTHER_NUMBER
+    return 1.0
+
+
+def score(a: Terms, b: Terms, weights: dict[str, float]) -> float:
+    """Weighted Dice overlap of two questions' terms, misspellings forgiven, kept in part
+    only when the numbers or the streets differ.
+
+    The complaint weighs more than where it is made: an address both name counts half
+    (one only one names in full: a house's trouble is not the city's), two that share
+    nothing but the address keep a third, and verbs count half, since what is wrong is
+    in the nouns. So the same house with another complaint stays apart.
+    """
+    if not a.terms or not b.terms:
         return 0.0
-    typos_a = [w for w in set_a if len(w) >= TYPO_MIN_LENGTH and not known(w)]
-    typos_b = [w for w in set_b if len(w) >= TYPO_MIN_LENGTH and not known(w)]
-    total = sum(weights.get(w, 1.0) for w in set_a) + sum(weights.get(w, 1.0) for w in set_b)
-    met = sum(weights.get(w, 1.0) * _met(w, set_b, typos_b) for w in set_a)
-    met += sum(weights.get(w, 1.0) * _met(w, set_a, typos_a) for w in set_b)
-    found = met / total if total else 0.0
-    numbers_a, numbers_b = _numbers(set_a), _numbers(set_b)
-    if numbers_a and numbers_b and not numbers_a & numbers_b:
-        found *= OTHER_NUMBER
-    elif bool(numbers_a) != bool(numbers_b):
-        found *= ONE_NUMBER
-    return found
+    address = a.address | b.address
+    met = total = subject = 0.0
+    for mine, other in ((a, b), (b, a)):
+        for t in mine.terms:
+            m = _met(t, other)
+            weighed = weights.get(t, 1.0) * (VERB_SHARE if action(t) else 1.0)
+            weighed *= ADDRESS_SHARE if m and t in address else 1.0
+            total += weighed
+            met += weighed * m
+            subject += 0.0 if t in address else m
+    found = (met / total if total else 0.0) * _where_share(a, b)
+    return found if subject else found * ONLY_ADDRESS
 
 
-Found = tuple[dict[str, int], dict[int, list[str]]]  # term counts; candidates' lemmas
+# Term counts; the question's own lemmas; candidates' lemmas.
+Found = tuple[dict[str, int], list[str], dict[int, list[str]]]
 
 
 async def in_one_statement(conn: AsyncConnection, question_id: int) -> Found:
     """PostgreSQL's read: the question's term counts and its candidates, in one trip."""
     rows = (await conn.execute(_search_sql(), {"q": question_id})).all()
-    counts = {str(r.term): int(r.n) for r in rows if r.term is not None}
+    own = [r for r in rows if r.term is not None]
+    counts = {str(r.term): int(r.n) for r in own}
     theirs = {int(r.question_id): str(r.lemmas).split() for r in rows if r.term is None}
-    return counts, theirs
+    return counts, str(own[0].lemmas).split() if own else [], theirs
 
 
 async def in_two_statements(conn: AsyncConnection, question_id: int) -> Found:
@@ -317,11 +387,12 @@ async def in_two_statements(conn: AsyncConnection, question_id: int) -> Found:
     cheap): the term counts, then the candidates of the retrieval terms."""
     rows = (await conn.execute(_terms_sql(), {"q": question_id})).all()
     if not rows:
-        return {}, {}
+        return {}, [], {}
     counts = {str(r.term): int(r.n) for r in rows}
     weights = {t: weight(n) for t, n in counts.items()}
     hotline_id = int(rows[0].hotline_id)
-    return counts, await _candidates(conn, hotline_id, question_id, _retrieval(counts), weights)
+    theirs = await _candidates(conn, hotline_id, question_id, _retrieval(counts), weights)
+    return counts, str(rows[0].lemmas).split(), theirs
 
 
 async def find(
@@ -334,13 +405,15 @@ async def find(
     """
     postgres = conn.dialect.name == "postgresql"
     read = in_one_statement if postgres else in_two_statements
-    counts, theirs = await read(conn, question_id)
+    counts, own, theirs = await read(conn, question_id)
     if not counts:
         return []
     await ready()  # scoring asks the dictionary which words are misspellings
     weights = {t: weight(n) for t, n in counts.items()}
-    weights.update((w, UNSEEN_WEIGHT) for ws in theirs.values() for w in ws if w not in weights)
-    found = [Match(q, score(list(counts), ws, weights)) for q, ws in theirs.items()]
+    unseen = {term(w) for ws in theirs.values() for w in ws} - weights.keys()
+    weights.update((t, UNSEEN_WEIGHT) for t in unseen)
+    mine = Terms.of(own)
+    found = [Match(q, score(mine, Terms.of(ws), weights)) for q, ws in theirs.items()]
     found = [m for m in found if m.score >= threshold]
     found.sort(key=lambda m: (-m.score, m.question_id))
     return found[:limit]
