@@ -21,7 +21,7 @@ from aiogram.types import CallbackQuery, Message
 from bots.telegram import NAME
 from bots.telegram.albums import Albums
 from bots.telegram.filters import InAdminChat
-from bots.telegram.handlers.citizen import download
+from bots.telegram.handlers.citizen import download, too_big
 from bots.telegram.middleware import Action
 from bots.telegram.moderators import guarded
 from shared.callbacks import CallbackToken
@@ -32,6 +32,22 @@ from shared.replies import send_text
 from shared.services import Services
 
 log = logging.getLogger(__name__)
+
+SENT = (moderation.AnswerResult.ANSWERED, moderation.AnswerResult.CORRECTED)
+# What a moderator's reply may carry that an answer cannot (each named in ``[moderation]``).
+UNSENDABLE = (
+    "voice",
+    "video_note",
+    "sticker",
+    "video",
+    "audio",
+    "animation",
+    "location",
+    "venue",
+    "contact",
+    "poll",
+    "dice",
+)
 
 RECORD_WAIT_STEPS = 10
 # Seconds: a message of ours older than this that is not a recorded card is not one.
@@ -81,13 +97,35 @@ async def _answer(
     the citizen gets its photos together, under one header."""
     attachments = tuple([a for m in messages for a in await download(bot, m)])
     text = _text_of(messages)
-    if not text.strip() and not attachments:
-        return
     reply_to = messages[0].message_id
+    left = _left_out(services, messages)
+    if not text.strip() and not attachments:
+        if left:
+            said = services.texts("moderation.reply_unsendable", what=", ".join(left))
+            await send_text(services, NAME, messages[0].chat.id, said, reply_to=reply_to)
+        return
     outcome = await groups.answer(
         services, moderator, question_id, text, attachments, reply_to=reply_to
     )
     log.info("question %s: reply by %s: %s", question_id, moderator.id, outcome.result.value)
+    if left and outcome.result in SENT:
+        said = services.texts("moderation.reply_left_out", what=", ".join(left))
+        await send_text(services, NAME, messages[0].chat.id, said, reply_to=reply_to)
+
+
+def _left_out(services: Services, messages: Sequence[Message]) -> list[str]:
+    """What of a reply cannot reach the citizen: a voice message, a sticker, a video… (the
+    answer goes to every platform as text, photos and documents), or a document over what a
+    bot may download. Named to the moderator rather than dropped unsaid."""
+    left: list[str] = []
+    for message in messages:
+        left += [services.texts("moderation.too_big", name=name) for name in too_big(message)]
+        left += [
+            services.texts(f"moderation.kind_{kind}")
+            for kind in UNSENDABLE
+            if getattr(message, kind) is not None
+        ]
+    return left
 
 
 def _text_of(messages: Sequence[Message]) -> str:
