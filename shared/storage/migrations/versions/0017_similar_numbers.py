@@ -14,6 +14,9 @@ Create Date: 2026-12-05 10:00:00
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -56,14 +59,15 @@ def upgrade() -> None:
         _index_again(bind, rows[start : start + _BATCH])
 
 
-def _index_again(bind: sa.Connection, rows: list[sa.Row[tuple[int, int, str]]]) -> None:
+def _index_again(bind: sa.Connection, rows: Sequence[Any]) -> None:
     # The app's own lemmatiser: the index must be what intake writes today.
     from shared.hotlines.lemmas import lemmas, term
 
     ids = [row.id for row in rows]
     bind.execute(_terms.delete().where(_terms.c.question_id.in_(ids)))
     terms = []
-    for question_id, hotline_id, text in rows:
+    for row in rows:
+        question_id, hotline_id, text = row.id, row.hotline_id, row.text
         words = lemmas(text)
         bind.execute(
             _similar.update()
