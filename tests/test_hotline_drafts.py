@@ -1,6 +1,7 @@
 """A question written while several hotlines are open waits for the citizen's choice (a
 draft): the bot has told them «Ваш вопрос сохранён», so nothing that happens before the
-choice may drop it — a greeting, the chosen hotline closing, another one closing."""
+choice may drop it — a greeting, the chosen hotline closing, another one closing. Every
+one of them closing stores it: ``tests/test_hotline_drafts_closing.py``."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from simulators.max import FakeMax
 from simulators.telegram import FakeTelegram
 from simulators.vk import FakeVK
 from tests.hotline_harness import (
-    cards,
     hotline_people,
     open_hotline,
     outbox_idle,
@@ -94,26 +94,6 @@ async def test_the_chosen_hotline_closed_asks_again_and_keeps_the_draft(
         )
         await wait(lambda: said(vk, "Номер вопроса"))
         assert await stored(app) == [(QUESTION, second)]
-
-
-async def test_every_hotline_closed_makes_the_draft_a_general_question(
-    tmp_path: Path, fakes: tuple[FakeTelegram, FakeVK]
-) -> None:
-    tg, vk = fakes
-    async with running(tmp_path, tg, vk) as app:
-        first = await open_hotline(app, topic="Отопление")
-        second = await open_hotline(app, topic="Дороги")
-        prompt = await drafted(vk)
-        await close_hotline(app.services, "test", first)
-        await close_hotline(app.services, "test", second)
-        vk.message_event(
-            CITIZEN,
-            vk_buttons(prompt)["Отопление"],
-            conversation_message_id=prompt["conversation_message_id"],
-        )
-        await wait(lambda: said(vk, "сохранён под номером №1"))
-        assert await stored(app) == [(QUESTION, None)]
-        await wait(lambda: cards(tg))
 
 
 async def test_text_added_after_one_of_two_hotlines_closed_joins_the_draft(

@@ -20,11 +20,20 @@ from sqlalchemy import func, select, update
 from bots.cli import main
 from config import Settings
 from shared.clock import utcnow
-from shared.domain import HotlineStatus, PostKind, PostStatus, PublicationState, QuestionStatus
-from shared.hotlines import campaigns, moderation
+from shared.domain import (
+    HotlineStatus,
+    OutboxAction,
+    OutboxState,
+    PostKind,
+    PostStatus,
+    PublicationState,
+    QuestionStatus,
+)
+from shared.hotlines import campaigns, drafts, moderation
 from shared.hotlines import questions as repo
 from shared.hotlines.model import Moderator
 from shared.posts import repo as posts_repo
+from shared.posts.model import REF_PUBLICATION
 from shared.reports import charts, delivery, document, figures
 from shared.reports.figures import Period
 from shared.richtext import from_plain
@@ -32,7 +41,7 @@ from shared.services import Services
 from shared.storage import audit, citizens
 from shared.storage.engine import Database
 from shared.storage.migrate import upgrade
-from shared.storage.schema import alerts, audit_log, hotlines, publications, questions
+from shared.storage.schema import alerts, audit_log, hotlines, outbox, publications, questions
 from shared.texts import Texts
 from simulators.telegram import FakeTelegram
 from tests.harness import ADMIN_CHAT, MODERATOR, settings_for
@@ -72,7 +81,28 @@ async def _post(
         await conn.execute(
             update(publications).where(publications.c.id == pub.id).values(updated_at=at)
         )
+        if state in (PublicationState.PUBLISHED, PublicationState.FAILED):
+            await _send_row(conn, pub.id, platform, at, sent=state is PublicationState.PUBLISHED)
     return post_id
+
+
+async def _send_row(conn: Any, pub_id: int, platform: str, at: datetime, sent: bool) -> None:
+    """The outbox's row of a publication's send, finished at ``at``."""
+    await conn.execute(
+        outbox.insert().values(
+            platform=platform, action=OutboxAction.SEND.value, destination="channel",
+            payload={}, state=(OutboxState.SENT if sent else OutboxState.FAILED).value,
+            priority=0, attempts=1, next_attempt_at=at, progress={}, ref_type=REF_PUBLICATION,
+            ref_id=pub_id, created_at=at, updated_at=at, sent_at=at if sent else None,
+        )
+    )  # fmt: skip
+
+
+async def _retried(conn: Any, post_id: int, platform: str, at: datetime) -> None:
+    """A platform's failed publication sent again by a retry, out at ``at``."""
+    pub = await posts_repo.ensure_publication(conn, post_id, platform)
+    await posts_repo.set_publication(conn, pub.id, state=PublicationState.PUBLISHED)
+    await _send_row(conn, pub.id, platform, at, sent=True)
 
 
 async def _edit(conn: Any, post_id: int, at: datetime) -> None:
@@ -244,6 +274,51 @@ async def test_a_banned_authors_questions_are_counted_apart(db: Database, tmp_pa
     ] in tables
 
 
+async def test_an_edit_counts_only_where_the_post_was_out(db: Database, tmp_path: Path) -> None:
+    """Out on Telegram on 10 January, failed on VK; edited on 10 February (the edit went to
+    Telegram alone: VK had nothing to edit); out on VK by a retry on 10 March; edited again
+    on 2 April, on both."""
+    async with db.write() as conn:
+        post = await _post(
+            conn,
+            {
+                "telegram": (PublicationState.PUBLISHED, _utc(2026, 1, 10, 5)),
+                "vk": (PublicationState.FAILED, _utc(2026, 1, 10, 5)),
+            },
+            _utc(2026, 1, 10, 5),
+        )
+        await _edit(conn, post, _utc(2026, 2, 10, 5))
+        await _retried(conn, post, "vk", _utc(2026, 3, 10, 5))
+        await _edit(conn, post, _utc(2026, 4, 2, 5))
+    async with db.read() as conn:
+        report = await figures.collect(conn, _year(settings_for(tmp_path)))
+    edits = {key: r.edited for key, r in report.releases.items() if r.edited}
+    assert edits == {("2026-02", "telegram"): 1, ("2026-04", "telegram"): 1, ("2026-04", "vk"): 1}
+
+
+async def test_a_hotline_called_off_before_it_started_was_not_held(
+    db: Database, tmp_path: Path
+) -> None:
+    """Closed before its start, a hotline never opened: not held. One closed early, after
+    its start, was held (its planned hours stay)."""
+    services = Services(settings=settings_for(tmp_path), db=db, texts=Texts.load())
+    now = utcnow()
+    async with db.write() as conn:
+        ahead = now + timedelta(days=1)
+        called_off = await campaigns.create(
+            conn, topic="Отменённая", starts_at=ahead, ends_at=ahead + timedelta(hours=2),
+            created_by="test",
+        )  # fmt: skip
+        held = await _hotline(conn, "Раньше срока", now - timedelta(hours=1), HotlineStatus.OPEN)
+    await drafts.close(services, "test", called_off.id)
+    await drafts.close(services, "test", held)
+    today = now.astimezone(services.settings.tz).date()
+    period = Period(today - timedelta(days=1), today + timedelta(days=2), services.settings.tz)
+    async with db.read() as conn:
+        report = await figures.collect(conn, period)
+    assert [h.topic for h in report.hotlines] == ["Раньше срока"]
+
+
 async def test_alert_topics_titled_from_the_offices_file(db: Database, tmp_path: Path) -> None:
     own = tmp_path / "topics.toml"
     own.write_text('[topics]\nemergency = "ЧС и отключения"\n', encoding="utf-8")
@@ -397,7 +472,15 @@ def test_cli_report_text_and_word_file(env: Path, capsys: pytest.CaptureFixture[
     assert str(target) in capsys.readouterr().out
     assert len(docx.Document(str(target)).inline_shapes) == 3
     assert main(["report", "--from", "2026-02-30"]) == 1
-    assert "Не понимаю дату «2026-02-30»" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "Не понимаю дату «2026-02-30»" in err
+    # The CLI's own way to give the dates, not the admin chat's «/report 2026-01-01 …».
+    assert "glashatai report --from 2026-01-01 --to 2026-12-31" in err
+    assert "/report" not in err
+    assert main(["report", "--to", "31.13.2026"]) == 1
+    assert "«31.13.2026»: напишите ГГГГ-ММ-ДД или ДД.ММ.ГГГГ, например: glashatai" in (
+        capsys.readouterr().err
+    )
 
 
 @pytest.fixture
@@ -423,7 +506,10 @@ async def test_report_in_the_admin_chat(tmp_path: Path, tg: FakeTelegram) -> Non
         )
         await wait(lambda: containing(tg.messages(CITIZEN), "В среду"))
         tg.user_message(MODERATOR, ADMIN_CHAT, text="/report 2026-02-30")
-        await wait(lambda: containing(tg.messages(ADMIN_CHAT), "Не понимаю дату «2026-02-30»"))
+        [bad] = await wait(
+            lambda: containing(tg.messages(ADMIN_CHAT), "Не понимаю дату «2026-02-30»")
+        )
+        assert "например /report 2026-01-01 2026-12-31" in tg_text(bad)  # the chat's own way
         today = utcnow().astimezone(app.services.settings.tz).date()
         tg.user_message(MODERATOR, ADMIN_CHAT, text=f"/report {today.year}-01-01 {today}")
         sent = await wait(lambda: [m for m in tg.messages(ADMIN_CHAT) if m.get("document")])

@@ -25,7 +25,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         try:
             await upgrade(services.db)
             texts = services.texts
-            span = delivery.period(args.start, args.end, settings.tz, texts)
+            span = delivery.period(
+                args.start, args.end, settings.tz, texts, bad_date=delivery.BAD_DATE_CLI
+            )
             if args.output is None:
                 report = await delivery.collect(services, span)
                 print(document.plain(report, texts), end="")

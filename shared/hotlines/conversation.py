@@ -524,6 +524,33 @@ class Conversation:
         else:
             await self._from_draft(conn, citizen, draft, hotline)
 
+    async def store_drafts(self, conn: AsyncConnection) -> int:
+        """Once no hotline is open, every question still waiting for its author's choice
+        of hotline (a draft) becomes a general question, as the author's next message
+        would make it: the bot told them it was saved, and there is nothing left to
+        choose. The planner runs this in the transaction that closes the last open
+        hotline, so a draft is stored once, or (the transaction lost) not at all and
+        again at the next try. How many were stored."""
+        if await campaigns.open_now(conn):
+            return 0
+        rows = await conn.execute(
+            select(citizens_table)
+            .where(citizens_table.c.state == State.CHOOSE.value)
+            .order_by(citizens_table.c.id)
+        )
+        stored = 0
+        for citizen in [Citizen.from_row(row) for row in rows]:
+            draft = _draft_of(citizen)
+            if draft is None:
+                continue
+            if not citizen.banned:
+                await self._say(conn, citizen, self.texts("citizen.draft_hotlines_closed"))
+            await self._from_draft(conn, citizen, draft, None)
+            stored += 1
+        if stored:
+            log.info("%d draft(s) stored as general questions: no hotline is open", stored)
+        return stored
+
     async def _from_draft(
         self,
         conn: AsyncConnection,
@@ -531,9 +558,13 @@ class Conversation:
         draft: dict[str, Any],
         hotline: Hotline | None,
     ) -> None:
-        """The waiting question becomes a question to ``hotline`` (None: a general one)."""
+        """The waiting question becomes a question to ``hotline`` (None: a general one).
+
+        A banned author's (banned after writing it) is kept out of sight, and they are
+        told nothing, as for what they write while banned."""
         hotline_id = hotline.id if hotline is not None else None
-        question = await self._store(conn, citizen, hotline_id, str(draft.get("text", "")), ())
+        text = str(draft.get("text", ""))
+        question = await self._store(conn, citizen, hotline_id, text, (), banned=citizen.banned)
         ids = [int(i) for i in draft.get("media", [])]
         if ids:
             await self._adopt(conn, question.id, ids)
@@ -544,6 +575,8 @@ class Conversation:
             data["album"] = {"id": draft["album"], "question_id": question.id}
         state = State.IDLE if hotline is None else State.ASK
         await citizens.set_fields(conn, citizen.id, state=state, state_data=data)
+        if citizen.banned:
+            return
         await self._confirm(conn, citizen, question.id, general=hotline is None)
         topic = hotline.topic if hotline is not None else None
         await card_or_summary(conn, self.services, question, (citizen, topic))

@@ -2,9 +2,11 @@
 
 Opening publishes an announcement to the channel and the wall through the press-release
 pipeline and gives the admin chat the hotline's deep links (each platform's link that
-opens the bot straight on it); closing posts a summary to the admin chat. Both are
-idempotent: the status moves conditionally and the flags ``announced``/``summary_sent``
-say what was already done.
+opens the bot straight on it); closing posts a summary to the admin chat, and closing the
+last open one stores the citizens' questions still waiting for a choice of hotline as
+general questions. Both are idempotent: the status moves conditionally (in the same
+transaction as what follows from it) and the flags ``announced``/``summary_sent`` say what
+was already done.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from shared.domain import HotlineStatus, PostKind
 from shared.errors import GlashataiError
 from shared.hotlines import campaigns
 from shared.hotlines.campaigns import Hotline
+from shared.hotlines.conversation import Conversation
 from shared.hotlines.conversation_links import start_payload
 from shared.hotlines.moderation import notify
 from shared.richtext import Document, Span, from_plain, join, paragraph
@@ -70,6 +73,9 @@ class HotlinePlanner:
             return
         await audit.record(conn, "scheduler", "hotline.close", "hotline", hotline.id)
         log.info("hotline %s: closed", hotline.id)
+        # The last open hotline closed: questions waiting for a choice of hotline become
+        # general ones now, in this transaction (once, or again with the close retried).
+        await Conversation(self.services).store_drafts(conn)
         if hotline.summary_sent:
             return
         t = await campaigns.tally(conn, hotline.id)

@@ -53,8 +53,14 @@ class Made:
     docx: bytes
 
 
-def parse_day(value: str, texts: Texts) -> date:
-    """``2026-01-31`` or ``31.01.2026``."""
+# What a date that can't be read is answered with: the way to write one where it was typed.
+BAD_DATE = "report.bad_date"  # the admin chat's /report
+BAD_DATE_CLI = "cli.report.bad_date"  # glashatai report --from … --to …
+
+
+def parse_day(value: str, texts: Texts, bad_date: str = BAD_DATE) -> date:
+    """``2026-01-31`` or ``31.01.2026``; ``bad_date``: the text key of the answer to
+    anything else."""
     found = _DAY.match(value.strip())
     try:
         if found is None:
@@ -67,17 +73,23 @@ def parse_day(value: str, texts: Texts) -> date:
             raise ValueError(value)  # a typo; and the calendar's last day has no day after
         return day
     except ValueError:
-        raise InvalidInput(texts("report.bad_date", value=value.strip())) from None
+        raise InvalidInput(texts(bad_date, value=value.strip())) from None
 
 
 def period(
-    first: str | None, last: str | None, tz: ZoneInfo, texts: Texts, now: datetime | None = None
+    first: str | None,
+    last: str | None,
+    tz: ZoneInfo,
+    texts: Texts,
+    now: datetime | None = None,
+    bad_date: str = BAD_DATE,
 ) -> Period:
     """The dates given. Without a start: from 1 January of the end's year (a report for
-    last year needs only its last day); without either, this year up to today."""
+    last year needs only its last day); without either, this year up to today.
+    ``bad_date``: as for :func:`parse_day`."""
     today = (now or utcnow()).astimezone(tz).date()
-    given = parse_day(first, texts) if first else None
-    end = parse_day(last, texts) if last else max(given or today, today)
+    given = parse_day(first, texts, bad_date) if first else None
+    end = parse_day(last, texts, bad_date) if last else max(given or today, today)
     start = given if given is not None else date(end.year, 1, 1)
     if start > end:
         raise InvalidInput(

@@ -18,18 +18,29 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.domain import HotlineStatus, PublicationState, QuestionStatus
+from shared.domain import (
+    HotlineStatus,
+    OutboxAction,
+    OutboxState,
+    PublicationState,
+    QuestionStatus,
+)
 from shared.storage.schema import (
     alerts,
     audit_log,
     citizens,
     hotlines,
+    outbox,
     posts,
     publications,
     questions,
 )
 
 EDIT_ACTION = "post.edit"
+# The outbox rows of a post on one platform (``shared.posts.model.REF_PUBLICATION``; the
+# report reads the stored rows, with or without the press-release feature installed).
+PUBLICATION_REF = "publication"
+CLOSE_ACTION = "hotline.close"
 # A publication that was out and then removed was published all the same.
 WAS_PUBLISHED = (PublicationState.PUBLISHED.value, PublicationState.DELETED.value)
 
@@ -201,23 +212,52 @@ async def _releases(conn: AsyncConnection, report: Report) -> None:
             edit_times[int(target)].append(at)
     if not edit_times:
         return
-    out_on = await conn.execute(
-        select(publications.c.post_id, publications.c.platform, posts.c.published_at)
-        .join(posts, posts.c.id == publications.c.post_id)
-        .where(
-            publications.c.post_id.in_(list(edit_times)),
-            publications.c.state.in_(WAS_PUBLISHED),
-            posts.c.published_at.is_not(None),
+    out_on = (
+        await conn.execute(
+            select(
+                publications.c.id,
+                publications.c.post_id,
+                publications.c.platform,
+                posts.c.published_at,
+            )
+            .join(posts, posts.c.id == publications.c.post_id)
+            .where(
+                publications.c.post_id.in_(list(edit_times)),
+                publications.c.state.in_(WAS_PUBLISHED),
+                posts.c.published_at.is_not(None),
+            )
         )
-    )
-    for post_id, platform, published_at in out_on:
+    ).all()
+    came_out = await _came_out(conn, [int(row.id) for row in out_on])
+    for pub_id, post_id, platform, published_at in out_on:
+        # When the post came out on this platform (a retry may have been weeks after the
+        # first platform); the post's first publication when the outbox does not say.
+        since = came_out.get(int(pub_id), published_at)
         for at in edit_times[int(post_id)]:
-            if at >= published_at:
+            if at >= since:
                 _bucket(report, at, platform).edited += 1
 
 
+async def _came_out(conn: AsyncConnection, publication_ids: list[int]) -> dict[int, datetime]:
+    """When each publication came out: its first send the outbox recorded as sent (a send
+    whose outcome was unknown counts from when a moderator confirmed it)."""
+    rows = await conn.execute(
+        select(outbox.c.ref_id, func.min(outbox.c.sent_at))
+        .where(
+            outbox.c.ref_type == PUBLICATION_REF,
+            outbox.c.ref_id.in_(publication_ids),
+            outbox.c.action == OutboxAction.SEND.value,
+            outbox.c.state == OutboxState.SENT.value,
+            outbox.c.sent_at.is_not(None),
+        )
+        .group_by(outbox.c.ref_id)
+    )
+    return {int(ref_id): at for ref_id, at in rows if at is not None}
+
+
 async def _hotlines(conn: AsyncConnection, period: Period) -> list[HotlineRow]:
-    """Hotlines that started in the period (a scheduled one was not held yet)."""
+    """Hotlines that started in the period: a scheduled one was not held yet, and one
+    closed before its start (called off) never was."""
     found = (
         await conn.execute(
             select(hotlines.c.id, hotlines.c.topic, hotlines.c.starts_at, hotlines.c.ends_at)
@@ -229,6 +269,8 @@ async def _hotlines(conn: AsyncConnection, period: Period) -> list[HotlineRow]:
             .order_by(hotlines.c.starts_at, hotlines.c.id)
         )
     ).all()
+    called_off = await _closed_at(conn, [int(row.id) for row in found])
+    found = [row for row in found if called_off.get(int(row.id), row.starts_at) >= row.starts_at]
     if not found:
         return []
     counts: dict[int, dict[str, int]] = defaultdict(dict)
@@ -240,6 +282,22 @@ async def _hotlines(conn: AsyncConnection, period: Period) -> list[HotlineRow]:
     for hotline_id, status, n in rows:
         counts[int(hotline_id)][status] = int(n)
     return [_hotline_row(row, counts[row.id]) for row in found]
+
+
+async def _closed_at(conn: AsyncConnection, hotline_ids: list[int]) -> dict[int, datetime]:
+    """When each hotline was first closed, by the audit log (by hand or on time)."""
+    if not hotline_ids:
+        return {}
+    rows = await conn.execute(
+        select(audit_log.c.target_id, func.min(audit_log.c.at))
+        .where(
+            audit_log.c.action == CLOSE_ACTION,
+            audit_log.c.target_type == "hotline",
+            audit_log.c.target_id.in_([str(i) for i in hotline_ids]),
+        )
+        .group_by(audit_log.c.target_id)
+    )
+    return {int(target): at for target, at in rows if at is not None}
 
 
 def _hotline_row(row: Any, by: Mapping[str, int]) -> HotlineRow:
