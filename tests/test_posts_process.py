@@ -245,7 +245,8 @@ def unknown_noticed(tg: FakeTelegram, post_id: int) -> bool:
 @pytest.mark.parametrize(
     "args",
     [["post"], ["post", "create"], ["post", "list"], ["post", "show"], ["post", "cancel"],
-     ["post", "edit"], ["post", "delete"], ["post", "publish"], ["post", "schedule"]],
+     ["post", "edit"], ["post", "delete"], ["post", "publish"], ["post", "schedule"],
+     ["post", "retry"]],
 )  # fmt: skip
 def test_every_post_subcommand_has_help(args: list[str]) -> None:
     done = subprocess.run([GLASHATAI, *args, "--help"], capture_output=True, text=True, timeout=30)

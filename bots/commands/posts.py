@@ -19,8 +19,9 @@ from bots.commands.runner import run
 from bots.registry import platform_names, post_limits
 from shared.clock import utcnow
 from shared.domain import MediaKind, PostKind, PostStatus
+from shared.domain import PublicationState as PubState
 from shared.errors import InvalidInput
-from shared.posts import limits, notices, repo, service
+from shared.posts import changes, limits, notices, repo, service
 from shared.posts.model import MAX_PHOTOS, OWNER, Post
 from shared.posts.quiet import quiet_until
 from shared.posts.service import NewMedia
@@ -272,6 +273,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             post = await repo.get(conn, args.id)
             pubs = await repo.publications_of(conn, post.id)
             items = await media_repo.of(conn, OWNER, post.id)
+            troubles = await changes.troubles(conn, post, pubs)
         texts = services.texts
         status = texts(f"posts.status.{post.status.value}")
         kind = texts(f"posts.kind.{post.kind.value}")
@@ -286,8 +288,12 @@ def cmd_show(args: argparse.Namespace) -> int:
             line = "  " + texts("posts.preview.publication", platform=pub.platform, state=state)
             if pub.url:
                 line += f" {pub.url}"
-            if pub.error:
-                line += f" ({pub.error})"
+            found = troubles.get(pub.id)
+            if found is not None:  # a refused edit or deletion, or one to make by hand
+                hint = texts("cli.posts.retry_hint", id=post.id)
+                line += " — " + notices.trouble_text(services, found, hint)
+            elif pub.error and pub.state is not PubState.PUBLISHED:
+                line += f" ({pub.error})"  # why the send failed, as on the preview
             print(line)
         for item in items:
             kind_label = texts(f"cli.posts.{item.kind.value}")
@@ -318,8 +324,10 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
     async def go(services: Services) -> int:
         body = from_markdown(source[0])
-        await service.edit(services, args.id, body, "cli", title=args.title)
+        by_hand = await service.edit(services, args.id, body, "cli", title=args.title)
         print(services.texts("posts.done.edited", id=args.id))
+        for line in by_hand:  # a platform where the bot can't edit it: a person does
+            print(line)
         return 0
 
     return _run(go, validate, post_id=args.id, checks_limits=True)
@@ -333,17 +341,34 @@ def cmd_delete(args: argparse.Namespace) -> int:
     async def go(services: Services) -> int:
         async with services.db.read() as conn:
             was = (await repo.get(conn, args.id)).status
-        await service.delete(services, args.id, "cli")
-        key = "cli.posts.cancelled_unpublished" if was in UNPUBLISHED else "posts.done.deleted"
-        print(services.texts(key, id=args.id))
+        done = await service.delete(services, args.id, "cli")
+        texts = services.texts
+        if was in UNPUBLISHED:
+            print(texts("cli.posts.cancelled_unpublished", id=args.id))
+        elif not done.by_hand:
+            print(texts("posts.done.deleted", id=args.id))
+        elif done.deleting:
+            print(texts("posts.done.deleting_on", id=args.id, platforms=", ".join(done.deleting)))
+        for line in done.by_hand:  # where the bot can't delete it: a person does
+            print(line)
         return 0
 
     return _run(go, validate, post_id=args.id)
 
 
+def cmd_retry(args: argparse.Namespace) -> int:
+    async def go(services: Services) -> int:
+        await service.retry(services, args.id, "cli")
+        print(services.texts("posts.done.retrying", id=args.id))
+        return 0
+
+    return _run(go, post_id=args.id, checks_limits=True)
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     post = sub.add_parser(
-        "post", help="press releases: create, list, show, publish, schedule, edit, cancel, delete"
+        "post",
+        help="press releases: create, list, show, publish, schedule, edit, cancel, delete, retry",
     )
     cmds = post.add_subparsers(dest="post_command", required=True, metavar="COMMAND")
 
@@ -403,3 +428,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     delete.add_argument("id", type=int)
     delete.add_argument("--yes", action="store_true", help="confirm")
     delete.set_defaults(func=cmd_delete)
+
+    retry = cmds.add_parser(
+        "retry", help="try again what a platform refused: a send, an edit or a deletion"
+    )
+    retry.add_argument("id", type=int)
+    retry.set_defaults(func=cmd_retry)

@@ -233,8 +233,10 @@ class MaxSender:
         if latest is not None:
             return latest
         before = Delivered.from_dict(stored(p.extra))
-        if before is not None:
+        if before is not None and before.ids():
             return before.ids()
+        # Nothing names the post's messages (a send confirmed by a moderator): an edit
+        # would post a second copy, a deletion would delete nothing.
         raise PermanentFailure("the MAX post to change was never accepted")
 
     async def _latest(self, item: OutboxItem) -> list[str] | None:

@@ -94,7 +94,7 @@ class PublicationHooks:
         if withdrawn and item.state is not OutboxState.UNKNOWN:
             await self._withdrawn(conn, item, current)
         elif item.state is OutboxState.UNKNOWN:
-            await notices.ask_unknown(self.services, conn, post, current, item.id)
+            await notices.ask_unknown(self.services, conn, post, current, item.id, item.action)
         elif item.state is OutboxState.HELD:
             hold = item.progress.get("hold", {})
             self._later(self._captcha(post.id, item.id, str(hold.get("img", ""))))

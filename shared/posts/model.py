@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from shared.domain import PostKind, PostStatus, PublicationState
-from shared.richtext import Document
+from shared.richtext import Block, Document, Span, join
 from shared.storage.media import MediaOwner
 
 OWNER = MediaOwner.POST
@@ -90,3 +90,15 @@ class Publication:
             error=m["error"],
             outbox_id=m["outbox_id"],
         )
+
+
+def titled(title: str | None, body: Document) -> Document:
+    """What readers see: the title (if any) as a heading, then the body."""
+    if not title:
+        return body
+    return join(Document((Block("heading", (Span(title),)),)), body)
+
+
+def full_doc(post: Post) -> Document:
+    """The post as the platforms show it: its title as a heading, then its body."""
+    return titled(post.title, post.body)

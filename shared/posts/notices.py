@@ -7,7 +7,7 @@ a reply to it can be told apart from replies meant for other features.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,8 +20,8 @@ from shared.domain import PublicationState as PubState
 from shared.outbox import store
 from shared.outbox.model import OutboxMessage
 from shared.outbox.payload import Button, edit, message
-from shared.posts import repo
-from shared.posts.model import OWNER, REF_NOTICE, Post, Publication
+from shared.posts import changes, repo
+from shared.posts.model import OWNER, REF_NOTICE, Post, Publication, full_doc
 from shared.richtext import Block, Document, Span, join, split
 from shared.services import Services
 from shared.storage import media as media_repo
@@ -45,13 +45,32 @@ def _line(text: str, *, bold: bool = False, link: str | None = None) -> Block:
     return Block("paragraph", (Span(text, bold=bold, link=link),))
 
 
-def _platform_name(services: Services, platform: str) -> str:
+def platform_name(services: Services, platform: str) -> str:
     """The name the platform declared for people (its ``PostLimits.title``); a command
     that loaded no platform (``post cancel``) names it from the text catalogue."""
     declared = services.limits.get(platform)
     if declared is not None and declared.title:
         return declared.title
     return services.texts(f"moderation.platform_{platform}")
+
+
+def trouble_text(services: Services, found: changes.Found, retry_hint: str) -> str:
+    """What went wrong with the post's edit or deletion on one platform, and what to do
+    (the platform's own words stay in the publication and the log)."""
+    text = services.texts(f"posts.trouble.{found.trouble.value}")
+    return f"{text}; {retry_hint}" if found.trouble.retryable else text
+
+
+def manual_line(services: Services, post: Post, pub: Publication, what: str) -> str:
+    """One line for a person: edit (``edit``) or delete (``delete``, ``delete_unknown``)
+    the post by hand on the platform whose messages the bot does not know."""
+    link = services.texts("posts.manual.link", url=pub.url) if pub.url else ""
+    return services.texts(
+        f"posts.manual.{what}",
+        id=post.id,
+        platform=platform_name(services, pub.platform),
+        link=link,
+    )
 
 
 def preview_doc(
@@ -61,6 +80,7 @@ def preview_doc(
     photos: int,
     docs: int,
     notes: Sequence[str] = (),
+    troubles: Mapping[int, changes.Found] | None = None,
 ) -> Document:
     t = services.texts
     lines = [
@@ -72,17 +92,20 @@ def preview_doc(
     ]
     if post.scheduled_at is not None and post.status is PostStatus.SCHEDULED:
         lines.append(_line(t("posts.preview.when", when=local_time(services, post.scheduled_at))))
-    names = ", ".join(_platform_name(services, p) for p in post.platforms)
+    names = ", ".join(platform_name(services, p) for p in post.platforms)
     lines.append(_line(t("posts.preview.platforms", platforms=names)))
     for pub in pubs:
         state = t(f"posts.publication.{pub.state.value}")
         text = t(
             "posts.preview.publication",
-            platform=_platform_name(services, pub.platform),
+            platform=platform_name(services, pub.platform),
             state=state,
         )
         if pub.error and pub.state is not PubState.PUBLISHED:
             text += " " + t("posts.preview.reason", reason=pub.error)
+        found = (troubles or {}).get(pub.id)
+        if found is not None:
+            text += " — " + trouble_text(services, found, t("posts.trouble.retry"))
         lines.append(_line(text))
         if pub.url and pub.state is PubState.PUBLISHED:
             lines.append(_line(pub.url, link=pub.url))
@@ -90,8 +113,6 @@ def preview_doc(
         lines.append(_line(t("posts.preview.media", photos=photos, docs=docs)))
     lines.extend(_line(note) for note in notes)
     header = Document(tuple(lines))
-    from shared.posts.service import full_doc
-
     body = full_doc(post)
     parts = split(body, PREVIEW_BODY_LIMIT) if not body.is_empty() else []
     shown = parts[0] if parts else Document((_line(t("posts.preview.no_text")),))
@@ -102,13 +123,18 @@ def preview_doc(
 
 
 async def preview_buttons(
-    services: Services, conn: AsyncConnection, post: Post
+    services: Services,
+    conn: AsyncConnection,
+    post: Post,
+    troubles: Mapping[int, changes.Found] | None = None,
 ) -> list[list[Button]]:
     t = services.texts
 
     async def b(key: str, action: str, **data: Any) -> Button:
         return await callbacks.button(conn, t(f"posts.buttons.{key}"), action, post.id, **data)
 
+    # A refused edit or deletion is tried again like a refused send.
+    refused = any(f.trouble.retryable for f in (troubles or {}).values())
     rows: list[list[Button]] = []
     if post.status in EDITABLE:
         second = "reschedule" if post.status is PostStatus.SCHEDULED else "schedule"
@@ -116,7 +142,7 @@ async def preview_buttons(
         toggles = []
         for platform in services.limits:
             mark = "✓" if platform in post.platforms else "✗"
-            label = f"{mark} {_platform_name(services, platform)}"
+            label = f"{mark} {platform_name(services, platform)}"
             toggles.append(
                 await callbacks.button(conn, label, "post.toggle", post.id, platform=platform)
             )
@@ -125,9 +151,11 @@ async def preview_buttons(
         rows.append([await b("cancel", "post.cancel")])
     elif post.status in {PostStatus.PUBLISHED, PostStatus.PARTLY_PUBLISHED, PostStatus.FAILED}:
         row = [await b("text", "post.text"), await b("delete", "post.delete")]
-        if post.status is not PostStatus.PUBLISHED:
-            row.insert(0, await b("retry", "post.publish"))
+        if post.status is not PostStatus.PUBLISHED or refused:
+            row.insert(0, await b("retry", "post.retry"))
         rows.append(row)
+    elif post.status is PostStatus.CANCELLED and refused:
+        rows.append([await b("retry", "post.retry")])
     return rows
 
 
@@ -201,8 +229,9 @@ async def refresh_preview(
 
     notes = await missing_lines(services, conn, post.id)
     notes += [note for note in left_out(services, post, items) if note not in notes]
-    doc = preview_doc(services, post, pubs, photos, len(items) - photos, notes)
-    buttons = await preview_buttons(services, conn, post)
+    found = await changes.troubles(conn, post, pubs)
+    doc = preview_doc(services, post, pubs, photos, len(items) - photos, notes, found)
+    buttons = await preview_buttons(services, conn, post, found)
     if post.preview_message_id is None:
         await _notice(
             services,
@@ -243,7 +272,7 @@ async def ask_text(services: Services, conn: AsyncConnection, post: Post, append
 
 async def ask_delete(services: Services, conn: AsyncConnection, post: Post) -> None:
     t = services.texts
-    names = ", ".join(_platform_name(services, p) for p in post.platforms)
+    names = ", ".join(platform_name(services, p) for p in post.platforms)
     doc = Document((_line(t("posts.ask.delete", id=post.id, platforms=names)),))
     buttons = [
         [
@@ -278,24 +307,35 @@ async def ask_missed(services: Services, conn: AsyncConnection, post: Post) -> N
     )
 
 
+# What a moderator is asked about an uncertain send, edit or deletion: the question's key
+# and its two buttons' (it is there; make it again).
+UNKNOWN_TEXTS = {
+    OutboxAction.SEND: ("posts.ask.unknown", "unknown_there", "unknown_again"),
+    OutboxAction.EDIT: ("posts.ask.unknown_edit", "unknown_edited", "unknown_edit_again"),
+    OutboxAction.DELETE: ("posts.ask.unknown_delete", "unknown_deleted", "unknown_delete_again"),
+}
+
+
 async def ask_unknown(
-    services: Services, conn: AsyncConnection, post: Post, pub: Publication, outbox_id: int
+    services: Services,
+    conn: AsyncConnection,
+    post: Post,
+    pub: Publication,
+    outbox_id: int,
+    action: OutboxAction = OutboxAction.SEND,
 ) -> None:
     t = services.texts
+    key, there, again = UNKNOWN_TEXTS.get(action, UNKNOWN_TEXTS[OutboxAction.SEND])
     text = t(
-        "posts.ask.unknown",
+        key,
         id=post.id,
-        platform=_platform_name(services, pub.platform),
+        platform=platform_name(services, pub.platform),
         reason=pub.error or "",
     )
     buttons = [
         [
-            await callbacks.button(
-                conn, t("posts.buttons.unknown_there"), "post.unk_yes", outbox_id
-            ),
-            await callbacks.button(
-                conn, t("posts.buttons.unknown_again"), "post.unk_no", outbox_id
-            ),
+            await callbacks.button(conn, t(f"posts.buttons.{there}"), "post.unk_yes", outbox_id),
+            await callbacks.button(conn, t(f"posts.buttons.{again}"), "post.unk_no", outbox_id),
         ]
     ]
     await _notice(

@@ -8,6 +8,7 @@ is ever sent twice or lost when the process stops halfway.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,10 +24,19 @@ from shared.outbox import store
 from shared.outbox.model import OutboxMessage
 from shared.outbox.payload import edit as edit_payload
 from shared.outbox.payload import message
-from shared.posts import limits, notices, repo, withdraw
-from shared.posts.model import MAX_PHOTOS, OWNER, REF_PUBLICATION, WALL, Post, Publication
+from shared.posts import changes, limits, notices, repo, withdraw
+from shared.posts.model import (
+    MAX_PHOTOS,
+    OWNER,
+    REF_PUBLICATION,
+    WALL,
+    Post,
+    Publication,
+    full_doc,
+    titled,
+)
 from shared.posts.quiet import quiet_until
-from shared.richtext import Block, Document, Span, join
+from shared.richtext import Document, join
 from shared.services import Services
 from shared.storage import audit
 from shared.storage import media as media_repo
@@ -67,17 +77,6 @@ def check_platforms(services: Services, platforms: Sequence[str] | None) -> list
     if not chosen:
         raise InvalidInput(services.texts("posts.errors.no_platforms"))
     return chosen
-
-
-def full_doc(post: Post) -> Document:
-    """What readers see: the title as a heading, then the body."""
-    return titled(post.title, post.body)
-
-
-def titled(title: str | None, body: Document) -> Document:
-    if not title:
-        return body
-    return join(Document((Block("heading", (Span(title),)),)), body)
 
 
 def check_time(services: Services, at: datetime, now: datetime | None = None) -> None:
@@ -402,8 +401,13 @@ async def edit(
     *,
     append: bool = False,
     title: str | None = None,
-) -> None:
-    """Change the text; a published post is edited on every platform it is on."""
+) -> list[str]:
+    """Change the text; a published post is edited on every platform it is on.
+
+    Returns a line for each platform where a person must edit the post by hand (the bot
+    does not know its messages there: it never posts a new copy instead); the admin chat
+    gets the same line under the preview.
+    """
     async with services.db.write() as conn:
         post = await repo.get(conn, post_id)
         if post.status in {PostStatus.PUBLISHING, PostStatus.CANCELLED}:
@@ -421,19 +425,40 @@ async def edit(
         await repo.set_fields(conn, post_id, **values)
         await audit.record(conn, actor, "post.edit", "post", post_id, version=post.version + 1)
         post = await repo.get(conn, post_id)
+        by_hand: list[str] = []
         for pub in await repo.publications_of(conn, post_id):
-            if pub.state is PubState.PUBLISHED:
+            if pub.state is not PubState.PUBLISHED:
+                continue
+            if changes.known(pub):
                 await _enqueue_edit(services, conn, post, pub)
+            elif await changes.trouble_of(conn, post, pub) is not None:
+                by_hand.append(notices.manual_line(services, post, pub, "edit"))
+        for line in by_hand:
+            await notices.tell(services, conn, post, line, role="manual")
         await notices.refresh_preview(services, conn, post, force=True)
     services.wake_outbox()
+    return by_hand
 
 
 async def _enqueue_edit(
-    services: Services, conn: AsyncConnection, post: Post, pub: Publication
+    services: Services,
+    conn: AsyncConnection,
+    post: Post,
+    pub: Publication,
+    *,
+    again: bool = False,
 ) -> None:
-    # "Edit this publication to this text": the platform's sender reads what it delivered.
+    """Queue "edit this publication to the post's text": its sender reads what it made.
+
+    Each version is edited once (its key); ``again`` queues a new try of the version after
+    the platform refused it, under a key of its own.
+    """
     payload = edit_payload([], full_doc(post), extra={DELIVERED: pub.remote})
     destination = await withdraw.destination(conn, pub)
+    key = f"publication:{pub.id}:edit:{post.version}"
+    if again:
+        rows = await changes.rows_of(conn, pub)
+        key += f":{changes.attempts(rows, OutboxAction.EDIT)}"
     await store.enqueue(
         conn,
         OutboxMessage(
@@ -442,18 +467,30 @@ async def _enqueue_edit(
             destination=destination,
             payload=payload,
             priority=URGENT_PRIORITY if post.urgent else 0,
-            dedupe_key=f"publication:{pub.id}:edit:{post.version}",
+            dedupe_key=key,
             ref_type=REF_PUBLICATION,
             ref_id=pub.id,
         ),
     )
 
 
-async def delete(services: Services, post_id: int, actor: str) -> None:
+@dataclass(frozen=True)
+class Deleted:
+    """What ``delete`` did: the platforms the post is being deleted from, and a line for
+    each platform where a person must delete it by hand."""
+
+    deleting: list[str] = field(default_factory=list)
+    by_hand: list[str] = field(default_factory=list)
+
+
+async def delete(services: Services, post_id: int, actor: str) -> Deleted:
     """Remove a post from every platform (the admin chat asks to confirm first).
 
     What is out is deleted; sends still waiting are called off; a send in flight is
-    deleted by the outbox hook once it lands (``PublicationHooks``).
+    deleted by the outbox hook once it lands (``PublicationHooks``). Asked again, it tries
+    once more a deletion a platform refused. Where the bot does not know the post's
+    messages, nothing is sent: the line for it says to delete it by hand (the admin chat
+    gets it too).
     """
     async with services.db.write() as conn:
         post = await repo.get(conn, post_id)
@@ -464,10 +501,46 @@ async def delete(services: Services, post_id: int, actor: str) -> None:
             raise Conflict(services.texts("posts.errors.nothing_to_delete"))
         for pub in unsent:
             await withdraw.call_off(conn, pub)
+        done = Deleted()
         for pub in out:
-            await withdraw.enqueue_deletion(conn, pub)
+            name = notices.platform_name(services, pub.platform)
+            if await withdraw.enqueue_deletion(conn, pub) is withdraw.Deletion.QUEUED:
+                done.deleting.append(name)
+            elif pub.state is PubState.UNKNOWN:
+                done.by_hand.append(notices.manual_line(services, post, pub, "delete_unknown"))
+            else:
+                done.by_hand.append(notices.manual_line(services, post, pub, "delete"))
         await repo.set_fields(conn, post_id, status=PostStatus.CANCELLED)
         await audit.record(conn, actor, "post.delete", "post", post_id)
+        post = await repo.get(conn, post_id)
+        for line in done.by_hand:
+            await notices.tell(services, conn, post, line, role="manual")
+        await notices.refresh_preview(services, conn, post)
+    services.wake_outbox()
+    return done
+
+
+async def retry(services: Services, post_id: int, actor: str) -> None:
+    """Try again what a platform refused: the post's failed sends (as ``publish_now``),
+    and its refused edits and deletion (a new try each, once the refused one has ended)."""
+    async with services.db.write() as conn:
+        post = await repo.get(conn, post_id)
+        pubs = await repo.publications_of(conn, post_id)
+        found = [
+            f for f in (await changes.troubles(conn, post, pubs)).values() if f.trouble.retryable
+        ]
+        unsent = post.status in {PostStatus.FAILED, PostStatus.PARTLY_PUBLISHED}
+        if not found and not unsent:
+            raise Conflict(services.texts("posts.errors.nothing_to_retry", id=post_id))
+        if unsent:
+            await _check_stored(services, conn, post, post.platforms)
+            await publish(services, conn, post)
+        for one in found:
+            if one.trouble is changes.Trouble.EDIT_FAILED:
+                await _enqueue_edit(services, conn, post, one.pub, again=True)
+            else:
+                await withdraw.enqueue_deletion(conn, one.pub)
+        await audit.record(conn, actor, "post.retry", "post", post_id)
         await notices.refresh_preview(services, conn, await repo.get(conn, post_id))
     services.wake_outbox()
 
@@ -475,7 +548,11 @@ async def delete(services: Services, post_id: int, actor: str) -> None:
 async def resolve_unknown(
     services: Services, outbox_id: int, *, delivered: bool, actor: str
 ) -> None:
-    """A moderator looked at the channel or wall: the post is there, or send it again."""
+    """A moderator looked at the channel or wall: the post is there, or send it again.
+
+    For an edit or a deletion whose outcome was unknown: it is done, or it is made again
+    (both are safe to repeat); the publication stays out meanwhile.
+    """
     async with services.db.write() as conn:
         item = await store.get(conn, outbox_id)
         if item is None or item.ref_type != REF_PUBLICATION:
@@ -483,9 +560,16 @@ async def resolve_unknown(
         if not await store.resolve_unknown(conn, outbox_id, delivered=delivered):
             raise Conflict(f"outbox {outbox_id} is {item.state}")
         pub = await repo.publication(conn, item.ref_id or 0)
-        if pub is not None:
+        if pub is not None and item.action is not OutboxAction.SEND:
+            if delivered:
+                gone = item.action is OutboxAction.DELETE
+                state = PubState.DELETED if gone else pub.state
+                await repo.set_publication(conn, pub.id, state=state, error=None)
+            await notices.settle_post(services, conn, pub.post_id)
+        elif pub is not None:
             if delivered:
                 await repo.set_publication(conn, pub.id, state=PubState.PUBLISHED, error=None)
+                await _out_after_all(services, conn, pub)
                 await notices.settle_post(services, conn, pub.post_id)
             else:
                 await repo.set_publication(conn, pub.id, state=PubState.PENDING, error=None)
@@ -495,6 +579,18 @@ async def resolve_unknown(
             conn, actor, "post.unknown_resolved", "outbox", outbox_id, delivered=delivered
         )
     services.wake_outbox()
+
+
+async def _out_after_all(services: Services, conn: AsyncConnection, pub: Publication) -> None:
+    """A send confirmed as out by a moderator names no messages: if its post was deleted
+    or edited meanwhile, a person deletes or edits it by hand, and is told so."""
+    post = await repo.get(conn, pub.post_id)
+    current = await repo.publication(conn, pub.id)
+    found = await changes.trouble_of(conn, post, current) if current is not None else None
+    if current is None or found is None:
+        return
+    what = "delete" if found.trouble is changes.Trouble.DELETE_BY_HAND else "edit"
+    await notices.tell(services, conn, post, notices.manual_line(services, post, current, what))
 
 
 async def _withdrawn_stays_off(conn: AsyncConnection, pub: Publication) -> bool:

@@ -252,8 +252,15 @@ async def _cancel(services: Services, post_id: int, token: CallbackToken, actor:
 
 
 async def _delete(services: Services, post_id: int, token: CallbackToken, actor: str) -> str:
-    await service.delete(services, post_id, actor)
+    done = await service.delete(services, post_id, actor)
+    if done.by_hand:  # the chat gets a line for each platform to act on by hand
+        return services.texts("posts.done.deleted_by_hand", id=post_id)
     return services.texts("posts.done.deleted", id=post_id)
+
+
+async def _retry(services: Services, post_id: int, token: CallbackToken, actor: str) -> str:
+    await service.retry(services, post_id, actor)
+    return services.texts("posts.done.retrying", id=post_id)
 
 
 async def _keep(services: Services, post_id: int, token: CallbackToken, actor: str) -> str:
@@ -272,6 +279,7 @@ def _resolve(delivered: bool) -> PostButton:
 
 BUTTONS: dict[str, PostButton] = {
     "post.publish": _publish,
+    "post.retry": _retry,
     "post.schedule": _prompt("time"),
     "post.toggle": _toggle,
     "post.text": _prompt("text"),
