@@ -260,7 +260,13 @@ async def test_an_edit_vk_refused_is_on_the_preview_and_retried_with_its_button(
         await wait(lambda: "текст не изменён" not in _preview(tg)["text"], 10)
         assert "Повторить" not in buttons(_preview(tg))
         assert len(vk_calls(vk, "wall.edit")) == 2
-        assert actions(await rows_of(app, post_id, "vk"))[1:] == [
+
+        async def recorded() -> list[tuple[OutboxAction, OutboxState]] | None:
+            # The fake shows the edit once it accepts the call; its outcome lands just after.
+            found = actions(await rows_of(app, post_id, "vk"))[1:]
+            return found if found[-1][1] is not OutboxState.SENDING else None
+
+        assert await wait(recorded, 10) == [
             (OutboxAction.EDIT, OutboxState.FAILED),
             (OutboxAction.EDIT, OutboxState.SENT),
         ]
