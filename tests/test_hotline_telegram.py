@@ -425,6 +425,24 @@ async def test_album_photos_all_reach_the_moderators(tmp_path: Path, tg: FakeTel
         assert (await question_rows(app.services.db))[1]["status"] == "answered"
 
 
+async def test_an_album_captioned_on_a_later_photo_is_one_question_with_that_text(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    """Telegram lets the caption sit on any photo of an album: the question is one, its
+    text is the caption, and the card (sent, or still queued) shows it."""
+    async with running(tmp_path, tg) as app:
+        await open_hotline(app)
+        await tg_consent(tg, CITIZEN)
+        tg.user_message(CITIZEN, photo=make_png(), media_group_id="a1")
+        await wait(lambda: containing(tg.messages(CITIZEN), "Номер вопроса: №1"))
+        tg.user_message(CITIZEN, photo=make_png(), caption="Яма во дворе", media_group_id="a1")
+        rows = await wait(lambda: _with_photos(app, 1, 2))
+        assert len(rows) == 1
+        await wait(lambda: containing(cards(tg), "Яма во дворе"))
+        assert [r["text"] for r in await question_rows(app.services.db)] == ["Яма во дворе"]
+        assert len(containing(tg.messages(CITIZEN), "Номер вопроса")) == 1, "one ticket"
+
+
 async def test_an_album_counts_as_one_message_for_the_throttle(
     tmp_path: Path, tg: FakeTelegram
 ) -> None:

@@ -34,7 +34,7 @@ from shared.callbacks import CallbackToken
 from shared.clock import utcnow
 from shared.domain import HotlineStatus, OutboxState, QuestionStatus
 from shared.errors import NotFound
-from shared.hotlines import campaigns, cards, replays
+from shared.hotlines import campaigns, cards, replays, similar
 from shared.hotlines import questions as repo
 from shared.hotlines.batching import GroupCommit, tx_cache
 from shared.hotlines.campaigns import Hotline
@@ -232,8 +232,8 @@ class Conversation:
         if bare and await self._nothing_asked(conn, citizen):
             await self._consent_stands(conn, citizen, yes=word in YES_WORDS)
             return
-        album = incoming.album and incoming.attachments and not text
-        if album and await self._add_to_album(conn, citizen, incoming):
+        album = incoming.album and incoming.attachments
+        if album and await self._add_to_album(conn, citizen, incoming, text):
             await replays.taken(conn, incoming)
             await self._left_out(conn, citizen, incoming)
             return
@@ -707,15 +707,18 @@ class Conversation:
         await repo.set_fields(conn, question_id, attachments=ids)
 
     async def _add_to_album(
-        self, conn: AsyncConnection, citizen: Citizen, incoming: Incoming
+        self, conn: AsyncConnection, citizen: Citizen, incoming: Incoming, text: str
     ) -> bool:
-        """The rest of a Telegram album joins its question: its queued card, or after it."""
+        """The rest of a Telegram album joins its question: its queued card, or after it;
+        a caption on a later part becomes the question's text (``_add_caption``)."""
         album = citizen.state_data.get("album") or {}
         if album.get("id") != incoming.album:
             return False
         question = await repo.get(conn, int(album["question_id"]))
         if question is None:
             return False
+        if text:
+            await self._add_caption(conn, question, text)
         start = len(question.attachments)
         ids = await self._keep_media(conn, MediaOwner.QUESTION, question.id, incoming.attachments)
         for offset, media_id in enumerate(ids):
@@ -733,6 +736,17 @@ class Conversation:
             settings, texts = self.settings, self.texts
             await cards.enqueue_more_media(conn, settings, texts, question.id, ids)
         return True
+
+    async def _add_caption(self, conn: AsyncConnection, question: repo.Question, text: str) -> None:
+        """An album's caption may be on any of its parts: on a later one it is the question's
+        text all the same (after what an earlier part said), and the look-alike index and
+        the card follow it."""
+        joined = repo.storable(f"{question.text}\n\n{text}" if question.text else text)
+        await repo.set_fields(conn, question.id, text=joined)
+        if question.hotline_id is not None:
+            await similar.forget(conn, [question.id])
+            await similar.index(conn, question.id, question.hotline_id, joined)
+        await cards.refresh(conn, self.settings, self.texts, question.id)
 
     async def _confirm(
         self, conn: AsyncConnection, citizen: Citizen, question_id: int, general: bool
