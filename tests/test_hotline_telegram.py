@@ -336,6 +336,39 @@ async def test_citizen_who_unblocked_the_bot_and_writes_again_is_reachable(
         assert (figures.sent, figures.unreachable) == (1, 0)
 
 
+async def test_an_answer_that_found_the_bot_blocked_is_sent_when_the_citizen_returns(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    """The answer got 403 (the citizen had blocked the bot): nothing was delivered. When
+    the citizen unblocks the bot and writes again, it is sent, once, and the card no longer
+    says they blocked the bot."""
+    async with running(tmp_path, tg) as app:
+        await open_hotline(app)
+        await tg_consent(tg, CITIZEN)
+        tg.user_message(CITIZEN, text="Когда дадут тепло?")
+        card = (await wait(lambda: cards(tg)))[0]
+        tg.block(CITIZEN)
+        reply = "Тепло дадут в среду."
+        tg.user_message(MODERATOR, ADMIN_CHAT, text=reply, reply_to_message_id=card["message_id"])
+        await wait(
+            lambda: "заблокировал бота" in tg_text(tg.message(ADMIN_CHAT, card["message_id"]) or {})
+        )
+        tg.unblock(CITIZEN)
+        tg.user_message(CITIZEN, text="Мои вопросы")
+        [answer] = await wait(lambda: containing(tg.messages(CITIZEN), reply))
+        assert tg_text(answer).startswith("Ответ на ваш вопрос №1:")
+        await wait(
+            lambda: "Доставлено." in tg_text(tg.message(ADMIN_CHAT, card["message_id"]) or {})
+        )
+        assert "заблокировал" not in tg_text(tg.message(ADMIN_CHAT, card["message_id"]) or {})
+        tg.user_message(CITIZEN, text="Мои вопросы")  # reachable already: nothing again
+        await wait(lambda: len(containing(tg.messages(CITIZEN), "Ваши вопросы")) == 2)
+        await wait(lambda: outbox_idle(app.services.db))
+        assert len(containing(tg.messages(CITIZEN), reply)) == 1
+        rows = await outbox_rows(app.services.db, ref_type="answer")
+        assert [r["state"] for r in rows] == [OutboxState.FAILED.value, OutboxState.SENT.value]
+
+
 async def test_queue_next_stats_ban(tmp_path: Path, tg: FakeTelegram) -> None:
     from tests.hotline_harness import fast_overrides
 

@@ -19,6 +19,7 @@ from shared.alerts.model import AlertRef, Press, Want
 from shared.alerts.topics import Topic
 from shared.callbacks import CallbackToken
 from shared.domain import OutboxAction
+from shared.hotlines import redelivery
 from shared.outbox import store
 from shared.outbox.model import OutboxMessage
 from shared.outbox.payload import Button, message
@@ -141,9 +142,11 @@ class Subscriptions:
         return await throttle.admit(conn, citizen.id, self.services.settings.hotline, warn)
 
     async def _reached(self, conn: AsyncConnection, citizen: Citizen) -> None:
-        """A citizen who blocked the bot and now writes to it again is reachable again."""
+        """A citizen who blocked the bot and now writes to it again is reachable again (and
+        gets the answers that could not reach them meanwhile)."""
         if not citizen.reachable:
             await citizens.set_fields(conn, citizen.id, reachable=True)
+            await redelivery.answers_again(conn, self.services, citizen.id)
 
     def _topic(self, key: str) -> Topic | None:
         return next((t for t in self.topics if t.key == key), None)

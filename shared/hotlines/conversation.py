@@ -34,7 +34,7 @@ from shared.callbacks import CallbackToken
 from shared.clock import utcnow
 from shared.domain import HotlineStatus, OutboxState, QuestionStatus
 from shared.errors import NotFound
-from shared.hotlines import campaigns, cards, replays, similar
+from shared.hotlines import campaigns, cards, redelivery, replays, similar
 from shared.hotlines import questions as repo
 from shared.hotlines.batching import GroupCommit, tx_cache
 from shared.hotlines.campaigns import Hotline
@@ -181,10 +181,12 @@ class Conversation:
 
     async def _reachable_again(self, conn: AsyncConnection, citizen: Citizen) -> Citizen:
         """A citizen who writes to the bot can be written to again: one marked unreachable
-        (they had blocked the bot) is reachable once more, for answers, cards and alerts."""
+        (they had blocked the bot) is reachable once more, for answers, cards and alerts,
+        and the answers that could not reach them meanwhile are sent again."""
         if citizen.reachable:
             return citizen
         await citizens.set_fields(conn, citizen.id, reachable=True)
+        await redelivery.answers_again(conn, self.services, citizen.id)
         return replace(citizen, reachable=True)
 
     async def _name_if_needed(self, incoming: Incoming) -> str | None:
