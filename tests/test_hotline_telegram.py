@@ -369,6 +369,23 @@ async def test_an_answer_that_found_the_bot_blocked_is_sent_when_the_citizen_ret
         assert [r["state"] for r in rows] == [OutboxState.FAILED.value, OutboxState.SENT.value]
 
 
+@pytest.mark.parametrize("invisible", ["\u200b", "\u200d\ufe0f", "\u2060 \u200e"])
+async def test_a_message_with_nothing_to_read_is_not_a_question(
+    tmp_path: Path, tg: FakeTelegram, invisible: str
+) -> None:
+    """Zero-width and direction marks alone show nothing: no card of a blank question,
+    the greeting instead, as for an empty message."""
+    async with running(tmp_path, tg) as app:
+        await open_hotline(app)
+        await tg_consent(tg, CITIZEN)
+        greeted = len(containing(tg.messages(CITIZEN), "Здравствуйте!"))
+        tg.user_message(CITIZEN, text=invisible)
+        await wait(lambda: len(containing(tg.messages(CITIZEN), "Здравствуйте!")) > greeted)
+        tg.user_message(CITIZEN, text="Когда дадут тепло?")
+        await wait(lambda: containing(tg.messages(CITIZEN), "Номер вопроса: №1"))
+        assert [r["text"] for r in await question_rows(app.services.db)] == ["Когда дадут тепло?"]
+
+
 async def test_queue_next_stats_ban(tmp_path: Path, tg: FakeTelegram) -> None:
     from tests.hotline_harness import fast_overrides
 

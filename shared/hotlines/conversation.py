@@ -53,7 +53,7 @@ from shared.storage.media import MediaOwner
 from shared.storage.schema import citizens as citizens_table
 from shared.storage.schema import media as media_table
 from shared.storage.seen import MessageKey
-from shared.typed import said
+from shared.typed import said, shows_anything
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +207,8 @@ class Conversation:
         self, conn: AsyncConnection, citizen: Citizen, incoming: Incoming, name: str | None
     ) -> None:
         text = repo.storable(incoming.text).strip()
+        if not shows_anything(text):
+            text = ""  # a zero-width space alone: a question with nothing to read
         word = said(text)
         wanted = hotline_of(incoming.start_payload)
         if citizen.consent_at is None:
