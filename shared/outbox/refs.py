@@ -7,7 +7,9 @@ this package reads or changes the outbox table, so they ask here.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import Text, cast, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -94,3 +96,24 @@ async def cancel_by_ref(
         .values(state=OutboxState.CANCELLED.value, error="cancelled", updated_at=utcnow())
     )
     return int(result.rowcount or 0)
+
+
+async def first_sent(
+    conn: AsyncConnection, ref_type: str, ref_ids: Sequence[int]
+) -> dict[int, datetime]:
+    """When each reference's first send went out: the earliest send recorded as sent (a
+    send whose outcome was unknown counts from when a person confirmed it)."""
+    if not ref_ids:
+        return {}
+    rows = await conn.execute(
+        select(outbox.c.ref_id, func.min(outbox.c.sent_at))
+        .where(
+            outbox.c.ref_type == ref_type,
+            outbox.c.ref_id.in_(list(ref_ids)),
+            outbox.c.action == OutboxAction.SEND.value,
+            outbox.c.state == OutboxState.SENT.value,
+            outbox.c.sent_at.is_not(None),
+        )
+        .group_by(outbox.c.ref_id)
+    )
+    return {int(ref_id): at for ref_id, at in rows if at is not None}

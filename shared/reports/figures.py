@@ -18,19 +18,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.domain import (
-    HotlineStatus,
-    OutboxAction,
-    OutboxState,
-    PublicationState,
-    QuestionStatus,
-)
+from shared.domain import HotlineStatus, PublicationState, QuestionStatus
+from shared.outbox import refs
 from shared.storage.schema import (
     alerts,
     audit_log,
     citizens,
     hotlines,
-    outbox,
     posts,
     publications,
     questions,
@@ -239,20 +233,8 @@ async def _releases(conn: AsyncConnection, report: Report) -> None:
 
 
 async def _came_out(conn: AsyncConnection, publication_ids: list[int]) -> dict[int, datetime]:
-    """When each publication came out: its first send the outbox recorded as sent (a send
-    whose outcome was unknown counts from when a moderator confirmed it)."""
-    rows = await conn.execute(
-        select(outbox.c.ref_id, func.min(outbox.c.sent_at))
-        .where(
-            outbox.c.ref_type == PUBLICATION_REF,
-            outbox.c.ref_id.in_(publication_ids),
-            outbox.c.action == OutboxAction.SEND.value,
-            outbox.c.state == OutboxState.SENT.value,
-            outbox.c.sent_at.is_not(None),
-        )
-        .group_by(outbox.c.ref_id)
-    )
-    return {int(ref_id): at for ref_id, at in rows if at is not None}
+    """When each publication came out: its first send the outbox recorded."""
+    return await refs.first_sent(conn, PUBLICATION_REF, publication_ids)
 
 
 async def _hotlines(conn: AsyncConnection, period: Period) -> list[HotlineRow]:
