@@ -251,7 +251,7 @@ class TelegramSender:
         chat = self._chat(item.destination, before)
         if item.action is OutboxAction.SEND:
             return await self._send(chat, payload, delivery)
-        if before is not None and not before.ids() and item.action is not OutboxAction.SEND:
+        if before is not None and not before.ids():
             # A publication that names no message (a send confirmed by a moderator): an
             # "edit" would post a second copy, a "deletion" would delete nothing.
             raise PermanentFailure("the publication names no message to change")
