@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bots.telegram.client import make_bot
+from bots.telegram.moves import ChatMoves
 from bots.telegram.sender import TelegramSender
 from bots.vk.client import VkClient
 from bots.vk.sender import VkSender
@@ -96,7 +97,10 @@ async def running_outbox(
     closers: list[Callable[[], Any]] = []
     if "telegram" in platforms and settings.telegram.enabled:
         bot = make_bot(settings.telegram)
-        senders["telegram"] = TelegramSender(bot, db, settings.outbox, settings.telegram.channel_id)
+        moves = ChatMoves(settings.telegram)  # as the app's runtime has
+        senders["telegram"] = TelegramSender(
+            bot, db, settings.outbox, settings.telegram.channel_id, moves
+        )
         closers.append(bot.session.close)
     if "vk" in platforms and settings.vk.enabled:
         client = VkClient(settings.vk)

@@ -11,6 +11,7 @@ from aiogram import Bot
 from aiogram.client.session.middlewares.base import NextRequestMiddlewareType
 from aiogram.exceptions import (
     TelegramAPIError,
+    TelegramMigrateToChat,
     TelegramNetworkError,
     TelegramUnauthorizedError,
 )
@@ -22,6 +23,7 @@ from bots.telegram.client import make_bot
 from bots.telegram.handlers import dispatcher
 from bots.telegram.limits import LIMITS as LIMITS  # the platform's part of the contract
 from bots.telegram.moderators import Moderators
+from bots.telegram.moves import ChatMoves
 from bots.telegram.sender import TelegramSender, chat_ref
 from bots.watch import PollingWatch
 from config import ConfigError
@@ -41,14 +43,16 @@ class TelegramRuntime:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.bot = make_bot(services.settings.telegram)
+        self.moves = ChatMoves(services.settings.telegram)
         self.sender = TelegramSender(
             self.bot,
             services.db,
             services.settings.outbox,
             services.settings.telegram.channel_id,
+            self.moves,
         )
         self.moderators = Moderators(self.bot, services.settings.telegram)
-        self.dp = dispatcher(services, self.moderators)
+        self.dp = dispatcher(services, self.moderators, self.moves)
         self._task: asyncio.Task[None] | None = None
         self._menus: asyncio.Task[None] | None = None
         self.watch = PollingWatch()
@@ -81,6 +85,21 @@ class TelegramRuntime:
             ) from None
         except TelegramNetworkError as exc:
             log.warning("Telegram: getMe failed (%s); polling will retry", exc.message)
+            return
+        await self._admin_chat_moved()
+
+    async def _admin_chat_moved(self) -> None:
+        """The admin chat's group may have become a supergroup while the app was down (or
+        before this run, the configuration not yet changed): follow it before any send."""
+        chat = self.services.settings.telegram.admin_chat_id
+        if chat is None:
+            return
+        try:
+            await self.bot.get_chat(chat)
+        except TelegramMigrateToChat as exc:
+            self.moves.follow(chat, exc.migrate_to_chat_id)
+        except TelegramAPIError as exc:
+            log.warning("Telegram: the admin chat %s: %s", chat, exc.message)
 
     def _polling_ended(self, task: asyncio.Task[None]) -> None:
         reason = "polling stopped"

@@ -16,6 +16,7 @@ from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
+    TelegramMigrateToChat,
     TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
@@ -33,6 +34,7 @@ from aiogram.types import (
 from aiohttp import ClientConnectorError
 
 from bots.telegram import NAME
+from bots.telegram.moves import ChatMoves, GroupUpgraded
 from bots.telegram.render import CAPTION_LIMIT, chunks, to_html
 from config.settings import OutboxSettings
 from shared.delivered import KEY as DELIVERED
@@ -201,6 +203,8 @@ async def outcome_of(call: Awaitable[Any], chat: int | str) -> Any:
         if isinstance(exc.__cause__, ClientConnectorError):
             raise TransientFailure(f"connection failed: {exc.message}") from None
         raise OutcomeUnknown(f"no answer after sending: {exc.message}") from None
+    except TelegramMigrateToChat as exc:
+        raise GroupUpgraded(chat, exc.migrate_to_chat_id) from None
     except TelegramBadRequest as exc:
         raise PermanentFailure(exc.message) from None
     except TelegramAPIError as exc:
@@ -211,11 +215,17 @@ class TelegramSender:
     platform = NAME
 
     def __init__(
-        self, bot: Bot, db: Database, settings: OutboxSettings, channel: str | None = None
+        self,
+        bot: Bot,
+        db: Database,
+        settings: OutboxSettings,
+        channel: str | None = None,
+        moves: ChatMoves | None = None,
     ) -> None:
         self.bot = bot
         self.db = db
         self.channel = channel  # the office channel: where ``CHANNEL`` rows go
+        self.moves = moves
         self.global_rate = RateKey(
             "tg:global",
             Rate.per_second(
@@ -235,6 +245,10 @@ class TelegramSender:
         return [self.global_rate, RateKey(f"tg:chat:{chat}", per_chat)]
 
     def _chat(self, destination: str, before: Delivered | None) -> int | str:
+        chat = self._named(destination, before)
+        return self.moves.resolve(chat) if self.moves is not None else chat
+
+    def _named(self, destination: str, before: Delivered | None) -> int | str:
         if before is not None and before.refs.get("chat_id") is not None:
             return chat_ref(str(before.refs["chat_id"]))
         if destination == CHANNEL:
@@ -319,8 +333,19 @@ class TelegramSender:
         cost: int = 1,
     ) -> Any:
         return await delivery.step(
-            name, lambda: outcome_of(call(), chat), rates=self.rates(chat), cost=cost
+            name, lambda: self._outcome(call(), chat), rates=self.rates(chat), cost=cost
         )
+
+    async def _outcome(self, call: Awaitable[Any], chat: int | str) -> Any:
+        """``outcome_of``; a group Telegram upgraded to a supergroup is followed, and the
+        call, refused (nothing was sent), is made again there."""
+        try:
+            return await outcome_of(call, chat)
+        except GroupUpgraded as moved:
+            if self.moves is None:
+                raise PermanentFailure(str(moved)) from None
+            self.moves.follow(moved.old, moved.new)
+            raise RetryLater(str(moved), 0) from None
 
     async def _send(self, chat: int | str, p: MessagePayload, delivery: Delivery) -> Delivered:
         items = await self._media(p.media)

@@ -99,6 +99,16 @@ class FakeTelegram(BotApiServer, Waiting):
         with self._lock:
             return inject.add_topic(self._state, chat_id, name, creator_id)
 
+    def upgrade_group(
+        self, old_id: int, new_id: int, actor_id: int
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The basic group ``old_id`` becomes the supergroup ``new_id``; returns the two
+        service-message Updates (see ``inject.upgrade_group``)."""
+        with self._lock:
+            updates = inject.upgrade_group(self._state, old_id, new_id, actor_id)
+        self._wake()
+        return updates
+
     def set_admins(self, chat_id: int, user_ids: list[int], owner_id: int | None = None) -> None:
         """Set a chat's administrators (users are registered if unknown)."""
         with self._lock:
@@ -335,6 +345,11 @@ class FakeTelegram(BotApiServer, Waiting):
         with self._lock:
             record = self._state.files.get(file_id)
             return record.data if record is not None else None
+
+    def expire_updates(self) -> None:
+        """Drop the updates not yet fetched, as Telegram does after 24 hours."""
+        with self._lock:
+            self._state.updates.clear()
 
     def pending_updates(self) -> list[dict[str, Any]]:
         """Updates not yet confirmed by getUpdates."""

@@ -239,6 +239,31 @@ def add_topic(st: State, chat_id: int, name: str, creator_id: int | None) -> int
     return int(data["message_id"])
 
 
+def upgrade_group(
+    st: State, old_id: int, new_id: int, actor_id: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A basic group becomes a supergroup (an admin turned on topics, made it public…), as
+    Telegram does it: a new chat with its own id and the same people, a service message
+    in each (``migrate_to_chat_id`` in the old, ``migrate_from_chat_id`` in the new), and
+    from then on the old id answers 400 with ``migrate_to_chat_id``."""
+    old = st.chats.get(old_id)
+    if old is None or old.type != "group":
+        raise ValueError(f"chat {old_id} is not a registered basic group")
+    new = st.add_chat(new_id, "supergroup", old.title, None, False)
+    new.admins, new.owner, new.members = list(old.admins), old.owner, set(old.members)
+    actor = st.ensure_user(actor_id)
+    left = st.new_message(old, sender=actor)
+    left["migrate_to_chat_id"] = new_id
+    st.store(left, outgoing=False)
+    first = st.push_update("message", left)
+    came = st.new_message(new, sender=actor)
+    came["migrate_from_chat_id"] = old_id
+    st.store(came, outgoing=False)
+    second = st.push_update("message", came)
+    st.migrated[old_id] = new_id
+    return first, second
+
+
 TELEGRAM_SERVICE_USER = {"id": 777000, "is_bot": False, "first_name": "Telegram"}
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import bad_request
+from .errors import ApiError, bad_request
 from .limits import LimitConfig, RateLimiter
 from .media import FOLDER, PREFIX, FileRecord, extension, scaled
 
@@ -163,6 +163,7 @@ class State:
         self.blocked: set[int] = set()
         self.kicked: set[int] = set()
         self.chats: dict[int, Chat] = {}
+        self.migrated: dict[int, int] = {}  # a group upgraded to a supergroup: old id -> new
         self.messages: dict[tuple[int, int], StoredMessage] = {}
         self.updates: list[dict[str, Any]] = []
         self.next_update_id = 100_000_001
@@ -255,6 +256,13 @@ class State:
             chat_id = int(text)
         except ValueError:
             raise bad_request("chat not found") from None
+        if chat_id in self.migrated:
+            # As Telegram: the old group's id names no chat any more; the error says where.
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self.migrated[chat_id]},
+            )
         chat = self.chats.get(chat_id)
         if chat is None and self.auto_create_chats and chat_id != 0:
             if chat_id > 0:

@@ -6,6 +6,7 @@ from aiogram import Dispatcher, Router
 
 from bots.telegram.handlers import (
     alerts,
+    chat_moves,
     citizen,
     errors,
     fallback,
@@ -18,14 +19,16 @@ from bots.telegram.handlers import (
 )
 from bots.telegram.middleware import CallbackTokenMiddleware
 from bots.telegram.moderators import Moderators
+from bots.telegram.moves import ChatMoves
 from shared.services import Services
 
 
-def dispatcher(services: Services, moderators: Moderators) -> Dispatcher:
+def dispatcher(services: Services, moderators: Moderators, moves: ChatMoves) -> Dispatcher:
     """A dispatcher of its own routers: each runtime (a restart in tests too) builds one."""
     built = Dispatcher(name="glashatai")
     built["services"] = services
     built["moderators"] = moderators
+    built["moves"] = moves
     built.callback_query.outer_middleware(CallbackTokenMiddleware())
     built.include_routers(*routers())
     return built
@@ -41,6 +44,7 @@ def routers() -> list[Router]:
     """
     return [
         errors.router(),
+        chat_moves.router(),
         start.router(),
         posts.router(),
         moderation.router(),
