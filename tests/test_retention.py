@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, inspect, select, text, update
 
 from shared.alerts import subscriptions
@@ -31,7 +32,7 @@ from shared.storage import audit, citizens, media
 from shared.storage.engine import Database
 from shared.storage.media import MediaOwner
 from shared.storage.schema import citizens as citizens_table
-from shared.storage.schema import hotlines, incoming_seen, outbox
+from shared.storage.schema import hotlines, incoming_seen, outbox, reminders
 from shared.storage.schema import media as media_table
 from shared.storage.schema import questions as questions_table
 from shared.texts import Texts
@@ -130,13 +131,17 @@ async def assert_erased(db: Database, citizen: citizens.Citizen, *needles: str) 
     assert row.display_name is None
 
 
-async def consented(db: Database, user_id: str, name: str) -> citizens.Citizen:
+async def consented(
+    db: Database, user_id: str, name: str, at: datetime | None = None
+) -> citizens.Citizen:
+    """A citizen who consented (first wrote, and consented) ``at``, now by default."""
+    at = at or utcnow()
     async with db.write() as conn:
         citizen = await citizens.get_or_create(conn, "telegram", user_id)
         await conn.execute(
             update(citizens_table)
             .where(citizens_table.c.id == citizen.id)
-            .values(consent_at=utcnow(), display_name=name, state="ask")
+            .values(consent_at=at, created_at=at, display_name=name, state="ask")
         )
         found = await citizens.get(conn, citizen.id)
     assert found is not None
@@ -249,7 +254,7 @@ async def test_without_a_digest_the_period_counts_from_the_close(
     services = services_on(db, tmp_path)
     ended = utcnow() - timedelta(days=31)
     closed = await hotline(db, ended, HotlineStatus.CLOSED)
-    anna = await consented(db, USER_ID, f"{FIRST} {LAST}")
+    anna = await consented(db, USER_ID, f"{FIRST} {LAST}", at=ended - timedelta(hours=1))
     await question(services, anna, closed, "Где тепло?")
     planner = RetentionPlanner(services)
     await planner.run_due(ended + timedelta(days=29))
@@ -334,8 +339,9 @@ async def test_a_subscriber_keeps_the_platform_id_the_notices_need(
     services = services_on(db, tmp_path)
     ended = utcnow() - timedelta(days=31)
     closed = await hotline(db, ended, HotlineStatus.CLOSED)
-    anna = await consented(db, USER_ID, f"{FIRST} {LAST}")
-    other = await consented(db, OTHER_ID, "Пантелеймон Огурцов")
+    asked = ended - timedelta(hours=1)
+    anna = await consented(db, USER_ID, f"{FIRST} {LAST}", at=asked)
+    other = await consented(db, OTHER_ID, "Пантелеймон Огурцов", at=asked)
     await question(services, anna, closed, "Где тепло?")
     await question(services, other, closed, "И у нас холодно")
     async with db.write() as conn:
@@ -412,7 +418,7 @@ async def test_a_question_still_waiting_keeps_its_citizen_until_the_answer_by_ti
     closed = await hotline(db, ended, HotlineStatus.CLOSED)
     async with db.write() as conn:
         await conn.execute(update(hotlines).where(hotlines.c.id == closed).values(answer_days=60))
-    anna = await consented(db, USER_ID, f"{FIRST} {LAST}")
+    anna = await consented(db, USER_ID, f"{FIRST} {LAST}", at=ended - timedelta(hours=1))
     question_id = await question(services, anna, closed, "Где тепло?")
     planner = RetentionPlanner(services)
     await planner.run_due(utcnow())
@@ -441,3 +447,184 @@ async def test_a_digest_made_while_the_hotline_was_open_counts_from_the_close(
     async with db.read() as conn:
         due = await retention.due_times(conn, services.settings.hotline)
     assert due[closed] >= now + timedelta(days=29)  # 30 days from the close, not the digest
+
+
+# --- citizens no hotline retires: forgotten once nothing holds them -----------------------
+
+DRAFT = "Когда починят дорогу на Ленина?"
+
+
+def said(user: str, words: str) -> Incoming:
+    return Incoming(platform="telegram", user_id=user, peer=user, text=words)
+
+
+async def retire_entries(db: Database) -> list[dict[str, Any]]:
+    async with db.read() as conn:
+        return [e for e in await audit.entries(conn) if e["action"] == retention.IDLE_ACTION]
+
+
+async def test_a_citizen_nothing_holds_is_forgotten_after_the_period(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No hotline's retirement reaches a citizen who consented and never asked, one whose
+    question waits as a draft for a hotline to be picked, or one whose general question
+    was answered long ago: the daily sweep forgets each ``RETENTION_DAYS`` after their
+    last activity. A general question still waiting keeps its citizen; a subscriber keeps
+    what the notices need, not the name. (Two a transaction here: the sweep goes on
+    until a batch is not full.)"""
+    monkeypatch.setattr(retention, "IDLE_BATCH", 2)
+    services = services_on(db, tmp_path)
+    for _ in range(2):  # two open: a question waits as a draft until one is picked
+        await hotline(db, utcnow() + timedelta(hours=1), HotlineStatus.OPEN)
+    silent = await consented(db, USER_ID, f"{FIRST} {LAST}")
+    drafting = await consented(db, OTHER_ID, "Пантелеймон Огурцов")
+    await Conversation(services).message(said(OTHER_ID, DRAFT))
+    async with db.write() as conn:
+        await media.add_all(conn, MediaOwner.QUESTION_DRAFT, drafting.id, [photo_file()])
+    asked = await consented(db, "555000111", "Агриппина Сидорова")
+    answered = await question(services, asked, None, "Где купить проездной?")
+    await moderation.answer(services, MOD, answered, "В любом киоске.")
+    waits = await consented(db, "555000222", "Фёкла Петрова")
+    waiting = await question(services, waits, None, "Когда откроют поликлинику?")
+    subscriber = await consented(db, "555000333", "Акакий Башмачкин")
+    async with db.write() as conn:
+        assert await subscriptions.subscribe(conn, subscriber.id, "emergency")
+        drafted = await citizens.get(conn, drafting.id)
+    assert drafted is not None
+    assert drafted.state == "choose"
+    planner = RetentionPlanner(services)
+
+    await planner.run_due(utcnow() + timedelta(days=29))
+    found = await everything(db)
+    assert all(n in found for n in (FIRST, "Пантелеймон", DRAFT, "Агриппина", "Акакий"))
+
+    await planner.run_due(utcnow() + timedelta(days=31))
+    await assert_erased(db, silent, FIRST, LAST, USER_ID)
+    await assert_erased(db, drafting, "Пантелеймон", "Огурцов", OTHER_ID, DRAFT)
+    await assert_erased(db, asked, "Агриппина", "Сидорова", "555000111")
+    async with db.read() as conn:
+        kept = await repo.get(conn, answered)
+        still = await citizens.get(conn, waits.id)
+        subscribed = await citizens.get(conn, subscriber.id)
+        topics = await subscriptions.of_citizen(conn, subscriber.id)
+        photos = await conn.execute(
+            select(media_table.c.owner_type, media_table.c.owner_id).where(
+                media_table.c.owner_type == MediaOwner.QUESTION
+            )
+        )
+    # The general question stays for the archive, with nobody's name and no photo.
+    assert kept is not None
+    assert (kept.text, kept.attachments) == ("Где купить проездной?", [])
+    assert [tuple(p) for p in photos] == [(MediaOwner.QUESTION, waiting)]
+    assert still is not None
+    assert (still.platform_user_id, still.display_name) == ("555000222", "Фёкла Петрова")
+    assert subscribed is not None
+    assert (subscribed.platform_user_id, subscribed.display_name) == ("555000333", None)
+    assert topics == {"emergency"}
+    assert "Акакий" not in await everything(db)
+    entries = await retire_entries(db)
+    assert [e["details"] for e in entries] == [
+        {"erased": 2, "unnamed": 1},
+        {"erased": 1, "unnamed": 0},
+    ]
+    assert {e["target_id"] for e in entries} == {None}
+    await planner.run_due(utcnow() + timedelta(days=32))  # nothing more to forget
+    assert len(await retire_entries(db)) == 2
+
+
+async def test_an_old_hotline_retired_keeps_a_citizen_writing_now(
+    db: Database, tmp_path: Path
+) -> None:
+    """The citizen of a hotline retired today is drafting a question to the hotlines open
+    now: they keep their conversation (the draft, the chat) and lose only the name, until
+    they have been silent for the retention period."""
+    services = services_on(db, tmp_path)
+    ended = utcnow() - timedelta(days=40)
+    closed = await hotline(db, ended, HotlineStatus.CLOSED)
+    for _ in range(2):
+        await hotline(db, utcnow() + timedelta(hours=1), HotlineStatus.OPEN)
+    anna = await consented(db, USER_ID, f"{FIRST} {LAST}", at=ended - timedelta(hours=1))
+    await question(services, anna, closed, "Когда дадут тепло?")
+    await Conversation(services).message(said(USER_ID, DRAFT))
+    planner = RetentionPlanner(services)
+
+    await planner.run_due(utcnow())
+    async with db.read() as conn:
+        kept = await citizens.get(conn, anna.id)
+        retired = await conn.execute(select(hotlines.c.retired_at).where(hotlines.c.id == closed))
+    assert retired.scalar_one() is not None
+    assert kept is not None
+    assert (kept.platform_user_id, kept.display_name, kept.state) == (USER_ID, None, "choose")
+    assert kept.state_data["draft"]["text"] == DRAFT
+    await assert_nobody(db, FIRST, LAST)
+
+    await planner.run_due(utcnow() + timedelta(days=31))
+    await assert_erased(db, anna, USER_ID, DRAFT)
+
+
+async def test_a_card_edit_out_at_the_withdrawal_is_emptied_by_the_next_run(
+    db: Database, tmp_path: Path
+) -> None:
+    """A card's edit (naming the citizen) and a send to the citizen have their calls out
+    when the citizen withdraws: both finish as they are (the send is even put back for a
+    retry), and the next retention run, not only the daily sweep, empties them."""
+    services = services_on(db, tmp_path)
+    open_now = await hotline(db, utcnow() + timedelta(hours=1), HotlineStatus.OPEN)
+    anna = await consented(db, USER_ID, f"{FIRST} {LAST}")
+    asked = await question(services, anna, open_now, "Холодно, звоните +79991234567")
+    planner = RetentionPlanner(services)
+    await planner.run_due(utcnow())  # today's daily sweep is done
+    async with db.write() as conn:
+        await cards.refresh(conn, services.settings, services.texts, asked)
+        (edit,) = await store.by_ref(conn, "card_edit", asked)
+        assert await store.claim(conn, edit.id) is not None
+        citizen = await citizens.get(conn, anna.id)
+        assert citizen is not None
+        to_her = await moderation.to_citizen(
+            conn, citizen, from_plain("Уточните адрес"), ref_type="citizen"
+        )
+        assert await store.claim(conn, to_her) is not None
+
+    await Conversation(services).message(said(USER_ID, "Удалить мои данные"))
+    async with db.write() as conn:
+        await store.finish(conn, edit.id, OutboxState.SENT, result={"message_ids": [1]})
+        retry = utcnow() + timedelta(minutes=1)
+        await store.finish(conn, to_her, OutboxState.PENDING, next_attempt_at=retry)
+    assert FIRST in await everything(db)
+    assert await leftovers_owed(db)
+
+    await planner.run_due(utcnow())
+    await assert_nobody(db, FIRST, LAST, "+79991234567")
+    async with db.read() as conn:
+        retried = await store.get(conn, to_her)
+        edited = await store.get(conn, edit.id)
+        waiting = await conn.execute(
+            select(outbox.c.id).where(outbox.c.state == OutboxState.PENDING.value)
+        )
+        left = [int(i) for (i,) in waiting]
+    assert retried is not None
+    assert retried.state is OutboxState.CANCELLED
+    assert edited is not None
+    assert (edited.state, edited.payload) == (OutboxState.SENT, {})  # a record, emptied
+    assert edited.result == {"message_ids": [1]}
+    # The card's new edit and the confirmation are still to go: looked for again.
+    assert left
+    assert await leftovers_owed(db)
+    async with db.write() as conn:
+        for item_id in left:
+            await store.finish(conn, item_id, OutboxState.SENT, result={"message_ids": [2]})
+            item = await store.get(conn, item_id)
+            assert item is not None
+            if item.ref_type == retention.PrivacyRef.FORGOTTEN:
+                await retention.on_confirmation(conn, item)
+    await planner.run_due(utcnow())
+    await assert_erased(db, anna, FIRST, LAST, USER_ID)
+    assert not await leftovers_owed(db)
+
+
+async def leftovers_owed(db: Database) -> bool:
+    async with db.read() as conn:
+        found = await conn.execute(
+            select(reminders.c.day).where(reminders.c.kind == retention.Owed.LEFTOVERS.value)
+        )
+        return found.first() is not None

@@ -2,7 +2,8 @@
 
 A send that has not started is cancelled; a finished row keeps its state (a card still
 shows whether an answer was delivered) but loses where it went and what it said. A row
-whose call is out (``sending``) is left to finish: ``forget_sent`` clears it afterwards.
+whose call is out (``sending``) is left to finish, and counted: once it has, the next
+``forget_leftovers`` (the retention job's) empties it as the erasure would have.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import Select, and_, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -27,6 +28,7 @@ FINISHED = (
     OutboxState.UNKNOWN.value,
     OutboxState.CANCELLED.value,
 )
+OUT = OutboxState.SENDING.value
 EMPTY: dict[str, Any] = {
     "destination": "",
     "payload": {},
@@ -36,33 +38,62 @@ EMPTY: dict[str, Any] = {
 }
 
 
-Citizens = Collection[int] | Select[tuple[int]]
+Ids = Collection[int] | Select[tuple[int]]
 
 
-def _to_person(citizen_ids: Citizens, chats: Sequence[tuple[str, str]]) -> ColumnElement[bool]:
+class Erased(NamedTuple):
+    """What an erasure did in the outbox."""
+
+    cancelled: int  # sends not started, called off
+    out: int  # sends whose call was out: left to finish, for ``forget_leftovers``
+
+
+def _in(column: ColumnElement[Any], ids: Ids) -> ColumnElement[bool]:
+    if isinstance(ids, Select):
+        return column.in_(ids)
+    return column.in_(list(ids)) if ids else false()
+
+
+def _to_person(citizen_ids: Ids, chats: Sequence[tuple[str, str]]) -> ColumnElement[bool]:
     """Rows addressed to these citizens, by their id or by their chat on a platform."""
-    where: list[ColumnElement[bool]] = []
-    if isinstance(citizen_ids, Select):
-        where.append(outbox.c.citizen_id.in_(citizen_ids))
-    elif citizen_ids:
-        where.append(outbox.c.citizen_id.in_(list(citizen_ids)))
+    where: list[ColumnElement[bool]] = [_in(outbox.c.citizen_id, citizen_ids)]
     for platform, chat in chats:
         where.append(and_(outbox.c.platform == platform, outbox.c.destination == chat))
-    return or_(*where) if where else outbox.c.id.is_(None)
+    return or_(*where)
+
+
+def _about(ref_types: Collection[str], ref_ids: Ids) -> ColumnElement[bool]:
+    """Rows about these records (a question's cards)."""
+    return and_(outbox.c.ref_type.in_(list(ref_types)), _in(outbox.c.ref_id, ref_ids))
+
+
+async def _count_out(conn: AsyncConnection, where: ColumnElement[bool]) -> int:
+    found = await conn.execute(
+        select(func.count()).select_from(outbox).where(where, outbox.c.state == OUT)
+    )
+    return int(found.scalar_one())
 
 
 async def forget_citizens(
-    conn: AsyncConnection, citizen_ids: Citizens, chats: Sequence[tuple[str, str]] = ()
-) -> int:
+    conn: AsyncConnection,
+    citizen_ids: Ids,
+    chats: Sequence[tuple[str, str]] = (),
+    *,
+    spare: Collection[str] = (),
+) -> Erased:
     """Cancel sends to these people that have not started and empty the finished ones.
 
-    Returns how many sends were cancelled.
-    """
+    Sends of the ``spare`` ref types are not cancelled (the confirmation that their data
+    is gone, emptied by its own hook once sent)."""
     person = _to_person(citizen_ids, chats)
     now = utcnow()
     cancelled = await conn.execute(
         update(outbox)
-        .where(person, outbox.c.state.in_(NOT_STARTED))
+        .where(
+            person,
+            outbox.c.state.in_(NOT_STARTED),
+            or_(outbox.c.ref_type.is_(None), outbox.c.ref_type.not_in(list(spare))),
+        )
         .values(state=OutboxState.CANCELLED.value, updated_at=now, **EMPTY)
     )
     await conn.execute(
@@ -70,7 +101,7 @@ async def forget_citizens(
         .where(person, outbox.c.state.in_(FINISHED), outbox.c.destination != "")
         .values(updated_at=now, **EMPTY)
     )
-    return int(cancelled.rowcount or 0)
+    return Erased(int(cancelled.rowcount or 0), await _count_out(conn, person))
 
 
 async def forget_sent(conn: AsyncConnection, item_id: int) -> None:
@@ -84,15 +115,15 @@ async def forget_sent(conn: AsyncConnection, item_id: int) -> None:
 
 async def forget_content(
     conn: AsyncConnection, ref_types: Collection[str], ref_ids: Collection[int]
-) -> None:
+) -> Erased:
     """Empty what rows about these records said (a card naming its citizen): finished rows
     lose their payload, rows not started are cancelled. Their destination (the admin chat)
     and result (its message ids) stay."""
     if not ref_ids:
-        return
-    about = and_(outbox.c.ref_type.in_(list(ref_types)), outbox.c.ref_id.in_(list(ref_ids)))
+        return Erased(0, 0)
+    about = _about(ref_types, ref_ids)
     now = utcnow()
-    await conn.execute(
+    cancelled = await conn.execute(
         update(outbox)
         .where(about, outbox.c.state.in_(NOT_STARTED))
         .values(state=OutboxState.CANCELLED.value, payload={}, updated_at=now)
@@ -102,6 +133,46 @@ async def forget_content(
         .where(about, outbox.c.state.in_(FINISHED))
         .values(payload={}, progress={}, updated_at=now)
     )
+    return Erased(int(cancelled.rowcount or 0), await _count_out(conn, about))
+
+
+async def forget_leftovers(
+    conn: AsyncConnection,
+    citizen_ids: Select[tuple[int]],
+    ref_types: Collection[str],
+    ref_ids: Select[tuple[int]],
+    *,
+    spare: Collection[str] = (),
+) -> int:
+    """Finish what erasures had to leave: sends to these (forgotten) people and rows about
+    these (forgotten) records whose call was out when they were forgotten.
+
+    Rows to the people are treated as by :func:`forget_citizens` (a send that went back to
+    waiting for a retry is cancelled); finished rows about the records lose their payload
+    as by :func:`forget_content` — not those waiting, which may be the very edits that
+    showed the records without the name. Returns how many of these rows are not finished
+    yet (out, or waiting): while any is, the caller looks again."""
+    await forget_citizens(conn, citizen_ids, spare=spare)
+    about = _about(ref_types, ref_ids)
+    rows = await conn.execute(
+        select(outbox.c.id, outbox.c.payload).where(about, outbox.c.state.in_(FINISHED))
+    )
+    said = [int(r.id) for r in rows if r.payload]
+    if said:
+        await conn.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(said), outbox.c.state.in_(FINISHED))
+            .values(payload={}, progress={}, updated_at=utcnow())
+        )
+    unfinished = await conn.execute(
+        select(func.count())
+        .select_from(outbox)
+        .where(
+            or_(_in(outbox.c.citizen_id, citizen_ids), about),
+            outbox.c.state.in_((*NOT_STARTED, OUT)),
+        )
+    )
+    return int(unfinished.scalar_one())
 
 
 class Quoting(NamedTuple):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import utcnow
@@ -40,6 +40,22 @@ class Citizen:
             state=m["state"],
             state_data=dict(m["state_data"] or {}),
         )
+
+
+def active_since(since: datetime) -> ColumnElement[bool]:
+    """Of a ``citizens`` row: the citizen did something themselves at or after ``since`` —
+    first wrote, consented, or wrote a message (the flood control's window, kept with the
+    citizen, begins with the first of their latest minute's messages; a flood's silence
+    ends after the message that caused it)."""
+    when = (
+        citizens.c.consent_at,
+        citizens.c.throttle_window_start,
+        citizens.c.silenced_until,
+    )  # each may be NULL: compared only when set, so that NOT of this is never NULL
+    return or_(
+        citizens.c.created_at >= since,
+        *(and_(column.is_not(None), column >= since) for column in when),
+    )
 
 
 async def get(conn: AsyncConnection, citizen_id: int) -> Citizen | None:
