@@ -9,6 +9,7 @@ each question marked answered by that moderator. A moderator can take a question
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -20,6 +21,8 @@ from shared.hotlines.model import Attachment, Moderator
 from shared.services import Services
 from shared.storage import audit
 from shared.storage.schema import callback_tokens, question_similar, questions
+
+DELIVERED = (moderation.AnswerResult.ANSWERED, moderation.AnswerResult.CORRECTED)
 
 
 async def _set_members(conn: AsyncConnection, question_id: int, ids: list[int] | None) -> None:
@@ -122,6 +125,16 @@ async def take_out(services: Services, mod: Moderator, question_id: int, other_i
     return services.texts("similar.taken_out", ticket=other_id)
 
 
+@dataclass(frozen=True)
+class _Reply:
+    """One moderator's reply to a card, as each member of its group receives it."""
+
+    mod: Moderator
+    text: str
+    attachments: tuple[Attachment, ...]
+    reply_to: int | None
+
+
 async def answer(
     services: Services,
     mod: Moderator,
@@ -133,50 +146,80 @@ async def answer(
     """A reply to a card: to its question, and, if «Ответить всем» is on, to its group.
 
     Each question is answered (or corrected) by ``moderation.answer``, the one answer path;
-    a question of the group rejected or taken out meanwhile is left alone. A citizen who
-    asked more than one of them gets the reply once: their other questions are answered
-    and recorded with that same delivery.
+    a question of the group rejected or taken out meanwhile is left alone, the card's own
+    included (the rest still get the reply). A citizen who asked more than one of them
+    gets the reply once, headed with all their questions: their other questions are
+    answered and recorded with that same delivery.
     """
+    reply = _Reply(mod, text, attachments, reply_to)
     async with services.db.read() as conn:
         anchor = await repo.get(conn, question_id)
-        answered = await _others(conn, question_id)
-    asked = [q for q in (anchor, *answered) if q is not None]
+        members = await _others(conn, question_id)
+    asked = [q for q in (anchor, *members) if q is not None]
     outcome = await moderation.answer(
         services, mod, question_id, text, attachments, reply_to, tickets=_tickets(asked, anchor)
     )
-    if outcome.result not in (moderation.AnswerResult.ANSWERED, moderation.AnswerResult.CORRECTED):
-        return outcome
-    async with services.db.read() as conn:
-        sent = await _delivery(conn, question_id, mod)
     reached: dict[int, int] = {}  # citizen: the outbox row that takes them this reply
-    if anchor is not None and sent is not None:
-        reached[anchor.citizen_id] = sent
-    for other in answered:
-        delivery = reached.get(other.citizen_id)
-        done = await moderation.answer(
-            services,
-            mod,
-            other.id,
-            text,
-            attachments,
-            reply_to,
-            delivered_by=delivery,
-            tickets=_tickets(asked, other),
-        )
-        if delivery is None and done.result in (
-            moderation.AnswerResult.ANSWERED,
-            moderation.AnswerResult.CORRECTED,
-        ):
-            async with services.db.read() as conn:
-                if (sent := await _delivery(conn, other.id, mod)) is not None:
-                    reached[other.citizen_id] = sent
-    if answered:
+    if outcome.result in DELIVERED:
+        async with services.db.read() as conn:
+            sent = await _delivery(conn, question_id, mod)
+        if anchor is not None and sent is not None:
+            reached[anchor.citizen_id] = sent
+    elif outcome.result is not moderation.AnswerResult.REJECTED or not members:
+        return outcome
+    await _to_members(services, reply, members, asked, reached)
+    if outcome.result is moderation.AnswerResult.REJECTED:
+        await _told_without_card(services, reply, question_id, members)
+    elif members:
         # The card was drawn when only its own question was answered: name the others now
         # (a later edit, after its delivery, may come before them or never).
         async with services.db.write() as conn:
             await cards.refresh(conn, services.settings, services.texts, question_id)
         services.wake_outbox()
     return outcome
+
+
+async def _to_members(
+    services: Services,
+    reply: _Reply,
+    members: list[repo.Question],
+    asked: list[repo.Question],
+    reached: dict[int, int],
+) -> None:
+    """The reply to each member, once per citizen (``reached``: the delivery each has)."""
+    for other in members:
+        delivery = reached.get(other.citizen_id)
+        done = await moderation.answer(
+            services,
+            reply.mod,
+            other.id,
+            reply.text,
+            reply.attachments,
+            reply.reply_to,
+            delivered_by=delivery,
+            tickets=_tickets(asked, other),
+        )
+        if delivery is None and done.result in DELIVERED:
+            async with services.db.read() as conn:
+                if (sent := await _delivery(conn, other.id, reply.mod)) is not None:
+                    reached[other.citizen_id] = sent
+
+
+async def _told_without_card(
+    services: Services, reply: _Reply, question_id: int, members: list[repo.Question]
+) -> None:
+    """The card's own question was closed: say which of the group got the reply."""
+    async with services.db.write() as conn:
+        got = [q.id for q in members if await _answered_by(conn, q.id, reply.mod)]
+        if got:
+            done = ", ".join(f"№{n}" for n in got)
+            note = services.texts("similar.group_without_card", ticket=question_id, tickets=done)
+            await moderation.notify(conn, services, note, reply_to=reply.reply_to)
+    services.wake_outbox()
+
+
+async def _answered_by(conn: AsyncConnection, question_id: int, mod: Moderator) -> bool:
+    return any(a.moderator_id == mod.id for a in await repo.answers_of(conn, question_id))
 
 
 async def _others(conn: AsyncConnection, question_id: int) -> list[repo.Question]:

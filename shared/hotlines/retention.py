@@ -62,8 +62,6 @@ WAITING = (QuestionStatus.NEW.value, QuestionStatus.ASSIGNED.value)
 ERASED = "erased:"  # a forgotten citizen's platform_user_id: this prefix and the row's id
 WITHDRAWN = "withdrawn"  # the reject reason of a question its author withdrew
 CARD_REFS = (HotlineRef.CARD.value, HotlineRef.CARD_MEDIA.value, HotlineRef.CARD_EDIT.value)
-# Derived from a question's text (similar questions): gone with the text it came from.
-DERIVED_TABLES = ("question_terms", "question_similar")
 DIGEST_ACTION = "hotline.digest"
 IDLE_ACTION = "citizen.retire"  # the daily sweep forgot citizens no purpose held (counts)
 IDLE_BATCH = 200  # citizens forgotten per transaction, so intake never waits long
@@ -492,6 +490,22 @@ class RetentionPlanner:
 # --- withdrawal ----------------------------------------------------------------------
 
 
+async def _forget_derived(conn: AsyncConnection, question_ids: list[int]) -> None:
+    """What was derived from withdrawn questions' text goes with it; a card's group
+    («Ответить всем» on it) stays, its words emptied: the rest of the group still waits
+    for the reply to that card."""
+    terms, similar = metadata.tables["question_terms"], metadata.tables["question_similar"]
+    await conn.execute(delete(terms).where(terms.c.question_id.in_(question_ids)))
+    await conn.execute(
+        delete(similar).where(
+            similar.c.question_id.in_(question_ids), similar.c.group_ids.is_(None)
+        )
+    )
+    await conn.execute(
+        update(similar).where(similar.c.question_id.in_(question_ids)).values(lemmas="")
+    )
+
+
 async def withdraw(conn: AsyncConnection, services: Services, citizen: Citizen) -> None:
     """The citizen withdrew consent: everything about them goes now, in this transaction,
     and they are told so (the confirmation is emptied once sent)."""
@@ -515,10 +529,7 @@ async def withdraw(conn: AsyncConnection, services: Services, citizen: Citizen) 
                 assigned_name=None,
             )
         )
-        for name in DERIVED_TABLES:
-            table = metadata.tables.get(name)
-            if table is not None:
-                await conn.execute(delete(table).where(table.c.question_id.in_(gone)))
+        await _forget_derived(conn, gone)
     out = await _erase_citizen(conn, citizen)
     out += await _forget_cards(conn, services, mine)
     await _owe_leftovers(conn, services, out)
