@@ -294,6 +294,9 @@ async def test_an_edit_counts_only_where_the_post_was_out(db: Database, tmp_path
         report = await figures.collect(conn, _year(settings_for(tmp_path)))
     edits = {key: r.edited for key, r in report.releases.items() if r.edited}
     assert edits == {("2026-02", "telegram"): 1, ("2026-04", "telegram"): 1, ("2026-04", "vk"): 1}
+    # Published in the month it came out on each: VK's retry in March, not January.
+    out = {key: r.published for key, r in report.releases.items() if r.published}
+    assert out == {("2026-01", "telegram"): 1, ("2026-03", "vk"): 1}
 
 
 async def test_a_hotline_called_off_before_it_started_was_not_held(

@@ -170,20 +170,27 @@ def _bucket(report: Report, at: datetime, platform: str) -> Releases:
 
 
 async def _releases(conn: AsyncConnection, report: Report) -> None:
-    """Published by the post's first publication time; failed by when the failure was
-    recorded; edited: each edit of a post already out, once per platform it was out on."""
+    """Published by when the post came out on each platform (a retry may be weeks after
+    the first); failed by when the failure was recorded; edited: each edit of a post
+    already out, once per platform it was out on by then."""
     period = report.period
-    out = await conn.execute(
-        select(publications.c.platform, posts.c.published_at)
-        .join(posts, posts.c.id == publications.c.post_id)
-        .where(
-            publications.c.state.in_(WAS_PUBLISHED),
-            posts.c.published_at >= period.start,
-            posts.c.published_at < period.end,
+    # Out on a platform no sooner than the post's first publication: those before the end.
+    out = (
+        await conn.execute(
+            select(publications.c.id, publications.c.platform, posts.c.published_at)
+            .join(posts, posts.c.id == publications.c.post_id)
+            .where(
+                publications.c.state.in_(WAS_PUBLISHED),
+                posts.c.published_at.is_not(None),
+                posts.c.published_at < period.end,
+            )
         )
-    )
-    for platform, at in out:
-        _bucket(report, at, platform).published += 1
+    ).all()
+    came_out = await _came_out(conn, [int(row.id) for row in out])
+    for pub_id, platform, first in out:
+        at = came_out.get(int(pub_id), first)
+        if period.start <= at < period.end:
+            _bucket(report, at, platform).published += 1
     failed = await conn.execute(
         select(publications.c.platform, publications.c.updated_at).where(
             publications.c.state == PublicationState.FAILED.value,
