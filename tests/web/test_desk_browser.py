@@ -292,3 +292,42 @@ async def test_editing_a_published_post_edits_it_everywhere(
             e for e in await audit.entries(conn, "post", post_id) if e["action"] == "post.edit"
         ]
     assert [e["actor"] for e in edits] == [f"tg:{MODERATOR}"]
+
+
+async def test_an_edit_vk_refused_is_shown_on_the_post_page_and_tried_again(
+    web_running: RunningWeb,
+    tg: FakeTelegram,
+    vk: FakeVK,
+    page: Page,
+    page_events: PageEvents,
+    axe: Axe,
+) -> None:
+    """VK refuses the new text (error 15): the post's page says so beside VK, in one line,
+    with «Повторить»; pressing it edits the wall, and the line goes."""
+    services = web_running.services
+    post_id = await service.create_post(
+        services, body=from_plain("Приём граждан 5 декабря."), created_by="test"
+    )
+    await wait_post(web_running.app, post_id, lambda p, _: p.status is PostStatus.PUBLISHED)
+    vk.fail("wall.edit", 15)
+    await service.edit(services, post_id, from_plain("Приём граждан перенесён на 6 декабря."), "t")
+    await wait(lambda: len([c for c in vk.calls("wall.edit")]) == 1, timeout=20)
+    await login(page, tg)
+
+    async def refused_shown() -> bool:
+        await page.goto(f"{web_running.url}/desk/posts/{post_id}")
+        return await page.get_by_text("текст не изменён: площадка отказала").count() == 1
+
+    await wait(refused_shown, timeout=20)
+    await inert(page, page_events)
+    assert await axe(page) == []
+    await page.get_by_role("button", name="Повторить").click()
+    await page.wait_for_url(f"**/desk/posts/{post_id}")
+    await wait(lambda: "6 декабря" in vk.wall_posts()[0]["message"], timeout=20)
+
+    async def line_gone() -> bool:
+        await page.goto(f"{web_running.url}/desk/posts/{post_id}")
+        return await page.get_by_text("текст не изменён").count() == 0
+
+    await wait(line_gone, timeout=20)
+    assert await page.get_by_role("button", name="Повторить").count() == 0

@@ -11,6 +11,7 @@ class PostAction(StrEnum):
     PUBLISH = "publish"  # publish now (a failed publication is tried again)
     RESCHEDULE = "reschedule"  # move to the time in the form
     CANCEL = "cancel"  # never publish
+    RETRY = "retry"  # try again an edit or a deletion a platform refused
 
 
 class EditorAction(StrEnum):

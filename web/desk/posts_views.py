@@ -133,6 +133,10 @@ async def _publish(request: web.Request, post_id: int, actor: str) -> None:
     await service.publish_now(request.app[SERVICES], post_id, actor)
 
 
+async def _retry(request: web.Request, post_id: int, actor: str) -> None:
+    await service.retry(request.app[SERVICES], post_id, actor)
+
+
 async def _cancel(request: web.Request, post_id: int, actor: str) -> None:
     await service.cancel(request.app[SERVICES], post_id, actor)
 
@@ -153,6 +157,7 @@ ACTIONS: dict[PostAction, Callable[[web.Request, int, str], Awaitable[None]]] = 
     PostAction.PUBLISH: _publish,
     PostAction.CANCEL: _cancel,
     PostAction.RESCHEDULE: _reschedule,
+    PostAction.RETRY: _retry,
 }
 
 

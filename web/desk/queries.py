@@ -4,14 +4,14 @@ and a hotline's questions. Changes never happen here: they go through the servic
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.hotlines.questions import OPEN
-from shared.posts import repo
+from shared.posts import changes, repo
 from shared.posts.model import OWNER, Post, Publication
 from shared.richtext import to_plain
 from shared.storage import media as media_repo
@@ -104,6 +104,13 @@ async def entries(conn: AsyncConnection, start: datetime, end: datetime) -> list
 class PostView:
     entry: Entry
     media: list[Media]
+    # Publications a platform does not show as the post is now (a refused edit or
+    # deletion, or one to make by hand), by publication id.
+    troubles: dict[int, changes.Found] = field(default_factory=dict)
+
+    @property
+    def retryable(self) -> bool:
+        return any(found.trouble.retryable for found in self.troubles.values())
 
 
 async def post_view(conn: AsyncConnection, post_id: int) -> PostView:
@@ -115,7 +122,8 @@ async def post_view(conn: AsyncConnection, post_id: int) -> PostView:
             await conn.execute(select(posts.c.created_at).where(posts.c.id == post_id))
         ).scalar_one()
     entry = Entry(post, when, lines_of(post, pubs))
-    return PostView(entry, await media_repo.of(conn, OWNER, post_id))
+    found = await changes.troubles(conn, post, pubs)
+    return PostView(entry, await media_repo.of(conn, OWNER, post_id), found)
 
 
 @dataclass(frozen=True)
