@@ -484,9 +484,9 @@ def locations(tree: ElementTree.Element) -> dict[str, str]:
     """Each ``<url>``'s address and ``lastmod``."""
     found = {}
     for url in tree.findall("s:url", SITEMAP_NS):
-        lastmod = url.findtext("s:lastmod", namespaces=SITEMAP_NS) or ""
-        assert W3C.match(lastmod), lastmod
-        found[url.findtext("s:loc", namespaces=SITEMAP_NS) or ""] = lastmod
+        lastmod = url.findtext("s:lastmod", namespaces=SITEMAP_NS)
+        assert lastmod is None or W3C.match(lastmod), lastmod
+        found[url.findtext("s:loc", namespaces=SITEMAP_NS) or ""] = lastmod or ""
     return found
 
 
@@ -520,6 +520,12 @@ async def test_sitemap_lists_every_public_page_and_nothing_else(
     assert f"{PUBLIC_URL}/releases/{draft}" not in found
     assert found[f"{PUBLIC_URL}/releases/{first}"] == f"{edited:%Y-%m-%dT%H:%M:%S}Z"
     assert found[f"{PUBLIC_URL}/"] == found[f"{PUBLIC_URL}/releases/{first}"], "the newest change"
+    assert found[f"{PUBLIC_URL}/hotlines"] != ""
+
+
+async def test_a_sitemap_with_nothing_closed_yet_gives_no_made_up_date(client: Client) -> None:
+    found = locations(await sitemap_of(client, "/sitemap.xml"))
+    assert found == {f"{PUBLIC_URL}/": "", f"{PUBLIC_URL}/hotlines": ""}
 
 
 async def test_a_sitemap_past_its_limit_is_an_index_of_parts(

@@ -28,11 +28,11 @@ def _root(request: web.Request) -> str:
     return urlsplit(absolute(request, "")).path.rstrip("/")
 
 
-def _w3c(moment: datetime | None) -> str:
-    """A sitemap's ``lastmod``: W3C date-time, in UTC."""
-    return (
-        (moment or datetime(2000, 1, 1, tzinfo=UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    )
+def _w3c(moment: datetime | None) -> str | None:
+    """A sitemap's ``lastmod``: W3C date-time, in UTC; none when nothing says (optional)."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 async def robots(request: web.Request) -> web.Response:
@@ -81,7 +81,7 @@ async def _part(request: web.Request, number: int, *, with_pages: bool) -> web.R
         releases = await archive.release_changes(conn, offset, SITEMAP_LIMIT)
         closed = await archive.closed_hotlines(conn) if with_pages else []
         newest = await archive.newest_change(conn)
-    urls: list[tuple[str, str]] = []
+    urls: list[tuple[str, str | None]] = []
     if with_pages:
         urls.append((absolute(request, "/"), _w3c(newest)))
         urls.append((absolute(request, "/hotlines"), _w3c(_last_closed(closed))))
