@@ -343,3 +343,13 @@ async def test_unsubscribe_from_a_topic_removed_since_forgets_the_subscription(
         tg.callback(CITIZEN, notice["message_id"], CITIZEN, tg_buttons(notice)["Отписаться"])
         await wait(lambda: containing(tg.messages(CITIZEN), "Этой темы больше нет."))
         assert await _topics(app, CITIZEN) == set()
+
+
+async def test_unsubscribe_command_turns_every_topic_off(tmp_path: Path, tg: FakeTelegram) -> None:
+    async with running(tmp_path, tg) as app:
+        await tg_consent(tg, CITIZEN)
+        await _subscribe(tg, CITIZEN)
+        tg.user_message(CITIZEN, text="/unsubscribe")
+        await wait(lambda: containing(tg.messages(CITIZEN), "Вы отписались от всех оповещений"))
+        assert await _topics(app, CITIZEN) == set()
+        assert await outbox_rows(app.services.db, ref_type="card") == []

@@ -128,3 +128,23 @@ async def test_a_long_topics_menu_comes_in_pages_every_topic_reachable(
         async with app.services.db.read() as conn:
             rows = (await conn.execute(select(alert_subscriptions.c.topic))).all()
         assert [r.topic for r in rows] == ["district11"]
+
+
+async def test_typed_unsubscribe_turns_every_topic_off(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
+) -> None:
+    """A VK client without callback buttons can only type: «Отписаться» is not a question
+    to the moderators but every topic off, and said; again, there is nothing left."""
+    async with running(tmp_path, tg, vk) as app:
+        await vk_consent(vk, CITIZEN)
+        vk.user_message(CITIZEN, "Подписки")
+        menu = (await wait(lambda: said(vk, "Оповещения от администрации")))[-1]
+        vk.message_event(CITIZEN, vk_buttons(menu)[EMERGENCY])
+        await wait(lambda: said(vk, f"Вы подписались на «{EMERGENCY}»"))
+        vk.user_message(CITIZEN, "Отписаться!")
+        await wait(lambda: said(vk, "Вы отписались от всех оповещений"))
+        vk.user_message(CITIZEN, "отписаться")
+        await wait(lambda: said(vk, "У вас нет подписок на оповещения"))
+        async with app.services.db.read() as conn:
+            assert (await conn.execute(select(alert_subscriptions))).all() == []
+        assert await outbox_rows(app.services.db, ref_type="card") == []

@@ -69,6 +69,21 @@ async def test_a_greeting_keeps_the_draft_and_the_choice_after_it_takes_it(
         assert said(vk, "Напишите свой вопрос на тему") == []
 
 
+async def test_a_message_from_a_hotline_link_takes_the_waiting_draft_there_too(
+    tmp_path: Path, fakes: tuple[FakeTelegram, FakeVK]
+) -> None:
+    """On VK a link's ``ref`` comes with the citizen's next message, not as a start: the
+    question waiting for the choice goes to the link's hotline first, then the new one."""
+    tg, vk = fakes
+    async with running(tmp_path, tg, vk) as app:
+        await open_hotline(app, topic="Отопление")
+        roads = await open_hotline(app, topic="Дороги")
+        await drafted(vk)
+        vk.user_message(CITIZEN, "И ещё: когда починят?", ref=f"hotline_{roads}")
+        await wait(lambda: len(said(vk, "Номер вопроса")) == 2)
+        assert await stored(app) == [(QUESTION, roads), ("И ещё: когда починят?", roads)]
+
+
 async def test_the_chosen_hotline_closed_asks_again_and_keeps_the_draft(
     tmp_path: Path, fakes: tuple[FakeTelegram, FakeVK]
 ) -> None:

@@ -344,3 +344,50 @@ async def test_more_open_hotlines_than_vk_buttons_are_chosen_by_number(
         assert [(r["hotline_id"], r["text"]) for r in questions] == [
             (ids[-1], "Когда починят дорогу?")
         ]
+
+
+async def test_an_answer_missed_while_messages_were_off_comes_with_a_button_press(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
+) -> None:
+    """The citizen turned off the community's messages (901) before the answer; allowed
+    again, they press «Мои вопросы» on an old message rather than write: the press, like
+    a message, makes them reachable and brings the answer, once."""
+    async with running(tmp_path, tg, vk) as app:
+        await open_hotline(app)
+        await vk_consent(vk, CITIZEN)
+        vk.user_message(CITIZEN, "Когда дадут тепло?")
+        card = (await wait(lambda: cards(tg)))[0]
+        await wait(lambda: card_recorded(app, card["message_id"]))
+        vk.block_messages(CITIZEN)
+        reply = "Тепло дадут в среду."
+        tg.user_message(MODERATOR, ADMIN_CHAT, text=reply, reply_to_message_id=card["message_id"])
+        await wait(
+            lambda: "заблокировал бота" in tg_text(tg.message(ADMIN_CHAT, card["message_id"]) or {})
+        )
+        vk.unblock_messages(CITIZEN)
+        greeting = [m for m in vk.messages(CITIZEN) if "Спасибо! Теперь" in m["message"]][-1]
+        vk.message_event(
+            CITIZEN,
+            vk_buttons(greeting)["Мои вопросы"],
+            conversation_message_id=greeting["conversation_message_id"],
+        )
+        await wait(lambda: [m for m in vk.messages(CITIZEN) if reply in m["message"]])
+        await wait(
+            lambda: "Доставлено." in tg_text(tg.message(ADMIN_CHAT, card["message_id"]) or {})
+        )
+        await wait(lambda: outbox_idle(app.services.db))
+        assert len([m for m in vk.messages(CITIZEN) if reply in m["message"]]) == 1
+
+
+async def test_a_link_sent_alone_is_a_question_with_its_address(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
+) -> None:
+    """VK sends a pasted link with no text as a ``link`` attachment: its address is the
+    question (as on MAX), not «please write in text»."""
+    async with running(tmp_path, tg, vk) as app:
+        await open_hotline(app)
+        await vk_consent(vk, CITIZEN)
+        url = "https://town.example/yama"
+        vk.user_message(CITIZEN, "", attachments=[{"type": "link", "link": {"url": url}}])
+        await wait(lambda: [m for m in vk.messages(CITIZEN) if "Номер вопроса" in m["message"]])
+        assert [r["text"] for r in await question_rows(app.services.db)] == [url]

@@ -255,3 +255,21 @@ async def test_a_document_is_kept_with_the_question_as_on_the_other_platforms(
             "application/pdf",
         )
         await wait(lambda: [d for d in tg.messages(ADMIN_CHAT) if d.get("document")])
+
+
+async def test_a_name_of_invisible_characters_is_shown_as_no_name(
+    tmp_path: Path, fakes: tuple[FakeTelegram, FakeMax]
+) -> None:
+    """A profile name of zero-width and direction marks only reads as nothing on the
+    card: «без имени», as for no name (and no stray direction mark in the card)."""
+    tg, fake = fakes
+    async with running(tmp_path, tg, overrides=overrides(fake)) as app:
+        await open_hotline(app)
+        fake.bot_started(CITIZEN, payload="hotline", first_name="\u200b\u2066", last_name=None)
+        await wait(lambda: said(fake, "152-ФЗ"))
+        fake.press(CITIZEN, "Согласен(на)")
+        await wait(lambda: said(fake, "Спасибо! Теперь"))
+        fake.user_message(CITIZEN, "Когда дадут тепло?", first_name="\u200b\u2066", last_name=None)
+        card = (await wait(lambda: cards(tg)))[0]
+        assert "без имени" in tg_text(card)
+        assert "\u2066" not in tg_text(card)

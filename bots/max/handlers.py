@@ -153,9 +153,13 @@ async def _message(
     attachments = [a for a in body.get("attachments") or [] if a.get("type") != "inline_keyboard"]
     kinds = {a.get("type") for a in attachments}
     subscriptions = alerts(services).subscriptions
-    wants = subscriptions.wants_menu(str(body.get("text") or "")) and not attachments
+    typed = str(body.get("text") or "")
+    wants = subscriptions.wants_menu(typed) and not attachments
     if wants and await subscriptions.menu(NAME, str(user["user_id"])):
         return  # the alerts menu (without consent, the conversation below asks for it)
+    out = subscriptions.wants_out(typed) and not attachments
+    if out and await subscriptions.unsubscribe_all(NAME, str(user["user_id"])):
+        return
     taken, left_out = await _attachments(http, attachments)
     text = str(body.get("text") or "") or _shared_link(attachments)
     # Something came and nothing of it could be taken (a video, or a file too big): the

@@ -81,6 +81,14 @@ async def handle_event(services: Services, event: dict[str, Any], client: VkClie
             await send_text(services, NAME, peer, services.texts.explain(error))
 
 
+def _shared_link(attachments: list[dict[str, Any]]) -> str:
+    """A link sent with no text of its own: its address is the message (as on MAX)."""
+    for item in attachments:
+        if item.get("type") == "link":
+            return str((item.get("link") or {}).get("url") or "")
+    return ""
+
+
 async def _message(services: Services, client: VkClient, message: dict[str, Any]) -> None:
     from_id = int(message["from_id"])
     peer = int(message["peer_id"])
@@ -90,7 +98,7 @@ async def _message(services: Services, client: VkClient, message: dict[str, Any]
     attachments = message.get("attachments") or []
     kinds = {a.get("type") for a in attachments}
     taken, left_out = await attachments_of(client, attachments)
-    text = str(message.get("text") or "")
+    text = str(message.get("text") or "") or _shared_link(attachments)
     # Something came that the bot can't take (a voice message; or alone a location, a
     # repost, a poll, a document it could not download): «please write it in text».
     something = bool(attachments or message.get("geo") or message.get("fwd_messages"))
@@ -110,9 +118,13 @@ async def _message(services: Services, client: VkClient, message: dict[str, Any]
         return
     subscriptions = alerts(services).subscriptions
     # A photo captioned with the menu word is a question's photo, not a request for the menu.
-    wants = subscriptions.wants_menu(str(message.get("text") or "")) and not attachments
+    typed = str(message.get("text") or "")
+    wants = subscriptions.wants_menu(typed) and not attachments
     if wants and await subscriptions.menu(NAME, str(from_id)):
         return  # the alerts menu (without consent, the conversation below asks for it)
+    out = subscriptions.wants_out(typed) and not attachments
+    if out and await subscriptions.unsubscribe_all(NAME, str(from_id)):
+        return
     incoming = Incoming(
         platform=NAME,
         user_id=str(from_id),

@@ -32,6 +32,15 @@ from shared.typed import said
 log = logging.getLogger(__name__)
 
 MENU_WORDS = {"/subscribe", "подписки", "подписка", "уведомления", "оповещения"}
+# Typed rather than pressed (a client without buttons): every topic off.
+OUT_WORDS = {
+    "/unsubscribe",
+    "отписаться",
+    "отписаться от всего",
+    "отписаться от всех",
+    "отписаться от оповещений",
+    "отписаться от уведомлений",
+}
 PRIORITY_CITIZEN = 10  # as a hotline answer: an interactive send
 # The fewest buttons a platform's keyboard takes is ten: a menu of more topics comes in
 # pages of eight, beside «Назад» and «Ещё темы».
@@ -47,6 +56,26 @@ class Subscriptions:
 
     def wants_menu(self, text: str) -> bool:
         return said(text) in MENU_WORDS
+
+    def wants_out(self, text: str) -> bool:
+        return said(text) in OUT_WORDS
+
+    async def unsubscribe_all(self, platform: str, user_id: str) -> bool:
+        """«Отписаться» typed: every topic off, said in one line (needs no consent);
+        False for someone the bot does not know (the conversation greets them)."""
+        async with self.services.db.write() as conn:
+            citizen = await citizens.find(conn, platform, user_id)
+            if citizen is None:
+                return False
+            await self._reached(conn, citizen)
+            if await self._counted(conn, citizen):
+                topics = await subscriptions.of_citizen(conn, citizen.id)
+                for key in sorted(topics):
+                    await subscriptions.unsubscribe(conn, citizen.id, key)
+                said = "alerts.unsubscribed_all" if topics else "alerts.no_subscriptions"
+                await self._say(conn, citizen, self.texts(said))
+        self.services.wake_outbox()
+        return True
 
     async def menu(self, platform: str, user_id: str) -> bool:
         """Show the topics and which are on; False for a citizen without consent."""

@@ -30,6 +30,7 @@ from shared.richtext import Block, Document, Span, from_plain, paragraph
 from shared.storage import citizens
 from shared.storage.schema import card_messages, card_refresh_owed
 from shared.texts import Texts
+from shared.typed import shows_anything
 
 REASONS = ("offtopic", "rude", "duplicate", "spam")
 # A card send in these states has no known messages yet: a refresh meanwhile is owed.
@@ -42,10 +43,12 @@ def admin_chat(settings: Settings) -> str | None:
 
 
 def shown_name(settings: Settings, texts: Texts, name: str | None) -> str:
-    if not name:
+    """The citizen's name as the card shows it; a name of nothing to read (empty, or only
+    zero-width and direction marks) is «без имени», as none at all."""
+    if not name or not shows_anything(name):
         return texts("moderation.no_name")
     if settings.hotline.show_first_name_only:
-        return name.split()[0]
+        return next(word for word in name.split() if shows_anything(word))
     return name
 
 

@@ -157,6 +157,8 @@ class Conversation:
             if citizen is None or token.target_id != citizen.id:
                 log.info("citizen %s/%s pressed a button that is not theirs", platform, user_id)
                 return False
+            if press is not Press.FORGET:
+                citizen = await self._reachable_again(conn, citizen)  # a press reached us
             if citizen.banned and press not in (Press.MINE, Press.FORGET):
                 return True
             if press is Press.FORGET:
@@ -180,9 +182,10 @@ class Conversation:
         return said(repo.storable(incoming.text)) in FORGET_WORDS and not incoming.attachments
 
     async def _reachable_again(self, conn: AsyncConnection, citizen: Citizen) -> Citizen:
-        """A citizen who writes to the bot can be written to again: one marked unreachable
-        (they had blocked the bot) is reachable once more, for answers, cards and alerts,
-        and the answers that could not reach them meanwhile are sent again."""
+        """A citizen who writes to the bot (or presses its button) can be written to again:
+        one marked unreachable (they had blocked the bot) is reachable once more, for
+        answers, cards and alerts, and the answers that could not reach them meanwhile are
+        sent again."""
         if citizen.reachable:
             return citizen
         await citizens.set_fields(conn, citizen.id, reachable=True)
@@ -245,11 +248,7 @@ class Conversation:
             await self._greet(conn, citizen, wanted=wanted)
             return
         if wanted is not None:
-            # A question in the first message from a link (VK's ``ref`` comes with it): it
-            # goes to the link's hotline, if that is open.
-            data = {"hotline_id": wanted}
-            await citizens.set_fields(conn, citizen.id, state=State.ASK, state_data=data)
-            citizen = replace(citizen, state=State.ASK, state_data=data)
+            citizen = await self._from_link(conn, citizen, wanted)
         elif citizen.state == State.CHOOSE and word.isdigit() and not incoming.attachments:
             # Choosing by number, for VK clients without callback buttons.
             open_ = await self._open(conn)
@@ -261,6 +260,21 @@ class Conversation:
         await replays.taken(conn, incoming)
         await self._question(conn, citizen, text, incoming.attachments, incoming.album)
         await self._left_out(conn, citizen, incoming)
+
+    async def _from_link(self, conn: AsyncConnection, citizen: Citizen, wanted: int) -> Citizen:
+        """A question in the first message from a link (VK's ``ref`` comes with it) goes to
+        the link's hotline, if that is open. A question still waiting for the choice of
+        hotline (a draft) is never dropped: it goes there first, or, that hotline closed,
+        the new words join it and the choice is asked again."""
+        draft = _draft_of(citizen)
+        chosen = [h for h in await self._open(conn) if h.id == wanted]
+        if draft is not None and not chosen:
+            return citizen
+        if draft is not None:
+            await self._from_draft(conn, citizen, draft, chosen[0])
+        data = {"hotline_id": wanted}
+        await citizens.set_fields(conn, citizen.id, state=State.ASK, state_data=data)
+        return replace(citizen, state=State.ASK, state_data=data)
 
     async def _left_out(self, conn: AsyncConnection, citizen: Citizen, incoming: Incoming) -> None:
         """Name the files that came with a question but could not be kept."""

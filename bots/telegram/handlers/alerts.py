@@ -44,6 +44,20 @@ async def subscribe(message: Message, services: Services, bot: Bot) -> None:
         await citizen.on_message(message, services, bot)  # the conversation asks for consent
 
 
+class TypedOut(Filter):
+    """«Отписаться» (or /unsubscribe) typed by a citizen, text alone."""
+
+    async def __call__(self, message: Message, services: Services) -> bool:
+        typed = message.text or ""
+        return feature(services).subscriptions.wants_out(typed) and not message.photo
+
+
+async def unsubscribe(message: Message, services: Services, bot: Bot) -> None:
+    user = str(message.from_user.id if message.from_user else message.chat.id)
+    if not await feature(services).subscriptions.unsubscribe_all(NAME, user):
+        await citizen.on_message(message, services, bot)  # a stranger: greeted
+
+
 async def press(query: CallbackQuery, services: Services, token: CallbackToken | None) -> None:
     if await feature(services).subscriptions.press(NAME, str(query.from_user.id), token):
         await query.answer()
@@ -108,11 +122,12 @@ async def status(
 
 
 def citizen_router() -> Router:
-    """Citizens: /subscribe (or the menu words) and the alerts buttons."""
+    """Citizens: /subscribe (or the menu words), «Отписаться» typed, the alerts buttons."""
     found = Router(name=f"{__name__}.citizens")
     found.message.register(
         subscribe, F.chat.type == "private", Command("subscribe", ignore_case=True)
     )
+    found.message.register(unsubscribe, F.chat.type == "private", TypedOut())
     found.callback_query.register(press, Action(Press.TOGGLE))
     found.callback_query.register(press, Action(Press.UNSUBSCRIBE))
     found.callback_query.register(press, Action(Press.PAGE))
