@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from bots.cli import main
 from shared.clock import utcnow
 from shared.domain import MediaKind, PostStatus
-from shared.hotlines import campaigns, digest, moderation
+from shared.hotlines import campaigns, digest, moderation, retention
 from shared.hotlines import questions as repo
 from shared.hotlines.model import Moderator
 from shared.posts import service as post_service
@@ -24,7 +25,7 @@ from shared.storage import citizens
 from shared.storage.engine import Database
 from shared.storage.media import NewFile
 from shared.storage.migrate import upgrade
-from shared.storage.schema import posts
+from shared.storage.schema import audit_log, posts
 from shared.texts import Texts
 from simulators.telegram import FakeTelegram, make_png
 from simulators.vk import FakeVK
@@ -134,6 +135,76 @@ async def test_a_photo_only_correction_keeps_the_answer_text_in_the_digest(
     assert "Ответ:\n\nТепло дадут 14 октября." in body
 
 
+PHOTO = NewFile(MediaKind.PHOTO, "raspisanie.png", "image/png", make_png())
+
+
+async def _marked(
+    db: Database, services: Services, pairs: list[tuple[str, list[str | tuple[str, ...]]]]
+) -> int:
+    """A hotline whose questions are all answered (an answer in a tuple comes with a photo,
+    its text the tuple's first item) and marked for publication."""
+    now = utcnow()
+    async with db.write() as conn:
+        hotline = await campaigns.create(
+            conn, topic="Транспорт", starts_at=now - timedelta(hours=1),
+            ends_at=now + timedelta(hours=1), created_by="test",
+        )  # fmt: skip
+        c = await citizens.get_or_create(conn, "vk", "1")
+        ids = [
+            await repo.add(conn, citizen_id=c.id, hotline_id=hotline.id, text=question)
+            for question, _ in pairs
+        ]
+    for question_id, (_, given) in zip(ids, pairs, strict=True):
+        for answer in given:
+            if isinstance(answer, tuple):
+                await moderation.answer(services, MOD, question_id, answer[0], (PHOTO,))
+            else:
+                await moderation.answer(services, MOD, question_id, answer)
+        await moderation.toggle_publishable(services, MOD, question_id)
+    return hotline.id
+
+
+async def test_a_question_with_no_text_to_print_is_left_out_and_counted(
+    db: Database, tmp_path: Path
+) -> None:
+    """An answer that is only a photo (a timetable), or only control characters and spaces,
+    has nothing the digest prints: a question answered only so is left out — not printed
+    with an empty «Ответ:» — and so is a question that was a photo alone (intake keeps one
+    with no text). The digest counts them for the office, and the count of answers in it
+    leaves them out."""
+    services = Services(settings=settings_for(tmp_path), db=db, texts=Texts.load())
+    hotline_id = await _marked(
+        db,
+        services,
+        [
+            ("Когда пойдёт автобус №5?", [("",)]),
+            ("Будет ли маршрут 12?", [" \x0b\u200b\x7f", ("",)]),
+            ("", ["Яму засыплем до пятницы."]),  # the question was a photo alone
+            ("Когда тепло?", [("",), "В октябре.", ("",)]),
+        ],
+    )
+    async with db.read() as conn:
+        found = await digest.collect(conn, hotline_id)
+        counted = await digest.counts(conn, [hotline_id, hotline_id + 1])
+    assert [(e.question, e.answer) for e in found.entries] == [("Когда тепло?", "В октябре.")]
+    assert found.left_out == 3
+    assert counted == {hotline_id: 1}
+    texts, tz = services.texts, services.settings.tz
+    note = digest.left_out_note(found, texts)
+    assert note.startswith("Не вошло вопросов с отметкой «Для публикации»: 3 — ")
+    body = digest.document(found, texts, tz).plain
+    assert "Вопросов с ответами: 1." in body
+    assert "автобус" not in body
+    assert "маршрут" not in body
+    assert "засыплем" not in body
+    assert "Ответ:\n\nВ октябре." in body
+    paragraphs = [
+        p.text for p in docx.Document(io.BytesIO(digest.docx(found, texts, tz))).paragraphs
+    ]
+    assert "Ответ: В октябре." in paragraphs
+    assert not [p for p in paragraphs if p.strip() in ("Ответ:", "1. Вопрос:", "2. Вопрос:")]
+
+
 async def test_a_digest_makes_one_draft_until_that_draft_is_cancelled(
     db: Database, tmp_path: Path, tg: FakeTelegram
 ) -> None:
@@ -212,6 +283,64 @@ async def test_digest_of_a_hotline_with_nothing_to_publish(
         assert not [m for m in tg.messages(ADMIN_CHAT) if m.get("document")]
 
 
+async def test_the_admin_chat_digest_leaves_out_what_has_no_text_and_says_so(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    """Through the bot: a question answered with a timetable photo alone, and a question
+    that was a photo alone, both marked for publication, are not in the Word file or the
+    draft (no empty «Ответ:»), and the file's caption says how many were left out."""
+    async with running(tmp_path, tg) as app:
+        hotline_id = await open_hotline(app)
+        await tg_consent(tg, CITIZEN)
+
+        async def answered(ask: dict[str, Any], reply: dict[str, Any], seen: int) -> None:
+            """The citizen asks; the moderator marks the card and replies to it."""
+            tg.user_message(CITIZEN, **ask)
+            card = (await wait(lambda: cards(tg)[seen:]))[0]
+            await wait(lambda: card_recorded(app, card["message_id"]))
+            tg.callback(
+                MODERATOR, card["message_id"], ADMIN_CHAT, tg_buttons(card)["Для публикации"]
+            )
+
+            async def marked() -> bool:
+                return bool((await question_rows(app.services.db))[seen]["publishable"])
+
+            await wait(marked)
+            tg.user_message(MODERATOR, ADMIN_CHAT, reply_to_message_id=card["message_id"], **reply)
+
+            async def done() -> bool:
+                return (await question_rows(app.services.db))[seen]["status"] == "answered"
+
+            await wait(done)
+
+        await answered({"text": "Когда пойдёт автобус №5?"}, {"photo": make_png()}, 0)
+        await answered({"photo": make_png()}, {"text": "Яму засыплем до пятницы."}, 1)
+        await answered({"text": "Когда тепло?"}, {"text": "В октябре."}, 2)
+        rows = await question_rows(app.services.db)
+        assert rows[1]["text"] == "", "intake keeps a question that is a photo alone"
+        assert rows[1]["attachments"]
+        tg.user_message(MODERATOR, ADMIN_CHAT, text=f"/digest {hotline_id}")
+        sent = await wait(lambda: [m for m in tg.messages(ADMIN_CHAT) if m.get("document")])
+        caption = tg_text(sent[0])
+        assert "Дайджест горячей линии «Отопление»: 1 — " in caption
+        assert "Не вошло вопросов с отметкой «Для публикации»: 2 — " in caption
+        data = tg.file_bytes(sent[0]["document"]["file_id"])
+        assert data is not None
+        printed = _docx_text(data)
+        assert "Ответ: В октябре." in printed
+        assert "автобус" not in printed
+        assert "засыплем" not in printed
+        assert "Ответ: \n" not in printed + "\n"
+        draft = tg_buttons(sent[0])["📝 Черновик публикации"]
+        tg.callback(MODERATOR, sent[0]["message_id"], ADMIN_CHAT, draft)
+        preview = tg_text(
+            (await wait(lambda: containing(tg.messages(ADMIN_CHAT), "вопросы и ответы")))[-1]
+        )
+        assert "В октябре." in preview
+        assert "автобус" not in preview
+        assert "засыплем" not in preview
+
+
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("GLASHATAI_DATABASE__URL", f"sqlite+aiosqlite:///{tmp_path}/glashatai.db")
@@ -247,6 +376,110 @@ def test_cli_digest_text_docx_and_draft(
     assert main(["hotline", "digest", str(hotline_id), "--draft"]) == 0
     assert "Черновик публикации №" in capsys.readouterr().out
     assert main(["hotline", "digest", "42"]) != 0
+
+
+async def _seed_marked(env: Path, pairs: list[tuple[str, list[str | tuple[str, ...]]]]) -> int:
+    db = Database(f"sqlite+aiosqlite:///{env}/glashatai.db")
+    await upgrade(db)
+    services = Services(settings=settings_for(env), db=db, texts=Texts.load())
+    try:
+        return await _marked(db, services, pairs)
+    finally:
+        await db.dispose()
+
+
+async def _made(env: Path, hotline_id: int) -> list[tuple[str, datetime]]:
+    """The audit log's records of the hotline's digest (retention counts from the last)."""
+    db = Database(f"sqlite+aiosqlite:///{env}/glashatai.db")
+    try:
+        async with db.read() as conn:
+            rows = await conn.execute(
+                select(audit_log.c.actor, audit_log.c.at)
+                .where(
+                    audit_log.c.action == retention.DIGEST_ACTION,
+                    audit_log.c.target_id == str(hotline_id),
+                )
+                .order_by(audit_log.c.id)
+            )
+            made = [(actor, at) for actor, at in rows]
+            assert await retention.digest_made(conn, hotline_id) == (made[-1][1] if made else None)
+            return made
+    finally:
+        await db.dispose()
+
+
+def test_a_digest_from_the_cli_is_recorded_for_retention(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README, Retention: personal data goes RETENTION_DAYS after the last digest, «the last
+    /digest or `glashatai hotline digest` for it, as the audit log records». Each form of
+    the command records it, as ``/digest`` does (``hotline.digest``)."""
+    hotline_id = asyncio.run(_seed(env))
+    assert asyncio.run(_made(env, hotline_id)) == []
+    assert main(["hotline", "digest", str(hotline_id)]) == 0
+    assert [actor for actor, _ in asyncio.run(_made(env, hotline_id))] == ["cli"]
+    assert main(["hotline", "digest", str(hotline_id), "-o", str(env / "d.docx")]) == 0
+    assert main(["hotline", "digest", str(hotline_id), "-o", str(env / "d.txt")]) == 0
+    monkeypatch.setenv("GLASHATAI_TELEGRAM__TOKEN", "123456:TEST")
+    monkeypatch.setenv("GLASHATAI_TELEGRAM__CHANNEL_ID", "-1001")
+    assert main(["hotline", "digest", str(hotline_id), "--draft"]) == 0
+    made = asyncio.run(_made(env, hotline_id))
+    assert [actor for actor, _ in made] == ["cli"] * 4
+    assert made == sorted(made, key=lambda row: row[1])
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    "pairs",
+    [
+        pytest.param([], id="nothing-marked"),
+        pytest.param([("Когда пойдёт автобус №5?", [("",)])], id="a-photo-answer-only"),
+    ],
+)
+def test_a_digest_from_the_cli_with_nothing_to_publish_refuses(
+    env: Path,
+    capsys: pytest.CaptureFixture[str],
+    pairs: list[tuple[str, list[str | tuple[str, ...]]]],
+) -> None:
+    """As ``/digest ID`` and ``--draft`` do: one line, exit 1, no file (an empty Word file
+    for the paper would look like a digest), nothing recorded."""
+    hotline_id = asyncio.run(_seed_marked(env, pairs))
+    for output in ([], ["-o", str(env / "d.docx")], ["-o", str(env / "d.txt")]):
+        assert main(["hotline", "digest", str(hotline_id), *output]) == 1
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert "пока нет отвеченных вопросов с отметкой «Для публикации»" in captured.err
+        left_out = "Не вошло вопросов с отметкой «Для публикации»: 1 — "
+        assert (left_out in captured.err) == bool(pairs), captured.err
+    assert not (env / "d.docx").exists()
+    assert not (env / "d.txt").exists()
+    assert asyncio.run(_made(env, hotline_id)) == []
+
+
+def test_a_digest_from_the_cli_names_what_it_left_out(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A question answered with a photo alone is not printed; the command says how many
+    were left out — after the file's line, or on stderr when the digest goes to stdout."""
+    pairs: list[tuple[str, list[str | tuple[str, ...]]]] = [
+        ("Когда пойдёт автобус №5?", [("",)]),
+        ("Когда тепло?", ["В октябре."]),
+    ]
+    hotline_id = asyncio.run(_seed_marked(env, pairs))
+    note = "Не вошло вопросов с отметкой «Для публикации»: 1 — "
+    assert main(["hotline", "digest", str(hotline_id)]) == 0
+    captured = capsys.readouterr()
+    assert "Вопросов с ответами: 1." in captured.out
+    assert "В октябре." in captured.out
+    assert "автобус" not in captured.out
+    assert note not in captured.out
+    assert note in captured.err
+    target = env / "d.docx"
+    assert main(["hotline", "digest", str(hotline_id), "-o", str(target)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"{target}: вопросов с ответами — 1"
+    assert lines[1].startswith(note)
+    assert "автобус" not in _docx_text(target.read_bytes())
 
 
 LONG_DIGEST = "Горячая линия «Отопление»: вопросы и ответы"

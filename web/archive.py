@@ -14,11 +14,12 @@ from typing import Any
 from sqlalchemy import Select, and_, func, null, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.domain import HotlineStatus, MediaKind, PostStatus, PublicationState, QuestionStatus
+from shared.domain import HotlineStatus, MediaKind, PostStatus, PublicationState
+from shared.hotlines import digest
 from shared.hotlines.campaigns import Hotline
 from shared.posts.model import OWNER, Post
 from shared.storage.media import Media
-from shared.storage.schema import hotlines, media, posts, publications, questions
+from shared.storage.schema import hotlines, media, posts, publications
 from web import search
 
 PUBLIC = (PostStatus.PUBLISHED.value, PostStatus.PARTLY_PUBLISHED.value)
@@ -217,23 +218,17 @@ class ClosedHotline:
 
 
 async def closed_hotlines(conn: AsyncConnection) -> list[ClosedHotline]:
-    """Closed hotlines, newest first, each with how many answers it has published."""
-    answered = (
-        select(questions.c.hotline_id, func.count().label("n"))
-        .where(
-            questions.c.publishable.is_(True),
-            questions.c.status == QuestionStatus.ANSWERED.value,
+    """Closed hotlines, newest first, each with how many answers it has published: the
+    questions its page shows (the digest's, so none answered only with a photo)."""
+    rows = (
+        await conn.execute(
+            select(hotlines)
+            .where(hotlines.c.status == HotlineStatus.CLOSED.value)
+            .order_by(hotlines.c.ends_at.desc(), hotlines.c.id.desc())
         )
-        .group_by(questions.c.hotline_id)
-        .subquery()
-    )
-    rows = await conn.execute(
-        select(hotlines, func.coalesce(answered.c.n, 0).label("published"))
-        .outerjoin(answered, answered.c.hotline_id == hotlines.c.id)
-        .where(hotlines.c.status == HotlineStatus.CLOSED.value)
-        .order_by(hotlines.c.ends_at.desc(), hotlines.c.id.desc())
-    )
-    return [ClosedHotline(Hotline.from_row(row), int(row.published)) for row in rows]
+    ).all()
+    published = await digest.counts(conn, [int(row.id) for row in rows])
+    return [ClosedHotline(Hotline.from_row(row), published.get(int(row.id), 0)) for row in rows]
 
 
 async def closed_hotline(conn: AsyncConnection, hotline_id: int) -> Hotline | None:

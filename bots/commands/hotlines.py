@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TextIO
 
 from bots.commands.runner import run
 from bots.registry import deep_links, post_limits
@@ -129,6 +131,10 @@ def cmd_close(args: argparse.Namespace) -> int:
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
+    """The digest as text, a file or a draft post; each is recorded in the audit log as a
+    digest made (``hotline.digest``, as ``/digest`` records it), which retention counts from.
+    With nothing to publish it refuses as ``/digest`` does, and writes no file."""
+
     async def go(services: Services) -> int:
         texts, tz = services.texts, services.settings.tz
         if args.draft:
@@ -136,26 +142,42 @@ def cmd_digest(args: argparse.Namespace) -> int:
             # that needs their limits, read from each platform's light ``limits`` module.
             services.limits = post_limits()
             drafted = await digest.draft_post(services, args.id, "cli")
+            await _made(services, drafted.digest)
             key = "draft_created" if drafted.created else "draft_exists"
             print(texts(f"cli.hotlines.{key}", id=drafted.post_id))
+            _left_out(texts, drafted.digest, sys.stdout)
             return 0
-        async with services.db.read() as conn:
-            found = await digest.collect(conn, args.id)
+        found = await digest.publishable(services, args.id)
         text = f"{digest.title(found, texts)}\n\n{digest.document(found, texts, tz).plain}\n"
         if args.output is None:
             print(text, end="")
+            await _made(services, found)
+            _left_out(texts, found, sys.stderr)  # stdout is the digest's text alone
             return 0
         target = Path(args.output)
         if target.suffix.lower() == ".docx":
-            await asyncio.to_thread(
-                target.write_bytes, digest.docx(found, texts, tz, services.settings.office_name)
+            data = await asyncio.to_thread(
+                digest.docx, found, texts, tz, services.settings.office_name
             )
+            await asyncio.to_thread(target.write_bytes, data)
         else:
             await asyncio.to_thread(target.write_text, text, encoding="utf-8")
+        await _made(services, found)
         print(texts("cli.hotlines.written", path=target, count=len(found.entries)))
+        _left_out(texts, found, sys.stdout)
         return 0
 
     return _run(go, args.id)
+
+
+async def _made(services: Services, found: digest.Digest) -> None:
+    async with services.db.write() as conn:
+        await digest.record_made(conn, "cli", found)
+
+
+def _left_out(texts: Texts, found: digest.Digest, stream: TextIO) -> None:
+    if note := digest.left_out_note(found, texts):
+        print(note, file=stream)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -13,11 +13,13 @@ import hashlib
 import io
 import itertools
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from config.settings import ADMIN_PLATFORM
@@ -28,6 +30,7 @@ from shared.hotlines import campaigns, cards
 from shared.hotlines.campaigns import Hotline
 from shared.hotlines.model import PRIORITY_MODERATOR
 from shared.hotlines.refs import HotlineRef
+from shared.hotlines.retention import DIGEST_ACTION
 from shared.outbox import store
 from shared.outbox.model import OutboxMessage
 from shared.outbox.payload import message
@@ -39,6 +42,7 @@ from shared.storage import audit, media
 from shared.storage.media import MediaOwner
 from shared.storage.schema import answers, questions
 from shared.texts import Texts
+from shared.typed import shows_anything
 from shared.wordfile import DOCX_MIME as DOCX_MIME  # the web desk serves it by this name
 from shared.wordfile import print_setup
 
@@ -61,29 +65,78 @@ class Entry:
 class Digest:
     hotline: Hotline
     entries: list[Entry]
+    # Answered questions marked for publication that were left out, having nothing to print:
+    # answered only with photos or files, or asked with a photo alone.
+    left_out: int = 0
+
+
+def has_text(text: str) -> bool:
+    """Whether ``text`` prints as something a reader sees (not only spaces and controls)."""
+    return shows_anything(clean(text))
+
+
+def _marked(*where: Any) -> Select[Any]:
+    """The answers of answered questions marked for publication, in order per question."""
+    return (
+        select(
+            questions.c.hotline_id,
+            questions.c.id,
+            questions.c.text,
+            answers.c.text,
+            answers.c.created_at,
+        )
+        .join(answers, answers.c.question_id == questions.c.id)
+        .where(
+            questions.c.publishable.is_(True),
+            questions.c.status == QuestionStatus.ANSWERED.value,
+            *where,
+        )
+        .order_by(questions.c.hotline_id, questions.c.id, answers.c.id)
+    )
+
+
+def _entries(rows: Iterable[Sequence[Any]]) -> tuple[list[Entry], int]:
+    """Each question with its last answer that has text, and how many questions were
+    left out for having no text to print (theirs, or in every answer)."""
+    last: dict[int, Entry] = {}
+    seen: set[int] = set()
+    for _, ticket, question, answer, at in rows:
+        seen.add(int(ticket))
+        if has_text(question) and has_text(answer):
+            last[int(ticket)] = Entry(int(ticket), question, answer, at)
+    return list(last.values()), len(seen) - len(last)
 
 
 async def collect(conn: AsyncConnection, hotline_id: int) -> Digest:
     """Answered questions marked publishable, oldest first, each with its last answer
     that has text (a correction replaces what it corrects; a correction with only
     photos — a timetable added to the answer — leaves the text it follows as it was,
-    since the digest prints no photos)."""
+    since the digest prints no photos). A question with nothing to print — answered
+    only with photos or files, or asked with a photo alone — is left out, and counted
+    in ``left_out``."""
     hotline = await campaigns.get(conn, hotline_id)
-    rows = await conn.execute(
-        select(questions.c.id, questions.c.text, answers.c.text, answers.c.created_at)
-        .join(answers, answers.c.question_id == questions.c.id)
-        .where(
-            questions.c.hotline_id == hotline_id,
-            questions.c.publishable.is_(True),
-            questions.c.status == QuestionStatus.ANSWERED.value,
-        )
-        .order_by(questions.c.id, answers.c.id)
-    )
-    last: dict[int, Entry] = {}
-    for ticket, question, answer, at in rows:
-        if int(ticket) not in last or answer.strip():
-            last[int(ticket)] = Entry(int(ticket), question, answer, at)
-    return Digest(hotline, list(last.values()))
+    rows = await conn.execute(_marked(questions.c.hotline_id == hotline_id))
+    entries, left_out = _entries(rows)
+    return Digest(hotline, entries, left_out)
+
+
+async def counts(conn: AsyncConnection, hotline_ids: Sequence[int]) -> dict[int, int]:
+    """How many questions each hotline's digest prints (``collect``'s entries), by hotline;
+    a hotline that prints none is left out."""
+    if not hotline_ids:
+        return {}
+    rows = await conn.execute(_marked(questions.c.hotline_id.in_(hotline_ids)))
+    found: dict[int, int] = {}
+    for hotline_id, group in itertools.groupby(rows, key=lambda row: int(row[0])):
+        entries, _ = _entries(group)
+        if entries:
+            found[hotline_id] = len(entries)
+    return found
+
+
+def left_out_note(digest: Digest, texts: Texts) -> str:
+    """One line for the office naming the marked questions left out, or nothing."""
+    return texts("digest.left_out", count=digest.left_out) if digest.left_out else ""
 
 
 def _period(hotline: Hotline, tz: ZoneInfo) -> str:
@@ -156,14 +209,23 @@ def filename(digest: Digest) -> str:
     return f"hotline-{digest.hotline.id}-digest.docx"
 
 
-async def _publishable(services: Services, hotline_id: int) -> Digest:
+async def publishable(services: Services, hotline_id: int) -> Digest:
     """The digest, or a clear message when there is nothing to publish yet."""
     async with services.db.read() as conn:
         digest = await collect(conn, hotline_id)
     if not digest.entries:
         topic = digest.hotline.topic
-        raise InvalidInput(services.texts("digest.empty", id=hotline_id, topic=topic))
+        empty = services.texts("digest.empty", id=hotline_id, topic=topic)
+        note = left_out_note(digest, services.texts)
+        raise InvalidInput(f"{empty}\n{note}" if note else empty)
     return digest
+
+
+async def record_made(conn: AsyncConnection, actor: str, digest: Digest) -> None:
+    """The audit log's record that the digest was made: retention counts from the last."""
+    await audit.record(
+        conn, actor, DIGEST_ACTION, "hotline", digest.hotline.id, entries=len(digest.entries)
+    )
 
 
 async def to_admin_chat(
@@ -174,7 +236,7 @@ async def to_admin_chat(
     chat = cards.admin_chat(settings)
     if chat is None:
         raise InvalidInput(texts("digest.no_admin_chat"))
-    digest = await _publishable(services, hotline_id)
+    digest = await publishable(services, hotline_id)
     # Built in a thread, before the write transaction: neither the event loop nor the
     # writer lock waits for python-docx.
     data = await asyncio.to_thread(docx, digest, texts, settings.tz, settings.office_name)
@@ -189,6 +251,8 @@ async def to_admin_chat(
             conn, texts("digest.btn_draft"), "mod.digest_post", hotline_id
         )
         caption = texts("digest.caption", topic=digest.hotline.topic, count=len(digest.entries))
+        if note := left_out_note(digest, texts):
+            caption = f"{caption}\n{note}"
         await store.enqueue(
             conn,
             OutboxMessage(
@@ -203,18 +267,17 @@ async def to_admin_chat(
                 ref_id=hotline_id,
             ),
         )
-        await audit.record(
-            conn, actor, "hotline.digest", "hotline", hotline_id, entries=len(digest.entries)
-        )
+        await record_made(conn, actor, digest)
     services.wake_outbox()
 
 
 @dataclass(frozen=True)
 class Drafted:
-    """The digest's draft post, and whether this call made it."""
+    """The digest's draft post, whether this call made it, and the digest it was made of."""
 
     post_id: int
     created: bool
+    digest: Digest
 
 
 async def draft_post(services: Services, hotline_id: int, actor: str) -> Drafted:
@@ -229,7 +292,7 @@ async def draft_post(services: Services, hotline_id: int, actor: str) -> Drafted
     which was left out and why, as for a long article from the site's feed.
     """
     texts = services.texts
-    digest = await _publishable(services, hotline_id)
+    digest = await publishable(services, hotline_id)
     heading = title(digest, texts)
     body = document(digest, texts, services.settings.tz)
     configured = posts.configured_platforms(services.settings)
@@ -238,7 +301,7 @@ async def draft_post(services: Services, hotline_id: int, actor: str) -> Drafted
     async with services.db.write() as conn:
         existing, key = await _draft_key(conn, f"digest:{hotline_id}:{digest_key}")
         if existing is not None:
-            return Drafted(existing, created=False)
+            return Drafted(existing, created=False, digest=digest)
         post_id = await posts.create(
             services,
             title=heading,
@@ -250,7 +313,7 @@ async def draft_post(services: Services, hotline_id: int, actor: str) -> Drafted
             source_guid=key,
             conn=conn,
         )
-    return Drafted(post_id, created=True)
+    return Drafted(post_id, created=True, digest=digest)
 
 
 async def _draft_key(conn: AsyncConnection, base: str) -> tuple[int | None, str]:

@@ -17,9 +17,15 @@ from shared.texts import Texts
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
 SIZE_INCHES = (8.0, 4.2)
 DPI = 150
+# The hotlines chart grows with the hotlines, one bar each, up to what fits on an A4 page
+# at the Word file's text width (the picture is scaled to 170 mm wide, 8 inches drawn).
+ROW_INCHES = 0.3
+MIN_HEIGHT_INCHES, MAX_HEIGHT_INCHES = 2.8, 11.0
+LABEL_CHARACTERS = 36  # a hotline's label on its bar: «№12 » and the topic, cut to this
 
 
 @dataclass(frozen=True)
@@ -40,21 +46,32 @@ def month_label(texts: Texts, month: str) -> str:
     return f"{texts(f'web.desk.months.{int(number)}')[:3]} {year}"
 
 
-def _figure() -> Figure:
+def _figure(height: float = SIZE_INCHES[1]) -> Figure:
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
     # A Figure of its own, not pyplot's global state: charts may be drawn in threads.
-    return Figure(figsize=SIZE_INCHES, dpi=DPI, layout="constrained")
+    return Figure(figsize=(SIZE_INCHES[0], height), dpi=DPI, layout="constrained")
+
+
+def _legend(figure: Figure, axes: Axes) -> None:
+    """The legend under the plot, outside it: placed «best» inside, it would hide bars
+    (the tallest, as often as not: the busiest months and hotlines)."""
+    handles, labels = axes.get_legend_handles_labels()
+    figure.legend(handles, labels, loc="outside lower center", ncols=len(labels), frameon=False)
+
+
+def _whole() -> MaxNLocator:
+    """Whole numbers on an axis: there is no half a question."""
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(integer=True)
 
 
 def _counts(axes: Axes) -> None:
-    """Whole numbers on the axis: there is no half a question."""
-    from matplotlib.ticker import MaxNLocator
-
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.yaxis.set_major_locator(_whole())
 
 
 def _png(figure: Figure) -> bytes:
@@ -83,38 +100,56 @@ def releases(report: Report, texts: Texts) -> Chart | None:
     axes.set_xticklabels([month_label(texts, m) for m in months], rotation=45, ha="right")
     axes.set_ylabel(texts("report.published"))
     _counts(axes)
-    axes.legend()
+    _legend(figure, axes)
     title = texts("report.chart_releases")
     axes.set_title(title)
     return Chart("report-releases.png", title, _png(figure))
 
 
 def hotlines(report: Report, texts: Texts) -> Chart | None:
-    """Each hotline's questions: received (= answered + rejected + waiting), answered,
-    rejected, waiting."""
+    """Each hotline's questions as one horizontal bar, its length what the hotline received
+    (written at its end): answered, rejected and waiting one after another along it, since
+    received is their sum. Horizontal, the topics read across under each other, as many as
+    a year holds, and the chart grows with them."""
     if not report.hotlines:
         return None
-    figure = _figure()
+    rows = report.hotlines
+    height = min(MAX_HEIGHT_INCHES, max(MIN_HEIGHT_INCHES, 1.6 + ROW_INCHES * len(rows)))
+    figure = _figure(height)
     axes = figure.subplots()
-    series = (
-        ("report.received", [h.received for h in report.hotlines]),
-        ("report.answered", [h.answered for h in report.hotlines]),
-        ("report.rejected", [h.rejected for h in report.hotlines]),
-        ("report.waiting", [h.waiting for h in report.hotlines]),
-    )
-    width = 0.8 / len(series)
-    for index, (key, values) in enumerate(series):
-        positions = [i + index * width for i in range(len(values))]
-        axes.bar(positions, values, width, label=texts(key))
-    axes.set_xticks([i + width * (len(series) - 1) / 2 for i in range(len(report.hotlines))])
-    axes.set_xticklabels(
-        [f"№{h.id} {_short(h.topic)}" for h in report.hotlines], rotation=30, ha="right"
-    )
-    _counts(axes)
-    axes.legend()
+    positions = list(range(len(rows)))
+    start = [0] * len(rows)
+    for key, values in (
+        ("report.answered", [h.answered for h in rows]),
+        ("report.rejected", [h.rejected for h in rows]),
+        ("report.waiting", [h.waiting for h in rows]),
+    ):
+        axes.barh(positions, values, 0.7, left=start, label=texts(key))
+        start = [a + b for a, b in zip(start, values, strict=True)]
+    size = "small" if len(rows) > 12 else "medium"
+    for position, row in zip(positions, rows, strict=True):
+        axes.annotate(
+            str(row.received),
+            (row.received, position),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=size,
+        )
+    axes.set_yticks(positions, [_label(h.id, h.topic) for h in rows], fontsize=size)
+    # The first hotline on top, as in the table above the chart; no empty rows at the ends.
+    axes.set_ylim(len(rows) - 0.5, -0.5)
+    axes.set_xlim(0, max(1, *(h.received for h in rows)) * 1.1)
+    axes.set_xlabel(texts("report.received"))
+    axes.xaxis.set_major_locator(_whole())
+    _legend(figure, axes)
     title = texts("report.chart_hotlines")
     axes.set_title(title)
     return Chart("report-hotlines.png", title, _png(figure))
+
+
+def _label(hotline_id: int, topic: str) -> str:
+    return _short(f"№{hotline_id} {' '.join(topic.split())}", LABEL_CHARACTERS)
 
 
 def answer_times(report: Report, texts: Texts) -> Chart | None:
@@ -133,7 +168,7 @@ def answer_times(report: Report, texts: Texts) -> Chart | None:
         axes.bar([i + index * 0.4 for i in range(len(rows))], values, 0.4, label=texts(key))
     axes.set_xticks([i + 0.2 for i in range(len(rows))])
     axes.set_xticklabels([platform_label(texts, t.platform) for t in rows])
-    axes.legend()
+    _legend(figure, axes)
     title = texts("report.chart_times")
     axes.set_title(title)
     return Chart("report-answer-times.png", title, _png(figure))

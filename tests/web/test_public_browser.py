@@ -24,6 +24,7 @@ from tests.web.harness import (
     release,
     wait_published,
 )
+from tests.web.test_public_pages import closed_with
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
@@ -211,4 +212,33 @@ async def test_pages_fit_a_phone_screen(
         "Запись на приём через Госуслуги"
     )
     assert await page.locator(".release-body br").count() == 1
+    assert page_events.page_errors == []
+
+
+async def test_a_hotline_page_shows_what_the_digest_prints(
+    web_running: RunningWeb, page: Page, page_events: PageEvents, axe: Axe
+) -> None:
+    """In the browser: Word's vertical tab keeps two words apart (a space, as in the digest
+    for print), and a question answered with a photo alone is neither shown with an empty
+    answer nor counted among the published answers."""
+    hotline_id = await closed_with(
+        web_running.services,
+        "Дороги\x0bи мосты",
+        "",
+        [
+            ("Вопрос с символом\x0bвертикальной табуляции", ("Ответ\x0bс пробелом",)),
+            ("Когда пойдёт автобус №5?", ("",)),
+        ],
+    )
+    await page.goto(f"{web_running.url}/hotlines")
+    assert "Опубликовано ответов: 1" in await page.locator("main").inner_text()
+    await page.get_by_role("link", name="Дороги и мосты").click()
+    await page.wait_for_url(f"**/hotlines/{hotline_id}")
+    assert await page.get_by_role("heading", level=1).inner_text() == "Дороги и мосты"
+    shown = await page.locator("main").inner_text()
+    assert "Вопрос с символом вертикальной табуляции" in shown
+    assert "Ответ с пробелом" in shown
+    assert "автобус" not in shown
+    assert await page.locator("section.qa").count() == 1
+    assert await axe(page) == []
     assert page_events.page_errors == []

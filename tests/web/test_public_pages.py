@@ -283,6 +283,91 @@ async def test_closed_hotline_shows_only_published_answers_and_no_citizen(
     assert "<img" not in html
 
 
+async def closed_with(
+    services: Services, topic: str, description: str, pairs: list[tuple[str, tuple[str, ...]]]
+) -> int:
+    """A closed hotline whose questions are each answered (with a photo as well, where the
+    answer is empty) and marked for publication."""
+    from shared.domain import HotlineStatus
+    from shared.hotlines import campaigns, moderation
+    from shared.hotlines import questions as questions_repo
+    from shared.storage import citizens
+    from tests.web.harness import MOD
+
+    now = utcnow()
+    async with services.db.write() as conn:
+        hotline = await campaigns.create(
+            conn, topic=topic, description=description, starts_at=now + timedelta(hours=1),
+            ends_at=now + timedelta(hours=2), created_by="test",
+        )  # fmt: skip
+        citizen = await citizens.get_or_create(conn, "telegram", "7301")
+        ids = [
+            await questions_repo.add(conn, citizen_id=citizen.id, hotline_id=hotline.id, text=q)
+            for q, _ in pairs
+        ]
+    for question_id, (_, answers) in zip(ids, pairs, strict=True):
+        for answer in answers:
+            await moderation.answer(
+                services, MOD, question_id, answer, () if answer else (photo_file(),)
+            )
+        await moderation.toggle_publishable(services, MOD, question_id)
+    async with services.db.write() as conn:
+        closed = await campaigns.set_status(
+            conn, hotline.id, HotlineStatus.CLOSED, expected=HotlineStatus.SCHEDULED
+        )
+        assert closed
+    return hotline.id
+
+
+async def test_a_closed_hotline_shows_only_answers_with_text(
+    services: Services, client: Client
+) -> None:
+    """A question answered only with a photo (a timetable), or asked with a photo alone,
+    has nothing the page prints: it is left out, as from the digest, not shown with an
+    empty answer, and the listing's count of published answers leaves it out too."""
+    hotline_id = await closed_with(
+        services,
+        "Транспорт",
+        "",
+        [
+            ("Когда пойдёт автобус №5?", ("",)),
+            ("", ("Яму засыплем до пятницы.",)),
+            ("Когда тепло?", ("", "В октябре.", "")),
+        ],
+    )
+    html = await text(client, f"/hotlines/{hotline_id}")
+    assert re.findall(r"<h3 [^>]*>([^<]*)</h3>", html) == ["Вопрос №3"]
+    assert "В октябре." in html
+    assert "автобус" not in html
+    assert "засыплем" not in html
+    assert not re.search(r"<p>\s*</p>", html)
+    listing = await text(client, "/hotlines")
+    assert "Опубликовано ответов: 1<" in listing
+
+
+async def test_a_closed_hotline_page_keeps_words_apart_around_control_characters(
+    services: Services, client: Client
+) -> None:
+    """Word's vertical tab (its line break), a page break and other control characters
+    become a space on the page, as in the digest for print: printed raw, the browser would
+    run the words together («символомвертикальной»)."""
+    hotline_id = await closed_with(
+        services,
+        "Дороги\x0bи мосты",
+        "Вопросы\x0cо ремонте",
+        [("Вопрос с символом\x0bвертикальной\x7fтабуляции", ("Ответ\x1fс\x0bпробелом",))],
+    )
+    html = await text(client, f"/hotlines/{hotline_id}")
+    assert re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", html) is None
+    assert "<p>Вопрос с символом вертикальной табуляции</p>" in html
+    assert "<p>Ответ с пробелом</p>" in html
+    assert "<h1>Дороги и мосты</h1>" in html
+    assert "<p>Вопросы о ремонте</p>" in html
+    listing = await text(client, "/hotlines")
+    assert re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", listing) is None
+    assert ">Дороги и мосты</a>" in listing
+
+
 async def test_open_hotline_is_not_public(services: Services, client: Client) -> None:
     from shared.hotlines import campaigns
 
