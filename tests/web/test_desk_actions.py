@@ -312,3 +312,37 @@ async def test_a_camera_jpeg_is_stored_and_served_as_a_jpeg(
             assert photo.status == 200
             assert photo.content_type == "image/jpeg"
             assert await photo.read() == data
+
+
+async def test_the_desk_digest_counts_for_retention_and_is_not_made_empty(
+    web_running: RunningWeb, tg: FakeTelegram
+) -> None:
+    """The desk's Word file is the digest as `/digest` makes it: recorded as
+    ``hotline.digest`` (retention counts from the last one); a hotline with nothing to
+    publish offers no download, and asked anyway, the page says why instead of a file."""
+    from shared.hotlines import campaigns, retention
+    from tests.web.harness import closed_hotline
+
+    services = web_running.services
+    seeded = await closed_hotline(services)
+    async with services.db.write() as conn:
+        now = utcnow()
+        empty = await campaigns.create(
+            conn, topic="Пустая", starts_at=now + timedelta(hours=1),
+            ends_at=now + timedelta(hours=2), created_by="test",
+        )  # fmt: skip
+    base = web_running.url
+    async with await logged_in(tg) as session:
+        async with session.get(f"{base}/desk/hotlines/{seeded.id}/digest.docx") as r:
+            assert r.status == 200
+            assert (await r.read())[:2] == b"PK"
+        async with session.get(f"{base}/desk/hotlines/{empty.id}") as r:
+            shown = html.unescape(await r.text())
+        assert "digest.docx" not in shown
+        assert "пока нет отвеченных вопросов с отметкой «Для публикации»" in shown
+        async with session.get(f"{base}/desk/hotlines/{empty.id}/digest.docx") as r:
+            assert r.status == 409
+            assert "пока нет отвеченных вопросов" in html.unescape(await r.text())
+    async with services.db.read() as conn:
+        assert await retention.digest_made(conn, seeded.id) is not None
+        assert await retention.digest_made(conn, empty.id) is None

@@ -8,14 +8,14 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from shared.errors import NotFound
+from shared.errors import InvalidInput, NotFound
 from shared.hotlines import campaigns, digest
-from shared.storage import audit
 from web import ids
 from web.desk import charts, queries
 from web.desk.guard import page, staff
 from web.desk.sessions import Session
 from web.keys import SERVICES
+from web.templating import render
 
 
 @staff
@@ -47,6 +47,7 @@ async def hotline(request: web.Request, session: Session) -> web.StreamResponse:
             tally = await campaigns.tally(conn, hotline_id)
             times = await queries.question_times(conn, hotline_id)
             waiting = await queries.waiting(conn, hotline_id)
+            printed = (await digest.counts(conn, [hotline_id])).get(hotline_id, 0)
     except NotFound:
         raise web.HTTPNotFound() from None
     tz = services.settings.tz
@@ -58,6 +59,7 @@ async def hotline(request: web.Request, session: Session) -> web.StreamResponse:
         hotline=found,
         tally=tally,
         waiting=waiting,
+        printed=printed,
         per_day=charts.per_day(times, tz),
         answer_times=charts.answer_times(times, labels),
         tz=tz,
@@ -66,22 +68,24 @@ async def hotline(request: web.Request, session: Session) -> web.StreamResponse:
 
 @staff
 async def digest_docx(request: web.Request, session: Session) -> web.StreamResponse:
+    """The same Word file as ``/digest``, recorded the same way (retention counts from the
+    last one made); with nothing to publish, the page says so instead of an empty file."""
     services = request.app[SERVICES]
     hotline_id = _hotline_id(request)
     try:
-        async with services.db.read() as conn:
-            collected = await digest.collect(conn, hotline_id)
+        collected = await digest.publishable(services, hotline_id)
     except NotFound:
         raise web.HTTPNotFound() from None
+    except InvalidInput as exc:
+        return render(
+            request, "error.html", status=409, message_key="web.errors.other", detail=str(exc)
+        )
     settings = services.settings
     data = await asyncio.to_thread(
         digest.docx, collected, services.texts, settings.tz, settings.office_name
     )
     async with services.db.write() as conn:
-        await audit.record(
-            conn, session.owner.actor, "desk.digest", "hotline", hotline_id,
-            entries=len(collected.entries),
-        )  # fmt: skip
+        await digest.record_made(conn, session.owner.actor, collected)
     name = digest.filename(collected)
     return web.Response(
         body=data,
