@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -147,6 +149,10 @@ def cmd_digest(args: argparse.Namespace) -> int:
             print(texts(f"cli.hotlines.{key}", id=drafted.post_id))
             _left_out(texts, drafted.digest, sys.stdout)
             return 0
+        if args.output is not None and not Path(args.output).parent.is_dir():
+            # Said before the hotline is read: the command line is wrong whatever it holds.
+            missing = os.strerror(errno.ENOENT)
+            raise FileNotFoundError(errno.ENOENT, missing, args.output)
         found = await digest.publishable(services, args.id)
         text = f"{digest.title(found, texts)}\n\n{digest.document(found, texts, tz).plain}\n"
         if args.output is None:
