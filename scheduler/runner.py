@@ -4,11 +4,16 @@ Each planner answers two questions from the database: what is due now (it acts o
 when the next things fall due. A sync job re-asks both every ``sync_seconds`` (so posts and
 hotlines created by the CLI in another process are picked up), and one-off date jobs wake
 the planner exactly at each upcoming time.
+
+Starting runs the planners once, but not one that waits on someone else's server (the
+website's feed: ``reaches_out``): its first run goes on in the background, so a site that
+hangs never holds the start up. Shutdown waits for it as for a sync under way.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import weakref
 from collections.abc import Sequence
@@ -31,6 +36,7 @@ class Scheduler:
         self.planners = list(planners)
         self.sync_seconds = sync_seconds
         self._running: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
+        self._first: asyncio.Task[None] | None = None  # the outside planners' first run
         self.aps = AsyncIOScheduler(
             timezone=timezone,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -41,17 +47,21 @@ class Scheduler:
         self.aps.add_job(
             self.sync, "interval", seconds=self.sync_seconds, id="sync", replace_existing=True
         )
-        await self._plan()
+        outside = [p for p in self.planners if getattr(p, "reaches_out", False)]
+        await self._plan([p for p in self.planners if p not in outside])
+        if outside:
+            self._first = asyncio.create_task(self._plan(outside), name="first-outside-run")
+            self._running.add(self._first)
 
     async def sync(self) -> None:
         """The interval job: look ahead again (its task is waited for at shutdown)."""
         self._track()
         await self._plan()
 
-    async def _plan(self) -> None:
+    async def _plan(self, planners: Sequence[Planner] | None = None) -> None:
         now = utcnow()
         until = now + timedelta(seconds=self.sync_seconds * 2)
-        for planner in self.planners:
+        for planner in self.planners if planners is None else planners:
             try:
                 await planner.run_due(now)
                 for when in await planner.upcoming(now, until):
@@ -90,5 +100,10 @@ class Scheduler:
         self._running.clear()
         if running:
             await asyncio.wait(running, timeout=grace)
+        if self._first is not None and not self._first.done():
+            # Still waiting on a website after the grace: ended as APScheduler ends its jobs.
+            self._first.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._first
         if self.aps.running:
             self.aps.shutdown(wait=False)

@@ -12,11 +12,11 @@ import pytest
 
 from config import Settings
 from shared.platform import PostLimits
-from shared.posts.feed.fetch import Failure
+from shared.posts.feed.fetch import Failure, FeedTooLarge, get_feed
 from shared.posts.feed.parse import FeedItem
 from shared.posts.feed.photos import Caps, collect
 from shared.richtext import Document
-from tests.feed_site import Site, jpeg, serve_site
+from tests.feed_site import Site, jpeg, png, serve_site
 
 LIMIT = 50_000
 CAPS = Caps(photo_bytes=LIMIT, document_bytes=LIMIT, attachments=10, seconds=5.0)
@@ -109,6 +109,43 @@ def test_caps_are_the_strictest_of_settings_and_platforms() -> None:
     }
     caps = Caps.of(publishing, limits, ["a", "b"])
     assert caps == Caps(5_000_000, 20_000_000, 6, publishing.feed_photo_timeout)
+    shapes = {
+        "a": PostLimits(photo_sides=10_000, photo_ratio=20),
+        "b": PostLimits(photo_sides=14_000, photo_ratio=10),
+    }
+    caps = Caps.of(publishing, shapes, ["a", "b"])
+    assert (caps.photo_sides, caps.photo_ratio) == (10_000, 10)
     assert Caps.of(publishing, {}, ["a"]) == Caps(
         publishing.feed_photo_max_bytes, 50 * 1024 * 1024, 10, publishing.feed_photo_timeout
     )
+
+
+async def test_a_picture_no_platform_takes_is_named_with_its_size(site: Site) -> None:
+    """A site's tall infographic, and a huge poster: pictures, but not for these platforms."""
+    urls = [
+        site.put("/info.jpg", jpeg(600, 12500), "image/jpeg"),
+        site.put("/poster.png", png(6000, 5000), "image/png"),
+        site.put("/fine.jpg", jpeg(400, 7000), "image/jpeg"),
+    ]
+    caps = replace(CAPS, photo_bytes=10_000_000, photo_sides=10_000, photo_ratio=20)
+    async with aiohttp.ClientSession() as session:
+        files, missing = await collect(session, item(urls), caps)
+    assert [f.filename for f in files] == ["fine.jpg"]
+    assert [(m.url.rsplit("/", 1)[-1], m.failure, m.detail) for m in missing] == [
+        ("info.jpg", Failure.RATIO, "600×12500"),
+        ("poster.png", Failure.SIDES, "6000×5000"),
+    ]
+
+
+async def test_a_feed_larger_than_the_limit_is_not_read_to_the_end(site: Site) -> None:
+    body = b"<rss>" + b" " * 5000 + b"</rss>"
+    url = site.put("/big.rss", body, "application/rss+xml")
+    site.put("/streamed.rss", body, "application/rss+xml")
+    site.resources["/streamed.rss"].chunked = True  # no Content-Length to go by
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(FeedTooLarge):
+            await get_feed(session, url, None, None, limit=4096)
+        with pytest.raises(FeedTooLarge):
+            await get_feed(session, site.base + "/streamed.rss", None, None, limit=4096)
+        answer = await get_feed(session, url, None, None, limit=len(body))
+    assert answer.body == body

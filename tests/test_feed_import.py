@@ -264,6 +264,31 @@ async def test_photo_that_fails_is_named_in_the_preview(
     assert wall_photo_sizes(vk, vk.wall_posts()[0]) == [(330, 220)]
 
 
+async def test_an_infographic_too_tall_for_the_platforms_is_named_not_the_item_lost(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK, site: Site
+) -> None:
+    """600×12500: Telegram and VK take no picture 20 times longer than wide."""
+    site.put("/upload/info.jpg", jpeg(600, 12500), "image/jpeg")
+    item = (
+        "<item><guid>1</guid><title>Инфографика бюджета</title>"
+        "<description>Бюджет города в цифрах.</description>"
+        f'<enclosure url="{site.base}/upload/info.jpg" type="image/jpeg" length="1"/></item>'
+    )
+    url = site.feed("/news.rss", rss(item))
+    async with running_app(settings(tmp_path, tg, vk, feed_url=url)) as app:
+        preview = await wait_admin(tg, "С сайта не загружено:")
+        assert (
+            f"{site.base}/upload/info.jpg — фото 600×12500 пикселей вытянуто сильнее, "
+            "чем принимают площадки" in preview["text"]
+        )
+        assert "Площадки: Telegram, VK" in preview["text"]
+        await publish(app, tg, preview, await only_post(app))
+        await tg.wait_for(lambda: site.hits("/news.rss", 304) >= 1, timeout=10)
+    assert "Бюджет города в цифрах." in channel_text(tg)
+    assert not channel_photos(tg)
+    assert site.hits("/upload/info.jpg") == 1, "downloaded once, with the item"
+
+
 def news_item(guid: str, title: str, text: str, category: str | None) -> str:
     tag = f"<category>{category}</category>" if category else ""
     return (

@@ -13,6 +13,7 @@ from shared.domain import PostStatus
 from shared.posts import repo
 from simulators.telegram import FakeTelegram
 from simulators.vk import FakeVK
+from simulators.waiting import wait
 from tests.harness import MODERATOR
 from tests.posts_harness import (
     channel,
@@ -107,6 +108,12 @@ async def test_autoschedule_publishes_feed_items(
     server.body = RSS
     publishing = {"feed_url": url, "feed_poll_minutes": 0.01, "feed_autoschedule": True}
     async with running_app(post_settings(tmp_path, tg, vk, publishing=publishing)) as app:
+
+        async def imported() -> bool:  # the first poll runs after the start, not inside it
+            async with app.services.db.read() as conn:
+                return len(await repo.recent(conn)) == 2
+
+        await wait(imported)
         await wait_post(app, 2, lambda p, _: p.status is PostStatus.PUBLISHED)
         await wait_post(app, 1, lambda p, _: p.status is PostStatus.PUBLISHED)
     assert len(vk.wall_posts()) == 2

@@ -2,8 +2,9 @@
 
 A site polled every few minutes should pay nothing when nothing changed, so the feed is
 asked for with the ``ETag`` / ``Last-Modified`` it gave last time and a 304 ends the poll.
-Pictures and documents are read with a size limit and a timeout: a feed is someone else's
-server, and a huge or hanging file must not hold the import up or fill the database.
+The feed itself, pictures and documents are read with a size limit (and the files with a
+timeout): a feed is someone else's server, and a huge or hanging answer must not hold the
+import up, fill the memory or the database.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import aiohttp
 
 USER_AGENT = "Glashatai feed import (+https://github.com/glashatai)"
 CHUNK = 64 * 1024
+MIB = 1024 * 1024
+FEED_MAX_BYTES = 20 * MIB  # a news feed is a few hundred kilobytes; more is not a feed
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,16 @@ class Failure(StrEnum):
     TIMEOUT = "timeout"  # no complete answer within the timeout
     NETWORK = "network"  # no connection, or the connection broke
     NOT_IMAGE = "not_image"  # the bytes are not a picture (an HTML error page, say)
+    SIDES = "sides"  # a picture larger (width + height) than a platform takes
+    RATIO = "ratio"  # a picture more elongated than a platform takes (a tall infographic)
     OVER_LIMIT = "over_limit"  # more photos than one post can carry
+
+
+class FeedTooLarge(Exception):
+    """The feed's answer is larger than ``FEED_MAX_BYTES``: refused, not read to the end."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the answer is larger than {limit / MIB:g} MB; not read")
 
 
 class DownloadFailed(Exception):
@@ -52,8 +64,13 @@ class Download:
 
 
 async def get_feed(
-    session: aiohttp.ClientSession, url: str, etag: str | None, last_modified: str | None
+    session: aiohttp.ClientSession,
+    url: str,
+    etag: str | None,
+    last_modified: str | None,
+    limit: int = FEED_MAX_BYTES,
 ) -> FeedAnswer:
+    """The feed, or ``FeedTooLarge`` past ``limit`` bytes (with or without a Content-Length)."""
     headers = {"User-Agent": USER_AGENT}
     if etag:
         headers["If-None-Match"] = etag
@@ -63,9 +80,15 @@ async def get_feed(
         if response.status == 304:
             return FeedAnswer(None, etag, last_modified)
         response.raise_for_status()
-        body = await response.read()
+        if (response.content_length or 0) > limit:
+            raise FeedTooLarge(limit)
+        body = bytearray()
+        async for chunk in response.content.iter_chunked(CHUNK):
+            body += chunk
+            if len(body) > limit:
+                raise FeedTooLarge(limit)
         return FeedAnswer(
-            body,
+            bytes(body),
             response.headers.get("ETag"),
             response.headers.get("Last-Modified"),
             response.headers.get("Content-Type", ""),

@@ -6,19 +6,29 @@ Photos come from image enclosures, ``media:content`` and the full text's ``<img>
 order, once each; ``media:thumbnail`` only when the item has no other picture (it is
 usually a small copy of one of them). PDF and office files among the enclosures become
 documents.
+
+Each item is known by its guid, else its link, else its title; items of one feed that
+share that key (two notices linking to the same news list, a guid used twice) are told
+apart by their title or content (``_unique``). A feed that is not well-formed XML (a
+``rss.php`` that died mid-output) is marked so: the planner then leaves the items it
+already imported as they are, and the item the document ends in is left out (it may be
+cut short).
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import html
 import json
 import logging
 import mimetypes
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urljoin, urlsplit
+from xml.parsers import expat
 
 import feedparser  # type: ignore[import-untyped]
 
@@ -27,6 +37,7 @@ from shared.richtext import Block, Document, Span, dump, from_plain, join
 
 log = logging.getLogger(__name__)
 KEY_LIMIT = 512
+_SUFFIX = 16  # hex digits of a hash told apart items sharing a key get after a "#"
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp")
 _DOCUMENT_TYPES = {
     "application/pdf",
@@ -59,6 +70,11 @@ class FeedItem:
     categories: tuple[str, ...]
     photos: tuple[str, ...]
     documents: tuple[str, ...]
+    # Items of one feed that share a key (``_unique``): the keys the item may have been
+    # remembered by, looked up before ``key``; and for the oldest of them, which keeps the
+    # shared key, the key to remember it by when the shared one is another item's.
+    also_known_as: tuple[str, ...] = ()
+    own_key: str | None = None
 
     @property
     def content_hash(self) -> str:
@@ -67,25 +83,112 @@ class FeedItem:
         return hashlib.sha256(data.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Feed:
+    """A feed's items, oldest first, and why it is not well-formed (None: it is)."""
+
+    items: list[FeedItem]
+    broken: str | None = None
+
+
 def parse_feed(raw: bytes, feed_url: str, read_more: str, content_type: str = "") -> list[FeedItem]:
-    """The feed's items, oldest first (feeds list the newest first).
+    """The feed's items, oldest first (feeds list the newest first)."""
+    return read_feed(raw, feed_url, read_more, content_type).items
+
+
+def read_feed(raw: bytes, feed_url: str, read_more: str, content_type: str = "") -> Feed:
+    """The feed's items, oldest first (feeds list the newest first), and whether it is whole.
 
     The HTTP ``Content-Type`` is passed on: its charset counts when the XML declares none.
+    CPU-bound (a large feed takes a while): call it in a thread.
     """
     headers = {"content-type": content_type} if content_type else {}
     parsed = feedparser.parse(raw, response_headers=headers)
     if parsed.bozo and not parsed.entries:
         raise NotAFeed(f"not a feed: {type(parsed.get('bozo_exception')).__name__}")
-    items: list[FeedItem] = []
-    for entry in parsed.entries:
+    broken = _not_well_formed(raw, parsed.get("encoding") or "") if parsed.bozo else None
+    made: list[tuple[int, FeedItem]] = []  # in the document's order, by entry
+    for index, entry in enumerate(parsed.entries):
         try:
             item = _item(entry, feed_url, read_more)
         except Exception as exc:  # one odd item must not stop the feed
             log.warning("feed: an item could not be read (%s: %s)", type(exc).__name__, exc)
             continue
         if item is not None:
-            items.append(item)
-    return items[::-1]
+            made.append((index, item))
+    # Keys are told apart over every item, the one left out below included: an item's
+    # key must not depend on whether the feed was cut this time.
+    items = _unique([item for _, item in reversed(made)])
+    if broken is not None and made and made[-1][0] == len(parsed.entries) - 1:
+        items[0] = None  # the item the document ends in: a cut-off feed cut it short
+    return Feed([item for item in items if item is not None], broken)
+
+
+def _not_well_formed(raw: bytes, encoding: str) -> str | None:
+    """Why the feed is not well-formed XML, or None when it is.
+
+    feedparser says "bozo" for more than broken XML: a Content-Type that is not XML's, a
+    charset the document contradicts, a namespace prefix never declared (some Bitrix sites
+    forget ``xmlns:yandex``). Those feeds are whole; so the XML is read again, as the
+    characters feedparser decoded and without namespaces, and only its own errors count.
+    """
+    try:
+        text = raw.decode(codecs.lookup(encoding).name if encoding else "utf-8", "replace")
+    except LookupError:
+        text = raw.decode("utf-8", "replace")
+    parser = expat.ParserCreate()  # no namespace processing: an undeclared prefix is fine
+    try:
+        parser.Parse(text, True)  # a str is read as UTF-8, whatever the declaration says
+    except expat.ExpatError as exc:
+        return str(exc)
+    return None
+
+
+def _suffixed(key: str, digest: str) -> str:
+    return f"{told_apart(key)[0]}{digest[:_SUFFIX]}"
+
+
+def told_apart(key: str) -> tuple[str, int]:
+    """How the keys of items told apart from others sharing ``key`` begin, and their length."""
+    prefix = key[: KEY_LIMIT - _SUFFIX - 1] + "#"
+    return prefix, len(prefix) + _SUFFIX
+
+
+def _unique(items: list[FeedItem]) -> list[FeedItem | None]:
+    """The items (oldest first) with keys unique in the feed; None for an exact copy.
+
+    Items sharing a key (no guid and the same link, or a guid used twice) are told apart
+    in a way the next polls find again: the oldest keeps the key (as it was remembered
+    before keys were told apart), each later one gets the key followed by its title's hash,
+    or by its content's when another item of the key has the same title. Every item is
+    looked up by those too: when the older ones leave the feed, the one that is now the
+    oldest is found under the key it was first remembered by.
+    """
+    groups: dict[str, list[int]] = {}
+    for index, item in enumerate(items):
+        groups.setdefault(item.key, []).append(index)
+    out: list[FeedItem | None] = list(items)
+    for key, members in groups.items():
+        titles = Counter(items[i].title for i in members)
+        seen: set[str] = set()
+        for index in members:
+            item = items[index]
+            if item.content_hash in seen:
+                out[index] = None  # the same title and text again: nothing more to draft
+                log.info("feed: item %r is given twice; the copy is skipped", key[:80])
+                continue
+            by_content = _suffixed(key, item.content_hash)
+            by_title = _suffixed(key, hashlib.sha256((item.title or "").encode()).hexdigest())
+            own = by_title if titles[item.title] == 1 else by_content
+            aliases: tuple[str, ...]
+            if not seen:  # the oldest
+                aliases = (by_content, by_title) if own == by_title else (by_content,)
+                out[index] = replace(item, also_known_as=aliases, own_key=own)
+            else:
+                aliases = (by_content,) if own == by_title else ()
+                out[index] = replace(item, key=own, also_known_as=aliases)
+            seen.add(item.content_hash)
+    return out
 
 
 def _item(entry: Any, feed_url: str, read_more: str) -> FeedItem | None:

@@ -1,8 +1,10 @@
 """An item's photos and documents, downloaded and checked, with what could not be had.
 
-A photo is kept only if Pillow recognises it as a picture (as the CLI checks uploads);
-one that fails is reported by its address and reason so the admin chat can name it. Only
-the first ``MAX_PHOTOS`` photos are fetched: that is the platforms' album size.
+A photo is kept only if Pillow recognises it as a picture (as the CLI checks uploads) and
+its sides and proportions are within what every chosen platform takes (a 600×12500
+infographic is not); one that fails is reported by its address and reason so the admin
+chat can name it. Only the first ``MAX_PHOTOS`` photos are fetched: that is the
+platforms' album size.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ class Caps:
     document_bytes: int
     attachments: int
     seconds: float
+    photo_sides: int | None = None  # width + height, in pixels (None: no platform says)
+    photo_ratio: int | None = None  # the longer side over the shorter
 
     @classmethod
     def of(
@@ -49,12 +53,25 @@ class Caps:
         photo = [publishing.feed_photo_max_bytes, *(d.photo_bytes for d in declared)]
         document = [DOCUMENT_MAX_BYTES, *(d.document_bytes for d in declared)]
         attachments = [MAX_PHOTOS, *(d.attachments for d in declared)]
+        sides = [d.photo_sides for d in declared if d.photo_sides is not None]
+        ratio = [d.photo_ratio for d in declared if d.photo_ratio is not None]
         return cls(
             photo_bytes=min(v for v in photo if v is not None),
             document_bytes=min(v for v in document if v is not None),
             attachments=min(v for v in attachments if v is not None),
             seconds=publishing.feed_photo_timeout,
+            photo_sides=min(sides, default=None),
+            photo_ratio=min(ratio, default=None),
         )
+
+    def shape(self, width: int, height: int) -> Failure | None:
+        """Why a picture of this size would be refused (as ``limits._shape`` checks), if so."""
+        longer, shorter = max(width, height), max(1, min(width, height))
+        if self.photo_ratio is not None and longer > self.photo_ratio * shorter:
+            return Failure.RATIO
+        if self.photo_sides is not None and width + height > self.photo_sides:
+            return Failure.SIDES
+        return None
 
 
 @dataclass(frozen=True)
@@ -69,19 +86,24 @@ class Missing:
         return {"url": self.url, "failure": self.failure.value, "detail": self.detail}
 
 
-def _image_mime(data: bytes) -> str:
+def _image(data: bytes) -> tuple[str, int, int]:
+    """The picture's MIME type, width and height (``NOT_IMAGE`` if it is none)."""
     try:
         with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
             image.verify()
             kind = image.format
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise DownloadFailed(Failure.NOT_IMAGE) from None
-    return image_mime(kind)
+    return image_mime(kind), width, height
 
 
 async def _photo(session: aiohttp.ClientSession, url: str, caps: Caps) -> NewFile:
     got = await download(session, url, caps.photo_bytes, caps.seconds)
-    mime = await asyncio.to_thread(_image_mime, got.data)
+    mime, width, height = await asyncio.to_thread(_image, got.data)
+    refused = caps.shape(width, height)
+    if refused is not None:
+        raise DownloadFailed(refused, f"{width}×{height}")
     name = got.filename
     if "." not in name:
         name += mimetypes.guess_extension(mime) or ".jpg"

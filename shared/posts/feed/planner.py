@@ -4,6 +4,8 @@ Every feed is read with a conditional GET and remembered on its own: its validat
 each item by its guid (else link) with the content it had. A new item's photos and
 documents are downloaded before the post is written, outside any transaction. A broken
 or unreachable feed is logged and read again at the next poll; it never stops the others.
+A feed that is not well-formed XML (cut off mid-output) changes no item imported before,
+and an item that comes with no text never empties a post that has one.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import aiohttp
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from config.settings import PublishingSettings
 from shared.domain import PostKind, PostStatus
@@ -22,7 +25,7 @@ from shared.errors import GlashataiError
 from shared.posts import notices, repo, service
 from shared.posts.feed import store
 from shared.posts.feed.fetch import get_feed
-from shared.posts.feed.parse import FeedItem, parse_feed
+from shared.posts.feed.parse import FeedItem, read_feed, told_apart
 from shared.posts.feed.photos import Caps, collect
 from shared.services import Services
 from shared.storage import audit
@@ -62,6 +65,8 @@ def safe_url(url: str) -> str:
 
 class FeedPlanner:
     name = "feed"
+    # It waits on the office's website: the scheduler does not hold the start up for it.
+    reaches_out = True
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -121,33 +126,52 @@ class FeedPlanner:
                 source = await store.source(conn, url)
             answer = await get_feed(session, url, source.etag, source.last_modified)
             created: list[int] = []
+            validators = answer.etag, answer.last_modified
             if answer.body is not None:
                 read_more = self.services.texts("posts.feed.read_more")
                 publishing = self.services.settings.publishing
-                for item in parse_feed(answer.body, url, read_more, answer.content_type):
+                # Parsing a large feed takes a while: not on the event loop.
+                feed = await asyncio.to_thread(
+                    read_feed, answer.body, url, read_more, answer.content_type
+                )
+                if feed.broken is not None:
+                    # Read in full next time (no validators), however the site answers.
+                    validators = None, None
+                    log.warning(
+                        "feed: %s is not well-formed XML (%s): items imported before are "
+                        "left as they are, and its last item waits for a whole feed",
+                        safe_url(url),
+                        feed.broken[:200],
+                    )
+                for item in feed.items:
                     if wanted(publishing, item):
-                        post_id = await self.take(session, source.id, item)
+                        post_id = await self.take(
+                            session, source.id, item, whole=feed.broken is None
+                        )
                         if post_id is not None:
                             created.append(post_id)
             async with self.services.db.write() as conn:
-                await store.set_validators(conn, source.id, answer.etag, answer.last_modified)
+                await store.set_validators(conn, source.id, *validators)
         self.services.wake_outbox()
         return created
 
     async def take(
-        self, session: aiohttp.ClientSession, source_id: int, item: FeedItem
+        self, session: aiohttp.ClientSession, source_id: int, item: FeedItem, whole: bool = True
     ) -> int | None:
-        """Draft a new item, or bring a known one up to date; the new post's id or None."""
+        """Draft a new item, or bring a known one up to date; the new post's id or None.
+
+        From a feed that is not ``whole`` (not well-formed), a known item is left alone.
+        """
         async with self.services.db.read() as conn:
-            known = await store.known(conn, source_id, item.key)
-            legacy = None if known else await repo.by_guid(conn, item.key)
+            known, key = await self.known(conn, source_id, item)
+            legacy = None if known or key != item.key else await repo.by_guid(conn, item.key)
         if known is not None:
-            if known.content_hash != item.content_hash:
+            if whole and known.content_hash != item.content_hash:
                 await self.changed(known, item)
             return None
         if legacy is not None:  # imported before feeds were remembered one by one
             async with self.services.db.write() as conn:
-                await store.remember(conn, source_id, item.key, legacy, item.content_hash, [])
+                await store.remember(conn, source_id, key, legacy, item.content_hash, [])
             return None
         publishing = self.services.settings.publishing
         platforms = service.configured_platforms(self.services.settings)
@@ -155,7 +179,7 @@ class FeedPlanner:
         files, missing = await collect(session, item, caps)
         accepted, refusals = self.accepting(platforms, item, files)
         async with self.services.db.write() as conn:
-            if await store.known(conn, source_id, item.key) is not None:
+            if await store.known(conn, source_id, key) is not None:
                 return None  # drafted meanwhile (another process on the same database)
             try:
                 post_id = await service.create(
@@ -174,13 +198,35 @@ class FeedPlanner:
                 log.warning("feed: item %r skipped: %s", item.key[:80], exc)
                 return None
             failed = [m.to_json() for m in missing] + [{"note": r} for r in refusals]
-            await store.remember(conn, source_id, item.key, post_id, item.content_hash, failed)
-            if failed:
+            await store.remember(conn, source_id, key, post_id, item.content_hash, failed)
+            if missing:
                 # The preview was queued before the missing files were stored: a newer
                 # version makes the outbox hook redraw it, naming them, once it is sent.
+                # (A platform left out is on it already: ``notices.left_out``.)
                 post = await repo.get(conn, post_id)
                 await repo.set_fields(conn, post_id, version=post.version + 1)
         return post_id
+
+    async def known(
+        self, conn: AsyncConnection, source_id: int, item: FeedItem
+    ) -> tuple[store.Known | None, str]:
+        """The item's record if it was imported before, and the key to remember it by if not.
+
+        Items that share a key (``parse._unique``) are looked up by their own keys first.
+        The oldest of them keeps the shared key; but once items of that key have been told
+        apart in this feed, the record under it is this item's only if the content is the
+        same (the site may have dropped that item and a new one has the same link).
+        """
+        for alias in item.also_known_as:
+            found = await store.known(conn, source_id, alias)
+            if found is not None:
+                return found, alias
+        found = await store.known(conn, source_id, item.key)
+        if found is None or item.own_key is None or found.content_hash == item.content_hash:
+            return found, item.key
+        if await store.told_apart(conn, source_id, *told_apart(item.key)):
+            return None, item.own_key
+        return found, item.key
 
     def accepting(
         self, platforms: list[str], item: FeedItem, files: list[NewFile]
@@ -198,6 +244,11 @@ class FeedPlanner:
         title = item.title or item.key
         async with self.services.db.write() as conn:
             post = await repo.get(conn, known.post_id)
+            if item.text.is_empty() and post.body.plain.strip() != item.body.plain.strip():
+                # The site's item lost its text (a glitch far more often than a choice): the
+                # post keeps its own, and the item counts as changed until it is back.
+                log.info("feed: item %r came with no text; post %s kept", item.key[:80], post.id)
+                return
             await store.set_hash(conn, known.id, item.content_hash)
             if post.status is PostStatus.CANCELLED:
                 return

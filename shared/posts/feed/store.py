@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import utcnow
@@ -60,6 +60,23 @@ async def known(conn: AsyncConnection, source_id: int, key: str) -> Known | None
         )
     ).first()
     return Known(int(row[0]), int(row[1]), str(row[2])) if row else None
+
+
+async def told_apart(conn: AsyncConnection, source_id: int, prefix: str, length: int) -> bool:
+    """Whether an item of the feed is remembered by a key of ``length`` characters starting
+    with ``prefix`` (items that shared a key were told apart: ``parse.told_apart``)."""
+    row = (
+        await conn.execute(
+            select(feed_items.c.id)
+            .where(
+                feed_items.c.feed_id == source_id,
+                feed_items.c.item_key.startswith(prefix, autoescape=True),
+                func.length(feed_items.c.item_key) == length,
+            )
+            .limit(1)
+        )
+    ).first()
+    return row is not None
 
 
 async def remember(
