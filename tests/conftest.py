@@ -16,7 +16,7 @@ from shared.storage.migrate import upgrade
 from simulators.max import FakeMax
 from simulators.telegram import FakeTelegram
 from simulators.vk import FakeVK
-from tests.harness import prepare_telegram
+from tests.harness import fresh_postgres_database, prepare_telegram
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = ROOT.parent / "shared" / "specs"
@@ -112,3 +112,16 @@ def max() -> Iterator[FakeMax]:
         yield fake
         assert fake.violations == []
         assert fake.internal_errors == []
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """The app's own database on each engine: a fresh PostgreSQL database per test (the
+    app connects by URL, so the per-schema trick of ``db`` does not apply)."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path}/glashatai.db"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("GLASHATAI_TEST_POSTGRES_URL is not set")
+    async with fresh_postgres_database(POSTGRES_URL, "app") as url:
+        yield url

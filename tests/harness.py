@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bots.telegram.client import make_bot
 from bots.telegram.moves import ChatMoves
@@ -138,3 +143,19 @@ async def settle(db: Database, item_ids: Sequence[int], timeout: float = 15.0) -
         interval=0.05 if len(item_ids) < 100 else 0.5,
         describe=lambda: {i.id: (i.state, i.error) for i in seen.values()},
     )
+
+
+@contextlib.asynccontextmanager
+async def fresh_postgres_database(server_url: str, prefix: str) -> AsyncIterator[str]:
+    """A database of its own on the test server, dropped after: for an app or a child
+    process that connects by URL (and so cannot be given a schema)."""
+    name = f"glashatai_{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()

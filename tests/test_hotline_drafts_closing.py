@@ -6,15 +6,11 @@ ever write again — once, on both engines, whatever stops the closing half-way.
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text, update
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import update
 
 from bots.app import App
 from shared.clock import utcnow
@@ -49,26 +45,6 @@ CLOSED = "из которых нужно было выбрать, уже зак�
 @pytest.fixture
 def fakes(tg: FakeTelegram, vk: FakeVK) -> tuple[FakeTelegram, FakeVK]:
     return hotline_people(tg), vk
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """The app's own database on each engine (a fresh PostgreSQL database per test)."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path}/glashatai.db"
-        return
-    if not POSTGRES_URL:
-        pytest.skip("GLASHATAI_TEST_POSTGRES_URL is not set")
-    name = f"drafts_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
 
 
 async def waiting(app: App) -> int:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.domain import OutboxAction, OutboxState
@@ -27,6 +26,7 @@ from simulators.telegram import FakeTelegram
 from simulators.vk import FakeVK
 from simulators.waiting import wait
 from tests.conftest import POSTGRES_URL, _drop_schema, _postgres
+from tests.harness import fresh_postgres_database
 from tests.test_process import GLASHATAI, env_for, start, wait_log
 
 WRONG_TOKEN = "123456:WRONG-token-bbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
@@ -168,16 +168,8 @@ async def test_postgres_advisory_lock_is_per_schema() -> None:
 async def postgres_database() -> AsyncIterator[str]:
     """A database of its own on the test server: a child process can't pick a schema."""
     assert POSTGRES_URL is not None
-    name = f"glashatai_lock_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+    async with fresh_postgres_database(POSTGRES_URL, "lock") as url:
+        yield url
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="GLASHATAI_TEST_POSTGRES_URL is not set")

@@ -42,7 +42,6 @@ from tests.hotline_harness import (
 )
 from tests.test_alerts_telegram import EMERGENCY, _menu
 from tests.test_retention import assert_erased, assert_nobody, everything, leftovers_owed
-from tests.test_similar_flow import database_url  # noqa: F401  (the app's database, both engines)
 
 TG_CITIZEN = 812345678
 VK_CITIZEN = 390123457
@@ -143,7 +142,7 @@ async def next_retention_run(app: App) -> None:
 async def test_a_card_edit_out_at_the_withdrawal_is_emptied_by_the_next_run(
     tmp_path: Path,
     tg: FakeTelegram,
-    database_url: str,  # noqa: F811
+    database_url: str,
 ) -> None:
     """The card's edit (the citizen's name, the question's text) has its call out, held by
     Telegram, when the citizen withdraws: it finishes as it was, and the next retention run
@@ -183,7 +182,7 @@ async def test_withdrawal_after_an_answer_on_both_engines(
     tmp_path: Path,
     tg: FakeTelegram,
     vk: FakeVK,
-    database_url: str,  # noqa: F811
+    database_url: str,
 ) -> None:
     """Withdrawal right after an answer was delivered: the card's edit that shows the
     delivery may still be out then; by the next retention run nothing names either
@@ -223,7 +222,7 @@ async def test_withdrawal_after_an_answer_on_both_engines(
 async def test_a_citizen_who_only_consented_is_forgotten_after_the_period(
     tmp_path: Path,
     tg: FakeTelegram,
-    database_url: str,  # noqa: F811
+    database_url: str,
 ) -> None:
     """Consented while a hotline was open, never asked: no hotline's retirement reaches
     them, the daily sweep forgets them ``RETENTION_DAYS`` after they last wrote."""
@@ -252,7 +251,7 @@ async def test_a_draft_survives_the_retirement_of_an_old_hotline(
     tmp_path: Path,
     tg: FakeTelegram,
     vk: FakeVK,
-    database_url: str,  # noqa: F811
+    database_url: str,
 ) -> None:
     """The retention of a hotline that closed long ago runs while its citizen is choosing
     the hotline (of two open now) for a new question: the draft and the conversation are

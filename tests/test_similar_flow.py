@@ -9,15 +9,10 @@ moderator.
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from sqlalchemy import select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import select
 
 from shared.storage.schema import answers
 from simulators.telegram import FakeTelegram
@@ -42,27 +37,6 @@ POSTGRES_URL = os.environ.get("GLASHATAI_TEST_POSTGRES_URL")
 
 TG_FIRST, TG_OTHER = 400001, 400002
 VK_SECOND, VK_THIRD = 500001, 500002
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """The app's own database on each engine: a fresh PostgreSQL database per test (the
-    app connects by URL, so the per-schema trick of conftest's ``db`` does not apply)."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path}/glashatai.db"
-        return
-    if not POSTGRES_URL:
-        pytest.skip("GLASHATAI_TEST_POSTGRES_URL is not set")
-    name = f"similar_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
 
 
 def _said(vk: FakeVK, peer: int, needle: str) -> list[dict[str, Any]]:
