@@ -210,7 +210,7 @@ async def _told_without_card(
 ) -> None:
     """The card's own question was closed: say which of the group got the reply."""
     async with services.db.write() as conn:
-        got = [q.id for q in members if await _answered_by(conn, q.id, reply.mod)]
+        got = [q.id for q in members if await _mine(conn, q.id, reply.mod)]
         if got:
             done = ", ".join(f"№{n}" for n in got)
             note = services.texts("similar.group_without_card", ticket=question_id, tickets=done)
@@ -218,8 +218,9 @@ async def _told_without_card(
     services.wake_outbox()
 
 
-async def _answered_by(conn: AsyncConnection, question_id: int, mod: Moderator) -> bool:
-    return any(a.moderator_id == mod.id for a in await repo.answers_of(conn, question_id))
+async def _mine(conn: AsyncConnection, question_id: int, mod: Moderator) -> list[repo.Answer]:
+    """This moderator's answers to the question, oldest first."""
+    return [a for a in await repo.answers_of(conn, question_id) if a.moderator_id == mod.id]
 
 
 async def _others(conn: AsyncConnection, question_id: int) -> list[repo.Question]:
@@ -245,7 +246,7 @@ def _tickets(asked: Sequence[repo.Question], whose: repo.Question | None) -> lis
 
 async def _delivery(conn: AsyncConnection, question_id: int, mod: Moderator) -> int | None:
     """The outbox row of this moderator's newest answer to the question (just recorded)."""
-    mine = [a for a in await repo.answers_of(conn, question_id) if a.moderator_id == mod.id]
+    mine = await _mine(conn, question_id, mod)
     return mine[-1].outbox_id if mine else None
 
 

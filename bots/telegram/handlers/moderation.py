@@ -33,7 +33,6 @@ from shared.services import Services
 
 log = logging.getLogger(__name__)
 
-SENT = (moderation.AnswerResult.ANSWERED, moderation.AnswerResult.CORRECTED)
 # What a moderator's reply may carry that an answer cannot (each named in ``[moderation]``).
 UNSENDABLE = (
     "voice",
@@ -108,7 +107,7 @@ async def _answer(
         services, moderator, question_id, text, attachments, reply_to=reply_to
     )
     log.info("question %s: reply by %s: %s", question_id, moderator.id, outcome.result.value)
-    if left and outcome.result in SENT:
+    if left and outcome.result in groups.DELIVERED:
         said = services.texts("moderation.reply_left_out", what=", ".join(left))
         await send_text(services, NAME, messages[0].chat.id, said, reply_to=reply_to)
 
