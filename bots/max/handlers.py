@@ -18,12 +18,13 @@ from maxapi import Bot
 
 from bots.max import NAME
 from bots.max.client import MaxHttp
+from bots.max.render import TEXT_LIMIT
 from shared import callbacks
 from shared.alerts import feature as alerts
 from shared.domain import MediaKind
 from shared.errors import GlashataiError
 from shared.hotlines import conversation
-from shared.hotlines.model import Attachment, Incoming
+from shared.hotlines.model import Attachment, Incoming, may_continue
 from shared.replies import send_text
 from shared.services import Services
 
@@ -175,6 +176,7 @@ async def _message(
         left_out=left_out,
         known_name=_name(user),
         message_id=str(body.get("mid") or "") or None,  # MAX's id of the message
+        may_continue=not taken and may_continue(text, TEXT_LIMIT),
     )
     await conversation(services).message(incoming)
 

@@ -15,11 +15,12 @@ from typing import Any
 from bots.vk import NAME
 from bots.vk.client import VkClient
 from bots.vk.media import attachments_of
+from bots.vk.render import MESSAGE_LIMIT
 from shared import callbacks
 from shared.alerts import feature as alerts
 from shared.errors import GlashataiError
 from shared.hotlines import conversation
-from shared.hotlines.model import Incoming
+from shared.hotlines.model import Incoming, may_continue
 from shared.replies import send_text
 from shared.services import Services
 
@@ -139,6 +140,7 @@ async def _message(services: Services, client: VkClient, message: dict[str, Any]
         name=name_lookup(client, from_id),
         message_id=message_id(message),
         left_out=left_out,
+        may_continue=not taken and may_continue(text, MESSAGE_LIMIT),
     )
     await conversation(services).message(incoming)
 

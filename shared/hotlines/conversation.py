@@ -17,12 +17,19 @@ parts join it and count as no further message for the throttle.
 A message the platform delivers twice is taken once (:mod:`shared.hotlines.replays`): what
 stores or extends a question records the message's id in the same transaction, and a
 message whose id is recorded is skipped before anything else.
+
+A text longer than the platform's longest message reaches us cut by the citizen's app into
+several messages: the parts after the first join what it made (the question or the draft),
+without a second confirmation and without counting for the throttle, while each part is
+long enough to have been cut (``Incoming.may_continue``) and the next comes within
+``CONTINUES_WITHIN`` (``state_data["continues"]``).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, NamedTuple
 
@@ -91,6 +98,11 @@ class _BatchKey(NamedTuple):
     message: MessageKey | None
 
 
+# How soon the next part of a text the citizen's app cut must come to join it, and how many
+# parts join one question at most (then the next message is a question of its own).
+CONTINUES_WITHIN = timedelta(seconds=30)
+CONTINUES_AT_MOST = 10
+
 # The consent request has (or, with the call in flight, may have) reached the citizen.
 SHOWN = frozenset({OutboxState.SENDING, OutboxState.SENT})
 
@@ -99,6 +111,24 @@ def _draft_of(citizen: Citizen) -> dict[str, Any] | None:
     """The question waiting for the citizen's choice of hotline, if one is."""
     draft = citizen.state_data.get("draft") if citizen.state == State.CHOOSE else None
     return dict(draft) if isinstance(draft, dict) else None
+
+
+def _mark(more: bool, question_id: int | None, parts: int = 1) -> dict[str, Any]:
+    """The ``state_data`` entry that lets the citizen's next message continue this one:
+    the question's (with None, the draft's) text, which the citizen's app may have cut."""
+    if not more or parts >= CONTINUES_AT_MOST:
+        return {}
+    at = utcnow().isoformat()
+    return {"continues": {"question_id": question_id, "at": at, "parts": parts}}
+
+
+def _continuing(citizen: Citizen) -> dict[str, Any] | None:
+    """The mark the citizen's last message left, while a next one may still continue it."""
+    mark = citizen.state_data.get("continues")
+    if not isinstance(mark, dict):
+        return None
+    fresh = utcnow() - datetime.fromisoformat(str(mark["at"])) <= CONTINUES_WITHIN
+    return mark if fresh else None
 
 
 class Press(StrEnum):
@@ -247,6 +277,9 @@ class Conversation:
         if not text and not incoming.attachments:
             await self._greet(conn, citizen, wanted=wanted)
             return
+        if not incoming.attachments and await self._continue(conn, citizen, incoming, text):
+            await replays.taken(conn, incoming)
+            return
         if wanted is not None:
             citizen = await self._from_link(conn, citizen, wanted)
         elif citizen.state == State.CHOOSE and word.isdigit() and not incoming.attachments:
@@ -258,7 +291,7 @@ class Conversation:
                 await self._choose(conn, citizen, open_[int(word) - 1].id)
                 return
         await replays.taken(conn, incoming)
-        await self._question(conn, citizen, text, incoming.attachments, incoming.album)
+        await self._question(conn, citizen, text, incoming)
         await self._left_out(conn, citizen, incoming)
 
     async def _from_link(self, conn: AsyncConnection, citizen: Citizen, wanted: int) -> Citizen:
@@ -600,17 +633,13 @@ class Conversation:
         await card_or_summary(conn, self.services, question, (citizen, topic))
 
     async def _question(
-        self,
-        conn: AsyncConnection,
-        citizen: Citizen,
-        text: str,
-        attachments: tuple[Attachment, ...],
-        album: str | None,
+        self, conn: AsyncConnection, citizen: Citizen, text: str, incoming: Incoming
     ) -> None:
+        attachments, album = incoming.attachments, incoming.album
         open_ = await self._open(conn)
         hotline_id = await self._hotline_for(conn, citizen)
         if hotline_id is None and len(open_) > 1:
-            await self._draft(conn, citizen, open_, text, attachments, album)
+            await self._draft(conn, citizen, open_, text, incoming)
             return
         if _draft_of(citizen) is not None:
             # Its hotlines closed but for one (or all): what they add joins it, stored now.
@@ -623,6 +652,7 @@ class Conversation:
             data["hotline_id"] = hotline_id
         if album:
             data["album"] = {"id": album, "question_id": question.id}
+        data.update(_mark(incoming.may_continue, question.id))
         state = State.ASK if hotline_id else State.IDLE
         if citizen.state != state or citizen.state_data != data:
             await citizens.set_fields(conn, citizen.id, state=state, state_data=data)
@@ -636,15 +666,17 @@ class Conversation:
         citizen: Citizen,
         open_: list[Hotline],
         text: str,
-        attachments: tuple[Attachment, ...],
-        album: str | None,
+        incoming: Incoming,
     ) -> None:
         """With several hotlines open, a question waits in ``state_data["draft"]`` until
         the citizen picks one. What they write meanwhile joins it (text after text, photos
         after photos): the rest of an album silently, another message with the choice
         asked again."""
-        draft, part = await self._add_to_draft(conn, citizen, text, attachments, album)
-        await citizens.set_fields(conn, citizen.id, state=State.CHOOSE, state_data={"draft": draft})
+        draft, part = await self._add_to_draft(
+            conn, citizen, text, incoming.attachments, incoming.album
+        )
+        data = {"draft": draft, **_mark(incoming.may_continue, None)}
+        await citizens.set_fields(conn, citizen.id, state=State.CHOOSE, state_data=data)
         if not part:
             await self._ask_choice(conn, citizen, open_)
 
@@ -755,11 +787,40 @@ class Conversation:
             await cards.enqueue_more_media(conn, settings, texts, question.id, ids)
         return True
 
-    async def _add_caption(self, conn: AsyncConnection, question: repo.Question, text: str) -> None:
+    async def _continue(
+        self, conn: AsyncConnection, citizen: Citizen, incoming: Incoming, text: str
+    ) -> bool:
+        """The next part of a text the citizen's app cut joins what the first part made:
+        the question while no one has answered it yet, or the draft. False when this
+        message continues nothing."""
+        mark = _continuing(citizen)
+        if mark is None:
+            return False
+        parts = int(mark.get("parts", 1)) + 1
+        data = {k: v for k, v in citizen.state_data.items() if k != "continues"}
+        if mark.get("question_id") is None:
+            draft = _draft_of(citizen)
+            if draft is None:
+                return False
+            draft["text"] = "\n".join(t for t in (str(draft.get("text", "")), text) if t)
+            data["draft"] = draft
+        else:
+            question = await repo.get(conn, int(mark["question_id"]))
+            waiting = (QuestionStatus.NEW, QuestionStatus.ASSIGNED)
+            if question is None or question.status not in waiting:
+                return False
+            await self._add_caption(conn, question, text, between="\n")
+        data.update(_mark(incoming.may_continue, mark.get("question_id"), parts))
+        await citizens.set_fields(conn, citizen.id, state_data=data)
+        return True
+
+    async def _add_caption(
+        self, conn: AsyncConnection, question: repo.Question, text: str, between: str = "\n\n"
+    ) -> None:
         """An album's caption may be on any of its parts: on a later one it is the question's
         text all the same (after what an earlier part said), and the look-alike index and
-        the card follow it."""
-        joined = repo.storable(f"{question.text}\n\n{text}" if question.text else text)
+        the card follow it. So does the next part of a text the citizen's app cut."""
+        joined = repo.storable(f"{question.text}{between}{text}" if question.text else text)
         await repo.set_fields(conn, question.id, text=joined)
         if question.hotline_id is not None:
             await similar.forget(conn, [question.id])
@@ -859,7 +920,8 @@ class Conversation:
         """
         now_at = throttle.Window.of_row(row)
         silenced = now_at.silenced_until is not None and utcnow() < now_at.silenced_until
-        if not silenced and self._album_taken(citizen, incoming):
+        joins = self._album_taken(citizen, incoming) or self._continues(citizen, incoming)
+        if not silenced and joins:
             return True
         return await self._counted(conn, citizen, now_at)
 
@@ -872,6 +934,12 @@ class Conversation:
             await self._say(conn, citizen, self.texts("citizen.slow_down", minutes=minutes))
 
         return await throttle.admit(conn, citizen.id, self.settings.hotline, warn, now_at)
+
+    @staticmethod
+    def _continues(citizen: Citizen, incoming: Incoming) -> bool:
+        """May this message be the next part of a text the citizen's app cut? It joins
+        the first part, and counts as no further message."""
+        return not incoming.attachments and _continuing(citizen) is not None
 
     @staticmethod
     def _album_taken(citizen: Citizen, incoming: Incoming) -> bool:

@@ -45,6 +45,16 @@ class Incoming:
     # Files that came with the message but could not be taken (too big, not downloadable),
     # by name: the citizen is told, rather than left to think the office has them.
     left_out: tuple[str, ...] = ()
+    # The text is long enough that the citizen's app may have cut a longer one here and
+    # sends the rest as the next message(s) (``may_continue``): those join this question.
+    may_continue: bool = False
+
+
+def may_continue(text: str, longest: int) -> bool:
+    """May a text of this length be the first part of a longer one that the citizen's app
+    cut at the platform's longest message (``longest`` characters)? The apps cut at a
+    paragraph, line or word break in the second half of the allowed length."""
+    return len(text) > longest // 2
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,12 @@ from aiogram.types import CallbackQuery, Message
 
 from bots.telegram import NAME
 from bots.telegram.middleware import Action
+from bots.telegram.render import TEXT_LIMIT
 from bots.telegram.sender import FILE_ID
 from shared.callbacks import CallbackToken
 from shared.domain import MediaKind
 from shared.hotlines import conversation
-from shared.hotlines.model import Attachment, Incoming
+from shared.hotlines.model import Attachment, Incoming, may_continue
 from shared.services import Services
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,8 @@ def incoming(
         # Unique in its chat: the same message redelivered (an offset a crash left
         # unconfirmed) has the same id.
         message_id=str(message.message_id),
+        # Telegram's apps send a text past 4096 characters as several messages.
+        may_continue=message.text is not None and may_continue(text, TEXT_LIMIT),
     )
 
 
