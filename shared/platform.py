@@ -44,6 +44,7 @@ class LimitKind(StrEnum):
     PHOTO_RATIO = "photo_ratio"  # how many times one photo's longer side exceeds the shorter
     DOCUMENT_SIZE = "document_size"  # bytes of one uploaded document
     ATTACHMENTS = "attachments"  # photos and documents in one post
+    PHOTO_FORMAT = "photo_format"  # a photo in a format the platform does not take (TIFF, BMP)
 
 
 @dataclass(frozen=True)
@@ -63,3 +64,5 @@ class PostLimits:
     photo_ratio: int | None = None
     document_bytes: int | None = None
     attachments: int | None = None
+    # The photo formats the platform takes, as Pillow names them ("JPEG", "PNG"); None: any.
+    photo_formats: frozenset[str] | None = None

@@ -5,6 +5,8 @@ permanent "too large", never "unreachable" or "unknown"."""
 
 from __future__ import annotations
 
+import io
+import os
 import subprocess
 from pathlib import Path
 
@@ -131,7 +133,8 @@ def test_cli_refuses_a_document_over_telegrams_50_mb_and_a_photo_over_10_mb(
     (tmp_path / "r.md").write_text("Текст")
     with (tmp_path / "big.pdf").open("wb") as out:
         out.truncate(60 * MB)
-    Image.new("RGB", (2000, 2000), "white").save(tmp_path / "photo.bmp", "BMP")  # ~11.4 MB
+    noise = Image.frombytes("RGB", (2000, 2000), os.urandom(2000 * 2000 * 3))
+    noise.save(tmp_path / "photo.png", "PNG")  # ~12 MB: noise does not compress
     refused(
         cli(tmp_path, env, "create", "--text-file", "r.md", "--doc", "big.pdf"),
         "Telegram",
@@ -140,14 +143,14 @@ def test_cli_refuses_a_document_over_telegrams_50_mb_and_a_photo_over_10_mb(
         "50 МБ",
     )
     refused(
-        cli(tmp_path, env, "create", "--text-file", "r.md", "--photo", "photo.bmp"),
+        cli(tmp_path, env, "create", "--text-file", "r.md", "--photo", "photo.png"),
         "Telegram",
-        "photo.bmp",
+        "photo.png",
         "10 МБ",
     )
     nothing_stored(tmp_path, env)
     # VK takes both (its limits are 200 and 50 MB); only the chosen platforms count.
-    done = cli(tmp_path, env, "create", "--text-file", "r.md", "--photo", "photo.bmp", "--to", "vk")
+    done = cli(tmp_path, env, "create", "--text-file", "r.md", "--photo", "photo.png", "--to", "vk")
     assert done.returncode == 0, done.stderr
 
 
@@ -290,3 +293,55 @@ def test_a_panorama_photo_is_refused_by_its_sides_naming_each_platform() -> None
     )
     square = NewMedia(MediaKind.PHOTO, "ok.png", "image/png", make_png(3000, 3000))
     assert limits.violations(post_limits(), ["telegram", "vk"], from_plain("Т"), [square]) == []
+
+
+def _image(kind: str, size: tuple[int, int] = (80, 60), mode: str = "RGB") -> bytes:
+    buf = io.BytesIO()
+    Image.new(mode, size).save(buf, kind)
+    return buf.getvalue()
+
+
+def test_each_platform_declares_the_photo_formats_it_takes() -> None:
+    """A scanner's TIFF, a BMP, an icon or a PPM would be stored and scheduled, then refused
+    by the platforms at publication: each platform names what it takes, the check refuses
+    the rest up front, naming the file, the format and what the platform takes."""
+    declared = post_limits()
+    assert all(declared[p].photo_formats for p in ("telegram", "vk", "max"))
+    texts = Texts.load()
+    for kind in ("TIFF", "BMP", "ICO", "PPM"):
+        photo = NewMedia(MediaKind.PHOTO, f"скан.{kind.lower()}", "image/x", _image(kind))
+        found = limits.violations(declared, ["vk", "max"], from_plain("Т"), [photo])
+        assert {(v.platform, v.kind, v.found) for v in found} == {
+            ("vk", LimitKind.PHOTO_FORMAT, kind),
+            ("max", LimitKind.PHOTO_FORMAT, kind),
+        }
+        assert limits.describe(found[0], texts) == (
+            f"ВКонтакте: фото «скан.{kind.lower()}» в формате {kind}, а площадка принимает"
+            " только GIF, JPEG, PNG. Сохраните его как JPEG или PNG (или приложите документом)."
+        )
+    for kind in ("JPEG", "PNG", "GIF"):
+        photo = NewMedia(MediaKind.PHOTO, "ok", "image/x", _image(kind))
+        assert (
+            limits.violations(declared, ["telegram", "vk", "max"], from_plain("Т"), [photo]) == []
+        )
+
+
+def test_cli_refuses_a_tiff_photo_and_a_decompression_bomb_and_stores_nothing(
+    tmp_path: Path, tg: FakeTelegram, vk: FakeVK
+) -> None:
+    env = prepared(tmp_path, tg, vk)
+    (tmp_path / "r.md").write_text("Схема во вложении.")
+    (tmp_path / "scan.tif").write_bytes(_image("TIFF", (800, 600)))
+    # 20,000 × 20,000 pixels in about 50 KB: decoding it would take gigabytes.
+    (tmp_path / "bomb.png").write_bytes(_image("PNG", (20000, 20000), "1"))
+    refused(
+        cli(tmp_path, env, "create", "--text-file", "r.md", "--photo", "scan.tif"),
+        "scan.tif",
+        "TIFF",
+    )
+    refused(
+        cli(tmp_path, env, "create", "--text-file", "r.md", "--photo", "bomb.png"),
+        "bomb.png",
+        "слишком большое изображение",
+    )
+    nothing_stored(tmp_path, env)

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
-
 from shared.domain import MediaKind
 from shared.errors import InvalidInput
 from shared.images import image_mime
+from shared.posts.limits import read_photo
 from shared.storage.media import NewFile
 from shared.texts import Texts
 
@@ -25,12 +24,8 @@ def read(path: str, texts: Texts, missing: str) -> bytes:
 
 
 def photo(path: str, texts: Texts, missing: str, not_image: str) -> NewFile:
-    """A photo to store, its type from the image itself; ``not_image`` when Pillow can't read it."""
+    """A photo to store, its type from the image itself; ``not_image`` when Pillow can't read
+    it, and a picture of too many pixels refused as the desk refuses it (``read_photo``)."""
     data = read(path, texts, missing)
-    try:
-        with Image.open(Path(path)) as image:
-            image.verify()
-            kind = (image.format or "JPEG").upper()
-    except (UnidentifiedImageError, OSError, SyntaxError):
-        raise InvalidInput(texts(not_image, path=path)) from None
+    kind = read_photo(data, path, texts, texts(not_image, path=path))
     return NewFile(MediaKind.PHOTO, Path(path).name, image_mime(kind), data)

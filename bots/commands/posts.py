@@ -22,7 +22,7 @@ from shared.domain import MediaKind, PostKind, PostStatus
 from shared.domain import PublicationState as PubState
 from shared.errors import InvalidInput
 from shared.posts import changes, limits, notices, repo, service
-from shared.posts.model import MAX_PHOTOS, OWNER, Post
+from shared.posts.model import FAR_AHEAD, MAX_PHOTOS, OWNER, Post
 from shared.posts.quiet import quiet_until
 from shared.posts.service import NewMedia
 from shared.posts.when import parse_when
@@ -31,8 +31,6 @@ from shared.services import Services
 from shared.storage import media as media_repo
 from shared.texts import Texts
 
-# A date further ahead is more often a typo in the year than a plan: ask for --yes.
-FAR_AHEAD = timedelta(days=365)
 # Statuses ``post publish`` and ``post schedule`` act on: posts not (fully) out yet.
 SCHEDULABLE = {PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.MISSED}
 PUBLISHABLE = SCHEDULABLE | {PostStatus.FAILED, PostStatus.PARTLY_PUBLISHED}

@@ -14,7 +14,8 @@ def shown_text(doc: Document) -> str:
 
 # A channel post: its text is split into messages of 4,000 characters, so it has no length
 # limit; photos and documents go with the first message (MAX takes files up to 4 GB; its
-# Bot API documents no count limit, 10 keeps a post readable, as on VK).
+# Bot API documents no count limit, 10 keeps a post readable, as on VK). An image upload
+# must be one MAX shows: JPEG, PNG, GIF or WebP (the simulator refuses others as MAX does).
 LIMITS = PostLimits(
     title="MAX",
     text_length=None,
@@ -22,4 +23,5 @@ LIMITS = PostLimits(
     photo_bytes=50 * 1024 * 1024,
     document_bytes=200 * 1024 * 1024,
     attachments=10,
+    photo_formats=frozenset({"JPEG", "PNG", "GIF", "WEBP"}),
 )

@@ -24,6 +24,9 @@ from shared.texts import Texts
 # C0 controls but tab, line feed and carriage return; DEL and the C1 block.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 MEBIBYTE = 1024 * 1024
+# Pixels in one photo a person may give: Pillow's own guard against decompression bombs
+# (about 89 megapixels; it refuses twice as many outright). No platform takes more anyway.
+MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,8 @@ class Violation:
     limit: int
     actual: int
     filename: str = ""
+    found: str = ""  # a photo's format, for PHOTO_FORMAT
+    accepted: tuple[str, ...] = ()  # the formats the platform takes, for PHOTO_FORMAT
 
 
 def violations(
@@ -67,7 +72,7 @@ def _against(
         if item.data is None:
             continue  # a platform's own reference (a Telegram file_id): its size is not ours
         if item.kind == MediaKind.PHOTO:
-            found.extend(_shape(platform, limits, item.filename, item.data))
+            found.extend(_photo(platform, limits, item.filename, item.data))
         cap, kind = (
             (limits.photo_bytes, LimitKind.PHOTO_SIZE)
             if item.kind == MediaKind.PHOTO
@@ -78,16 +83,32 @@ def _against(
     return found
 
 
-def _shape(platform: str, limits: PostLimits, filename: str, data: bytes) -> list[Violation]:
-    """A photo's sides against the platform's limits (read from the header only)."""
-    if limits.photo_sides is None and limits.photo_ratio is None:
+def format_name(image: Image.Image) -> str:
+    """Pillow's name of the image's format; a camera's JPEG with a second picture (MPO) is
+    a JPEG to every platform."""
+    name = (image.format or "JPEG").upper()
+    return "JPEG" if name == "MPO" else name
+
+
+def _photo(platform: str, limits: PostLimits, filename: str, data: bytes) -> list[Violation]:
+    """A photo's format and sides against the platform's limits (read from the header only)."""
+    if limits.photo_sides is None and limits.photo_ratio is None and not limits.photo_formats:
         return []
     try:
         with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
-    except (UnidentifiedImageError, OSError):
-        return []  # not an image at all: refused elsewhere, with its own message
+            kind = format_name(image)
+    except (
+        UnidentifiedImageError,
+        OSError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ):
+        return []  # not an image at all, or too many pixels: refused on reading it
     found: list[Violation] = []
+    if limits.photo_formats and kind not in limits.photo_formats:
+        accepted = tuple(sorted(limits.photo_formats))
+        found.append(Violation(platform, LimitKind.PHOTO_FORMAT, 0, 0, filename, kind, accepted))
     if limits.photo_sides is not None and width + height > limits.photo_sides:
         found.append(
             Violation(platform, LimitKind.PHOTO_SIDES, limits.photo_sides, width + height, filename)
@@ -106,9 +127,39 @@ def _shape(platform: str, limits: PostLimits, filename: str, data: bytes) -> lis
     return found
 
 
+def read_photo(data: bytes, name: str, texts: Texts, not_image: str) -> str:
+    """The format of a photo a person gives (Pillow's name), after checking it is a whole
+    image of a sane number of pixels; ``not_image`` is the refusal when it is no image.
+
+    A small file can claim a huge picture (20,000 × 20,000 in 50 KB): decoding it would
+    take gigabytes, so it is refused from its header, as the desk and the CLI both do.
+    """
+    too_big = InvalidInput(
+        texts("posts.limits.too_many_pixels", file=name, limit=MAX_PIXELS // 1_000_000)
+    )
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.width * image.height > MAX_PIXELS:
+                raise too_big
+            image.verify()
+            return format_name(image)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_big from None  # the warning: where warnings are errors (the tests)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise InvalidInput(not_image) from None
+
+
 def describe(violation: Violation, texts: Texts) -> str:
     """One line naming the platform, the limit and how far the post is over it."""
     platform = _platform_name(violation.platform, texts)
+    if violation.kind is LimitKind.PHOTO_FORMAT:
+        return texts(
+            "posts.limits.photo_format",
+            platform=platform,
+            file=violation.filename,
+            format=violation.found,
+            accepted=", ".join(violation.accepted),
+        )
     if violation.kind in {LimitKind.PHOTO_SIZE, LimitKind.DOCUMENT_SIZE}:
         return texts(
             f"posts.limits.{violation.kind.value}",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -24,6 +24,9 @@ class PostRef(StrEnum):
 REF_PUBLICATION = PostRef.PUBLICATION
 REF_NOTICE = PostRef.NOTICE
 MAX_PHOTOS = 10
+# A publication time further ahead is more often a typo in the year than a plan: the CLI
+# asks for --yes and the desk for a tick before scheduling it.
+FAR_AHEAD = timedelta(days=365)
 WALL = "wall"  # every publication's destination: the office channel, as each sender knows it
 
 

@@ -16,8 +16,9 @@ from aiogram.types import MessageEntity
 from bots.telegram.entities import to_document
 from shared.domain import PostKind, PostStatus
 from shared.domain import PublicationState as PubState
+from shared.posts.feed.html import html_to_doc
 from shared.posts.model import Post, Publication
-from shared.richtext import Document, from_markdown, utf16_len
+from shared.richtext import Block, Document, Span, from_markdown, utf16_len
 from web.desk import charts, preview
 from web.desk.calendar import View, period, weeks
 from web.desk.limits import Attempts
@@ -268,6 +269,26 @@ def test_the_editor_keeps_list_numbers_from_zero_and_a_paragraph_under_an_item()
     ]
     assert to_markdown(doc) == "0. Вступление\n1. Основная часть\n\nПояснение.\n\n2. Итог"
     assert from_markdown(to_markdown(doc)) == doc
+
+
+def test_line_breaks_in_a_heading_and_empty_lines_in_a_paragraph_read_back() -> None:
+    """A site's ``<h2>…<br>…</h2>`` and ``<p>…<br><br>…</p>``: a setext heading holds the
+    break, and a backslash break keeps the empty line inside its paragraph."""
+    doc, _ = html_to_doc(
+        "<h2>Внимание!<br>Отключение воды</h2><p>5 декабря<br><br>с 10:00 до 14:00</p>",
+        "https://town.example/news/1",
+    )
+    assert to_markdown(doc) == (
+        "Внимание\\!  \nОтключение воды\n===\n\n5 декабря\\\n\\\nс 10:00 до 14:00"
+    )
+    assert from_markdown(to_markdown(doc)) == doc
+    tricky = Document(
+        (
+            Block("heading", (Span("1. один\n\n"), Span("два", bold=True))),
+            Block("paragraph", (Span("a\\\n\n- b  \n\n"), Span("c", italic=True))),
+        )
+    )
+    assert from_markdown(to_markdown(tricky)) == tricky
 
 
 def test_the_desk_and_its_previews_need_no_platform_library() -> None:

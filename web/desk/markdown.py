@@ -59,15 +59,24 @@ def _span(span: Span) -> str:
 
 
 def _body(block: Block) -> str:
-    """The block's spans, its line breaks as hard breaks and the spaces around them kept."""
-    text = "".join(_span(s) for s in block.spans)
-    return _EDGE_SPACE.sub(_keep_spaces, text).replace("\n", "  \n")
+    """The block's spans, its line breaks as hard breaks and the spaces around them kept.
+
+    An empty line inside a block (a site's ``<br><br>``) would end a Markdown paragraph, so
+    such a block breaks its lines with a backslash: a line holding only ``\\`` is not
+    blank, and reads back as the empty line it was.
+    """
+    text = _EDGE_SPACE.sub(_keep_spaces, "".join(_span(s) for s in block.spans))
+    if "\n\n" in text:
+        return text.replace("\n", "\\\n")
+    return text.replace("\n", "  \n")
 
 
 def _block(block: Block) -> str:
     body = _body(block)
     if block.kind == "heading":
-        return f"## {body}"
+        # A heading of several lines (a site's ``<h2>Внимание!<br>…</h2>``) as a setext
+        # heading, the one Markdown heading that can hold line breaks.
+        return f"{body}\n===" if "\n" in body else f"## {body}"
     if block.kind == "bullet":
         return f"- {body}"
     if block.kind == "ordered":

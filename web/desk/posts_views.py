@@ -15,7 +15,6 @@ from shared.domain import PostStatus
 from shared.errors import GlashataiError, InvalidInput, NotFound
 from shared.posts import service
 from shared.posts.notices import EDITABLE
-from shared.posts.when import parse_when
 from shared.richtext import to_plain
 from web import ids
 from web.desk import queries
@@ -24,6 +23,7 @@ from web.desk.calendar import View, period, weeks
 from web.desk.guard import local, page, staff
 from web.desk.sessions import Session
 from web.desk.states import DeskState
+from web.desk.times import CONFIRM_FIELD, FarAhead, when
 from web.keys import SERVICES
 from web.templating import render
 
@@ -105,7 +105,10 @@ async def _post_page(
     *,
     error: str | None = None,
     status: int = 200,
+    far_at: str | None = None,
 ) -> web.Response:
+    """The post's page; ``far_at`` is a time more than a year ahead to confirm (its tick
+    box is shown, the time kept as typed)."""
     view = await _view(request, post_id)
     return page(
         request,
@@ -121,6 +124,8 @@ async def _post_page(
         can_change=view.entry.post.status in EDITABLE,
         can_edit=view.entry.post.status not in FIXED,
         PostAction=PostAction,
+        far_at=far_at,
+        CONFIRM_FIELD=CONFIRM_FIELD,
     )
 
 
@@ -143,13 +148,11 @@ async def _cancel(request: web.Request, post_id: int, actor: str) -> None:
 
 async def _reschedule(request: web.Request, post_id: int, actor: str) -> None:
     services = request.app[SERVICES]
-    raw = str((await request.post()).get("at", "")).replace("T", " ").strip()
+    form = await request.post()
+    raw = str(form.get("at", "")).strip()
     if not raw:
         raise InvalidInput(services.texts("web.desk.post.no_time"))
-    try:
-        at = parse_when(raw, utcnow(), services.settings.tz)
-    except InvalidInput:
-        raise InvalidInput(services.texts("web.desk.editor.bad_time", text=raw[:40])) from None
+    at = when(services, raw, bool(form.get(CONFIRM_FIELD)))
     await service.schedule(services, post_id, at, actor)
 
 
@@ -168,6 +171,10 @@ async def post_action(request: web.Request, session: Session) -> web.StreamRespo
     try:
         act = ACTIONS[PostAction(request.match_info["action"])]
         await act(request, post_id, session.owner.actor)
+    except FarAhead as exc:
+        return await _post_page(
+            request, session, post_id, error=str(exc), status=409, far_at=exc.typed
+        )
     except GlashataiError as exc:
         text = request.app[SERVICES].texts.explain(exc)
         return await _post_page(request, session, post_id, error=text, status=409)
