@@ -45,6 +45,9 @@ NOT_READY = "attachment.not.ready"
 NOT_READY_ATTEMPTS = 10  # sends of one message while MAX still processes its uploads
 NOT_READY_DELAY = 1.0  # seconds between them
 RETRY_AFTER = 1.0  # MAX's 429 names no pause: its window is one second
+# Outcomes whose result names what the post shows: sent, or given up part-way (the result
+# then lists the messages made before the failure; nothing, if none was).
+SHOWING = frozenset({OutboxState.SENT, OutboxState.FAILED, OutboxState.CANCELLED})
 
 
 def is_channel(destination: str) -> bool:
@@ -118,7 +121,11 @@ class MaxSender:
         name: str,
         item: OutboxItem,
         call: Callable[[], Awaitable[Any]],
+        *,
+        repeatable: bool = False,
     ) -> Any:
+        """One journalled call; ``repeatable`` for an upload, which nobody sees: one that
+        got no answer is made again, never left ``unknown``."""
         citizen = not is_channel(item.destination)
 
         async def run() -> Any:
@@ -127,7 +134,7 @@ class MaxSender:
             except Exception as exc:
                 raise outcome(exc, citizen, self.rate.name) from None
 
-        return await delivery.step(name, run, rates=[self.rate])
+        return await delivery.step(name, run, rates=[self.rate], repeatable=repeatable)
 
     def _where(self, item: OutboxItem) -> dict[str, Any]:
         if is_channel(item.destination):
@@ -170,7 +177,7 @@ class MaxSender:
             async def upload(media: Media = media, kind: str = kind) -> str:
                 return await self.http.upload(kind, media.data or b"", media.filename)
 
-            token = await self._call(delivery, f"upload{index}", item, upload)
+            token = await self._call(delivery, f"upload{index}", item, upload, repeatable=True)
             out.append({"type": kind, "payload": {"token": token}})
         return out
 
@@ -202,6 +209,8 @@ class MaxSender:
             sent = await self._call(delivery, f"text{index}", item, send)
             mids.append(str(sent["mid"]))
             url = url or sent.get("url")
+            # Kept if a later part fails: a new try skips these, a deletion finds them.
+            delivery.made(self._delivered(item, mids, attachments, bool(parts[0]), url))
         return self._delivered(item, mids, attachments, bool(parts[0]), url)
 
     @staticmethod
@@ -241,7 +250,11 @@ class MaxSender:
 
     async def _latest(self, item: OutboxItem) -> list[str] | None:
         """The messages of the publication's last send or edit MAX accepted, from the
-        outbox's record (a row of an older version lists them under ``mids``)."""
+        outbox's record (a row of an older version lists them under ``mids``).
+
+        A send or an edit that failed part-way counts too: its result names what the post
+        shows after the parts it made (a new try skips them, a deletion takes them down).
+        """
         if item.ref_type is None or item.ref_id is None:
             return None
         async with self.db.read() as conn:
@@ -250,7 +263,7 @@ class MaxSender:
             if (
                 row.platform != NAME
                 or row.id == item.id
-                or row.state is not OutboxState.SENT
+                or row.state not in SHOWING
                 or row.action is OutboxAction.DELETE
             ):
                 continue
@@ -276,7 +289,13 @@ class MaxSender:
         parts = chunks(p.doc) if not p.doc.is_empty() else [""]
         markup = keyboard(p.buttons)
         where = self._where(item)
+        url = before.url if before is not None else None
         kept: list[str] = []
+
+        def shows(mids: list[str]) -> None:
+            """What the post shows after this step: kept if a later one fails."""
+            delivery.made(self._delivered(item, mids, attachments, bool(parts[0]), url))
+
         for index, html in enumerate(parts):
             extra = list(attachments) if index == 0 else []
             if markup is not None and index == len(parts) - 1:
@@ -302,9 +321,10 @@ class MaxSender:
                     return str(message["body"]["mid"])
 
                 kept.append(await self._call(delivery, f"extra{index}", item, more))
+            shows([*kept, *old[len(kept) :]])
         for index, mid in enumerate(old[len(parts) :]):
             await self._call(delivery, f"drop{index}", item, self._deleter(mid))
-        url = before.url if before is not None else None
+            shows([*kept, *old[len(parts) + index + 1 :]])
         return self._delivered(item, kept, attachments, bool(parts[0]), url)
 
     def _deleter(self, mid: str) -> Callable[[], Awaitable[str]]:

@@ -385,6 +385,7 @@ class TelegramSender:
             call = partial(self._album, chat, group, kind, caption, sending.reply(), thread)
         done = await self._call(delivery, name, chat, call, cost=len(group))
         sending.add_media(await self._remember(group, done), caption, markup)
+        delivery.made(sending.delivered())  # kept if a later step fails
 
     async def _one_media(
         self,
@@ -444,6 +445,7 @@ class TelegramSender:
             call = partial(self._text, chat, html, p.preview, markup, sending.reply(), p.thread_id)
             sent = await self._call(delivery, f"text{index}", chat, call)
             sending.add_text(sent, shown_digest("text", html, markup, p.preview))
+            delivery.made(sending.delivered())
 
     async def _text(
         self,
@@ -477,19 +479,45 @@ class TelegramSender:
             caption=bool(caption),
             preview=p.preview,
         )
-        done = await self._edit(chat, aimed, delivery)
-        parts = done.messages[1:] if caption else done.messages
-        edited = {m.id: m for m in done.messages}
-        messages = [
-            edited.get(m.id, m) if m.role is Role.CAPTION else m
-            for m in before.messages
-            if m.role in (Role.MEDIA, Role.CAPTION)
-        ]
-        messages += [RemoteMessage(m.id, Role.TEXT, m.shown) for m in parts]
-        return Delivered(tuple(messages), url=before.url, refs={"chat_id": chat})
 
-    async def _edit(self, chat: int | str, p: MessagePayload, delivery: Delivery) -> Delivered:
-        """Edit a message (or a post's messages) in place; extra parts are sent or deleted."""
+        def post(ids: Sequence[int], shown: dict[str, str]) -> Delivered:
+            """The post as it shows now: its media, then the caption and text messages."""
+            digests = {**before.shown(), **shown}
+            messages = [
+                RemoteMessage(m.id, m.role, digests.get(m.id, m.shown))
+                for m in before.messages
+                if m.role in (Role.MEDIA, Role.CAPTION)
+            ]
+            parts = ids[1:] if caption else ids
+            messages += [RemoteMessage(str(i), Role.TEXT, digests.get(str(i))) for i in parts]
+            return Delivered(tuple(messages), url=before.url, refs={"chat_id": chat})
+
+        done = await self._edit(
+            chat, aimed, delivery, lambda ids, shown: delivery.made(post(ids, shown))
+        )
+        return post([int(i) for i in done.ids()], done.shown())
+
+    async def _edit(
+        self,
+        chat: int | str,
+        p: MessagePayload,
+        delivery: Delivery,
+        report: Callable[[list[int], dict[str, str]], None] | None = None,
+    ) -> Delivered:
+        """Edit a message (or a post's messages) in place; extra parts are sent or deleted.
+
+        After each step, ``report`` is told which messages it shows now and what the edited
+        ones show (the rest of the old ones are still there): if a later step fails, the
+        row's result says so, and a new try or a deletion finds every message.
+        """
+
+        def roles(ids: Sequence[int]) -> list[Role]:
+            return [Role.CAPTION if p.caption and n == 0 else Role.TEXT for n in range(len(ids))]
+
+        def shows(ids: list[int], shown: dict[str, str]) -> None:
+            delivery.made(made(chat, ids, roles(ids), shown))
+
+        report = report or shows
         markup = keyboard(p.buttons)
         old = list(p.message_ids)
         first_limit = CAPTION_LIMIT if p.caption else None
@@ -516,10 +544,11 @@ class TelegramSender:
                 call = partial(self._text, chat, html, p.preview, last_markup)
                 kept.extend(await self._call(delivery, f"extra{index}", chat, call))
             shown[str(kept[-1])] = digest
+            report([*kept, *old[len(kept) :]], shown)
         for index, message_id in enumerate(old[len(parts) :]):
             await self._call(delivery, f"drop{index}", chat, self._deleter(chat, message_id))
-        roles = [Role.CAPTION if p.caption and n == 0 else Role.TEXT for n in range(len(kept))]
-        return made(chat, kept, roles, shown)
+            report([*kept, *old[len(parts) + index + 1 :]], shown)
+        return made(chat, kept, roles(kept), shown)
 
     async def _edit_one(
         self,

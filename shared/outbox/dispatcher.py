@@ -62,6 +62,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 INFLIGHT = store.INFLIGHT
+INFLIGHT_REPEATABLE = store.INFLIGHT_REPEATABLE
 HOOKS_PENDING = store.HOOKS_PENDING
 Hook = Callable[[AsyncConnection, OutboxItem], Awaitable[None]]
 # Asked before a row is retried: is it still wanted? A feature that called its record off
@@ -150,7 +151,19 @@ class Delivery:
         self.grouped = bool(group)
         self.started = False  # a worker took it: before that it waits, claimed, unmarked
         self.inflight = False
+        self.inflight_repeatable = False  # the call out is one that may be made again
         self.recording = False
+        self.so_far: Delivered | None = None  # what the send has made, as its sender said
+
+    def made(self, delivered: Delivered) -> None:
+        """The sender says what the send has made on the platform so far.
+
+        Kept as the row's result if the send then fails, is called off or ends unknown,
+        so that its feature knows which messages are out (to delete them, or to finish
+        the send with a new row that skips them). Only for single rows.
+        """
+        if not self.grouped:
+            self.so_far = delivered
 
     @property
     def progress(self) -> dict[str, Any]:
@@ -167,6 +180,7 @@ class Delivery:
         *,
         rates: Sequence[RateKey] = (),
         cost: int = 1,
+        repeatable: bool = False,
     ) -> T:
         """Run one platform call once: a finished step returns its recorded result.
 
@@ -174,6 +188,10 @@ class Delivery:
         the next step's mark, or with the row's final state: a crash before either leaves
         the step in flight, which is exactly what is known about it. So does a call that is
         cancelled or times out: the request may have reached the platform.
+
+        ``repeatable``: a call nobody sees, which may simply be made again (an upload):
+        one cut off without an answer fails for now and is retried, and a restart or a
+        stop while it is out puts the row back to ``pending``, never ``unknown``.
         """
         if not self.grouped and name in self.item.progress:
             return self.item.progress[name]  # type: ignore[no-any-return]
@@ -181,11 +199,18 @@ class Delivery:
             await self.dispatcher.limiter.acquire(rates, cost, self.lane)
             for item in self.items:
                 item.progress[INFLIGHT] = name
+                if repeatable:
+                    item.progress[INFLIGHT_REPEATABLE] = True
             await self.dispatcher.save_progress(*self.items)
-            self.inflight = True
+            self.inflight, self.inflight_repeatable = True, repeatable
             try:
                 result = await call()
-            except (OutcomeUnknown, asyncio.CancelledError):
+            except OutcomeUnknown as exc:
+                if not repeatable:
+                    raise
+                self._landed()
+                raise TransientFailure(f"{exc.reason} (an invisible step: made again)") from None
+            except asyncio.CancelledError:
                 raise
             except BaseException:
                 self._landed()
@@ -198,9 +223,9 @@ class Delivery:
         return result
 
     def _landed(self) -> None:
-        self.inflight = False
+        self.inflight = self.inflight_repeatable = False
         for item in self.items:
-            item.progress.pop(INFLIGHT, None)
+            store.clear_inflight(item.progress)
 
 
 @dataclass
@@ -304,7 +329,8 @@ class Dispatcher:
         for item in stranded:
             sender = self.senders.get(item.platform)
             inflight = item.progress.get(INFLIGHT)
-            if inflight is None or (sender is not None and sender.idempotent(item)):
+            repeatable = bool(item.progress.get(INFLIGHT_REPEATABLE))
+            if inflight is None or repeatable or (sender is not None and sender.idempotent(item)):
                 await self._requeue(item)
                 log.info("outbox %s: resumed after a restart", item.id)
             else:
@@ -479,7 +505,8 @@ class Dispatcher:
         delivery.recording = True
         self._wake.set()  # its worker is free for the next send
         if len(delivery.items) == 1:
-            await self._outcome(delivery.item, outcomes[delivery.item.id])  # no task for one
+            item = delivery.item
+            await self._outcome(item, outcomes[item.id], delivery.so_far)  # no task for one
             return
         await asyncio.gather(*(self._outcome(item, outcomes[item.id]) for item in delivery.items))
 
@@ -499,34 +526,43 @@ class Dispatcher:
             internal = TransientFailure(f"internal error: {type(exc).__name__}")
             return {one.id: internal for one in delivery.items}
 
-    async def _outcome(self, item: OutboxItem, outcome: RowOutcome) -> None:
-        """Record what came of one row's send."""
+    async def _outcome(
+        self, item: OutboxItem, outcome: RowOutcome, made: Delivered | None = None
+    ) -> None:
+        """Record what came of one row's send; ``made``: what it had made so far (kept as
+        the result of a row that ends without being sent)."""
+        partial = made.to_dict() if made is not None and made.ids() else None
         if isinstance(outcome, RetryLater):
             if outcome.scope:
                 self.limiter.block(outcome.scope, outcome.retry_after)
-            await self._retry(item, outcome.reason, outcome.retry_after, counts=False)
+            await self._retry(item, outcome.reason, outcome.retry_after, counts=False, made=partial)
         elif isinstance(outcome, TransientFailure):
-            await self._retry(item, outcome.reason, None, counts=True)
+            await self._retry(item, outcome.reason, None, counts=True, made=partial)
         elif isinstance(outcome, PermanentFailure):
-            await self._fail(item, outcome.reason, unreachable=outcome.unreachable)
+            await self._fail(item, outcome.reason, unreachable=outcome.unreachable, made=partial)
         elif isinstance(outcome, HoldForAction):
             item.progress["hold"] = {"kind": outcome.kind, **outcome.data}
-            await self._record(item, OutboxState.HELD, error=outcome.reason)
+            await self._record(item, OutboxState.HELD, error=outcome.reason, result=partial)
         elif isinstance(outcome, DeliveryError):  # OutcomeUnknown, or one we don't know
-            await self._record(item, OutboxState.UNKNOWN, error=outcome.reason)
+            await self._record(item, OutboxState.UNKNOWN, error=outcome.reason, result=partial)
         else:
-            item.progress.pop(INFLIGHT, None)
+            store.clear_inflight(item.progress)
             await self._record(item, OutboxState.SENT, result=outcome.to_dict())
 
     async def _interrupted(self, item: OutboxItem, delivery: Delivery, sender: Sender) -> None:
-        if delivery.inflight and not sender.idempotent(item):
-            await self._record(item, OutboxState.UNKNOWN, error="stopped while the call was out")
+        out = delivery.inflight and not delivery.inflight_repeatable
+        if out and not sender.idempotent(item):
+            made = delivery.so_far
+            partial = made.to_dict() if made is not None and made.ids() else None
+            await self._record(
+                item, OutboxState.UNKNOWN, error="stopped while the call was out", result=partial
+            )
         else:
             await self._requeue(item)
 
     async def _requeue(self, item: OutboxItem) -> None:
         """Back to ``pending`` with the steps done so far: nothing was left half-made."""
-        item.progress.pop(INFLIGHT, None)
+        store.clear_inflight(item.progress)
         await self._write(
             item,
             lambda conn: store.finish(conn, item.id, OutboxState.PENDING, progress=item.progress),
@@ -538,20 +574,26 @@ class Dispatcher:
         return float(min(self.settings.backoff_max, base)) * jitter
 
     async def _retry(
-        self, item: OutboxItem, reason: str, delay: float | None, *, counts: bool
+        self,
+        item: OutboxItem,
+        reason: str,
+        delay: float | None,
+        *,
+        counts: bool,
+        made: dict[str, Any] | None = None,
     ) -> None:
         attempts = item.attempts + 1
         limit = self.settings.max_attempts * (1 if counts else 4)
         if attempts >= limit:
-            await self._fail(item, f"gave up after {attempts} attempts: {reason}")
+            await self._fail(item, f"gave up after {attempts} attempts: {reason}", made=made)
             return
         if await self._called_off(item):
             log.info("outbox %s: called off while its call was out; not retried", item.id)
-            await self._record(item, OutboxState.CANCELLED, error="cancelled")
+            await self._record(item, OutboxState.CANCELLED, error="cancelled", result=made)
             return
         wait = delay if delay is not None else self._backoff(attempts)
         log.info("outbox %s: retry in %.1fs (%s)", item.id, wait, redact(reason))
-        item.progress.pop(INFLIGHT, None)
+        store.clear_inflight(item.progress)
         next_attempt_at = utcnow() + timedelta(seconds=wait)
         await self._write(
             item,
@@ -574,7 +616,15 @@ class Dispatcher:
         async with self.db.read() as conn:
             return not await check(conn, item)
 
-    async def _fail(self, item: OutboxItem, reason: str, *, unreachable: bool = False) -> None:
+    async def _fail(
+        self,
+        item: OutboxItem,
+        reason: str,
+        *,
+        unreachable: bool = False,
+        made: dict[str, Any] | None = None,
+    ) -> None:
+        """Give the row up; ``made``: what it had made so far, kept as its result."""
         log.warning("outbox %s: failed: %s", item.id, redact(reason))
 
         async def mark_unreachable(conn: AsyncConnection) -> None:
@@ -582,7 +632,12 @@ class Dispatcher:
                 await self.on_unreachable(conn, item.citizen_id)
 
         await self._record(
-            item, OutboxState.FAILED, error=reason, unreachable=unreachable, also=mark_unreachable
+            item,
+            OutboxState.FAILED,
+            error=reason,
+            result=made,
+            unreachable=unreachable,
+            also=mark_unreachable,
         )
 
     async def _record(

@@ -15,6 +15,8 @@ class OutboxMessage:
     """A send to make. ``payload`` is neutral JSON that the platform's sender renders.
 
     ``lane`` says who waits for it (:class:`Lane`); ``priority`` orders it within its lane.
+    ``resumes``: the steps an earlier row of the same send finished before it failed
+    (``store.steps_done``), which this row skips rather than makes again.
     """
 
     platform: str
@@ -28,6 +30,7 @@ class OutboxMessage:
     citizen_id: int | None = None
     not_before: datetime | None = None
     lane: Lane = Lane.INTERACTIVE
+    resumes: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -22,7 +22,23 @@ from shared.storage.schema import outbox
 
 _ENQUEUE = outbox.insert().returning(outbox.c.id)
 INFLIGHT = "_inflight"  # progress key: the step whose call is out
+# progress key: the step out is one nobody sees and that may be made again (an upload)
+INFLIGHT_REPEATABLE = "_inflight_repeatable"
 HOOKS_PENDING = "_hooks_pending"  # progress key: the features' hooks of the outcome failed
+# Progress keys that are the outbox's own notes on a row, not steps a sender finished.
+OWN_KEYS = frozenset({INFLIGHT, INFLIGHT_REPEATABLE, HOOKS_PENDING, "hold", "unreachable"})
+
+
+def clear_inflight(progress: dict[str, Any]) -> None:
+    """The call out has landed (or was never made): no step is in flight."""
+    progress.pop(INFLIGHT, None)
+    progress.pop(INFLIGHT_REPEATABLE, None)
+
+
+def steps_done(item: OutboxItem) -> dict[str, Any]:
+    """The steps a row finished, with their results: what a new row of the same send
+    (``OutboxMessage.resumes``) skips, so nothing the platform shows is made twice."""
+    return {k: v for k, v in item.progress.items() if k not in OWN_KEYS}
 
 
 def state_is(state: OutboxState) -> ColumnElement[bool]:
@@ -43,7 +59,7 @@ def row_values(message: OutboxMessage) -> dict[str, Any]:
         "priority": message.lane.stored(message.priority),
         "attempts": 0,
         "next_attempt_at": message.not_before or now,
-        "progress": {},
+        "progress": dict(message.resumes),
         "dedupe_key": message.dedupe_key,
         "ref_type": None if message.ref_type is None else str(message.ref_type),
         "ref_id": message.ref_id,
@@ -359,8 +375,9 @@ async def aim_edit(conn: AsyncConnection, item: OutboxItem) -> None:
 
     Earlier edits of the same target (same ref, lower id) have run by now: one destination
     sends one row at a time, in order. The latest that was sent says which messages the
-    target is made of and, with the send itself, what each shows; an edit whose outcome
-    is unknown leaves its messages' content unknown.
+    target is made of and, with the send itself, what each shows (as does one that failed
+    part-way: its result names what it left); an edit whose outcome is unknown leaves its
+    messages' content unknown.
     """
     target = item.payload.get("target")
     if target is None or item.ref_type is None or item.ref_id is None:
@@ -377,7 +394,8 @@ async def aim_edit(conn: AsyncConnection, item: OutboxItem) -> None:
         ):
             continue
         edited = Delivered.from_dict(earlier.result)
-        if earlier.state is OutboxState.SENT and edited is not None:
+        # A failed edit's result, when it has one, is what it left (made part-way).
+        if earlier.state in (OutboxState.SENT, OutboxState.FAILED) and edited is not None:
             current = [int(i) for i in edited.ids()]
             shown = {k: v for k, v in shown.items() if int(k) in current}
             shown.update(edited.shown())
@@ -420,7 +438,7 @@ async def resolve_unknown(conn: AsyncConnection, item_id: int, *, delivered: boo
     item = await get(conn, item_id)
     if item is None or item.state is not OutboxState.UNKNOWN:
         return False
-    item.progress.pop(INFLIGHT, None)
+    clear_inflight(item.progress)
     if delivered:
         await finish(
             conn,

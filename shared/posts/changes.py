@@ -66,6 +66,12 @@ def known(pub: Publication) -> bool:
     return delivered is None or bool(delivered.ids())
 
 
+def out_in_part(pub: Publication) -> bool:
+    """A send that failed part-way: the messages it made (an album before its refused
+    text) are out, named on the publication, and are deleted with the post."""
+    return pub.state is PubState.FAILED and known(pub)
+
+
 def last(rows: Sequence[OutboxItem], action: OutboxAction) -> OutboxItem | None:
     """The publication's latest row of ``action`` (rows come in the order they were made)."""
     return next((r for r in reversed(rows) if r.action is action), None)
@@ -88,8 +94,9 @@ async def _stale(conn: AsyncConnection, post: Post, pub: Publication) -> bool:
 
 
 async def trouble_of(conn: AsyncConnection, post: Post, pub: Publication) -> Found | None:
-    """What the platform got wrong of the post's later changes, if anything."""
-    if pub.state is not PubState.PUBLISHED:
+    """What the platform got wrong of the post's later changes, if anything (a send that
+    failed part-way counts as out for its deletion)."""
+    if pub.state is not PubState.PUBLISHED and not out_in_part(pub):
         return None
     rows = await rows_of(conn, pub)
     if post.status is PostStatus.CANCELLED:

@@ -18,12 +18,23 @@ from shared.delivered import Delivered
 from shared.domain import OutboxAction, OutboxState, PostStatus
 from shared.domain import PublicationState as PubState
 from shared.outbox.model import OutboxItem
-from shared.posts import notices, repo, withdraw
-from shared.posts.model import Publication
+from shared.outbox.payload import MessagePayload
+from shared.posts import changes, notices, repo, service, withdraw
+from shared.posts.model import Publication, full_doc
 from shared.services import Services
 
 log = logging.getLogger(__name__)
 CAPTCHA_TIMEOUT = 15.0
+
+
+def made_in_part(item: OutboxItem) -> Delivered | None:
+    """What a send or an edit that ended without being sent (failed, called off, unknown)
+    had made on the platform before that, when it made anything: the outbox keeps it as
+    the row's result."""
+    if item.state is OutboxState.SENT:
+        return None
+    made = Delivered.from_dict(item.result)
+    return made if made is not None and made.ids() else None
 
 
 def _sent_ids(item: OutboxItem) -> list[str]:
@@ -110,7 +121,10 @@ class PublicationHooks:
         if item.state is OutboxState.SENT:
             await withdraw.enqueue_deletion(conn, pub)
         elif item.state in {OutboxState.FAILED, OutboxState.CANCELLED}:
-            await repo.set_publication(conn, pub.id, state=PubState.CANCELLED)
+            if made_in_part(item) is not None:  # part of it is out: that part is deleted
+                await withdraw.enqueue_deletion(conn, pub)
+            else:
+                await repo.set_publication(conn, pub.id, state=PubState.CANCELLED)
         elif item.state is OutboxState.HELD:
             await withdraw.call_off(conn, pub)
 
@@ -125,8 +139,16 @@ class PublicationHooks:
                 url=delivered.url,
                 error=None,
             )
-        elif item.state is OutboxState.FAILED:
-            await repo.set_publication(conn, pub_id, state=PubState.FAILED, error=item.error)
+            await self._catch_up(conn, item, pub_id)
+        elif item.state in {OutboxState.FAILED, OutboxState.CANCELLED}:
+            # A send given up part-way (an album out, its text refused): the publication
+            # keeps what is out, for a new try to skip and a deletion to take down.
+            values: dict[str, Any] = {"error": item.error}
+            if item.state is OutboxState.FAILED:
+                values["state"] = PubState.FAILED
+            if (made := made_in_part(item)) is not None:
+                values.update(remote=made.to_dict(), url=made.url)
+            await repo.set_publication(conn, pub_id, **values)
         elif item.state is OutboxState.UNKNOWN:
             await repo.set_publication(conn, pub_id, state=PubState.UNKNOWN, error=item.error)
         elif item.state is OutboxState.HELD:
@@ -145,7 +167,25 @@ class PublicationHooks:
             else:
                 await repo.set_publication(conn, pub_id, error=None)
         elif item.state in {OutboxState.FAILED, OutboxState.UNKNOWN}:
-            await repo.set_publication(conn, pub_id, error=item.error)
+            # Part of the edit may be made (a longer text's new message out, the next one
+            # refused): the publication names every message it shows now, so a new try
+            # does not post that part again and a deletion takes it down too.
+            made = made_in_part(item)
+            if made is not None:
+                await repo.set_publication(conn, pub_id, remote=made.to_dict(), error=item.error)
+            else:
+                await repo.set_publication(conn, pub_id, error=item.error)
+
+    async def _catch_up(self, conn: AsyncConnection, item: OutboxItem, pub_id: int) -> None:
+        """A send that finished an earlier try's text (``service.publish``) while the post
+        was edited meanwhile: the new text follows as an edit."""
+        pub = await repo.publication(conn, pub_id)
+        if pub is None or not changes.known(pub):
+            return
+        post = await repo.get(conn, pub.post_id)
+        stale = MessagePayload.from_dict(item.payload).doc != full_doc(post)
+        if stale and post.status is not PostStatus.CANCELLED:
+            await service.enqueue_edit(conn, post, pub)
 
     async def _deleted(self, conn: AsyncConnection, item: OutboxItem, pub_id: int) -> None:
         if item.state is OutboxState.SENT:

@@ -17,11 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from config.settings import Settings
 from shared.clock import utcnow
 from shared.delivered import KEY as DELIVERED
+from shared.delivered import Delivered
 from shared.domain import MediaKind, OutboxAction, OutboxState, PostKind, PostStatus
 from shared.domain import PublicationState as PubState
 from shared.errors import Conflict, InvalidInput, NotFound, PlatformNotConfigured
 from shared.outbox import store
-from shared.outbox.model import OutboxMessage
+from shared.outbox.model import OutboxItem, OutboxMessage
 from shared.outbox.payload import edit as edit_payload
 from shared.outbox.payload import message
 from shared.posts import changes, limits, notices, repo, withdraw
@@ -275,17 +276,22 @@ async def publish(services: Services, conn: AsyncConnection, post: Post) -> None
         pub = await repo.ensure_publication(conn, post.id, platform)
         if pub.state not in {PubState.PENDING, PubState.FAILED}:
             continue
+        payload, resumes = message(doc, media=ids), {}
+        unfinished = await _unfinished(conn, pub)
+        if unfinished is not None:
+            payload, resumes = unfinished.payload, store.steps_done(unfinished)
         outbox_id = await store.enqueue(
             conn,
             OutboxMessage(
                 platform=platform,
                 action=OutboxAction.SEND,
                 destination=WALL,
-                payload=message(doc, media=ids),
+                payload=payload,
                 priority=URGENT_PRIORITY if post.urgent else 0,
                 dedupe_key=f"publication:{pub.id}:send:{await _attempt(conn, pub)}",
                 ref_type=REF_PUBLICATION,
                 ref_id=pub.id,
+                resumes=resumes,
             ),
         )
         await repo.set_publication(
@@ -301,6 +307,23 @@ async def _attempt(conn: AsyncConnection, pub: Publication) -> int:
     if sends and sends[-1].state is not OutboxState.FAILED:
         return len(sends) - 1
     return len(sends)
+
+
+async def _unfinished(conn: AsyncConnection, pub: Publication) -> OutboxItem | None:
+    """The publication's last send, if it failed part-way: what it made is out (an album,
+    then its text refused), so a new try finishes that send, skipping its done steps.
+
+    It finishes the text that send carried; a post edited meanwhile gets its new text as
+    an edit once the send is out (``PublicationHooks``).
+    """
+    if pub.state is not PubState.FAILED:
+        return None
+    rows = await store.by_ref(conn, REF_PUBLICATION, pub.id)
+    last = changes.last(rows, OutboxAction.SEND)
+    if last is None or last.state is not OutboxState.FAILED:
+        return None
+    made = Delivered.from_dict(last.result)
+    return last if made is not None and made.ids() else None
 
 
 def _label(services: Services, post: Post) -> str:
@@ -430,7 +453,7 @@ async def edit(
             if pub.state is not PubState.PUBLISHED:
                 continue
             if changes.known(pub):
-                await _enqueue_edit(services, conn, post, pub)
+                await enqueue_edit(conn, post, pub)
             elif await changes.trouble_of(conn, post, pub) is not None:
                 by_hand.append(notices.manual_line(services, post, pub, "edit"))
         for line in by_hand:
@@ -440,8 +463,7 @@ async def edit(
     return by_hand
 
 
-async def _enqueue_edit(
-    services: Services,
+async def enqueue_edit(
     conn: AsyncConnection,
     post: Post,
     pub: Publication,
@@ -490,17 +512,23 @@ async def delete(services: Services, post_id: int, actor: str) -> Deleted:
     deleted by the outbox hook once it lands (``PublicationHooks``). Asked again, it tries
     once more a deletion a platform refused. Where the bot does not know the post's
     messages, nothing is sent: the line for it says to delete it by hand (the admin chat
-    gets it too).
+    gets it too). A send that failed part-way (its album out, its text refused) has its
+    made part deleted, as has a new try of it called off before it started.
     """
     async with services.db.write() as conn:
         post = await repo.get(conn, post_id)
         pubs = await repo.publications_of(conn, post_id)
-        out = [p for p in pubs if p.state in {PubState.PUBLISHED, PubState.UNKNOWN}]
+        out = [
+            p
+            for p in pubs
+            if p.state in {PubState.PUBLISHED, PubState.UNKNOWN} or changes.out_in_part(p)
+        ]
         unsent = [p for p in pubs if p.state in withdraw.UNSENT]
         if post.status not in notices.EDITABLE and not out and not unsent:
             raise Conflict(services.texts("posts.errors.nothing_to_delete"))
         for pub in unsent:
-            await withdraw.call_off(conn, pub)
+            if await withdraw.call_off(conn, pub) and changes.known(pub):
+                out.append(pub)  # an earlier try made part of it: that part is out
         done = Deleted()
         for pub in out:
             name = notices.platform_name(services, pub.platform)
@@ -537,7 +565,7 @@ async def retry(services: Services, post_id: int, actor: str) -> None:
             await publish(services, conn, post)
         for one in found:
             if one.trouble is changes.Trouble.EDIT_FAILED:
-                await _enqueue_edit(services, conn, post, one.pub, again=True)
+                await enqueue_edit(conn, post, one.pub, again=True)
             else:
                 await withdraw.enqueue_deletion(conn, one.pub)
         await audit.record(conn, actor, "post.retry", "post", post_id)
