@@ -63,7 +63,7 @@ async def test_the_dialogue_names_them_and_the_command_sets_them(
         tg.user_message(MODERATOR, ADMIN_CHAT, text="/answer_days один")
         await wait(lambda: said(tg, "/answer_days 3 10 (номера — в /hotlines)"))
         tg.user_message(MODERATOR, ADMIN_CHAT, text="/answer_days 7 3")
-        await wait(lambda: said(tg, "Не найдено."))
+        await wait(lambda: said(tg, "Горячей линии №7 нет."))
         assert not said(tg, "Горячая линия №7"), "nothing was set on a hotline that is not there"
         await wait(lambda: len(tg.commands()) == 2)
     admin = next(cmds for scope, cmds in tg.commands().items() if "chat_id" in scope)

@@ -279,7 +279,7 @@ async def test_digest_of_a_hotline_with_nothing_to_publish(
         tg.user_message(MODERATOR, ADMIN_CHAT, text=f"/digest {hotline_id}")
         await wait(lambda: containing(tg.messages(ADMIN_CHAT), "пока нет отвеченных вопросов"))
         tg.user_message(MODERATOR, ADMIN_CHAT, text="/digest 99")
-        await wait(lambda: containing(tg.messages(ADMIN_CHAT), "Не найдено"))
+        await wait(lambda: containing(tg.messages(ADMIN_CHAT), "Горячей линии №99 нет."))
         assert not [m for m in tg.messages(ADMIN_CHAT) if m.get("document")]
 
 

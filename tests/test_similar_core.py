@@ -114,9 +114,11 @@ async def test_a_group_reply_answers_each_waiting_member_once(db: Database, tmp_
     async with db.read() as conn:
         corrected = [len(await repo.answers_of(conn, i)) for i in ids]
     assert corrected == [2, 0, 2, 2]
-    await groups.answer_one(services, MOD, anchor)
+    # Once answered, the group stays: a late «Ответить только на этот» is refused.
+    refused = await groups.answer_one(services, MOD, anchor)
+    assert refused == services.texts("moderation.already_closed")
     async with db.read() as conn:
-        assert await similar.members(conn, anchor) is None
+        assert await similar.members(conn, anchor) is not None
 
 
 WATER = [

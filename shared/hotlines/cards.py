@@ -20,7 +20,7 @@ from shared.delivered import Delivered, Role
 from shared.domain import OutboxAction, OutboxState, QuestionStatus
 from shared.hotlines import questions as repo
 from shared.hotlines import similar_card
-from shared.hotlines.model import PRIORITY_CARD, PRIORITY_MODERATOR
+from shared.hotlines.model import PRIORITY_CARD, PRIORITY_CARD_EDIT
 from shared.hotlines.refs import HotlineRef
 from shared.hotlines.waits import waited
 from shared.outbox import pending, refs, store
@@ -304,7 +304,7 @@ async def refresh(
                     extra={"card": card_id},
                     target=card_id,
                 ),
-                priority=PRIORITY_MODERATOR,
+                priority=PRIORITY_CARD_EDIT,
                 ref_type=HotlineRef.CARD_EDIT,
                 ref_id=question_id,
             ),

@@ -18,6 +18,7 @@ from shared.domain import QuestionStatus
 from shared.hotlines import cards, moderation, similar
 from shared.hotlines import questions as repo
 from shared.hotlines.model import Attachment, Moderator
+from shared.richtext import Document
 from shared.services import Services
 from shared.storage import audit
 from shared.storage.schema import callback_tokens, question_similar, questions
@@ -94,8 +95,12 @@ async def answer_all(
 
 
 async def answer_one(services: Services, mod: Moderator, question_id: int) -> str:
-    """Back to answering the card's question alone."""
+    """Back to answering the card's question alone. Refused once the question is closed:
+    a late press (the card still showed the button) must not dissolve the group an answer
+    went to, or a correction would reach the card's own citizen only."""
     async with services.db.write() as conn:
+        if not await _open(conn, question_id):
+            return services.texts("moderation.already_closed")
         await _set_members(conn, question_id, None)
         await audit.record(conn, mod.actor, "question.ungroup", "question", question_id)
         await cards.refresh(conn, services.settings, services.texts, question_id)
@@ -104,8 +109,11 @@ async def answer_one(services: Services, mod: Moderator, question_id: int) -> st
 
 
 async def take_out(services: Services, mod: Moderator, question_id: int, other_id: int) -> str:
-    """Take ``other_id`` out of this card's group, and out of every group from now on."""
+    """Take ``other_id`` out of this card's group, and out of every group from now on.
+    Refused, like ``answer_one``, once the card's question is closed."""
     async with services.db.write() as conn:
+        if not await _open(conn, question_id):
+            return services.texts("moderation.already_closed")
         ids = await similar.members(conn, question_id)
         if ids is not None and other_id in ids:
             ids.remove(other_id)
@@ -125,12 +133,18 @@ async def take_out(services: Services, mod: Moderator, question_id: int, other_i
     return services.texts("similar.taken_out", ticket=other_id)
 
 
+async def _open(conn: AsyncConnection, question_id: int) -> bool:
+    """The question still waits for its answer (a group may still change)."""
+    question = await repo.get(conn, question_id)
+    return question is not None and question.status in repo.OPEN
+
+
 @dataclass(frozen=True)
 class _Reply:
     """One moderator's reply to a card, as each member of its group receives it."""
 
     mod: Moderator
-    text: str
+    text: str | Document
     attachments: tuple[Attachment, ...]
     reply_to: int | None
 
@@ -139,7 +153,7 @@ async def answer(
     services: Services,
     mod: Moderator,
     question_id: int,
-    text: str,
+    text: str | Document,
     attachments: tuple[Attachment, ...] = (),
     reply_to: int | None = None,
 ) -> moderation.Outcome:
@@ -251,7 +265,7 @@ async def _delivery(conn: AsyncConnection, question_id: int, mod: Moderator) -> 
 
 
 async def answer_edit(
-    services: Services, mod: Moderator, question_id: int, text: str, reply: int
+    services: Services, mod: Moderator, question_id: int, text: str | Document, reply: int
 ) -> moderation.Outcome | None:
     """The moderator edited their reply that answered the card: its new text goes out as a
     correction, by ``answer`` (so to the card's group too, audited, kept, the card edited).
@@ -260,6 +274,6 @@ async def answer_edit(
     reply never answered (it lost to another moderator's answer): a second notice of the
     loss would tell the moderator nothing new."""
     before = await moderation.sent_by_reply(services, question_id, reply)
-    if before is None or repo.storable(text) == before:
+    if before is None or moderation.body(text).text == before:
         return None
     return await answer(services, mod, question_id, text, reply_to=reply)

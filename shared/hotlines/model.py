@@ -9,11 +9,14 @@ from config.settings import ADMIN_PLATFORM
 from shared.storage.media import NewFile
 
 # Outbox priorities in the admin chat and towards citizens: a moderator's own replies go
-# ahead of the card backlog, which waits its turn at 20 messages a minute.
+# ahead of the card backlog, which waits its turn at 20 messages a minute — and ahead of
+# the cards' edits too: a group answer of eight edits eight cards, and the admin chat's
+# 20 a minute would keep a /queue behind them for most of a minute.
 PRIORITY_CARD = 0
 PRIORITY_SUMMARY = 5
 PRIORITY_CITIZEN = 10
-PRIORITY_MODERATOR = 20
+PRIORITY_CARD_EDIT = 20  # a card brought up to date (answered, taken, grouped)
+PRIORITY_MODERATOR = 30  # a reply to a moderator's command or reply, a notice to them
 
 NameLookup = Callable[[], Awaitable[str | None]]
 

@@ -65,6 +65,26 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Body:
+    """An answer's words as the citizen gets them (``doc``: rich text, its links and bold
+    kept, each platform rendering them its way) and as they are kept (``text``: plain,
+    each link's address written out, as VK shows it), so the card, the digest and the
+    public pages, which read the plain text, lose no address."""
+
+    text: str
+    doc: Document
+
+
+def body(text: str | Document) -> Body:
+    """A moderator's reply as an answer's body: plain text is taken literally."""
+    if isinstance(text, str):
+        kept = repo.storable(text)
+        return Body(kept, from_plain(kept))
+    doc = repo.storable_doc(text)
+    return Body(doc.plain, doc)
+
+
+@dataclass(frozen=True)
 class Sending:
     """How an answer goes out: the moderator's reply it came from, the outbox row already
     taking it to the citizen (if another question of theirs in a group brought it), and
@@ -286,7 +306,7 @@ async def answer(
     services: Services,
     mod: Moderator,
     question_id: int,
-    text: str,
+    text: str | Document,
     attachments: tuple[Attachment, ...] = (),
     reply_to: int | None = None,
     delivered_by: int | None = None,
@@ -294,13 +314,15 @@ async def answer(
 ) -> Outcome:
     """The first answer wins; the winner's later replies are corrections.
 
+    ``text``: the reply as rich text (links, bold), or plain text taken literally.
+
     ``delivered_by``: the outbox row already taking this reply to the same citizen (a group
     answer reaching their second question): the answer is recorded with it, not sent again.
     ``tickets``: every question of the citizen's this one message answers (a group answer),
     named in its header.
     """
     texts = services.texts
-    text = repo.storable(text)
+    words = body(text)
     async with services.db.write() as conn:
         question = await _question(conn, question_id)
         if question.status is QuestionStatus.REJECTED:
@@ -321,7 +343,7 @@ async def answer(
                 services.wake_outbox()
                 return lost
         sending = Sending(reply_to, delivered_by, tuple(tickets))
-        await _record_answer(conn, services, mod, question, text, attachments, not won, sending)
+        await _record_answer(conn, services, mod, question, words, attachments, not won, sending)
     services.wake_outbox()
     return Outcome(AnswerResult.ANSWERED if won else AnswerResult.CORRECTED)
 
@@ -352,7 +374,7 @@ async def _record_answer(
     services: Services,
     mod: Moderator,
     question: repo.Question,
-    text: str,
+    words: Body,
     attachments: tuple[Attachment, ...],
     correction: bool,
     sending: Sending,
@@ -368,7 +390,7 @@ async def _record_answer(
         question_id=question_id,
         moderator_id=mod.id,
         moderator_name=mod.name,
-        text=text,
+        text=words.text,
         attachments=[],
         is_correction=correction,
         reply_message_id=reply_to,
@@ -387,7 +409,7 @@ async def _record_answer(
         outbox_id = await to_citizen(
             conn,
             citizen,
-            join(head, from_plain(text)),
+            join(head, words.doc),
             ref_type=HotlineRef.ANSWER,
             ref_id=answer_id,
             media_ids=media_ids,

@@ -7,7 +7,7 @@ made inside ``db.write()``, so two moderators acting at once can't both win.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import utcnow
 from shared.domain import QuestionStatus
+from shared.richtext import Document
 from shared.storage import writebehind
 from shared.storage.schema import answers, citizens, hotlines, questions
 
@@ -92,6 +93,22 @@ def storable(text: str) -> str:
     """Text as both engines can keep it: PostgreSQL refuses NUL in text, and a NUL is
     nothing a person meant to write."""
     return text.replace("\x00", "")
+
+
+def storable_doc(doc: Document) -> Document:
+    """Rich text as both engines can keep it (no NUL in a span's text or link)."""
+    return Document(
+        tuple(
+            replace(
+                block,
+                spans=tuple(
+                    replace(s, text=storable(s.text), link=storable(s.link) if s.link else None)
+                    for s in block.spans
+                ),
+            )
+            for block in doc.blocks
+        )
+    )
 
 
 _ADD = questions.insert().returning(questions.c.id)  # built once: intake runs it per question

@@ -4,13 +4,14 @@ the admin chat /alert (a dialogue kept in the database), its preview's buttons a
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import CallbackQuery, Message
 
-from bots.telegram import NAME
+from bots.telegram import NAME, numbers
 from bots.telegram.filters import InAdminChat
 from bots.telegram.handlers import citizen
 from bots.telegram.handlers.moderation import say
@@ -105,20 +106,37 @@ async def discard(
 async def cancel_alert(
     message: Message, command: CommandObject, services: Services, moderator: Moderator
 ) -> None:
-    raw = (command.args or "").strip().lstrip("№#")
-    if not raw.isdigit():
+    alert_id = numbers.number(command.args)
+    if alert_id is None:
         raise InvalidInput(services.texts("alerts.usage_cancel"))
-    await service.cancel(services, int(raw), moderator.actor)
+
+    async def act(found: int) -> None:
+        await service.cancel(services, found, moderator.actor)
+
+    await _or_missing(services, message, alert_id, act)
 
 
 async def status(
     message: Message, command: CommandObject, services: Services, moderator: Moderator
 ) -> None:
-    raw = (command.args or "").strip().lstrip("№#")
-    if not raw.isdigit():
+    alert_id = numbers.number(command.args)
+    if alert_id is None:
         raise InvalidInput(services.texts("alerts.usage_status"))
-    alert, found = await service.status(services, int(raw))
-    await say(services, service.describe(services, alert, found, utcnow()), message.message_id)
+
+    async def act(found: int) -> None:
+        alert, figures = await service.status(services, found)
+        said = service.describe(services, alert, figures, utcnow())
+        await say(services, said, message.message_id)
+
+    await _or_missing(services, message, alert_id, act)
+
+
+async def _or_missing(
+    services: Services, message: Message, alert_id: int, act: Callable[[int], Awaitable[None]]
+) -> None:
+    """``act`` on the alert, or one line saying there is no alert with that number."""
+    if not await numbers.acted_on(alert_id, act):
+        await say(services, services.texts("missing.alert", id=alert_id), message.message_id)
 
 
 def citizen_router() -> Router:

@@ -4,12 +4,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import Message
 
+from bots.telegram import numbers
 from bots.telegram.filters import InAdminChat
 from bots.telegram.handlers.moderation import say
 from bots.telegram.moderators import guarded
@@ -55,34 +57,54 @@ async def listing(message: Message, services: Services) -> None:
 async def close(
     message: Message, command: CommandObject, services: Services, moderator: Moderator
 ) -> None:
-    if not command.args or not command.args.strip().isdigit():
+    hotline_id = numbers.number(command.args)
+    if hotline_id is None:
         raise InvalidInput("/close_hotline ID")
-    hotline = await drafts.close(services, moderator.actor, int(command.args.strip()))
-    await say(
-        services,
-        services.texts("hotline.closed", id=hotline.id, topic=hotline.topic),
-        message.message_id,
-    )
+
+    async def act(found: int) -> None:
+        hotline = await drafts.close(services, moderator.actor, found)
+        closed = services.texts("hotline.closed", id=hotline.id, topic=hotline.topic)
+        await say(services, closed, message.message_id)
+
+    await _or_missing(services, message, hotline_id, act)
 
 
 async def answer_days(
     message: Message, command: CommandObject, services: Services, moderator: Moderator
 ) -> None:
-    parts = (command.args or "").replace("№", " ").replace("#", " ").split()
-    if not 1 <= len(parts) <= 2 or not all(p.isdigit() for p in parts):
+    typed = [numbers.number(word) for word in numbers.words(command.args)]
+    parts = [n for n in typed if n is not None]
+    if not 1 <= len(parts) <= 2 or len(parts) != len(typed):
         raise InvalidInput(services.texts("hotline.answer_days_usage"))
-    days = int(parts[1]) if len(parts) == 2 else None
-    said = await drafts.answer_days(services, moderator.actor, int(parts[0]), days)
-    await say(services, said, message.message_id)
+    hotline_id, days = parts[0], parts[1] if len(parts) == 2 else None
+
+    async def act(found: int) -> None:
+        said = await drafts.answer_days(services, moderator.actor, found, days)
+        await say(services, said, message.message_id)
+
+    await _or_missing(services, message, hotline_id, act)
 
 
 async def send_digest(
     message: Message, command: CommandObject, services: Services, moderator: Moderator
 ) -> None:
-    raw = (command.args or "").strip().lstrip("№#")
-    if not raw.isdigit():
+    hotline_id = numbers.number(command.args)
+    if hotline_id is None:
         raise InvalidInput(services.texts("digest.usage"))
-    await digest.to_admin_chat(services, int(raw), moderator.actor, reply_to=message.message_id)
+
+    async def act(found: int) -> None:
+        await digest.to_admin_chat(services, found, moderator.actor, reply_to=message.message_id)
+
+    await _or_missing(services, message, hotline_id, act)
+
+
+async def _or_missing(
+    services: Services, message: Message, hotline_id: int, act: Callable[[int], Awaitable[None]]
+) -> None:
+    """``act`` on the hotline, or one line saying there is no hotline with that number."""
+    if not await numbers.acted_on(hotline_id, act):
+        said = services.texts("missing.hotline", id=hotline_id)
+        await say(services, said, message.message_id)
 
 
 async def overdue(message: Message, services: Services) -> None:

@@ -18,8 +18,9 @@ from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import CallbackQuery, Message
 
-from bots.telegram import NAME
+from bots.telegram import NAME, numbers
 from bots.telegram.albums import Albums
+from bots.telegram.entities import to_document
 from bots.telegram.filters import InAdminChat
 from bots.telegram.handlers.citizen import download, too_big
 from bots.telegram.middleware import Action
@@ -29,6 +30,7 @@ from shared.errors import GlashataiError, InvalidInput
 from shared.hotlines import digest, groups, moderation
 from shared.hotlines.model import Moderator
 from shared.replies import send_text
+from shared.richtext import Document, join
 from shared.services import Services
 
 log = logging.getLogger(__name__)
@@ -98,7 +100,7 @@ async def _answer(
     text = _text_of(messages)
     reply_to = messages[0].message_id
     left = _left_out(services, messages)
-    if not text.strip() and not attachments:
+    if text.is_empty() and not attachments:
         if left:
             said = services.texts("moderation.reply_unsendable", what=", ".join(left))
             await send_text(services, NAME, messages[0].chat.id, said, reply_to=reply_to)
@@ -127,10 +129,17 @@ def _left_out(services: Services, messages: Sequence[Message]) -> list[str]:
     return left
 
 
-def _text_of(messages: Sequence[Message]) -> str:
-    """The reply's text: an album's caption is on one part (usually the first); should
-    several parts carry one, none is lost."""
-    return "\n\n".join(text for m in messages if (text := m.text or m.caption))
+def _text_of(messages: Sequence[Message]) -> Document:
+    """The reply's text as rich text: a link hidden behind words («на сайте»), bold and
+    italic reach the citizen as the moderator wrote them. An album's caption is on one
+    part (usually the first); should several parts carry one, none is lost."""
+    return join(*(_rich(m) for m in messages))
+
+
+def _rich(message: Message) -> Document:
+    if message.text is not None:
+        return to_document(message.text, message.entities)
+    return to_document(message.caption, message.caption_entities)
 
 
 def _answering(albums: Albums) -> Callable[..., Awaitable[None]]:
@@ -167,7 +176,7 @@ async def answer_edited(
     part of an album, and the photos the citizen has are not taken back. An edit that
     leaves the text as it was, or of a reply that answered nothing, sends nothing."""
     text = _text_of([message])
-    if not text.strip():
+    if text.is_empty():
         return
     outcome = await groups.answer_edit(services, moderator, question_id, text, message.message_id)
     result = outcome.result.value if outcome is not None else "nothing to send"
@@ -197,9 +206,9 @@ async def stats(message: Message, services: Services) -> None:
 
 
 async def _ticket(message: Message, command: CommandObject, services: Services) -> int:
-    raw = (command.args or "").replace("№", " ").replace("#", " ").strip()
-    if raw.isdigit():
-        return int(raw)
+    """The question's number after the command, or the card the command replies to."""
+    if (typed := numbers.number(command.args)) is not None:
+        return typed
     replied = message.reply_to_message
     if replied is not None:
         found = await moderation.question_for_reply(services, message.chat.id, replied.message_id)
@@ -212,8 +221,14 @@ async def ban(
     message: Message, command: CommandObject, services: Services, moderator: Moderator
 ) -> None:
     ticket = await _ticket(message, command, services)
-    text = await moderation.set_ban(services, moderator, ticket, command.command == "ban")
-    await say(services, text, message.message_id)
+
+    async def act(question_id: int) -> None:
+        banned = command.command == "ban"
+        text = await moderation.set_ban(services, moderator, question_id, banned)
+        await say(services, text, message.message_id)
+
+    if not await numbers.acted_on(ticket, act):
+        await say(services, services.texts("missing.question", id=ticket), message.message_id)
 
 
 # A card button: (services, moderator, the token's target, the token) -> the toast, if any.
