@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -197,3 +198,26 @@ async def test_our_vk_calls_match_the_spec(outbox: Database, vk: FakeVK) -> None
         assert name in methods, name
         unknown = set(call["params"]) - methods[name] - common
         assert not unknown, f"{name}: {unknown}"
+
+
+@pytest.mark.parametrize(("minutes", "resumed"), [(2, True), (90, False)])
+async def test_a_message_out_longer_than_vk_remembers_is_not_resent_blindly(
+    sqlite_db: Database, settings: Settings, vk: FakeVK, minutes: int, resumed: bool
+) -> None:
+    """VK drops a message repeating a ``random_id`` only within an hour of the first: a
+    message whose call went out 90 minutes before the process died may be sent twice if
+    resumed, so it is ``unknown``, shown to a person; one out 2 minutes ago is resumed."""
+    item_id = await enqueue(sqlite_db, str(CITIZEN), message(from_plain("Ответ")))
+    # What a process killed during the call leaves: the row sending, its step in flight.
+    out = {store.INFLIGHT: "text0", store.INFLIGHT_AT: time.time() - minutes * 60}
+    async with sqlite_db.write() as conn:
+        await store.finish(conn, item_id, OutboxState.SENDING, progress=out)
+    async with running_outbox(sqlite_db, settings, ["vk"]):
+        (item,) = await settle(sqlite_db, [item_id])
+    if resumed:
+        assert item.state is OutboxState.SENT, item.error
+        assert len(vk.messages(CITIZEN)) == 1
+    else:
+        assert item.state is OutboxState.UNKNOWN
+        assert "text0" in (item.error or "")
+        assert vk.messages(CITIZEN) == []

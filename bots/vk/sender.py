@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -28,6 +29,7 @@ from config.settings import OutboxSettings
 from shared.delivered import KEY as DELIVERED
 from shared.delivered import Delivered, RemoteMessage, Role, stored
 from shared.domain import MediaKind, OutboxAction
+from shared.outbox import store
 from shared.outbox.dispatcher import Delivery, RowOutcome
 from shared.outbox.model import OutboxItem
 from shared.outbox.outcomes import (
@@ -46,6 +48,9 @@ WALL = "wall"
 UNREACHABLE = {900, 901, 902}
 TRANSIENT = {1, 10, 603}
 PEER_IDS = 100  # recipients of one messages.send (``peer_ids``: maxItems in VK's schema)
+# How long VK is trusted to drop a message repeating a ``random_id``: it checks the last
+# hour, less a margin for the clocks and the time the call took.
+RANDOM_ID_KEPT = 50 * 60
 
 
 def delivered_before(remote: dict[str, Any]) -> Delivered:
@@ -156,7 +161,13 @@ class VkSender:
         )
 
     def idempotent(self, item: OutboxItem) -> bool:
-        return True
+        """A wall post's ``guid`` drops a repeat for good; a message's ``random_id`` only
+        within an hour of the first send (VK's documentation): a message whose call went
+        out longer ago than ``RANDOM_ID_KEPT`` is not resumed blindly."""
+        if item.action is not OutboxAction.SEND or item.destination == WALL:
+            return True
+        out_for = store.inflight_for(item.progress, time.time())
+        return out_for is None or out_for < RANDOM_ID_KEPT
 
     def batch_limit(self, item: OutboxItem) -> int:
         """A message of one part, replying to nothing, goes to up to 100 people at once."""

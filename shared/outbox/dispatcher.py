@@ -29,6 +29,7 @@ import contextlib
 import json
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -197,8 +198,10 @@ class Delivery:
             return self.item.progress[name]  # type: ignore[no-any-return]
         async with self.dispatcher.gate(self):
             await self.dispatcher.limiter.acquire(rates, cost, self.lane)
+            out_at = time.time()
             for item in self.items:
                 item.progress[INFLIGHT] = name
+                item.progress[store.INFLIGHT_AT] = out_at
                 if repeatable:
                     item.progress[INFLIGHT_REPEATABLE] = True
             await self.dispatcher.save_progress(*self.items)

@@ -22,17 +22,31 @@ from shared.storage.schema import outbox
 
 _ENQUEUE = outbox.insert().returning(outbox.c.id)
 INFLIGHT = "_inflight"  # progress key: the step whose call is out
+INFLIGHT_AT = "_inflight_at"  # progress key: when that call went out (seconds since the epoch)
 # progress key: the step out is one nobody sees and that may be made again (an upload)
 INFLIGHT_REPEATABLE = "_inflight_repeatable"
 HOOKS_PENDING = "_hooks_pending"  # progress key: the features' hooks of the outcome failed
 # Progress keys that are the outbox's own notes on a row, not steps a sender finished.
-OWN_KEYS = frozenset({INFLIGHT, INFLIGHT_REPEATABLE, HOOKS_PENDING, "hold", "unreachable"})
+OWN_KEYS = frozenset(
+    {INFLIGHT, INFLIGHT_AT, INFLIGHT_REPEATABLE, HOOKS_PENDING, "hold", "unreachable"}
+)
 
 
 def clear_inflight(progress: dict[str, Any]) -> None:
     """The call out has landed (or was never made): no step is in flight."""
     progress.pop(INFLIGHT, None)
+    progress.pop(INFLIGHT_AT, None)
     progress.pop(INFLIGHT_REPEATABLE, None)
+
+
+def inflight_for(progress: dict[str, Any], now: float) -> float | None:
+    """How many seconds the call in flight has been out (None: none is, or a mark written
+    before the time was kept): a platform that drops repeats only for a while (VK's
+    ``random_id``, an hour) may take a resumed call as a new one once that has passed."""
+    at = progress.get(INFLIGHT_AT)
+    if progress.get(INFLIGHT) is None or not isinstance(at, int | float):
+        return None
+    return now - float(at)
 
 
 def steps_done(item: OutboxItem) -> dict[str, Any]:
