@@ -260,7 +260,19 @@ class WebSettings(BaseModel):
     public_url: ApiBase = "http://127.0.0.1:8080"
     # Signs the staff desk's session cookies; ``glashatai run`` refuses the web part without it.
     secret_key: Secret = None
-    page_size: int = 20
+    # Releases per archive or search page: at least one (0 would divide by zero).
+    page_size: int = Field(default=20, ge=1, le=200)
+
+    @model_validator(mode="after")
+    def _secret_key_when_enabled(self) -> WebSettings:
+        """The rule ``glashatai run`` enforces, here so that ``glashatai check`` finds it too."""
+        if self.enabled and (self.secret_key is None or not self.secret_key.get_secret_value()):
+            raise PydanticCustomError(
+                "web_secret_key",
+                "the web part needs a secret key: set {variable}",
+                {"variable": "GLASHATAI_WEB__SECRET_KEY"},
+            )
+        return self
 
 
 class Settings(BaseSettings):

@@ -116,7 +116,7 @@ async def test_the_search_index_is_rebuilt_with_yo_folded(empty_db: Database) ->
 
     async with empty_db.read() as conn:
         for query in ("елка", "ёлка", "учет", "учёт"):
-            match = search.condition(conn, query)
+            match = await search.condition(conn, query)
             found = await conn.execute(schema.posts.select().where(match))
             assert [row.id for row in found] == [1], query
     assert await drift(empty_db) == []

@@ -1,7 +1,11 @@
 """What the public pages read: published releases, their files and links, closed hotlines.
 
 Only published posts are public, and of their files only the post's own; nothing of a
-citizen but the text of a question marked for publication.
+citizen but the text of a question marked for publication. A release is public once it
+came out anywhere (``published_at``) and while it is still out: published, partly published,
+or publishing again (a retry of the platforms that refused it, an unknown or held send) —
+never a draft, a release that failed everywhere, or one withdrawn or deleted (cancelled).
+A hotline is public once closed, unless it was called off (closed before it started).
 """
 
 from __future__ import annotations
@@ -11,18 +15,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, null, select
+from sqlalchemy import Select, String, and_, cast, func, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.domain import HotlineStatus, MediaKind, PostStatus, PublicationState
 from shared.hotlines import digest
 from shared.hotlines.campaigns import Hotline
 from shared.posts.model import OWNER, Post
+from shared.reports.figures import CLOSE_ACTION
 from shared.storage.media import Media
-from shared.storage.schema import hotlines, media, posts, publications
+from shared.storage.schema import audit_log, hotlines, media, posts, publications
 from web import search
 
-PUBLIC = (PostStatus.PUBLISHED.value, PostStatus.PARTLY_PUBLISHED.value)
+# Out on some platform: a retry (PUBLISHING) leaves what is out where it is.
+PUBLIC = (
+    PostStatus.PUBLISHED.value,
+    PostStatus.PARTLY_PUBLISHED.value,
+    PostStatus.PUBLISHING.value,
+)
 
 
 @dataclass(frozen=True)
@@ -52,7 +62,8 @@ class Link:
 
 
 def _public() -> Any:
-    return posts.c.status.in_(PUBLIC)
+    """Came out somewhere and not taken back: a first send still under way is not public."""
+    return and_(posts.c.status.in_(PUBLIC), posts.c.published_at.is_not(None))
 
 
 def _newest_first(query: Select[Any]) -> Select[Any]:
@@ -93,7 +104,7 @@ async def releases(conn: AsyncConnection, number: int, size: int) -> Page:
 
 async def found(conn: AsyncConnection, query: str, number: int, size: int) -> Page:
     """Published releases matching ``query`` in title or body, newest first."""
-    match = search.condition(conn, query)
+    match = await search.condition(conn, query)
     if match is None:
         return Page([], 1, 1, 0)
     return await _page(conn, and_(_public(), match), number, size)
@@ -130,6 +141,19 @@ async def newest_change(conn: AsyncConnection) -> datetime | None:
     row = (
         await conn.execute(
             select(func.max(posts.c.published_at), func.max(posts.c.updated_at)).where(_public())
+        )
+    ).one()
+    return _later(row[0], row[1])
+
+
+async def last_change(conn: AsyncConnection) -> datetime | None:
+    """When any release that ever came out last changed: a publication, an edit, and also a
+    withdrawal, which takes it off the feeds (``newest_change`` sees only those still out)."""
+    row = (
+        await conn.execute(
+            select(func.max(posts.c.published_at), func.max(posts.c.updated_at)).where(
+                posts.c.published_at.is_not(None)
+            )
         )
     ).one()
     return _later(row[0], row[1])
@@ -217,13 +241,36 @@ class ClosedHotline:
     published: int
 
 
+# The planner's record of a hotline whose whole time passed while the app was down.
+NOT_HELD_ACTION = "hotline.not_held"
+
+
+def _held() -> Any:
+    """Closed, and it took place: not called off (closed while still scheduled, before its
+    start), as the office's report counts it (``shared.reports.figures``), and not one
+    whose hours passed while the app was down (it never opened)."""
+    never = (
+        select(audit_log.c.id)
+        .where(
+            audit_log.c.target_type == "hotline",
+            audit_log.c.target_id == cast(hotlines.c.id, String),
+            or_(
+                and_(audit_log.c.action == CLOSE_ACTION, audit_log.c.at < hotlines.c.starts_at),
+                audit_log.c.action == NOT_HELD_ACTION,
+            ),
+        )
+        .exists()
+    )
+    return and_(hotlines.c.status == HotlineStatus.CLOSED.value, ~never)
+
+
 async def closed_hotlines(conn: AsyncConnection) -> list[ClosedHotline]:
     """Closed hotlines, newest first, each with how many answers it has published: the
     questions its page shows (the digest's, so none answered only with a photo)."""
     rows = (
         await conn.execute(
             select(hotlines)
-            .where(hotlines.c.status == HotlineStatus.CLOSED.value)
+            .where(_held())
             .order_by(hotlines.c.ends_at.desc(), hotlines.c.id.desc())
         )
     ).all()
@@ -232,11 +279,5 @@ async def closed_hotlines(conn: AsyncConnection) -> list[ClosedHotline]:
 
 
 async def closed_hotline(conn: AsyncConnection, hotline_id: int) -> Hotline | None:
-    row = (
-        await conn.execute(
-            select(hotlines).where(
-                hotlines.c.id == hotline_id, hotlines.c.status == HotlineStatus.CLOSED.value
-            )
-        )
-    ).first()
+    row = (await conn.execute(select(hotlines).where(hotlines.c.id == hotline_id, _held()))).first()
     return Hotline.from_row(row) if row is not None else None

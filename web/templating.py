@@ -34,7 +34,7 @@ def environment(texts: Texts, settings: WebSettings, tz: ZoneInfo) -> Environmen
     env.globals["public_url"] = settings.public_url
     env.globals["url"] = lambda path: f"{root}{path}"
     env.globals["file_path"] = file_path
-    env.globals["headline"] = headline
+    env.globals["headline"] = lambda post: headline(post, texts, tz)
     env.globals["local"] = lambda moment: _local(moment, tz)
     env.globals["iso"] = lambda moment: moment.isoformat() if moment else ""
     return env
@@ -44,10 +44,21 @@ def _local(moment: datetime | None, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%d.%m.%Y %H:%M") if moment else ""
 
 
-def headline(post: Post) -> str:
-    """The release's title (its line breaks as spaces), or its first words when it has none."""
+def headline(post: Post, texts: Texts, tz: ZoneInfo) -> str:
+    """The release's title (its line breaks as spaces), or its first words when it has none,
+    or, for photos alone, its kind and date: a link, a page title and a feed item all need
+    a name (an empty link is nameless to a screen reader)."""
     title = " ".join(printable(post.title or "").split())
-    return title or excerpt(post.body, 90)
+    return title or excerpt(post.body, 90) or _untitled(post, texts, tz)
+
+
+def _untitled(post: Post, texts: Texts, tz: ZoneInfo) -> str:
+    """«Пресс-релиз от 01.12.2026»: the kind and the (local) day it came out."""
+    kind = texts(f"web.untitled.kind.{post.kind.value}")
+    if post.published_at is None:  # never on a public page; the id still names it
+        return texts("web.untitled.numbered", kind=kind, id=post.id)
+    day = post.published_at.astimezone(tz).strftime("%d.%m.%Y")
+    return texts("web.untitled.dated", kind=kind, date=day)
 
 
 def file_path(item: Media) -> str:

@@ -87,12 +87,13 @@ posts = Table(
     Index(None, "status", "published_at", "id"),
 )
 
-# Full-text search over posts lives outside these models (migration 0006): an FTS5 table
-# with its shadow tables on SQLite, a generated tsvector column with a GIN index on
-# PostgreSQL. The drift check and autogenerate skip these names.
+# Full-text search over posts lives outside these models (migrations 0006, 0018): an FTS5
+# table with its shadow tables and its vocabulary on SQLite, a generated tsvector column with
+# a GIN index on PostgreSQL. The drift check and autogenerate skip these names.
 SEARCH_OBJECTS = frozenset(
     {
         "posts_fts",
+        "posts_fts_vocab",
         "posts_fts_data",
         "posts_fts_idx",
         "posts_fts_content",

@@ -242,3 +242,25 @@ async def test_a_hotline_page_shows_what_the_digest_prints(
     assert await page.locator("section.qa").count() == 1
     assert await axe(page) == []
     assert page_events.page_errors == []
+
+
+async def test_a_release_of_photos_alone_has_a_name_everywhere(
+    web_running: RunningWeb, page: Page, axe: Axe
+) -> None:
+    """Published by the app with neither title nor text: the archive's link and the page's
+    heading name it by kind and day, so axe finds no nameless link or empty heading."""
+    services = web_running.services
+    post_id = await release(services, title=None, body="", media=[photo_file("salute.png")])
+    post, _ = await wait_published(web_running, post_id)
+    assert post.published_at is not None
+    day = post.published_at.astimezone(services.settings.tz).strftime("%d.%m.%Y")
+    name = f"Пресс-релиз от {day}"
+
+    await page.goto(f"{web_running.url}/")
+    assert await axe(page) == []
+    await page.get_by_role("link", name=name).click()
+    await page.wait_for_url(f"**/releases/{post_id}")
+    assert await page.get_by_role("heading", level=1).inner_text() == name
+    assert await page.title() == f"{name} — Пресс-служба администрации"
+    assert await page.get_by_role("img", name=f"Фото 1 к публикации «{name}»").count() == 1
+    assert await axe(page) == []

@@ -13,6 +13,7 @@ import re
 import secrets
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -664,3 +665,62 @@ async def test_release_page_describes_itself_as_a_news_article(
     assert abs(went_out - (utcnow() - timedelta(hours=1))) < timedelta(minutes=1)
     assert data["image"][0].startswith(f"{PUBLIC_URL}/files/")
     assert data["publisher"]["name"] == "Пресс-служба администрации"
+
+
+async def test_a_release_of_photos_alone_is_named_by_its_kind_and_day(
+    services: Services, client: Client
+) -> None:
+    """No title, no text (the admin chat and the CLI accept photos alone): its link, <h1>,
+    <title>, feed titles, schema.org headline and photo alt texts all say «Пресс-релиз от
+    <day>», never nothing (an empty link has no name for a screen reader)."""
+    post_id = await published(services, None, "", media=[photo_file("salute.png")])
+    async with services.db.read() as conn:
+        (post,) = [p for p in await repo.recent(conn) if p.id == post_id]
+    assert post.published_at is not None
+    name = "Пресс-релиз от " + post.published_at.astimezone(services.settings.tz).strftime(
+        "%d.%m.%Y"
+    )
+
+    assert f'/releases/{post_id}">{name}</a>' in await text(client, "/")
+    html = await text(client, f"/releases/{post_id}")
+    assert f"<h1>{name}</h1>" in html
+    assert f"<title>{name} — Пресс-служба администрации</title>" in html
+    assert f'alt="Фото 1 к публикации «{name}»"' in html
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert block is not None
+    assert json.loads(block.group(1))["headline"] == name
+    for path in ("/feed.rss", "/feed.atom"):
+        feed = feedparser.parse(await (await client.get(path)).read())
+        assert [e.title for e in feed.entries] == [name], path
+
+
+async def test_feeds_answer_a_conditional_get_with_304(services: Services, client: Client) -> None:
+    """Readers poll: the same feed is 304 by its ETag or its Last-Modified; a new release,
+    an edit or a withdrawal makes it 200 again."""
+    post_id = await published(services, "Первая", "Текст")
+    for path in ("/feed.rss", "/feed.atom"):
+        first = await client.get(path)
+        etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+        assert (await client.get(path, headers={"If-None-Match": etag})).status == 304
+        assert (await client.get(path, headers={"If-Modified-Since": modified})).status == 304
+        both = {"If-None-Match": '"other"', "If-Modified-Since": modified}
+        assert (await client.get(path, headers=both)).status == 200, "the ETag decides"
+        unchanged = await client.get(path, headers={"If-None-Match": f"W/{etag}, x"})
+        assert unchanged.status == 304
+        assert unchanged.headers["ETag"] == etag
+        assert await unchanged.read() == b""
+    before = {path: (await client.get(path)).headers.copy() for path in ("/feed.rss", "/feed.atom")}
+
+    async with services.db.write() as conn:  # withdrawn: off the feeds
+        await repo.set_fields(conn, post_id, status=PostStatus.CANCELLED.value)
+    earlier = format_datetime(utcnow() - timedelta(minutes=5), usegmt=True)
+    for path, seen in before.items():
+        after = await client.get(path, headers={"If-None-Match": seen["ETag"]})
+        assert after.status == 200, path
+        assert "Первая" not in await after.text()
+        assert after.headers["ETag"] != seen["ETag"]
+        last = parsedate_to_datetime(after.headers["Last-Modified"])
+        assert last >= parsedate_to_datetime(seen["Last-Modified"])
+        assert (await client.get(path, headers={"If-Modified-Since": earlier})).status == 200
+        same = await client.get(path, headers={"If-Modified-Since": after.headers["Last-Modified"]})
+        assert same.status == 304

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from shared.clock import utcnow
+from shared.hotlines.campaigns import Hotline
 from web import archive
 from web.public.common import services
 from web.templating import absolute, render_text
@@ -86,7 +88,7 @@ async def _part(request: web.Request, number: int, *, with_pages: bool) -> web.R
         urls.append((absolute(request, "/"), _w3c(newest)))
         urls.append((absolute(request, "/hotlines"), _w3c(_last_closed(closed))))
         urls += [
-            (absolute(request, f"/hotlines/{c.hotline.id}"), _w3c(c.hotline.ends_at))
+            (absolute(request, f"/hotlines/{c.hotline.id}"), _w3c(_ended(c.hotline)))
             for c in closed
         ]
     urls += [(absolute(request, f"/releases/{i}"), _w3c(when)) for i, when in releases]
@@ -94,5 +96,10 @@ async def _part(request: web.Request, number: int, *, with_pages: bool) -> web.R
     return web.Response(text=body, content_type=XML, charset="utf-8")
 
 
+def _ended(hotline: Hotline) -> datetime:
+    """Its planned end, or now for one closed early: a lastmod is never in the future."""
+    return min(hotline.ends_at, utcnow())
+
+
 def _last_closed(closed: list[archive.ClosedHotline]) -> datetime | None:
-    return max((c.hotline.ends_at for c in closed), default=None)
+    return max((_ended(c.hotline) for c in closed), default=None)

@@ -2,12 +2,17 @@
 
 A feed is XML 1.0: whatever a release carries (a control character pasted from Word), the
 document is cleaned of the characters XML forbids before it is sent.
+
+Readers poll feeds every few minutes: each answer carries an ``ETag`` (the document's hash)
+and a ``Last-Modified`` (the archive's last change, a withdrawal included), and a reader
+that has the current document gets 304 Not Modified without it.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 
 from aiohttp import web
 
@@ -35,6 +40,7 @@ async def _feed(request: web.Request, template: str, content_type: str) -> web.R
         latest = await archive.latest(conn, FEED_SIZE)
         posts = [post for post, _ in latest]
         photos = await archive.first_photos(conn, [post.id for post in posts])
+        changed_at = await archive.last_change(conn)
     changed = {post.id: updated_at for post, updated_at in latest}
 
     def edited(post: Post) -> datetime:
@@ -59,7 +65,36 @@ async def _feed(request: web.Request, template: str, content_type: str) -> web.R
         self_rss=absolute(request, "/feed.rss"),
         self_atom=absolute(request, "/feed.atom"),
     )
-    return web.Response(text=printable(body), content_type=content_type, charset="utf-8")
+    document = printable(body).encode("utf-8")
+    headers = {"ETag": _etag(document)}
+    if changed_at is not None:
+        headers["Last-Modified"] = format_datetime(changed_at.astimezone(UTC), usegmt=True)
+    if _unchanged(request, headers["ETag"], changed_at):
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=document, content_type=content_type, charset="utf-8", headers=headers)
+
+
+def _etag(document: bytes) -> str:
+    return '"' + hashlib.sha256(document).hexdigest()[:32] + '"'
+
+
+def _unchanged(request: web.Request, etag: str, changed_at: datetime | None) -> bool:
+    """The reader's copy is current: its ETag matches (which decides when it sent one), or
+    nothing changed since its date (to the second, as HTTP dates go)."""
+    tags = request.headers.get("If-None-Match")
+    if tags is not None:
+        known = {tag.strip().removeprefix("W/") for tag in tags.split(",")}
+        return "*" in known or etag in known
+    since = request.headers.get("If-Modified-Since")
+    if since is None or changed_at is None:
+        return False
+    try:
+        seen = parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False
+    if seen.tzinfo is None:
+        return False
+    return changed_at.replace(microsecond=0) <= seen
 
 
 async def rss(request: web.Request) -> web.Response:

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from web import archive
 from web.public.common import path_id, services
+from web.templating import absolute, file_path
 
 CACHE = "public, max-age=86400"
 INLINE = ("image/jpeg", "image/png", "image/gif", "image/webp")
@@ -24,6 +25,10 @@ async def download(request: web.Request) -> web.Response:
         item = await archive.public_file(conn, path_id(request))
     if item is None or item.data is None:
         raise web.HTTPNotFound()
+    if request.match_info["name"] != item.filename:
+        # The address's last part names the download: never any name but the file's own
+        # (…/Приказ.exe would hand out our PDF under that name from the office's domain).
+        raise web.HTTPMovedPermanently(absolute(request, file_path(item)))
     mime = served_mime(item.mime)
     mime = mime if mime in INLINE else "application/octet-stream"
     disposition = "inline" if mime in INLINE else "attachment"

@@ -67,7 +67,7 @@ def _structured(
     found: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
-        "headline": headline(post),
+        "headline": headline(post, services(request).texts, services(request).settings.tz),
         "description": summary,
         "url": canonical,
         "mainEntityOfPage": canonical,
