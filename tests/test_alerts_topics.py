@@ -29,6 +29,9 @@ def test_own_file_and_lookup(tmp_path: Path) -> None:
     assert topics.find(found, "WATER") == found[1]
     assert topics.find(found, "3") is None
     assert topics.find(found, "газ") is None
+    # Only ASCII digits are a number: «١» is not topic 1, and «²» is no crash.
+    assert topics.find(found, "١") is None
+    assert topics.find(found, "²") is None
 
 
 @pytest.mark.parametrize(

@@ -60,6 +60,13 @@ def test_html_becomes_rich_text_not_one_paragraph() -> None:
     assert images == ["https://town.example/upload/a.jpg", "https://town.example/news/7/b.png"]
 
 
+def test_a_list_numbered_from_no_ascii_number_starts_at_one() -> None:
+    """``<ol start="²">`` (a site's typo): «²» is a digit to ``str.isdigit`` but no number."""
+    for start in ("²", "١"):
+        doc, _ = html_to_doc(f'<ol start="{start}"><li>три</li></ol>', BASE)
+        assert [b.number for b in doc.blocks] == [1]
+
+
 def test_full_text_wins_over_content_and_teaser() -> None:
     item = (
         "<item><guid>https://town.example/news/7/</guid><title>Т</title>"

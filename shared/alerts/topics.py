@@ -39,7 +39,7 @@ def load(path: Path | None = None) -> list[Topic]:
 def find(topics: list[Topic], name: str) -> Topic | None:
     """A topic by its key, its title or its number in the list (from 1), case-insensitively."""
     wanted = name.strip().casefold()
-    if wanted.isdigit() and 1 <= int(wanted) <= len(topics):
+    if wanted.isascii() and wanted.isdigit() and 1 <= int(wanted) <= len(topics):
         return topics[int(wanted) - 1]
     for topic in topics:
         if wanted in (topic.key.casefold(), topic.title.casefold()):

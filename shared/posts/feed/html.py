@@ -130,7 +130,7 @@ def _walk(node: Any, out: _Builder, style: _Style, lists: list[list[int]]) -> No
     if tag in {"ul", "ol"}:
         out.close()
         start = node.get("start")
-        first = int(start) if tag == "ol" and start and start.isdigit() else 1
+        first = int(start) if tag == "ol" and start and start.isascii() and start.isdigit() else 1
         lists.append([first - 1] if tag == "ol" else [])
     elif tag == "li":
         counter = lists[-1] if lists else []
