@@ -104,6 +104,12 @@ class App:
         self.services.wake_outbox = self.dispatcher.wake
         await self.dispatcher.recover()
         self._dispatch_task = asyncio.create_task(self.dispatcher.run(), name="outbox")
+        self.scheduler = Scheduler(
+            self.services.planners, self.settings.tz, self.settings.scheduler.sync_seconds
+        )
+        # Before any platform polls: what fell due while the app was down and decides how a
+        # citizen's message is taken (a hotline's end or start) is settled first.
+        await self.scheduler.settle()
         for runtime in self.runtimes:
             await runtime.start()
             log.info("%s: started", runtime.name)
@@ -111,9 +117,6 @@ class App:
                 self._watches.append(
                     asyncio.create_task(self._watch(runtime), name=f"{runtime.name}-watch")
                 )
-        self.scheduler = Scheduler(
-            self.services.planners, self.settings.tz, self.settings.scheduler.sync_seconds
-        )
         await self.scheduler.start()
         self.scheduler.aps.add_job(self._heartbeat, "interval", seconds=HEARTBEAT_SECONDS)
         if not self.services.db.sqlite:

@@ -159,6 +159,9 @@ class OutboxSettings(BaseModel):
 
 class PublishingSettings(BaseModel):
     missed_window_minutes: int = 60
+    # An urgent post is worth publishing later than an ordinary one, but not days late (a
+    # storm warning for a storm that has passed): beyond this it is asked about too.
+    urgent_missed_window_minutes: int = 360
     quiet_hours_start: time | None = time(22, 0)
     quiet_hours_end: time | None = time(7, 0)
     feed_url: str | None = None

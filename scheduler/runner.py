@@ -8,6 +8,10 @@ the planner exactly at each upcoming time.
 Starting runs the planners once, but not one that waits on someone else's server (the
 website's feed: ``reaches_out``): its first run goes on in the background, so a site that
 hangs never holds the start up. Shutdown waits for it as for a sync under way.
+
+``settle()`` runs, before the platforms poll, the planners whose due work decides how a
+citizen's message is taken (``settles_intake``: hotlines that ended or started while the
+app was down), so no message waiting at a restart is taken by the state before it.
 """
 
 from __future__ import annotations
@@ -52,6 +56,18 @@ class Scheduler:
         if outside:
             self._first = asyncio.create_task(self._plan(outside), name="first-outside-run")
             self._running.add(self._first)
+
+    async def settle(self) -> None:
+        """Run the ``settles_intake`` planners once, before ``start()`` (which runs them
+        again with the rest: ``run_due`` is idempotent)."""
+        now = utcnow()
+        for planner in self.planners:
+            if not getattr(planner, "settles_intake", False):
+                continue
+            try:
+                await planner.run_due(now)
+            except Exception:
+                log.exception("scheduler: planner %s failed; start retries", planner.name)
 
     async def sync(self) -> None:
         """The interval job: look ahead again (its task is waited for at shutdown)."""

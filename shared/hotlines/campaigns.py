@@ -128,10 +128,21 @@ async def listing(conn: AsyncConnection, *, include_closed: bool = True) -> list
     return [Hotline.from_row(r) for r in await conn.execute(query)]
 
 
-async def open_now(conn: AsyncConnection) -> list[Hotline]:
+async def open_now(conn: AsyncConnection, now: datetime | None = None) -> list[Hotline]:
+    """The hotlines citizens can write to now: opened, and within their hours.
+
+    The status alone is not enough: between a hotline's end and the planner's close (a
+    restart after the end, the planner's wake a moment late) it still says open, and a
+    question written after the end must not be filed to it and counted in its summary.
+    """
+    at = now or utcnow()
     rows = await conn.execute(
         select(hotlines)
-        .where(hotlines.c.status == HotlineStatus.OPEN.value)
+        .where(
+            hotlines.c.status == HotlineStatus.OPEN.value,
+            hotlines.c.starts_at <= at,
+            hotlines.c.ends_at > at,
+        )
         .order_by(hotlines.c.starts_at, hotlines.c.id)
     )
     return [Hotline.from_row(r) for r in rows]

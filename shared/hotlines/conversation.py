@@ -23,6 +23,12 @@ several messages: the parts after the first join what it made (the question or t
 without a second confirmation and without counting for the throttle, while each part is
 long enough to have been cut (``Incoming.may_continue``) and the next comes within
 ``CONTINUES_WITHIN`` (``state_data["continues"]``).
+
+A question is never filed under a hotline its author did not choose: when the hotline they
+were writing to (``state_data["hotline_id"]``) has closed while others are open, their
+message waits as a draft marked with it (``draft["closed"]``), they are told it closed and
+asked to choose among the open ones or the press office without a hotline
+(``state_data["general"]`` then keeps their next messages there too).
 """
 
 from __future__ import annotations
@@ -87,7 +93,7 @@ class State(StrEnum):
     REFUSED = "refused"  # said no to it: nothing personal is kept; the request stands
     CHOOSE = "choose"  # several hotlines open; state_data["draft"] may hold a question
     ASK = "ask"  # writing to the hotline in state_data["hotline_id"]
-    IDLE = "idle"  # consented, no hotline to write to
+    IDLE = "idle"  # consented, no hotline to write to (state_data["general"]: by choice)
 
 
 class _BatchKey(NamedTuple):
@@ -111,6 +117,12 @@ def _draft_of(citizen: Citizen) -> dict[str, Any] | None:
     """The question waiting for the citizen's choice of hotline, if one is."""
     draft = citizen.state_data.get("draft") if citizen.state == State.CHOOSE else None
     return dict(draft) if isinstance(draft, dict) else None
+
+
+def _owed(draft: dict[str, Any] | None) -> bool:
+    """Is this draft one whose hotline closed under its author? It waits for their choice
+    even with one hotline open (never filed under a hotline they did not choose)."""
+    return draft is not None and draft.get("closed") is not None
 
 
 def _mark(more: bool, question_id: int | None, parts: int = 1) -> dict[str, Any]:
@@ -138,6 +150,7 @@ class Press(StrEnum):
     CHOOSE = "citizen.choose"  # a hotline picked from the open ones (data "hotline_id")
     MINE = "citizen.mine"  # «Мои вопросы»: the citizen's questions and their status
     FORGET = "citizen.forget"  # «Удалить мои данные»: consent withdrawn, data deleted now
+    GENERAL = "citizen.general"  # a closed hotline's draft to the press office, no hotline
 
 
 class Conversation:
@@ -199,6 +212,8 @@ class Conversation:
                 await self._consent(conn, citizen, yes, resolved)
             elif press is Press.CHOOSE:
                 await self._choose(conn, citizen, int(token.data["hotline_id"]))
+            elif press is Press.GENERAL:
+                await self._general(conn, citizen)
             else:
                 await self._mine(conn, citizen)
         self.services.wake_outbox()
@@ -290,6 +305,10 @@ class Conversation:
                 await replays.taken(conn, incoming)
                 await self._choose(conn, citizen, open_[int(word) - 1].id)
                 return
+            if open_ and int(word) == len(open_) + 1 and _owed(_draft_of(citizen)):
+                await replays.taken(conn, incoming)  # the press office, listed last
+                await self._general(conn, citizen)
+                return
         await replays.taken(conn, incoming)
         await self._question(conn, citizen, text, incoming)
         await self._left_out(conn, citizen, incoming)
@@ -339,12 +358,25 @@ class Conversation:
 
     async def _hotline_for(self, conn: AsyncConnection, citizen: Citizen) -> int | None:
         """The open hotline a question goes to without asking: the one the citizen chose,
-        or the only one open; None when none is open or the citizen must choose."""
+        or the only one open; None when none is open, the citizen must choose, or chose
+        the press office. The one they chose having closed, never another: they choose."""
         open_ = await self._open(conn)
         chosen = citizen.state_data.get("hotline_id")
         if chosen is not None and chosen in {h.id for h in open_}:
             return int(chosen)
+        if chosen is not None or citizen.state_data.get("general"):
+            return None
+        if _owed(_draft_of(citizen)):
+            return None
         return open_[0].id if len(open_) == 1 else None
+
+    @staticmethod
+    def _closed_under(citizen: Citizen, open_: list[Hotline]) -> int | None:
+        """The hotline the citizen was writing to, when it is no longer open."""
+        chosen = citizen.state_data.get("hotline_id")
+        if chosen is None or chosen in {h.id for h in open_}:
+            return None
+        return int(chosen)
 
     async def _without_consent(
         self,
@@ -484,12 +516,17 @@ class Conversation:
         open_ = await self._open(conn)
         chosen = [h for h in open_ if h.id == wanted]
         draft = _draft_of(citizen)
-        if draft is not None and (len(open_) < 2 or chosen):
+        if draft is not None and (chosen or not open_ or (len(open_) == 1 and not _owed(draft))):
             only = chosen or open_
             await self._from_draft(conn, citizen, draft, only[0] if only else None)
             return
         if wanted is not None and not chosen and first is None:
             first = await self._closed_greeting(conn, wanted)
+        if _owed(draft):
+            # Its hotline closed: the choice stands, the press office among the options.
+            greeting = first if first is not None else self.texts("citizen.greeting")
+            await self._ask_choice(conn, citizen, open_, greeting, general=True)
+            return
         parts = [first if first is not None else self.texts("citizen.greeting")]
         mine = await self._mine_button(conn, citizen)
         forget = await callbacks.button(
@@ -523,9 +560,17 @@ class Conversation:
             hotline = await campaigns.get(conn, hotline_id)
         except NotFound:
             return None  # a link to no hotline (or a payload of someone's making)
-        if hotline.status is HotlineStatus.CLOSED:
+        if hotline.status is HotlineStatus.CLOSED or hotline.ends_at <= utcnow():
             return self.texts("citizen.hotline_closed")
         return None
+
+    async def _closed_named(self, conn: AsyncConnection, hotline_id: int) -> str:
+        """That the hotline the citizen was writing to has closed, by its topic."""
+        try:
+            hotline = await campaigns.get(conn, hotline_id)
+        except NotFound:
+            return self.texts("citizen.hotline_closed")
+        return self.texts("citizen.hotline_closed_named", topic=hotline.topic)
 
     def _describe(self, hotline: Hotline) -> str:
         tz = self.settings.tz
@@ -564,7 +609,8 @@ class Conversation:
         if hotline is None and draft is None:
             await self._greet(conn, citizen, first=closed)
         elif hotline is None and open_:
-            await self._ask_choice(conn, citizen, open_, closed)  # the draft waits on
+            # The draft waits on.
+            await self._ask_choice(conn, citizen, open_, closed, general=_owed(draft))
         elif hotline is None:
             await self._say(conn, citizen, closed)
             await self._from_draft(conn, citizen, draft or {}, None)
@@ -574,6 +620,19 @@ class Conversation:
             await self._say(conn, citizen, self.texts("citizen.write_to", topic=hotline.topic))
         else:
             await self._from_draft(conn, citizen, draft, hotline)
+
+    async def _general(self, conn: AsyncConnection, citizen: Citizen) -> None:
+        """The press office without a hotline, chosen for a draft whose hotline closed: it
+        becomes a general question, and so do the citizen's next messages until they pick
+        a hotline (``/start``, a link, a button)."""
+        draft = _draft_of(citizen)
+        if draft is None:
+            await self._greet(conn, citizen)  # an old button: nothing waits any more
+            return
+        await self._from_draft(conn, citizen, draft, None)
+        fresh = await citizens.get(conn, citizen.id)
+        data = {**(fresh.state_data if fresh is not None else {}), "general": True}
+        await citizens.set_fields(conn, citizen.id, state_data=data)
 
     async def store_drafts(self, conn: AsyncConnection) -> int:
         """Once no hotline is open, every question still waiting for its author's choice
@@ -638,8 +697,12 @@ class Conversation:
         attachments, album = incoming.attachments, incoming.album
         open_ = await self._open(conn)
         hotline_id = await self._hotline_for(conn, citizen)
-        if hotline_id is None and len(open_) > 1:
-            await self._draft(conn, citizen, open_, text, incoming)
+        closed = self._closed_under(citizen, open_)
+        general = bool(citizen.state_data.get("general"))
+        several = len(open_) > 1 and not general
+        owed = closed is not None or _owed(_draft_of(citizen))
+        if hotline_id is None and open_ and (several or owed):
+            await self._draft(conn, citizen, open_, text, incoming, closed)
             return
         if _draft_of(citizen) is not None:
             # Its hotlines closed but for one (or all): what they add joins it, stored now.
@@ -650,6 +713,8 @@ class Conversation:
         data: dict[str, Any] = {}
         if hotline_id is not None:
             data["hotline_id"] = hotline_id
+        elif general:
+            data["general"] = True
         if album:
             data["album"] = {"id": album, "question_id": question.id}
         data.update(_mark(incoming.may_continue, question.id))
@@ -667,18 +732,23 @@ class Conversation:
         open_: list[Hotline],
         text: str,
         incoming: Incoming,
+        closed: int | None = None,
     ) -> None:
         """With several hotlines open, a question waits in ``state_data["draft"]`` until
         the citizen picks one. What they write meanwhile joins it (text after text, photos
         after photos): the rest of an album silently, another message with the choice
-        asked again."""
+        asked again. ``closed``: the hotline they were writing to closed (the draft is
+        marked with it, and they are told so, first)."""
         draft, part = await self._add_to_draft(
             conn, citizen, text, incoming.attachments, incoming.album
         )
+        if closed is not None:
+            draft["closed"] = closed
         data = {"draft": draft, **_mark(incoming.may_continue, None)}
         await citizens.set_fields(conn, citizen.id, state=State.CHOOSE, state_data=data)
         if not part:
-            await self._ask_choice(conn, citizen, open_)
+            first = await self._closed_named(conn, closed) if closed is not None else ""
+            await self._ask_choice(conn, citizen, open_, first, general=_owed(draft))
 
     async def _add_to_draft(
         self,
@@ -703,11 +773,21 @@ class Conversation:
         return draft, part
 
     async def _ask_choice(
-        self, conn: AsyncConnection, citizen: Citizen, open_: list[Hotline], first: str = ""
+        self,
+        conn: AsyncConnection,
+        citizen: Citizen,
+        open_: list[Hotline],
+        first: str = "",
+        general: bool = False,
     ) -> None:
-        """Ask which hotline the waiting draft goes to (``first``: what to say before)."""
+        """Ask which hotline the waiting draft goes to (``first``: what to say before);
+        ``general``: the press office without a hotline is offered too, last."""
         rows = await self._choices(conn, citizen, open_)
         listing = [f"{n}. {h.topic}" for n, h in enumerate(open_, 1)]
+        if general:
+            label = self.texts("citizen.btn_general")
+            rows.append([await callbacks.button(conn, label, Press.GENERAL, citizen.id)])
+            listing.append(f"{len(open_) + 1}. {label}")
         prompt = "\n".join([self.texts("citizen.choose_for_draft"), *listing])
         await self._say(conn, citizen, "\n\n".join(t for t in (first, prompt) if t), rows)
 
@@ -832,12 +912,11 @@ class Conversation:
     ) -> None:
         text = self.texts("citizen.accepted", ticket=question_id)
         if general:
-            text = "\n\n".join(
-                [
-                    self.texts("citizen.accepted_general", ticket=question_id),
-                    await self._outside(conn),
-                ]
-            )
+            # Stored without a hotline while some are open: the citizen chose so.
+            after = self.texts("citizen.general_while_open")
+            if not await self._open(conn):
+                after = await self._outside(conn)
+            text = "\n\n".join([self.texts("citizen.accepted_general", ticket=question_id), after])
         button = await self._mine_button(conn, citizen)
         await self._say(conn, citizen, text, [[button]])
 

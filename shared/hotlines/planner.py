@@ -4,7 +4,9 @@ Opening publishes an announcement to the channel and the wall through the press-
 pipeline and gives the admin chat the hotline's deep links (each platform's link that
 opens the bot straight on it); closing posts a summary to the admin chat, and closing the
 last open one stores the citizens' questions still waiting for a choice of hotline as
-general questions. Both are idempotent: the status moves conditionally (in the same
+general questions. A hotline whose whole window passed while the app was down never
+opened: the admin chat is told it did not take place (not a routine summary of nothing).
+Both are idempotent: the status moves conditionally (in the same
 transaction as what follows from it) and the flags ``announced``/``summary_sent`` say what
 was already done.
 """
@@ -18,6 +20,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shared.clock import utcnow
 from shared.domain import HotlineStatus, PostKind
 from shared.errors import GlashataiError
 from shared.hotlines import campaigns
@@ -35,6 +38,9 @@ log = logging.getLogger(__name__)
 
 class HotlinePlanner:
     name = "hotlines"
+    # Run before the platforms poll at start: a hotline that ended (or began) while the app
+    # was down is closed (opened) before a message waiting for the bot is taken.
+    settles_intake = True
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -48,7 +54,7 @@ class HotlinePlanner:
                 )
             )
             for hotline in [Hotline.from_row(r) for r in rows]:
-                await self.close(conn, hotline)
+                await self.close(conn, hotline, held=hotline.status is not HotlineStatus.SCHEDULED)
             rows = await conn.execute(
                 select(hotlines).where(
                     hotlines.c.status == HotlineStatus.SCHEDULED.value,
@@ -62,13 +68,16 @@ class HotlinePlanner:
                 ):
                     await audit.record(conn, "scheduler", "hotline.open", "hotline", hotline.id)
                     log.info("hotline %s: open", hotline.id)
-            pending = [h for h in await campaigns.open_now(conn) if not h.announced]
+            pending = [h for h in await campaigns.open_now(conn, now) if not h.announced]
         self.services.wake_outbox()
         for hotline in pending:
             await self._announce(hotline)
 
-    async def close(self, conn: AsyncConnection, hotline: Hotline) -> None:
-        """Close a hotline (due, or by hand) and post its summary; a second call does nothing."""
+    async def close(self, conn: AsyncConnection, hotline: Hotline, *, held: bool = True) -> None:
+        """Close a hotline (due, or by hand) and post its summary; a second call does nothing.
+
+        ``held=False``: its end came while it was still scheduled (the app was down over its
+        whole window), so the admin chat hears that it did not take place instead."""
         if not await campaigns.set_status(conn, hotline.id, HotlineStatus.CLOSED, hotline.status):
             return
         await audit.record(conn, "scheduler", "hotline.close", "hotline", hotline.id)
@@ -77,6 +86,9 @@ class HotlinePlanner:
         # general ones now, in this transaction (once, or again with the close retried).
         await Conversation(self.services).store_drafts(conn)
         if hotline.summary_sent:
+            return
+        if not held:
+            await self._not_held(conn, hotline)
             return
         t = await campaigns.tally(conn, hotline.id)
         texts = self.services.texts
@@ -98,6 +110,35 @@ class HotlinePlanner:
         await notify(conn, self.services, doc)
         await campaigns.mark(conn, hotline.id, summary_sent=True)
 
+    async def _not_held(self, conn: AsyncConnection, hotline: Hotline) -> None:
+        """Tell the office a hotline never opened (as a missed post is told): nobody was
+        told of it and nobody could write to it, so it is to be planned again."""
+        await audit.record(conn, "scheduler", "hotline.not_held", "hotline", hotline.id)
+        log.warning("hotline %s: its hours passed while the app was down; not held", hotline.id)
+        tz = self.services.settings.tz
+        text = self.services.texts(
+            "hotline.not_held",
+            id=hotline.id,
+            topic=hotline.topic,
+            start=campaigns.local(hotline.starts_at, tz),
+            end=campaigns.local(hotline.ends_at, tz),
+        )
+        await notify(conn, self.services, text)
+        await campaigns.mark(conn, hotline.id, summary_sent=True)
+
+    def _announcement(self, hotline: Hotline) -> str:
+        """«Сегодня до 18:00» only for a hotline that ends on the day it is announced (the
+        office's day); one running past midnight or for days names its end's date."""
+        texts, tz = self.services.texts, self.services.settings.tz
+        ends = hotline.ends_at.astimezone(tz)
+        today = ends.date() == utcnow().astimezone(tz).date()
+        return texts(
+            "hotline.announcement" if today else "hotline.announcement_days",
+            topic=hotline.topic,
+            description=hotline.description,
+            until=ends.strftime("%H:%M" if today else "%d.%m %H:%M"),
+        )
+
     async def _announce(self, hotline: Hotline) -> None:
         """Announce through the press-release pipeline (there is one publishing path),
         with the hotline's deep links; the admin chat gets the links too."""
@@ -107,15 +148,8 @@ class HotlinePlanner:
         except ImportError:
             log.warning("hotline %s: press releases are not installed; no announcement", hotline.id)
             return
-        texts, tz = self.services.texts, self.services.settings.tz
-        body = from_plain(
-            texts(
-                "hotline.announcement",
-                topic=hotline.topic,
-                description=hotline.description,
-                until=hotline.ends_at.astimezone(tz).strftime("%H:%M"),
-            )
-        )
+        texts = self.services.texts
+        body = from_plain(self._announcement(hotline))
         if links:
             lines = [texts("hotline.announcement_links"), *self._lines(links)]
             body = join(body, from_plain("\n".join(lines)))

@@ -288,6 +288,7 @@ async def ask_delete(services: Services, conn: AsyncConnection, post: Post) -> N
 async def ask_missed(services: Services, conn: AsyncConnection, post: Post) -> None:
     t = services.texts
     when = local_time(services, post.scheduled_at) if post.scheduled_at else "—"
+    missed_at = post.scheduled_at.isoformat() if post.scheduled_at else "-"
     doc = Document((_line(t("posts.ask.missed", id=post.id, when=when)),))
     buttons = [
         [
@@ -303,7 +304,8 @@ async def ask_missed(services: Services, conn: AsyncConnection, post: Post) -> N
         "missed",
         buttons=buttons,
         reply_to=post.preview_message_id,
-        dedupe_key=f"post:{post.id}:missed:{post.version}",
+        # Once per miss: a post rescheduled and missed again is asked about again.
+        dedupe_key=f"post:{post.id}:missed:{post.version}:{missed_at}",
     )
 
 

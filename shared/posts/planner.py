@@ -16,7 +16,9 @@ log = logging.getLogger(__name__)
 
 
 class PostPlanner:
-    """Due posts go out; one later than the missed window (the app was down) is asked about."""
+    """Due posts go out; one later than the missed window (the app was down) is asked about.
+
+    An urgent post has a window of its own, longer (``URGENT_MISSED_WINDOW_MINUTES``)."""
 
     name = "posts"
 
@@ -24,13 +26,15 @@ class PostPlanner:
         self.services = services
 
     async def run_due(self, now: datetime) -> None:
-        window = timedelta(minutes=self.services.settings.publishing.missed_window_minutes)
+        publishing = self.services.settings.publishing
+        window = timedelta(minutes=publishing.missed_window_minutes)
+        urgent_window = timedelta(minutes=publishing.urgent_missed_window_minutes)
         released = False
         async with self.services.db.write() as conn:
             for post in await repo.due(conn, now):
                 assert post.scheduled_at is not None
                 late = now - post.scheduled_at
-                if late > window and not post.urgent:
+                if late > (urgent_window if post.urgent else window):
                     log.warning("post %s: missed by %s, asking the admin chat", post.id, late)
                     await repo.set_fields(conn, post.id, status=PostStatus.MISSED)
                     await audit.record(conn, "system", "post.missed", "post", post.id)

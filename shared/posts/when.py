@@ -1,6 +1,7 @@
 """Dates and times as people type them, in the office's time zone.
 
-Accepted: ``27.11 10:00``, ``27.11.2026 10:00``, ``2026-12-01 10:00``, ``10:00``,
+Accepted: ``27.11 10:00``, ``27.11.2026 10:00``, ``2026-12-01 10:00`` (or
+``2026-12-01T10:00``, as ``hotline create`` takes it), ``10:00``,
 ``сегодня 18:30``, ``завтра 9:00``, ``послезавтра 9``, ``через 2 часа``,
 ``через 30 минут``, ``через час``, ``через 3 дня``. The result is aware UTC.
 """
@@ -17,7 +18,8 @@ _TIME = r"(?P<h>\d{1,2})(?:[:.](?P<m>\d{2})(?::(?P<s>\d{2}))?)?"
 _DOTTED = re.compile(
     rf"^(?P<d>\d{{1,2}})\.(?P<mo>\d{{1,2}})(?:\.(?P<y>\d{{2}}|\d{{4}}))?(?:\s+(?:в\s+)?{_TIME})?$"
 )
-_ISO = re.compile(rf"^(?P<y>\d{{4}})-(?P<mo>\d{{1,2}})-(?P<d>\d{{1,2}})(?:[ T]{_TIME})?$")
+# Matched against the lower-cased text: ISO's «T» (``2026-12-01T10:00``) arrives as «t».
+_ISO = re.compile(rf"^(?P<y>\d{{4}})-(?P<mo>\d{{1,2}})-(?P<d>\d{{1,2}})(?:[ t]{_TIME})?$")
 _WORD = re.compile(rf"^(?P<w>сегодня|завтра|послезавтра)(?:\s+(?:в\s+)?{_TIME})?$")
 _CLOCK = re.compile(rf"^(?:в\s+)?{_TIME}$")
 _IN = re.compile(
