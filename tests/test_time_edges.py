@@ -23,6 +23,8 @@ from shared.hotlines.drafts import close as close_hotline
 from shared.hotlines.planner import HotlinePlanner
 from shared.posts import repo, service
 from shared.posts.when import parse_when
+from shared.reports import figures
+from shared.reports.figures import Period
 from shared.richtext import from_plain
 from shared.services import Services
 from shared.storage.migrate import upgrade
@@ -232,6 +234,10 @@ async def test_a_hotline_whose_hours_passed_while_the_app_was_down_is_told_as_no
         told = await wait(lambda: admin_said(tg, "«Отопление»"))
         async with app.services.db.read() as conn:
             stored = await campaigns.get(conn, hotline.id)
+            tz = app.services.settings.tz
+            today = now.astimezone(tz).date()
+            period = Period(today - timedelta(days=1), today + timedelta(days=1), tz)
+            report = await figures.collect(conn, period)
         await wait(lambda: outbox_idle(app.services.db))
     text = tg_text(told[-1])
     assert stored.status is HotlineStatus.CLOSED
@@ -240,6 +246,7 @@ async def test_a_hotline_whose_hours_passed_while_the_app_was_down_is_told_as_no
     assert "бот в это время не работал" in text
     assert "запланируйте её снова" in text
     assert not admin_said(tg, "Получено вопросов")
+    assert report.hotlines == [], "the office's report does not count it as held"
 
 
 # --- press releases ---------------------------------------------------------------------

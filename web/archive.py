@@ -22,7 +22,7 @@ from shared.domain import HotlineStatus, MediaKind, PostStatus, PublicationState
 from shared.hotlines import digest
 from shared.hotlines.campaigns import Hotline
 from shared.posts.model import OWNER, Post
-from shared.reports.figures import CLOSE_ACTION
+from shared.reports.figures import CLOSE_ACTION, NOT_HELD_ACTION
 from shared.storage.media import Media
 from shared.storage.schema import audit_log, hotlines, media, posts, publications
 from web import search
@@ -239,10 +239,6 @@ async def public_file(conn: AsyncConnection, media_id: int) -> Media | None:
 class ClosedHotline:
     hotline: Hotline
     published: int
-
-
-# The planner's record of a hotline whose whole time passed while the app was down.
-NOT_HELD_ACTION = "hotline.not_held"
 
 
 def _held() -> Any:

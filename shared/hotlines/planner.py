@@ -28,6 +28,7 @@ from shared.hotlines.campaigns import Hotline
 from shared.hotlines.conversation import Conversation
 from shared.hotlines.conversation_links import start_payload
 from shared.hotlines.moderation import notify
+from shared.reports.figures import NOT_HELD_ACTION
 from shared.richtext import Document, Span, from_plain, join, paragraph
 from shared.services import Services
 from shared.storage import audit
@@ -113,7 +114,7 @@ class HotlinePlanner:
     async def _not_held(self, conn: AsyncConnection, hotline: Hotline) -> None:
         """Tell the office a hotline never opened (as a missed post is told): nobody was
         told of it and nobody could write to it, so it is to be planned again."""
-        await audit.record(conn, "scheduler", "hotline.not_held", "hotline", hotline.id)
+        await audit.record(conn, "scheduler", NOT_HELD_ACTION, "hotline", hotline.id)
         log.warning("hotline %s: its hours passed while the app was down; not held", hotline.id)
         tz = self.services.settings.tz
         text = self.services.texts(

@@ -35,6 +35,8 @@ EDIT_ACTION = "post.edit"
 # report reads the stored rows, with or without the press-release feature installed).
 PUBLICATION_REF = "publication"
 CLOSE_ACTION = "hotline.close"
+# The planner's record of a hotline whose whole time passed while the app was down.
+NOT_HELD_ACTION = "hotline.not_held"
 # A publication that was out and then removed was published all the same.
 WAS_PUBLISHED = (PublicationState.PUBLISHED.value, PublicationState.DELETED.value)
 
@@ -246,7 +248,8 @@ async def _came_out(conn: AsyncConnection, publication_ids: list[int]) -> dict[i
 
 async def _hotlines(conn: AsyncConnection, period: Period) -> list[HotlineRow]:
     """Hotlines that started in the period: a scheduled one was not held yet, and one
-    closed before its start (called off) never was."""
+    closed before its start (called off) or whose hours passed while the app was down
+    (``NOT_HELD_ACTION``) never was."""
     found = (
         await conn.execute(
             select(hotlines.c.id, hotlines.c.topic, hotlines.c.starts_at, hotlines.c.ends_at)
@@ -259,7 +262,13 @@ async def _hotlines(conn: AsyncConnection, period: Period) -> list[HotlineRow]:
         )
     ).all()
     called_off = await _closed_at(conn, [int(row.id) for row in found])
-    found = [row for row in found if called_off.get(int(row.id), row.starts_at) >= row.starts_at]
+    not_held = await _not_held(conn, [int(row.id) for row in found])
+    found = [
+        row
+        for row in found
+        if called_off.get(int(row.id), row.starts_at) >= row.starts_at
+        and int(row.id) not in not_held
+    ]
     if not found:
         return []
     counts: dict[int, dict[str, int]] = defaultdict(dict)
@@ -287,6 +296,20 @@ async def _closed_at(conn: AsyncConnection, hotline_ids: list[int]) -> dict[int,
         .group_by(audit_log.c.target_id)
     )
     return {int(target): at for target, at in rows if at is not None}
+
+
+async def _not_held(conn: AsyncConnection, hotline_ids: list[int]) -> set[int]:
+    """The hotlines the planner found with their whole time passed, never opened."""
+    if not hotline_ids:
+        return set()
+    rows = await conn.execute(
+        select(audit_log.c.target_id).where(
+            audit_log.c.action == NOT_HELD_ACTION,
+            audit_log.c.target_type == "hotline",
+            audit_log.c.target_id.in_([str(i) for i in hotline_ids]),
+        )
+    )
+    return {int(target) for (target,) in rows}
 
 
 def _hotline_row(row: Any, by: Mapping[str, int]) -> HotlineRow:
