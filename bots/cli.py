@@ -18,8 +18,9 @@ from bots.commands import alerts as alert_commands
 from bots.commands import hotlines as hotline_commands
 from bots.commands import posts as posts_commands
 from bots.commands import report as report_commands
-from config import ConfigError, Settings, load_settings
+from config import ConfigError, Settings, load_settings, slips
 from config.home import database_shown, default_home, env_file, sqlite_file
+from config.loading import ConfigProblem
 from config.template import write_template
 from sandbox.errors import SandboxRunning
 from shared.errors import GlashataiError, PlatformNotConfigured
@@ -55,12 +56,18 @@ class _Invocation:
 
     may_create_database = True
     settings: Settings | None = None
+    warned = False
 
 
 def _settings() -> Settings:
     settings = load_settings()
     setup_logging(settings.log_level, settings.secrets())
     _Invocation.settings = settings
+    if not _Invocation.warned:
+        _Invocation.warned = True
+        texts = Texts.load()
+        for slip in config_slips(settings, texts):
+            print(f"glashatai: {texts('config.slip.warning', detail=slip)}", file=sys.stderr)
     if not _Invocation.may_create_database:
         require_database(settings)
     return settings
@@ -96,6 +103,32 @@ def first_run(settings: Settings) -> int:
     return 2
 
 
+def config_slips(settings: Settings, texts: Texts) -> list[str]:
+    """What the settings passed over in silence: unknown ``GLASHATAI_`` names, bad lines."""
+    path = env_file(settings.home)
+    said = []
+    for unknown in slips.unknown_variables(path):
+        where = (
+            texts("config.slip.in_env_file", path=unknown.source)
+            if unknown.source
+            else texts("config.slip.in_environment")
+        )
+        if unknown.suggestion is None:
+            said.append(texts("config.slip.unknown", name=unknown.name, where=where))
+        else:
+            said.append(
+                texts(
+                    "config.slip.unknown_like",
+                    name=unknown.name,
+                    where=where,
+                    suggestion=unknown.suggestion,
+                )
+            )
+    for bad in slips.bad_lines(path):
+        said.append(texts("config.slip.bad_line", path=bad.path, line=bad.line))
+    return [redact(line) for line in said]
+
+
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from shared.storage.engine import Database
     from shared.storage.migrate import upgrade
@@ -119,6 +152,7 @@ async def check_database(settings: Settings) -> bool:
     from sqlalchemy import text
 
     from shared.storage.engine import Database
+    from shared.storage.migrate import NewerDatabase, check_revision
 
     texts = Texts.load()
     label = texts("check.database")
@@ -135,6 +169,10 @@ async def check_database(settings: Settings) -> bool:
     try:
         async with db.read() as conn:
             await conn.execute(text("SELECT 1"))
+        await check_revision(db)
+    except NewerDatabase as exc:
+        print(f"✗ {label}: {where}: {exc}")
+        return False
     except (SQLAlchemyError, OSError, TypeError) as exc:  # TypeError: a URL option (classify)
         found = classify(exc)
         if found is None:
@@ -153,7 +191,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     settings = load_settings()
     setup_logging(settings.log_level, settings.secrets())
     _Invocation.settings = settings
-    print(Texts.load()("check.configuration_ok"))
+    texts = Texts.load()
+    said = config_slips(settings, texts)
+    print(texts("config.slip.check_warned" if said else "check.configuration_ok"))
+    for slip in said:
+        print(f"! {texts('config.slip.label')}: {slip}")
 
     async def _go() -> bool:
         ok = await check_database(settings)
@@ -162,7 +204,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             results = await module.check(settings)
             for result in results:
                 mark = "–" if result.skipped else "✓" if result.ok else "✗"
-                print(f"{mark} {result.what}: {result.detail}")
+                # A detail may quote a client's error, and some quote the request URL.
+                print(redact(f"{mark} {result.what}: {result.detail}"))
                 ok = ok and (result.ok or result.skipped)
             configured += not any(r.skipped for r in results)
         return ok and configured > 0
@@ -313,10 +356,19 @@ def config_problems(exc: ConfigError, texts: Texts) -> str:
         return str(exc)
     lines = []
     for problem in exc.problems:
-        key = f"check.config.{problem.kind}"
-        said = texts(key, **problem.values) if key in texts else problem.message
-        lines.append(f"{problem.variable}: {said}")
-    return "\n".join(lines)
+        lines.append(f"{problem.variable}: {said_in_russian(problem, texts)}")
+    return redact("\n".join(lines))
+
+
+def said_in_russian(problem: ConfigProblem, texts: Texts) -> str:
+    """The catalogue's text for the problem's type, else pydantic's own words."""
+    for key in (f"check.config.{problem.kind}", f"config.problem.{problem.kind}"):
+        if key in texts:
+            try:
+                return texts(key, **problem.values)
+            except (KeyError, IndexError, TypeError):  # an office's override lost a value
+                break
+    return problem.message
 
 
 def error_line(exc: BaseException) -> str | None:

@@ -10,6 +10,7 @@ import json
 from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -24,6 +25,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from config import files
 from config import home as home_folder
 from shared.domain import PostKind
 
@@ -61,7 +63,31 @@ def _str_list(value: Any) -> Any:
     return value
 
 
-ApiBase = Annotated[str, AfterValidator(lambda value: value.rstrip("/"))]
+def _http_url(value: str) -> str:
+    """An API's or the site's base address: ``http(s)://host[:port][/path]``, no trailing slash.
+
+    Refused here in one line: without a scheme the clients fail later with a message that
+    holds the whole request URL, the bot token in it.
+    """
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise PydanticCustomError(
+            "http_url", "not an http(s) address (expected https://host or http://host:port)"
+        )
+    return value.strip().rstrip("/")
+
+
+def _no_path_if_blank(value: Any) -> Any:
+    """An empty file variable means "not set", not the current folder (``Path("")``)."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+ApiBase = Annotated[str, AfterValidator(_http_url)]
+OptionalPath = Annotated[Path | None, BeforeValidator(_no_path_if_blank)]
 Secret = Annotated[SecretStr | None, BeforeValidator(_none_if_empty)]
 OptionalInt = Annotated[int | None, BeforeValidator(_none_if_empty)]
 OptionalStr = Annotated[str | None, BeforeValidator(_none_if_empty)]
@@ -247,8 +273,9 @@ class HotlineSettings(BaseModel):
 class AlertsSettings(BaseModel):
     """Alerts to subscribed citizens (``GLASHATAI_ALERTS__…``)."""
 
-    # A TOML file of topics replacing the shipped shared/alerts/topics.toml.
-    topics_file: Path | None = None
+    # A TOML file of topics replacing the shipped shared/alerts/topics.toml (relative: in
+    # GLASHATAI_HOME; checked by Settings once that folder is known).
+    topics_file: OptionalPath = None
     # How often the live status message in the admin chat may change, in seconds.
     status_every_seconds: float = 10.0
 
@@ -302,7 +329,7 @@ class Settings(BaseSettings):
     # The office's name: the author of the documents it makes (the hotline digest's .docx).
     office_name: str = "Пресс-служба администрации"
     log_level: str = "INFO"
-    texts_file: Path | None = None
+    texts_file: OptionalPath = None
     health_file: Path = Path("heartbeat")
     # Holds .env, the default SQLite file and the heartbeat (see config/home.py).
     home: Path = Field(default_factory=home_folder.default_home)
@@ -314,7 +341,17 @@ class Settings(BaseSettings):
         self.database.url = home_folder.database_url(self.database.url, self.home)
         if not self.health_file.is_absolute():
             self.health_file = self.home / self.health_file
+        if self.texts_file is not None:
+            self.texts_file = self._in_home(self.texts_file)
+            files.check_texts(self.texts_file, "GLASHATAI_TEXTS_FILE")
+        if self.alerts.topics_file is not None:
+            self.alerts.topics_file = self._in_home(self.alerts.topics_file)
+            files.check_topics(self.alerts.topics_file, "GLASHATAI_ALERTS__TOPICS_FILE")
         return self
+
+    def _in_home(self, path: Path) -> Path:
+        path = path.expanduser()
+        return path if path.is_absolute() else self.home / path
 
     @field_validator("timezone")
     @classmethod

@@ -33,6 +33,14 @@ GLASHATAI_VK__GROUP_TOKEN=
 # A community admin's user token with wall, photos, docs and offline rights (VK accepts
 # wall posts and their photo uploads only with a user token).
 GLASHATAI_VK__USER_TOKEN=
+
+# --- MAX ------------------------------------------------------------------------------
+# The bot's token: business.max.ru -> your organisation's bot -> Integration (Интеграция)
+# -> Get token.
+GLASHATAI_MAX__TOKEN=
+# The office's MAX channel (its numeric id); the bot must be its admin with the right to
+# write.
+GLASHATAI_MAX__CHANNEL_ID=
 """
 
 

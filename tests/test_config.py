@@ -134,3 +134,72 @@ def test_env_made_from_the_example_loads(tmp_path: Path) -> None:
     assert not s.vk.enabled
     assert s.telegram.admin_chat_id is None
     assert s.vk.group_id is None
+
+
+@pytest.mark.parametrize(
+    "value", ["localhost:8081", "127.0.0.1:8081/", "http://[::1", "ftp://h", "http://h:port", ""]
+)
+def test_an_api_base_must_be_an_http_url(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    """Without a scheme the clients fail later, quoting the request URL with the token."""
+    monkeypatch.setenv("GLASHATAI_TELEGRAM__TOKEN", TOKEN)
+    monkeypatch.setenv("GLASHATAI_TELEGRAM__API_BASE", value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert [(p.variable, p.kind) for p in caught.value.problems] == [
+        ("GLASHATAI_TELEGRAM__API_BASE", "http_url")
+    ]
+    assert TOKEN not in str(caught.value)
+
+
+def test_office_files_are_in_the_data_folder(tmp_path: Path) -> None:
+    (tmp_path / "texts.toml").write_text("", encoding="utf-8")
+    (tmp_path / "topics.toml").write_text('[topics]\nwater = "Вода"\n', encoding="utf-8")
+    s = load_settings(texts_file="texts.toml", alerts={"topics_file": "topics.toml"})
+    assert s.texts_file == tmp_path / "texts.toml"
+    assert s.alerts.topics_file == tmp_path / "topics.toml"
+    assert load_settings(texts_file=" ", alerts={"topics_file": ""}).texts_file is None
+
+
+def test_the_web_part_needs_its_key_in_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GLASHATAI_WEB__ENABLED", "true")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert [p.variable for p in caught.value.problems] == ["GLASHATAI_WEB__SECRET_KEY"]
+    monkeypatch.setenv("GLASHATAI_WEB__SECRET_KEY", "a-long-random-key")
+    assert load_settings().web.enabled
+
+
+def test_every_documented_variable_is_known() -> None:
+    """No warning about the example's own names: each is a setting the code reads."""
+    from config.slips import known_names
+
+    example = (Path(__file__).resolve().parents[1] / ".env.example").read_text()
+    names = {
+        line.lstrip("# ").split("=", 1)[0]
+        for line in example.splitlines()
+        if line.lstrip("# ").startswith("GLASHATAI_") and "=" in line
+    }
+    assert names
+    assert names - known_names() == set()
+
+
+def test_unknown_variables_name_the_close_one(tmp_path: Path) -> None:
+    from config.slips import UnknownVariable, bad_lines, unknown_variables
+
+    env_file = tmp_path / ".env"
+    env_file.write_text("GLASHATAI_VK__GROUPID=1\nGLASHATAI_HOME=/x\nnot a line\n")
+    environ = {
+        "GLASHATAI_TELEGRAM__ADMINCHAT_ID": "1",
+        "GLASHATAI_TEST_POSTGRES_URL": "x",
+        "GLASHATAI_MAX_SPEC": "x",
+        "GLASHATAI_SOMETHING_ELSE": "x",
+        "PATH": "/bin",
+    }
+    assert unknown_variables(env_file, environ) == [
+        UnknownVariable("GLASHATAI_SOMETHING_ELSE", "", None),
+        UnknownVariable(
+            "GLASHATAI_TELEGRAM__ADMINCHAT_ID", "", "GLASHATAI_TELEGRAM__ADMIN_CHAT_ID"
+        ),
+        UnknownVariable("GLASHATAI_VK__GROUPID", str(env_file), "GLASHATAI_VK__GROUP_ID"),
+    ]
+    assert [b.line for b in bad_lines(env_file)] == [3]

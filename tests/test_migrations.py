@@ -3,6 +3,7 @@ data a migration moves lands where it should."""
 
 from __future__ import annotations
 
+import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
@@ -10,7 +11,13 @@ from shared.clock import utcnow
 from shared.hotlines import questions
 from shared.storage import schema
 from shared.storage.engine import Database
-from shared.storage.migrate import alembic_config, drift, upgrade
+from shared.storage.migrate import (
+    NewerDatabase,
+    alembic_config,
+    check_revision,
+    drift,
+    upgrade,
+)
 
 
 def test_the_real_migrations_have_one_head() -> None:
@@ -184,3 +191,18 @@ async def test_waiting_questions_are_indexed_again_with_numbers_in_their_roles(
         found = await similar.find(conn, 2, 0.35)
     assert [m.question_id for m in found] == []
     assert await drift(empty_db) == []
+
+
+async def test_a_database_from_a_newer_release_is_refused_in_words(empty_db: Database) -> None:
+    """A later release's revision, after a roll-back: one sentence, not Alembic's traceback."""
+    await upgrade(empty_db)
+    await check_revision(empty_db)  # its own revision: nothing to say
+    async with empty_db.write() as conn:
+        await conn.execute(text("UPDATE alembic_version SET version_num = '0099_later'"))
+
+    for attempt in (upgrade(empty_db), check_revision(empty_db)):
+        with pytest.raises(NewerDatabase) as caught:
+            await attempt
+        assert caught.value.revisions == ["0099_later"]
+        assert "более новой версией Глашатая (ревизия 0099_later)" in str(caught.value)
+    assert await _versions(empty_db) == ["0099_later"]  # and nothing was changed

@@ -18,13 +18,14 @@ from bots.max.sender import MaxSender
 from bots.watch import PollingWatch
 from config import ConfigError
 from config.settings import Settings
+from shared.logs import redact
 from shared.platform import CheckResult
 from shared.services import Services
 from shared.texts import Texts
 
 log = logging.getLogger(__name__)
 
-REQUIRED = "GLASHATAI_MAX__TOKEN (and GLASHATAI_MAX__CHANNEL_ID to publish)"
+REQUIRED = "GLASHATAI_MAX__TOKEN"  # and GLASHATAI_MAX__CHANNEL_ID to publish
 
 
 MESSAGE_LIMIT = TEXT_LIMIT
@@ -116,7 +117,7 @@ async def check(settings: Settings) -> list[CheckResult]:
     cfg = settings.max
     texts = Texts.load()
     if not cfg.enabled:
-        said = texts("check.not_configured", required=REQUIRED)
+        said = texts("config.platform.not_configured_max")
         return [CheckResult(False, "MAX", said, skipped=True)]
     token = f"MAX: {texts('check.bot_token')}"
     channel = f"MAX: {texts('check.channel')}"
@@ -125,7 +126,7 @@ async def check(settings: Settings) -> list[CheckResult]:
     try:
         try:
             me = await bot.get_me()
-            results.append(CheckResult(True, token, f"@{me.username} (id {me.user_id})"))
+            results.append(CheckResult(True, token, redact(f"@{me.username} (id {me.user_id})")))
         except InvalidToken:
             return [CheckResult(False, token, texts("check.bot_token_refused"))]
         except Exception as exc:

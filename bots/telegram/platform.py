@@ -28,6 +28,7 @@ from bots.telegram.sender import TelegramSender, chat_ref
 from bots.watch import PollingWatch
 from config import ConfigError
 from config.settings import Settings
+from shared.logs import redact
 from shared.platform import CheckResult
 from shared.services import Services
 from shared.texts import Texts
@@ -173,10 +174,10 @@ async def check(settings: Settings) -> list[CheckResult]:
         try:
             me = await bot.get_me()
         except TelegramNetworkError as exc:
-            said = texts("check.unreachable", detail=exc.message)
+            said = texts("check.unreachable", detail=redact(exc.message))
             return [CheckResult(False, "Telegram: getMe", said)]
         except TelegramAPIError as exc:
-            said = texts("check.token_rejected", detail=exc.message)
+            said = texts("check.token_rejected", detail=redact(exc.message))
             return [CheckResult(False, "Telegram: getMe", said)]
         results.append(CheckResult(True, "Telegram: getMe", f"@{me.username} (id {me.id})"))
         for key, chat in (("admin_chat", tg.admin_chat_id), ("channel", tg.channel_id)):
@@ -188,7 +189,7 @@ async def check(settings: Settings) -> list[CheckResult]:
                 info = await bot.get_chat(chat_ref(str(chat)))
                 member = await bot.get_chat_member(info.id, me.id)
             except TelegramAPIError as exc:
-                results.append(CheckResult(False, f"Telegram: {what}", exc.message))
+                results.append(CheckResult(False, f"Telegram: {what}", redact(exc.message)))
                 continue
             admin = member.status in {"administrator", "creator"}
             results.append(

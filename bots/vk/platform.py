@@ -20,6 +20,7 @@ from bots.vk.sender import VkSender
 from bots.watch import PollingWatch
 from config import ConfigError
 from config.settings import Settings
+from shared.logs import redact
 from shared.platform import CheckResult
 from shared.services import Services
 from shared.texts import Texts
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 AUTH_FAILED = 5  # VK's "User authorization failed": the token was revoked or is wrong
 
-REQUIRED = "GLASHATAI_VK__GROUP_TOKEN and GLASHATAI_VK__GROUP_ID"
+REQUIRED = "GLASHATAI_VK__GROUP_TOKEN, GLASHATAI_VK__GROUP_ID"
 
 
 class VkRuntime:
@@ -140,7 +141,7 @@ async def check(settings: Settings) -> list[CheckResult]:
             group = _first_group(groups)
             results.append(CheckResult(True, community, f"{group.get('name')} (id {group['id']})"))
         except ApiError as exc:
-            results.append(CheckResult(False, community, str(exc)))
+            results.append(CheckResult(False, community, redact(str(exc))))
         except Exception as exc:
             results.append(CheckResult(False, community, type(exc).__name__))
         if client.user is None:
@@ -155,7 +156,7 @@ async def check(settings: Settings) -> list[CheckResult]:
                 detail = texts("check.can_post_to_wall" if admin else "check.not_wall_editor")
                 results.append(CheckResult(admin, user, detail))
             except ApiError as exc:
-                results.append(CheckResult(False, user, str(exc)))
+                results.append(CheckResult(False, user, redact(str(exc))))
             except Exception as exc:
                 results.append(CheckResult(False, user, type(exc).__name__))
     finally:

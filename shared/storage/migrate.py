@@ -13,8 +13,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from shared.errors import GlashataiError
 from shared.storage.engine import Database
 from shared.storage.schema import SEARCH_OBJECTS, metadata
+from shared.texts import Texts
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -30,6 +32,36 @@ def alembic_config(connection: Connection | None = None) -> Config:
 def modelled(name: str | None, type_: str, parent_names: Any) -> bool:
     """False for the full-text search objects, which only the migrations know."""
     return name not in SEARCH_OBJECTS
+
+
+class NewerDatabase(GlashataiError):
+    """The database names a revision this release's migrations don't know: a later release
+    migrated it (the package was rolled back). Nothing can be done with it safely here."""
+
+    def __init__(self, revisions: list[str]) -> None:
+        self.revisions = revisions
+        super().__init__(Texts.load()("storage.newer_database", revision=", ".join(revisions)))
+
+
+def unknown_revisions(connection: Connection) -> list[str]:
+    """The database's revisions that no migration script here names (empty when none)."""
+    current = MigrationContext.configure(connection).get_current_heads()
+    script = ScriptDirectory.from_config(alembic_config())
+    known = {r.revision for r in script.walk_revisions()}  # exact ids, not Alembic's prefixes
+    return sorted(set(current) - known)
+
+
+def refuse_newer(connection: Connection) -> None:
+    """Say "written by a newer Glashatai" in one line rather than Alembic's traceback."""
+    unknown = unknown_revisions(connection)
+    if unknown:
+        raise NewerDatabase(unknown)
+
+
+async def check_revision(db: Database) -> None:
+    """``refuse_newer`` for a command that only reads (``glashatai check``)."""
+    async with db.engine.connect() as conn:
+        await conn.run_sync(refuse_newer)
 
 
 def drop_superseded_versions(connection: Connection) -> None:
@@ -55,6 +87,7 @@ def drop_superseded_versions(connection: Connection) -> None:
 
 async def upgrade(db: Database, revision: str = "heads") -> None:
     def _run(connection: Connection) -> None:
+        refuse_newer(connection)
         drop_superseded_versions(connection)
         command.upgrade(alembic_config(connection), revision)
 
