@@ -90,6 +90,9 @@ class App:
             if isinstance(runtime, Watched):
                 await runtime.verify()
         await migrate.upgrade(self.services.db)
+        if self.web is not None:
+            # Its port taken is one line before anything else starts, not after the bots.
+            await self.web.start()
         self.dispatcher = Dispatcher(
             self.services.db,
             {r.name: r.sender for r in self.runtimes},
@@ -122,8 +125,6 @@ class App:
         if not self.services.db.sqlite:
             self.scheduler.aps.add_job(self._keep_lock, "interval", seconds=LOCK_CHECK_SECONDS)
         self._heartbeat()
-        if self.web is not None:
-            await self.web.start()
         log.info("Glashatai is running: %s", ", ".join(r.name for r in self.runtimes))
 
     def _heartbeat(self) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -269,3 +270,26 @@ async def test_sigkill_mid_delivery_loses_nothing_and_duplicates_nothing(
             assert delivered <= 1, (chat, delivered)
     live_posts = [p for p in vk.wall_posts() if not p["deleted"]]
     assert sorted(p["message"] for p in live_posts) == [f"Пост {n}" for n in range(5)]
+
+
+def test_a_busy_web_port_is_one_line_before_anything_starts(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    """The site's port taken (another program, a second site): one Russian line naming the
+    variable, exit 2 — before the bots poll, the outbox sends or the scheduler runs."""
+    env = env_for(tmp_path, tg, None)
+    env["GLASHATAI_WEB__ENABLED"] = "true"
+    env["GLASHATAI_WEB__SECRET_KEY"] = "a-long-random-secret-for-the-desk-cookies"
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        env["GLASHATAI_WEB__PORT"] = str(busy.getsockname()[1])
+        done = subprocess.run(
+            [GLASHATAI, "run"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180
+        )
+    errors = [line for line in done.stderr.splitlines() if line.startswith("glashatai:")]
+    assert done.returncode == 2, done.stderr
+    assert len(errors) == 1, done.stderr
+    assert "GLASHATAI_WEB__PORT" in errors[0]
+    assert "уже занят" in errors[0]
+    assert "telegram: started" not in done.stderr, done.stderr

@@ -1,7 +1,9 @@
-"""The web server inside ``glashatai run``: started after the bots, stopped before them."""
+"""The web server inside ``glashatai run``: started before the bots (its port is the first
+thing that can be taken), stopped before them."""
 
 from __future__ import annotations
 
+import errno
 import logging
 
 from aiohttp import web
@@ -13,6 +15,7 @@ from web.app import build_app
 log = logging.getLogger("glashatai.web")
 
 SECRET_KEY_VARIABLE = "GLASHATAI_WEB__SECRET_KEY"  # noqa: S105 - a variable name
+PORT_VARIABLE = "GLASHATAI_WEB__PORT"
 SHUTDOWN_TIMEOUT = 3.0
 
 
@@ -22,6 +25,7 @@ class WebServer:
         if settings.secret_key is None or not settings.secret_key.get_secret_value():
             raise ConfigError(f"the web part needs a secret key: set {SECRET_KEY_VARIABLE}")
         self.settings = settings
+        self.texts = services.texts
         self.app = build_app(services, settings)
         self.runner = web.AppRunner(
             self.app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT
@@ -35,8 +39,18 @@ class WebServer:
 
     async def start(self) -> None:
         await self.runner.setup()
-        self.site = web.TCPSite(self.runner, self.settings.host, self.settings.port)
-        await self.site.start()
+        site = web.TCPSite(self.runner, self.settings.host, self.settings.port)
+        try:
+            await site.start()
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            await self.runner.cleanup()
+            where = f"{self.settings.host}:{self.settings.port}"
+            raise ConfigError(
+                f"{PORT_VARIABLE}: {self.texts('cli.errors.web_port_busy', where=where)}"
+            ) from None
+        self.site = site
         log.info("web: listening on %s (public address %s)", self.url, self.settings.public_url)
 
     @property

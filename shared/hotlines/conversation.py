@@ -297,7 +297,12 @@ class Conversation:
             return
         if wanted is not None:
             citizen = await self._from_link(conn, citizen, wanted)
-        elif citizen.state == State.CHOOSE and word.isdigit() and not incoming.attachments:
+        elif (
+            citizen.state == State.CHOOSE
+            and word.isascii()
+            and word.isdigit()
+            and not incoming.attachments
+        ):
             # Choosing by number, for VK clients without callback buttons.
             open_ = await self._open(conn)
             if 1 <= int(word) <= len(open_):
