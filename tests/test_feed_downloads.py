@@ -149,3 +149,37 @@ async def test_a_feed_larger_than_the_limit_is_not_read_to_the_end(site: Site) -
             await get_feed(session, site.base + "/streamed.rss", None, None, limit=4096)
         answer = await get_feed(session, url, None, None, limit=len(body))
     assert answer.body == body
+
+
+async def test_a_picture_in_a_format_a_platform_refuses_is_left_out_and_named(site: Site) -> None:
+    """A site's TIFF scan: a picture, but not one the chosen platforms take (Telegram would
+    take a BMP, VK would not: only the formats every chosen platform takes pass)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    def picture(kind: str) -> bytes:
+        out = BytesIO()
+        Image.new("RGB", (40, 30), "navy").save(out, kind)
+        return out.getvalue()
+
+    urls = [
+        site.put("/scan.tiff", picture("TIFF"), "image/tiff"),
+        site.put("/chart.bmp", picture("BMP"), "image/bmp"),
+        site.put("/fine.png", png(40, 30), "image/png"),
+    ]
+    limits = {
+        "a": PostLimits(photo_formats=frozenset({"JPEG", "PNG", "GIF", "BMP"})),
+        "b": PostLimits(photo_formats=frozenset({"JPEG", "PNG", "GIF"})),
+    }
+    caps = Caps.of(Settings(_env_file=None).publishing, limits, ["a", "b"])
+    assert caps.photo_formats == {"JPEG", "PNG", "GIF"}
+    async with aiohttp.ClientSession() as session:
+        files, missing = await collect(
+            session, item(urls), replace(CAPS, photo_formats=caps.photo_formats)
+        )
+    assert [f.filename for f in files] == ["fine.png"]
+    assert [(m.url.rsplit("/", 1)[-1], m.failure, m.detail) for m in missing] == [
+        ("scan.tiff", Failure.FORMAT, "TIFF"),
+        ("chart.bmp", Failure.FORMAT, "BMP"),
+    ]

@@ -40,6 +40,8 @@ class Failure(StrEnum):
     SIDES = "sides"  # a picture larger (width + height) than a platform takes
     RATIO = "ratio"  # a picture more elongated than a platform takes (a tall infographic)
     OVER_LIMIT = "over_limit"  # more photos than one post can carry
+    FORMAT = "format"  # a picture in a format a platform does not take (a TIFF scan)
+    PIXELS = "pixels"  # so many pixels that decoding it could exhaust the memory
 
 
 class FeedTooLarge(Exception):

@@ -25,6 +25,7 @@ from shared.images import image_mime
 from shared.platform import PostLimits
 from shared.posts.feed.fetch import DownloadFailed, Failure, download, filename_of
 from shared.posts.feed.parse import FeedItem
+from shared.posts.limits import format_name
 from shared.posts.model import MAX_PHOTOS
 from shared.storage.media import NewFile
 
@@ -41,6 +42,8 @@ class Caps:
     seconds: float
     photo_sides: int | None = None  # width + height, in pixels (None: no platform says)
     photo_ratio: int | None = None  # the longer side over the shorter
+    # Formats every chosen platform takes that declares any (None: no platform says).
+    photo_formats: frozenset[str] | None = None
 
     @classmethod
     def of(
@@ -55,6 +58,7 @@ class Caps:
         attachments = [MAX_PHOTOS, *(d.attachments for d in declared)]
         sides = [d.photo_sides for d in declared if d.photo_sides is not None]
         ratio = [d.photo_ratio for d in declared if d.photo_ratio is not None]
+        formats = [frozenset(d.photo_formats) for d in declared if d.photo_formats]
         return cls(
             photo_bytes=min(v for v in photo if v is not None),
             document_bytes=min(v for v in document if v is not None),
@@ -62,6 +66,7 @@ class Caps:
             seconds=publishing.feed_photo_timeout,
             photo_sides=min(sides, default=None),
             photo_ratio=min(ratio, default=None),
+            photo_formats=frozenset.intersection(*formats) if formats else None,
         )
 
     def shape(self, width: int, height: int) -> Failure | None:
@@ -86,21 +91,28 @@ class Missing:
         return {"url": self.url, "failure": self.failure.value, "detail": self.detail}
 
 
-def _image(data: bytes) -> tuple[str, int, int]:
-    """The picture's MIME type, width and height (``NOT_IMAGE`` if it is none)."""
+def _image(data: bytes) -> tuple[str, str, int, int]:
+    """The picture's format, MIME type, width and height (``NOT_IMAGE`` if it is none;
+    ``PIXELS`` if Pillow refuses to open it as a decompression bomb)."""
     try:
         with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
             image.verify()
-            kind = image.format
+            kind = format_name(image)
+    except Image.DecompressionBombError:
+        raise DownloadFailed(
+            Failure.PIXELS, f"{2 * (Image.MAX_IMAGE_PIXELS or 0) // 10**6}"
+        ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise DownloadFailed(Failure.NOT_IMAGE) from None
-    return image_mime(kind), width, height
+    return kind, image_mime(kind), width, height
 
 
 async def _photo(session: aiohttp.ClientSession, url: str, caps: Caps) -> NewFile:
     got = await download(session, url, caps.photo_bytes, caps.seconds)
-    mime, width, height = await asyncio.to_thread(_image, got.data)
+    kind, mime, width, height = await asyncio.to_thread(_image, got.data)
+    if caps.photo_formats is not None and kind not in caps.photo_formats:
+        raise DownloadFailed(Failure.FORMAT, kind)
     refused = caps.shape(width, height)
     if refused is not None:
         raise DownloadFailed(refused, f"{width}×{height}")
