@@ -23,5 +23,10 @@ class Conflict(GlashataiError):
     """Somebody else got there first (a question already answered, a post already sent)."""
 
 
+class ChangedMeanwhile(Conflict):
+    """The record changed since the person saw it (a colleague's edit): nothing was done,
+    rather than their older copy silently replacing the newer one."""
+
+
 class PlatformNotConfigured(InvalidInput):
     """A platform was asked for that has no credentials in the settings."""

@@ -8,13 +8,18 @@ confirmed by a moderator as out): nothing is sent there, a person is told to act
 from __future__ import annotations
 
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bots.app import App
+from shared.clock import utcnow
 from shared.delivered import KEY as DELIVERED
 from shared.delivered import Delivered
 from shared.domain import OutboxAction, OutboxState, PostStatus, PublicationState
+from shared.errors import ChangedMeanwhile
 from shared.outbox import store
 from shared.outbox.model import OutboxItem, OutboxMessage
 from shared.outbox.payload import edit as edit_payload
@@ -381,3 +386,22 @@ async def test_cli_says_what_to_do_by_hand_and_what_a_platform_refused(
     assert "удаляется со всех площадок" not in "\n".join(deleted)
     shown = cli(tmp_path, env, "show", str(post_id))
     assert "telegram: опубликовано — пост не удалён: бот не знает" in shown
+
+
+async def test_an_edit_of_an_older_version_changes_nothing(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    """A form opened on version 1 and saved after a colleague's edit: refused in the edit's
+    own transaction (the desk then shows both texts), the colleague's text kept."""
+    async with running_app(post_settings(tmp_path, tg, None)) as app:
+        later = utcnow() + timedelta(days=1)  # scheduled: edited before it goes out
+        post_id = await service.create_post(
+            app.services, body=from_plain(FIRST), created_by="test", at=later
+        )
+        newer, older = from_plain(SECOND), from_plain("Старое")
+        await service.edit(app.services, post_id, newer, "colleague", expected_version=1)
+        with pytest.raises(ChangedMeanwhile):
+            await service.edit(app.services, post_id, older, "me", expected_version=1)
+        async with app.services.db.read() as conn:
+            post = await repo.get(conn, post_id)
+    assert (post.version, post.body.plain) == (2, SECOND)

@@ -20,7 +20,13 @@ from shared.delivered import KEY as DELIVERED
 from shared.delivered import Delivered
 from shared.domain import MediaKind, OutboxAction, OutboxState, PostKind, PostStatus
 from shared.domain import PublicationState as PubState
-from shared.errors import Conflict, InvalidInput, NotFound, PlatformNotConfigured
+from shared.errors import (
+    ChangedMeanwhile,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PlatformNotConfigured,
+)
 from shared.outbox import store
 from shared.outbox.model import OutboxItem, OutboxMessage
 from shared.outbox.payload import edit as edit_payload
@@ -424,8 +430,12 @@ async def edit(
     *,
     append: bool = False,
     title: str | None = None,
+    expected_version: int | None = None,
 ) -> list[str]:
     """Change the text; a published post is edited on every platform it is on.
+
+    ``expected_version``: the version the person edited (a form opened earlier); another
+    one by then raises :class:`ChangedMeanwhile` and changes nothing.
 
     Returns a line for each platform where a person must edit the post by hand (the bot
     does not know its messages there: it never posts a new copy instead); the admin chat
@@ -437,6 +447,8 @@ async def edit(
             raise Conflict(
                 services.texts("posts.errors.cannot_edit", status=_label(services, post))
             )
+        if expected_version is not None and post.version != expected_version:
+            raise ChangedMeanwhile(f"post {post_id} is at version {post.version} now")
         new_body = join(post.body, body) if append else body
         if new_body.is_empty() and not (title or post.title):
             raise InvalidInput(services.texts("posts.errors.empty"))

@@ -18,7 +18,7 @@ from datetime import datetime
 from aiohttp import web
 
 from shared.domain import MediaKind, PostKind
-from shared.errors import GlashataiError, NotFound
+from shared.errors import ChangedMeanwhile, GlashataiError, NotFound
 from shared.images import image_mime
 from shared.posts import limits, repo, service
 from shared.posts.model import Post, titled
@@ -305,9 +305,14 @@ async def _save_edit(
         if changed and draft.version != str(post.version):
             return _conflict(request, session, post, draft)
         if changed:
-            await service.edit(services, post.id, body, actor, title=draft.title)
+            seen = post.version  # checked again in the edit's own transaction
+            await service.edit(
+                services, post.id, body, actor, title=draft.title, expected_version=seen
+            )
         if media:
             await service.add_media(services, post.id, media, actor)
+    except ChangedMeanwhile:
+        return _conflict(request, session, await _post(request), draft)
     except GlashataiError as exc:
         text = services.texts.explain(exc)
         return _edit_form(request, session, post.id, draft, post=post, error=text, status=400)
