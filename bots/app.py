@@ -75,8 +75,18 @@ class App:
         self._dispatch_task: asyncio.Task[None] | None = None
         self._watches: list[asyncio.Task[None]] = []
         self._dead: dict[str, str] = {}
+        self._stopped = False
 
     async def start(self) -> None:
+        """Start everything; one part failing stops what had started, so nothing is left
+        open (a client's connections, the web port, the lock) whoever called it."""
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
         modules = platform_modules()
         for module in modules:
             runtime = module.build(self.services)
@@ -190,7 +200,13 @@ class App:
         await self._stop.wait()
 
     async def stop(self) -> None:
+        """Stop and close everything started; a second call does nothing."""
+        if self._stopped:
+            return
+        self._stopped = True
         if self._dispatch_task is None:
+            if self.web is not None:
+                await self.web.stop()  # bound before the refusal (a later part's)
             await self._close_quietly()  # refused before it began: nothing ran, nothing to say
             return
         log.info("stopping")

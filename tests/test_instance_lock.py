@@ -229,3 +229,28 @@ async def test_a_dropped_lock_connection_is_replaced_and_the_database_stays_held
 
 async def _all_sent(states: Callable[[], Awaitable[set[OutboxState]]]) -> bool:
     return await states() == {OutboxState.SENT}
+
+
+async def test_a_start_that_fails_half_way_closes_what_it_opened(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    """The site's port taken after the lock was acquired and the bot's token proved: the
+    failed start lets go of the database and of the platform's connections by itself, so a
+    next start on the same database runs (the caller need not know to call ``stop``)."""
+    import socket
+
+    from bots.app import App
+    from config import ConfigError
+    from tests.harness import settings_for
+
+    web = {"enabled": True, "secret_key": "a-long-random-secret-for-the-desk", "port": 0}
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = {**web, "port": busy.getsockname()[1], "host": "127.0.0.1"}
+        failed = App(settings_for(tmp_path, tg, None, {"web": taken}))
+        with pytest.raises(ConfigError, match="GLASHATAI_WEB__PORT"):
+            await failed.start()
+    again = App(settings_for(tmp_path, tg, None, {"web": web}))
+    await again.start()
+    await again.stop()
