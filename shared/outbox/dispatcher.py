@@ -167,6 +167,12 @@ class Delivery:
             self.so_far = delivered
 
     @property
+    def partial(self) -> dict[str, Any] | None:
+        """What the send made, as a row's stored result; None when it made nothing."""
+        made = self.so_far
+        return made.to_dict() if made is not None and made.ids() else None
+
+    @property
     def progress(self) -> dict[str, Any]:
         return self.item.progress
 
@@ -509,7 +515,7 @@ class Dispatcher:
         self._wake.set()  # its worker is free for the next send
         if len(delivery.items) == 1:
             item = delivery.item
-            await self._outcome(item, outcomes[item.id], delivery.so_far)  # no task for one
+            await self._outcome(item, outcomes[item.id], delivery.partial)  # no task for one
             return
         await asyncio.gather(*(self._outcome(item, outcomes[item.id]) for item in delivery.items))
 
@@ -530,11 +536,10 @@ class Dispatcher:
             return {one.id: internal for one in delivery.items}
 
     async def _outcome(
-        self, item: OutboxItem, outcome: RowOutcome, made: Delivered | None = None
+        self, item: OutboxItem, outcome: RowOutcome, partial: dict[str, Any] | None = None
     ) -> None:
-        """Record what came of one row's send; ``made``: what it had made so far (kept as
-        the result of a row that ends without being sent)."""
-        partial = made.to_dict() if made is not None and made.ids() else None
+        """Record what came of one row's send; ``partial``: what it had made so far (kept
+        as the result of a row that ends without being sent)."""
         if isinstance(outcome, RetryLater):
             if outcome.scope:
                 self.limiter.block(outcome.scope, outcome.retry_after)
@@ -555,10 +560,11 @@ class Dispatcher:
     async def _interrupted(self, item: OutboxItem, delivery: Delivery, sender: Sender) -> None:
         out = delivery.inflight and not delivery.inflight_repeatable
         if out and not sender.idempotent(item):
-            made = delivery.so_far
-            partial = made.to_dict() if made is not None and made.ids() else None
             await self._record(
-                item, OutboxState.UNKNOWN, error="stopped while the call was out", result=partial
+                item,
+                OutboxState.UNKNOWN,
+                error="stopped while the call was out",
+                result=delivery.partial,
             )
         else:
             await self._requeue(item)
