@@ -28,7 +28,7 @@ class FarAhead(InvalidInput):
 
 
 def when(services: Services, typed: str, confirmed: bool) -> datetime:
-    raw = typed.replace("T", " ").strip()
+    raw = typed.strip()  # a datetime-local field sends 2026-12-01T10:00: parse_when reads it
     try:
         at = parse_when(raw, utcnow(), services.settings.tz)
     except InvalidInput:
