@@ -23,6 +23,11 @@ class Conflict(GlashataiError):
     """Somebody else got there first (a question already answered, a post already sent)."""
 
 
+class Refused(Conflict):
+    """The record's state does not allow it, and the message says why in the person's
+    words (a catalogue text): shown as it is, not as "somebody got there first"."""
+
+
 class ChangedMeanwhile(Conflict):
     """The record changed since the person saw it (a colleague's edit): nothing was done,
     rather than their older copy silently replacing the newer one."""

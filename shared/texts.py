@@ -6,7 +6,6 @@ inserted literally: the catalogue is plain text, and the bots escape it when ren
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Mapping
 from importlib import resources
@@ -21,6 +20,7 @@ from shared.errors import (
     NotAllowed,
     NotFound,
     PlatformNotConfigured,
+    Refused,
 )
 
 
@@ -35,23 +35,9 @@ def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
     return out
 
 
-def _shape(template: str) -> re.Pattern[str] | None:
-    """A pattern of the texts ``template`` gives, whatever its values; None for a template
-    with no words of its own (``"{reason}"`` would match anything)."""
-    parts: list[str] = []
-    words = False
-    for literal, field, _, _ in Formatter().parse(template):
-        parts.append(re.escape(literal))
-        words = words or any(c.isalpha() for c in literal)
-        if field is not None:
-            parts.append(".*")
-    return re.compile("".join(parts), re.DOTALL) if words else None
-
-
 class Texts:
     def __init__(self, catalogue: Mapping[str, str]) -> None:
         self._texts = dict(catalogue)
-        self._shapes: list[re.Pattern[str]] | None = None
 
     @classmethod
     def load(cls, override: Path | None = None) -> Texts:
@@ -93,14 +79,6 @@ class Texts:
     def keys(self) -> list[str]:
         return sorted(self._texts)
 
-    def written_here(self, message: str) -> bool:
-        """Whether ``message`` is one of this catalogue's texts with its values filled in
-        (a person's reason), not a developer's note such as ``post 5 is published``."""
-        if self._shapes is None:
-            found = (_shape(t) for t in self._texts.values())
-            self._shapes = [shape for shape in found if shape is not None]
-        return any(shape.fullmatch(message) for shape in self._shapes)
-
     def explain(self, error: GlashataiError) -> str:
         """A domain error as the Russian text a person sees (each bot calls this in one place)."""
         if isinstance(error, PlatformNotConfigured):
@@ -111,9 +89,8 @@ class Texts:
             return self("errors.not_found")
         if isinstance(error, NotAllowed):
             return self("errors.not_allowed")
+        if isinstance(error, Refused):
+            return str(error)  # the service's own reason, in the catalogue's words
         if isinstance(error, Conflict):
-            # The service's own reason («пост уже нельзя отменить (статус: опубликован)»)
-            # when it gave one; "somebody got there first" only when it did not.
-            reason = str(error)
-            return reason if self.written_here(reason) else self("errors.conflict")
+            return self("errors.conflict")
         return self("errors.internal")

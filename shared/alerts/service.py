@@ -24,7 +24,7 @@ from shared.alerts.model import Alert, AlertRef, AlertState, Press
 from shared.alerts.topics import Topic
 from shared.clock import utcnow
 from shared.domain import OutboxState, PostKind
-from shared.errors import Conflict, InvalidInput, NotFound
+from shared.errors import InvalidInput, NotFound, Refused
 from shared.outbox.model import OutboxItem
 from shared.outbox.payload import Button, message
 from shared.platform import LimitKind
@@ -312,7 +312,7 @@ async def cancel(services: Services, alert_id: int, actor: str) -> tuple[Alert, 
     async with services.db.write() as conn:
         alert = await get(conn, alert_id)
         if alert.state in (AlertState.DONE, AlertState.CANCELLED):
-            raise Conflict(services.texts("alerts.already_over", id=alert_id))
+            raise Refused(services.texts("alerts.already_over", id=alert_id))
         await conn.execute(
             update(alerts)
             .where(alerts.c.id == alert_id)

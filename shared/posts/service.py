@@ -26,6 +26,7 @@ from shared.errors import (
     InvalidInput,
     NotFound,
     PlatformNotConfigured,
+    Refused,
 )
 from shared.outbox import store
 from shared.outbox.model import OutboxItem, OutboxMessage
@@ -377,7 +378,7 @@ async def cancel(services: Services, post_id: int, actor: str) -> None:
     async with services.db.write() as conn:
         post = await repo.get(conn, post_id)
         if post.status not in {PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.MISSED}:
-            raise Conflict(
+            raise Refused(
                 services.texts("posts.errors.cannot_cancel", status=_label(services, post))
             )
         await repo.set_fields(conn, post_id, status=PostStatus.CANCELLED)
@@ -411,7 +412,7 @@ async def add_media(
     async with services.db.write() as conn:
         post = await repo.get(conn, post_id)
         if post.status not in {PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.MISSED}:
-            raise Conflict(services.texts("posts.errors.media_after_publish"))
+            raise Refused(services.texts("posts.errors.media_after_publish"))
         existing = await media_repo.of(conn, OWNER, post_id)
         together = [*(NewMedia(m.kind, "", "", None) for m in existing), *media]
         check_media(services, together)
@@ -444,9 +445,7 @@ async def edit(
     async with services.db.write() as conn:
         post = await repo.get(conn, post_id)
         if post.status in {PostStatus.PUBLISHING, PostStatus.CANCELLED}:
-            raise Conflict(
-                services.texts("posts.errors.cannot_edit", status=_label(services, post))
-            )
+            raise Refused(services.texts("posts.errors.cannot_edit", status=_label(services, post)))
         if expected_version is not None and post.version != expected_version:
             raise ChangedMeanwhile(f"post {post_id} is at version {post.version} now")
         new_body = join(post.body, body) if append else body
@@ -537,7 +536,7 @@ async def delete(services: Services, post_id: int, actor: str) -> Deleted:
         ]
         unsent = [p for p in pubs if p.state in withdraw.UNSENT]
         if post.status not in notices.EDITABLE and not out and not unsent:
-            raise Conflict(services.texts("posts.errors.nothing_to_delete"))
+            raise Refused(services.texts("posts.errors.nothing_to_delete"))
         for pub in unsent:
             if await withdraw.call_off(conn, pub) and changes.known(pub):
                 out.append(pub)  # an earlier try made part of it: that part is out
@@ -571,7 +570,7 @@ async def retry(services: Services, post_id: int, actor: str) -> None:
         ]
         unsent = post.status in {PostStatus.FAILED, PostStatus.PARTLY_PUBLISHED}
         if not found and not unsent:
-            raise Conflict(services.texts("posts.errors.nothing_to_retry", id=post_id))
+            raise Refused(services.texts("posts.errors.nothing_to_retry", id=post_id))
         if unsent:
             await _check_stored(services, conn, post, post.platforms)
             await publish(services, conn, post)

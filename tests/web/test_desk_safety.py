@@ -19,7 +19,7 @@ from sqlalchemy import update
 
 from shared.clock import utcnow
 from shared.domain import PostKind, PostStatus
-from shared.errors import Conflict
+from shared.errors import Conflict, Refused
 from shared.posts import repo, service
 from shared.posts.feed.html import html_to_doc
 from shared.richtext import from_plain, to_plain
@@ -366,7 +366,7 @@ async def test_a_stale_cancel_says_the_services_reason(
 def test_a_conflict_without_a_reason_for_people_keeps_the_generic_text() -> None:
     texts = Texts.load()
     reason = texts("posts.errors.cannot_cancel", status="опубликован")
-    assert texts.explain(Conflict(reason)) == reason
+    assert texts.explain(Refused(reason)) == reason
     for note in ("post 5 is PostStatus.PUBLISHED", "outbox 3 is sent", ""):
         assert texts.explain(Conflict(note)) == texts("errors.conflict")
 
